@@ -1,0 +1,18 @@
+module longshore.dev/cmd-push
+
+go 1.26.0
+
+require (
+	github.com/spf13/pflag v1.0.10
+	longshore.dev/lib v0.0.0
+)
+
+require (
+	github.com/opencontainers/go-digest v1.0.0 // indirect
+	github.com/opencontainers/image-spec v1.1.1 // indirect
+	go.yaml.in/yaml/v3 v3.0.6 // indirect
+	golang.org/x/sync v0.24.0 // indirect
+	oras.land/oras-go/v2 v2.6.4 // indirect
+)
+
+replace longshore.dev/lib => ../lib

@@ -1,0 +1,339 @@
+// Package cli owns what every longshore binary shares at its edge: how it was invoked
+// (argv[0], the kubectl and git plugin names, the dispatcher), verbs and their flags,
+// printers, the error line with its hint, and the exit-code table.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"longshore.dev/lib/fault"
+)
+
+// Env is what a verb may touch of the outside world. Tests build one around buffers.
+type Env struct {
+	Inv       Invocation
+	Binary    string // "pkg-push"
+	Stdin     io.Reader
+	Stdout    io.Writer
+	Stderr    io.Writer
+	StdoutTTY bool
+	StderrTTY bool
+	Getenv    func(string) string
+	// ArgsLenAtDash is the number of positional arguments before "--", or -1.
+	ArgsLenAtDash int
+	// Verbose is the count of -v flags.
+	Verbose int
+}
+
+// Infof writes an informational line to stderr.
+func (e *Env) Infof(format string, args ...any) {
+	fmt.Fprintf(e.Stderr, format+"\n", args...)
+}
+
+// Warnf writes a warning line to stderr.
+func (e *Env) Warnf(format string, args ...any) {
+	fmt.Fprintf(e.Stderr, "Warning: "+format+"\n", args...)
+}
+
+// Debugf writes to stderr only with -v.
+func (e *Env) Debugf(format string, args ...any) {
+	if e.Verbose > 0 {
+		fmt.Fprintf(e.Stderr, format+"\n", args...)
+	}
+}
+
+// Command is one verb of a binary.
+type Command struct {
+	Name    string // the verb; "" for an App's default command
+	Short   string // one line, lower case, no period
+	Use     string // what follows the verb in the usage line: "DIR --to REPO"
+	Long    string // paragraphs shown by --help
+	Example string // lines; "{prog}" becomes the command as the user typed it
+	// NotYet marks a verb that is planned but not built: it says so and exits 2.
+	NotYet bool
+	Flags  func(fs *pflag.FlagSet)
+	// Args checks the positional arguments; nil accepts any.
+	Args func(args []string) error
+	Run  func(ctx context.Context, env *Env, args []string) error
+}
+
+// App is one binary: its verbs, and optionally a default command that runs when the
+// first argument is not a verb (`pkg-push DIR --to REPO`, `pkg-pull REF`).
+type App struct {
+	Binary   string // "pkg-push"
+	Short    string // what the binary does, one line
+	Commands []*Command
+	Default  *Command
+}
+
+func (a *App) lookup(name string) *Command {
+	for _, c := range a.Commands {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// Main runs the app for args (without argv[0]) and returns the exit code.
+func (a *App) Main(ctx context.Context, env *Env, args []string) int {
+	err := a.run(ctx, env, args)
+	if err == nil {
+		return ExitOK
+	}
+	PrintError(env.Stderr, err)
+	return ExitCode(err)
+}
+
+func (a *App) run(ctx context.Context, env *Env, args []string) error {
+	if env.Inv.Verb != "" {
+		args = append([]string{env.Inv.Verb}, args...)
+	}
+	if len(args) == 0 {
+		a.printHelp(env.Stdout, env.Inv)
+		return nil
+	}
+	if len(args) > 0 {
+		switch args[0] {
+		case "-h", "--help", "help":
+			if args[0] == "help" && len(args) > 1 {
+				if c := a.lookup(args[1]); c != nil {
+					return a.runCommand(ctx, env, c, []string{"--help"})
+				}
+				return a.unknownCommand(env, args[1])
+			}
+			a.printHelp(env.Stdout, env.Inv)
+			return nil
+		case "--version", "version":
+			fmt.Fprintf(env.Stdout, "%s version %s\n", a.Binary, VersionString())
+			return nil
+		}
+		if c := a.lookup(args[0]); c != nil {
+			return a.runCommand(ctx, env, c, args[1:])
+		}
+		if a.Default == nil {
+			return a.unknownCommand(env, args[0])
+		}
+	}
+	return a.runCommand(ctx, env, a.Default, args)
+}
+
+func (a *App) unknownCommand(env *Env, name string) error {
+	var names []string
+	for _, c := range a.Commands {
+		names = append(names, c.Name)
+	}
+	return &UsageError{
+		Err:  fmt.Errorf("unknown command %q for %q", name, env.Inv.Prog),
+		Prog: env.Inv.Prog,
+		Hint: fmt.Sprintf("available commands: %s", strings.Join(names, ", ")),
+	}
+}
+
+func (a *App) runCommand(ctx context.Context, env *Env, c *Command, args []string) error {
+	path := env.Inv.CommandPath(c.Name)
+	fs := pflag.NewFlagSet(path, pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.SortFlags = false
+	if c.Flags != nil {
+		c.Flags(fs)
+	}
+	help := fs.BoolP("help", "h", false, "show this help")
+	verbose := fs.CountP("verbose", "v", "print more detail to stderr (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			*help = true
+		} else {
+			return &UsageError{Err: err, Prog: path, Usage: usageLine(path, c)}
+		}
+	}
+	if *help {
+		a.printCommandHelp(env.Stdout, path, c, fs)
+		return nil
+	}
+	if c.NotYet {
+		return &UsageError{
+			Err:  fmt.Errorf("%q is not available yet in %s %s", path, a.Binary, ShortVersion()),
+			Prog: path,
+			Hint: "this verb is planned; see the project's open issues for its status",
+		}
+	}
+	pos := fs.Args()
+	if c.Args != nil {
+		if err := c.Args(pos); err != nil {
+			return &UsageError{Err: err, Prog: path, Usage: usageLine(path, c)}
+		}
+	}
+	env.ArgsLenAtDash = fs.ArgsLenAtDash()
+	env.Verbose = *verbose
+	err := c.Run(ctx, env, pos)
+	var ue *UsageError
+	if err != nil && fault.KindOf(err) == fault.Usage && !errors.As(err, &ue) {
+		// A verb's own usage complaint (a missing --to) gets the usage line too.
+		return &UsageError{Err: err, Prog: path, Usage: usageLine(path, c), Hint: fault.HintOf(err)}
+	}
+	return err
+}
+
+func usageLine(path string, c *Command) string {
+	use := path
+	if c.Use != "" {
+		use += " " + c.Use
+	}
+	return use + " [flags]"
+}
+
+func (a *App) printHelp(w io.Writer, inv Invocation) {
+	fmt.Fprintf(w, "%s: %s\n\n", inv.Prog, a.Short)
+	if a.Default != nil && a.Default.Long != "" {
+		fmt.Fprintf(w, "%s\n\n", strings.TrimSpace(a.Default.Long))
+	}
+	fmt.Fprintf(w, "Usage:\n")
+	if a.Default != nil {
+		fmt.Fprintf(w, "  %s\n", usageLine(inv.Prog, a.Default))
+	}
+	fmt.Fprintf(w, "  %s COMMAND [flags]\n\nCommands:\n", inv.Prog)
+	width := 0
+	for _, c := range a.Commands {
+		width = max(width, len(c.Name))
+	}
+	for _, c := range a.Commands {
+		short := c.Short
+		if c.NotYet {
+			short += " (not available yet)"
+		}
+		fmt.Fprintf(w, "  %-*s  %s\n", width, c.Name, short)
+	}
+	if a.Default != nil && a.Default.Example != "" {
+		fmt.Fprintf(w, "\nExamples:\n%s\n", indent(expand(a.Default.Example, inv.Prog)))
+	}
+	if a.Default != nil && a.Default.Flags != nil {
+		fs := pflag.NewFlagSet(inv.Prog, pflag.ContinueOnError)
+		fs.SortFlags = false
+		a.Default.Flags(fs)
+		fmt.Fprintf(w, "\nFlags:\n%s", fs.FlagUsages())
+		fmt.Fprintf(w, "  -h, --help      show help\n      --version   show the version\n")
+	} else {
+		fmt.Fprintf(w, "\nFlags:\n  -h, --help      show help\n      --version   show the version\n")
+	}
+	fmt.Fprintf(w, "\nUse \"%s COMMAND --help\" for more about a command.\n", inv.Prog)
+}
+
+func (a *App) printCommandHelp(w io.Writer, path string, c *Command, fs *pflag.FlagSet) {
+	if c.Short != "" {
+		fmt.Fprintf(w, "%s: %s\n\n", path, c.Short)
+	}
+	if c.NotYet {
+		fmt.Fprintf(w, "This command is not available yet.\n\n")
+	}
+	if c.Long != "" {
+		fmt.Fprintf(w, "%s\n\n", strings.TrimSpace(c.Long))
+	}
+	fmt.Fprintf(w, "Usage:\n  %s\n", usageLine(path, c))
+	if c.Example != "" {
+		fmt.Fprintf(w, "\nExamples:\n%s\n", indent(expand(c.Example, path)))
+	}
+	fmt.Fprintf(w, "\nFlags:\n%s", fs.FlagUsages())
+}
+
+func expand(example, prog string) string {
+	return strings.ReplaceAll(strings.TrimSpace(example), "{prog}", prog)
+}
+
+func indent(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = "  " + l
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// UsageError is a command-line mistake: it prints the usage line and exits 2.
+type UsageError struct {
+	Err   error
+	Prog  string
+	Usage string
+	Hint  string
+}
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error {
+	return &fault.Error{Kind: fault.Usage, Err: e.Err, Hint: e.Hint}
+}
+
+// Usagef is a usage error raised by a verb after flag parsing (a missing --to, say).
+func Usagef(format string, args ...any) error {
+	return fault.Errorf(fault.Usage, format, args...)
+}
+
+// PrintError writes "Error: …" once, then the usage line and a hint where they help.
+// It never prints credentials: errors from lib/oci are built without them.
+func PrintError(w io.Writer, err error) {
+	fmt.Fprintf(w, "Error: %s\n", err)
+	var ue *UsageError
+	if errors.As(err, &ue) {
+		if ue.Usage != "" {
+			fmt.Fprintf(w, "Usage: %s\n", ue.Usage)
+		}
+		if ue.Hint != "" {
+			fmt.Fprintf(w, "Hint: %s\n", ue.Hint)
+		}
+		fmt.Fprintf(w, "Run '%s --help' for usage.\n", ue.Prog)
+		return
+	}
+	if hint := fault.HintOf(err); hint != "" {
+		fmt.Fprintf(w, "Hint: %s\n", hint)
+	}
+}
+
+// ExactArgs requires n positional arguments, naming them in the error.
+func ExactArgs(names ...string) func([]string) error {
+	return func(args []string) error {
+		if len(args) == len(names) {
+			return nil
+		}
+		if len(names) == 0 {
+			return fmt.Errorf("unexpected argument %q: this command takes no arguments", args[0])
+		}
+		if len(args) < len(names) {
+			return fmt.Errorf("missing %s", strings.Join(names[len(args):], " and "))
+		}
+		return fmt.Errorf("unexpected argument %q: expected %s", args[len(names)], strings.Join(names, " "))
+	}
+}
+
+// MinArgs requires at least n positional arguments, describing what is missing.
+func MinArgs(n int, what string) func([]string) error {
+	return func(args []string) error {
+		if len(args) < n {
+			return fmt.Errorf("missing %s", what)
+		}
+		return nil
+	}
+}
+
+// Sorted returns the keys of m in order, for stable help text and errors.
+func Sorted[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// isTerminal reports whether f is a character device (a TTY).
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,179 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/spf13/pflag"
+
+	"longshore.dev/lib/fault"
+)
+
+func testApp(ran *[]string) *App {
+	var to string
+	return &App{
+		Binary: "pkg-test",
+		Short:  "a test binary",
+		Default: &Command{
+			Short: "do the default thing", Use: "DIR --to REPO",
+			Example: "{prog} ./dir --to x",
+			Flags:   func(fs *pflag.FlagSet) { fs.StringVar(&to, "to", "", "target") },
+			Args:    ExactArgs("DIR"),
+			Run: func(ctx context.Context, env *Env, args []string) error {
+				if to == "" {
+					return Usagef("--to is required")
+				}
+				*ran = append(*ran, "default:"+args[0]+":"+to)
+				return nil
+			},
+		},
+		Commands: []*Command{
+			{Name: "list", Short: "list things", Args: ExactArgs(), Run: func(ctx context.Context, env *Env, args []string) error {
+				*ran = append(*ran, "list")
+				return nil
+			}},
+			{Name: "fail", Short: "fail", Run: func(ctx context.Context, env *Env, args []string) error {
+				return fault.New(fault.NotFound, errors.New("tag 9.9.9 not found"), "name a version that exists")
+			}},
+			{Name: "later", Short: "not yet", NotYet: true},
+		},
+	}
+}
+
+func runApp(t *testing.T, inv Invocation, args ...string) (code int, stdout, stderr string, ran []string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	env := &Env{Inv: inv, Binary: "pkg-test", Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
+	code = testApp(&ran).Main(context.Background(), env, args)
+	return code, out.String(), errb.String(), ran
+}
+
+func TestAppMain(t *testing.T) {
+	t.Parallel()
+	plain := Invocation{Prog: "pkg-test"}
+	tests := []struct {
+		name     string
+		inv      Invocation
+		args     []string
+		code     int
+		stdout   []string
+		stderr   []string
+		ran      string
+		emptyOut bool
+		emptyErr bool
+	}{
+		{name: "help", inv: plain, args: []string{"-h"}, stdout: []string{"Usage:\n  pkg-test DIR --to REPO [flags]", "later", "not available yet", "--to string"}, emptyErr: true},
+		{name: "no args prints help", inv: plain, stdout: []string{"Commands:"}},
+		{name: "version", inv: plain, args: []string{"--version"}, stdout: []string{"pkg-test version "}},
+		{name: "default runs with flags after positionals", inv: plain, args: []string{"./d", "--to", "r"}, ran: "default:./d:r", emptyOut: true},
+		{name: "verb", inv: plain, args: []string{"list"}, ran: "list"},
+		{name: "unknown flag is usage", inv: plain, args: []string{"list", "--nope"}, code: 2, stderr: []string{"Error: unknown flag: --nope", "Usage: pkg-test list [flags]", "Run 'pkg-test list --help'"}, emptyOut: true},
+		{name: "extra arg is usage", inv: plain, args: []string{"list", "x"}, code: 2, stderr: []string{"takes no arguments"}},
+		{name: "missing positional", inv: plain, args: []string{"--to", "r"}, code: 2, stderr: []string{"missing DIR"}},
+		{name: "verb usage error gets usage line", inv: plain, args: []string{"./d"}, code: 2, stderr: []string{"Error: --to is required", "Usage: pkg-test DIR --to REPO [flags]"}},
+		{name: "fault maps to exit code and hint", inv: plain, args: []string{"fail"}, code: ExitNotFound, stderr: []string{"Error: tag 9.9.9 not found\nHint: name a version that exists\n"}},
+		{name: "not yet", inv: plain, args: []string{"later"}, code: 2, stderr: []string{`"pkg-test later" is not available yet`}, emptyOut: true},
+		{name: "not yet help still works", inv: plain, args: []string{"later", "--help"}, stdout: []string{"not available yet"}},
+		{name: "kubectl form in usage", inv: Invocation{Prog: "kubectl pkg test"}, args: []string{"list", "--help"}, stdout: []string{"Usage:\n  kubectl pkg test list [flags]"}},
+		{name: "example expands prog", inv: Invocation{Prog: "git pkg-test"}, args: []string{"--help"}, stdout: []string{"git pkg-test ./dir --to x"}},
+		{name: "verb link", inv: Invocation{Prog: "kubectl pkg list", Verb: "list"}, args: []string{"--help"}, stdout: []string{"Usage:\n  kubectl pkg list [flags]"}},
+		{name: "help VERB", inv: plain, args: []string{"help", "list"}, stdout: []string{"pkg-test list [flags]"}},
+		{name: "unknown help topic", inv: plain, args: []string{"help", "nope"}, code: 2, stderr: []string{`unknown command "nope"`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			code, out, errOut, ran := runApp(t, tc.inv, tc.args...)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, tc.code, errOut)
+			}
+			for _, s := range tc.stdout {
+				if !strings.Contains(out, s) {
+					t.Errorf("stdout lacks %q:\n%s", s, out)
+				}
+			}
+			for _, s := range tc.stderr {
+				if !strings.Contains(errOut, s) {
+					t.Errorf("stderr lacks %q:\n%s", s, errOut)
+				}
+			}
+			if tc.emptyOut && out != "" {
+				t.Errorf("stdout should be empty (data only), got:\n%s", out)
+			}
+			if tc.emptyErr && errOut != "" {
+				t.Errorf("stderr should be empty, got:\n%s", errOut)
+			}
+			if got := strings.Join(ran, ","); got != tc.ran {
+				t.Errorf("ran %q, want %q", got, tc.ran)
+			}
+		})
+	}
+}
+
+func TestExitCode(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		err  error
+		want int
+	}{
+		{nil, ExitOK},
+		{errors.New("x"), ExitError},
+		{fault.Errorf(fault.Usage, "x"), ExitUsage},
+		{fmt.Errorf("ctx: %w", fault.Errorf(fault.NotFound, "x")), ExitNotFound},
+		{fault.Errorf(fault.Auth, "x"), ExitAuth},
+		{fault.Errorf(fault.Conflict, "x"), ExitConflict},
+		{fault.Errorf(fault.Verify, "x"), ExitVerify},
+		{fault.Errorf(fault.Network, "x"), ExitNetwork},
+		{fault.Errorf(fault.Partial, "x"), ExitPartial},
+		{fmt.Errorf("stopping: %w", context.Canceled), ExitInterrupted},
+	} {
+		if got := ExitCode(tc.err); got != tc.want {
+			t.Errorf("ExitCode(%v) = %d, want %d", tc.err, got, tc.want)
+		}
+	}
+}
+
+func TestOutputFormat(t *testing.T) {
+	t.Parallel()
+	o := NewOutputFlags()
+	if f, _ := o.Format(&Env{StdoutTTY: true}); f != Table {
+		t.Errorf("TTY default = %s, want table", f)
+	}
+	if f, _ := o.Format(&Env{}); f != YAML {
+		t.Errorf("pipe default = %s, want yaml", f)
+	}
+	o.Output = "xml"
+	if _, err := o.Format(&Env{}); err == nil || !strings.Contains(err.Error(), "table, yaml, json, name") {
+		t.Errorf("bad format error: %v", err)
+	}
+}
+
+type named struct{ Kind, Name string }
+
+func (n named) ObjectKind() string { return n.Kind }
+func (n named) ObjectName() string { return n.Name }
+
+func TestPrintTableAndName(t *testing.T) {
+	t.Parallel()
+	docs := []any{named{"Installed", "hello@1.0.0"}, named{"Installed", "world@2.0.0"}}
+	cols := Columns{Headers: []string{"NAME", "KIND"}, Row: func(d any) []string { n := d.(named); return []string{n.Name, n.Kind} }}
+	var buf bytes.Buffer
+	if err := Print(&buf, Table, docs, cols); err != nil {
+		t.Fatal(err)
+	}
+	want := "NAME          KIND\nhello@1.0.0   Installed\nworld@2.0.0   Installed\n"
+	if buf.String() != want {
+		t.Errorf("table:\n%q\nwant\n%q", buf.String(), want)
+	}
+	buf.Reset()
+	if err := Print(&buf, Name, docs, cols); err != nil {
+		t.Fatal(err)
+	}
+	if buf.String() != "installed/hello@1.0.0\ninstalled/world@2.0.0\n" {
+		t.Errorf("name output: %q", buf.String())
+	}
+}

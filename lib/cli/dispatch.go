@@ -1,0 +1,122 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+
+	"longshore.dev/lib/fault"
+)
+
+// Dispatch serves the kubectl-pkg and git-pkg entries: the first argument names an area
+// (`kubectl pkg tap …`) or a linked verb (`kubectl pkg add …`), and the sibling binary
+// that serves it replaces this process. krew links only one binary per plugin, so any of
+// the five can be the entry; none needs to know the others beyond their names.
+func Dispatch(env *Env, args []string) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		printDispatchHelp(env.Stdout, env.Inv.Dispatch)
+		return ExitOK
+	}
+	if args[0] == "--version" || args[0] == "version" {
+		fmt.Fprintf(env.Stdout, "%s version %s\n", env.Inv.Dispatch, VersionString())
+		return ExitOK
+	}
+	word := args[0]
+	binary, prog, rest := "", "", args[1:]
+	if b, ok := Binaries[word]; ok {
+		binary, prog = b, env.Inv.Dispatch+" "+word
+	} else if b, ok := VerbLinks[word]; ok {
+		// Keep the verb as the first argument; the usage prefix stays "kubectl pkg".
+		binary, prog, rest = b, env.Inv.Dispatch, args
+	} else {
+		PrintError(env.Stderr, &UsageError{
+			Err:  fmt.Errorf("unknown command %q for %q", word, env.Inv.Dispatch),
+			Prog: env.Inv.Dispatch,
+			Hint: "commands: " + joinKeys(),
+		})
+		return ExitUsage
+	}
+	path, err := findSibling(binary)
+	if err != nil {
+		PrintError(env.Stderr, err)
+		return ExitError
+	}
+	return execBinary(path, rest, prog, env)
+}
+
+func joinKeys() string {
+	s := ""
+	for _, k := range append(Sorted(Binaries), Sorted(VerbLinks)...) {
+		if s != "" {
+			s += ", "
+		}
+		s += k
+	}
+	return s
+}
+
+// findSibling looks next to this executable first (a krew or release install keeps all
+// five together), then on PATH.
+func findSibling(binary string) (string, error) {
+	if self, err := os.Executable(); err == nil {
+		if resolved, err := filepath.EvalSymlinks(self); err == nil {
+			self = resolved
+		}
+		candidate := filepath.Join(filepath.Dir(self), binary+exeSuffix)
+		if st, err := os.Stat(candidate); err == nil && !st.IsDir() {
+			return candidate, nil
+		}
+	}
+	path, err := exec.LookPath(binary)
+	if err != nil {
+		return "", fault.New(fault.NotFound,
+			fmt.Errorf("%s is not installed next to this program or on PATH", binary),
+			"install all five longshore binaries together (scripts/install.sh or the krew plugin)")
+	}
+	return path, nil
+}
+
+// runChild is the portable fallback for execBinary: run, wait, pass the exit code on.
+func runChild(path string, args []string, prog string, env *Env) int {
+	cmd := exec.Command(path, args...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = env.Stdin, env.Stdout, env.Stderr
+	cmd.Env = append(os.Environ(), EnvProg+"="+prog)
+	if err := cmd.Run(); err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		PrintError(env.Stderr, err)
+		return ExitError
+	}
+	return ExitOK
+}
+
+func printDispatchHelp(w io.Writer, prog string) {
+	fmt.Fprintf(w, `%[1]s: longshore, packages as OCI artifacts in any OCI registry
+
+Usage:
+  %[1]s COMMAND [args] [flags]
+
+Areas:
+  tap    add, update and search package sources (taps and their indexes)
+  push   scaffold, lint and publish packages (init, lint, push)
+  pull   install packages into the local store and run them
+  dep    resolve versions into a lock, show trees, sync patches
+  gc     remove what nothing references from the local store
+
+Shortcuts:
+  add    %[1]s pull add: install packages with their dependencies
+  init   %[1]s push init: scaffold a package
+  lint   %[1]s push lint: check a package before publishing
+
+Examples:
+  %[1]s push ./hello --to localhost:5000/demo/hello
+  %[1]s pull localhost:5000/demo/hello:1.0.0
+
+Use "%[1]s COMMAND --help" for more about a command.
+`, prog)
+}

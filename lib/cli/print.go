@@ -1,0 +1,120 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/pflag"
+
+	"longshore.dev/lib/stream"
+)
+
+// Format is an output format of -o.
+type Format string
+
+const (
+	Table Format = "table"
+	YAML  Format = "yaml"
+	JSON  Format = "json"
+	Name  Format = "name"
+)
+
+// Object is a document a printer can name: kind/name with -o name.
+type Object interface {
+	ObjectKind() string
+	ObjectName() string
+}
+
+// OutputFlags is the -o/--output group. The default is table on a terminal and yaml
+// otherwise, so `pkg-push … | pkg-tap index add -f -` composes without flags.
+type OutputFlags struct {
+	Output  string
+	Formats []Format
+}
+
+// NewOutputFlags accepts the given formats (all four when none are given).
+func NewOutputFlags(formats ...Format) *OutputFlags {
+	if len(formats) == 0 {
+		formats = []Format{Table, YAML, JSON, Name}
+	}
+	return &OutputFlags{Formats: formats}
+}
+
+// AddTo registers -o on fs.
+func (o *OutputFlags) AddTo(fs *pflag.FlagSet) {
+	names := make([]string, len(o.Formats))
+	for i, f := range o.Formats {
+		names[i] = string(f)
+	}
+	fs.StringVarP(&o.Output, "output", "o", "",
+		fmt.Sprintf("output format: %s (default table on a terminal, yaml otherwise)", strings.Join(names, "|")))
+}
+
+// Format resolves the chosen format for this environment.
+func (o *OutputFlags) Format(env *Env) (Format, error) {
+	if o.Output == "" {
+		if env.StdoutTTY && slices.Contains(o.Formats, Table) {
+			return Table, nil
+		}
+		return YAML, nil
+	}
+	f := Format(strings.ToLower(o.Output))
+	if !slices.Contains(o.Formats, f) {
+		names := make([]string, len(o.Formats))
+		for i, f := range o.Formats {
+			names[i] = string(f)
+		}
+		return "", Usagef("unknown output format %q: use one of %s", o.Output, strings.Join(names, ", "))
+	}
+	return f, nil
+}
+
+// Columns builds the table form of a list of documents.
+type Columns struct {
+	Headers []string
+	Row     func(doc any) []string
+}
+
+// Print writes docs in format f. It is the only place that lays out tables.
+func Print(w io.Writer, f Format, docs []any, cols Columns) error {
+	switch f {
+	case YAML:
+		return stream.WriteYAML(w, docs...)
+	case JSON:
+		return stream.WriteJSON(w, docs...)
+	case Name:
+		for _, d := range docs {
+			o, ok := d.(Object)
+			if !ok {
+				return fmt.Errorf("-o name: %T has no name", d)
+			}
+			fmt.Fprintf(w, "%s/%s\n", strings.ToLower(o.ObjectKind()), o.ObjectName())
+		}
+		return nil
+	case Table:
+		tw := tabwriter.NewWriter(w, 0, 4, 3, ' ', 0)
+		fmt.Fprintln(tw, strings.Join(cols.Headers, "\t"))
+		for _, d := range docs {
+			fmt.Fprintln(tw, strings.Join(cols.Row(d), "\t"))
+		}
+		return tw.Flush()
+	}
+	return fmt.Errorf("unknown output format %q", f)
+}
+
+// HumanBytes formats a byte count for people: 512 B, 1.5 KiB, 100.0 MiB.
+func HumanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
