@@ -1,0 +1,239 @@
+package archive
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"longshore.dev/lib/fault"
+)
+
+func writeTree(t *testing.T, root string, files map[string]string) {
+	t.Helper()
+	for name, body := range files {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		mode := os.FileMode(0o644)
+		if strings.HasPrefix(name, "bin/") {
+			mode = 0o755
+		}
+		if err := os.WriteFile(p, []byte(body), mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestPackIsReproducible(t *testing.T) {
+	t.Parallel()
+	files := map[string]string{"bin/hello": "#!/bin/sh\necho hi\n", "share/doc/README": "readme", "a.txt": "a"}
+	a, b := t.TempDir(), t.TempDir()
+	writeTree(t, a, files)
+	writeTree(t, b, files)
+	// Different mtimes, permissions beyond the exec bit, and a umask-ish difference must
+	// not reach the archive.
+	old := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
+	if err := os.Chtimes(filepath.Join(b, "a.txt"), old, old); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Join(b, "a.txt"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pack := func(root string) []byte {
+		var buf bytes.Buffer
+		if _, err := Pack(root, &buf, PackOptions{ModTime: time.Unix(1700000000, 0)}); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	if !bytes.Equal(pack(a), pack(b)) {
+		t.Fatal("the same tree with different mtimes and modes packed to different bytes")
+	}
+	// Headers are normalized.
+	tr := tar.NewReader(mustGunzip(t, pack(a)))
+	var names []string
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			break
+		}
+		names = append(names, h.Name)
+		if h.Uid != 0 || h.Gid != 0 || h.Uname != "" || h.Gname != "" {
+			t.Errorf("%s: owner not normalized: %d:%d %q:%q", h.Name, h.Uid, h.Gid, h.Uname, h.Gname)
+		}
+		if !h.ModTime.Equal(time.Unix(1700000000, 0)) {
+			t.Errorf("%s: mtime %v", h.Name, h.ModTime)
+		}
+		want := int64(0o644)
+		if h.Typeflag == tar.TypeDir || h.Name == "bin/hello" {
+			want = 0o755
+		}
+		if h.Mode != want {
+			t.Errorf("%s: mode %o, want %o", h.Name, h.Mode, want)
+		}
+	}
+	if got := strings.Join(names, " "); got != "a.txt bin/ bin/hello share/ share/doc/ share/doc/README" {
+		t.Errorf("entries not in lexical order: %s", got)
+	}
+}
+
+func mustGunzip(t *testing.T, data []byte) *bytes.Reader {
+	t.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if _, err := out.ReadFrom(zr); err != nil {
+		t.Fatal(err)
+	}
+	return bytes.NewReader(out.Bytes())
+}
+
+func TestPackRefusesEscapingSymlinkAndSkips(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeTree(t, root, map[string]string{"keep": "k", ".git/config": "x"})
+	var buf bytes.Buffer
+	st, err := Pack(root, &buf, PackOptions{Skip: func(rel string, isDir bool) bool { return rel == ".git" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Files != 1 {
+		t.Errorf("packed %d files, want 1 (.git skipped)", st.Files)
+	}
+	if err := os.Symlink("../../etc/passwd", filepath.Join(root, "evil")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Pack(root, &bytes.Buffer{}, PackOptions{})
+	if err == nil || !strings.Contains(err.Error(), "points outside the package") {
+		t.Fatalf("want escaping symlink refused, got %v", err)
+	}
+}
+
+type entry struct {
+	hdr  tar.Header
+	body string
+}
+
+func tarball(t *testing.T, entries ...entry) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	for _, e := range entries {
+		h := e.hdr
+		if h.Typeflag == tar.TypeReg {
+			h.Size = int64(len(e.body))
+		}
+		if h.Mode == 0 {
+			h.Mode = 0o644
+		}
+		if err := tw.WriteHeader(&h); err != nil {
+			t.Fatal(err)
+		}
+		if h.Typeflag == tar.TypeReg {
+			tw.Write([]byte(e.body))
+		}
+	}
+	tw.Close()
+	zw.Close()
+	return buf.Bytes()
+}
+
+func file(name, body string) entry {
+	return entry{hdr: tar.Header{Name: name, Typeflag: tar.TypeReg}, body: body}
+}
+
+func TestUnpackRefusesHostileArchives(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		entries []entry
+		limits  Limits
+		want    string
+	}{
+		{"dot-dot path", []entry{file("../evil", "x")}, DefaultLimits, "escapes the package root"},
+		{"nested dot-dot", []entry{file("a/../../evil", "x")}, DefaultLimits, "escapes the package root"},
+		{"absolute path", []entry{file("/etc/evil", "x")}, DefaultLimits, "absolute"},
+		{"symlink out", []entry{{hdr: tar.Header{Name: "l", Typeflag: tar.TypeSymlink, Linkname: "../../etc"}}}, DefaultLimits, "outside the package"},
+		{"absolute symlink", []entry{{hdr: tar.Header{Name: "l", Typeflag: tar.TypeSymlink, Linkname: "/etc/passwd"}}}, DefaultLimits, "absolute path"},
+		{"write through symlink", []entry{
+			{hdr: tar.Header{Name: "d", Typeflag: tar.TypeSymlink, Linkname: "sub"}},
+			file("d/x", "x"),
+		}, DefaultLimits, "through the symlink"},
+		{"hard link out", []entry{{hdr: tar.Header{Name: "h", Typeflag: tar.TypeLink, Linkname: "../../etc/passwd"}}}, DefaultLimits, "escapes"},
+		{"hard link to unknown", []entry{{hdr: tar.Header{Name: "h", Typeflag: tar.TypeLink, Linkname: "nothere"}}}, DefaultLimits, "not a file earlier"},
+		{"char device", []entry{{hdr: tar.Header{Name: "dev", Typeflag: tar.TypeChar, Devmajor: 1, Devminor: 3}}}, DefaultLimits, "not allowed"},
+		{"fifo", []entry{{hdr: tar.Header{Name: "p", Typeflag: tar.TypeFifo}}}, DefaultLimits, "not allowed"},
+		{"setuid", []entry{{hdr: tar.Header{Name: "s", Typeflag: tar.TypeReg, Mode: 0o4755}, body: "x"}}, DefaultLimits, "setuid"},
+		{"bomb by bytes", []entry{file("a", strings.Repeat("0", 2000)), file("b", strings.Repeat("0", 2000))}, Limits{MaxBytes: 3000, MaxFiles: 10}, "beyond 3000 bytes"},
+		{"bomb by files", []entry{file("a", ""), file("b", ""), file("c", "")}, Limits{MaxBytes: 1 << 20, MaxFiles: 2}, "more than 2 entries"},
+		{"duplicate", []entry{file("a", "1"), file("a", "2")}, DefaultLimits, "duplicate"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			outer := t.TempDir()
+			dest := filepath.Join(outer, "dest")
+			os.Mkdir(dest, 0o755)
+			err := Unpack(bytes.NewReader(tarball(t, tc.entries...)), dest, tc.limits)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("want error containing %q, got %v", tc.want, err)
+			}
+			if fault.KindOf(err) != fault.Verify {
+				t.Errorf("want a Verify fault, got %v", fault.KindOf(err))
+			}
+			// Nothing may land outside dest.
+			ents, _ := os.ReadDir(outer)
+			if len(ents) != 1 {
+				t.Errorf("something was written beside dest: %v", ents)
+			}
+		})
+	}
+}
+
+func TestUnpackRoundTrip(t *testing.T) {
+	t.Parallel()
+	src := t.TempDir()
+	writeTree(t, src, map[string]string{"bin/tool": "#!/bin/sh\n", "lib/x/y.txt": "data"})
+	if err := os.Symlink("../lib/x/y.txt", filepath.Join(src, "bin", "y")); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := Pack(src, &buf, PackOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	dest := t.TempDir()
+	if err := Unpack(&buf, dest, DefaultLimits); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dest, "bin", "y"))
+	if err != nil || string(data) != "data" {
+		t.Fatalf("symlink in package does not resolve: %q %v", data, err)
+	}
+	st, err := os.Stat(filepath.Join(dest, "bin", "tool"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o555 {
+		t.Errorf("executable extracted as %v, want read-only executable 0555", st.Mode().Perm())
+	}
+	if st, _ := os.Stat(filepath.Join(dest, "lib/x/y.txt")); st.Mode().Perm() != 0o444 {
+		t.Errorf("file extracted as %v, want 0444", st.Mode().Perm())
+	}
+}
+
+func TestUnpackNotGzip(t *testing.T) {
+	t.Parallel()
+	err := Unpack(strings.NewReader("not gzip at all"), t.TempDir(), DefaultLimits)
+	if err == nil || !strings.Contains(err.Error(), "not gzip") {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -1,0 +1,78 @@
+package oci
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+
+	"oras.land/oras-go/v2/content"
+	"oras.land/oras-go/v2/errdef"
+	"oras.land/oras-go/v2/registry/remote/auth"
+	"oras.land/oras-go/v2/registry/remote/errcode"
+
+	"longshore.dev/lib/fault"
+)
+
+// classify wraps err with what was being done and the fault kind a user acts on. Error
+// texts from oras-go carry URLs, never credentials (those live in headers).
+func (t *Target) classify(err error, doing string) error {
+	if err == nil {
+		return nil
+	}
+	if fault.KindOf(err) != fault.Unknown {
+		return fmt.Errorf("%s: %w", doing, err)
+	}
+	host := t.Ref.Registry
+	wrapped := fmt.Errorf("%s: %w", doing, err)
+	var resp *errcode.ErrorResponse
+	var unknownAuthority x509.UnknownAuthorityError
+	var certInvalid x509.CertificateInvalidError
+	var hostnameErr x509.HostnameError
+	var netErr net.Error
+	var opErr *net.OpError
+	switch {
+	case errors.Is(err, context.Canceled):
+		return wrapped
+	case errors.Is(err, errdef.ErrNotFound):
+		return fault.New(fault.NotFound, fmt.Errorf("%s: not found", doing), "")
+	case errors.Is(err, content.ErrMismatchedDigest), errors.Is(err, content.ErrTrailingData),
+		errors.Is(err, content.ErrInvalidDescriptorSize):
+		return fault.New(fault.Verify, wrapped, "the registry served bytes that do not match their digest; the content was refused")
+	case errors.Is(err, errdef.ErrSizeExceedsLimit), errors.Is(err, errdef.ErrTooManyPages):
+		return fault.New(fault.Verify, wrapped, "")
+	case errors.Is(err, auth.ErrBasicCredentialNotFound):
+		return fault.New(fault.Auth, fmt.Errorf("%s: %s asks for credentials and none are configured", doing, host),
+			fmt.Sprintf("log in with `docker login %s` (longshore reads the docker config and its credential helpers)", host))
+	case errors.As(err, &resp):
+		switch {
+		case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+			return fault.New(fault.Auth, fmt.Errorf("%s: %s refused access (HTTP %d)", doing, host, resp.StatusCode),
+				fmt.Sprintf("log in with `docker login %s` (longshore reads the docker config and its credential helpers)", host))
+		case resp.StatusCode == http.StatusNotFound:
+			return fault.New(fault.NotFound, fmt.Errorf("%s: not found", doing), "")
+		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+			return fault.New(fault.Network, wrapped, "the registry is overloaded or failing; try again later")
+		}
+		return wrapped
+	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return fault.New(fault.Unknown, wrapped,
+			fmt.Sprintf("%s speaks plain HTTP: use --plain-http if you trust the network to it", host))
+	case strings.Contains(err.Error(), "first record does not look like a TLS handshake"):
+		return fault.New(fault.Unknown, wrapped, fmt.Sprintf("%s speaks plain HTTP: use --plain-http", host))
+	case errors.As(err, &unknownAuthority), errors.As(err, &certInvalid), errors.As(err, &hostnameErr):
+		return fault.New(fault.Unknown, wrapped,
+			fmt.Sprintf("%s's TLS certificate is not trusted: pass its CA with --ca-file", host))
+	case errors.As(err, &opErr) && opErr.Op == "dial":
+		return fault.New(fault.Network, fmt.Errorf("%s: cannot reach %s: %w", doing, opErr.Addr, opErr.Err),
+			fmt.Sprintf("is a registry running at %s? check the address and port", host))
+	case errors.As(err, &netErr) && netErr.Timeout(), errors.Is(err, context.DeadlineExceeded):
+		return fault.New(fault.Network, wrapped, "the registry did not answer in time; try again")
+	case errors.As(err, &netErr):
+		return fault.New(fault.Network, wrapped, "")
+	}
+	return wrapped
+}

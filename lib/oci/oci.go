@@ -1,0 +1,328 @@
+// Package oci is longshore's one door to OCI content: remote registries through
+// oras-go's remote client (credentials from the docker config, retries with backoff,
+// plain HTTP only where allowed, a user agent naming the binary) and local OCI image
+// layouts (ocidir://) through the same small interface. Every byte that comes through
+// it is verified against its descriptor; sizes of manifests and tag lists are bounded.
+package oci
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2/content"
+	orasoci "oras.land/oras-go/v2/content/oci"
+	"oras.land/oras-go/v2/errdef"
+	"oras.land/oras-go/v2/registry"
+	"oras.land/oras-go/v2/registry/remote"
+	"oras.land/oras-go/v2/registry/remote/auth"
+	"oras.land/oras-go/v2/registry/remote/credentials"
+	"oras.land/oras-go/v2/registry/remote/retry"
+
+	"longshore.dev/lib/fault"
+	"longshore.dev/lib/ref"
+)
+
+const (
+	// MaxManifestBytes bounds a manifest or index read from any source.
+	MaxManifestBytes = 4 << 20
+	// MaxTags bounds a tag listing, across all its pages.
+	MaxTags     = 100_000
+	tagPageSize = 1000
+)
+
+// Options say how to reach a registry. The zero value is right for most uses.
+type Options struct {
+	// PlainHTTP forces plain HTTP (true) or TLS (false); nil means plain HTTP only for
+	// localhost, 127.0.0.0/8 and ::1, as docker does.
+	PlainHTTP *bool
+	// CAFile is a PEM bundle of extra roots for the registry's TLS certificate.
+	CAFile string
+	// Insecure skips TLS verification. Never the default.
+	Insecure bool
+	// UserAgent names the binary and its version.
+	UserAgent string
+	// Credentials overrides the docker config credential store (tests).
+	Credentials credentials.Store
+	// Create makes a missing local layout instead of reporting it as not found.
+	Create bool
+	// Retry overrides the retry policy (oras-go's default: 5 retries, 200ms–3s backoff
+	// with jitter, on 408, 429, 5xx and network timeouts).
+	Retry retry.Policy
+}
+
+// Target is a repository in a registry or a local OCI layout.
+type Target struct {
+	Ref ref.Ref
+	// where names the target in errors: "localhost:5000/demo/hello" or "ocidir://./reg/hello".
+	where  string
+	store  storage
+	remote *remote.Repository
+	unlock func()
+}
+
+type storage interface {
+	content.Storage
+	content.TagResolver
+	registry.TagLister
+}
+
+// Open returns the target r points at. Close releases a local layout's lock.
+func Open(ctx context.Context, r ref.Ref, opts Options) (*Target, error) {
+	switch r.Kind {
+	case ref.Remote:
+		return openRemote(r, opts)
+	case ref.Layout:
+		return openLayout(ctx, r, opts)
+	}
+	return nil, fault.Errorf(fault.Usage, "%q is not an OCI reference", r.String())
+}
+
+func openRemote(r ref.Ref, opts Options) (*Target, error) {
+	repo, err := remote.NewRepository(r.Registry + "/" + r.Repository)
+	if err != nil {
+		return nil, fault.New(fault.Usage, err, "")
+	}
+	plain := r.IsLocalhost()
+	if opts.PlainHTTP != nil {
+		plain = *opts.PlainHTTP
+	}
+	repo.PlainHTTP = plain
+	repo.MaxMetadataBytes = MaxManifestBytes
+	repo.TagListPageSize = tagPageSize
+	repo.TagListMaxPages = MaxTags / tagPageSize
+	transport, err := newTransport(opts)
+	if err != nil {
+		return nil, err
+	}
+	store := opts.Credentials
+	if store == nil {
+		store, err = credentials.NewStoreFromDocker(credentials.StoreOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("reading docker credentials (DOCKER_CONFIG or ~/.docker/config.json): %w", err)
+		}
+	}
+	client := &auth.Client{
+		Client:     &http.Client{Transport: retryTransport(transport, opts.Retry)},
+		Cache:      auth.NewCache(),
+		Credential: credentials.Credential(store),
+	}
+	if opts.UserAgent != "" {
+		client.SetUserAgent(opts.UserAgent)
+	}
+	repo.Client = client
+	return &Target{Ref: r, where: r.Locator(), store: repo, remote: repo}, nil
+}
+
+func retryTransport(base http.RoundTripper, policy retry.Policy) http.RoundTripper {
+	t := retry.NewTransport(base)
+	if policy != nil {
+		t.Policy = func() retry.Policy { return policy }
+	}
+	return t
+}
+
+func newTransport(opts Options) (http.RoundTripper, error) {
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	base.ResponseHeaderTimeout = 60 * time.Second
+	if opts.CAFile == "" && !opts.Insecure {
+		return base, nil
+	}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: opts.Insecure}
+	if opts.CAFile != "" {
+		pem, err := os.ReadFile(opts.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading --ca-file: %w", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fault.Errorf(fault.Usage, "--ca-file %s holds no PEM certificate", opts.CAFile)
+		}
+		cfg.RootCAs = pool
+	}
+	base.TLSClientConfig = cfg
+	return base, nil
+}
+
+func openLayout(ctx context.Context, r ref.Ref, opts Options) (*Target, error) {
+	// Documents printed about a layout (Published, Installed) must mean the same thing
+	// from any directory: record its absolute path.
+	abs, err := filepath.Abs(r.Path)
+	if err != nil {
+		return nil, err
+	}
+	r.Path = abs
+	where := "ocidir://" + r.Path
+	if _, err := os.Stat(filepath.Join(r.Path, "index.json")); err != nil {
+		if !opts.Create || !errors.Is(err, os.ErrNotExist) {
+			return nil, fault.New(fault.NotFound,
+				fmt.Errorf("%s: no OCI layout there (index.json: %w)", where, err),
+				"push to it first, or check the path")
+		}
+		if err := os.MkdirAll(r.Path, 0o755); err != nil {
+			return nil, fmt.Errorf("creating layout %s: %w", where, err)
+		}
+	}
+	// oras' layout store keeps index.json in memory and rewrites it on each tag: hold
+	// an exclusive lock from open to close so two writers never lose each other's tags.
+	unlock, err := lockFile(filepath.Join(r.Path, ".longshore.lock"))
+	if err != nil {
+		return nil, fmt.Errorf("locking %s: %w", where, err)
+	}
+	store, err := orasoci.NewWithContext(ctx, r.Path)
+	if err != nil {
+		unlock()
+		return nil, fmt.Errorf("opening %s: %w", where, err)
+	}
+	return &Target{Ref: r, where: where, store: store, unlock: unlock}, nil
+}
+
+func lockFile(path string) (func(), error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, err
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+			f.Close()
+		})
+	}, nil
+}
+
+// Close releases the target's resources.
+func (t *Target) Close() error {
+	if t.unlock != nil {
+		t.unlock()
+	}
+	return nil
+}
+
+// Where names the target for messages.
+func (t *Target) Where() string { return t.where }
+
+// Resolve turns a tag or digest into a descriptor.
+func (t *Target) Resolve(ctx context.Context, reference string) (ocispec.Descriptor, error) {
+	desc, err := t.store.Resolve(ctx, reference)
+	if err != nil {
+		return desc, t.classify(err, fmt.Sprintf("resolving %s", t.display(reference)))
+	}
+	return desc, nil
+}
+
+func (t *Target) display(reference string) string {
+	if reference == "" {
+		return t.where
+	}
+	if len(reference) > 7 && reference[:7] == "sha256:" {
+		return t.where + "@" + reference
+	}
+	return t.where + ":" + reference
+}
+
+// FetchManifest reads a manifest or index, verifying its size bound and digest.
+func (t *Target) FetchManifest(ctx context.Context, desc ocispec.Descriptor) ([]byte, error) {
+	if desc.Size > MaxManifestBytes {
+		return nil, fault.Errorf(fault.Verify, "manifest %s in %s is %d bytes, over the %d-byte limit", desc.Digest, t.where, desc.Size, MaxManifestBytes)
+	}
+	data, err := content.FetchAll(ctx, t.store, desc)
+	if err != nil {
+		return nil, t.classify(err, fmt.Sprintf("fetching manifest %s from %s", desc.Digest, t.where))
+	}
+	return data, nil
+}
+
+// FetchBlob opens a blob for streaming. Reading it to EOF verifies size and digest:
+// a mismatch surfaces as a Verify fault from Read, never as silent bad bytes.
+func (t *Target) FetchBlob(ctx context.Context, desc ocispec.Descriptor) (io.ReadCloser, error) {
+	rc, err := t.store.Fetch(ctx, desc)
+	if err != nil {
+		return nil, t.classify(err, fmt.Sprintf("fetching blob %s from %s", desc.Digest, t.where))
+	}
+	return &verifiedBlob{rc: rc, vr: content.NewVerifyReader(rc, desc), t: t, desc: desc}, nil
+}
+
+type verifiedBlob struct {
+	rc   io.ReadCloser
+	vr   *content.VerifyReader
+	t    *Target
+	desc ocispec.Descriptor
+	done bool
+}
+
+func (b *verifiedBlob) Read(p []byte) (int, error) {
+	n, err := b.vr.Read(p)
+	if err == io.EOF && !b.done {
+		b.done = true
+		if verr := b.vr.Verify(); verr != nil {
+			return n, b.t.classify(verr, fmt.Sprintf("blob %s from %s", b.desc.Digest, b.t.where))
+		}
+	} else if err != nil && err != io.EOF {
+		return n, b.t.classify(err, fmt.Sprintf("reading blob %s from %s", b.desc.Digest, b.t.where))
+	}
+	return n, err
+}
+
+func (b *verifiedBlob) Close() error { return b.rc.Close() }
+
+// Exists reports whether the target holds desc (one HEAD request on a registry).
+func (t *Target) Exists(ctx context.Context, desc ocispec.Descriptor) (bool, error) {
+	ok, err := t.store.Exists(ctx, desc)
+	if err != nil {
+		return false, t.classify(err, fmt.Sprintf("checking %s in %s", desc.Digest, t.where))
+	}
+	return ok, nil
+}
+
+// Push uploads a blob or manifest unless the target already has it.
+func (t *Target) Push(ctx context.Context, desc ocispec.Descriptor, r io.Reader) (uploaded bool, err error) {
+	if ok, err := t.Exists(ctx, desc); err != nil || ok {
+		return false, err
+	}
+	if err := t.store.Push(ctx, desc, r); err != nil && !errors.Is(err, errdef.ErrAlreadyExists) {
+		return false, t.classify(err, fmt.Sprintf("pushing %s to %s", desc.Digest, t.where))
+	}
+	return true, nil
+}
+
+// Tag points tag at desc.
+func (t *Target) Tag(ctx context.Context, desc ocispec.Descriptor, tag string) error {
+	if err := t.store.Tag(ctx, desc, tag); err != nil {
+		return t.classify(err, fmt.Sprintf("tagging %s", t.display(tag)))
+	}
+	return nil
+}
+
+// Tags lists every tag, following pagination up to MaxTags.
+func (t *Target) Tags(ctx context.Context) ([]string, error) {
+	var tags []string
+	err := t.store.Tags(ctx, "", func(page []string) error {
+		tags = append(tags, page...)
+		if len(tags) > MaxTags {
+			return fault.Errorf(fault.Verify, "%s lists more than %d tags", t.where, MaxTags)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, t.classify(err, fmt.Sprintf("listing tags of %s", t.where))
+	}
+	return tags, nil
+}

@@ -1,0 +1,262 @@
+package oci
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2/registry/remote/auth"
+	"oras.land/oras-go/v2/registry/remote/retry"
+
+	"longshore.dev/lib/fault"
+	"longshore.dev/lib/ref"
+)
+
+// fakeRegistry serves one manifest under one tag, optionally behind basic auth and after
+// a number of 503s, and records what it saw. It is a unit-test fake: the end-to-end tests
+// use a real Distribution registry.
+type fakeRegistry struct {
+	mu         sync.Mutex
+	manifest   []byte
+	lie        bool // serve bytes that do not match the digest
+	user, pass string
+	failFirst  int
+	status     int // answer every manifest request with this status
+	agents     []string
+	authHeader []string
+}
+
+func (f *fakeRegistry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.agents = append(f.agents, r.UserAgent())
+	if f.user != "" {
+		u, p, ok := r.BasicAuth()
+		if !ok || u != f.user || p != f.pass {
+			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		f.authHeader = append(f.authHeader, r.Header.Get("Authorization"))
+	}
+	if r.URL.Path == "/v2/" {
+		return
+	}
+	if f.failFirst > 0 {
+		f.failFirst--
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
+	if f.status != 0 {
+		w.WriteHeader(f.status)
+		return
+	}
+	if !strings.HasPrefix(r.URL.Path, "/v2/demo/hello/manifests/") {
+		http.NotFound(w, r)
+		return
+	}
+	ref := strings.TrimPrefix(r.URL.Path, "/v2/demo/hello/manifests/")
+	d := digest.FromBytes(f.manifest)
+	if ref != "1.0.0" && ref != d.String() {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, `{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}`)
+		return
+	}
+	body := f.manifest
+	if f.lie && r.Method == http.MethodGet {
+		body = append([]byte(nil), body...)
+		body[len(body)-2] = ' '
+	}
+	w.Header().Set("Content-Type", ocispec.MediaTypeImageManifest)
+	w.Header().Set("Docker-Content-Digest", d.String())
+	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+	if r.Method == http.MethodGet {
+		w.Write(body)
+	}
+}
+
+func serve(t *testing.T, f *fakeRegistry) ref.Ref {
+	t.Helper()
+	if f.manifest == nil {
+		f.manifest, _ = json.Marshal(ocispec.Manifest{MediaType: ocispec.MediaTypeImageManifest, Config: ocispec.DescriptorEmptyJSON})
+	}
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	r, err := ref.ParseArtifact(strings.TrimPrefix(srv.URL, "http://") + "/demo/hello:1.0.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func open(t *testing.T, r ref.Ref, opts Options) *Target {
+	t.Helper()
+	if opts.UserAgent == "" {
+		opts.UserAgent = "longshore-pkg-test/1.2.3"
+	}
+	// The default policy's backoff is right for users and slow for tests.
+	opts.Retry = &retry.GenericPolicy{Retryable: retry.DefaultPredicate, Backoff: retry.DefaultBackoff, MinWait: time.Millisecond, MaxWait: 5 * time.Millisecond, MaxRetry: 5}
+	target, err := Open(context.Background(), r, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return target
+}
+
+func TestResolveRetriesAndNamesItself(t *testing.T) {
+	t.Parallel()
+	f := &fakeRegistry{failFirst: 2}
+	target := open(t, serve(t, f), Options{})
+	desc, err := target.Resolve(context.Background(), "1.0.0")
+	if err != nil {
+		t.Fatalf("two 503s then success should be retried: %v", err)
+	}
+	if desc.Digest != digest.FromBytes(f.manifest) {
+		t.Errorf("digest %s", desc.Digest)
+	}
+	for _, ua := range f.agents {
+		if ua != "longshore-pkg-test/1.2.3" {
+			t.Errorf("user agent %q", ua)
+		}
+	}
+}
+
+func TestFaultKinds(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		f    *fakeRegistry
+		ref  string
+		kind fault.Kind
+		text string
+	}{
+		{"missing tag", &fakeRegistry{}, "9.9.9", fault.NotFound, "not found"},
+		{"stays down", &fakeRegistry{status: http.StatusServiceUnavailable}, "1.0.0", fault.Network, "503"},
+		{"rate limited", &fakeRegistry{status: http.StatusTooManyRequests}, "1.0.0", fault.Network, "429"},
+		{"unauthorized", &fakeRegistry{user: "u", pass: "p"}, "1.0.0", fault.Auth, "none are configured"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			target := open(t, serve(t, tc.f), Options{Credentials: emptyCreds{}})
+			_, err := target.Resolve(context.Background(), tc.ref)
+			if fault.KindOf(err) != tc.kind || !strings.Contains(err.Error(), tc.text) {
+				t.Fatalf("got kind %v, err %v; want %v containing %q", fault.KindOf(err), err, tc.kind, tc.text)
+			}
+			if tc.kind == fault.Auth && !strings.Contains(fault.HintOf(err), "docker login") {
+				t.Errorf("auth hint: %q", fault.HintOf(err))
+			}
+		})
+	}
+}
+
+func TestLyingRegistryIsRefused(t *testing.T) {
+	t.Parallel()
+	f := &fakeRegistry{lie: true}
+	target := open(t, serve(t, f), Options{})
+	desc, err := target.Resolve(context.Background(), "1.0.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = target.FetchManifest(context.Background(), desc)
+	if fault.KindOf(err) != fault.Verify {
+		t.Fatalf("bytes that do not match the digest must be refused, got %v", err)
+	}
+}
+
+func TestManifestSizeBound(t *testing.T) {
+	t.Parallel()
+	target := open(t, serve(t, &fakeRegistry{}), Options{})
+	_, err := target.FetchManifest(context.Background(), ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: digest.FromString("x"), Size: MaxManifestBytes + 1})
+	if fault.KindOf(err) != fault.Verify || !strings.Contains(err.Error(), "limit") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestPlainHTTPOnlyForLocalhost(t *testing.T) {
+	t.Parallel()
+	f := &fakeRegistry{}
+	r := serve(t, f) // 127.0.0.1: plain HTTP by default
+	if _, err := open(t, r, Options{}).Resolve(context.Background(), "1.0.0"); err != nil {
+		t.Fatalf("localhost should default to plain HTTP: %v", err)
+	}
+	tls := false
+	_, err := open(t, r, Options{PlainHTTP: &tls}).Resolve(context.Background(), "1.0.0")
+	if err == nil || !strings.Contains(fault.HintOf(err), "--plain-http") {
+		t.Fatalf("TLS to a plain HTTP server should hint --plain-http, got %v (hint %q)", err, fault.HintOf(err))
+	}
+	remote := open(t, ref.Ref{Kind: ref.Remote, Registry: "registry.example.com", Repository: "x"}, Options{})
+	if remote.remote.PlainHTTP {
+		t.Error("a non-local registry must default to TLS")
+	}
+}
+
+// Not parallel: it sets DOCKER_CONFIG for the process.
+func TestCredentialsFromDockerConfig(t *testing.T) {
+	f := &fakeRegistry{user: "alice", pass: "s3cret"}
+	r := serve(t, f)
+	dir := t.TempDir()
+	auth := base64.StdEncoding.EncodeToString([]byte("alice:s3cret"))
+	cfg := fmt.Sprintf(`{"auths":{%q:{"auth":%q}}}`, r.Registry, auth)
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("DOCKER_CONFIG", dir)
+	_, err := open(t, r, Options{}).Resolve(context.Background(), "1.0.0")
+	if err != nil {
+		t.Fatalf("credentials from DOCKER_CONFIG were not used: %v", err)
+	}
+	if len(f.authHeader) == 0 {
+		t.Fatal("no authenticated request reached the registry")
+	}
+	// A wrong password is an auth fault whose text never carries the secret.
+	f.pass = "other"
+	_, err = open(t, r, Options{}).Resolve(context.Background(), "1.0.0")
+	if fault.KindOf(err) != fault.Auth {
+		t.Fatalf("got %v", err)
+	}
+	if strings.Contains(err.Error(), "s3cret") || strings.Contains(err.Error(), auth) {
+		t.Fatalf("error leaks the credential: %v", err)
+	}
+}
+
+func TestLayoutNotFoundAndLocking(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "reg", "hello")
+	r, _ := ref.ParseArtifact("ocidir://" + dir + ":1.0.0")
+	_, err := Open(context.Background(), r, Options{})
+	if fault.KindOf(err) != fault.NotFound || !strings.Contains(err.Error(), "no OCI layout") {
+		t.Fatalf("missing layout: %v", err)
+	}
+	target, err := Open(context.Background(), r, Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !filepath.IsAbs(target.Ref.Path) {
+		t.Errorf("layout path %q should be absolute", target.Ref.Path)
+	}
+	target.Close()
+	if _, err := Open(context.Background(), r, Options{}); err != nil {
+		t.Fatalf("reopening an existing layout: %v", err)
+	}
+}
+
+type authCredential = auth.Credential
+
+type emptyCreds struct{}
+
+func (emptyCreds) Get(context.Context, string) (authCredential, error) { return authCredential{}, nil }
+func (emptyCreds) Put(context.Context, string, authCredential) error   { return nil }
+func (emptyCreds) Delete(context.Context, string) error                { return nil }

@@ -1,0 +1,341 @@
+// Package publish builds a package directory into its OCI artifact and pushes it:
+// reproducibly (the same inputs give the same digests anywhere), uploading only what
+// the target lacks.
+package publish
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"golang.org/x/sync/errgroup"
+
+	"longshore.dev/lib/api"
+	"longshore.dev/lib/archive"
+	"longshore.dev/lib/artifact"
+	"longshore.dev/lib/fault"
+	"longshore.dev/lib/oci"
+	"longshore.dev/lib/pkgspec"
+	"longshore.dev/lib/ref"
+)
+
+// Options control Build and Push.
+type Options struct {
+	// Platforms limits the push to these platform keys of package.yaml (all when empty).
+	Platforms []string
+	// Created is the fixed creation time; zero means "find it": SOURCE_DATE_EPOCH, else
+	// the time of the last git commit touching the package directory, else the epoch.
+	Created time.Time
+	// Getenv reads SOURCE_DATE_EPOCH.
+	Getenv func(string) string
+	// TempDir holds packed layers until they are uploaded ("" = os.TempDir()).
+	TempDir string
+}
+
+// Artifact is a built package: every blob, ready to push.
+type Artifact struct {
+	Package  *pkgspec.Package
+	Root     artifact.Blob // the index, or the single manifest for "any"
+	Blobs    []ocispec.Descriptor
+	files    map[digest.Digest]string // packed layers on disk
+	small    map[digest.Digest][]byte // configs and platform manifests
+	Manifest []api.Platform
+	tempDir  string
+}
+
+// Close removes the packed layers.
+func (a *Artifact) Close() error {
+	if a.tempDir != "" {
+		return os.RemoveAll(a.tempDir)
+	}
+	return nil
+}
+
+// Build packs dir's content for each platform and builds manifests (and an index when
+// the package is platform-specific). Nothing leaves the machine.
+func Build(dir string, p *pkgspec.Package, opts Options) (*Artifact, error) {
+	platforms, err := selectPlatforms(p, opts.Platforms)
+	if err != nil {
+		return nil, err
+	}
+	created, revision := opts.Created, ""
+	if created.IsZero() {
+		created, revision, err = sourceTime(dir, opts.Getenv)
+		if err != nil {
+			return nil, err
+		}
+	}
+	tmp, err := os.MkdirTemp(opts.TempDir, "longshore-push-")
+	if err != nil {
+		return nil, err
+	}
+	a := &Artifact{Package: p, files: map[digest.Digest]string{}, small: map[digest.Digest][]byte{}, tempDir: tmp}
+	annotations := artifact.Annotations(p, created, revision)
+	var manifests []ocispec.Descriptor
+	for _, platform := range platforms {
+		content := filepath.Join(dir, filepath.FromSlash(p.Spec.Platforms[platform]))
+		st, err := os.Stat(content)
+		if err != nil || !st.IsDir() {
+			a.Close()
+			return nil, fault.Errorf(fault.Usage, "spec.platforms[%q]: content directory %s does not exist", platform, content)
+		}
+		layer, err := a.pack(content, dir, created)
+		if err != nil {
+			a.Close()
+			return nil, fmt.Errorf("packing %s for %s: %w", content, platform, err)
+		}
+		config, err := artifact.ConfigBlob(artifact.NewConfig(p, platform))
+		if err != nil {
+			a.Close()
+			return nil, err
+		}
+		a.small[config.Desc.Digest] = config.Data
+		m, err := artifact.Manifest(config.Desc, []ocispec.Descriptor{layer}, annotations)
+		if err != nil {
+			a.Close()
+			return nil, err
+		}
+		a.small[m.Desc.Digest] = m.Data
+		a.Blobs = append(a.Blobs, layer, config.Desc)
+		a.Manifest = append(a.Manifest, api.Platform{Platform: platform, Digest: m.Desc.Digest.String()})
+		desc := m.Desc
+		desc.ArtifactType = artifact.ArtifactType
+		if platform != pkgspec.AnyPlatform {
+			if desc.Platform, err = artifact.ParsePlatform(platform); err != nil {
+				a.Close()
+				return nil, fault.New(fault.Usage, err, "")
+			}
+		}
+		manifests = append(manifests, desc)
+	}
+	if len(platforms) == 1 && platforms[0] == pkgspec.AnyPlatform {
+		a.Root = artifact.Blob{Desc: manifests[0], Data: a.small[manifests[0].Digest]}
+		a.Root.Desc.ArtifactType = ""
+		return a, nil
+	}
+	idx, err := artifact.Index(manifests, annotations)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Root = idx
+	for _, m := range manifests {
+		a.Blobs = append(a.Blobs, m)
+	}
+	return a, nil
+}
+
+func selectPlatforms(p *pkgspec.Package, want []string) ([]string, error) {
+	all := p.PlatformKeys()
+	if slices.Contains(all, pkgspec.AnyPlatform) && len(all) > 1 {
+		return nil, fault.Errorf(fault.Usage, "spec.platforms mixes %q with specific platforms %v: use one or the other", pkgspec.AnyPlatform, all)
+	}
+	if len(want) == 0 {
+		return all, nil
+	}
+	var out []string
+	for _, w := range want {
+		if !slices.Contains(all, w) {
+			return nil, fault.Errorf(fault.Usage, "--platform %s: package.yaml has no such platform (it has: %s)", w, strings.Join(all, ", "))
+		}
+		if !slices.Contains(out, w) {
+			out = append(out, w)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// pack writes content as a layer file in the temp dir and returns its descriptor.
+func (a *Artifact) pack(content, pkgDir string, created time.Time) (ocispec.Descriptor, error) {
+	f, err := os.CreateTemp(a.tempDir, "layer-")
+	if err != nil {
+		return ocispec.Descriptor{}, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	counter := &countWriter{}
+	atRoot := filepath.Clean(content) == filepath.Clean(pkgDir)
+	_, err = archive.Pack(content, io.MultiWriter(f, h, counter), archive.PackOptions{
+		ModTime: created,
+		Skip: func(rel string, isDir bool) bool {
+			if rel == ".git" || rel == ".github" {
+				return true
+			}
+			return atRoot && (rel == pkgspec.FileName || rel == ".pkgignore")
+		},
+	})
+	if err != nil {
+		return ocispec.Descriptor{}, err
+	}
+	if err := f.Close(); err != nil {
+		return ocispec.Descriptor{}, err
+	}
+	d := digest.NewDigestFromEncoded(digest.SHA256, hex.EncodeToString(h.Sum(nil)))
+	a.files[d] = f.Name()
+	return ocispec.Descriptor{MediaType: artifact.LayerMediaType, Digest: d, Size: counter.n}, nil
+}
+
+type countWriter struct{ n int64 }
+
+func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+
+// sourceTime picks the creation time: SOURCE_DATE_EPOCH, else the last commit touching
+// dir (so unrelated commits do not change the digest), else the Unix epoch.
+func sourceTime(dir string, getenv func(string) string) (time.Time, string, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	revision := gitOutput(dir, "log", "-1", "--format=%H", "--", ".")
+	if s := getenv("SOURCE_DATE_EPOCH"); s != "" {
+		sec, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return time.Time{}, "", fault.Errorf(fault.Usage, "SOURCE_DATE_EPOCH=%q is not a number of seconds", s)
+		}
+		return time.Unix(sec, 0).UTC(), revision, nil
+	}
+	if s := gitOutput(dir, "log", "-1", "--format=%ct", "--", "."); s != "" {
+		if sec, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return time.Unix(sec, 0).UTC(), revision, nil
+		}
+	}
+	return time.Unix(0, 0).UTC(), revision, nil
+}
+
+func gitOutput(dir string, args ...string) string {
+	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
+	out, err := cmd.Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// Result says what a push did.
+type Result struct {
+	Published *api.Published
+	Uploaded  int   // blobs and manifests sent
+	Skipped   int   // already in the target
+	Bytes     int64 // bytes sent
+	Unchanged bool  // the version tag already pointed at this digest
+}
+
+// Push uploads a (what the target lacks, blobs concurrently), then tags the root with
+// the version. An existing version tag on different content is a conflict unless force.
+func Push(ctx context.Context, t *oci.Target, a *Artifact, force bool) (*Result, error) {
+	tag := ref.TagForVersion(a.Package.Metadata.Version)
+	res := &Result{Published: a.published(t, tag)}
+	existing, err := t.Resolve(ctx, tag)
+	switch {
+	case err == nil && existing.Digest == a.Root.Desc.Digest:
+		res.Unchanged = true
+		res.Skipped = len(a.Blobs) + 1
+		return res, nil
+	case err == nil && !force:
+		return nil, fault.New(fault.Conflict,
+			fmt.Errorf("%s:%s already exists with different content (%s, this push is %s)", t.Where(), tag, existing.Digest, a.Root.Desc.Digest),
+			"publish a new version, or pass --force to move the tag")
+	case err != nil && fault.KindOf(err) != fault.NotFound:
+		return nil, err
+	}
+	// Layers and configs first (concurrently), then platform manifests, then the root:
+	// a registry never holds a manifest whose blobs are missing.
+	var blobs, manifests []ocispec.Descriptor
+	for _, d := range a.Blobs {
+		if d.MediaType == ocispec.MediaTypeImageManifest {
+			manifests = append(manifests, d)
+		} else {
+			blobs = append(blobs, d)
+		}
+	}
+	results := make([]bool, len(blobs))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(4)
+	for i, d := range blobs {
+		g.Go(func() error {
+			r, closeFn, err := a.open(d)
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			results[i], err = t.Push(gctx, d, r)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for i, up := range results {
+		res.count(up, blobs[i].Size)
+	}
+	for _, d := range append(manifests, a.Root.Desc) {
+		r, closeFn, err := a.open(d)
+		if err != nil {
+			return nil, err
+		}
+		up, err := t.Push(ctx, d, r)
+		closeFn()
+		if err != nil {
+			return nil, err
+		}
+		res.count(up, d.Size)
+	}
+	if err := t.Tag(ctx, a.Root.Desc, tag); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func (r *Result) count(uploaded bool, size int64) {
+	if uploaded {
+		r.Uploaded++
+		r.Bytes += size
+	} else {
+		r.Skipped++
+	}
+}
+
+func (a *Artifact) open(d ocispec.Descriptor) (io.Reader, func(), error) {
+	if d.Digest == a.Root.Desc.Digest {
+		return strings.NewReader(string(a.Root.Data)), func() {}, nil
+	}
+	if data, ok := a.small[d.Digest]; ok {
+		return strings.NewReader(string(data)), func() {}, nil
+	}
+	f, err := os.Open(a.files[d.Digest])
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, func() { f.Close() }, nil
+}
+
+// Published describes a as it will be (or is) at target t. A dry run prints the same.
+func (a *Artifact) Published(t ref.Ref) *api.Published {
+	return a.publishedAt(t.Locator(), ref.TagForVersion(a.Package.Metadata.Version))
+}
+
+func (a *Artifact) published(t *oci.Target, tag string) *api.Published {
+	return a.publishedAt(t.Ref.Locator(), tag)
+}
+
+func (a *Artifact) publishedAt(repository, tag string) *api.Published {
+	p := api.NewPublished()
+	m := a.Package.Metadata
+	p.Name, p.Version, p.Repository = m.Name, m.Version, repository
+	p.Digest, p.MediaType = a.Root.Desc.Digest.String(), a.Root.Desc.MediaType
+	p.Tags = []string{tag}
+	p.Platforms = a.Manifest
+	p.Description, p.Keywords, p.Dependencies = m.Description, m.Keywords, a.Package.Spec.Dependencies
+	return p
+}

@@ -1,0 +1,159 @@
+package publish
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"longshore.dev/lib/artifact"
+	"longshore.dev/lib/fault"
+	"longshore.dev/lib/oci"
+	"longshore.dev/lib/pkgspec"
+	"longshore.dev/lib/ref"
+)
+
+const manifest = `apiVersion: longshore.dev/v1alpha1
+kind: Package
+metadata:
+  name: hello
+  version: 1.0.0
+  description: Say hello
+spec:
+  bin: [bin/hello]
+`
+
+func writePackage(t *testing.T, yaml string, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "package.yaml"), []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(body), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func fixedEpoch(k string) string {
+	if k == "SOURCE_DATE_EPOCH" {
+		return "1700000000"
+	}
+	return ""
+}
+
+func build(t *testing.T, dir string, opts Options) *Artifact {
+	t.Helper()
+	p, err := pkgspec.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.Getenv == nil {
+		opts.Getenv = fixedEpoch
+	}
+	a, err := Build(dir, p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return a
+}
+
+func TestBuildIsReproducibleAcrossCheckouts(t *testing.T) {
+	t.Parallel()
+	files := map[string]string{"bin/hello": "#!/bin/sh\necho hello\n", "README.md": "hi"}
+	a := writePackage(t, manifest, files)
+	b := writePackage(t, manifest, files)
+	past := time.Date(2010, 5, 5, 5, 5, 5, 0, time.UTC)
+	filepath.Walk(b, func(p string, _ os.FileInfo, _ error) error { return os.Chtimes(p, past, past) })
+	da, db := build(t, a, Options{}), build(t, b, Options{})
+	if da.Root.Desc.Digest != db.Root.Desc.Digest {
+		t.Fatalf("two checkouts of the same package gave %s and %s", da.Root.Desc.Digest, db.Root.Desc.Digest)
+	}
+	m, err := artifact.DecodeManifest(da.Root.Data, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.ArtifactType != artifact.ArtifactType || m.Config.MediaType != artifact.ConfigMediaType || len(m.Layers) != 1 {
+		t.Errorf("unexpected manifest: %+v", m)
+	}
+	if got := m.Annotations["org.opencontainers.image.created"]; got != "2023-11-14T22:13:20Z" {
+		t.Errorf("created = %q, want SOURCE_DATE_EPOCH's time", got)
+	}
+	// A different epoch is a different artifact: the time really is an input.
+	dc := build(t, a, Options{Getenv: func(string) string { return "" }})
+	if dc.Root.Desc.Digest == da.Root.Desc.Digest {
+		t.Error("changing the creation time did not change the digest")
+	}
+}
+
+func TestBuildPlatforms(t *testing.T) {
+	t.Parallel()
+	multi := strings.Replace(manifest, "spec:\n", "spec:\n  platforms:\n    linux/amd64: dist/amd64\n    linux/arm64: dist/arm64\n", 1)
+	dir := writePackage(t, multi, map[string]string{"dist/amd64/bin/hello": "amd", "dist/arm64/bin/hello": "arm"})
+	a := build(t, dir, Options{})
+	if a.Root.Desc.MediaType != "application/vnd.oci.image.index.v1+json" {
+		t.Fatalf("root media type %s, want an index", a.Root.Desc.MediaType)
+	}
+	if len(a.Manifest) != 2 || a.Manifest[0].Platform != "linux/amd64" || a.Manifest[1].Platform != "linux/arm64" {
+		t.Errorf("platforms: %+v", a.Manifest)
+	}
+	one := build(t, dir, Options{Platforms: []string{"linux/arm64"}})
+	if len(one.Manifest) != 1 || one.Manifest[0].Platform != "linux/arm64" {
+		t.Errorf("--platform subset: %+v", one.Manifest)
+	}
+	p, _ := pkgspec.Load(dir)
+	if _, err := Build(dir, p, Options{Platforms: []string{"windows/amd64"}, Getenv: fixedEpoch}); err == nil || !strings.Contains(err.Error(), "it has: linux/amd64, linux/arm64") {
+		t.Errorf("unknown platform: %v", err)
+	}
+	missing := strings.Replace(multi, "dist/arm64", "dist/nothere", 1)
+	dir2 := writePackage(t, missing, map[string]string{"dist/amd64/bin/hello": "amd"})
+	p2, _ := pkgspec.Load(dir2)
+	if _, err := Build(dir2, p2, Options{Getenv: fixedEpoch}); err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Errorf("missing content dir: %v", err)
+	}
+}
+
+func TestPushSkipsWhatExistsAndRefusesChangedVersion(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := writePackage(t, manifest, map[string]string{"bin/hello": "v1"})
+	layout := filepath.Join(t.TempDir(), "reg", "hello")
+	r, err := ref.ParseArtifact("ocidir://" + layout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, err := oci.Open(ctx, r, oci.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	res, err := Push(ctx, target, build(t, dir, Options{}), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Uploaded != 3 || res.Skipped != 0 {
+		t.Errorf("first push: uploaded %d skipped %d, want 3 and 0", res.Uploaded, res.Skipped)
+	}
+	res, err = Push(ctx, target, build(t, dir, Options{}), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Unchanged || res.Uploaded != 0 {
+		t.Errorf("re-push of unchanged package uploaded %d", res.Uploaded)
+	}
+	os.WriteFile(filepath.Join(dir, "bin", "hello"), []byte("v2"), 0o755)
+	_, err = Push(ctx, target, build(t, dir, Options{}), false)
+	if fault.KindOf(err) != fault.Conflict || !strings.Contains(err.Error(), "already exists with different content") {
+		t.Fatalf("changed content under the same version: %v", err)
+	}
+	if _, err := Push(ctx, target, build(t, dir, Options{}), true); err != nil {
+		t.Fatalf("--force: %v", err)
+	}
+}

@@ -1,0 +1,218 @@
+package store
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"longshore.dev/lib/api"
+	"longshore.dev/lib/fault"
+	"longshore.dev/lib/oci"
+	"longshore.dev/lib/pkgspec"
+	"longshore.dev/lib/publish"
+	"longshore.dev/lib/ref"
+)
+
+// published pushes a package with the given package.yaml spec lines and files to a new
+// layout and returns the target and the root descriptor.
+func published(t *testing.T, name, spec string, files map[string]string) (*oci.Target, ocispec.Descriptor) {
+	t.Helper()
+	dir := t.TempDir()
+	yaml := "apiVersion: longshore.dev/v1alpha1\nkind: Package\nmetadata:\n  name: " + name + "\n  version: 1.0.0\nspec:\n" + spec
+	os.WriteFile(filepath.Join(dir, "package.yaml"), []byte(yaml), 0o644)
+	for f, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(f))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte(body), 0o755)
+	}
+	p, err := pkgspec.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := publish.Build(dir, p, publish.Options{Getenv: func(string) string { return "0" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	r, _ := ref.ParseArtifact("ocidir://" + filepath.Join(t.TempDir(), name))
+	ctx := context.Background()
+	target, err := oci.Open(ctx, r, oci.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { target.Close() })
+	if _, err := publish.Push(ctx, target, a, false); err != nil {
+		t.Fatal(err)
+	}
+	return target, a.Root.Desc
+}
+
+func openStore(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(filepath.Join(t.TempDir(), "home"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func assertEmpty(t *testing.T, dir string) {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ents) != 0 {
+		t.Errorf("%s should be empty, holds %d entries (%s…)", dir, len(ents), ents[0].Name())
+	}
+}
+
+func TestInstallLinksAndRecords(t *testing.T) {
+	t.Parallel()
+	target, root := published(t, "hello", "  bin: [bin/hello]\n", map[string]string{"bin/hello": "#!/bin/sh\necho hi\n"})
+	s := openStore(t)
+	inst, err := s.Install(context.Background(), target, root, InstallOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inst.Name != "hello" || inst.Version != "1.0.0" || inst.Reason != api.ReasonExplicit || inst.Digest != root.Digest.String() {
+		t.Errorf("installed: %+v", inst)
+	}
+	if data, err := os.ReadFile(filepath.Join(s.Home, "bin", "hello")); err != nil || !strings.Contains(string(data), "echo hi") {
+		t.Fatalf("bin/hello does not lead to the package: %q %v", data, err)
+	}
+	link, _ := os.Readlink(filepath.Join(s.Home, "bin", "hello"))
+	if filepath.IsAbs(link) {
+		t.Errorf("bin link %q is absolute: the home could not move", link)
+	}
+	// Every blob of the package is in the store's layout, content addressed.
+	manifestPath := s.BlobPath(root.Digest)
+	if data, err := os.ReadFile(manifestPath); err != nil || digest.FromBytes(data) != root.Digest {
+		t.Errorf("manifest blob missing or wrong in store: %v", err)
+	}
+	list, err := s.List()
+	if err != nil || len(list) != 1 || list[0].Path != s.TreePath(root.Digest) {
+		t.Fatalf("List: %+v %v", list, err)
+	}
+	// Installing again is a no-op that still succeeds.
+	if _, err := s.Install(context.Background(), target, root, InstallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	assertEmpty(t, filepath.Join(s.Home, "tmp"))
+}
+
+func TestInstallRefusesTamperedBlob(t *testing.T) {
+	t.Parallel()
+	target, root := published(t, "tampered", "", map[string]string{"data.txt": strings.Repeat("payload ", 1000)})
+	// Corrupt the layer inside the source layout: the bytes no longer match the digest.
+	blobs := filepath.Join(target.Ref.Path, "blobs", "sha256")
+	ents, _ := os.ReadDir(blobs)
+	var biggest string
+	var size int64
+	for _, e := range ents {
+		if info, _ := e.Info(); info.Size() > size {
+			biggest, size = e.Name(), info.Size()
+		}
+	}
+	p := filepath.Join(blobs, biggest)
+	data, _ := os.ReadFile(p)
+	data[len(data)/2] ^= 0xff
+	os.Chmod(p, 0o644)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := openStore(t)
+	_, err := s.Install(context.Background(), target, root, InstallOptions{})
+	if fault.KindOf(err) != fault.Verify {
+		t.Fatalf("want a verification failure, got %v", err)
+	}
+	assertEmpty(t, filepath.Join(s.Home, "pkgs", "sha256"))
+	assertEmpty(t, filepath.Join(s.Home, "tmp"))
+	if list, _ := s.List(); len(list) != 0 {
+		t.Errorf("a refused package was recorded: %+v", list)
+	}
+}
+
+func TestInstallPlatformSelection(t *testing.T) {
+	t.Parallel()
+	spec := "  platforms:\n    linux/amd64: amd\n    linux/arm64/v8: arm\n"
+	target, root := published(t, "multi", spec, map[string]string{"amd/f": "amd", "arm/f": "arm"})
+	s := openStore(t)
+	inst, err := s.Install(context.Background(), target, root, InstallOptions{Platform: "linux/arm64"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inst.Platform != "linux/arm64/v8" {
+		t.Errorf("linux/arm64 picked %s, want the v8 variant", inst.Platform)
+	}
+	if data, _ := os.ReadFile(filepath.Join(inst.Path, "f")); string(data) != "arm" {
+		t.Errorf("wrong platform's content: %q", data)
+	}
+	_, err = s.Install(context.Background(), target, root, InstallOptions{Platform: "windows/amd64"})
+	if fault.KindOf(err) != fault.NotFound || !strings.Contains(err.Error(), "it has: linux/amd64, linux/arm64/v8") {
+		t.Errorf("missing platform: %v", err)
+	}
+}
+
+func TestBinClashIsRefused(t *testing.T) {
+	t.Parallel()
+	t1, r1 := published(t, "one", "  bin: [bin/tool]\n", map[string]string{"bin/tool": "1"})
+	t2, r2 := published(t, "two", "  bin: [bin/tool]\n", map[string]string{"bin/tool": "2"})
+	s := openStore(t)
+	if _, err := s.Install(context.Background(), t1, r1, InstallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.Install(context.Background(), t2, r2, InstallOptions{})
+	if fault.KindOf(err) != fault.Conflict || !strings.Contains(err.Error(), "bin/tool is already provided by one 1.0.0") {
+		t.Fatalf("clash: %v", err)
+	}
+}
+
+func TestCorruptInstalledFile(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	os.WriteFile(filepath.Join(s.Home, "installed.yaml"), []byte("apiVersion: longshore.dev/v1alpha1\nkind: Installed\nname: x\nbogus: 1\n"), 0o644)
+	_, err := s.List()
+	if err == nil || !strings.Contains(err.Error(), "installed.yaml is corrupt") || !strings.Contains(err.Error(), ":4") {
+		t.Fatalf("got %v", err)
+	}
+	if !strings.Contains(fault.HintOf(err), "reinstall") {
+		t.Errorf("hint does not say how to repair: %q", fault.HintOf(err))
+	}
+}
+
+func TestConcurrentInstallsOfOnePackage(t *testing.T) {
+	t.Parallel()
+	target, root := published(t, "shared", "  bin: [bin/shared]\n", map[string]string{"bin/shared": "x", "lib/a": "a"})
+	s := openStore(t)
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Separate Store values, as separate processes would have.
+			_, errs[i] = (&Store{Home: s.Home}).Install(context.Background(), target, root, InstallOptions{})
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	ents, _ := os.ReadDir(filepath.Join(s.Home, "pkgs", "sha256"))
+	if len(ents) != 1 {
+		t.Errorf("%d trees, want one copy", len(ents))
+	}
+	assertEmpty(t, filepath.Join(s.Home, "tmp"))
+	if list, _ := s.List(); len(list) != 1 {
+		t.Errorf("installed.yaml holds %d records, want 1", len(list))
+	}
+}
