@@ -1,0 +1,7 @@
+module longshore.dev/e2e
+
+go 1.26.0
+
+require go.yaml.in/yaml/v3 v3.0.6
+
+replace longshore.dev/lib => ../lib

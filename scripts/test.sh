@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# test.sh: every check CI runs, from any directory: formatting, go vet, the unit tests of
+# every module, then the end-to-end tests (which install the binaries into a temp prefix
+# and start a real registry themselves). Runs all steps even when one fails; exits 1 if
+# any did.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+export GOWORK="$root/go.work"
+
+log() { printf '==> %s\n' "$*" >&2; }
+failed=()
+# step NAME CMD...: run one check, remember a failure, keep going.
+step() {
+	local name=$1
+	shift
+	log "$name"
+	if "$@"; then
+		return 0
+	fi
+	log "FAILED: $name"
+	failed+=("$name")
+}
+
+# Installed before the tests, so its first-time install is not counted in their timeout.
+log "registry: scripts/registry.sh ensure"
+"$root/scripts/registry.sh" ensure >/dev/null
+
+gofmt_check() {
+	local files unformatted
+	# Tracked files plus new ones not yet added (ignored ones stay out).
+	if git -C "$root" rev-parse --git-dir >/dev/null 2>&1; then
+		files=$(git -C "$root" ls-files --cached --others --exclude-standard -- '*.go')
+	else
+		files=$(find . -name '*.go' -not -path './dist/*')
+	fi
+	[[ -n $files ]] || return 0
+	# Files listed by git but deleted in the work tree are skipped.
+	# (set -e does not apply inside a function run as an `if` condition: check by hand.)
+	unformatted=$(printf '%s\n' "$files" | while IFS= read -r f; do [[ ! -f $f ]] || printf '%s\n' "$f"; done |
+		xargs gofmt -l) || return 1
+	if [[ -n $unformatted ]]; then
+		printf 'gofmt: not formatted (run gofmt -w):\n%s\n' "$unformatted" >&2
+		return 1
+	fi
+}
+step "gofmt -l" gofmt_check
+
+modules=()
+while IFS= read -r m; do modules+=("$m"); done < <(go list -m -f '{{.Path}} {{.Dir}}')
+[[ ${#modules[@]} -gt 0 ]] || {
+	log "go list -m found no workspace modules"
+	exit 1
+}
+
+go_vet() {
+	local m rc=0
+	for m in "${modules[@]}"; do
+		(cd "${m#* }" && go vet ./...) || rc=1
+	done
+	return $rc
+}
+step "go vet (every workspace module)" go_vet
+
+# One go test over all modules but e2e: packages build and run in parallel.
+patterns=()
+for m in "${modules[@]}"; do
+	[[ ${m%% *} == longshore.dev/e2e ]] && continue
+	patterns+=("${m%% *}/...")
+done
+step "unit tests: ${patterns[*]}" go test -count=1 -timeout 10m "${patterns[@]}"
+
+step "end-to-end tests (e2e/)" bash -c 'cd e2e && go test -count=1 -timeout 20m ./...'
+
+if [[ ${#failed[@]} -gt 0 ]]; then
+	log "failed: ${failed[*]}"
+	exit 1
+fi
+log "all checks passed"
