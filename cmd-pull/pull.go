@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -10,6 +11,7 @@ import (
 	"longshore.dev/lib/cli"
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/oci"
+	"longshore.dev/lib/progress"
 	"longshore.dev/lib/ref"
 	"longshore.dev/lib/store"
 	"longshore.dev/lib/stream"
@@ -133,5 +135,10 @@ func pullOne(ctx context.Context, env *cli.Env, o *pullOptions, s *store.Store, 
 		}
 		return nil, err
 	}
-	return s.Install(ctx, target, root, store.InstallOptions{Platform: o.platform, Reason: api.ReasonExplicit})
+	var meter *progress.Meter
+	if env.StderrTTY {
+		meter = progress.New(env.Stderr, "Downloading", 100*time.Millisecond)
+	}
+	defer meter.Close()
+	return s.Install(ctx, target, root, store.InstallOptions{Platform: o.platform, Reason: api.ReasonExplicit, Progress: meter})
 }

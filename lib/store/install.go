@@ -21,6 +21,7 @@ import (
 	"longshore.dev/lib/artifact"
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/oci"
+	"longshore.dev/lib/progress"
 )
 
 // maxConfigBytes bounds the config blob, which is small metadata.
@@ -34,6 +35,8 @@ type InstallOptions struct {
 	Platform string // os/arch[/variant]; "" = the host's
 	Reason   string // api.ReasonExplicit, …
 	Limits   archive.Limits
+	// Progress shows download progress (nil: silent).
+	Progress *progress.Meter
 }
 
 // Install fetches the package root from t (a manifest, or an index from which the
@@ -71,7 +74,7 @@ func (s *Store) Install(ctx context.Context, t *oci.Target, root ocispec.Descrip
 	}
 	tree := s.TreePath(manifestDesc.Digest)
 	if !exists(tree) {
-		if err := s.extract(ctx, t, manifest, tree, opts.Limits); err != nil {
+		if err := s.extract(ctx, t, manifest, tree, opts.Limits, opts.Progress); err != nil {
 			return nil, err
 		}
 	}
@@ -143,7 +146,7 @@ func (s *Store) fetchSmall(ctx context.Context, t *oci.Target, desc ocispec.Desc
 
 // extract downloads each layer once, hashing it, keeping a copy in the blob store and
 // unpacking it as it streams; the tree becomes visible only after every byte verified.
-func (s *Store) extract(ctx context.Context, t *oci.Target, m ocispec.Manifest, tree string, limits archive.Limits) error {
+func (s *Store) extract(ctx context.Context, t *oci.Target, m ocispec.Manifest, tree string, limits archive.Limits, meter *progress.Meter) error {
 	staging, err := os.MkdirTemp(filepath.Join(s.Home, "tmp"), "install-")
 	if err != nil {
 		return err
@@ -156,7 +159,7 @@ func (s *Store) extract(ctx context.Context, t *oci.Target, m ocispec.Manifest, 
 	var blobs []string
 	for i, layer := range m.Layers {
 		blobFile := filepath.Join(staging, fmt.Sprintf("blob-%d", i))
-		if err := s.fetchLayer(ctx, t, layer, blobFile, content, limits); err != nil {
+		if err := s.fetchLayer(ctx, t, layer, blobFile, content, limits, meter); err != nil {
 			return err
 		}
 		blobs = append(blobs, blobFile)
@@ -179,7 +182,7 @@ func (s *Store) extract(ctx context.Context, t *oci.Target, m ocispec.Manifest, 
 	return nil
 }
 
-func (s *Store) fetchLayer(ctx context.Context, t *oci.Target, layer ocispec.Descriptor, blobFile, content string, limits archive.Limits) error {
+func (s *Store) fetchLayer(ctx context.Context, t *oci.Target, layer ocispec.Descriptor, blobFile, content string, limits archive.Limits, meter *progress.Meter) error {
 	rc, err := t.FetchBlob(ctx, layer)
 	if err != nil {
 		return err
@@ -191,7 +194,9 @@ func (s *Store) fetchLayer(ctx context.Context, t *oci.Target, layer ocispec.Des
 	}
 	defer f.Close()
 	h := sha256.New()
-	tee := io.TeeReader(rc, io.MultiWriter(f, h))
+	counted, finished := meter.Item(layer.Size)
+	defer finished()
+	tee := io.TeeReader(rc, io.MultiWriter(f, h, counted))
 	if err := archive.Unpack(tee, content, limits); err != nil {
 		// A refused archive is reported as such, but a stream that failed verification
 		// underneath is the real story: say that.

@@ -1,0 +1,68 @@
+package progress
+
+import (
+	"bytes"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestMeterCountsAndClears(t *testing.T) {
+	t.Parallel()
+	var out syncBuffer
+	m := New(&out, "Uploading", time.Millisecond)
+	w, done := m.Item(2048)
+	io.WriteString(w, strings.Repeat("x", 1024))
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(out.String(), "Uploading 0/1  1.0 KiB / 2.0 KiB   50%") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no progress line drawn: %q", out.String())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	done()
+	done() // idempotent
+	m.Close()
+	if !strings.HasSuffix(out.String(), "\r") {
+		t.Errorf("the line is not cleared at the end: %q", out.String())
+	}
+}
+
+func TestNilMeterIsSilent(t *testing.T) {
+	t.Parallel()
+	var m *Meter
+	w, done := m.Item(10)
+	if n, err := w.Write([]byte("abc")); n != 3 || err != nil {
+		t.Fatal("nil meter's writer must accept bytes")
+	}
+	done()
+	m.Close()
+}
+
+func TestBytes(t *testing.T) {
+	t.Parallel()
+	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1536: "1.5 KiB", 100 << 20: "100.0 MiB", 3 << 30: "3.0 GiB"} {
+		if got := Bytes(n); got != want {
+			t.Errorf("Bytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
