@@ -15,9 +15,9 @@ func newApp() *cli.App {
 		Short:   "scaffold, lint and publish packages to OCI registries",
 		Default: newPushCmd(),
 		Commands: []*cli.Command{
-			{Name: "init", Short: "scaffold a new package", Use: "[DIR]", NotYet: true},
-			{Name: "lint", Short: "check a package before publishing", Use: "[DIR]", NotYet: true},
-			{Name: "patch", Short: "publish a patch descriptor to a patch registry", Use: "FILE --for NAME --to REGISTRY", NotYet: true},
+			newInitCmd(),
+			newLintCmd(),
+			newPatchCmd(),
 		},
 	}
 }

@@ -2,14 +2,19 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
 	"longshore.dev/lib/api"
 	"longshore.dev/lib/cli"
+	"longshore.dev/lib/fault"
+	"longshore.dev/lib/lint"
 	"longshore.dev/lib/oci"
 	"longshore.dev/lib/pkgspec"
+	"longshore.dev/lib/progress"
 	"longshore.dev/lib/publish"
 	"longshore.dev/lib/ref"
 )
@@ -18,6 +23,8 @@ type pushOptions struct {
 	to        string
 	platforms []string
 	force     bool
+	cascade   bool
+	skipLint  bool
 	dryRun    bool
 	output    *cli.OutputFlags
 	registry  cli.RegistryFlags
@@ -46,8 +53,10 @@ OCI layout.`,
 		Flags: func(fs *pflag.FlagSet) {
 			fs.StringVar(&o.to, "to", "", "repository to publish to: REGISTRY/REPO or ocidir://PATH (required)")
 			fs.StringArrayVar(&o.platforms, "platform", nil, "publish only this platform of package.yaml (repeatable)")
+			fs.BoolVar(&o.cascade, "cascade", false, "also move the X.Y, X and latest tags when this is the highest version at that level")
 			fs.BoolVar(&o.force, "force", false, "move the version tag even if it points at different content")
 			fs.BoolVar(&o.dryRun, "dry-run", false, "build and print what would be pushed; push nothing")
+			fs.BoolVar(&o.skipLint, "skip-lint", false, "publish without running lint first (not recommended)")
 			o.output.AddTo(fs)
 			o.registry.AddTo(fs)
 		},
@@ -77,7 +86,10 @@ func runPush(ctx context.Context, env *cli.Env, o *pushOptions, dir string) erro
 	if tag := ref.TagForVersion(p.Metadata.Version); to.Digest != "" || (to.Tag != "" && to.Tag != tag) {
 		return cli.Usagef("--to %s: give the repository only; the tag comes from package.yaml's version (%s)", o.to, tag)
 	}
-	art, err := publish.Build(dir, p, publish.Options{Platforms: o.platforms, Getenv: env.Getenv})
+	if err := lintBeforePush(env, dir, o.skipLint); err != nil {
+		return err
+	}
+	art, err := publish.Build(dir, p, publish.Options{Platforms: o.platforms, Getenv: env.Getenv, CacheDir: publish.DefaultCacheDir(env.Getenv)})
 	if err != nil {
 		return err
 	}
@@ -95,7 +107,12 @@ func runPush(ctx context.Context, env *cli.Env, o *pushOptions, dir string) erro
 		return err
 	}
 	defer target.Close()
-	res, err := publish.Push(ctx, target, art, o.force)
+	var meter *progress.Meter
+	if env.StderrTTY {
+		meter = progress.New(env.Stderr, "Uploading", 100*time.Millisecond)
+	}
+	res, err := publish.Push(ctx, target, art, publish.PushOptions{Force: o.force, Cascade: o.cascade, Progress: meter})
+	meter.Close()
 	if err != nil {
 		return err
 	}
@@ -104,7 +121,10 @@ func runPush(ctx context.Context, env *cli.Env, o *pushOptions, dir string) erro
 	} else {
 		env.Infof("Pushed %s %s to %s:%s (%s): %d uploaded (%s), %d already there",
 			p.Metadata.Name, p.Metadata.Version, to.Locator(), published.Tags[0], published.Digest,
-			res.Uploaded, cli.HumanBytes(res.Bytes), res.Skipped)
+			res.Uploaded, progress.Bytes(res.Bytes), res.Skipped)
+	}
+	if moved := res.Published.Tags[1:]; len(moved) > 0 {
+		env.Infof("Tagged %s", strings.Join(moved, ", "))
 	}
 	return print(env, format, res.Published)
 }
@@ -117,4 +137,35 @@ func print(env *cli.Env, format cli.Format, docs ...any) error {
 			return []string{p.Name, p.Version, p.Repository, strings.Join(p.Tags, ","), p.Digest}
 		},
 	})
+}
+
+// lintBeforePush refuses to publish a package lint finds errors in: a broken package is
+// much harder to take back once consumers have it.
+func lintBeforePush(env *cli.Env, dir string, skip bool) error {
+	if skip {
+		env.Warnf("--skip-lint: publishing %s WITHOUT checking it; consumers may receive a broken package", dir)
+		return nil
+	}
+	report, err := lint.Check(dir, lint.Options{})
+	if err != nil {
+		return err
+	}
+	annotate := env.Getenv != nil && env.Getenv("GITHUB_ACTIONS") == "true"
+	// Errors in full; warnings as a count, so routine pushes stay quiet (lint shows them).
+	for _, f := range report.Findings {
+		if f.Severity == "error" {
+			fmt.Fprintf(env.Stderr, "%s: %s [%s] %s\n", location(dir, f), f.Severity, f.Rule, oneLine(f.Message))
+		}
+		if annotate {
+			fmt.Fprintln(env.Stderr, annotation(dir, env.Getenv("GITHUB_WORKSPACE"), f))
+		}
+	}
+	if report.Warnings > 0 && report.Errors == 0 {
+		env.Infof("lint: %s (pkg-push lint %s shows them)", plural(report.Warnings, "warning"), dir)
+	}
+	if report.Errors > 0 {
+		return fault.New(fault.Verify, fmt.Errorf("lint found %s in %s: nothing was pushed", plural(report.Errors, "error"), dir),
+			"fix them (pkg-push lint "+dir+" shows them again), or pass --skip-lint to publish anyway")
+	}
+	return nil
 }

@@ -71,6 +71,8 @@ for m in "${modules[@]}"; do
 done
 step "unit tests: ${patterns[*]}" go test -count=1 -timeout 10m "${patterns[@]}"
 
+step "actionlint: action.yml and the scaffolded workflow" "$root/scripts/actionlint.sh"
+
 step "end-to-end tests (e2e/)" bash -c 'cd e2e && go test -count=1 -timeout 20m ./...'
 
 if [[ ${#failed[@]} -gt 0 ]]; then

@@ -104,17 +104,3 @@ func Print(w io.Writer, f Format, docs []any, cols Columns) error {
 	}
 	return fmt.Errorf("unknown output format %q", f)
 }
-
-// HumanBytes formats a byte count for people: 512 B, 1.5 KiB, 100.0 MiB.
-func HumanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}

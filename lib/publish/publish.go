@@ -5,8 +5,6 @@ package publish
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -27,6 +25,7 @@ import (
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/oci"
 	"longshore.dev/lib/pkgspec"
+	"longshore.dev/lib/progress"
 	"longshore.dev/lib/ref"
 )
 
@@ -41,6 +40,10 @@ type Options struct {
 	Getenv func(string) string
 	// TempDir holds packed layers until they are uploaded ("" = os.TempDir()).
 	TempDir string
+	// CacheDir keeps packed layers between pushes, keyed by the digest of their tar
+	// stream, so that content packed before is not compressed again (cache.go);
+	// "" disables it. DefaultCacheDir is the usual place.
+	CacheDir string
 }
 
 // Artifact is a built package: every blob, ready to push.
@@ -81,6 +84,12 @@ func Build(dir string, p *pkgspec.Package, opts Options) (*Artifact, error) {
 		return nil, err
 	}
 	a := &Artifact{Package: p, files: map[digest.Digest]string{}, small: map[digest.Digest][]byte{}, tempDir: tmp}
+	cache := newLayerCache(opts.CacheDir)
+	ignore, err := pkgspec.LoadIgnore(dir)
+	if err != nil {
+		a.Close()
+		return nil, fault.New(fault.Usage, err, "")
+	}
 	annotations := artifact.Annotations(p, created, revision)
 	var manifests []ocispec.Descriptor
 	for _, platform := range platforms {
@@ -90,7 +99,7 @@ func Build(dir string, p *pkgspec.Package, opts Options) (*Artifact, error) {
 			a.Close()
 			return nil, fault.Errorf(fault.Usage, "spec.platforms[%q]: content directory %s does not exist", platform, content)
 		}
-		layer, err := a.pack(content, dir, created)
+		layer, err := a.pack(content, dir, created, cache, ignore)
 		if err != nil {
 			a.Close()
 			return nil, fmt.Errorf("packing %s for %s: %w", content, platform, err)
@@ -157,33 +166,57 @@ func selectPlatforms(p *pkgspec.Package, want []string) ([]string, error) {
 	return out, nil
 }
 
-// pack writes content as a layer file in the temp dir and returns its descriptor.
-func (a *Artifact) pack(content, pkgDir string, created time.Time) (ocispec.Descriptor, error) {
+// pack writes content as a layer file in the temp dir and returns its descriptor. With
+// a cache, the tar stream is hashed first (a tenth of the cost of compressing it) and a
+// layer packed from the same stream before is reused; otherwise the stream is packed
+// again, hashing it as it goes for the cache entry. The second walk re-reads the tree
+// rather than trusting the first: the entry is keyed by the stream that was compressed.
+func (a *Artifact) pack(content, pkgDir string, created time.Time, cache *layerCache, ignore *pkgspec.Ignore) (ocispec.Descriptor, error) {
+	contentRel, err := filepath.Rel(pkgDir, content)
+	if err != nil {
+		return ocispec.Descriptor{}, err
+	}
+	opts := archive.PackOptions{
+		ModTime: created,
+		Skip: func(rel string, isDir bool) bool {
+			return ignore.Excluded(filepath.ToSlash(contentRel), rel, isDir)
+		},
+	}
+	if cache != nil {
+		tar := digest.SHA256.Digester()
+		if _, err := archive.Tar(content, tar.Hash(), opts); err != nil {
+			return ocispec.Descriptor{}, err
+		}
+		if e, path, ok := cache.get(tar.Digest(), a.tempDir); ok {
+			a.files[e.Layer] = path
+			return ocispec.Descriptor{MediaType: artifact.LayerMediaType, Digest: e.Layer, Size: e.Size}, nil
+		}
+	}
 	f, err := os.CreateTemp(a.tempDir, "layer-")
 	if err != nil {
 		return ocispec.Descriptor{}, err
 	}
 	defer f.Close()
-	h := sha256.New()
+	// The layer is hashed and written by the compressor's writer goroutine while the
+	// tar stream is hashed by this one and compressed on every core.
+	layer, tar := digest.SHA256.Digester(), digest.SHA256.Digester()
 	counter := &countWriter{}
-	atRoot := filepath.Clean(content) == filepath.Clean(pkgDir)
-	_, err = archive.Pack(content, io.MultiWriter(f, h, counter), archive.PackOptions{
-		ModTime: created,
-		Skip: func(rel string, isDir bool) bool {
-			if rel == ".git" || rel == ".github" {
-				return true
-			}
-			return atRoot && (rel == pkgspec.FileName || rel == ".pkgignore")
-		},
-	})
+	gz := archive.NewCompressor(io.MultiWriter(f, layer.Hash(), counter))
+	_, err = archive.Tar(content, io.MultiWriter(gz, tar.Hash()), opts)
+	if cerr := gz.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
 		return ocispec.Descriptor{}, err
 	}
 	if err := f.Close(); err != nil {
 		return ocispec.Descriptor{}, err
 	}
-	d := digest.NewDigestFromEncoded(digest.SHA256, hex.EncodeToString(h.Sum(nil)))
+	d := layer.Digest()
 	a.files[d] = f.Name()
+	if cache != nil {
+		_ = cache.put(tar.Digest(), d, counter.n, f.Name()) // a cache that cannot be written only costs time
+	}
 	return ocispec.Descriptor{MediaType: artifact.LayerMediaType, Digest: d, Size: counter.n}, nil
 }
 
@@ -231,9 +264,19 @@ type Result struct {
 	Unchanged bool  // the version tag already pointed at this digest
 }
 
+// PushOptions control Push.
+type PushOptions struct {
+	// Force moves the version tag even when it points at different content.
+	Force bool
+	// Cascade also moves X.Y, X and latest when this version is the highest at that level.
+	Cascade bool
+	// Progress shows upload progress (nil: silent).
+	Progress *progress.Meter
+}
+
 // Push uploads a (what the target lacks, blobs concurrently), then tags the root with
-// the version. An existing version tag on different content is a conflict unless force.
-func Push(ctx context.Context, t *oci.Target, a *Artifact, force bool) (*Result, error) {
+// the version. An existing version tag on different content is a conflict unless Force.
+func Push(ctx context.Context, t *oci.Target, a *Artifact, opts PushOptions) (*Result, error) {
 	tag := ref.TagForVersion(a.Package.Metadata.Version)
 	res := &Result{Published: a.published(t, tag)}
 	existing, err := t.Resolve(ctx, tag)
@@ -241,8 +284,8 @@ func Push(ctx context.Context, t *oci.Target, a *Artifact, force bool) (*Result,
 	case err == nil && existing.Digest == a.Root.Desc.Digest:
 		res.Unchanged = true
 		res.Skipped = len(a.Blobs) + 1
-		return res, nil
-	case err == nil && !force:
+		return res, cascade(ctx, t, a, opts, res)
+	case err == nil && !opts.Force:
 		return nil, fault.New(fault.Conflict,
 			fmt.Errorf("%s:%s already exists with different content (%s, this push is %s)", t.Where(), tag, existing.Digest, a.Root.Desc.Digest),
 			"publish a new version, or pass --force to move the tag")
@@ -269,7 +312,9 @@ func Push(ctx context.Context, t *oci.Target, a *Artifact, force bool) (*Result,
 				return err
 			}
 			defer closeFn()
-			results[i], err = t.Push(gctx, d, r)
+			counted, finished := opts.Progress.Item(d.Size)
+			defer finished()
+			results[i], err = t.Push(gctx, d, io.TeeReader(r, counted))
 			return err
 		})
 	}
@@ -294,7 +339,30 @@ func Push(ctx context.Context, t *oci.Target, a *Artifact, force bool) (*Result,
 	if err := t.Tag(ctx, a.Root.Desc, tag); err != nil {
 		return nil, err
 	}
-	return res, nil
+	return res, cascade(ctx, t, a, opts, res)
+}
+
+// cascade moves the floating tags after the version tag is in place, so a reader of
+// "latest" never finds a version that is not also reachable by its own tag.
+func cascade(ctx context.Context, t *oci.Target, a *Artifact, opts PushOptions, res *Result) error {
+	if !opts.Cascade {
+		return nil
+	}
+	existing, err := t.Tags(ctx)
+	if err != nil {
+		return err
+	}
+	tags, err := CascadeTags(a.Package.Metadata.Version, existing)
+	if err != nil {
+		return err
+	}
+	for _, tag := range tags {
+		if err := t.Tag(ctx, a.Root.Desc, tag); err != nil {
+			return err
+		}
+	}
+	res.Published.Tags = append(res.Published.Tags, tags...)
+	return nil
 }
 
 func (r *Result) count(uploaded bool, size int64) {

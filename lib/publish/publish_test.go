@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"longshore.dev/lib/archive"
 	"longshore.dev/lib/artifact"
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/oci"
@@ -134,14 +135,14 @@ func TestPushSkipsWhatExistsAndRefusesChangedVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer target.Close()
-	res, err := Push(ctx, target, build(t, dir, Options{}), false)
+	res, err := Push(ctx, target, build(t, dir, Options{}), PushOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Uploaded != 3 || res.Skipped != 0 {
 		t.Errorf("first push: uploaded %d skipped %d, want 3 and 0", res.Uploaded, res.Skipped)
 	}
-	res, err = Push(ctx, target, build(t, dir, Options{}), false)
+	res, err = Push(ctx, target, build(t, dir, Options{}), PushOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,11 +150,75 @@ func TestPushSkipsWhatExistsAndRefusesChangedVersion(t *testing.T) {
 		t.Errorf("re-push of unchanged package uploaded %d", res.Uploaded)
 	}
 	os.WriteFile(filepath.Join(dir, "bin", "hello"), []byte("v2"), 0o755)
-	_, err = Push(ctx, target, build(t, dir, Options{}), false)
+	_, err = Push(ctx, target, build(t, dir, Options{}), PushOptions{})
 	if fault.KindOf(err) != fault.Conflict || !strings.Contains(err.Error(), "already exists with different content") {
 		t.Fatalf("changed content under the same version: %v", err)
 	}
-	if _, err := Push(ctx, target, build(t, dir, Options{}), true); err != nil {
+	if _, err := Push(ctx, target, build(t, dir, Options{}), PushOptions{Force: true}); err != nil {
 		t.Fatalf("--force: %v", err)
+	}
+}
+
+func TestPushCascadeNeverMovesBackwards(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r, _ := ref.ParseArtifact("ocidir://" + filepath.Join(t.TempDir(), "hello"))
+	target, err := oci.Open(ctx, r, oci.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	push := func(version string) *Result {
+		dir := writePackage(t, strings.Replace(manifest, "1.0.0", version, 1), map[string]string{"bin/hello": version})
+		res, err := Push(ctx, target, build(t, dir, Options{}), PushOptions{Cascade: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	v2 := push("2.0.0")
+	if got := strings.Join(v2.Published.Tags, " "); got != "2.0.0 2.0 2 latest" {
+		t.Errorf("first cascade tags: %q", got)
+	}
+	old := push("1.5.0")
+	if got := strings.Join(old.Published.Tags, " "); got != "1.5.0 1.5 1" {
+		t.Errorf("older line tags: %q", got)
+	}
+	latest, err := target.Resolve(ctx, "latest")
+	if err != nil || latest.Digest.String() != v2.Published.Digest {
+		t.Errorf("latest moved away from 2.0.0: %v %v", latest.Digest, err)
+	}
+}
+
+func TestBuildHonoursPkgignore(t *testing.T) {
+	t.Parallel()
+	dir := writePackage(t, manifest, map[string]string{
+		"bin/hello": "x", "debug.log": "noise", "build/tmp.o": "obj", "docs/keep.md": "keep",
+		".pkgignore": "*.log\nbuild/\n",
+	})
+	a := build(t, dir, Options{})
+	var layer string
+	for _, f := range a.files {
+		layer = f
+	}
+	f, err := os.Open(layer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := t.TempDir()
+	if err := archive.Unpack(f, out, archive.DefaultLimits); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	filepath.Walk(out, func(p string, info os.FileInfo, _ error) error {
+		if !info.IsDir() {
+			rel, _ := filepath.Rel(out, p)
+			got = append(got, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if strings.Join(got, " ") != "bin/hello docs/keep.md" {
+		t.Errorf("layer holds %v; want .pkgignore'd files, package.yaml and .pkgignore left out", got)
 	}
 }

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/spf13/pflag"
+
+	"longshore.dev/lib/cli"
+	"longshore.dev/lib/fault"
+	"longshore.dev/lib/oci"
+	"longshore.dev/lib/patch"
+	"longshore.dev/lib/ref"
+)
+
+func newPatchCmd() *cli.Command {
+	var forName, to string
+	var registry cli.RegistryFlags
+	return &cli.Command{
+		Name:  "patch",
+		Short: "publish a patch descriptor to a patch registry",
+		Use:   "FILE --for NAME --to PATCH_REGISTRY",
+		Long: `Publishes FILE, a PatchDescriptor, to PATCH_REGISTRY/NAME:patches, where
+'pkg-dep patch sync' finds it for installed packages named NAME. --for _global publishes
+rules that may match any package. Each rule matches packages by name glob, version
+constraint and platform glob, and adds companion packages (a CA bundle, proxy settings)
+that are installed and composed right after the package they patch. See docs/patches.md.`,
+		Example: `# add the corporate CA bundle to every hello 1.x
+{prog} hello-patches.yaml --for hello --to registry.corp.example/patches
+
+# rules for any package, in a local layout
+{prog} global.yaml --for _global --to ocidir://./patches`,
+		Flags: func(fs *pflag.FlagSet) {
+			fs.StringVar(&forName, "for", "", "the package the rules patch, or _global (required)")
+			fs.StringVar(&to, "to", "", "the patch registry: REGISTRY[/PATH] or ocidir://PATH (required)")
+			registry.AddTo(fs)
+		},
+		Args: cli.ExactArgs("FILE"),
+		Run: func(ctx context.Context, env *cli.Env, args []string) error {
+			if forName == "" || to == "" {
+				return cli.Usagef("--for and --to are required: which package the rules patch, and the patch registry")
+			}
+			data, err := os.ReadFile(args[0])
+			if err != nil {
+				return fault.New(fault.NotFound, fmt.Errorf("reading %s: %w", args[0], err), "")
+			}
+			d, err := patch.Parse(data, args[0], forName)
+			if err != nil {
+				return err
+			}
+			r, err := ref.ParseArtifact(patch.Repository(to, forName))
+			if err != nil {
+				return cli.Usagef("--to %s: %w", to, err)
+			}
+			if r.Tag != "" || r.Digest != "" {
+				return cli.Usagef("--to %s: give the registry (and path) only; descriptors are tagged %q", to, patch.Tag)
+			}
+			opts := registry.Options(env)
+			opts.Create = true
+			t, err := oci.Open(ctx, r, opts)
+			if err != nil {
+				return err
+			}
+			defer t.Close()
+			res, err := patch.Push(ctx, t, d)
+			if err != nil {
+				return err
+			}
+			if res.Unchanged {
+				env.Infof("%s:%s already holds these rules (%s)", r.Locator(), patch.Tag, res.Digest)
+			} else {
+				env.Infof("Published %d rule(s) for %s to %s:%s (%s)", len(d.Rules), forName, r.Locator(), patch.Tag, res.Digest)
+			}
+			fmt.Fprintf(env.Stdout, "%s:%s@%s\n", t.Ref.Locator(), patch.Tag, res.Digest)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,190 @@
+package lint
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"longshore.dev/lib/pkgspec"
+)
+
+// loadIgnore reads .pkgignore; an invalid pattern is a finding, and then nothing is
+// ignored (so the content checks still run).
+func (l *linter) loadIgnore() {
+	ig, err := pkgspec.LoadIgnore(l.dir)
+	var ie *pkgspec.IgnoreError
+	switch {
+	case errors.As(err, &ie):
+		l.add("ignore", pkgspec.IgnoreFileName, ie.Line, "pattern %q %s", ie.Pattern, ie.Reason)
+		ig = &pkgspec.Ignore{}
+	case err != nil:
+		l.add("ignore", pkgspec.IgnoreFileName, 0, "cannot read %s: %v", pkgspec.IgnoreFileName, unwrapPath(err))
+		ig = &pkgspec.Ignore{}
+	}
+	l.ignore = ig
+}
+
+// checkContent walks each platform's content as publishing would pack it.
+func (l *linter) checkContent(dirs []contentDir) {
+	walked := map[string]bool{}
+	for _, c := range dirs {
+		if walked[c.rel] {
+			continue
+		}
+		walked[c.rel] = true
+		l.walkContent(c)
+	}
+}
+
+func (l *linter) walkContent(c contentDir) {
+	var total int64
+	count := 0
+	_ = filepath.WalkDir(c.abs, func(p string, d fs.DirEntry, err error) error {
+		rel, rerr := filepath.Rel(c.abs, p)
+		if rerr != nil {
+			return nil
+		}
+		rel = filepath.ToSlash(rel)
+		shown := path.Join(c.rel, rel)
+		if err != nil {
+			l.add("content-path", shown, 0, "cannot be read (%v): fix its permissions, or list it in %s", unwrapPath(err), pkgspec.IgnoreFileName)
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if rel == "." {
+			return nil
+		}
+		if l.excluded(c, rel, d.IsDir()) {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		count++
+		if problem := nameProblem(d.Name()); problem != "" {
+			l.add("content-path", shown, 0, "the name %q %s: rename it, or list it in %s", d.Name(), problem, pkgspec.IgnoreFileName)
+		}
+		info, err := d.Info()
+		if err != nil {
+			l.add("content-path", shown, 0, "cannot be read (%v): fix its permissions, or list it in %s", unwrapPath(err), pkgspec.IgnoreFileName)
+			return nil
+		}
+		mode := info.Mode()
+		switch {
+		case mode&fs.ModeSymlink != 0:
+			l.checkSymlink(p, rel, shown)
+		case mode.IsRegular():
+			if info.Size() > l.opts.MaxFileSize {
+				l.add("content-size", shown, 0, "is %s (%d bytes), over the limit of %s (%d bytes) for one file: publish it elsewhere (a separate package, a download), or list it in %s",
+					humanBytes(info.Size()), info.Size(), humanBytes(l.opts.MaxFileSize), l.opts.MaxFileSize, pkgspec.IgnoreFileName)
+			}
+			total += info.Size()
+		case mode.IsDir():
+		default:
+			l.add("content-special", shown, 0, "is a %s, which cannot be packaged: remove it, or list it in %s", fileType(mode), pkgspec.IgnoreFileName)
+		}
+		if mode&(fs.ModeSetuid|fs.ModeSetgid) != 0 && mode&fs.ModeSymlink == 0 {
+			bits := []string{}
+			if mode&fs.ModeSetuid != 0 {
+				bits = append(bits, "setuid")
+			}
+			if mode&fs.ModeSetgid != 0 {
+				bits = append(bits, "setgid")
+			}
+			l.add("content-setuid", shown, 0, "has the %s bit: packages run with the user's rights only; run chmod u-s,g-s %s", strings.Join(bits, " and "), filepath.Join(l.dir, filepath.FromSlash(shown)))
+		}
+		return nil
+	})
+	if total > l.opts.MaxTotalSize {
+		l.add("content-size", c.rel, 0, "the content of %s is %s (%d bytes), over the limit of %s (%d bytes) that installing accepts: split the package, or list large files in %s",
+			c.platform, humanBytes(total), total, humanBytes(l.opts.MaxTotalSize), l.opts.MaxTotalSize, pkgspec.IgnoreFileName)
+	}
+	if count > l.opts.MaxFiles {
+		l.add("content-size", c.rel, 0, "the content of %s has %d entries, over the limit of %d that installing accepts: split the package, or list what it does not need in %s",
+			c.platform, count, l.opts.MaxFiles, pkgspec.IgnoreFileName)
+	}
+}
+
+// checkSymlink refuses what publishing refuses: an absolute target, or one that
+// leaves the content directory.
+func (l *linter) checkSymlink(p, rel, shown string) {
+	target, err := os.Readlink(p)
+	if err != nil {
+		l.add("content-symlink", shown, 0, "cannot be read (%v): fix it, or list it in %s", unwrapPath(err), pkgspec.IgnoreFileName)
+		return
+	}
+	slash := filepath.ToSlash(target)
+	switch {
+	case target == "":
+		l.add("content-symlink", shown, 0, "is a symlink with an empty target: remove it")
+	case path.IsAbs(slash) || filepath.IsAbs(target) || filepath.VolumeName(target) != "":
+		l.add("content-symlink", shown, 0, "points to the absolute path %s, outside the package: make it relative to a file inside the content (ln -sfr), copy the file in, or list the link in %s", target, pkgspec.IgnoreFileName)
+	default:
+		resolved := path.Join(path.Dir(rel), slash)
+		if resolved == ".." || strings.HasPrefix(resolved, "../") {
+			l.add("content-symlink", shown, 0, "points to %s, outside the content directory: point it at a file inside, copy the file in, or list the link in %s", target, pkgspec.IgnoreFileName)
+		}
+	}
+}
+
+// nameProblem says why a file name would break an archive or a shell, or "".
+func nameProblem(name string) string {
+	if !utf8.ValidString(name) {
+		return "is not valid UTF-8"
+	}
+	for _, r := range name {
+		if unicode.IsControl(r) {
+			return "holds a control character"
+		}
+	}
+	if strings.Contains(name, `\`) {
+		return `holds a backslash, a path separator on Windows`
+	}
+	return ""
+}
+
+func fileType(mode fs.FileMode) string {
+	switch {
+	case mode&fs.ModeCharDevice != 0:
+		return "character device"
+	case mode&fs.ModeDevice != 0:
+		return "block device"
+	case mode&fs.ModeNamedPipe != 0:
+		return "named pipe"
+	case mode&fs.ModeSocket != 0:
+		return "socket"
+	}
+	return "special file"
+}
+
+// humanBytes formats n for people: 512 B, 1.5 KiB, 2.0 GiB.
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+func itoa(n int) string { return fmt.Sprint(n) }
+
+// baseName is the name of dir as the user sees it ("." is the current directory's).
+func baseName(dir string) string {
+	if abs, err := filepath.Abs(dir); err == nil {
+		return filepath.Base(abs)
+	}
+	return filepath.Base(dir)
+}

@@ -1,0 +1,223 @@
+package scaffold
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"longshore.dev/lib/fault"
+	"longshore.dev/lib/lint"
+	"longshore.dev/lib/pkgspec"
+)
+
+func TestWrite(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "new", "hello")
+	written, err := Write(dir, Options{Name: "hello"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"package.yaml", "README.md", "bin/hello", ".pkgignore", ".github/workflows/publish.yml"}
+	if !slices.Equal(written, want) {
+		t.Errorf("written = %q, want %q", written, want)
+	}
+	for _, p := range want {
+		st, err := os.Stat(filepath.Join(dir, p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantMode := fs.FileMode(0o644)
+		if p == "bin/hello" {
+			wantMode = 0o755
+		}
+		if st.Mode().Perm() != wantMode {
+			t.Errorf("%s has mode %v, want %v", p, st.Mode().Perm(), wantMode)
+		}
+	}
+	p, err := pkgspec.Load(dir)
+	if err != nil {
+		t.Fatalf("the scaffold's package.yaml does not load: %v", err)
+	}
+	if p.Metadata.Name != "hello" || p.Metadata.Version != DefaultVersion || !slices.Equal(p.Spec.Bin, []string{"bin/hello"}) {
+		t.Errorf("package = %+v", p.Metadata)
+	}
+}
+
+// TestScaffoldIsLintClean: no errors and no warnings, so it passes lint --strict.
+func TestScaffoldIsLintClean(t *testing.T) {
+	t.Parallel()
+	for _, o := range []Options{{Name: "hello"}, {Name: "my-tool.v2", Version: "1.0.0-rc.1+b5"}, {Name: "0x"}} {
+		dir := t.TempDir()
+		if _, err := Write(dir, o); err != nil {
+			t.Fatal(err)
+		}
+		report, err := lint.Check(dir, lint.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range report.Findings {
+			t.Errorf("%s: %s %s %s:%d: %s", o.Name, f.Rule, f.Severity, f.File, f.Line, f.Message)
+		}
+	}
+}
+
+// TestPackageYAMLShowsEveryField: every field of the manifest appears, set or in a comment.
+func TestPackageYAMLShowsEveryField(t *testing.T) {
+	t.Parallel()
+	files, err := Render(Options{Name: "hello"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(files["package.yaml"])
+	for _, field := range []string{"apiVersion:", "kind: Package", "metadata:", "name:", "version:", "description:", "license:",
+		"homepage:", "source:", "keywords:", "spec:", "platforms:", "linux/amd64:", "bin:", "env:", "op: prepend", "op: set",
+		"dependencies:", "{name: libgreet", "{ref: ghcr.io/org/fonts"} {
+		if !strings.Contains(text, field) {
+			t.Errorf("package.yaml lacks %q", field)
+		}
+	}
+}
+
+func TestWorkflow(t *testing.T) {
+	t.Parallel()
+	files, err := Render(Options{Name: "hello"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wf struct {
+		On struct {
+			Push struct {
+				Tags []string `yaml:"tags"`
+			} `yaml:"push"`
+		} `yaml:"on"`
+		Permissions map[string]string `yaml:"permissions"`
+		Jobs        map[string]struct {
+			Steps []struct {
+				Uses string            `yaml:"uses"`
+				Run  string            `yaml:"run"`
+				With map[string]string `yaml:"with"`
+			} `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	data := files[".github/workflows/publish.yml"]
+	if err := yaml.Unmarshal(data, &wf); err != nil {
+		t.Fatalf("publish.yml: %v", err)
+	}
+	if !slices.Equal(wf.On.Push.Tags, []string{"v*"}) {
+		t.Errorf("tags = %q", wf.On.Push.Tags)
+	}
+	if wf.Permissions["packages"] != "write" || wf.Permissions["contents"] != "read" {
+		t.Errorf("permissions = %v", wf.Permissions)
+	}
+	var uses []string
+	for _, s := range wf.Jobs["publish"].Steps {
+		uses = append(uses, s.Uses)
+		if strings.Contains(s.Run, "${{") {
+			t.Errorf("a run script holds ${{ }}: %q (pass values through env:)", s.Run)
+		}
+		switch {
+		case strings.HasPrefix(s.Uses, "docker/login-action@"):
+			if s.With["registry"] != "ghcr.io" || s.With["password"] != "${{ secrets.GITHUB_TOKEN }}" {
+				t.Errorf("login step with = %v", s.With)
+			}
+		case s.Uses == "longshore-dev/longshore@v0":
+			if s.With["repository"] != "ghcr.io/${{ github.repository_owner }}/hello" || s.With["cascade"] != "true" || s.With["package-dir"] != "." {
+				t.Errorf("publish step with = %v", s.With)
+			}
+		}
+	}
+	for _, u := range []string{"actions/checkout@v4", "docker/login-action@v3", "longshore-dev/longshore@v0"} {
+		if !slices.Contains(uses, u) {
+			t.Errorf("workflow steps %q lack %s", uses, u)
+		}
+	}
+}
+
+func TestEntryPointRuns(t *testing.T) {
+	t.Parallel()
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	dir := t.TempDir()
+	if _, err := Write(dir, Options{Name: "hello"}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(sh, "-n", filepath.Join(dir, "bin", "hello")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("sh -n: %v\n%s", err, out)
+	}
+	out, err = exec.Command(filepath.Join(dir, "bin", "hello"), "you").Output()
+	if err != nil || !bytes.Contains(out, []byte("Hello, you!")) {
+		t.Errorf("bin/hello you = %q, %v", out, err)
+	}
+}
+
+func TestWriteRefusesExistingFiles(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		existing []string
+	}{
+		{name: "one file", existing: []string{"README.md"}},
+		{name: "several", existing: []string{"package.yaml", "bin/hello", ".github/workflows/publish.yml"}},
+		{name: "a directory in the way", existing: []string{".pkgignore/"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			var names []string
+			for _, e := range tt.existing {
+				p := filepath.Join(dir, filepath.FromSlash(e))
+				os.MkdirAll(filepath.Dir(p), 0o755)
+				if strings.HasSuffix(e, "/") {
+					os.Mkdir(p, 0o755)
+				} else if err := os.WriteFile(p, []byte("mine"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				names = append(names, strings.TrimSuffix(e, "/"))
+			}
+			before := tree(t, dir)
+			_, err := Write(dir, Options{Name: "hello"})
+			if fault.KindOf(err) != fault.Conflict {
+				t.Fatalf("err = %v, want a conflict", err)
+			}
+			for _, n := range names {
+				if !strings.Contains(err.Error(), n) {
+					t.Errorf("error %q does not name %s", err, n)
+				}
+			}
+			if after := tree(t, dir); !slices.Equal(before, after) {
+				t.Errorf("Write changed the directory:\nbefore %q\nafter  %q", before, after)
+			}
+		})
+	}
+}
+
+func TestOptionsErrors(t *testing.T) {
+	t.Parallel()
+	for _, o := range []Options{{}, {Name: "Hello"}, {Name: "-x"}, {Name: "ok", Version: "v1.0.0"}, {Name: "ok", Version: "1.0"}} {
+		if _, err := Write(t.TempDir(), o); fault.KindOf(err) != fault.Usage {
+			t.Errorf("Write(%+v) = %v, want a usage error", o, err)
+		}
+	}
+}
+
+func tree(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		rel, _ := filepath.Rel(dir, p)
+		out = append(out, rel)
+		return err
+	})
+	return out
+}
