@@ -47,7 +47,7 @@ func published(t *testing.T, name, spec string, files map[string]string) (*oci.T
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { target.Close() })
-	if _, err := publish.Push(ctx, target, a, false); err != nil {
+	if _, err := publish.Push(ctx, target, a, publish.PushOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	return target, a.Root.Desc
