@@ -42,6 +42,9 @@ func (t *Target) classify(err error, doing string) error {
 	case errors.Is(err, content.ErrMismatchedDigest), errors.Is(err, content.ErrTrailingData),
 		errors.Is(err, content.ErrInvalidDescriptorSize):
 		return fault.New(fault.Verify, wrapped, "the registry served bytes that do not match their digest; the content was refused")
+	case strings.Contains(err.Error(), "mismatch Content-Length"):
+		// The registry announced a size other than the descriptor's: truncated or padded.
+		return fault.New(fault.Verify, wrapped, "the registry served a size that does not match the descriptor; the content was refused")
 	case errors.Is(err, errdef.ErrSizeExceedsLimit), errors.Is(err, errdef.ErrTooManyPages):
 		return fault.New(fault.Verify, wrapped, "")
 	case errors.Is(err, auth.ErrBasicCredentialNotFound):

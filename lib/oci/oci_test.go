@@ -260,3 +260,17 @@ type emptyCreds struct{}
 func (emptyCreds) Get(context.Context, string) (authCredential, error) { return authCredential{}, nil }
 func (emptyCreds) Put(context.Context, string, authCredential) error   { return nil }
 func (emptyCreds) Delete(context.Context, string) error                { return nil }
+
+func TestTruncatedContentIsRefused(t *testing.T) {
+	t.Parallel()
+	f := &fakeRegistry{}
+	target := open(t, serve(t, f), Options{})
+	desc, err := target.Resolve(context.Background(), "1.0.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc.Size += 5 // the registry now serves fewer bytes than the descriptor says
+	if _, err := target.FetchManifest(context.Background(), desc); fault.KindOf(err) != fault.Verify {
+		t.Fatalf("a size mismatch must be a verification failure, got %v", err)
+	}
+}

@@ -583,7 +583,7 @@ func TestPassThrough(t *testing.T) {
 	if err := WriteYAML(&y, docs[0]); err != nil {
 		t.Fatal(err)
 	}
-	if y.String() != src {
+	if y.String() != "---\n"+src {
 		t.Errorf("WriteYAML(unknown doc):\n got %q\nwant %q", y.String(), src)
 	}
 	var j bytes.Buffer
@@ -788,7 +788,8 @@ func TestWrite(t *testing.T) {
 		name:  "YAML, one document",
 		write: func(w *bytes.Buffer, docs ...any) error { return WriteYAML(w, docs...) },
 		docs:  []any{p},
-		want: `apiVersion: longshore.dev/v1alpha1
+		want: `---
+apiVersion: longshore.dev/v1alpha1
 kind: Published
 name: tool
 version: 1.2.0
@@ -805,7 +806,7 @@ labels:
 		name:  "YAML, two documents",
 		write: func(w *bytes.Buffer, docs ...any) error { return WriteYAML(w, docs...) },
 		docs:  []any{q, q},
-		want:  "apiVersion: longshore.dev/v1alpha1\nkind: Published\nname: other\nnested:\n  a: \"\"\n---\napiVersion: longshore.dev/v1alpha1\nkind: Published\nname: other\nnested:\n  a: \"\"\n",
+		want:  "---\napiVersion: longshore.dev/v1alpha1\nkind: Published\nname: other\nnested:\n  a: \"\"\n---\napiVersion: longshore.dev/v1alpha1\nkind: Published\nname: other\nnested:\n  a: \"\"\n",
 	}, {
 		name:  "YAML, no documents",
 		write: func(w *bytes.Buffer, docs ...any) error { return WriteYAML(w, docs...) },
@@ -981,4 +982,24 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Outputs of separate commands concatenate into one stream:
+// `{ pkg-push a -o yaml; pkg-push b -o yaml; } | pkg-tap index add -f -`.
+func TestConcatenatedOutputsDecode(t *testing.T) {
+	t.Parallel()
+	var a, b bytes.Buffer
+	if err := WriteYAML(&a, published("one")); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteYAML(&b, published("two")); err != nil {
+		t.Fatal(err)
+	}
+	docs, err := Decode(strings.NewReader(a.String()+b.String()), "<stdin>", testKinds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(docs) != 2 {
+		t.Fatalf("decoded %d documents, want 2", len(docs))
+	}
 }

@@ -11,7 +11,8 @@ import (
 )
 
 // WriteYAML writes docs as a YAML stream: 2-space indentation, fields in Go struct
-// order (by their yaml tags), "---" between documents and not before the first.
+// order (by their yaml tags), each document starting with "---", so the outputs of
+// several commands concatenate into one valid stream (`{ pkg-push a; pkg-push b; } |`).
 // Zero docs write nothing. A Doc (or *Doc) is written as its Value, or as its Raw
 // node when it has no Value (pass-through of an unknown kind); a *yaml.Node is
 // written as it is. Nothing is written when a document fails to encode.
@@ -34,7 +35,7 @@ func WriteYAML(w io.Writer, docs ...any) error {
 	if err := safely(enc.Close); err != nil {
 		return fmt.Errorf("write yaml: %w", err)
 	}
-	_, err := w.Write(buf.Bytes())
+	_, err := w.Write(append([]byte("---\n"), buf.Bytes()...))
 	return err
 }
 
