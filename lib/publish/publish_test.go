@@ -2,6 +2,7 @@ package publish
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -220,5 +221,28 @@ func TestBuildHonoursPkgignore(t *testing.T) {
 	})
 	if strings.Join(got, " ") != "bin/hello docs/keep.md" {
 		t.Errorf("layer holds %v; want .pkgignore'd files, package.yaml and .pkgignore left out", got)
+	}
+}
+
+func TestMetaPackagePublishes(t *testing.T) {
+	t.Parallel()
+	meta := strings.Replace(manifest, "  bin: [bin/hello]\n", "  dependencies:\n    - {name: hello, version: \"^1.0\"}\n", 1)
+	dir := writePackage(t, meta, nil)
+	a := build(t, dir, Options{})
+	m, err := artifact.DecodeManifest(a.Root.Data, "meta")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Layers) != 1 || m.Layers[0].Size == 0 {
+		t.Fatalf("a meta-package has one (empty) layer, got %+v", m.Layers)
+	}
+	var cfg artifact.Config
+	for d, data := range a.small {
+		if d == m.Config.Digest {
+			json.Unmarshal(data, &cfg)
+		}
+	}
+	if len(cfg.Dependencies) != 1 || cfg.Dependencies[0].Name != "hello" {
+		t.Errorf("config dependencies: %+v", cfg.Dependencies)
 	}
 }
