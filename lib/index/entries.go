@@ -1,0 +1,137 @@
+package index
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"longshore.dev/lib/api"
+	"longshore.dev/lib/fault"
+	"longshore.dev/lib/stream"
+)
+
+// Entry is a package read from an entry file, with where it came from.
+type Entry struct {
+	Package
+	Source string // "entries/hello.yaml:1"
+}
+
+// entryKinds reads entry files.
+var entryKinds = stream.Kinds{"IndexEntry": func() any { return new(api.IndexEntry) }}
+
+// LoadEntries reads IndexEntry documents from path: a file (several documents allowed)
+// or a directory tree (its *.yaml, *.yml and *.json files, in subdirectories too; names
+// starting with '.' are skipped). Every entry is normalized and validated; a name
+// defined twice is refused naming both places. Entries come back sorted by name.
+func LoadEntries(path string) ([]Entry, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, fault.Errorf(fault.NotFound, "%s does not exist", path)
+		}
+		return nil, err
+	}
+	var files []string
+	if !st.IsDir() {
+		files = []string{path}
+	} else {
+		err := filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			name := d.Name()
+			if p != path && strings.HasPrefix(name, ".") {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if !d.IsDir() && isEntryFile(name) {
+				files = append(files, p)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", path, err)
+		}
+	}
+	var entries []Entry
+	seen := map[string]string{}
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return nil, err
+		}
+		docs, err := stream.Decode(bytes.NewReader(data), file, entryKinds)
+		if err != nil {
+			return nil, fault.New(fault.Usage, err, "")
+		}
+		if err := stream.Unknown(docs, "IndexEntry"); err != nil {
+			return nil, fault.New(fault.Usage, err, "an entry file holds kind: IndexEntry documents (docs/index-format.md)")
+		}
+		for _, d := range docs {
+			p := FromEntry(d.Value.(*api.IndexEntry))
+			p.Normalize()
+			if err := p.Validate(d.Source); err != nil {
+				return nil, err
+			}
+			if first, dup := seen[p.Name]; dup {
+				return nil, fault.New(fault.Usage,
+					fmt.Errorf("package %s is defined twice: %s and %s", p.Name, first, d.Source),
+					"an index holds each package once: merge the two entries into one")
+			}
+			seen[p.Name] = d.Source
+			entries = append(entries, Entry{Package: p, Source: d.Source})
+		}
+	}
+	if len(entries) == 0 {
+		return nil, fault.New(fault.Usage, fmt.Errorf("%s holds no IndexEntry documents", path),
+			"write one file per package with apiVersion: "+stream.APIVersion+", kind: IndexEntry (docs/index-format.md)")
+	}
+	slices.SortFunc(entries, func(a, b Entry) int { return strings.Compare(a.Name, b.Name) })
+	return entries, nil
+}
+
+func isEntryFile(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".yaml", ".yml", ".json":
+		return true
+	}
+	return false
+}
+
+// Packages returns the packages of entries.
+func Packages(entries []Entry) []Package {
+	out := make([]Package, len(entries))
+	for i, e := range entries {
+		out[i] = e.Package
+	}
+	return out
+}
+
+// FromEntry converts an IndexEntry document to a Package.
+func FromEntry(e *api.IndexEntry) Package {
+	p := Package{
+		Name: e.Name, Repository: e.Repository, Description: e.Description,
+		Homepage: e.Homepage, License: e.License, Keywords: slices.Clone(e.Keywords),
+	}
+	for _, v := range e.Versions {
+		p.Versions = append(p.Versions, Version(v))
+	}
+	return p
+}
+
+// ToEntry converts p to an IndexEntry document (for printing, and for writing entry files).
+func ToEntry(p Package) *api.IndexEntry {
+	e := api.NewIndexEntry()
+	e.Name, e.Repository, e.Description = p.Name, p.Repository, p.Description
+	e.Homepage, e.License, e.Keywords = p.Homepage, p.License, slices.Clone(p.Keywords)
+	for _, v := range p.Versions {
+		e.Versions = append(e.Versions, api.IndexVersion(v))
+	}
+	return e
+}

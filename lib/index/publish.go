@@ -1,0 +1,500 @@
+package index
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"golang.org/x/sync/errgroup"
+
+	"longshore.dev/lib/fault"
+	"longshore.dev/lib/oci"
+)
+
+// PublishOptions tune Add and Publish. The zero value is right outside tests.
+type PublishOptions struct {
+	// Now stamps entry-log tags (default time.Now).
+	Now func() time.Time
+	// Rand makes the random part of entry-log tags (default crypto/rand).
+	Rand io.Reader
+	// MaxRounds bounds Add's merge-and-verify rounds (default 20).
+	MaxRounds int
+	// Logf reports progress (default: nothing).
+	Logf func(format string, args ...any)
+}
+
+func (o *PublishOptions) defaults() {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Rand == nil {
+		o.Rand = defaultRand()
+	}
+	if o.MaxRounds <= 0 {
+		o.MaxRounds = 20
+	}
+	if o.Logf == nil {
+		o.Logf = func(string, ...any) {}
+	}
+}
+
+// PublishResult says what was published.
+type PublishResult struct {
+	Digest   string   // the index manifest tagged
+	Tag      string   // the index tag
+	Packages int      // packages in the index
+	Versions int      // versions in the index
+	Added    []string // name@version of the changes this call brought
+	Entries  []string // entry-log tags this call pushed
+	Rounds   int      // merge-and-verify rounds Add needed
+	Bytes    int64    // bytes uploaded
+}
+
+// state is an index as a publisher reads it.
+type state struct {
+	desc   ocispec.Descriptor // zero when the tag does not exist yet
+	layers []ocispec.Descriptor
+	config Config
+}
+
+func (s *state) exists() bool { return s.desc.Digest != "" }
+
+// readState resolves t:tag and reads its manifest and config. A missing tag is an
+// empty index; a tag on anything but an index is refused.
+func readIndex(ctx context.Context, t *oci.Target, tag string) (*state, error) {
+	desc, err := t.Resolve(ctx, tag)
+	if fault.KindOf(err) == fault.NotFound {
+		return &state{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	where := t.Where() + ":" + tag
+	if err := checkManifestDesc(desc, where); err != nil {
+		return nil, err
+	}
+	data, err := t.FetchManifest(ctx, desc)
+	if err != nil {
+		return nil, err
+	}
+	m, err := DecodeManifest(data, where)
+	if err != nil {
+		return nil, err
+	}
+	cdata, err := fetchSmallBlob(ctx, t, m.Config)
+	if err != nil {
+		return nil, err
+	}
+	s := &state{desc: desc, layers: m.Layers}
+	if err := json.Unmarshal(cdata, &s.config); err != nil {
+		return nil, fault.Errorf(fault.Verify, "%s: index config: %v", where, err)
+	}
+	return s, nil
+}
+
+// Add publishes changes to the index at t:tag through the entry log: it pushes the
+// changes as one entry artifact first, then merges every pending entry into the index
+// and tags it, and repeats until the index the tag points at holds every entry the log
+// lists. Two Adds running at once both end with their changes in the index
+// (docs/index-format.md has the argument).
+func Add(ctx context.Context, t *oci.Target, tag string, changes []Package, opts PublishOptions) (*PublishResult, error) {
+	opts.defaults()
+	if tag == "" {
+		tag = DefaultTag
+	}
+	if len(changes) == 0 {
+		return nil, fault.Errorf(fault.Usage, "no changes to add")
+	}
+	seen := map[string]bool{}
+	for i := range changes {
+		changes[i].Normalize()
+		if err := changes[i].Validate(""); err != nil {
+			return nil, err
+		}
+		if seen[changes[i].Name] {
+			return nil, fault.Errorf(fault.Usage, "package %s is listed twice in one change", changes[i].Name)
+		}
+		seen[changes[i].Name] = true
+	}
+	// Refuse a tag that holds something else before writing anything next to it.
+	cur, err := readIndex(ctx, t, tag)
+	if err != nil {
+		return nil, err
+	}
+	// Stamp the entry after the index's watermark even if this clock is behind the
+	// others': the log stays in the order publishers saw it.
+	stamp := opts.Now()
+	if wm, ok := entryTime(cur.config.Watermark); ok && stamp.UnixNano() <= wm {
+		stamp = time.Unix(0, wm+1)
+	}
+	own, err := newEntryTag(stamp, opts.Rand)
+	if err != nil {
+		return nil, err
+	}
+	res := &PublishResult{Tag: tag, Added: versionKeys(changes), Entries: []string{own}}
+	n, err := pushEntry(ctx, t, own, changes)
+	res.Bytes += n
+	if err != nil {
+		return nil, fmt.Errorf("pushing the entry %s: %w", own, err)
+	}
+	opts.Logf("pushed entry %s (%s)", own, strings.Join(res.Added, ", "))
+	ownEntries := map[string][]Package{own: changes}
+	var pushed ocispec.Descriptor
+	var pushedState *state
+	for round := 1; ; round++ {
+		if round > 1 {
+			if pushedState != nil && pushed.Digest != "" {
+				// Read back what we tagged unless someone tagged since.
+				cur, err = reread(ctx, t, tag, pushed, pushedState)
+			} else {
+				cur, err = readIndex(ctx, t, tag)
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		listed, err := listEntries(ctx, t, windowStart(cur.config.Watermark))
+		if err != nil {
+			return nil, err
+		}
+		pending := pendingEntries(cur, listed, own)
+		if len(pending) == 0 {
+			opts.Logf("the index holds every listed entry after %d rounds", round)
+			res.Digest = cur.desc.Digest.String()
+			res.Packages, res.Versions, res.Rounds = cur.config.Packages, cur.config.Versions, round
+			return res, nil
+		}
+		if round > opts.MaxRounds {
+			return nil, fault.New(fault.Conflict,
+				fmt.Errorf("the index %s:%s kept changing: gave up after %d rounds with %d entries still to merge", t.Where(), tag, opts.MaxRounds, len(pending)),
+				fmt.Sprintf("your changes are safe in the entry log (%s): the next `pkg-tap index add` merges them, or run this again", own))
+		}
+		if round > 1 && cur.desc.Digest != pushed.Digest {
+			// Someone else tagged since our last round: back off a little, with jitter,
+			// so that two publishers do not keep overwriting each other in step.
+			sleep(ctx, time.Duration(rand.Int64N(int64(20*time.Millisecond)*int64(min(round, 10)))))
+		}
+		next, sent, err := mergeRound(ctx, t, tag, cur, pending, ownEntries, opts)
+		res.Bytes += sent
+		if err != nil {
+			return nil, err
+		}
+		pushed, pushedState = next.desc, next
+	}
+}
+
+// reread resolves t:tag and, when it still points at what we pushed, reuses the state
+// we built instead of fetching it again.
+func reread(ctx context.Context, t *oci.Target, tag string, pushed ocispec.Descriptor, s *state) (*state, error) {
+	desc, err := t.Resolve(ctx, tag)
+	if err == nil && desc.Digest == pushed.Digest {
+		return s, nil
+	}
+	return readIndex(ctx, t, tag)
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+	case <-timer.C:
+	}
+}
+
+// pendingEntries are the listed entry tags (and our own) that cur has not merged, sorted.
+func pendingEntries(cur *state, listed []string, own string) []string {
+	merged := map[string]bool{}
+	for _, m := range cur.config.Merged {
+		merged[m.Tag] = true
+	}
+	var out []string
+	for _, tag := range append(listed, own) {
+		if !merged[tag] && !slices.Contains(out, tag) {
+			out = append(out, tag)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// mergeRound merges the pending entries into cur, pushes the shards that changed, the
+// config and the manifest, and tags it. It returns the new state and the bytes sent.
+func mergeRound(ctx context.Context, t *oci.Target, tag string, cur *state, pending []string, known map[string][]Package, opts PublishOptions) (*state, int64, error) {
+	entries, err := fetchEntries(ctx, t, pending, known, opts)
+	if err != nil {
+		return nil, 0, err
+	}
+	// Load only the shards the entries touch.
+	keys := map[string]bool{}
+	for _, pkgs := range entries {
+		for _, p := range pkgs {
+			keys[ShardKey(p.Name)] = true
+		}
+	}
+	oldLayers := map[string]ocispec.Descriptor{}
+	for _, l := range cur.layers {
+		oldLayers[l.Annotations[ShardAnnotation]] = l
+	}
+	where := t.Where() + ":" + tag
+	byName := map[string]*Package{}
+	oldPackages, oldVersions := 0, 0
+	for k := range keys {
+		d, ok := oldLayers[k]
+		if !ok {
+			continue
+		}
+		data, err := fetchSmallBlob(ctx, t, d)
+		if err != nil {
+			return nil, 0, err
+		}
+		pkgs, err := decodeShard(data, k, where)
+		if err != nil {
+			return nil, 0, err
+		}
+		for i := range pkgs {
+			byName[pkgs[i].Name] = &pkgs[i]
+			oldPackages++
+			oldVersions += len(pkgs[i].Versions)
+		}
+	}
+	// Later entries win per name@version (and per name for metadata), also against
+	// entries merged in earlier rounds that a late-listed, older entry must not undo.
+	setBy := map[string]string{}
+	note := func(key, tag string) {
+		if setBy[key] < tag {
+			setBy[key] = tag
+		}
+	}
+	for _, m := range cur.config.Merged {
+		for _, nv := range m.Versions {
+			note(nv, m.Tag)
+			name, _, _ := strings.Cut(nv, "@")
+			note(name, m.Tag)
+		}
+	}
+	merged := slices.Clone(cur.config.Merged)
+	for _, etag := range pending {
+		pkgs, ok := entries[etag]
+		if !ok { // skipped: not a valid entry
+			merged = append(merged, MergedEntry{Tag: etag})
+			continue
+		}
+		for _, p := range pkgs {
+			change := p
+			change.Versions = nil
+			for _, v := range p.Versions {
+				if setBy[p.Name+"@"+v.Version] <= etag {
+					change.Versions = append(change.Versions, v)
+				}
+			}
+			if setBy[p.Name] > etag && byName[p.Name] != nil {
+				change.Repository, change.Description, change.Homepage, change.License, change.Keywords = "", "", "", "", nil
+			}
+			m := Merge(byName[p.Name], change)
+			byName[p.Name] = &m
+			for _, v := range p.Versions {
+				note(p.Name+"@"+v.Version, etag)
+			}
+			note(p.Name, etag)
+		}
+		merged = append(merged, MergedEntry{Tag: etag, Versions: versionKeys(pkgs)})
+	}
+	// Rebuild the touched shards; keep every other layer as it was.
+	newByKey := map[string][]Package{}
+	newPackages, newVersions := 0, 0
+	for _, p := range byName {
+		if len(p.Versions) == 0 {
+			continue
+		}
+		k := ShardKey(p.Name)
+		newByKey[k] = append(newByKey[k], *p)
+		newPackages++
+		newVersions += len(p.Versions)
+	}
+	var changed []Blob
+	for k := range keys {
+		delete(oldLayers, k)
+		if len(newByKey[k]) == 0 {
+			continue
+		}
+		b, err := buildShard(k, newByKey[k])
+		if err != nil {
+			return nil, 0, err
+		}
+		changed = append(changed, b)
+		oldLayers[k] = b.Desc
+	}
+	layers := make([]ocispec.Descriptor, 0, len(oldLayers))
+	for _, l := range oldLayers {
+		layers = append(layers, l)
+	}
+	slices.SortFunc(layers, func(a, b ocispec.Descriptor) int {
+		return strings.Compare(a.Annotations[ShardAnnotation], b.Annotations[ShardAnnotation])
+	})
+	watermark := cur.config.Watermark
+	if last := pending[len(pending)-1]; last > watermark {
+		watermark = last
+	}
+	cfg := Config{
+		SchemaVersion: 1,
+		Packages:      cur.config.Packages - oldPackages + newPackages,
+		Versions:      cur.config.Versions - oldVersions + newVersions,
+		Shards:        len(layers),
+		Watermark:     watermark,
+		Merged:        trimMerged(merged, watermark, pending),
+	}
+	manifest, config, err := wrap(layers, cfg)
+	if err != nil {
+		return nil, 0, err
+	}
+	sent, err := pushIndex(ctx, t, changed, config, manifest)
+	if err != nil {
+		return nil, sent, err
+	}
+	if err := t.Tag(ctx, manifest.Desc, tag); err != nil {
+		return nil, sent, err
+	}
+	opts.Logf("tagged %s:%s at %s (%d entries merged, %d shards rewritten)", t.Where(), tag, manifest.Desc.Digest, len(pending), len(changed))
+	return &state{desc: manifest.Desc, layers: layers, config: cfg}, sent, nil
+}
+
+// trimMerged keeps the merged entries inside the look-back window of watermark, and
+// those in keep (merged just now: their publishers check for them next), sorted and
+// unique by tag.
+func trimMerged(merged []MergedEntry, watermark string, keep []string) []MergedEntry {
+	from := windowStart(watermark)
+	var out []MergedEntry
+	for _, m := range merged {
+		if m.Tag >= from || slices.Contains(keep, m.Tag) {
+			out = append(out, m)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b MergedEntry) int { return strings.Compare(a.Tag, b.Tag) })
+	return slices.CompactFunc(out, func(a, b MergedEntry) bool { return a.Tag == b.Tag })
+}
+
+// fetchEntries reads the pending entries not known already, four at a time. Entries
+// that are not valid are skipped with a message (and recorded as merged by the caller).
+func fetchEntries(ctx context.Context, t *oci.Target, pending []string, known map[string][]Package, opts PublishOptions) (map[string][]Package, error) {
+	out := map[string][]Package{}
+	results := make([][]Package, len(pending))
+	errs := make([]error, len(pending))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(4)
+	for i, tag := range pending {
+		if pkgs, ok := known[tag]; ok {
+			results[i] = pkgs
+			continue
+		}
+		g.Go(func() error {
+			pkgs, err := readEntry(gctx, t, tag)
+			switch fault.KindOf(err) {
+			case fault.Verify, fault.Usage, fault.NotFound:
+				errs[i] = err // a bad or vanished entry is skipped, never blocks the index
+				return nil
+			}
+			results[i] = pkgs
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for i, tag := range pending {
+		if errs[i] != nil {
+			opts.Logf("skipping entry %s: %v", tag, errs[i])
+			continue
+		}
+		out[tag] = results[i]
+	}
+	return out, nil
+}
+
+// pushIndex uploads the changed shards (concurrently), then the config, then the
+// manifest, so that the registry never holds a manifest whose blobs are missing.
+func pushIndex(ctx context.Context, t *oci.Target, shards []Blob, config, manifest Blob) (int64, error) {
+	sizes := make([]int64, len(shards))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(4)
+	for i, b := range shards {
+		g.Go(func() error {
+			n, err := pushBlob(gctx, t, b)
+			sizes[i] = n
+			return err
+		})
+	}
+	err := g.Wait()
+	var sent int64
+	for _, n := range sizes {
+		sent += n
+	}
+	if err != nil {
+		return sent, err
+	}
+	for _, b := range []Blob{config, manifest} {
+		n, err := pushBlob(ctx, t, b)
+		sent += n
+		if err != nil {
+			return sent, err
+		}
+	}
+	return sent, nil
+}
+
+// Publish replaces the index at t:tag with exactly pkgs (`index build`): every entry
+// the log lists up to now counts as merged, so entries added before the build do not
+// come back after it.
+func Publish(ctx context.Context, t *oci.Target, tag string, pkgs []Package, opts PublishOptions) (*PublishResult, error) {
+	opts.defaults()
+	if tag == "" {
+		tag = DefaultTag
+	}
+	if len(pkgs) == 0 {
+		return nil, fault.Errorf(fault.Usage, "an index needs at least one package")
+	}
+	for i := range pkgs {
+		pkgs[i].Normalize()
+		if err := pkgs[i].Validate(""); err != nil {
+			return nil, err
+		}
+	}
+	cur, err := readIndex(ctx, t, tag)
+	if err != nil {
+		return nil, err
+	}
+	listed, err := listEntries(ctx, t, windowStart(cur.config.Watermark))
+	if err != nil {
+		return nil, err
+	}
+	watermark, merged := cur.config.Watermark, slices.Clone(cur.config.Merged)
+	for _, e := range listed {
+		merged = append(merged, MergedEntry{Tag: e})
+		if e > watermark {
+			watermark = e
+		}
+	}
+	b, err := Build(pkgs, watermark, trimMerged(merged, watermark, nil))
+	if err != nil {
+		return nil, err
+	}
+	sent, err := pushIndex(ctx, t, b.Shards, b.Config, b.Manifest)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.Tag(ctx, b.Manifest.Desc, tag); err != nil {
+		return nil, err
+	}
+	opts.Logf("tagged %s:%s at %s (%d packages, %d shards)", t.Where(), tag, b.Manifest.Desc.Digest, b.Stats.Packages, len(b.Shards))
+	return &PublishResult{
+		Digest: b.Manifest.Desc.Digest.String(), Tag: tag,
+		Packages: b.Stats.Packages, Versions: b.Stats.Versions,
+		Added: versionKeys(pkgs), Rounds: 1, Bytes: sent,
+	}, nil
+}

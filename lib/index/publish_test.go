@@ -1,0 +1,433 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/opencontainers/go-digest"
+
+	"longshore.dev/lib/api"
+	"longshore.dev/lib/fault"
+	"longshore.dev/lib/oci"
+	"longshore.dev/lib/ref"
+)
+
+func pkgVersion(name, version string) Package {
+	return Package{
+		Name: name, Repository: "registry.example.com/tools/" + name,
+		Versions: []Version{{Version: version, Digest: digest.FromString(name + version).String(),
+			Platforms: []api.Platform{{Platform: "any", Digest: digest.FromString(name + version + "m").String()}}}},
+	}
+}
+
+// readAll fetches the index at tgt:tag into a fresh cache and returns its packages.
+func readAll(t *testing.T, tgt *oci.Target, tag string) (map[string]Package, *Snapshot) {
+	t.Helper()
+	cache := t.TempDir()
+	if _, err := Fetch(context.Background(), tgt, tag, cache); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := Open(cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := snap.All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]Package{}
+	for _, p := range all {
+		out[p.Name] = p
+	}
+	return out, snap
+}
+
+func openLayout(t *testing.T, dir string) *oci.Target {
+	t.Helper()
+	tgt, err := oci.Open(context.Background(), ref.Ref{Kind: ref.Layout, Path: dir}, oci.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tgt.Close() })
+	return tgt
+}
+
+func TestAddKeepsEarlierEntries(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tgt := openLayout(t, filepath.Join(t.TempDir(), "index"))
+	res, err := Add(ctx, tgt, "", []Package{pkgVersion("hello", "1.0.0"), pkgVersion("world", "0.1.0")}, PublishOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Packages != 2 || res.Versions != 2 || res.Tag != "latest" || len(res.Entries) != 1 || res.Rounds != 2 {
+		t.Errorf("first add: %+v", res)
+	}
+	if strings.Join(res.Added, ",") != "hello@1.0.0,world@0.1.0" {
+		t.Errorf("added %v", res.Added)
+	}
+	res, err = Add(ctx, tgt, "latest", []Package{pkgVersion("hello", "1.1.0")}, PublishOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Packages != 2 || res.Versions != 3 {
+		t.Errorf("second add: %+v", res)
+	}
+	all, snap := readAll(t, tgt, "latest")
+	if snap.Digest() != res.Digest {
+		t.Errorf("tag at %s, result says %s", snap.Digest(), res.Digest)
+	}
+	if h := all["hello"]; len(h.Versions) != 2 || h.Versions[0].Version != "1.0.0" || h.Versions[1].Version != "1.1.0" {
+		t.Errorf("hello: %+v", h)
+	}
+	if _, ok := all["world"]; !ok {
+		t.Error("world is gone")
+	}
+	if n, v := snap.Stats(); n != 2 || v != 3 {
+		t.Errorf("stats %d %d", n, v)
+	}
+}
+
+func TestAddRefusesAPackageTag(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	reg := newFakeRegistry(t)
+	tgt := reg.open(t, "org/hello")
+	m := `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/vnd.longshore.package.v1","config":{"mediaType":"application/vnd.longshore.package.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]}`
+	desc := emptyBlob.Desc
+	desc.MediaType, desc.Digest, desc.Size = "application/vnd.oci.image.manifest.v1+json", digest.FromString(m), int64(len(m))
+	desc.Data = nil
+	if _, err := tgt.Push(ctx, desc, strings.NewReader(m)); err != nil {
+		t.Fatal(err)
+	}
+	if err := tgt.Tag(ctx, desc, "latest"); err != nil {
+		t.Fatal(err)
+	}
+	reg.reset()
+	_, err := Add(ctx, tgt, "latest", []Package{pkgVersion("x", "1.0.0")}, PublishOptions{})
+	if err == nil || !strings.Contains(err.Error(), "this is not a longshore index") {
+		t.Fatalf("err = %v", err)
+	}
+	reqs, _ := reg.log()
+	for _, r := range reqs {
+		if strings.HasPrefix(r, "PUT") || strings.HasPrefix(r, "POST") {
+			t.Errorf("wrote next to a package before refusing: %v", reqs)
+		}
+	}
+	if _, err := Publish(ctx, tgt, "latest", []Package{pkgVersion("x", "1.0.0")}, PublishOptions{}); err == nil || !strings.Contains(err.Error(), "this is not a longshore index") {
+		t.Fatalf("publish over a package: %v", err)
+	}
+}
+
+func TestAddConcurrentFakeRegistry(t *testing.T) {
+	t.Parallel()
+	reg := newFakeRegistry(t)
+	const writers, rounds = 6, 3
+	for round := range rounds {
+		tag := fmt.Sprintf("round%d", round)
+		var wg sync.WaitGroup
+		errs := make([]error, writers)
+		start := make(chan struct{})
+		for w := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				tgt := reg.open(t, "tap/index")
+				<-start
+				_, errs[w] = Add(context.Background(), tgt, tag, []Package{pkgVersion(fmt.Sprintf("p%d", w), "1.0.0")}, PublishOptions{})
+			}()
+		}
+		close(start)
+		wg.Wait()
+		for w, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d writer %d: %v", round, w, err)
+			}
+		}
+		all, _ := readAll(t, reg.open(t, "tap/index"), tag)
+		for w := range writers {
+			if _, ok := all[fmt.Sprintf("p%d", w)]; !ok {
+				t.Errorf("round %d: p%d was lost (index holds %d packages)", round, w, len(all))
+			}
+		}
+	}
+}
+
+func TestAddConcurrentLayout(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "index")
+	const writers = 6
+	var wg sync.WaitGroup
+	errs := make([]error, writers)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tgt, err := oci.Open(context.Background(), ref.Ref{Kind: ref.Layout, Path: dir}, oci.Options{Create: true})
+			if err != nil {
+				errs[w] = err
+				return
+			}
+			defer tgt.Close()
+			_, errs[w] = Add(context.Background(), tgt, "", []Package{pkgVersion(fmt.Sprintf("p%d", w), "1.0.0")}, PublishOptions{})
+		}()
+	}
+	wg.Wait()
+	for w, err := range errs {
+		if err != nil {
+			t.Fatalf("writer %d: %v", w, err)
+		}
+	}
+	all, _ := readAll(t, openLayout(t, dir), "latest")
+	if len(all) != writers {
+		t.Errorf("index holds %d packages, want %d", len(all), writers)
+	}
+}
+
+func TestAddMergesAbandonedEntries(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	reg := newFakeRegistry(t)
+	tgt := reg.open(t, "tap/index")
+	if _, err := Add(ctx, tgt, "", []Package{pkgVersion("a", "1.0.0")}, PublishOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// A publisher that pushed its entry and died before merging it.
+	if _, err := pushEntry(ctx, tgt, mustEntryTag(t, time.Now()), []Package{pkgVersion("orphan", "2.0.0")}); err != nil {
+		t.Fatal(err)
+	}
+	// And an entry that is not valid: skipped, never blocking.
+	bad := pkgVersion("bad", "1.0.0")
+	bad.Versions[0].Version = "not-semver"
+	if _, err := pushEntry(ctx, tgt, mustEntryTag(t, time.Now()), []Package{bad}); err != nil {
+		t.Fatal(err)
+	}
+	var logs []string
+	res, err := Add(ctx, tgt, "", []Package{pkgVersion("b", "1.0.0")}, PublishOptions{Logf: func(f string, a ...any) { logs = append(logs, fmt.Sprintf(f, a...)) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, _ := readAll(t, tgt, "latest")
+	for _, n := range []string{"a", "b", "orphan"} {
+		if _, ok := all[n]; !ok {
+			t.Errorf("%s missing", n)
+		}
+	}
+	if _, ok := all["bad"]; ok || res.Packages != 3 {
+		t.Errorf("the invalid entry was merged: %+v", res)
+	}
+	if !strings.Contains(strings.Join(logs, "\n"), "skipping entry") {
+		t.Errorf("no message about the skipped entry: %v", logs)
+	}
+}
+
+func mustEntryTag(t *testing.T, now time.Time) string {
+	t.Helper()
+	tag, err := newEntryTag(now, defaultRand())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tag
+}
+
+func TestLaterEntryWins(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	reg := newFakeRegistry(t)
+	tgt := reg.open(t, "tap/index")
+	t0 := time.Now()
+	newer := pkgVersion("hello", "1.0.0")
+	newer.Description = "newer"
+	if _, err := Add(ctx, tgt, "", []Package{newer}, PublishOptions{Now: func() time.Time { return t0.Add(time.Minute) }}); err != nil {
+		t.Fatal(err)
+	}
+	// An entry stamped earlier (a slow clock) shows up after the newer one was merged.
+	older := pkgVersion("hello", "1.0.0")
+	older.Description = "older"
+	older.Versions[0].Digest = digest.FromString("older").String()
+	older.Versions = append(older.Versions, pkgVersion("hello", "0.9.0").Versions...)
+	if _, err := pushEntry(ctx, tgt, mustEntryTag(t, t0), []Package{older}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Add(ctx, tgt, "", []Package{pkgVersion("other", "1.0.0")}, PublishOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	all, _ := readAll(t, tgt, "latest")
+	h := all["hello"]
+	if h.Description != "newer" {
+		t.Errorf("description %q: the older entry overwrote the newer one", h.Description)
+	}
+	v, _ := h.Find("1.0.0")
+	if v.Digest != newer.Versions[0].Digest {
+		t.Errorf("hello@1.0.0 digest %s: the older entry overwrote the newer one", v.Digest)
+	}
+	if _, ok := h.Find("0.9.0"); !ok {
+		t.Error("the older entry's other version was dropped")
+	}
+}
+
+func TestPublishReplacesAndAbsorbsTheLog(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	reg := newFakeRegistry(t)
+	tgt := reg.open(t, "tap/index")
+	if _, err := Add(ctx, tgt, "", []Package{pkgVersion("old", "1.0.0")}, PublishOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pushEntry(ctx, tgt, mustEntryTag(t, time.Now()), []Package{pkgVersion("pending", "1.0.0")}); err != nil {
+		t.Fatal(err)
+	}
+	pkgs := genPackages(30, 2)
+	res, err := Publish(ctx, tgt, "", pkgs, PublishOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Packages != 30 || res.Versions != 60 {
+		t.Errorf("%+v", res)
+	}
+	// The next add neither resurrects "old" nor merges "pending": the build is the truth.
+	if _, err := Add(ctx, tgt, "", []Package{pkgVersion("new", "1.0.0")}, PublishOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	all, _ := readAll(t, tgt, "latest")
+	if len(all) != 31 {
+		t.Errorf("index holds %d packages, want 31", len(all))
+	}
+	for _, n := range []string{"old", "pending"} {
+		if _, ok := all[n]; ok {
+			t.Errorf("%s came back after index build", n)
+		}
+	}
+	// The same entries give the same shards, whatever the entry log holds.
+	if _, err := Publish(ctx, tgt, "", pkgs, PublishOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cur, err := readIndex(ctx, tgt, "latest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := mustBuild(t, pkgs)
+	if len(cur.layers) != len(b.Shards) {
+		t.Fatalf("%d layers, want %d", len(cur.layers), len(b.Shards))
+	}
+	for i, l := range cur.layers {
+		if l.Digest != b.Shards[i].Desc.Digest {
+			t.Errorf("shard %s: %s, a fresh build gives %s", l.Annotations[ShardAnnotation], l.Digest, b.Shards[i].Desc.Digest)
+		}
+	}
+}
+
+func TestAddValidates(t *testing.T) {
+	t.Parallel()
+	tgt := openLayout(t, filepath.Join(t.TempDir(), "index"))
+	bad := pkgVersion("hello", "1.0")
+	_, err := Add(context.Background(), tgt, "", []Package{bad}, PublishOptions{})
+	if fault.KindOf(err) != fault.Usage || !strings.Contains(err.Error(), `version "1.0"`) {
+		t.Fatalf("err = %v", err)
+	}
+	_, err = Add(context.Background(), tgt, "", nil, PublishOptions{})
+	if fault.KindOf(err) != fault.Usage {
+		t.Fatalf("no changes: %v", err)
+	}
+}
+
+func TestEntryTags(t *testing.T) {
+	t.Parallel()
+	tag := mustEntryTag(t, time.Unix(1700000000, 5))
+	if !strings.HasPrefix(tag, "entry-1700000000000000005-") || len(tag) != len("entry-")+19+1+8 {
+		t.Errorf("tag %q", tag)
+	}
+	if _, ok := entryTime(tag); !ok {
+		t.Error("entryTime refuses its own tag")
+	}
+	for _, bad := range []string{"latest", "entry-1", "entry-1700000000000000005-zzzzzzzz", "entry-1700000000000000005_0000abcd"} {
+		if _, ok := entryTime(bad); ok {
+			t.Errorf("entryTime(%q) ok", bad)
+		}
+	}
+	if got := windowStart(tag); got != "entry-1699996400000000005" {
+		t.Errorf("windowStart = %q", got)
+	}
+	if windowStart("") != "" {
+		t.Error("windowStart of no watermark")
+	}
+}
+
+// TestOldEntriesStayMerged: entries that fell out of the look-back window are never
+// merged again, also on a registry that ignores `last` and lists every tag.
+func TestOldEntriesStayMerged(t *testing.T) {
+	t.Parallel()
+	for _, ignoreLast := range []bool{false, true} {
+		t.Run(fmt.Sprintf("ignoreLast=%v", ignoreLast), func(t *testing.T) {
+			ctx := context.Background()
+			reg := newFakeRegistry(t)
+			reg.ignoreLast = ignoreLast
+			tgt := reg.open(t, "tap/index")
+			t0 := time.Now().Add(-5 * time.Hour)
+			at := func(d time.Duration) PublishOptions {
+				return PublishOptions{Now: func() time.Time { return t0.Add(d) }}
+			}
+			if _, err := Add(ctx, tgt, "", []Package{pkgVersion("old", "1.0.0")}, at(0)); err != nil {
+				t.Fatal(err)
+			}
+			// index build drops "old"; its entry counts as merged.
+			if _, err := Publish(ctx, tgt, "", []Package{pkgVersion("x", "1.0.0")}, PublishOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			// Two hours on, the old entry is outside the window of the new watermark.
+			if _, err := Add(ctx, tgt, "", []Package{pkgVersion("new", "1.0.0")}, at(2*time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			res, err := Add(ctx, tgt, "", []Package{pkgVersion("newer", "1.0.0")}, at(4*time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			all, _ := readAll(t, tgt, "latest")
+			if _, ok := all["old"]; ok || res.Packages != 3 {
+				t.Errorf("index holds %d packages (old came back: %v)", res.Packages, ok)
+			}
+		})
+	}
+}
+
+// TestAddWithASlowClock: a publisher whose clock is hours behind still gets its entry
+// merged and checked (its entry is stamped after the watermark).
+func TestAddWithASlowClock(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	reg := newFakeRegistry(t)
+	tgt := reg.open(t, "tap/index")
+	if _, err := Add(ctx, tgt, "", []Package{pkgVersion("a", "1.0.0")}, PublishOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	slow := PublishOptions{Now: func() time.Time { return time.Now().Add(-3 * time.Hour) }}
+	res, err := Add(ctx, tgt, "", []Package{pkgVersion("b", "1.0.0")}, slow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Packages != 2 || res.Rounds != 2 {
+		t.Errorf("%+v", res)
+	}
+	// Even an entry stamped before the window (pushed as such) is merged by its own Add.
+	cur, err := readIndex(ctx, tgt, "latest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wm, _ := entryTime(cur.config.Watermark)
+	own := mustEntryTag(t, time.Unix(0, wm).Add(-2*time.Hour))
+	if _, err := pushEntry(ctx, tgt, own, []Package{pkgVersion("c", "1.0.0")}); err != nil {
+		t.Fatal(err)
+	}
+	next, _, err := mergeRound(ctx, tgt, "latest", cur, []string{own}, nil, PublishOptions{Logf: func(string, ...any) {}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := pendingEntries(next, nil, own); len(got) != 0 {
+		t.Errorf("after merging, its own old entry is still pending: %v", got)
+	}
+}
