@@ -107,7 +107,7 @@ func TestChanges(t *testing.T) {
 
 	bad := published("x", "1.0", d("1"))
 	docs, _ = stream.Decode(strings.NewReader(mustYAML(t, bad)), "-", api.Kinds)
-	if _, err := Changes(docs); err == nil || !strings.Contains(err.Error(), `<stdin>:1: package x: version "1.0"`) {
+	if _, err := Changes(docs); err == nil || !strings.Contains(err.Error(), `<stdin>:2: package x: version "1.0"`) {
 		t.Errorf("invalid version: %v", err)
 	}
 	bad = published("x", "1.0.0", d("1"))
