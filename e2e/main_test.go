@@ -145,8 +145,9 @@ func install(prefix string) error {
 
 // startRegistry runs a CNCF Distribution registry (from scripts/registry.sh ensure) on a
 // free 127.0.0.1 port with its storage in dir, and waits until it answers /v2/. stop,
-// when not nil, must be called even if err is not nil.
-func startRegistry(dir string) (stop func(), addr string, err error) {
+// when not nil, must be called even if err is not nil. extraConfig is appended to the
+// registry's config.yml (top-level sections such as auth:).
+func startRegistry(dir string, extraConfig ...string) (stop func(), addr string, err error) {
 	ensure := exec.Command("bash", filepath.Join(repoRoot, "scripts", "registry.sh"), "ensure")
 	var ensureErr bytes.Buffer
 	ensure.Stderr = &ensureErr
@@ -161,7 +162,7 @@ func startRegistry(dir string) (stop func(), addr string, err error) {
 	// A port picked here can be taken before the registry binds it: try again then.
 	var lastErr error
 	for attempt := 1; attempt <= 3; attempt++ {
-		stop, addr, err := startRegistryOnce(bin, dir, attempt)
+		stop, addr, err := startRegistryOnce(bin, dir, attempt, strings.Join(extraConfig, ""))
 		if err == nil {
 			fmt.Fprintf(os.Stderr, "e2e: registry %s at %s\n", bin, addr)
 			return stop, addr, nil
@@ -174,7 +175,7 @@ func startRegistry(dir string) (stop func(), addr string, err error) {
 	return nil, "", lastErr
 }
 
-func startRegistryOnce(bin, dir string, attempt int) (stop func(), addr string, err error) {
+func startRegistryOnce(bin, dir string, attempt int, extraConfig string) (stop func(), addr string, err error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, "", err
@@ -200,7 +201,7 @@ storage:
 http:
   addr: %s
   secret: longshore-e2e
-`, filepath.Join(dir, fmt.Sprintf("data-%d", attempt)), addr)), 0o644)
+`, filepath.Join(dir, fmt.Sprintf("data-%d", attempt)), addr)+extraConfig), 0o644)
 	if err != nil {
 		return nil, "", err
 	}
@@ -256,7 +257,8 @@ http:
 		resp, err := client.Get("http://" + addr + "/v2/")
 		if err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
+			// 401: a registry with auth configured is up too.
+			if resp.StatusCode == http.StatusOK || (extraConfig != "" && resp.StatusCode == http.StatusUnauthorized) {
 				select {
 				case <-exited: // someone else answered on that port
 					return stop, "", fmt.Errorf("registry on %s exited; its log:\n%s", addr, readLog())

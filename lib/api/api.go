@@ -53,6 +53,8 @@ type Installed struct {
 	Digest string `json:"digest" yaml:"digest"`
 	// Source is the reference it was installed from, pinned by digest.
 	Source string `json:"source" yaml:"source"`
+	// Tap is the tap the package was resolved through; empty when installed by reference.
+	Tap string `json:"tap,omitempty" yaml:"tap,omitempty"`
 	// Path is the extracted tree, absolute, for humans and exec; the store itself keys
 	// trees by Digest so a moved home keeps working.
 	Path   string `json:"path" yaml:"path"`

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"longshore.dev/lib/cli"
+	"longshore.dev/lib/tap"
+)
+
+func newRemoveCmd() *cli.Command {
+	var force bool
+	return &cli.Command{
+		Name:  "remove",
+		Short: "remove a tap",
+		Use:   "NAME",
+		Long: `Removes a tap and its cache. It never uninstalls anything: while installed packages
+came through this tap it refuses and lists them; with --force it removes the tap
+anyway and says which packages it left without their tap (they stay installed).`,
+		Example: "{prog} extra\n{prog} extra --force",
+		Flags: func(fs *pflag.FlagSet) {
+			fs.BoolVar(&force, "force", false, "remove the tap even though installed packages came from it (they stay installed)")
+		},
+		Args: cli.ExactArgs("NAME"),
+		Run: func(ctx context.Context, env *cli.Env, args []string) error {
+			h, err := home(env)
+			if err != nil {
+				return err
+			}
+			orphaned, err := tap.Remove(h, args[0], force)
+			if err != nil {
+				return err
+			}
+			env.Infof("Removed tap %s", args[0])
+			if len(orphaned) > 0 {
+				names := make([]string, len(orphaned))
+				for i, inst := range orphaned {
+					names[i] = inst.Name + " " + inst.Version
+				}
+				env.Warnf("%d installed package(s) came from tap %s and are now orphaned (still installed, no tap to update them from): %s",
+					len(orphaned), args[0], strings.Join(names, ", "))
+			}
+			return nil
+		},
+	}
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"longshore.dev/lib/api"
+	"longshore.dev/lib/cli"
+	"longshore.dev/lib/fault"
+	"longshore.dev/lib/tap"
+)
+
+// hitRow pairs a hit with the PackageRef that -o yaml|json|name prints, so the table
+// can show what the document has no room for.
+type hitRow struct {
+	*api.PackageRef
+	hit tap.Hit
+}
+
+var hitColumns = cli.Columns{
+	Headers: []string{"NAME", "VERSION", "DESCRIPTION"},
+	Row: func(doc any) []string {
+		h := doc.(hitRow).hit
+		return []string{h.Qualified(), h.Version, h.Description}
+	},
+}
+
+func newSearchCmd() *cli.Command {
+	var tapName string
+	output := cli.NewOutputFlags()
+	return &cli.Command{
+		Name:  "search",
+		Short: "search packages in taps",
+		Use:   "[QUERY]",
+		Long: `Finds packages whose name, keywords or description contain QUERY (ignoring case);
+without QUERY it lists every package. Exact name matches come first, then names that
+start with QUERY, names that contain it, keyword matches and description matches;
+ties sort by name. It reads only the local caches ('pkg-tap update' refreshes them),
+so it works offline.
+
+-o yaml and -o json print PackageRef documents, which 'pkg-dep resolve -f -' and
+'pkg-pull add -f -' read.`,
+		Example: `{prog} hello
+{prog} db --tap core
+{prog} db -o yaml | pkg-dep resolve -f -`,
+		Flags: func(fs *pflag.FlagSet) {
+			fs.StringVar(&tapName, "tap", "", "search only this tap")
+			output.AddTo(fs)
+		},
+		Args: func(args []string) error {
+			if len(args) > 1 {
+				return cli.Usagef("search takes one QUERY; quote it to search for words with spaces: %q", strings.Join(args, " "))
+			}
+			return nil
+		},
+		Run: func(ctx context.Context, env *cli.Env, args []string) error {
+			format, err := output.Format(env)
+			if err != nil {
+				return err
+			}
+			c, err := loadConfig(env)
+			if err != nil {
+				return err
+			}
+			if len(c.Taps) == 0 {
+				return fault.New(fault.NotFound, errNoTaps, "add one with `pkg-tap add NAME REF`")
+			}
+			query := ""
+			if len(args) == 1 {
+				query = args[0]
+			}
+			hits, searchErr := c.Search(query, tapName)
+			if searchErr != nil && hits == nil {
+				return searchErr
+			}
+			if len(hits) == 0 && format == cli.Table {
+				env.Infof("No package matches %q.", query)
+				return searchErr
+			}
+			docs := make([]any, len(hits))
+			for i, h := range hits {
+				r := api.NewPackageRef()
+				r.Name = h.Qualified()
+				docs[i] = hitRow{PackageRef: r, hit: h}
+			}
+			if format != cli.Table {
+				for i, d := range docs {
+					docs[i] = d.(hitRow).PackageRef
+				}
+			}
+			if err := cli.Print(env.Stdout, format, docs, hitColumns); err != nil {
+				return err
+			}
+			return searchErr
+		},
+	}
+}

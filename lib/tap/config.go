@@ -1,0 +1,225 @@
+// Package tap owns taps: named sources of package metadata configured in
+// $LONGSHORE_HOME/config.yaml, their local caches under $LONGSHORE_HOME/taps/, and what
+// reads those caches without a network: search, show and name resolution (TAP/NAME or
+// a bare NAME). The index format itself belongs to lib/index; a tap is a consumer of it.
+package tap
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+
+	"longshore.dev/lib/fault"
+	"longshore.dev/lib/stream"
+)
+
+// ConfigFile is the name of the configuration file in the home directory.
+const ConfigFile = "config.yaml"
+
+// ConfigKind is the kind of the one document config.yaml holds.
+const ConfigKind = "Config"
+
+// Kinds reads config.yaml.
+var Kinds = stream.Kinds{ConfigKind: func() any { return new(Config) }}
+
+// Config is $LONGSHORE_HOME/config.yaml. Decoding is strict: a field this version does
+// not know is an error naming its line. Sections that later issues add (patches:,
+// registries:) become fields here, so the strictness stays.
+type Config struct {
+	stream.TypeMeta `json:",inline" yaml:",inline"`
+	Taps            []Spec `json:"taps,omitempty" yaml:"taps,omitempty"`
+
+	home  string
+	snaps sync.Map // tap name -> *snapshot, opened on first use
+}
+
+// Spec is one tap as configured.
+type Spec struct {
+	Name string `json:"name" yaml:"name"`
+	// Source is a remote index (REGISTRY/REPO[:TAG|@DIGEST]), a layout
+	// (ocidir://ABS[:TAG]) or the absolute path of a directory or file of IndexEntry
+	// documents.
+	Source  string `json:"source" yaml:"source"`
+	Default bool   `json:"default,omitempty" yaml:"default,omitempty"`
+}
+
+// Home is the directory the configuration was loaded from.
+func (c *Config) Home() string { return c.home }
+
+// Tap returns the configured tap called name.
+func (c *Config) Tap(name string) (Spec, bool) {
+	for _, s := range c.Taps {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Spec{}, false
+}
+
+// DefaultTap returns the name of the default tap, or "".
+func (c *Config) DefaultTap() string {
+	for _, s := range c.Taps {
+		if s.Default {
+			return s.Name
+		}
+	}
+	return ""
+}
+
+// names lists the configured taps in config order.
+func (c *Config) names() []string {
+	names := make([]string, len(c.Taps))
+	for i, s := range c.Taps {
+		names[i] = s.Name
+	}
+	return names
+}
+
+// Load reads home's config.yaml. A missing file is an empty configuration.
+func Load(home string) (*Config, error) {
+	abs, err := filepath.Abs(home)
+	if err != nil {
+		return nil, err
+	}
+	c := &Config{home: abs}
+	file := filepath.Join(abs, ConfigFile)
+	data, err := os.ReadFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return c, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", file, err)
+	}
+	docs, err := stream.Decode(bytes.NewReader(data), file, Kinds)
+	if err == nil {
+		err = stream.Unknown(docs, ConfigKind)
+	}
+	if err == nil && len(docs) > 1 {
+		err = fmt.Errorf("%s: a second document: config.yaml holds one kind: %s document", docs[1].Source, ConfigKind)
+	}
+	if err == nil && len(docs) == 1 {
+		loaded := docs[0].Value.(*Config)
+		c.TypeMeta, c.Taps = loaded.TypeMeta, loaded.Taps
+		err = c.validate()
+	}
+	if err != nil {
+		return nil, fault.New(fault.Usage, fmt.Errorf("config %w", err), fmt.Sprintf("fix %s (docs/taps.md describes it)", file))
+	}
+	return c, nil
+}
+
+// validate checks what the decoder cannot: names, duplicates, one default.
+func (c *Config) validate() error {
+	seen := map[string]bool{}
+	def := ""
+	for i, s := range c.Taps {
+		if err := ValidateName(s.Name); err != nil {
+			return fmt.Errorf("taps[%d]: %w", i, err)
+		}
+		if seen[s.Name] {
+			return fmt.Errorf("taps[%d]: tap %q is configured twice", i, s.Name)
+		}
+		seen[s.Name] = true
+		if s.Source == "" {
+			return fmt.Errorf("taps[%d]: tap %q has no source", i, s.Name)
+		}
+		if s.Default {
+			if def != "" {
+				return fmt.Errorf("taps[%d]: taps %q and %q are both marked default; at most one can be", i, def, s.Name)
+			}
+			def = s.Name
+		}
+	}
+	return nil
+}
+
+// save writes the configuration atomically. Callers hold the config lock.
+func (c *Config) save() error {
+	c.TypeMeta = stream.TypeMeta{APIVersion: stream.APIVersion, Kind: ConfigKind}
+	if err := c.validate(); err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := stream.WriteYAML(&buf, c); err != nil {
+		return err
+	}
+	return writeAtomic(filepath.Join(c.home, ConfigFile), buf.Bytes())
+}
+
+// edit runs fn on the configuration under the config lock and saves it when fn
+// succeeds, so two processes adding taps never lose each other's.
+func edit(home string, fn func(c *Config) error) error {
+	unlock, err := lock(home, "config")
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	c, err := Load(home)
+	if err != nil {
+		return err
+	}
+	if err := fn(c); err != nil {
+		return err
+	}
+	return c.save()
+}
+
+// lock takes an exclusive lock on home/locks/NAME.lock.
+func lock(home, name string) (func(), error) {
+	dir := filepath.Join(home, "locks")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("preparing %s: %w", dir, err)
+	}
+	path := filepath.Join(dir, name+".lock")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("locking: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("locking %s: %w", path, err)
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+			f.Close()
+		})
+	}, nil
+}
+
+// writeAtomic writes data to a sibling temp file and renames it over path, so readers
+// see the old or the new content, never a part.
+func writeAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,113 @@
+package tap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"longshore.dev/lib/fault"
+	"longshore.dev/lib/index"
+	"longshore.dev/lib/oci"
+	"longshore.dev/lib/ref"
+)
+
+// source is a parsed tap source.
+type source struct {
+	// ref is set for an index artifact (remote or ocidir://).
+	ref ref.Ref
+	// path is set for a local directory or file of IndexEntry documents (absolute).
+	path string
+}
+
+func (s source) String() string {
+	if s.path != "" {
+		return s.path
+	}
+	return s.ref.String()
+}
+
+// parseSource reads what `pkg-tap add NAME REF` was given: ocidir://PATH[:TAG] and
+// [oci://]REGISTRY/REPO[:TAG|@DIGEST] are index artifacts; a path (absolute, starting
+// with ./ or ../, or naming something that exists) is a directory or file of entry
+// documents. Layout and local paths are made absolute, so the tap means the same thing
+// from any working directory.
+func parseSource(s string) (source, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return source{}, fault.Errorf(fault.Usage, "missing tap source: give an index reference (REGISTRY/REPO[:TAG] or ocidir://PATH[:TAG]) or a directory or file of IndexEntry documents")
+	}
+	if !strings.HasPrefix(s, "ocidir://") && !strings.HasPrefix(s, "oci://") && isPath(s) {
+		abs, err := filepath.Abs(s)
+		if err != nil {
+			return source{}, err
+		}
+		return source{path: abs}, nil
+	}
+	r, err := ref.ParseArtifact(s)
+	if err != nil {
+		return source{}, fault.New(fault.Usage, fmt.Errorf("tap source %q: %w", s, err),
+			"a tap source is an index reference (REGISTRY/REPO[:TAG], ocidir://PATH[:TAG]) or an existing directory or file of IndexEntry documents")
+	}
+	if r.Kind == ref.Layout {
+		abs, err := filepath.Abs(r.Path)
+		if err != nil {
+			return source{}, err
+		}
+		r.Path = abs
+	}
+	return source{ref: r}, nil
+}
+
+// fetch refreshes the index cache in dir from src. Local sources are read and
+// built on the spot; index artifacts go through index.Fetch, which asks the registry
+// one question when nothing changed.
+func fetch(ctx context.Context, src source, dir string, opts Options) (index.FetchResult, error) {
+	if src.path != "" {
+		entries, err := index.LoadEntries(src.path)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && fault.KindOf(err) == fault.Unknown {
+				err = fault.New(fault.NotFound, err, "")
+			}
+			return index.FetchResult{}, fmt.Errorf("reading entries from %s: %w", src.path, err)
+		}
+		built, err := index.Build(index.Packages(entries), "", nil)
+		if err != nil {
+			return index.FetchResult{}, fmt.Errorf("building the index of %s: %w", src.path, err)
+		}
+		return index.WriteCache(dir, built)
+	}
+	t, err := oci.Open(ctx, src.ref, opts.OCI)
+	if err != nil {
+		return index.FetchResult{}, authHint(err, src.ref)
+	}
+	defer t.Close()
+	reference := src.ref.Reference()
+	if reference == "" {
+		reference = index.DefaultTag
+	}
+	res, err := index.Fetch(ctx, t, reference, dir)
+	return res, authHint(err, src.ref)
+}
+
+// authHint turns the generic "docker login" hint on a refusal into one naming
+// pkg-tap login and the registry that refused.
+func authHint(err error, r ref.Ref) error {
+	if err == nil || fault.KindOf(err) != fault.Auth || r.Kind != ref.Remote {
+		return err
+	}
+	return fault.Hinted(err, fmt.Sprintf("%s refused access to the index: log in with `pkg-tap login %s -u USER --password-stdin` (or `docker login %s`; credentials in the docker config and its helpers are used)", r.Registry, r.Registry, r.Registry))
+}
+
+// isPath reports whether s is meant as a filesystem path rather than a reference. A
+// configured local source is always absolute, so it stays a path after it is deleted.
+func isPath(s string) bool {
+	if filepath.IsAbs(s) || s == "." || s == ".." || strings.HasPrefix(s, "./") || strings.HasPrefix(s, "../") {
+		return true
+	}
+	_, err := os.Stat(s)
+	return err == nil
+}

@@ -1,0 +1,564 @@
+package tap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"longshore.dev/lib/api"
+	"longshore.dev/lib/cli"
+	"longshore.dev/lib/fault"
+	"longshore.dev/lib/stream"
+)
+
+func TestAddLocalDirectory(t *testing.T) {
+	t.Parallel()
+	home, entries := t.TempDir(), t.TempDir()
+	writeEntries(t, entries, pkg("hello", "Say hello", []string{"demo"}, "1.0.0", "1.1.0"), pkg("world", "", nil))
+	res := mustAdd(t, home, Spec{Name: "core", Source: entries})
+	if res.Tap.Source != entries || res.Tap.Packages != 2 || res.Tap.Versions != 3 || !strings.HasPrefix(res.Tap.Digest, "sha256:") || res.Tap.Updated == "" {
+		t.Errorf("added %+v", res.Tap)
+	}
+	c, err := Load(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := c.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 || *list[0] != *res.Tap {
+		t.Errorf("List = %+v, want %+v", list, res.Tap)
+	}
+	hits, err := c.Search("hello", "")
+	if err != nil || len(hits) != 1 || hits[0].Version != "1.1.0" || hits[0].Qualified() != "core/hello" {
+		t.Fatalf("Search = %+v, %v", hits, err)
+	}
+
+	// update re-reads the directory.
+	writeEntries(t, entries, pkg("again", "", nil))
+	results, err := Update(context.Background(), home, nil, Options{})
+	if err != nil || len(results) != 1 || !results[0].Fetch.Changed || results[0].Packages != 3 {
+		t.Fatalf("Update = %+v, %v", results, err)
+	}
+	if _, _, err := c.Resolve("again"); err != nil {
+		t.Errorf("Resolve(again) after update: %v", err)
+	}
+}
+
+func TestAddSingleFile(t *testing.T) {
+	t.Parallel()
+	home, dir := t.TempDir(), t.TempDir()
+	writeEntries(t, dir, pkg("hello", "", nil))
+	res := mustAdd(t, home, Spec{Name: "one", Source: filepath.Join(dir, "hello.yaml")})
+	if res.Tap.Packages != 1 {
+		t.Errorf("added %+v", res.Tap)
+	}
+}
+
+func TestAddRefusals(t *testing.T) {
+	t.Parallel()
+	home, entries := t.TempDir(), t.TempDir()
+	writeEntries(t, entries, pkg("hello", "", nil))
+	mustAdd(t, home, Spec{Name: "core", Source: entries})
+	before := snapshotFiles(t, home)
+
+	tests := []struct {
+		name string
+		spec Spec
+		code int
+		want string
+	}{
+		{"same name", Spec{Name: "core", Source: entries}, cli.ExitConflict, "a tap named core already exists"},
+		{"invalid name", Spec{Name: "Core", Source: entries}, cli.ExitUsage, `tap name "Core" is invalid`},
+		{"reserved name", Spec{Name: "localhost", Source: entries}, cli.ExitUsage, "reserved"},
+		{"missing layout", Spec{Name: "gone", Source: "ocidir://" + filepath.Join(t.TempDir(), "nothing")}, cli.ExitNotFound, "no OCI layout"},
+		{"not a reference", Spec{Name: "bad", Source: "no such thing"}, cli.ExitUsage, `tap source "no such thing"`},
+		{"unreachable registry", Spec{Name: "far", Source: "127.0.0.1:1/org/index"}, cli.ExitNetwork, "cannot reach"},
+		{"bad entries", Spec{Name: "broken", Source: writeFile(t, "kind: Nope\n")}, cli.ExitUsage, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Add(context.Background(), home, tt.spec, Options{})
+			if err == nil || !strings.Contains(err.Error(), tt.want) || cli.ExitCode(err) != tt.code {
+				t.Fatalf("Add: %v (exit %d); want exit %d and %q", err, cli.ExitCode(err), tt.code, tt.want)
+			}
+			if after := snapshotFiles(t, home); !maps.Equal(before, after) {
+				t.Errorf("a refused add changed the home: %v", slices.Sorted(maps.Keys(after)))
+			}
+		})
+	}
+}
+
+func writeFile(t *testing.T, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "entries.yaml")
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestAddDefaultMoves(t *testing.T) {
+	t.Parallel()
+	home, entries := t.TempDir(), t.TempDir()
+	writeEntries(t, entries, pkg("hello", "", nil))
+	mustAdd(t, home, Spec{Name: "a", Source: entries, Default: true})
+	res := mustAdd(t, home, Spec{Name: "b", Source: entries, Default: true})
+	if res.PreviousDefault != "a" {
+		t.Errorf("PreviousDefault = %q, want a", res.PreviousDefault)
+	}
+	c, err := Load(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DefaultTap() != "b" {
+		t.Errorf("default is %q, want b", c.DefaultTap())
+	}
+}
+
+func TestConcurrentAddsKeepEveryTap(t *testing.T) {
+	t.Parallel()
+	home, entries := t.TempDir(), t.TempDir()
+	writeEntries(t, entries, pkg("hello", "", nil))
+	var wg sync.WaitGroup
+	errs := make([]error, 6)
+	for i := range errs {
+		wg.Go(func() {
+			_, errs[i] = Add(context.Background(), home, Spec{Name: fmt.Sprintf("t%d", i), Source: entries}, Options{})
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Taps) != len(errs) {
+		t.Errorf("config holds %d taps, want %d", len(c.Taps), len(errs))
+	}
+}
+
+func TestResolve(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	coreDir, extraDir := t.TempDir(), t.TempDir()
+	writeEntries(t, coreDir, pkg("hello", "core hello", nil, "1.0.0"), pkg("only-core", "", nil))
+	writeEntries(t, extraDir, pkg("hello", "extra hello", nil, "2.0.0"))
+	mustAdd(t, home, Spec{Name: "core", Source: coreDir})
+	mustAdd(t, home, Spec{Name: "extra", Source: extraDir})
+	c, err := Load(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name, tap, desc string
+		code            int
+		want            []string
+	}{
+		{name: "core/hello", tap: "core", desc: "core hello"},
+		{name: "extra/hello", tap: "extra", desc: "extra hello"},
+		{name: "only-core", tap: "core"},
+		{name: "hello", code: cli.ExitUsage, want: []string{"ambiguous", "core/hello", "extra/hello"}},
+		{name: "nope", code: cli.ExitNotFound, want: []string{"no tap has a package named nope"}},
+		{name: "core/nope", code: cli.ExitNotFound, want: []string{"tap core has no package nope"}},
+		{name: "other/hello", code: cli.ExitNotFound, want: []string{`no tap named "other"`}},
+		{name: "hello@^1", code: cli.ExitUsage, want: []string{"without a version constraint"}},
+		{name: "Hello", code: cli.ExitUsage, want: []string{"not a package name"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tap, p, err := c.Resolve(tt.name)
+			if tt.code != 0 {
+				if err == nil || cli.ExitCode(err) != tt.code {
+					t.Fatalf("Resolve = %s, %v (exit %d); want exit %d", tap, err, cli.ExitCode(err), tt.code)
+				}
+				for _, w := range tt.want {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("error %q does not contain %q", err, w)
+					}
+				}
+				return
+			}
+			if err != nil || tap != tt.tap || (tt.desc != "" && p.Description != tt.desc) {
+				t.Fatalf("Resolve = %s, %+v, %v; want tap %s", tap, p, err, tt.tap)
+			}
+		})
+	}
+
+	// With a default tap, the bare name resolves there.
+	home2 := t.TempDir()
+	mustAdd(t, home2, Spec{Name: "core", Source: coreDir})
+	mustAdd(t, home2, Spec{Name: "extra", Source: extraDir, Default: true})
+	c2, err := Load(home2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tap, p, err := c2.Resolve("hello"); err != nil || tap != "extra" || p.Versions[0].Version != "2.0.0" {
+		t.Errorf("Resolve(hello) with default extra = %s, %+v, %v", tap, p, err)
+	}
+}
+
+func TestResolveNoTaps(t *testing.T) {
+	t.Parallel()
+	c, err := Load(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.Resolve("hello"); cli.ExitCode(err) != cli.ExitNotFound || !strings.Contains(fault.HintOf(err), "pkg-tap add") {
+		t.Errorf("Resolve with no taps: %v (hint %q)", err, fault.HintOf(err))
+	}
+}
+
+func TestSearchRanking(t *testing.T) {
+	t.Parallel()
+	home, a, b := t.TempDir(), t.TempDir(), t.TempDir()
+	writeEntries(t, a,
+		pkg("redis", "An in-memory DB server", nil),                   // description
+		pkg("postgres", "relational database", []string{"sql", "db"}), // keyword
+		pkg("mongodb", "document store", nil),                         // name substring
+		pkg("dbtool", "", nil),                                        // name prefix
+		pkg("dbadmin", "", nil),                                       // name prefix, sorts first
+		pkg("db", "", nil),                                            // exact
+		pkg("nginx", "web server", []string{"http"}),                  // no match
+	)
+	writeEntries(t, b, pkg("db", "the other db", nil))
+	mustAdd(t, home, Spec{Name: "a", Source: a})
+	mustAdd(t, home, Spec{Name: "b", Source: b})
+	c, err := Load(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits, err := c.Search("DB", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, h := range hits {
+		got = append(got, h.Qualified())
+	}
+	want := []string{"a/db", "b/db", "a/dbadmin", "a/dbtool", "a/mongodb", "a/postgres", "a/redis"}
+	if !slices.Equal(got, want) {
+		t.Errorf("search DB = %v\nwant %v", got, want)
+	}
+	wantRanks := []Rank{RankExact, RankExact, RankPrefix, RankPrefix, RankSubstring, RankKeyword, RankDescription}
+	for i, h := range hits {
+		if i < len(wantRanks) && h.Rank != wantRanks[i] {
+			t.Errorf("%s: rank %d, want %d", h.Qualified(), h.Rank, wantRanks[i])
+		}
+	}
+
+	if hits, err := c.Search("db", "b"); err != nil || len(hits) != 1 || hits[0].Qualified() != "b/db" {
+		t.Errorf("search --tap b = %+v, %v", hits, err)
+	}
+	if hits, err := c.Search("", ""); err != nil || len(hits) != 8 || hits[0].Name != "db" {
+		t.Errorf("empty query gave %d hits, %v", len(hits), err)
+	}
+	if hits, err := c.Search("zzz", ""); err != nil || len(hits) != 0 {
+		t.Errorf("search zzz = %+v, %v", hits, err)
+	}
+	if _, err := c.Search("db", "nope"); cli.ExitCode(err) != cli.ExitNotFound {
+		t.Errorf("search --tap nope: %v", err)
+	}
+}
+
+func TestContainsFold(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		s, q string
+		want bool
+	}{
+		{"An in-memory DB", "db", true},
+		{"An in-memory DB", "memory d", true},
+		{"abc", "abcd", false},
+		{"Überall DATA", "data", true},
+		{"Überall", "über", true},
+		{"", "x", false},
+		{"dB", "db", true},
+		{"ddb", "db", true},
+	}
+	for _, tt := range tests {
+		if got := containsFold(tt.s, tt.q); got != tt.want {
+			t.Errorf("containsFold(%q, %q) = %v", tt.s, tt.q, got)
+		}
+	}
+}
+
+// installed writes installed.yaml with the given records.
+func installed(t *testing.T, home string, list ...*api.Installed) {
+	t.Helper()
+	docs := make([]any, len(list))
+	for i, inst := range list {
+		docs[i] = inst
+	}
+	f, err := os.Create(filepath.Join(home, "installed.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := stream.WriteYAML(f, docs...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func installedRecord(name, version, tap string) *api.Installed {
+	i := api.NewInstalled()
+	i.Name, i.Version, i.Platform, i.Tap = name, version, "any", tap
+	i.Digest = fakeDigest(name + version)
+	i.Source = "localhost:5000/test/" + name + "@" + i.Digest
+	i.Path = "pkgs/sha256/" + strings.TrimPrefix(i.Digest, "sha256:")
+	i.Reason = api.ReasonExplicit
+	return i
+}
+
+func TestRemove(t *testing.T) {
+	t.Parallel()
+	home, entries := t.TempDir(), t.TempDir()
+	writeEntries(t, entries, pkg("hello", "", nil))
+	mustAdd(t, home, Spec{Name: "core", Source: entries})
+	mustAdd(t, home, Spec{Name: "other", Source: entries})
+	installed(t, home,
+		installedRecord("hello", "1.0.0", "core"),
+		installedRecord("world", "2.0.0", "core"),
+		installedRecord("direct", "1.0.0", ""),
+		installedRecord("elsewhere", "1.0.0", "other"),
+	)
+	installedBefore, _ := os.ReadFile(filepath.Join(home, "installed.yaml"))
+
+	_, err := Remove(home, "core", false)
+	if cli.ExitCode(err) != cli.ExitConflict {
+		t.Fatalf("Remove without --force: %v (exit %d), want a conflict", err, cli.ExitCode(err))
+	}
+	for _, want := range []string{"hello 1.0.0", "world 2.0.0"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("refusal %q does not list %s", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "direct") || strings.Contains(err.Error(), "elsewhere") {
+		t.Errorf("refusal lists packages from elsewhere: %v", err)
+	}
+	if !strings.Contains(fault.HintOf(err), "--force") {
+		t.Errorf("hint %q does not mention --force", fault.HintOf(err))
+	}
+	if c, _ := Load(home); len(c.Taps) != 2 {
+		t.Error("a refused remove changed config.yaml")
+	}
+	if _, err := os.Stat(cacheDir(home, "core")); err != nil {
+		t.Error("a refused remove deleted the cache")
+	}
+
+	orphaned, err := Remove(home, "core", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(orphaned) != 2 || orphaned[0].Name != "hello" || orphaned[1].Name != "world" {
+		t.Errorf("orphaned = %+v", orphaned)
+	}
+	c, err := Load(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.Tap("core"); ok || len(c.Taps) != 1 {
+		t.Errorf("config after remove: %+v", c.Taps)
+	}
+	if _, err := os.Stat(cacheDir(home, "core")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("cache still there: %v", err)
+	}
+	if after, _ := os.ReadFile(filepath.Join(home, "installed.yaml")); string(after) != string(installedBefore) {
+		t.Error("remove changed installed.yaml")
+	}
+
+	// A tap nothing came from goes without --force; an unknown one is not found.
+	installed(t, home)
+	if _, err := Remove(home, "other", false); err != nil {
+		t.Errorf("Remove(other): %v", err)
+	}
+	if _, err := Remove(home, "other", false); cli.ExitCode(err) != cli.ExitNotFound {
+		t.Errorf("second Remove(other): %v", err)
+	}
+	// The name is free again.
+	mustAdd(t, home, Spec{Name: "core", Source: entries})
+}
+
+func TestUpdatePartialFailure(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	goodDir, badDir := filepath.Join(t.TempDir(), "good"), filepath.Join(t.TempDir(), "bad")
+	mustAdd(t, home, Spec{Name: "good", Source: publishLayout(t, goodDir, pkg("hello", "", nil))})
+	mustAdd(t, home, Spec{Name: "bad", Source: publishLayout(t, badDir, pkg("world", "", nil))})
+	// A third tap whose registry is unreachable (configured by hand: add would refuse it).
+	unreachable := fmt.Sprintf("%s  - name: far\n    source: 127.0.0.1:1/org/index\n", configText(t, home))
+	writeConfig(t, home, unreachable)
+
+	publishLayout(t, goodDir, pkg("hello", "", nil, "1.0.0", "2.0.0"))
+	if err := os.RemoveAll(badDir); err != nil {
+		t.Fatal(err)
+	}
+	badBefore := snapshotFiles(t, cacheDir(home, "bad"))
+
+	results, err := Update(context.Background(), home, nil, Options{})
+	if cli.ExitCode(err) != cli.ExitPartial {
+		t.Fatalf("Update: %v (exit %d), want partial", err, cli.ExitCode(err))
+	}
+	if !strings.Contains(err.Error(), "2 of 3 taps") || !strings.Contains(err.Error(), "bad, far") {
+		t.Errorf("error %q does not say which taps failed", err)
+	}
+	byName := map[string]UpdateResult{}
+	for _, r := range results {
+		byName[r.Name] = r
+	}
+	if r := byName["good"]; r.Err != nil || !r.Fetch.Changed || r.Versions != 2 {
+		t.Errorf("good: %+v", r)
+	}
+	if r := byName["bad"]; cli.ExitCode(r.Err) != cli.ExitNotFound {
+		t.Errorf("bad: %+v", r)
+	}
+	if r := byName["far"]; cli.ExitCode(r.Err) != cli.ExitNetwork || !strings.Contains(r.Err.Error(), "tap far") {
+		t.Errorf("far: %+v", r)
+	}
+	if after := snapshotFiles(t, cacheDir(home, "bad")); !maps.Equal(badBefore, after) {
+		t.Error("the failed update changed the bad tap's cache")
+	}
+	c, err := Load(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// far never had a cache: search says so, and still finds what the others hold.
+	hits, err := c.Search("hello", "")
+	if len(hits) != 1 || hits[0].Version != "2.0.0" || cli.ExitCode(err) != cli.ExitPartial || !strings.Contains(err.Error(), "tap far has no cache") {
+		t.Errorf("search after update: %+v, %v", hits, err)
+	}
+
+	// Only the failing tap: its own error and exit code.
+	_, err = Update(context.Background(), home, []string{"bad"}, Options{})
+	if cli.ExitCode(err) != cli.ExitNotFound {
+		t.Errorf("Update(bad): %v", err)
+	}
+	_, err = Update(context.Background(), home, []string{"nope"}, Options{})
+	if cli.ExitCode(err) != cli.ExitNotFound || !strings.Contains(err.Error(), `no tap named "nope"`) {
+		t.Errorf("Update(nope): %v", err)
+	}
+}
+
+func configText(t *testing.T, home string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(home, ConfigFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+func TestUpdateUnchanged(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	src := publishLayout(t, filepath.Join(t.TempDir(), "idx"), pkg("hello", "", nil))
+	added := mustAdd(t, home, Spec{Name: "core", Source: src})
+	searchBefore, _ := os.ReadFile(filepath.Join(cacheDir(home, "core"), searchFile))
+	results, err := Update(context.Background(), home, []string{"core"}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := results[0]; r.Fetch.Changed || r.Fetch.Digest != added.Tap.Digest || r.Fetch.ShardsFetched != 0 || r.Packages != 1 {
+		t.Errorf("unchanged update: %+v", r)
+	}
+	if after, _ := os.ReadFile(filepath.Join(cacheDir(home, "core"), searchFile)); string(after) != string(searchBefore) {
+		t.Error("an unchanged update rewrote search.json")
+	}
+}
+
+func TestOffline(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	layout := filepath.Join(t.TempDir(), "idx")
+	mustAdd(t, home, Spec{Name: "core", Source: publishLayout(t, layout, pkg("hello", "Say hello", []string{"demo"}, "1.0.0", "1.2.0"))})
+	if err := os.RemoveAll(layout); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshotFiles(t, cacheDir(home, "core"))
+	c, err := Load(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list, err := c.List(); err != nil || len(list) != 1 || list[0].Packages != 1 || list[0].Versions != 2 {
+		t.Errorf("List offline = %+v, %v", list, err)
+	}
+	if hits, err := c.Search("demo", ""); err != nil || len(hits) != 1 || hits[0].Version != "1.2.0" {
+		t.Errorf("Search offline = %+v, %v", hits, err)
+	}
+	if tap, p, err := c.Resolve("hello"); err != nil || tap != "core" || len(p.Versions) != 2 || p.Description != "Say hello" {
+		t.Errorf("Resolve offline = %s, %+v, %v", tap, p, err)
+	}
+	if _, err := Update(context.Background(), home, nil, Options{}); cli.ExitCode(err) != cli.ExitNotFound {
+		t.Errorf("Update with the source gone: %v", err)
+	}
+	if after := snapshotFiles(t, cacheDir(home, "core")); !maps.Equal(before, after) {
+		t.Error("a failed update changed the cache")
+	}
+}
+
+func TestMissingCache(t *testing.T) {
+	t.Parallel()
+	home, entries := t.TempDir(), t.TempDir()
+	writeEntries(t, entries, pkg("hello", "", nil))
+	mustAdd(t, home, Spec{Name: "core", Source: entries})
+	if err := os.RemoveAll(cacheDir(home, "core")); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list, err := c.List(); err != nil || len(list) != 1 || list[0].Digest != "" {
+		t.Errorf("List = %+v, %v", list, err)
+	}
+	for name, err := range map[string]error{
+		"search":  func() error { _, err := c.Search("x", ""); return err }(),
+		"resolve": func() error { _, _, err := c.Resolve("hello"); return err }(),
+	} {
+		if cli.ExitCode(err) != cli.ExitNotFound || !strings.Contains(fault.HintOf(err), "pkg-tap update core") {
+			t.Errorf("%s without a cache: %v (hint %q)", name, err, fault.HintOf(err))
+		}
+	}
+	if _, err := Update(context.Background(), home, nil, Options{}); err != nil {
+		t.Fatalf("Update rebuilds the cache: %v", err)
+	}
+	if _, _, err := c.Resolve("hello"); err != nil {
+		t.Errorf("Resolve after update: %v", err)
+	}
+}
+
+// TestUpdateOfARemovedTap is an update that read the configuration before a remove
+// finished: under the tap lock it sees the tap gone and leaves the directory alone.
+func TestUpdateOfARemovedTap(t *testing.T) {
+	t.Parallel()
+	home, entries := t.TempDir(), t.TempDir()
+	writeEntries(t, entries, pkg("hello", "", nil))
+	mustAdd(t, home, Spec{Name: "core", Source: entries})
+	c, err := Load(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, _ := c.Tap("core")
+	if _, err := Remove(home, "core", false); err != nil {
+		t.Fatal(err)
+	}
+	r := updateOne(context.Background(), home, spec, Options{})
+	if cli.ExitCode(r.Err) != cli.ExitConflict || !strings.Contains(r.Err.Error(), "removed or replaced") {
+		t.Errorf("update of a removed tap: %v", r.Err)
+	}
+	if _, err := os.Stat(cacheDir(home, "core")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the update recreated the removed tap's cache: %v", err)
+	}
+}
