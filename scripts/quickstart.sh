@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# quickstart: the whole loop on the embedded default, a local OCI layout registry
+# quickstart: the whole loop on the embedded default, local OCI layout registries
 # (ocidir://), with no server: build and install the binaries into a temporary prefix,
-# publish the example package, install it into a fresh store, show it and run it.
+# scaffold and lint a package, publish it and the example package, publish an index of
+# them, tap it, search it, install from it, and run what was installed.
 # Everything lives in one temporary directory, removed at the end (KEEP=1 keeps it).
 set -euo pipefail
 
@@ -17,36 +18,53 @@ show() { printf '$ %s\n' "$*" >&2; "$@"; }
 step "Build and install the longshore binaries into $work/prefix"
 PREFIX="$work/prefix" "$root/scripts/install.sh"
 export PATH="$work/prefix/bin:$PATH"
-export LONGSHORE_HOME="$work/home"   # the local store; default ~/.longshore
+export LONGSHORE_HOME="$work/home"          # the local store; default ~/.longshore
+export XDG_CACHE_HOME="$work/cache"         # pkg-push's layer cache; default ~/.cache
 cd "$work"
-cp -R "$root/manifests/examples/hello" ./hello
 
-step "Publish the example package to a local layout registry (no server needed)"
-show pkg-push ./hello --to ocidir://./registry/hello -o yaml | tee published.yaml
+step "Scaffold a new package and lint it"
+show pkg-push init ./greeter
+show pkg-push lint ./greeter --strict
+
+step "Publish it, and the example package, to a local layout registry (no server needed)"
+show pkg-push ./greeter --to ocidir://./registry/greeter --cascade -o yaml | tee greeter.yaml
+cp -R "$root/manifests/examples/hello" ./hello
+show pkg-push ./hello --to ocidir://./registry/hello -o yaml | tee hello.yaml
 
 step "Publishing again uploads nothing: same inputs, same digest"
 show pkg-push ./hello --to ocidir://./registry/hello -o name
 
-step "Install it into the local store, verifying every blob"
+step "Publish an index of both packages (what a tap serves): pkg-push output feeds pkg-tap"
+cat greeter.yaml hello.yaml | show pkg-tap index add -f - --to ocidir://./registry/index -o name
+
+step "Tap the index, search it, show a package"
+show pkg-tap add demo ocidir://./registry/index
+show pkg-tap list -o table
+show pkg-tap search hello -o table
+show pkg-tap show demo/hello -o table
+
+step "Install from the registry, verifying every blob"
 show pkg-pull ocidir://./registry/hello:1.0.0 -o yaml
 
 step "The binaries compose through YAML: install exactly what was published"
-show pkg-pull -f published.yaml -o name
+show pkg-pull -f greeter.yaml -o name
 
 step "What is installed"
 show pkg-pull list -o table
 
-step "Run it through the linked entry point"
+step "Run them through the linked entry points"
 show "$LONGSHORE_HOME/bin/hello"
+show "$LONGSHORE_HOME/bin/greeter"
 
 step "Any OCI tool can read the artifact: the manifest pkg-push wrote"
-digest=$(sed -n 's/^digest: sha256:\(.*\)$/\1/p' published.yaml | head -1)
+digest=$(sed -n 's/^digest: sha256:\(.*\)$/\1/p' hello.yaml | head -1)
 show cat "registry/hello/blobs/sha256/$digest"
 echo >&2
 
 step "Done. The same commands work against any OCI registry:"
 cat >&2 <<'TXT'
-  pkg-push ./hello --to localhost:5000/demo/hello
+  pkg-push ./hello --to localhost:5000/demo/hello -o yaml | pkg-tap index add -f - --to localhost:5000/demo/index
+  pkg-tap add demo localhost:5000/demo/index
   pkg-pull localhost:5000/demo/hello:1.0.0
   kubectl pkg pull localhost:5000/demo/hello:1.0.0     # as a kubectl plugin
   git pkg push ./hello --to localhost:5000/demo/hello  # as a git plugin
