@@ -10,13 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"syscall"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sync/errgroup"
 
 	"longshore.dev/lib/fault"
+	"longshore.dev/lib/filelock"
 	"longshore.dev/lib/oci"
 )
 
@@ -433,19 +433,5 @@ func writeAtomic(path string, data []byte) error {
 
 // lockCache holds an exclusive lock on cacheDir for the time of a Fetch or WriteCache.
 func lockCache(cacheDir string) (func(), error) {
-	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
-		return nil, fmt.Errorf("index cache: %w", err)
-	}
-	f, err := os.OpenFile(filepath.Join(cacheDir, lockName), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("index cache: %w", err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("locking index cache %s: %w", cacheDir, err)
-	}
-	return func() {
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
-	}, nil
+	return filelock.Exclusive(filepath.Join(cacheDir, lockName))
 }

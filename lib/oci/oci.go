@@ -15,8 +15,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sync"
-	"syscall"
 	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -30,6 +28,7 @@ import (
 	"oras.land/oras-go/v2/registry/remote/retry"
 
 	"longshore.dev/lib/fault"
+	"longshore.dev/lib/filelock"
 	"longshore.dev/lib/ref"
 )
 
@@ -190,23 +189,7 @@ func openLayout(ctx context.Context, r ref.Ref, opts Options) (*Target, error) {
 	return &Target{Ref: r, where: where, store: store, unlock: unlock}, nil
 }
 
-func lockFile(path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, err
-	}
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-			f.Close()
-		})
-	}, nil
-}
+func lockFile(path string) (func(), error) { return filelock.Exclusive(path) }
 
 // Close releases the target's resources.
 func (t *Target) Close() error {

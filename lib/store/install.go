@@ -52,6 +52,11 @@ func (s *Store) Install(ctx context.Context, t *oci.Target, root ocispec.Descrip
 	if opts.Limits == (archive.Limits{}) {
 		opts.Limits = archive.DefaultLimits
 	}
+	release, err := s.LockShared()
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	manifestDesc, manifestData, platform, err := s.selectManifest(ctx, t, root, opts.Platform)
 	if err != nil {
 		return nil, err

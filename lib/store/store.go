@@ -9,10 +9,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
-	"syscall"
 
 	"github.com/opencontainers/go-digest"
+	"longshore.dev/lib/filelock"
 )
 
 // EnvHome overrides the store's location.
@@ -108,24 +107,25 @@ func relTree(manifest digest.Digest) string {
 
 // lock takes an exclusive lock on locks/NAME.lock.
 func (s *Store) lock(name string) (func(), error) {
-	f, err := os.OpenFile(filepath.Join(s.Home, "locks", name+".lock"), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, err
-	}
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-			f.Close()
-		})
-	}, nil
+	return filelock.Exclusive(filepath.Join(s.Home, "locks", name+".lock"))
 }
 
 func exists(path string) bool {
 	_, err := os.Lstat(path)
 	return err == nil || !errors.Is(err, os.ErrNotExist)
+}
+
+// storeLock is held shared by every command that adds to the store and exclusive by the
+// garbage collector: installs run side by side, gc never sweeps what an install is
+// writing or has just recorded, and neither fails because of the other — one waits.
+const storeLock = "store"
+
+// LockShared takes the store lock for a command that adds to the store.
+func (s *Store) LockShared() (func(), error) {
+	return filelock.Shared(filepath.Join(s.Home, "locks", storeLock+".lock"))
+}
+
+// LockExclusive takes the store lock for the garbage collector.
+func (s *Store) LockExclusive() (func(), error) {
+	return filelock.Exclusive(filepath.Join(s.Home, "locks", storeLock+".lock"))
 }
