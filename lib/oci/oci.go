@@ -25,6 +25,7 @@ import (
 	"oras.land/oras-go/v2/registry/remote"
 	"oras.land/oras-go/v2/registry/remote/auth"
 	"oras.land/oras-go/v2/registry/remote/credentials"
+	"oras.land/oras-go/v2/registry/remote/errcode"
 	"oras.land/oras-go/v2/registry/remote/retry"
 
 	"longshore.dev/lib/fault"
@@ -280,10 +281,54 @@ func (t *Target) Push(ctx context.Context, desc ocispec.Descriptor, r io.Reader)
 	if ok, err := t.Exists(ctx, desc); err != nil || ok {
 		return false, err
 	}
-	if err := t.store.Push(ctx, desc, r); err != nil && !errors.Is(err, errdef.ErrAlreadyExists) {
+	err = t.store.Push(ctx, desc, r)
+	if manifestBlobUnknown(err) {
+		// Another writer is pushing the same blobs: the registry answered our HEAD with
+		// their blob before linking it into this repository (seen with distribution 2.8).
+		// Give the link a moment, then push the manifest again; its bytes are small.
+		if err = t.retryManifest(ctx, desc, r); err == nil {
+			return true, nil
+		}
+	}
+	if err != nil && !errors.Is(err, errdef.ErrAlreadyExists) {
 		return false, t.classify(err, fmt.Sprintf("pushing %s to %s", desc.Digest, t.where))
 	}
 	return true, nil
+}
+
+func manifestBlobUnknown(err error) bool {
+	var resp *errcode.ErrorResponse
+	if !errors.As(err, &resp) {
+		return false
+	}
+	for _, e := range resp.Errors {
+		if e.Code == errcode.ErrorCodeManifestBlobUnknown || e.Code == errcode.ErrorCodeBlobUnknown {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *Target) retryManifest(ctx context.Context, desc ocispec.Descriptor, r io.Reader) error {
+	seeker, ok := r.(io.Seeker)
+	if !ok {
+		return errors.New("cannot re-read the manifest to push it again")
+	}
+	var err error
+	for attempt := 1; attempt <= 5; attempt++ {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt*100) * time.Millisecond):
+		}
+		if _, serr := seeker.Seek(0, io.SeekStart); serr != nil {
+			return serr
+		}
+		if err = t.store.Push(ctx, desc, r); err == nil || !manifestBlobUnknown(err) {
+			return err
+		}
+	}
+	return err
 }
 
 // Tag points tag at desc.

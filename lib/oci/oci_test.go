@@ -1,6 +1,7 @@
 package oci
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -272,5 +274,41 @@ func TestTruncatedContentIsRefused(t *testing.T) {
 	desc.Size += 5 // the registry now serves fewer bytes than the descriptor says
 	if _, err := target.FetchManifest(context.Background(), desc); fault.KindOf(err) != fault.Verify {
 		t.Fatalf("a size mismatch must be a verification failure, got %v", err)
+	}
+}
+
+// A registry that has not yet linked a blob another writer just pushed answers the
+// manifest PUT with MANIFEST_BLOB_UNKNOWN; the push tries again shortly.
+func TestManifestPushRetriesBlobUnknown(t *testing.T) {
+	t.Parallel()
+	manifest := []byte(`{"schemaVersion":2}`)
+	d := digest.FromBytes(manifest)
+	var puts atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/v2/":
+		case r.Method == http.MethodHead:
+			http.NotFound(w, r)
+		case r.Method == http.MethodPut:
+			if puts.Add(1) == 1 {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusBadRequest)
+				fmt.Fprint(w, `{"errors":[{"code":"MANIFEST_BLOB_UNKNOWN","message":"blob unknown to registry"}]}`)
+				return
+			}
+			w.Header().Set("Docker-Content-Digest", d.String())
+			w.WriteHeader(http.StatusCreated)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	r, _ := ref.ParseArtifact(strings.TrimPrefix(srv.URL, "http://") + "/demo/hello")
+	target := open(t, r, Options{})
+	desc := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: d, Size: int64(len(manifest))}
+	up, err := target.Push(context.Background(), desc, bytes.NewReader(manifest))
+	if err != nil || !up {
+		t.Fatalf("push after a transient blob-unknown: %v", err)
+	}
+	if puts.Load() != 2 {
+		t.Errorf("%d PUTs, want 2", puts.Load())
 	}
 }
