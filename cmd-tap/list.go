@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"strconv"
-	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -19,19 +18,12 @@ var tapColumns = cli.Columns{
 		if t.Default {
 			def = "yes"
 		}
-		digest, updated := shortDigest(t.Digest), t.Updated
+		digest, updated := cli.ShortDigest(t.Digest), t.Updated
 		if digest == "" {
 			digest, updated = "-", "never"
 		}
 		return []string{t.Name, def, t.Source, digest, strconv.Itoa(t.Packages), strconv.Itoa(t.Versions), updated}
 	},
-}
-
-func shortDigest(d string) string {
-	if _, hex, ok := strings.Cut(d, ":"); ok && len(hex) > 12 {
-		return d[:len(d)-len(hex)] + hex[:12]
-	}
-	return d
 }
 
 func newListCmd() *cli.Command {

@@ -30,7 +30,7 @@ var versionColumns = cli.Columns{
 		for i, p := range v.Platforms {
 			platforms[i] = p.Platform
 		}
-		return []string{version, orDash(strings.Join(platforms, ", ")), orDash(dependencies(v.Dependencies)), shortDigest(v.Digest)}
+		return []string{version, orDash(strings.Join(platforms, ", ")), orDash(dependencies(v.Dependencies)), cli.ShortDigest(v.Digest)}
 	},
 }
 

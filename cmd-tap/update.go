@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/pflag"
 
 	"longshore.dev/lib/cli"
 	"longshore.dev/lib/fault"
+	"longshore.dev/lib/progress"
 	"longshore.dev/lib/tap"
 )
 
@@ -42,26 +42,12 @@ standard error; 'pkg-tap list' shows the result.`,
 					}
 				case r.Fetch.Changed:
 					env.Infof("Updated %s: %d packages, %d versions (%s; fetched %s in %d of %d shards)",
-						r.Name, r.Packages, r.Versions, shortDigest(r.Fetch.Digest), humanBytes(r.Fetch.BytesFetched), r.Fetch.ShardsFetched, r.Fetch.Shards)
+						r.Name, r.Packages, r.Versions, cli.ShortDigest(r.Fetch.Digest), progress.Bytes(r.Fetch.BytesFetched), r.Fetch.ShardsFetched, r.Fetch.Shards)
 				default:
-					env.Infof("%s is up to date (%s)", r.Name, shortDigest(r.Fetch.Digest))
+					env.Infof("%s is up to date (%s)", r.Name, cli.ShortDigest(r.Fetch.Digest))
 				}
 			}
 			return err
 		},
 	}
-}
-
-// humanBytes formats a byte count for people: 512 B, 1.5 KiB.
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

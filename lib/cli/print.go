@@ -104,3 +104,11 @@ func Print(w io.Writer, f Format, docs []any, cols Columns) error {
 	}
 	return fmt.Errorf("unknown output format %q", f)
 }
+
+// ShortDigest abbreviates a digest for tables: sha256: and the first 12 hex digits.
+func ShortDigest(d string) string {
+	if _, hex, ok := strings.Cut(d, ":"); ok && len(hex) > 12 {
+		return d[:len(d)-len(hex)] + hex[:12]
+	}
+	return d
+}

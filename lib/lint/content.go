@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"longshore.dev/lib/pkgspec"
+	"longshore.dev/lib/progress"
 )
 
 // loadIgnore reads .pkgignore; an invalid pattern is a finding, and then nothing is
@@ -84,7 +85,7 @@ func (l *linter) walkContent(c contentDir) {
 		case mode.IsRegular():
 			if info.Size() > l.opts.MaxFileSize {
 				l.add("content-size", shown, 0, "is %s (%d bytes), over the limit of %s (%d bytes) for one file: publish it elsewhere (a separate package, a download), or list it in %s",
-					humanBytes(info.Size()), info.Size(), humanBytes(l.opts.MaxFileSize), l.opts.MaxFileSize, pkgspec.IgnoreFileName)
+					progress.Bytes(info.Size()), info.Size(), progress.Bytes(l.opts.MaxFileSize), l.opts.MaxFileSize, pkgspec.IgnoreFileName)
 			}
 			total += info.Size()
 		case mode.IsDir():
@@ -105,7 +106,7 @@ func (l *linter) walkContent(c contentDir) {
 	})
 	if total > l.opts.MaxTotalSize {
 		l.add("content-size", c.rel, 0, "the content of %s is %s (%d bytes), over the limit of %s (%d bytes) that installing accepts: split the package, or list large files in %s",
-			c.platform, humanBytes(total), total, humanBytes(l.opts.MaxTotalSize), l.opts.MaxTotalSize, pkgspec.IgnoreFileName)
+			c.platform, progress.Bytes(total), total, progress.Bytes(l.opts.MaxTotalSize), l.opts.MaxTotalSize, pkgspec.IgnoreFileName)
 	}
 	if count > l.opts.MaxFiles {
 		l.add("content-size", c.rel, 0, "the content of %s has %d entries, over the limit of %d that installing accepts: split the package, or list what it does not need in %s",
@@ -163,20 +164,6 @@ func fileType(mode fs.FileMode) string {
 		return "socket"
 	}
 	return "special file"
-}
-
-// humanBytes formats n for people: 512 B, 1.5 KiB, 2.0 GiB.
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 func itoa(n int) string { return fmt.Sprint(n) }
