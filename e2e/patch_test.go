@@ -34,6 +34,14 @@ rules:
 		t.Errorf("manifest as served: %+v", m)
 	}
 
+	// Rules for any package live where the repository grammar allows them.
+	global := filepath.Join(dir, "global.yaml")
+	os.WriteFile(global, []byte("apiVersion: longshore.dev/v1alpha1\nkind: PatchDescriptor\nrules:\n  - match: {name: \"lib*\"}\n    companions: [{name: corp/ca-bundle}]\n"), 0o644)
+	g := runOK(t, runOpts{}, "pkg-push", "patch", global, "--for", "_global", "--to", root)
+	if !strings.HasPrefix(g.Stdout, root+"/global/rules:patches@sha256:") {
+		t.Errorf("global descriptor: %q", g.Stdout)
+	}
+
 	// A rule that can never apply to the package it is published for is refused.
 	bad := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(bad, []byte("apiVersion: longshore.dev/v1alpha1\nkind: PatchDescriptor\nrules:\n  - match: {name: world}\n    companions: [{name: x}]\n"), 0o644)

@@ -63,17 +63,14 @@ func TestDispatcherListsAreas(t *testing.T) {
 	}
 }
 
-// TestPluginNotYet checks a planned verb says so on stderr and exits 2 (a usage error),
-// through kubectl's longest-name lookup of kubectl-pkg-gc. (When gc's why is built,
-// pick another planned verb, or delete this test with the last one.)
-func TestPluginNotYet(t *testing.T) {
+// TestPluginVerbThroughKubectl runs a verb through kubectl's longest-name lookup of
+// kubectl-pkg-dep: its error reaches stderr with its own exit code, stdout stays empty.
+// (It replaced the test of a planned verb once no verb was left unbuilt.)
+func TestPluginVerbThroughKubectl(t *testing.T) {
 	t.Parallel()
-	res := run(t, runOpts{}, "kubectl", "pkg", "gc", "why", "hello")
-	if res.Code != 2 {
-		t.Errorf("want exit 2\n%s", res)
-	}
-	if !strings.Contains(res.Stderr, "not available yet") {
-		t.Errorf("stderr lacks %q\n%s", "not available yet", res)
+	res := run(t, runOpts{}, "kubectl", "pkg", "dep", "why", "hello")
+	if res.Code != 3 || !strings.Contains(res.Stderr, "hello is not among the installed packages") {
+		t.Errorf("want exit 3 and the error\n%s", res)
 	}
 	if res.Stdout != "" {
 		t.Errorf("stdout is for data only, got\n%s", res)

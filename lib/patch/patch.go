@@ -1,7 +1,8 @@
 // Package patch owns infrastructure patches: descriptors that add companion packages
 // (a corporate CA bundle, proxy configuration) to third-party packages without forking
 // them. A descriptor lives in the site's patch registry at <registry>/<package>:patches,
-// or <registry>/_global:patches for rules about any package.
+// or <registry>/global/rules:patches for rules about any package (spelled _global on
+// the command line).
 package patch
 
 import (
@@ -26,8 +27,14 @@ const (
 	ConfigMediaType = "application/vnd.longshore.patches.config.v1+json"
 	// Tag is where a descriptor lives in its repository.
 	Tag = "patches"
-	// Global is the repository of rules that may match any package.
+	// Global names the descriptor of rules that may match any package, on the command
+	// line (--for _global) and in caches.
 	Global = "_global"
+	// GlobalRepository is where the global descriptor lives under the patch registry.
+	// A package's descriptor is one path component (its name); this one is two, so no
+	// package name can ever collide with it, and unlike "_global" the OCI repository
+	// grammar allows it (a component cannot start with '_').
+	GlobalRepository = "global/rules"
 )
 
 // Descriptor is the PatchDescriptor kind: what `pkg-push patch` publishes.
@@ -176,5 +183,8 @@ func (d *Descriptor) Canonical() ([]byte, error) {
 // Repository is where the descriptor for name lives under the patch registry root
 // (REGISTRY[/PATH] or ocidir://PATH).
 func Repository(registry, name string) string {
+	if name == Global {
+		name = GlobalRepository
+	}
 	return strings.TrimSuffix(registry, "/") + "/" + name
 }

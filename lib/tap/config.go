@@ -11,10 +11,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/filelock"
+	"longshore.dev/lib/ref"
 	"longshore.dev/lib/stream"
 )
 
@@ -33,6 +35,8 @@ var Kinds = stream.Kinds{ConfigKind: func() any { return new(Config) }}
 type Config struct {
 	stream.TypeMeta `json:",inline" yaml:",inline"`
 	Taps            []Spec `json:"taps,omitempty" yaml:"taps,omitempty"`
+	// Patches is the site's patch registry (docs/patches.md); nil when none is set.
+	Patches *Patches `json:"patches,omitempty" yaml:"patches,omitempty"`
 
 	home  string
 	snaps sync.Map // tap name -> *snapshot, opened on first use
@@ -46,6 +50,66 @@ type Spec struct {
 	// documents.
 	Source  string `json:"source" yaml:"source"`
 	Default bool   `json:"default,omitempty" yaml:"default,omitempty"`
+}
+
+// Patches configures the patch registry that adds companion packages to installed ones
+// (docs/patches.md). Descriptors live at REGISTRY/NAME:patches and REGISTRY/global/rules:patches.
+type Patches struct {
+	// Registry is REGISTRY[/PATH] or ocidir://ABS: the root under which descriptors live.
+	Registry string `json:"registry" yaml:"registry"`
+	// Required (the default, when absent) makes a registry that cannot be reached an
+	// error: resolution fails closed rather than go on without the site's patches.
+	// false warns and goes on with the descriptors cached before.
+	Required *bool `json:"required,omitempty" yaml:"required,omitempty"`
+}
+
+// IsRequired reports whether an unreachable patch registry is an error (the default).
+func (p *Patches) IsRequired() bool { return p == nil || p.Required == nil || *p.Required }
+
+// SetPatches sets (p != nil) or removes (p == nil) the patches section of home's
+// config.yaml under the config lock, keeping the rest of the configuration. An
+// ocidir:// registry is made absolute, so it means the same from any directory.
+func SetPatches(home string, p *Patches) error {
+	if p != nil {
+		cp := *p
+		cp.Registry = strings.TrimSuffix(strings.TrimSpace(cp.Registry), "/")
+		if rest, ok := strings.CutPrefix(cp.Registry, "ocidir://"); ok && rest != "" {
+			abs, err := filepath.Abs(rest)
+			if err != nil {
+				return err
+			}
+			cp.Registry = "ocidir://" + abs
+		}
+		if err := cp.validate(); err != nil {
+			return fault.New(fault.Usage, err, "a patch registry is REGISTRY[/PATH] (e.g. registry.corp.example/patches) or ocidir://PATH")
+		}
+		p = &cp
+	}
+	return edit(home, func(c *Config) error {
+		c.Patches = p
+		return nil
+	})
+}
+
+// validate checks that descriptors can be addressed under the registry.
+func (p *Patches) validate() error {
+	if p.Registry == "" {
+		return fmt.Errorf("patches.registry is empty: give the patch registry (REGISTRY[/PATH] or ocidir://PATH), or remove the patches section")
+	}
+	root := strings.TrimSuffix(p.Registry, "/")
+	if r, err := ref.ParseArtifact(root); err == nil && (r.Tag != "" || r.Digest != "") {
+		return fmt.Errorf("patches.registry %q names a tag or digest: give the registry (and path) only; descriptors are tagged \"patches\"", p.Registry)
+	}
+	// Probe with a package name: descriptors live one level below the root.
+	if _, err := ref.ParseArtifact(root + "/hello"); err != nil {
+		reason := err.Error()
+		var se *ref.SyntaxError
+		if errors.As(err, &se) {
+			reason = se.Reason
+		}
+		return fmt.Errorf("patches.registry %q is not a registry root: %s", p.Registry, reason)
+	}
+	return nil
 }
 
 // Home is the directory the configuration was loaded from.
@@ -104,7 +168,7 @@ func Load(home string) (*Config, error) {
 	}
 	if err == nil && len(docs) == 1 {
 		loaded := docs[0].Value.(*Config)
-		c.TypeMeta, c.Taps = loaded.TypeMeta, loaded.Taps
+		c.TypeMeta, c.Taps, c.Patches = loaded.TypeMeta, loaded.Taps, loaded.Patches
 		err = c.validate()
 	}
 	if err != nil {
@@ -133,6 +197,11 @@ func (c *Config) validate() error {
 				return fmt.Errorf("taps[%d]: taps %q and %q are both marked default; at most one can be", i, def, s.Name)
 			}
 			def = s.Name
+		}
+	}
+	if c.Patches != nil {
+		if err := c.Patches.validate(); err != nil {
+			return err
 		}
 	}
 	return nil

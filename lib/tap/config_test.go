@@ -165,3 +165,96 @@ func TestValidateName(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadPatches(t *testing.T) {
+	t.Parallel()
+	const head = "apiVersion: longshore.dev/v1alpha1\nkind: Config\n"
+	tests := []struct {
+		name, text string
+		registry   string
+		required   bool
+		wantErr    string
+	}{
+		{name: "none", text: head, required: true},
+		{name: "required by default", text: head + "patches:\n  registry: registry.corp.example/patches\n", registry: "registry.corp.example/patches", required: true},
+		{name: "not required", text: head + "patches: {registry: \"ocidir:///srv/patches\", required: false}\n", registry: "ocidir:///srv/patches"},
+		{name: "explicitly required", text: head + "patches: {registry: localhost:5000, required: true}\n", registry: "localhost:5000", required: true},
+		{name: "unknown field", text: head + "patches:\n  registry: x.io/p\n  requried: false\n", wantErr: `config.yaml:5: unknown field "requried"`},
+		{name: "empty registry", text: head + "patches: {required: false}\n", wantErr: "patches.registry is empty"},
+		{name: "not a registry", text: head + "patches: {registry: \"https://x.io/p\"}\n", wantErr: `patches.registry "https://x.io/p" is not a registry root`},
+		{name: "a tag", text: head + "patches: {registry: \"x.io/p:v1\"}\n", wantErr: "names a tag or digest"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			home := t.TempDir()
+			writeConfig(t, home, tt.text)
+			c, err := Load(home)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Load: %v; want an error containing %q", err, tt.wantErr)
+				}
+				if cli.ExitCode(err) != cli.ExitUsage {
+					t.Errorf("exit code %d, want %d", cli.ExitCode(err), cli.ExitUsage)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ""
+			if c.Patches != nil {
+				got = c.Patches.Registry
+			}
+			if got != tt.registry || c.Patches.IsRequired() != tt.required {
+				t.Errorf("patches %+v: registry %q required %v, want %q %v", c.Patches, got, c.Patches.IsRequired(), tt.registry, tt.required)
+			}
+		})
+	}
+}
+
+func TestSetPatches(t *testing.T) {
+	// Not parallel: it changes the working directory.
+	home := t.TempDir()
+	writeConfig(t, home, "apiVersion: longshore.dev/v1alpha1\nkind: Config\ntaps:\n  - {name: core, source: localhost:5000/org/index}\n")
+	no := false
+	if err := SetPatches(home, &Patches{Registry: "registry.corp.example/patches/", Required: &no}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(home, ConfigFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `---
+apiVersion: longshore.dev/v1alpha1
+kind: Config
+taps:
+  - name: core
+    source: localhost:5000/org/index
+patches:
+  registry: registry.corp.example/patches
+  required: false
+`
+	if string(data) != want {
+		t.Errorf("config.yaml:\n%s\nwant:\n%s", data, want)
+	}
+	// A relative layout is made absolute; a bad registry changes nothing.
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if err := SetPatches(home, &Patches{Registry: "ocidir://patches"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(home)
+	if err != nil || c.Patches.Registry != "ocidir://"+filepath.Join(dir, "patches") || !c.Patches.IsRequired() || len(c.Taps) != 1 {
+		t.Fatalf("after setting a layout: %v %+v", err, c)
+	}
+	if err := SetPatches(home, &Patches{Registry: "https://x"}); err == nil || fault.KindOf(err) != fault.Usage {
+		t.Errorf("a bad registry: %v", err)
+	}
+	if err := SetPatches(home, nil); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := Load(home); err != nil || c.Patches != nil || len(c.Taps) != 1 {
+		t.Errorf("after removing: %v %+v", err, c)
+	}
+}

@@ -1,0 +1,401 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"longshore.dev/lib/api"
+	"longshore.dev/lib/cli"
+	"longshore.dev/lib/index"
+	"longshore.dev/lib/oci"
+	"longshore.dev/lib/patch"
+	"longshore.dev/lib/pkgspec"
+	"longshore.dev/lib/ref"
+	"longshore.dev/lib/stream"
+	"longshore.dev/lib/tap"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// run is one in-process invocation of pkg-dep.
+type run struct {
+	code           int
+	stdout, stderr string
+}
+
+func (r run) String() string {
+	return fmt.Sprintf("exit %d\n--- stdout:\n%s--- stderr:\n%s", r.code, r.stdout, r.stderr)
+}
+
+func pkgDep(t *testing.T, env map[string]string, stdin string, args ...string) run {
+	t.Helper()
+	var out, errb bytes.Buffer
+	e := &cli.Env{
+		Inv:    cli.Invocation{Prog: "pkg-dep"},
+		Binary: "pkg-dep",
+		Stdin:  strings.NewReader(stdin),
+		Stdout: &out,
+		Stderr: &errb,
+		Getenv: func(k string) string { return env[k] },
+	}
+	code := newApp().Main(context.Background(), e, args)
+	return run{code: code, stdout: out.String(), stderr: errb.String()}
+}
+
+func mustRun(t *testing.T, env map[string]string, stdin string, args ...string) run {
+	t.Helper()
+	r := pkgDep(t, env, stdin, args...)
+	if r.code != 0 {
+		t.Fatalf("pkg-dep %s: %s", strings.Join(args, " "), r)
+	}
+	return r
+}
+
+// golden compares got with testdata/NAME, or rewrites it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	file := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("%v (run the test with -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs:\n%s\nwant:\n%s", file, got, want)
+	}
+}
+
+func fakeDigest(s string) string { return fmt.Sprintf("sha256:%x", sha256.Sum256([]byte(s))) }
+
+// entry is an index package at registry.example/NAME: versions "1.0.0" or
+// "1.0.0:dep@^1,dep2".
+func entry(name string, versions ...string) index.Package {
+	p := index.Package{Name: name, Repository: "registry.example/" + name}
+	for _, v := range versions {
+		ver, deps, _ := strings.Cut(v, ":")
+		iv := index.Version{Version: ver, Digest: fakeDigest(name + ver),
+			Platforms: []api.Platform{{Platform: "linux/amd64", Digest: fakeDigest(name + ver + "amd64")}}}
+		for _, d := range strings.Split(deps, ",") {
+			if d != "" {
+				n, c, _ := strings.Cut(d, "@")
+				iv.Dependencies = append(iv.Dependencies, pkgspec.Dependency{Name: n, Version: c})
+			}
+		}
+		p.Versions = append(p.Versions, iv)
+	}
+	return p
+}
+
+// newHome is a LONGSHORE_HOME with tap main and a layout patch registry whose rules
+// add ca-bundle to hello >=1.1 on linux and certs to every lib*.
+//
+//	hello 1.0.0, 1.1.0 → libgreet ^1;  libgreet 1.0.0, 1.2.0 → zlib ^1;  zlib 1.3.0, 1.4.0
+//	tool 3.1.0 → zlib;  ca-bundle 1.0.0 → certs ^1;  certs 1.0.0
+//	new-greet 1.0.0 → libgreet >=1.2;  old-greet 1.0.0 → libgreet <1.2
+func newHome(t *testing.T) map[string]string {
+	t.Helper()
+	home := t.TempDir()
+	dir := t.TempDir()
+	for _, p := range []index.Package{
+		entry("hello", "1.0.0:libgreet@^1", "1.1.0:libgreet@^1"),
+		entry("libgreet", "1.0.0:zlib@^1", "1.2.0:zlib@^1"),
+		entry("zlib", "1.3.0", "1.4.0"),
+		entry("tool", "3.1.0:zlib"),
+		entry("ca-bundle", "1.0.0:certs@^1"),
+		entry("certs", "1.0.0"),
+		entry("new-greet", "1.0.0:libgreet@>=1.2"),
+		entry("old-greet", "1.0.0:libgreet@<1.2"),
+	} {
+		var buf bytes.Buffer
+		if err := stream.WriteYAML(&buf, index.ToEntry(p)); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, p.Name+".yaml"), buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := tap.Add(context.Background(), home, tap.Spec{Name: "main", Source: dir}, tap.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	registry := "ocidir://" + filepath.Join(t.TempDir(), "patches")
+	publishDescriptor(t, registry, "hello", "  - match: {name: hello, version: \">=1.1\", platform: \"linux/*\"}\n    companions: [{name: ca-bundle, version: \"^1\"}]\n")
+	publishDescriptor(t, registry, "_global", "  - match: {name: \"lib*\"}\n    companions: [{name: certs}]\n")
+	env := map[string]string{"LONGSHORE_HOME": home, "HOME": t.TempDir(), "DOCKER_CONFIG": t.TempDir()}
+	mustRun(t, env, "", "patch", "registry", registry)
+	return env
+}
+
+func publishDescriptor(t *testing.T, registry, name, rules string) {
+	t.Helper()
+	d, err := patch.Parse([]byte("apiVersion: longshore.dev/v1alpha1\nkind: PatchDescriptor\nrules:\n"+rules), name, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := ref.ParseArtifact(patch.Repository(registry, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, err := oci.Open(context.Background(), r, oci.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	if _, err := patch.Push(context.Background(), target, d); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestResolve(t *testing.T) {
+	t.Parallel()
+	env := newHome(t)
+	first := mustRun(t, env, "", "resolve", "hello@^1", "main/tool", "--platform", "linux/amd64", "-o", "yaml")
+	golden(t, "hello-tool.lock.yaml", first.stdout)
+	if again := mustRun(t, env, "", "resolve", "hello@^1", "main/tool", "--platform", "linux/amd64"); again.stdout != first.stdout {
+		t.Errorf("a second resolve differs:\n%s", again.stdout)
+	}
+	table := mustRun(t, env, "", "resolve", "hello@^1", "main/tool", "--platform", "linux/amd64", "-o", "table")
+	golden(t, "hello-tool.table", table.stdout)
+
+	// PackageRef documents on stdin (what pkg-tap search -o yaml prints), and a lock
+	// read back resolves to itself.
+	refs := "apiVersion: longshore.dev/v1alpha1\nkind: PackageRef\nname: hello\nversion: ^1\nplatform: linux/amd64\n---\napiVersion: longshore.dev/v1alpha1\nkind: PackageRef\nname: main/tool\nplatform: linux/amd64\n"
+	if got := mustRun(t, env, refs, "resolve", "-f", "-"); got.stdout != first.stdout {
+		t.Errorf("from PackageRefs:\n%s", got.stdout)
+	}
+	if got := mustRun(t, env, first.stdout, "resolve", "-f", "-"); got.stdout != first.stdout {
+		t.Errorf("a lock resolved again:\n%s", got.stdout)
+	}
+	// Without patches.
+	if got := mustRun(t, env, "", "resolve", "hello", "--no-patches", "-o", "yaml"); strings.Contains(got.stdout, "ca-bundle") {
+		t.Errorf("--no-patches:\n%s", got.stdout)
+	}
+}
+
+func TestResolveErrors(t *testing.T) {
+	t.Parallel()
+	env := newHome(t)
+	tests := []struct {
+		name   string
+		args   []string
+		stdin  string
+		code   int
+		stderr string
+	}{
+		{"conflict", []string{"resolve", "new-greet", "old-greet"}, "", cli.ExitConflict,
+			"Error: Because new-greet 1.0.0 depends on libgreet >=1.2 and old-greet 1.0.0 depends on libgreet <1.2, new-greet 1.0.0 is incompatible with old-greet 1.0.0.\nSo, because you requested new-greet and old-greet, version solving failed.\n"},
+		{"missing", []string{"resolve", "gone"}, "", cli.ExitNotFound,
+			"Error: Because you requested gone, which doesn't exist (no tap has a package named gone; looked in main), version solving failed.\n"},
+		{"no version", []string{"resolve", "zlib@^2"}, "", cli.ExitConflict,
+			"Error: Because you requested zlib ^2, which matches no version of zlib (it has 1.3.0 and 1.4.0), version solving failed.\n"},
+		{"nothing", []string{"resolve"}, "", cli.ExitUsage, "Error: nothing to resolve"},
+		{"bad name", []string{"resolve", "Hello"}, "", cli.ExitUsage, "upper-case"},
+		{"another kind", []string{"resolve", "-f", "-"}, "apiVersion: longshore.dev/v1alpha1\nkind: Published\nname: x\nversion: 1.0.0\nrepository: r.io/x\ndigest: sha256:0\nmediaType: x\ntags: []\nplatforms: []\n", cli.ExitUsage, `kind "Published" is not read here`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := pkgDep(t, env, tt.stdin, tt.args...)
+			if r.code != tt.code || !strings.Contains(r.stderr, tt.stderr) || r.stdout != "" {
+				t.Errorf("%s\nwant exit %d and stderr containing %q", r, tt.code, tt.stderr)
+			}
+		})
+	}
+}
+
+// lockOf resolves args into a lock document.
+func lockOf(t *testing.T, env map[string]string, args ...string) string {
+	t.Helper()
+	return mustRun(t, env, "", append([]string{"resolve", "--platform", "linux/amd64", "-o", "yaml"}, args...)...).stdout
+}
+
+func TestTree(t *testing.T) {
+	t.Parallel()
+	env := newHome(t)
+	lock := lockOf(t, env, "hello", "tool")
+	tree := mustRun(t, env, lock, "tree", "-f", "-")
+	golden(t, "hello-tool.tree", tree.stdout)
+	if got := mustRun(t, env, "", "tree", "hello", "tool", "--platform", "linux/amd64"); got.stdout != tree.stdout {
+		t.Errorf("tree of PKG arguments:\n%s", got.stdout)
+	}
+	golden(t, "hello-tool.depth1.tree", mustRun(t, env, lock, "tree", "-f", "-", "--depth", "1").stdout)
+	dot := mustRun(t, env, lock, "tree", "-f", "-", "-o", "dot")
+	golden(t, "hello-tool.dot", dot.stdout)
+	if got := mustRun(t, env, lock, "tree", "-f", "-", "-o", "yaml"); got.stdout != lock {
+		t.Errorf("-o yaml is not the lock:\n%s", got.stdout)
+	}
+	if r := pkgDep(t, env, lock, "tree", "-f", "-", "-o", "svg"); r.code != cli.ExitUsage {
+		t.Errorf("-o svg: %s", r)
+	}
+	// graphviz renders it (only the render is skipped without dot).
+	if _, err := exec.LookPath("dot"); err != nil {
+		t.Log("dot is not on PATH: skipping the render")
+		return
+	}
+	cmd := exec.Command("dot", "-Tsvg")
+	cmd.Stdin = strings.NewReader(dot.stdout)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	svg, err := cmd.Output()
+	if err != nil || !bytes.Contains(svg, []byte("<svg")) || !bytes.Contains(svg, []byte("ca&#45;bundle")) && !bytes.Contains(svg, []byte("ca-bundle")) {
+		t.Errorf("dot -Tsvg: %v\n%s\n%s", err, stderr.String(), svg)
+	}
+}
+
+func TestWhy(t *testing.T) {
+	t.Parallel()
+	env := newHome(t)
+	lock := lockOf(t, env, "hello", "tool")
+	tests := []struct{ pkg, want string }{
+		{"zlib", "hello 1.1.0 -> libgreet 1.2.0 -> zlib 1.4.0\ntool 3.1.0 -> zlib 1.4.0\n"},
+		{"certs", "hello 1.1.0 -> libgreet 1.2.0 -(patch)-> certs 1.0.0\nhello 1.1.0 -(patch)-> ca-bundle 1.0.0 -> certs 1.0.0\n"},
+		{"main/hello", "hello 1.1.0 (requested)\n"},
+	}
+	for _, tt := range tests {
+		if got := mustRun(t, env, lock, "why", tt.pkg, "-f", "-"); got.stdout != tt.want {
+			t.Errorf("why %s:\n%s\nwant:\n%s", tt.pkg, got.stdout, tt.want)
+		}
+	}
+	if r := pkgDep(t, env, lock, "why", "gone", "-f", "-"); r.code != cli.ExitNotFound || !strings.Contains(r.stderr, "gone is not among the lock") {
+		t.Errorf("why gone: %s", r)
+	}
+	if r := pkgDep(t, env, lock, "why", "-f", "-"); r.code != cli.ExitUsage || !strings.Contains(r.stderr, "missing PKG") {
+		t.Errorf("why without PKG: %s", r)
+	}
+}
+
+func TestOutdated(t *testing.T) {
+	t.Parallel()
+	env := newHome(t)
+	lock := lockOf(t, env, "hello@1.0.0", "zlib@~1.3")
+	got := mustRun(t, env, lock, "outdated", "-f", "-")
+	want := "NAME    CURRENT   WANTED   LATEST   FROM\nzlib    1.3.0     1.3.0    1.4.0    tap main\nhello   1.0.0     1.0.0    1.1.0    tap main\n"
+	if got.stdout != want {
+		t.Errorf("outdated:\n%s\nwant:\n%s", got.stdout, want)
+	}
+	all := mustRun(t, env, lock, "outdated", "-f", "-", "--all")
+	if !strings.Contains(all.stdout, "libgreet   1.2.0     1.2.0    1.2.0    tap main") {
+		t.Errorf("outdated --all:\n%s", all.stdout)
+	}
+	fresh := lockOf(t, env, "zlib")
+	if r := mustRun(t, env, fresh, "outdated", "-f", "-"); r.stdout != "" || !strings.Contains(r.stderr, "All 1 packages are up to date.") {
+		t.Errorf("nothing outdated: %s", r)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	t.Parallel()
+	env := newHome(t)
+	lock := lockOf(t, env, "hello")
+	if r := mustRun(t, env, lock, "validate", "-f", "-"); r.stdout != "" || !strings.Contains(r.stderr, "The lock is valid: 5 packages") {
+		t.Errorf("a valid lock: %s", r)
+	}
+	// The order swapped by hand: the companion before the package it patches.
+	broken := strings.Replace(lock, "  - hello\n  - ca-bundle\n", "  - ca-bundle\n  - hello\n", 1)
+	if broken == lock {
+		t.Fatalf("the lock's order is not as expected:\n%s", lock)
+	}
+	r := pkgDep(t, env, broken, "validate", "-f", "-")
+	if r.code != cli.ExitVerify || !strings.Contains(r.stderr, "  - order: ca-bundle, a patch companion of hello, comes before it\n") || !strings.Contains(r.stderr, "Error: the lock is not valid: 1 problem(s)") {
+		t.Errorf("a broken order: %s", r)
+	}
+	if r := pkgDep(t, env, "", "validate"); r.code != cli.ExitUsage {
+		t.Errorf("validate without -f: %s", r)
+	}
+}
+
+// writeInstalled records installed packages ("tap/name version reason") as pkg-pull does.
+func writeInstalled(t *testing.T, env map[string]string, lines ...string) {
+	t.Helper()
+	var docs []any
+	for _, l := range lines {
+		f := strings.Fields(l)
+		inst := api.NewInstalled()
+		inst.Tap, inst.Name, _ = strings.Cut(f[0], "/")
+		inst.Version, inst.Reason, inst.Platform = f[1], f[2], "linux/amd64"
+		inst.Digest = fakeDigest(inst.Name + inst.Version + "amd64")
+		inst.Source = "registry.example/" + inst.Name + "@" + fakeDigest(inst.Name+inst.Version)
+		inst.Path = "pkgs/sha256/" + strings.TrimPrefix(inst.Digest, "sha256:")
+		docs = append(docs, inst)
+	}
+	var buf bytes.Buffer
+	if err := stream.WriteYAML(&buf, docs...); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(env["LONGSHORE_HOME"], "installed.yaml"), buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPatch(t *testing.T) {
+	t.Parallel()
+	env := newHome(t)
+	if r := mustRun(t, env, "", "patch", "registry"); !strings.HasSuffix(r.stdout, "/patches (required: true)\n") {
+		t.Errorf("patch registry: %s", r)
+	}
+	writeInstalled(t, env, "main/hello 1.1.0 explicit", "main/libgreet 1.2.0 dependency", "main/zlib 1.3.0 dependency")
+
+	sync := mustRun(t, env, "", "patch", "sync", "-o", "yaml")
+	golden(t, "sync.lock.yaml", sync.stdout)
+	if !strings.Contains(sync.stderr, "Updated 4 of 4 patch descriptors: _global, hello, libgreet, zlib.") {
+		t.Errorf("sync stderr: %s", sync.stderr)
+	}
+	again := mustRun(t, env, "", "patch", "sync", "-o", "yaml")
+	if again.stdout != sync.stdout || !strings.Contains(again.stderr, "Patch descriptors are up to date (4 checked") {
+		t.Errorf("a second sync: %s", again)
+	}
+	if r := mustRun(t, env, sync.stdout, "validate", "-f", "-"); r.code != 0 {
+		t.Errorf("the sync lock: %s", r)
+	}
+
+	list := mustRun(t, env, "", "patch", "list")
+	golden(t, "patch-list.table", list.stdout)
+	why := mustRun(t, env, "", "patch", "why", "ca-bundle")
+	if !strings.HasPrefix(why.stdout, "ca-bundle is a companion of hello 1.1.0: rule 0 of hello (name=hello version=>=1.1 platform=linux/*) adds ca-bundle@^1\n  descriptor ocidir://") {
+		t.Errorf("patch why ca-bundle:\n%s", why.stdout)
+	}
+	if r := pkgDep(t, env, "", "patch", "why", "tool"); r.code != cli.ExitNotFound || !strings.Contains(r.stderr, "no patch rule adds tool") {
+		t.Errorf("patch why tool: %s", r)
+	}
+	// The graph of what is installed, without -f.
+	if r := mustRun(t, env, "", "why", "certs"); !strings.Contains(r.stdout, "hello 1.1.0 -(patch)-> ca-bundle 1.0.0 -> certs 1.0.0") {
+		t.Errorf("why certs of the installed packages: %s", r)
+	}
+
+	// Not required: set, shown; unset.
+	mustRun(t, env, "", "patch", "registry", "--required=false")
+	if r := mustRun(t, env, "", "patch", "registry"); !strings.HasSuffix(r.stdout, "(required: false)\n") {
+		t.Errorf("after --required=false: %s", r)
+	}
+	mustRun(t, env, "", "patch", "registry", "--unset")
+	if r := pkgDep(t, env, "", "patch", "sync"); r.code != cli.ExitNotFound || !strings.Contains(r.stderr, "no patch registry is configured") {
+		t.Errorf("sync without a registry: %s", r)
+	}
+}
+
+func TestPatchUsage(t *testing.T) {
+	t.Parallel()
+	env := newHome(t)
+	for _, args := range [][]string{{"patch"}, {"patch", "frob"}, {"patch", "sync", "extra"}, {"patch", "registry", "https://x"}} {
+		if r := pkgDep(t, env, "", args...); r.code != cli.ExitUsage {
+			t.Errorf("%v: %s", args, r)
+		}
+	}
+	if r := mustRun(t, env, "", "patch", "sync", "--help"); !strings.Contains(r.stdout, "Usage:\n  pkg-dep patch sync") {
+		t.Errorf("patch sync --help: %s", r)
+	}
+}

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"longshore.dev/lib/api"
+	"longshore.dev/lib/cli"
+	"longshore.dev/lib/fault"
+	"longshore.dev/lib/plan"
+	"longshore.dev/lib/ref"
+	"longshore.dev/lib/resolve"
+	"longshore.dev/lib/store"
+	"longshore.dev/lib/stream"
+	"longshore.dev/lib/tap"
+)
+
+// planFlags are what every verb that resolves shares.
+type planFlags struct {
+	platform  string
+	offline   bool
+	noPatches bool
+	registry  cli.RegistryFlags
+}
+
+func (f *planFlags) addTo(fs *pflag.FlagSet, patches bool) {
+	fs.StringVar(&f.platform, "platform", "", "platform os/arch[/variant] that patch rules match and requests record (default: this machine's)")
+	fs.BoolVar(&f.offline, "offline", false, "use only local caches: tap indexes, repositories' tags and patch descriptors seen before")
+	if patches {
+		fs.BoolVar(&f.noPatches, "no-patches", false, "apply no patch rules")
+	}
+	f.registry.AddTo(fs)
+}
+
+// options turns the flags into plan options: registry access with the credentials of
+// the docker config the environment names, warnings on stderr.
+func (f *planFlags) options(env *cli.Env) plan.Options {
+	opts := plan.Options{Platform: f.platform, Offline: f.offline, OCI: f.registry.Options(env), Warn: env.Warnf}
+	opts.OCI.Credentials = tap.CredentialStore(env.Getenv)
+	if f.noPatches {
+		opts.Patches = plan.PatchesOff
+	}
+	return opts
+}
+
+// home is $LONGSHORE_HOME (default ~/.longshore).
+func home(env *cli.Env) (string, error) {
+	return store.DefaultHome(env.Getenv)
+}
+
+// parseRequest reads PKG[@CONSTRAINT] from the command line: NAME, TAP/NAME, or a
+// repository (REGISTRY/REPO, ocidir://PATH) with a version tag or @CONSTRAINT.
+func parseRequest(arg, platform string) (resolve.Request, error) {
+	arg = strings.TrimSpace(arg)
+	r, err := ref.Parse(arg)
+	if err == nil {
+		if r.Kind == ref.Package {
+			return resolve.Request{Name: r.Locator(), Constraint: r.Constraint, Platform: platform}, nil
+		}
+		return resolve.Request{Name: arg, Platform: platform}, nil
+	}
+	// A repository with a constraint: REGISTRY/REPO@^1.
+	if i := strings.LastIndexByte(arg, '@'); i > 0 && !strings.HasPrefix(arg[i+1:], "sha256:") {
+		if rr, rerr := ref.ParseArtifact(arg[:i]); rerr == nil && rr.Reference() == "" && strings.TrimSpace(arg[i+1:]) != "" {
+			return resolve.Request{Name: arg[:i], Constraint: strings.TrimSpace(arg[i+1:]), Platform: platform}, nil
+		}
+	}
+	return resolve.Request{}, fault.New(fault.Usage, err, "")
+}
+
+// readInput reads -f: PackageRef documents become requests, a Lock document is
+// returned as is (with its requests added when requests are wanted). Other kinds are
+// refused.
+func readInput(env *cli.Env, files cli.FileFlags, platform string) (requests []resolve.Request, locks []*api.Lock, err error) {
+	if len(files.Paths) == 0 {
+		return nil, nil, nil
+	}
+	docs, err := files.Read(env, api.Kinds)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := stream.Unknown(docs, "PackageRef", "Lock"); err != nil {
+		return nil, nil, fault.New(fault.Usage, err, "")
+	}
+	for _, d := range docs {
+		switch v := d.Value.(type) {
+		case *api.PackageRef:
+			if err := v.Validate(); err != nil {
+				return nil, nil, fault.New(fault.Usage, fmt.Errorf("%s: %w", d.Source, err), "")
+			}
+			requests = append(requests, plan.Requests([]*api.PackageRef{v}, platform)...)
+		case *api.Lock:
+			locks = append(locks, v)
+		default:
+			return nil, nil, fault.Errorf(fault.Usage, "%s: kind %s is not read by pkg-dep; it reads PackageRef and Lock documents", d.Source, d.Kind)
+		}
+	}
+	return requests, locks, nil
+}
+
+// requestsOf turns the positional arguments and -f documents into requests; a Lock
+// read with -f contributes its requests (resolving a lock again updates it).
+func requestsOf(env *cli.Env, args []string, files cli.FileFlags, platform string) ([]resolve.Request, error) {
+	var out []resolve.Request
+	for _, a := range args {
+		r, err := parseRequest(a, platform)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	reqs, locks, err := readInput(env, files, platform)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, reqs...)
+	for _, l := range locks {
+		for _, r := range l.Requests {
+			p := r.Platform
+			if platform != "" {
+				p = platform
+			}
+			out = append(out, resolve.Request{Name: r.Name, Constraint: r.Version, Platform: p})
+		}
+	}
+	if len(out) == 0 {
+		return nil, cli.Usagef("nothing to resolve: name packages (hello, core/hello@^1) or read PackageRef documents with -f")
+	}
+	return out, nil
+}
+
+// lockInput is the lock a reading verb works on: the one Lock document of -f, else
+// the installed packages resolved from local caches.
+func lockInput(ctx context.Context, env *cli.Env, files cli.FileFlags, flags *planFlags) (*api.Lock, bool, error) {
+	if len(files.Paths) > 0 {
+		lock, err := readLock(env, files)
+		return lock, false, err
+	}
+	h, err := home(env)
+	if err != nil {
+		return nil, false, err
+	}
+	res, err := plan.Installed(ctx, h, flags.options(env))
+	if err != nil {
+		return nil, false, err
+	}
+	return res.Lock, true, nil
+}
+
+// readLock reads exactly one Lock document from -f.
+func readLock(env *cli.Env, files cli.FileFlags) (*api.Lock, error) {
+	_, locks, err := readInput(env, files, "")
+	if err != nil {
+		return nil, err
+	}
+	if len(locks) != 1 {
+		return nil, cli.Usagef("-f: expected one Lock document, found %d (pkg-dep resolve writes one)", len(locks))
+	}
+	return locks[0], nil
+}

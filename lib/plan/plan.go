@@ -1,0 +1,253 @@
+// Package plan turns requests into a Lock: it feeds the solver (lib/resolve) with the
+// versions of packages from the configured taps and from repositories' tags, applies
+// the site's patch rules until they settle, and records the result. It owns package
+// identity (what a name in a request, a dependency or a companion means), the caches
+// of repositories' tags ($LONGSHORE_HOME/refs) and of patch descriptors
+// ($LONGSHORE_HOME/patches), and the checks of a lock (structure, and with a registry
+// that every digest exists). See docs/resolution.md and docs/patches.md.
+//
+// Package identity: a package found through taps is known in a lock by its bare name
+// (`hello`), with `tap` recording the tap; a request `core/hello` and a dependency
+// `hello` are the same package. A package found through a repository's tags (a `ref:`
+// dependency or companion, or a request by reference) is known by its repository
+// (`ghcr.io/org/fonts`, `ocidir:///abs/fonts`). One solution holds one package per
+// name: two taps' packages with the same bare name in one solution is an error naming
+// both.
+package plan
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"longshore.dev/lib/api"
+	"longshore.dev/lib/fault"
+	"longshore.dev/lib/oci"
+	"longshore.dev/lib/resolve"
+	"longshore.dev/lib/store"
+	"longshore.dev/lib/tap"
+)
+
+// PatchMode says where patch rules come from.
+type PatchMode int
+
+const (
+	// PatchesRefresh refreshes the descriptor of every solved package and the global
+	// one from the patch registry (one request each when nothing changed), caching
+	// them, then applies them. Offline falls back to PatchesCached.
+	PatchesRefresh PatchMode = iota
+	// PatchesCached applies only the descriptors cached before (by patch sync or an
+	// earlier resolve): no network.
+	PatchesCached
+	// PatchesOff applies no patch rules.
+	PatchesOff
+)
+
+// MaxPatchRounds bounds how often the solve is repeated while patch rules keep adding
+// (or, through changed versions, removing) companions.
+const MaxPatchRounds = 10
+
+// Options tune Resolve.
+type Options struct {
+	// Platform is what patch rules' platform globs match; "" means the requests'
+	// platform when they agree on one, else this machine's. The lock itself holds every
+	// platform the packages publish.
+	Platform string
+	// OCI reaches repositories (for ref: dependencies) and the patch registry.
+	OCI oci.Options
+	// Offline uses only local caches: tap indexes, repositories' tags resolved before,
+	// and cached patch descriptors.
+	Offline bool
+	// Patches says where patch rules come from (default PatchesRefresh).
+	Patches PatchMode
+	// MaxSteps is the solver's budget (resolve.Options.MaxSteps).
+	MaxSteps int
+	// Warn receives warnings (an unreachable patch registry that is not required, a
+	// repository served from its cache); nil discards them.
+	Warn func(format string, args ...any)
+}
+
+func (o Options) warn(format string, args ...any) {
+	if o.Warn != nil {
+		o.Warn(format, args...)
+	}
+}
+
+// Result is a lock and how the patch rules shaped it.
+type Result struct {
+	Lock *api.Lock
+	// Applied is every patch rule that added a companion, sorted by package, companion,
+	// descriptor and rule.
+	Applied []Applied
+	// Rounds is how many solves it took for the patch rules to settle.
+	Rounds int
+}
+
+// Applied is one rule that added a companion to a package of the lock.
+type Applied struct {
+	// Package is the patched package (its name in the lock) and Version its version.
+	Package string
+	Version string
+	// Companion is the companion's name in the lock; Request is the companion as the
+	// rule writes it (corp/ca-bundle@^1).
+	Companion string
+	Request   string
+	// Descriptor is the package name the descriptor is published for, or _global;
+	// Reference is where it lives, REGISTRY/NAME:patches@DIGEST.
+	Descriptor string
+	Reference  string
+	// Rule is the index of the rule in the descriptor, and Match what it matches.
+	Rule  int
+	Match string
+}
+
+// Resolve turns requests into a Lock: every package they reach (dependencies, and
+// the patch companions the site's rules add, with their own dependencies) at one
+// version each, where it lives, and the order to install and compose them in.
+func Resolve(ctx context.Context, home string, requests []resolve.Request, opts Options) (*api.Lock, error) {
+	res, err := Solve(ctx, home, requests, opts)
+	if err != nil {
+		return nil, err
+	}
+	return res.Lock, nil
+}
+
+// Solve is Resolve that also says which patch rules applied.
+func Solve(ctx context.Context, home string, requests []resolve.Request, opts Options) (*Result, error) {
+	if len(requests) == 0 {
+		return nil, fault.New(fault.Usage, fmt.Errorf("nothing to resolve"), "name packages (hello, core/hello@^1) or read PackageRef documents with -f")
+	}
+	src, err := NewSource(home, opts)
+	if err != nil {
+		return nil, err
+	}
+	return src.solve(ctx, requests)
+}
+
+// solve runs the solver, then the patch rules, until the companions settle.
+func (s *Source) solve(ctx context.Context, requests []resolve.Request) (*Result, error) {
+	base, err := s.canonical(requests)
+	if err != nil {
+		return nil, err
+	}
+	platform := s.platform(requests)
+	var companions []companion
+	for round := 1; ; round++ {
+		written := slices.Clone(requests)
+		for _, c := range companions {
+			written = append(written, c.request)
+		}
+		if err := s.pinRequests(written); err != nil {
+			return nil, err
+		}
+		reqs, err := s.canonical(written)
+		if err != nil {
+			return nil, err
+		}
+		sol, err := resolve.Solve(ctx, s, reqs, resolve.Options{MaxSteps: s.opts.MaxSteps})
+		if err != nil {
+			return nil, err
+		}
+		if err := s.checkTaps(sol); err != nil {
+			return nil, err
+		}
+		next, err := s.patches.companions(ctx, sol, platform)
+		if err != nil {
+			return nil, err
+		}
+		if sameCompanions(next, companions) {
+			lock, err := resolve.NewLock(reqs, sol)
+			if err != nil {
+				return nil, err
+			}
+			restoreRequestNames(lock, requests, base)
+			return &Result{Lock: lock, Applied: applied(next), Rounds: round}, nil
+		}
+		if round == MaxPatchRounds {
+			return nil, fault.New(fault.Conflict,
+				fmt.Errorf("the patch rules did not settle after %d rounds: each solve changes the companions the rules add (last: %s)", MaxPatchRounds, describeCompanions(next)),
+				"check the patch descriptors for rules whose companions change the versions that select them (pkg-dep patch list)")
+		}
+		companions = next
+	}
+}
+
+// platform is what patch rules match: the option, else the requests' common platform,
+// else this machine's.
+func (s *Source) platform(requests []resolve.Request) string {
+	if s.opts.Platform != "" {
+		return s.opts.Platform
+	}
+	p := ""
+	for _, r := range requests {
+		switch {
+		case r.Platform == "":
+		case p == "":
+			p = r.Platform
+		case p != r.Platform:
+			return store.HostPlatform()
+		}
+	}
+	if p == "" {
+		return store.HostPlatform()
+	}
+	return p
+}
+
+// restoreRequestNames puts the names the user wrote (core/hello, a repository with its
+// tag turned into a constraint) back into the lock's requests, which NewLock recorded in
+// their canonical form.
+func restoreRequestNames(lock *api.Lock, original, canonical []resolve.Request) {
+	i := 0
+	for k, r := range original {
+		if r.PatchOf != "" || i >= len(lock.Requests) {
+			continue
+		}
+		name := strings.TrimSpace(r.Name)
+		if id := identify(name); id.repository {
+			name = id.key
+		}
+		lock.Requests[i].Name = name
+		lock.Requests[i].Version = canonical[k].Constraint
+		i++
+	}
+}
+
+// loadConfig reads the tap configuration and checks every tap has a cache, so that a
+// package missing from a tap means what it says.
+func loadConfig(home string) (*tap.Config, error) {
+	c, err := tap.Load(home)
+	if err != nil {
+		return nil, err
+	}
+	taps, err := c.List()
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range taps {
+		if t.Digest == "" {
+			return nil, fault.New(fault.NotFound, fmt.Errorf("tap %s has no cache", t.Name),
+				fmt.Sprintf("run `pkg-tap update %s` to fetch its index", t.Name))
+		}
+	}
+	return c, nil
+}
+
+// Requests turns PackageRef documents (pkg-tap search -o yaml, pkg-pull add -f) into
+// requests; platform, when set, overrides theirs.
+func Requests(refs []*api.PackageRef, platform string) []resolve.Request {
+	out := make([]resolve.Request, 0, len(refs))
+	for _, r := range refs {
+		name := r.Name
+		if name == "" {
+			name = r.Ref
+		}
+		p := r.Platform
+		if platform != "" {
+			p = platform
+		}
+		out = append(out, resolve.Request{Name: name, Constraint: r.Version, Platform: p})
+	}
+	return out
+}

@@ -1,0 +1,169 @@
+package plan
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"longshore.dev/lib/api"
+	"longshore.dev/lib/cli"
+	"longshore.dev/lib/stream"
+)
+
+// writeInstalled records packages in home's installed.yaml as pkg-pull does:
+// "tap/name version reason".
+func writeInstalled(t *testing.T, home string, lines ...string) {
+	t.Helper()
+	var docs []any
+	for _, l := range lines {
+		f := strings.Fields(l)
+		inst := api.NewInstalled()
+		tapName, name, ok := strings.Cut(f[0], "/")
+		if !ok {
+			tapName, name = "", f[0]
+		}
+		inst.Name, inst.Tap, inst.Version, inst.Reason = name, tapName, f[1], f[2]
+		inst.Platform = "linux/amd64"
+		inst.Digest = fakeDigest(name + f[1] + "amd64")
+		inst.Source = "registry.example/" + name + "@" + fakeDigest(name+f[1])
+		inst.Path = "pkgs/sha256/" + strings.TrimPrefix(inst.Digest, "sha256:")
+		docs = append(docs, inst)
+	}
+	var buf bytes.Buffer
+	if err := stream.WriteYAML(&buf, docs...); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(home, "installed.yaml"), buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSync(t *testing.T) {
+	t.Parallel()
+	home, registry := patchUniverse(t, true)
+	ctx := context.Background()
+	// hello 1.1.0 is installed explicitly with its dependencies, at versions older than
+	// the newest; sync must not move them. hello came in by reference: its tap is found
+	// by repository.
+	addTap(t, home, "extra", false, entry("zlib", v("1.4.0")))
+	writeInstalled(t, home, "hello 1.1.0 explicit", "main/libgreet 1.2.0 dependency", "main/zlib 1.3.0 dependency", "main/old-shim 0.1.0 patch")
+	res, err := Sync(ctx, home, Options{Platform: "linux/amd64"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "zlib 1.3.0 dependency main\nlibgreet 1.2.0 dependency main\ncerts 1.0.0 patch main\nhello 1.1.0 requested main\nca-bundle 1.0.0 patch main\nproxy 1.0.0 patch main"
+	if got := summary(res.Lock); got != want {
+		t.Errorf("lock:\n%s\nwant:\n%s", got, want)
+	}
+	if len(res.Lock.Requests) != 1 || res.Lock.Requests[0].Name != "main/hello" || res.Lock.Requests[0].Version != "=1.1.0" {
+		t.Errorf("requests: %+v", res.Lock.Requests)
+	}
+	if errs := Check(res.Lock); len(errs) != 0 {
+		t.Errorf("Check: %v", errs)
+	}
+	// Only installed names and _global were asked about.
+	if got := strings.Join(res.Checked, " "); got != "_global hello libgreet old-shim zlib" {
+		t.Errorf("checked: %s", got)
+	}
+	if got := strings.Join(res.Changed, " "); got != "_global hello libgreet old-shim zlib" {
+		t.Errorf("changed: %s", got)
+	}
+	if _, err := os.Stat(filepath.Join(home, "patches", "ca-bundle.json")); err == nil {
+		t.Error("sync cached the descriptor of a package that is not installed")
+	}
+	first := lockYAML(t, res.Lock)
+	before := snapshot(t, filepath.Join(home, "patches"))
+
+	// Nothing changed: nothing is rewritten, and the lock is the same.
+	again, err := Sync(ctx, home, Options{Platform: "linux/amd64"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.Changed) != 0 || lockYAML(t, again.Lock) != first {
+		t.Errorf("second sync: changed %v\n%s", again.Changed, lockYAML(t, again.Lock))
+	}
+	if after := snapshot(t, filepath.Join(home, "patches")); !equalMaps(before, after) {
+		t.Error("a sync without changes rewrote the cache")
+	}
+
+	// A changed descriptor is fetched again.
+	publishDescriptor(t, registry, "hello", "  - match: {name: hello}\n    companions: [{name: tool}]\n")
+	third, err := Sync(ctx, home, Options{Platform: "linux/amd64"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(third.Changed, " ") != "hello" || !strings.Contains(summary(third.Lock), "tool 3.1.0 patch main") || strings.Contains(summary(third.Lock), "ca-bundle") {
+		t.Errorf("after a change: %v\n%s", third.Changed, summary(third.Lock))
+	}
+
+	// Installed, offline, gives the graph of what is installed from the caches.
+	inst, err := Installed(ctx, home, Options{Platform: "linux/amd64"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lockYAML(t, inst.Lock) != lockYAML(t, third.Lock) {
+		t.Errorf("installed:\n%s\nsync:\n%s", lockYAML(t, inst.Lock), lockYAML(t, third.Lock))
+	}
+}
+
+func TestSyncWithoutRegistry(t *testing.T) {
+	t.Parallel()
+	home := twoTaps(t, false)
+	_, err := Sync(context.Background(), home, Options{})
+	if err == nil || err.Error() != "no patch registry is configured" || cli.ExitCode(err) != cli.ExitNotFound {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestInstalledNothing(t *testing.T) {
+	t.Parallel()
+	home := twoTaps(t, false)
+	res, err := Installed(context.Background(), home, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Lock.Packages) != 0 || res.Lock.Validate() != nil {
+		t.Errorf("lock: %+v", res.Lock)
+	}
+}
+
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		info, _ := e.Info()
+		data, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+		out[e.Name()] = string(data) + info.ModTime().String()
+	}
+	return out
+}
+
+func equalMaps(a, b map[string]string) bool {
+	ka, kb := keys(a), keys(b)
+	if !slices.Equal(ka, kb) {
+		return false
+	}
+	for k := range a {
+		if a[k] != b[k] {
+			return false
+		}
+	}
+	return true
+}
+
+func keys(m map[string]string) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
