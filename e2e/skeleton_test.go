@@ -169,7 +169,6 @@ func TestSkeletonBadInput(t *testing.T) {
 		{"unknown kind on stdin", []string{"pkg-pull", "-f", "-"}, "apiVersion: longshore.dev/v1alpha1\nkind: Frobnicate\n", 2, []string{`kind "Frobnicate"`, "Published"}},
 		{"missing --to", []string{"pkg-push", pkg}, "", 2, []string{"--to is required", "Usage: pkg-push DIR --to REPOSITORY"}},
 		{"unknown flag", []string{"pkg-pull", "--frobnicate"}, "", 2, []string{"unknown flag: --frobnicate"}},
-		{"verb not built yet", []string{"pkg-dep", "resolve", "hello"}, "", 2, []string{"not available yet"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
