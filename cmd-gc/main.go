@@ -1,4 +1,5 @@
-// Command pkg-gc removes what nothing references from the local store.
+// Command pkg-gc removes what nothing references from the local store, explains why
+// something is kept, and deletes old versions from a registry repository.
 package main
 
 import (
@@ -13,10 +14,10 @@ func newApp() *cli.App {
 	return &cli.App{
 		Binary:  "pkg-gc",
 		Short:   "remove what nothing references from the local store",
-		Default: &cli.Command{Short: "collect the local store", Use: "[--dry-run]", NotYet: true},
+		Default: newCollectCmd(),
 		Commands: []*cli.Command{
-			{Name: "why", Short: "explain why something is kept", Use: "DIGEST|PKG", NotYet: true},
-			{Name: "remote", Short: "delete all but the newest versions in a registry repository", Use: "REPO --keep-last N", NotYet: true},
+			newWhyCmd(),
+			newRemoteCmd(),
 		},
 	}
 }

@@ -1,0 +1,239 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/spf13/pflag"
+
+	"longshore.dev/lib/api"
+	"longshore.dev/lib/cli"
+	"longshore.dev/lib/gc"
+	"longshore.dev/lib/progress"
+	"longshore.dev/lib/store"
+)
+
+// rootFlags are the extra roots collect and why share.
+type rootFlags struct {
+	keep  bool
+	files cli.FileFlags
+}
+
+func (r *rootFlags) addTo(fs *pflag.FlagSet) {
+	fs.BoolVar(&r.keep, "keep", false, "keep what the -f documents name: Lock, Installed or PackageRef documents")
+	r.files.AddTo(fs)
+}
+
+// read returns the --keep documents.
+func (r *rootFlags) read(env *cli.Env) (gc.Options, error) {
+	switch {
+	case r.keep && len(r.files.Paths) == 0:
+		return gc.Options{}, cli.Usagef("--keep needs -f FILE: the Lock, Installed or PackageRef documents to keep")
+	case !r.keep && len(r.files.Paths) > 0:
+		return gc.Options{}, cli.Usagef("-f documents are extra roots here: say so with --keep -f FILE")
+	case !r.keep:
+		return gc.Options{}, nil
+	}
+	docs, err := r.files.Read(env, api.Kinds)
+	if err != nil {
+		return gc.Options{}, err
+	}
+	return gc.Options{Keep: docs}, nil
+}
+
+type collectOptions struct {
+	roots      rootFlags
+	dryRun     bool
+	maxAge     string
+	register   string
+	unregister string
+	output     *cli.OutputFlags
+}
+
+func newCollectCmd() *cli.Command {
+	o := &collectOptions{output: cli.NewOutputFlags(cli.Table, cli.YAML, cli.JSON)}
+	return &cli.Command{
+		Short: "collect the local store",
+		Use:   "[--dry-run] [--keep -f FILE] [--max-age AGE]",
+		Long: `Marks what the roots reach and removes everything else from the local store
+($LONGSHORE_HOME): package trees, blobs, links in bin/ that lead into removed trees, and
+staging that interrupted commands left in tmp/. The roots are every package recorded in
+installed.yaml (explicit, dependency and patch companion), the documents given with
+--keep -f, and the lock files registered with --register.
+
+It is safe at any time, from cron or CI: it waits for running installs to finish, and
+installs started meanwhile wait for it. A collection stopped at any point leaves a
+store that the next collection and the next install handle. It never removes
+anything outside $LONGSHORE_HOME, whatever a link inside it leads to.
+
+--dry-run prints the plan a real run executes; -o yaml prints it as a GCReport.`,
+		Example: `# what would go, and why
+{prog} --dry-run -o yaml
+
+# collect, keeping what a project's lock names although it is not installed
+{prog} --keep -f tools.lock.yaml
+
+# keep a project's lock in every later collection
+{prog} --register ./tools.lock.yaml
+
+# also remove old staging and unused tap-cache blobs
+{prog} --max-age 7d`,
+		Flags: func(fs *pflag.FlagSet) {
+			fs.BoolVar(&o.dryRun, "dry-run", false, "print what would be removed; remove nothing")
+			o.roots.addTo(fs)
+			fs.StringVar(&o.maxAge, "max-age", "", "also remove other tmp/ entries and tap-cache leftovers older than `AGE` (7d, 36h, 1d12h)")
+			fs.StringVar(&o.register, "register", "", "make `FILE` (a lock) a root of every later collection; collect nothing")
+			fs.StringVar(&o.unregister, "unregister", "", "forget `FILE`, registered with --register; collect nothing")
+			o.output.AddTo(fs)
+		},
+		Args: cli.ExactArgs(),
+		Run: func(ctx context.Context, env *cli.Env, args []string) error {
+			return runCollect(ctx, env, o)
+		},
+	}
+}
+
+func openStore(env *cli.Env) (*store.Store, error) {
+	home, err := store.DefaultHome(env.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(home)
+}
+
+func runCollect(ctx context.Context, env *cli.Env, o *collectOptions) error {
+	format, err := o.output.Format(env)
+	if err != nil {
+		return err
+	}
+	if o.register != "" || o.unregister != "" {
+		return runRegister(env, o)
+	}
+	opts, err := o.roots.read(env)
+	if err != nil {
+		return err
+	}
+	opts.DryRun = o.dryRun
+	opts.Debugf = env.Debugf
+	if o.maxAge != "" {
+		if opts.MaxAge, err = gc.ParseAge(o.maxAge); err != nil {
+			return cli.Usagef("%v", err)
+		}
+	}
+	s, err := openStore(env)
+	if err != nil {
+		return err
+	}
+	report, err := gc.Collect(ctx, s, opts)
+	if err != nil {
+		return err
+	}
+	for _, w := range report.Warnings {
+		env.Warnf("%s", w)
+	}
+	switch format {
+	case cli.YAML:
+		// What stream.WriteYAML prints, without yaml.v3's memory per item.
+		return gc.WriteYAML(env.Stdout, report)
+	case cli.JSON:
+		return cli.Print(env.Stdout, format, []any{report}, cli.Columns{})
+	}
+	if err := cli.Print(env.Stdout, format, summaryRows(report), summaryColumns(report.DryRun)); err != nil {
+		return err
+	}
+	if env.Verbose > 0 && len(report.Items) > 0 {
+		fmt.Fprintln(env.Stdout)
+		docs := make([]any, len(report.Items))
+		for i := range report.Items {
+			docs[i] = &report.Items[i]
+		}
+		return cli.Print(env.Stdout, format, docs, itemColumns)
+	}
+	return nil
+}
+
+func runRegister(env *cli.Env, o *collectOptions) error {
+	if o.register != "" && o.unregister != "" {
+		return cli.Usagef("--register and --unregister: give one of them")
+	}
+	if o.dryRun || o.roots.keep || o.maxAge != "" {
+		return cli.Usagef("--register and --unregister only register: run the collection on its own")
+	}
+	s, err := openStore(env)
+	if err != nil {
+		return err
+	}
+	if o.register != "" {
+		abs, err := gc.Register(s, o.register)
+		if err != nil {
+			return err
+		}
+		env.Infof("Registered %s: every collection keeps what it names while it exists", abs)
+		return nil
+	}
+	abs, err := gc.Unregister(s, o.unregister)
+	if err != nil {
+		return err
+	}
+	env.Infof("Unregistered %s", abs)
+	return nil
+}
+
+// summaryRow is one line of the table: a kind of item, how many went and how many
+// stayed.
+type summaryRow struct {
+	kind    string
+	removed int
+	bytes   int64
+	kept    string
+}
+
+var summaryKinds = []string{api.GCTree, api.GCBlob, api.GCLink, api.GCTmp, api.GCIndexCache}
+
+func summaryRows(r *api.GCReport) []any {
+	rows := map[string]*summaryRow{}
+	for _, k := range summaryKinds {
+		rows[k] = &summaryRow{kind: k}
+	}
+	rows[api.GCTree].kept = strconv.Itoa(r.Kept.Trees)
+	rows[api.GCBlob].kept = strconv.Itoa(r.Kept.Blobs)
+	rows[api.GCLink].kept = strconv.Itoa(r.Kept.Links)
+	total := &summaryRow{kind: "total"}
+	for _, it := range r.Items {
+		if row := rows[it.Kind]; row != nil {
+			row.removed++
+			row.bytes += it.Bytes
+		}
+		total.removed++
+		total.bytes += it.Bytes
+	}
+	var out []any
+	for _, k := range summaryKinds {
+		out = append(out, rows[k])
+	}
+	total.kept = fmt.Sprintf("%d roots", r.Kept.Roots)
+	return append(out, total)
+}
+
+func summaryColumns(dryRun bool) cli.Columns {
+	removed, freed := "REMOVED", "FREED"
+	if dryRun {
+		removed, freed = "WOULD REMOVE", "WOULD FREE"
+	}
+	return cli.Columns{
+		Headers: []string{"KIND", removed, freed, "KEPT"},
+		Row: func(doc any) []string {
+			r := doc.(*summaryRow)
+			return []string{r.kind, strconv.Itoa(r.removed), progress.Bytes(r.bytes), r.kept}
+		},
+	}
+}
+
+var itemColumns = cli.Columns{
+	Headers: []string{"KIND", "PATH", "BYTES", "REASON"},
+	Row: func(doc any) []string {
+		it := doc.(*api.GCItem)
+		return []string{it.Kind, it.Path, progress.Bytes(it.Bytes), it.Reason}
+	},
+}

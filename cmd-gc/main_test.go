@@ -1,0 +1,263 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"longshore.dev/lib/api"
+	"longshore.dev/lib/cli"
+	"longshore.dev/lib/oci"
+	"longshore.dev/lib/pkgspec"
+	"longshore.dev/lib/publish"
+	"longshore.dev/lib/ref"
+	"longshore.dev/lib/store"
+	"longshore.dev/lib/stream"
+)
+
+type run struct {
+	code           int
+	stdout, stderr string
+}
+
+func (r run) String() string {
+	return fmt.Sprintf("exit %d\n--- stdout:\n%s--- stderr:\n%s", r.code, r.stdout, r.stderr)
+}
+
+// pkgGC runs `pkg-gc ARGS…` in-process with its own LONGSHORE_HOME (never a terminal).
+func pkgGC(t *testing.T, home string, args ...string) run {
+	t.Helper()
+	var out, errb bytes.Buffer
+	env := map[string]string{"LONGSHORE_HOME": home, "HOME": home, "DOCKER_CONFIG": home}
+	e := &cli.Env{
+		Inv:    cli.Invocation{Prog: "pkg-gc"},
+		Binary: "pkg-gc",
+		Stdin:  strings.NewReader(""),
+		Stdout: &out,
+		Stderr: &errb,
+		Getenv: func(k string) string { return env[k] },
+	}
+	code := newApp().Main(context.Background(), e, args)
+	return run{code: code, stdout: out.String(), stderr: errb.String()}
+}
+
+func mustGC(t *testing.T, home string, args ...string) run {
+	t.Helper()
+	r := pkgGC(t, home, args...)
+	if r.code != 0 {
+		t.Fatalf("pkg-gc %s: %s", strings.Join(args, " "), r)
+	}
+	return r
+}
+
+// publishTo pushes name@version (one file, one entry point) to the layout repo.
+func publishTo(t *testing.T, repo, name, version string, cascade bool) {
+	t.Helper()
+	dir := t.TempDir()
+	yaml := fmt.Sprintf("apiVersion: longshore.dev/v1alpha1\nkind: Package\nmetadata:\n  name: %s\n  version: %s\nspec:\n  bin: [bin/%s]\n", name, version, name)
+	os.WriteFile(filepath.Join(dir, "package.yaml"), []byte(yaml), 0o644)
+	os.MkdirAll(filepath.Join(dir, "bin"), 0o755)
+	os.WriteFile(filepath.Join(dir, "bin", name), []byte("#!/bin/sh\necho "+version+"\n"), 0o755)
+	p, err := pkgspec.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := publish.Build(dir, p, publish.Options{Getenv: func(string) string { return "0" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	target := openLayout(t, repo, true)
+	defer target.Close()
+	if _, err := publish.Push(context.Background(), target, a, publish.PushOptions{Cascade: cascade}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func openLayout(t *testing.T, repo string, create bool) *oci.Target {
+	t.Helper()
+	r, err := ref.ParseArtifact("ocidir://" + repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, err := oci.Open(context.Background(), r, oci.Options{Create: create})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return target
+}
+
+// installVersions publishes and installs hello at each version in turn into a new
+// home: every version but the last is garbage. It returns the home.
+func installVersions(t *testing.T, versions ...string) string {
+	t.Helper()
+	home := t.TempDir()
+	s, err := store.Open(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := filepath.Join(t.TempDir(), "hello")
+	for _, v := range versions {
+		publishTo(t, repo, "hello", v, false)
+		target := openLayout(t, repo, false)
+		root, err := target.Resolve(context.Background(), v)
+		if err == nil {
+			_, err = s.Install(context.Background(), target, root, store.InstallOptions{})
+		}
+		target.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return home
+}
+
+func TestUsage(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--keep"}, 2, "--keep needs -f FILE"},
+		{[]string{"-f", "x.yaml"}, 2, "say so with --keep -f FILE"},
+		{[]string{"--max-age", "0d"}, 2, "must be longer than zero"},
+		{[]string{"--max-age", "soon"}, 2, "is not a duration"},
+		{[]string{"-o", "name"}, 2, "unknown output format"},
+		{[]string{"stray"}, 2, `unexpected argument "stray"`},
+		{[]string{"--keep", "-f", "missing.yaml"}, 3, "missing.yaml"},
+		{[]string{"--register", "a", "--unregister", "b"}, 2, "give one of them"},
+		{[]string{"--register", "a", "--dry-run"}, 2, "only register"},
+		{[]string{"why"}, 2, "missing DIGEST or PKG"},
+		{[]string{"remote"}, 2, "missing REPO"},
+		{[]string{"remote", "localhost:5000/x"}, 2, "--keep-last N is required"},
+		{[]string{"remote", "localhost:5000/x:1.0.0", "--keep-last", "1"}, 2, "names a version"},
+		{[]string{"remote", "ocidir://" + filepath.Join(home, "nothing"), "--keep-last", "1"}, 3, "no OCI layout there"},
+	}
+	for _, tt := range tests {
+		r := pkgGC(t, home, tt.args...)
+		if r.code != tt.code || !strings.Contains(r.stderr, tt.want) {
+			t.Errorf("pkg-gc %s: want exit %d and %q\n%s", strings.Join(tt.args, " "), tt.code, tt.want, r)
+		}
+		if r.stdout != "" {
+			t.Errorf("pkg-gc %s printed data on a failure:\n%s", strings.Join(tt.args, " "), r)
+		}
+	}
+}
+
+// decodeReport reads one GCReport strictly, as any consumer of the stream would.
+func decodeReport(t *testing.T, out string) *api.GCReport {
+	t.Helper()
+	docs, err := stream.Decode(strings.NewReader(out), "stdout", api.Kinds)
+	if err != nil || len(docs) != 1 {
+		t.Fatalf("not one GCReport: %v\n%s", err, out)
+	}
+	r, ok := docs[0].Value.(*api.GCReport)
+	if !ok {
+		t.Fatalf("kind %s", docs[0].Kind)
+	}
+	return r
+}
+
+func TestCollectAndWhy(t *testing.T) {
+	t.Parallel()
+	home := installVersions(t, "1.0.0", "1.1.0")
+
+	plan := decodeReport(t, mustGC(t, home, "--dry-run", "-o", "yaml").stdout)
+	if !plan.DryRun || len(plan.Items) != 4 || plan.Kept.Trees != 1 {
+		t.Fatalf("plan: %+v", plan)
+	}
+	var tree api.GCItem
+	for _, it := range plan.Items {
+		if it.Kind == api.GCTree {
+			tree = it
+		}
+	}
+	// why: the installed package, its manifest; the old tree is not kept (exit 3).
+	why := mustGC(t, home, "why", "hello")
+	if !strings.HasPrefix(why.stdout, "installed.yaml: hello 1.1.0 (explicit) -> manifest sha256:") {
+		t.Errorf("why hello: %s", why)
+	}
+	if r := pkgGC(t, home, "why", tree.Digest); r.code != 3 || !strings.Contains(r.stderr, "is not kept") || !strings.Contains(r.stderr, "Hint: the next pkg-gc removes it") {
+		t.Errorf("why of garbage: %s", r)
+	}
+
+	table := mustGC(t, home, "--dry-run", "-o", "table")
+	for _, want := range []string{"KIND", "WOULD REMOVE", "tree", "blob", "total", "1 roots"} {
+		if !strings.Contains(table.stdout, want) {
+			t.Errorf("table lacks %q:\n%s", want, table.stdout)
+		}
+	}
+	done := decodeReport(t, mustGC(t, home, "-o", "json").stdout)
+	if done.DryRun || len(done.Items) != 4 || done.FreedBytes != plan.FreedBytes {
+		t.Errorf("run: %+v", done)
+	}
+	if r := pkgGC(t, home, "why", tree.Digest); r.code != 3 || !strings.Contains(r.stderr, "is not in the store") {
+		t.Errorf("why of what was removed: %s", r)
+	}
+	if again := mustGC(t, home, "-v", "-o", "table"); !strings.Contains(again.stdout, "REMOVED") || strings.Contains(again.stdout, "REASON") {
+		t.Errorf("an empty collection:\n%s", again.stdout)
+	}
+}
+
+func TestKeepAndRegister(t *testing.T) {
+	t.Parallel()
+	home := installVersions(t, "1.0.0", "1.1.0")
+	plan := decodeReport(t, mustGC(t, home, "--dry-run", "-o", "yaml").stdout)
+	var old string
+	for _, it := range plan.Items {
+		if it.Kind == api.GCTree {
+			old = it.Digest
+		}
+	}
+	keep := filepath.Join(t.TempDir(), "keep.yaml")
+	doc := "apiVersion: longshore.dev/v1alpha1\nkind: Installed\nname: hello\nversion: 1.0.0\nplatform: any\ndigest: " + old + "\nsource: x@" + old + "\npath: x\nreason: explicit\n"
+	os.WriteFile(keep, []byte(doc), 0o644)
+
+	kept := decodeReport(t, mustGC(t, home, "--dry-run", "--keep", "-f", keep, "-o", "yaml").stdout)
+	if kept.Kept.Trees != 2 || kept.Kept.Roots != 2 {
+		t.Errorf("--keep: %+v", kept.Kept)
+	}
+	if r := mustGC(t, home, "why", "--keep", "-f", keep, old); !strings.HasPrefix(r.stdout, keep+":1: hello 1.0.0 (explicit) -> manifest "+old) {
+		t.Errorf("why with --keep: %s", r)
+	}
+	reg := mustGC(t, home, "--register", keep)
+	if reg.stdout != "" || !strings.Contains(reg.stderr, "Registered "+keep) {
+		t.Errorf("register: %s", reg)
+	}
+	if r := decodeReport(t, mustGC(t, home, "-o", "yaml").stdout); r.Kept.Trees != 2 || len(r.Warnings) != 0 {
+		t.Errorf("with a registered lock: %+v", r)
+	}
+	os.Remove(keep)
+	r := mustGC(t, home, "-o", "yaml")
+	if !strings.Contains(r.stderr, "Warning: registered lock "+keep+" is gone") || decodeReport(t, r.stdout).Kept.Trees != 1 {
+		t.Errorf("a gone lock: %s", r)
+	}
+	mustGC(t, home, "--unregister", keep)
+	if r := pkgGC(t, home, "--unregister", keep); r.code != 3 {
+		t.Errorf("unregister twice: %s", r)
+	}
+}
+
+func TestRemoteLayout(t *testing.T) {
+	t.Parallel()
+	repo := filepath.Join(t.TempDir(), "hello")
+	for _, v := range []string{"1.0.0", "1.1.0", "1.2.0"} {
+		publishTo(t, repo, "hello", v, true)
+	}
+	home := t.TempDir()
+	plan := mustGC(t, home, "remote", "ocidir://"+repo, "--keep-last", "1", "--dry-run", "-o", "table")
+	if !strings.Contains(plan.stdout, "WOULD DELETE") || strings.Count(plan.stdout, "sha256:") != 2 {
+		t.Errorf("plan:\n%s", plan)
+	}
+	r := mustGC(t, home, "remote", "ocidir://"+repo, "--keep-last", "1", "-o", "yaml")
+	report := decodeReport(t, r.stdout)
+	if len(report.Items) != 2 || report.Repository != "ocidir://"+repo || !strings.Contains(r.stderr, "Deleting 2 manifests") {
+		t.Errorf("remote:\n%s", r)
+	}
+}

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+
+	"github.com/spf13/pflag"
+
+	"longshore.dev/lib/api"
+	"longshore.dev/lib/cli"
+	"longshore.dev/lib/fault"
+	"longshore.dev/lib/gc"
+	"longshore.dev/lib/oci"
+	"longshore.dev/lib/progress"
+	"longshore.dev/lib/ref"
+)
+
+type remoteOptions struct {
+	keepLast int
+	dryRun   bool
+	output   *cli.OutputFlags
+	registry cli.RegistryFlags
+}
+
+func newRemoteCmd() *cli.Command {
+	o := &remoteOptions{output: cli.NewOutputFlags(cli.Table, cli.YAML, cli.JSON)}
+	return &cli.Command{
+		Name:  "remote",
+		Short: "delete all but the newest versions in a registry repository",
+		Use:   "REPO --keep-last N",
+		Long: `Publisher housekeeping: keeps the newest N versions of a repository (tags that read as
+semantic versions, MAJOR.MINOR.PATCH[-PRE][_BUILD], ordered by precedence) and deletes
+the manifests of the others by digest through the registry API; the registry drops their
+tags with them. Line tags X and X.Y (as pkg-push --cascade moves them) go with the
+version they point at; a manifest any other tag points at (latest, stable, …) is kept,
+with a warning, and so is every manifest a kept index lists. The plan is printed on
+stderr before the first delete; --dry-run prints it and deletes nothing.
+
+The registry frees the blobs in its own garbage collection. Registries that refuse
+deletes answer 405: for CNCF Distribution, set storage.delete.enabled: true.`,
+		Example: `{prog} ghcr.io/org/hello --keep-last 5 --dry-run
+{prog} localhost:5000/demo/hello --keep-last 3 -o yaml`,
+		Flags: func(fs *pflag.FlagSet) {
+			fs.IntVar(&o.keepLast, "keep-last", 0, "keep the newest `N` versions (required, at least 1)")
+			fs.BoolVar(&o.dryRun, "dry-run", false, "print the plan; delete nothing")
+			o.output.AddTo(fs)
+			o.registry.AddTo(fs)
+		},
+		Args: cli.ExactArgs("REPO"),
+		Run: func(ctx context.Context, env *cli.Env, args []string) error {
+			return runRemote(ctx, env, o, args[0])
+		},
+	}
+}
+
+func runRemote(ctx context.Context, env *cli.Env, o *remoteOptions, repo string) error {
+	format, err := o.output.Format(env)
+	if err != nil {
+		return err
+	}
+	if o.keepLast < 1 {
+		return cli.Usagef("--keep-last N is required: how many of the newest versions to keep (at least 1)")
+	}
+	r, err := ref.ParseArtifact(repo)
+	if err != nil {
+		return fault.New(fault.Usage, err, "")
+	}
+	if r.Reference() != "" {
+		return cli.Usagef("%s names a version: give the repository alone, e.g. %s", repo, r.Locator())
+	}
+	t, err := oci.Open(ctx, r, o.registry.Options(env))
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	report, err := gc.Remote(ctx, t, gc.RemoteOptions{KeepLast: o.keepLast, DryRun: o.dryRun, Progress: env.Infof})
+	if err != nil {
+		return err
+	}
+	for _, w := range report.Warnings {
+		env.Warnf("%s", w)
+	}
+	switch format {
+	case cli.YAML:
+		// What stream.WriteYAML prints, without yaml.v3's memory per item.
+		return gc.WriteYAML(env.Stdout, report)
+	case cli.JSON:
+		return cli.Print(env.Stdout, format, []any{report}, cli.Columns{})
+	}
+	header := "DELETED"
+	if report.DryRun {
+		header = "WOULD DELETE"
+	}
+	docs := make([]any, len(report.Items))
+	for i := range report.Items {
+		docs[i] = &report.Items[i]
+	}
+	return cli.Print(env.Stdout, format, docs, cli.Columns{
+		Headers: []string{header, "VERSION", "BYTES", "REASON"},
+		Row: func(doc any) []string {
+			it := doc.(*api.GCItem)
+			return []string{it.Digest, it.Version, progress.Bytes(it.Bytes), it.Reason}
+		},
+	})
+}
