@@ -15,12 +15,12 @@ func newApp() *cli.App {
 		Short:   "install packages into the local store and run them",
 		Default: newPullCmd(),
 		Commands: []*cli.Command{
-			{Name: "add", Short: "resolve and install packages with their dependencies", Use: "PKG[@CONSTRAINT]...", NotYet: true},
-			{Name: "remove", Short: "uninstall packages", Use: "PKG...", NotYet: true},
+			newAddCmd(),
+			newRemoveCmd(),
 			newListCmd(),
-			{Name: "env", Short: "print the composed environment of packages", Use: "PKG...", NotYet: true},
-			{Name: "exec", Short: "run a command in the composed environment of packages", Use: "PKG... -- CMD [ARGS...]", NotYet: true},
-			{Name: "mirror", Short: "copy a resolved set of packages to another registry", Use: "-f LOCK --to REGISTRY", NotYet: true},
+			newEnvCmd(),
+			newExecCmd(),
+			newMirrorCmd(),
 		},
 	}
 }

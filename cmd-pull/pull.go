@@ -3,53 +3,61 @@ package main
 import (
 	"context"
 	"fmt"
-	"time"
+	"strings"
 
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/spf13/pflag"
 
 	"longshore.dev/lib/api"
 	"longshore.dev/lib/cli"
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/oci"
-	"longshore.dev/lib/progress"
 	"longshore.dev/lib/ref"
 	"longshore.dev/lib/store"
 	"longshore.dev/lib/stream"
 )
 
 type pullOptions struct {
-	platform string
-	files    cli.FileFlags
-	output   *cli.OutputFlags
-	registry cli.RegistryFlags
+	install installFlags
+	files   cli.FileFlags
+	output  *cli.OutputFlags
 }
 
 func newPullCmd() *cli.Command {
 	o := &pullOptions{output: cli.NewOutputFlags()}
 	return &cli.Command{
-		Short: "install packages by OCI reference",
-		Use:   "REF... | -f FILE",
-		Long: `Installs each referenced package version into the local store ($LONGSHORE_HOME,
-default ~/.longshore): resolves the tag, downloads every blob once while verifying its
-digest, extracts into a staging directory and moves the finished tree into place, so a
-failed or interrupted pull never leaves a half package behind. Entry points the package
-declares are linked into $LONGSHORE_HOME/bin.
+		Short: "install exactly what a lock or references say",
+		Use:   "REF... | -f LOCK",
+		Long: `Installs packages into the local store ($LONGSHORE_HOME, default ~/.longshore)
+exactly as given, with no version resolution: every package of a Lock (what pkg-dep
+resolve prints) by repository and digest, in the lock's order, with the lock's
+dependency and patch edges and reasons; or each REF as it is (its dependencies are not
+installed: pkg-pull add resolves them).
+
+Every blob is downloaded once, verified against its digest and extracted in the same
+pass into a staging directory; a tree appears under pkgs/ only once complete, and the
+whole set is recorded in installed.yaml only once every package is there, so a failed
+or interrupted pull never leaves a half package that a later command trusts. Packages
+and layers download in parallel (--concurrency). Entry points are linked into
+$LONGSHORE_HOME/bin. What the store already has is not downloaded again.
 
 REF is REGISTRY/REPO[:TAG|@DIGEST] or ocidir://PATH[:TAG|@DIGEST]; without a tag or
-digest, "latest" is used. -f reads Published documents (what pkg-push -o yaml prints).`,
-		Example: `# install a version from a registry
-{prog} localhost:5000/demo/hello:1.0.0
+digest, "latest" is used. -f reads Lock and Published documents (pkg-push -o yaml).`,
+		Example: `# install what a lock pins
+pkg-dep resolve hello | {prog} -f -
+{prog} -f tools.lock.yaml
 
-# from a local OCI layout
+# one version from a registry, or from a local OCI layout
+{prog} localhost:5000/demo/hello:1.0.0
 {prog} ocidir://./registry/hello:1.0.0
 
-# publish and install in one pipeline
-pkg-push ./hello --to ocidir://./registry/hello -o yaml | {prog} -f -`,
+# from a mirror, with no network at all
+{prog} -f mirrored.lock.yaml --offline`,
 		Flags: func(fs *pflag.FlagSet) {
-			fs.StringVar(&o.platform, "platform", "", "platform to install, os/arch[/variant] (default: this machine's)")
 			o.files.AddTo(fs)
 			o.output.AddTo(fs)
-			o.registry.AddTo(fs)
+			o.install.addTo(fs)
 		},
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
 			return runPull(ctx, env, o, args)
@@ -62,83 +70,182 @@ func runPull(ctx context.Context, env *cli.Env, o *pullOptions, args []string) e
 	if err != nil {
 		return err
 	}
-	refs, err := pullRefs(env, o, args)
+	if len(args) == 0 && len(o.files.Paths) == 0 {
+		return cli.Usagef("nothing to install: give a reference (REGISTRY/REPO:TAG or ocidir://PATH:TAG) or -f LOCK")
+	}
+	refs, err := parseRefs(args)
 	if err != nil {
 		return err
 	}
-	home, err := store.DefaultHome(env.Getenv)
+	docs, err := o.files.Read(env, api.Kinds)
 	if err != nil {
 		return err
 	}
-	s, err := store.Open(home)
+	if err := stream.Unknown(docs, "Lock", "Published"); err != nil {
+		return fault.New(fault.Usage, err, "pkg-pull -f reads Lock documents (pkg-dep resolve) and Published documents (pkg-push -o yaml)")
+	}
+	opts, closeMeter, err := o.install.options(env)
 	if err != nil {
 		return err
 	}
-	var out []any
+	defer closeMeter()
+	s, err := openStore(env)
+	if err != nil {
+		return err
+	}
+	var locks []*api.Lock
+	var sources []string
+	var direct []store.Package
+	for _, d := range docs {
+		switch v := d.Value.(type) {
+		case *api.Lock:
+			locks, sources = append(locks, v), append(sources, d.Source)
+		case *api.Published:
+			p, err := publishedPackage(v, d.Source)
+			if err != nil {
+				return err
+			}
+			direct = append(direct, p)
+		}
+	}
+	var targets []*oci.Target
+	defer func() {
+		for _, t := range targets {
+			t.Close()
+		}
+	}()
 	for _, r := range refs {
-		inst, err := pullOne(ctx, env, o, s, r)
+		p, t, err := refPackage(ctx, s, r, opts)
+		if t != nil {
+			targets = append(targets, t)
+		}
 		if err != nil {
 			return err
 		}
-		env.Infof("Installed %s %s (%s) from %s", inst.Name, inst.Version, inst.Platform, r.String())
-		out = append(out, inst)
+		direct = append(direct, p)
 	}
-	return cli.Print(env.Stdout, format, out, installedColumns)
+	out, err := installLocks(ctx, s, locks, sources, opts)
+	if err != nil {
+		return err
+	}
+	if len(direct) > 0 {
+		recs, err := s.InstallSet(ctx, direct, opts)
+		if err != nil {
+			return err
+		}
+		out = append(out, recs...)
+		warnUnresolved(env, s, recs)
+	}
+	closeMeter()
+	return printInstalled(env, format, out)
 }
 
-func pullRefs(env *cli.Env, o *pullOptions, args []string) ([]ref.Ref, error) {
-	if len(args) == 0 && len(o.files.Paths) == 0 {
-		return nil, cli.Usagef("nothing to install: give a reference (REGISTRY/REPO:TAG or ocidir://PATH:TAG) or -f FILE")
-	}
+func parseRefs(args []string) ([]ref.Ref, error) {
 	var refs []ref.Ref
 	for _, a := range args {
 		r, err := ref.ParseArtifact(a)
 		if err != nil {
-			return nil, fault.New(fault.Usage, err, "to install by package name through taps, use `pkg-pull add NAME` (coming with taps)")
+			return nil, fault.New(fault.Usage, err, "to install a package by name through taps, use `pkg-pull add NAME`")
 		}
 		if r.Reference() == "" {
 			r = r.WithTag("latest")
 		}
 		refs = append(refs, r)
 	}
-	docs, err := o.files.Read(env, api.Kinds)
-	if err != nil {
-		return nil, err
-	}
-	if err := stream.Unknown(docs, "Published"); err != nil {
-		return nil, fault.New(fault.Usage, err, "")
-	}
-	for _, d := range docs {
-		p, ok := d.Value.(*api.Published)
-		if !ok {
-			return nil, fault.Errorf(fault.Usage, "%s: kind %s is not read by pkg-pull; it reads Published documents", d.Source, d.Kind)
-		}
-		r, err := ref.ParseArtifact(p.Repository)
-		if err != nil {
-			return nil, fault.New(fault.Usage, fmt.Errorf("%s: repository: %w", d.Source, err), "")
-		}
-		refs = append(refs, r.WithDigest(p.Digest))
-	}
 	return refs, nil
 }
 
-func pullOne(ctx context.Context, env *cli.Env, o *pullOptions, s *store.Store, r ref.Ref) (*api.Installed, error) {
-	target, err := oci.Open(ctx, r, o.registry.Options(env))
+func publishedPackage(p *api.Published, source string) (store.Package, error) {
+	r, err := ref.ParseArtifact(p.Repository)
 	if err != nil {
-		return nil, err
+		return store.Package{}, fault.New(fault.Usage, fmt.Errorf("%s: repository: %w", source, err), "")
 	}
-	defer target.Close()
-	root, err := target.Resolve(ctx, r.Reference())
+	d, err := digest.Parse(p.Digest)
 	if err != nil {
-		if fault.KindOf(err) == fault.NotFound && r.Tag == "latest" && r.Digest == "" {
-			return nil, fault.New(fault.NotFound, err, fmt.Sprintf("no tag was given and %s has no \"latest\" tag: name a version, e.g. %s:1.0.0", r.Locator(), r.Locator()))
+		return store.Package{}, fault.Errorf(fault.Usage, "%s: digest %q: %v", source, p.Digest, err)
+	}
+	return store.Package{
+		Name:       p.Name,
+		Version:    p.Version,
+		Repository: r.WithTag(""),
+		Root:       ocispec.Descriptor{MediaType: p.MediaType, Digest: d},
+		Platforms:  p.Platforms,
+		Reason:     api.ReasonExplicit,
+	}, nil
+}
+
+// refPackage resolves r's tag (a registry request, or offline the record of an
+// earlier install from that tag) into the package to install.
+func refPackage(ctx context.Context, s *store.Store, r ref.Ref, opts store.InstallOptions) (store.Package, *oci.Target, error) {
+	p := store.Package{Repository: r.WithTag(""), Tag: r.Tag, Reason: api.ReasonExplicit}
+	if r.Digest != "" {
+		d, err := digest.Parse(r.Digest)
+		if err != nil {
+			return p, nil, fault.Errorf(fault.Usage, "%s: digest: %v", r, err)
 		}
-		return nil, err
+		p.Root = ocispec.Descriptor{Digest: d}
+		return p, nil, nil
 	}
-	var meter *progress.Meter
-	if env.StderrTTY {
-		meter = progress.New(env.Stderr, "Downloading", 100*time.Millisecond)
+	if opts.Offline && r.Kind == ref.Remote {
+		d, err := offlineTag(s, r)
+		p.Root = ocispec.Descriptor{Digest: d}
+		return p, nil, err
 	}
-	defer meter.Close()
-	return s.Install(ctx, target, root, store.InstallOptions{Platform: o.platform, Reason: api.ReasonExplicit, Progress: meter})
+	t, err := oci.Open(ctx, r, opts.Registry)
+	if err != nil {
+		return p, nil, err
+	}
+	root, err := t.Resolve(ctx, r.Reference())
+	if err != nil {
+		if fault.KindOf(err) == fault.NotFound && r.Tag == "latest" {
+			return p, t, fault.New(fault.NotFound, err, fmt.Sprintf("no tag was given and %s has no \"latest\" tag: name a version, e.g. %s:1.0.0", r.Locator(), r.Locator()))
+		}
+		return p, t, err
+	}
+	p.Root, p.Target = root, t
+	return p, t, nil
+}
+
+// offlineTag finds the digest an earlier install resolved r's tag to.
+func offlineTag(s *store.Store, r ref.Ref) (digest.Digest, error) {
+	list, err := s.List()
+	if err != nil {
+		return "", err
+	}
+	prefix := r.Locator() + ":" + r.Tag + "@"
+	for _, inst := range list {
+		if rest, ok := strings.CutPrefix(inst.Source, prefix); ok {
+			return digest.Digest(rest), nil
+		}
+	}
+	return "", fault.New(fault.NotFound,
+		fmt.Errorf("offline, and %s was never installed from this store, so its tag cannot be resolved", r),
+		"run without --offline, or name the version by digest (REPO@sha256:…) if its blobs are in the store")
+}
+
+// warnUnresolved says when a package installed by reference declares dependencies
+// that were therefore not installed.
+func warnUnresolved(env *cli.Env, s *store.Store, recs []*api.Installed) {
+	for _, rec := range recs {
+		if len(rec.Dependencies) > 0 {
+			continue
+		}
+		c, err := s.Config(rec)
+		if err != nil || len(c.Dependencies) == 0 {
+			continue
+		}
+		var deps []string
+		for _, d := range c.Dependencies {
+			n := d.Name
+			if n == "" {
+				n = d.Ref
+			}
+			if d.Version != "" {
+				n += "@" + d.Version
+			}
+			deps = append(deps, n)
+		}
+		env.Warnf("%s %s declares dependencies (%s) that pkg-pull REF does not install; `pkg-pull add %s` resolves them",
+			rec.Name, rec.Version, strings.Join(deps, ", "), rec.Name)
+	}
 }

@@ -59,6 +59,18 @@ type Installed struct {
 	// trees by Digest so a moved home keeps working.
 	Path   string `json:"path" yaml:"path"`
 	Reason string `json:"reason" yaml:"reason"`
+	// Index is the image index the platform manifest was chosen from; empty when the
+	// version is a single manifest (then Digest is its root).
+	Index string `json:"index,omitempty" yaml:"index,omitempty"`
+	// Bin is the entry points the package links into $LONGSHORE_HOME/bin, as paths in
+	// its tree (bin/hello); the link is named by the last element.
+	Bin []string `json:"bin,omitempty" yaml:"bin,omitempty"`
+	// Dependencies and Patches name other installed packages, sorted: what this one
+	// depends on and its patch companions, as the Lock it came from said. With them
+	// installed.yaml rebuilds the Lock's order (environments compose in it) and knows
+	// what a removal would break.
+	Dependencies []string `json:"dependencies,omitempty" yaml:"dependencies,omitempty"`
+	Patches      []string `json:"patches,omitempty" yaml:"patches,omitempty"`
 }
 
 // NewInstalled returns an Installed with its type set.

@@ -2,7 +2,7 @@ package archive
 
 import (
 	"archive/tar"
-	"compress/gzip"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +10,9 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
+
+	"github.com/klauspost/pgzip"
 
 	"longshore.dev/lib/fault"
 )
@@ -26,18 +29,31 @@ var DefaultLimits = Limits{MaxBytes: 4 << 30, MaxFiles: 1_000_000}
 // Unpack extracts a gzip-compressed tar from r into dest, which must exist and be empty
 // (a staging directory: the caller renames it into place once everything verified).
 // Files are written read-only. Hostile entries are refused with a Verify fault.
+//
+// Inflating runs ahead on its own goroutine (pgzip's reader), and small files are
+// written by a few goroutines while the archive is read on: on most filesystems
+// creating a file costs far more than its bytes, and creates proceed in parallel.
+// Every check is made in archive order, before a file is handed on.
 func Unpack(r io.Reader, dest string, limits Limits) error {
-	gz, err := gzip.NewReader(r)
+	gz, err := pgzip.NewReader(r)
 	if err != nil {
 		return fault.New(fault.Verify, fmt.Errorf("layer is not gzip: %w", err), "")
 	}
 	defer gz.Close()
-	u := unpacker{dest: dest, limits: limits, links: map[string]bool{}, files: map[string]bool{}}
-	tr := tar.NewReader(gz)
+	u := unpacker{dest: dest, limits: limits, links: map[string]bool{}, files: map[string]bool{}, dirs: map[string]bool{}}
+	u.writers = newFileWriters()
+	err = u.read(tar.NewReader(gz))
+	if werr := u.writers.close(); err == nil {
+		err = werr
+	}
+	return err
+}
+
+func (u *unpacker) read(tr *tar.Reader) error {
 	for {
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
-			break
+			return nil
 		}
 		if err != nil {
 			return fault.New(fault.Verify, fmt.Errorf("reading layer: %w", err), "")
@@ -45,8 +61,10 @@ func Unpack(r io.Reader, dest string, limits Limits) error {
 		if err := u.entry(hdr, tr); err != nil {
 			return err
 		}
+		if err := u.writers.failed(); err != nil {
+			return err
+		}
 	}
-	return nil
 }
 
 type unpacker struct {
@@ -56,6 +74,94 @@ type unpacker struct {
 	count   int
 	links   map[string]bool // symlinks created: nothing may be written through them
 	files   map[string]bool // regular files created: hard link targets
+	dirs    map[string]bool // directories known to exist
+	writers *fileWriters
+	buf     []byte
+}
+
+// smallFile is the size up to which a file's bytes are read into memory and written by
+// one of the writer goroutines; bigger files are written in archive order.
+const smallFile = 256 << 10
+
+// fileWriters writes small files on a few goroutines. At most queueLen files wait, so
+// memory stays under queueLen × smallFile.
+type fileWriters struct {
+	jobs    chan fileJob
+	workers sync.WaitGroup
+	pending sync.WaitGroup
+	mu      sync.Mutex
+	err     error
+}
+
+type fileJob struct {
+	target string
+	data   []byte
+	exec   bool
+}
+
+const (
+	writerCount = 4
+	queueLen    = 64
+)
+
+func newFileWriters() *fileWriters {
+	w := &fileWriters{jobs: make(chan fileJob, queueLen)}
+	for range writerCount {
+		w.workers.Go(func() {
+			for job := range w.jobs {
+				if w.failed() == nil {
+					if err := writeFile(job.target, bytes.NewReader(job.data), int64(len(job.data)), job.exec, nil); err != nil {
+						w.fail(err)
+					}
+				}
+				w.pending.Done()
+			}
+		})
+	}
+	return w
+}
+
+func (w *fileWriters) add(job fileJob) {
+	w.pending.Add(1)
+	w.jobs <- job
+}
+
+// wait returns once every file handed on so far is written.
+func (w *fileWriters) wait() error {
+	w.pending.Wait()
+	return w.failed()
+}
+
+func (w *fileWriters) fail(err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err == nil {
+		w.err = err
+	}
+}
+
+func (w *fileWriters) failed() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+func (w *fileWriters) close() error {
+	close(w.jobs)
+	w.workers.Wait()
+	return w.failed()
+}
+
+// mkdirAll makes dir (under dest) once per archive.
+func (u *unpacker) mkdirAll(dir string) error {
+	if u.dirs[dir] {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	u.dirs[dir] = true
+	return nil
 }
 
 func refuse(name, format string, args ...any) error {
@@ -88,16 +194,28 @@ func (u *unpacker) entry(hdr *tar.Header, body io.Reader) error {
 	target := filepath.Join(u.dest, filepath.FromSlash(name))
 	switch hdr.Typeflag {
 	case tar.TypeDir:
-		return os.MkdirAll(target, 0o755)
+		return u.mkdirAll(target)
 	case tar.TypeReg:
-		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+		if err := u.mkdirAll(filepath.Dir(target)); err != nil {
 			return err
 		}
 		if u.limits.MaxBytes > 0 && hdr.Size > u.limits.MaxBytes-u.written {
 			return fault.Errorf(fault.Verify, "archive expands beyond %d bytes (the limit) at %q", u.limits.MaxBytes, name)
 		}
-		if err := writeFile(target, body, hdr.Size, hdr.Mode&0o111 != 0); err != nil {
-			return err
+		exec := hdr.Mode&0o111 != 0
+		if hdr.Size <= smallFile {
+			data := make([]byte, hdr.Size)
+			if _, err := io.ReadFull(body, data); err != nil {
+				return fault.Errorf(fault.Verify, "archive truncated in %q", name)
+			}
+			u.writers.add(fileJob{target: target, data: data, exec: exec})
+		} else {
+			if u.buf == nil {
+				u.buf = make([]byte, 1<<20)
+			}
+			if err := writeFile(target, body, hdr.Size, exec, u.buf); err != nil {
+				return err
+			}
 		}
 		u.written += hdr.Size
 		u.files[name] = true
@@ -106,7 +224,7 @@ func (u *unpacker) entry(hdr *tar.Header, body io.Reader) error {
 		if err := checkLink(name, hdr.Linkname); err != nil {
 			return err
 		}
-		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+		if err := u.mkdirAll(filepath.Dir(target)); err != nil {
 			return err
 		}
 		u.links[name] = true
@@ -119,7 +237,11 @@ func (u *unpacker) entry(hdr *tar.Header, body io.Reader) error {
 		if !u.files[linked] {
 			return refuse(hdr.Name, "hard link to %q, which is not a file earlier in the archive", hdr.Linkname)
 		}
-		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+		if err := u.mkdirAll(filepath.Dir(target)); err != nil {
+			return err
+		}
+		// The file linked to may still be with a writer.
+		if err := u.writers.wait(); err != nil {
 			return err
 		}
 		u.files[name] = true
@@ -146,7 +268,9 @@ func cleanName(name string) (string, error) {
 	return path.Clean(name), nil
 }
 
-func writeFile(target string, body io.Reader, size int64, exec bool) error {
+// writeFile writes size bytes of body to a new file at target and makes it read-only.
+// buf, when given, is the copy buffer (big files: fewer, larger writes).
+func writeFile(target string, body io.Reader, size int64, exec bool, buf []byte) error {
 	mode := os.FileMode(0o444)
 	if exec {
 		mode = 0o555
@@ -155,15 +279,16 @@ func writeFile(target string, body io.Reader, size int64, exec bool) error {
 	if err != nil {
 		return err
 	}
-	n, err := io.Copy(f, io.LimitReader(body, size))
+	// Hide ReadFrom, so that CopyBuffer uses buf rather than os.File's 32 KiB.
+	n, err := io.CopyBuffer(struct{ io.Writer }{f}, io.LimitReader(body, size), buf)
+	if err == nil && n != size {
+		err = fault.Errorf(fault.Verify, "archive truncated in %q", target)
+	}
+	if err == nil {
+		err = f.Chmod(mode)
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
-		return err
-	}
-	if n != size {
-		return fault.Errorf(fault.Verify, "archive truncated in %q", target)
-	}
-	return os.Chmod(target, mode)
+	return err
 }

@@ -2,9 +2,8 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,9 +11,11 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"golang.org/x/sync/errgroup"
 
 	"longshore.dev/lib/api"
 	"longshore.dev/lib/archive"
@@ -22,220 +23,462 @@ import (
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/oci"
 	"longshore.dev/lib/progress"
+	"longshore.dev/lib/ref"
 )
 
 // maxConfigBytes bounds the config blob, which is small metadata.
 const maxConfigBytes = 1 << 20
 
+// DefaultJobs bounds how many packages, and how many layers, download at once.
+const DefaultJobs = 4
+
 // HostPlatform is the platform this binary runs on, as os/arch.
 func HostPlatform() string { return runtime.GOOS + "/" + runtime.GOARCH }
 
-// InstallOptions control Install.
+// Package is one package of a set to install: where it lives, which version, and how
+// it relates to the other packages of the set.
+type Package struct {
+	// Name is the set's name for the package (a Lock's package name): Dependencies and
+	// Patches use it. The record takes the package's own name from its config.
+	Name string
+	// Version is what the set expects; the config must say the same. "" accepts any.
+	Version string
+	// Tap is the tap the package was resolved through, if any.
+	Tap string
+	// Repository is where the package lives; its tag and digest are ignored.
+	Repository ref.Ref
+	// Tag is the tag the root was resolved from, kept in the record's Source.
+	Tag string
+	// Root is the version's root: its manifest, or its index. Digest is required;
+	// MediaType and Size when known.
+	Root ocispec.Descriptor
+	// Platforms lists the platform manifests when the set knows them (a Lock does):
+	// then the index need not be fetched.
+	Platforms []api.Platform
+	// Reason is api.ReasonExplicit, ReasonDependency or ReasonPatch.
+	Reason string
+	// Dependencies and Patches name other packages of the set.
+	Dependencies, Patches []string
+	// Edges says Dependencies and Patches are known (the set is a Lock): they replace
+	// what installed.yaml holds. Without them, reinstalling the same content keeps the
+	// recorded edges and new content records none.
+	Edges bool
+	// Target is an open target for Repository; nil opens one.
+	Target *oci.Target
+}
+
+func (p *Package) label() string {
+	name := p.Name
+	if name == "" {
+		name = p.Repository.Locator()
+	}
+	if p.Version != "" {
+		return name + " " + p.Version
+	}
+	return name
+}
+
+// InstallOptions control Install and InstallSet.
 type InstallOptions struct {
 	Platform string // os/arch[/variant]; "" = the host's
-	Reason   string // api.ReasonExplicit, …
+	Reason   string // Install only: api.ReasonExplicit, …
 	Limits   archive.Limits
 	// Progress shows download progress (nil: silent).
 	Progress *progress.Meter
+	// Registry says how to reach registries.
+	Registry oci.Options
+	// Offline allows no registry request: only the store (and local layouts) serve,
+	// and what is missing is named in the error.
+	Offline bool
+	// Jobs bounds concurrent package and layer downloads; 0 is DefaultJobs.
+	Jobs int
+	// Logf, when set, gets one line per package: installed, or already there.
+	Logf func(format string, args ...any)
 }
 
 // Install fetches the package root from t (a manifest, or an index from which the
 // platform's manifest is chosen), verifies and extracts it in one streaming pass into a
 // staging directory, moves it into place, records it and links its entrypoints.
 func (s *Store) Install(ctx context.Context, t *oci.Target, root ocispec.Descriptor, opts InstallOptions) (*api.Installed, error) {
+	reason := opts.Reason
+	if reason == "" {
+		reason = api.ReasonExplicit
+	}
+	out, err := s.InstallSet(ctx, []Package{{Repository: t.Ref, Tag: t.Ref.Tag, Root: root, Reason: reason, Target: t}}, opts)
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// InstallSet installs pkgs as one change. Every package is fetched, verified and
+// extracted first — concurrently, at most Jobs at a time, each tree appearing under
+// pkgs/ only once complete — and only when all are there are they recorded in
+// installed.yaml and their entry points linked, in the order given (a Lock's order).
+// A failure records nothing; trees already extracted stay for the next attempt (or
+// pkg-gc). The result is the records, in pkgs' order, with absolute paths.
+func (s *Store) InstallSet(ctx context.Context, pkgs []Package, opts InstallOptions) ([]*api.Installed, error) {
 	if opts.Platform == "" {
 		opts.Platform = HostPlatform()
 	}
-	if opts.Reason == "" {
-		opts.Reason = api.ReasonExplicit
-	}
 	if opts.Limits == (archive.Limits{}) {
 		opts.Limits = archive.DefaultLimits
+	}
+	if opts.Jobs <= 0 {
+		opts.Jobs = DefaultJobs
 	}
 	release, err := s.LockShared()
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	manifestDesc, manifestData, platform, err := s.selectManifest(ctx, t, root, opts.Platform)
+	s.sweepStaging()
+
+	in := &installer{s: s, opts: opts, targets: map[string]*openTarget{}, layerSlots: make(chan struct{}, opts.Jobs)}
+	defer in.close()
+	preps := make([]*prepared, len(pkgs))
+	errs := make([]error, len(pkgs))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(opts.Jobs)
+	for i := range pkgs {
+		g.Go(func() error {
+			preps[i], errs[i] = in.prepare(gctx, &pkgs[i])
+			if errs[i] != nil && !isMissing(errs[i]) {
+				return errs[i]
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if err := firstError(ctx, errs); err != nil {
+		return nil, err
+	}
+	out, err := s.commit(preps)
 	if err != nil {
 		return nil, err
 	}
-	where := t.Where() + "@" + manifestDesc.Digest.String()
-	manifest, err := artifact.DecodeManifest(manifestData, where)
+	if opts.Logf != nil {
+		for _, p := range preps {
+			verb := "Installed"
+			if !p.built {
+				verb = "Up to date:"
+			}
+			opts.Logf("%s %s %s (%s)", verb, p.config.Name, p.config.Version, p.platform)
+		}
+	}
+	return out, nil
+}
+
+// firstError returns the error of the first package that failed; when every failure
+// is something missing from the store offline, one error names them all.
+func firstError(ctx context.Context, errs []error) error {
+	var missing []string
+	for _, err := range errs {
+		var m *missingError
+		switch {
+		case err == nil:
+		case errors.As(err, &m):
+			missing = append(missing, m.what)
+		default:
+			return err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return fault.New(fault.NotFound,
+		fmt.Errorf("offline, and the store lacks what is needed:\n  %s", strings.Join(missing, "\n  ")),
+		"run without --offline to download it; `pkg-pull mirror` can copy packages to a local ocidir:// directory for offline use")
+}
+
+// missingError is content an offline install needs and the store does not have.
+type missingError struct{ what string }
+
+func (e *missingError) Error() string { return "offline: the store lacks " + e.what }
+
+func isMissing(err error) bool {
+	var m *missingError
+	return errors.As(err, &m)
+}
+
+// installer is the state one InstallSet shares among its goroutines.
+type installer struct {
+	s          *Store
+	opts       InstallOptions
+	mu         sync.Mutex
+	targets    map[string]*openTarget
+	layerSlots chan struct{}
+}
+
+type openTarget struct {
+	once sync.Once
+	t    *oci.Target
+	own  bool
+	err  error
+}
+
+// target opens p's repository once per set (a local layout is locked while open).
+func (in *installer) target(ctx context.Context, p *Package, what string) (*oci.Target, error) {
+	if p.Target != nil {
+		return p.Target, nil
+	}
+	if in.opts.Offline && p.Repository.Kind == ref.Remote {
+		return nil, &missingError{what}
+	}
+	key := p.Repository.Locator()
+	in.mu.Lock()
+	ot := in.targets[key]
+	if ot == nil {
+		ot = &openTarget{}
+		in.targets[key] = ot
+	}
+	in.mu.Unlock()
+	ot.once.Do(func() {
+		ot.t, ot.err = oci.Open(ctx, p.Repository, in.opts.Registry)
+		ot.own = ot.err == nil
+	})
+	return ot.t, ot.err
+}
+
+func (in *installer) close() {
+	for _, ot := range in.targets {
+		if ot.own {
+			ot.t.Close()
+		}
+	}
+}
+
+// prepared is a package whose tree is in place and whose metadata is read.
+type prepared struct {
+	pkg      *Package
+	manifest ocispec.Descriptor
+	platform string
+	index    digest.Digest // the root, when it is an index
+	config   artifact.Config
+	built    bool // the tree was not there: it was extracted
+}
+
+// prepare makes sure p's tree for the platform is under pkgs/ and its manifest and
+// config are in the store, fetching only what the store lacks.
+func (in *installer) prepare(ctx context.Context, p *Package) (*prepared, error) {
+	s := in.s
+	if err := p.Root.Digest.Validate(); err != nil {
+		return nil, fault.Errorf(fault.Usage, "%s: digest %q: %v", p.label(), p.Root.Digest, err)
+	}
+	st := &staging{s: s}
+	defer st.done()
+	pr := &prepared{pkg: p}
+	var err error
+	if pr.manifest, pr.platform, err = in.chooseManifest(ctx, p, st); err != nil {
+		return nil, err
+	}
+	if pr.manifest.Digest != p.Root.Digest {
+		pr.index = p.Root.Digest
+	}
+	where := p.Repository.Locator() + "@" + pr.manifest.Digest.String()
+	data, err := in.blob(ctx, p, pr.manifest, st, true, "the manifest of "+p.label()+" ("+pr.platform+")")
+	if err != nil {
+		return nil, err
+	}
+	manifest, err := artifact.DecodeManifest(data, where)
 	if err != nil {
 		return nil, err
 	}
 	if manifest.Config.Size > maxConfigBytes {
 		return nil, fault.Errorf(fault.Verify, "%s: config is %d bytes, over the %d-byte limit", where, manifest.Config.Size, maxConfigBytes)
 	}
-	configData, err := s.fetchSmall(ctx, t, manifest.Config)
+	configData, err := in.blob(ctx, p, manifest.Config, st, false, "the config of "+p.label())
 	if err != nil {
 		return nil, err
 	}
-	var config artifact.Config
-	if err := json.Unmarshal(configData, &config); err != nil {
+	if err := json.Unmarshal(configData, &pr.config); err != nil {
 		return nil, fault.Errorf(fault.Verify, "%s: config blob is not valid JSON: %v", where, err)
 	}
-	tree := s.TreePath(manifestDesc.Digest)
+	if err := pr.check(where); err != nil {
+		return nil, err
+	}
+	if pr.index == "" {
+		// A single manifest says its platform in its config.
+		pr.platform = orAny(pr.config.Platform)
+		if pr.platform != "any" && !platformMatches(in.opts.Platform, pr.platform) {
+			return nil, fault.New(fault.NotFound,
+				fmt.Errorf("%s has no %s build; it has: %s", where, in.opts.Platform, pr.platform),
+				"pick one with --platform")
+		}
+	}
+	tree := s.TreePath(pr.manifest.Digest)
 	if !exists(tree) {
-		if err := s.extract(ctx, t, manifest, tree, opts.Limits, opts.Progress); err != nil {
+		if err := in.extract(ctx, p, manifest, tree, st); err != nil {
 			return nil, err
 		}
+		pr.built = true
 	}
-	for _, b := range []struct {
-		desc ocispec.Descriptor
-		data []byte
-	}{{manifest.Config, configData}, {manifestDesc, manifestData}} {
-		if err := s.putBlob(b.desc.Digest, b.data); err != nil {
-			return nil, err
-		}
-	}
-	inst := api.NewInstalled()
-	inst.Name, inst.Version, inst.Platform = config.Name, config.Version, platform
-	inst.Digest = manifestDesc.Digest.String()
-	inst.Source = t.Ref.WithDigest(root.Digest.String()).String()
-	inst.Path = relTree(manifestDesc.Digest)
-	inst.Reason = opts.Reason
-	if err := s.record(inst, config.Bin); err != nil {
+	// The manifest and config go in last: a blob in the store never names a tree that
+	// is not there yet.
+	if err := st.commitBlobs(); err != nil {
 		return nil, err
 	}
-	out := *inst
-	out.Path = filepath.Join(s.Home, filepath.FromSlash(inst.Path))
-	return &out, nil
+	return pr, nil
 }
 
-// selectManifest returns the platform manifest under root.
-func (s *Store) selectManifest(ctx context.Context, t *oci.Target, root ocispec.Descriptor, want string) (ocispec.Descriptor, []byte, string, error) {
-	data, err := t.FetchManifest(ctx, root)
-	if err != nil {
-		return root, nil, "", err
+func (pr *prepared) check(where string) error {
+	p, c := pr.pkg, pr.config
+	if c.Name == "" || c.Version == "" {
+		return fault.Errorf(fault.Verify, "%s: config names no package name or version", where)
 	}
-	switch root.MediaType {
-	case ocispec.MediaTypeImageManifest:
-		return root, data, "any", nil
-	case ocispec.MediaTypeImageIndex:
-	default:
-		return root, nil, "", fault.Errorf(fault.Verify, "%s@%s has media type %q: not a package manifest or index", t.Where(), root.Digest, root.MediaType)
+	if p.Version != "" && p.Version != c.Version {
+		return fault.Errorf(fault.Verify, "%s: expected %s %s, but the content is %s %s", where, p.Name, p.Version, c.Name, c.Version)
 	}
-	idx, err := artifact.DecodeIndex(data, t.Where())
-	if err != nil {
-		return root, nil, "", err
-	}
-	var have []string
-	for _, m := range idx.Manifests {
-		p := artifact.PlatformString(m.Platform)
-		have = append(have, p)
-		if platformMatches(want, p) {
-			md, err := t.FetchManifest(ctx, m)
-			return m, md, p, err
-		}
-	}
-	slices.Sort(have)
-	return root, nil, "", fault.New(fault.NotFound,
-		fmt.Errorf("%s@%s has no %s build; it has: %s", t.Where(), root.Digest, want, strings.Join(have, ", ")),
-		"pick one with --platform")
-}
-
-func (s *Store) fetchSmall(ctx context.Context, t *oci.Target, desc ocispec.Descriptor) ([]byte, error) {
-	if data, err := os.ReadFile(s.BlobPath(desc.Digest)); err == nil && digest.FromBytes(data) == desc.Digest {
-		return data, nil
-	}
-	rc, err := t.FetchBlob(ctx, desc)
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	return io.ReadAll(rc)
-}
-
-// extract downloads each layer once, hashing it, keeping a copy in the blob store and
-// unpacking it as it streams; the tree becomes visible only after every byte verified.
-func (s *Store) extract(ctx context.Context, t *oci.Target, m ocispec.Manifest, tree string, limits archive.Limits, meter *progress.Meter) error {
-	staging, err := os.MkdirTemp(filepath.Join(s.Home, "tmp"), "install-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(staging)
-	content := filepath.Join(staging, "tree")
-	if err := os.Mkdir(content, 0o755); err != nil {
-		return err
-	}
-	var blobs []string
-	for i, layer := range m.Layers {
-		blobFile := filepath.Join(staging, fmt.Sprintf("blob-%d", i))
-		if err := s.fetchLayer(ctx, t, layer, blobFile, content, limits, meter); err != nil {
-			return err
-		}
-		blobs = append(blobs, blobFile)
-	}
-	for i, layer := range m.Layers {
-		if err := moveBlob(blobs[i], s.BlobPath(layer.Digest)); err != nil {
-			return err
-		}
-	}
-	if err := os.MkdirAll(filepath.Dir(tree), 0o755); err != nil {
-		return err
-	}
-	if err := os.Rename(content, tree); err != nil {
-		// Another process installed the same tree meanwhile: theirs is as good as ours.
-		if exists(tree) {
-			return nil
-		}
-		return fmt.Errorf("moving %s into place: %w", tree, err)
+	if p.Tap != "" && p.Name != "" && p.Name != c.Name {
+		return fault.Errorf(fault.Verify, "%s: expected package %s, but the content is %s %s", where, p.Name, c.Name, c.Version)
 	}
 	return nil
 }
 
-func (s *Store) fetchLayer(ctx context.Context, t *oci.Target, layer ocispec.Descriptor, blobFile, content string, limits archive.Limits, meter *progress.Meter) error {
-	rc, err := t.FetchBlob(ctx, layer)
-	if err != nil {
-		return err
+func orAny(platform string) string {
+	if platform == "" {
+		return "any"
 	}
-	defer rc.Close()
-	f, err := os.Create(blobFile)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	h := sha256.New()
-	counted, finished := meter.Item(layer.Size)
-	defer finished()
-	tee := io.TeeReader(rc, io.MultiWriter(f, h, counted))
-	if err := archive.Unpack(tee, content, limits); err != nil {
-		// A refused archive is reported as such, but a stream that failed verification
-		// underneath is the real story: say that.
-		if _, verr := io.Copy(io.Discard, tee); verr != nil {
-			return verr
+	return platform
+}
+
+// chooseManifest returns the descriptor of p's manifest for the platform: from the
+// set's list of platforms when it has one, else from the root (an index is read from
+// the store or fetched).
+func (in *installer) chooseManifest(ctx context.Context, p *Package, st *staging) (ocispec.Descriptor, string, error) {
+	want := in.opts.Platform
+	if len(p.Platforms) > 0 {
+		var have []string
+		for _, pl := range p.Platforms {
+			have = append(have, pl.Platform)
 		}
-		return fmt.Errorf("layer %s from %s: %w", layer.Digest, t.Where(), err)
+		pl, ok := pickPlatform(p.Platforms, want)
+		if !ok {
+			slices.Sort(have)
+			return ocispec.Descriptor{}, "", fault.New(fault.NotFound,
+				fmt.Errorf("%s has no %s build; it has: %s", p.label(), want, strings.Join(have, ", ")),
+				"pick one with --platform")
+		}
+		d, err := digest.Parse(pl.Digest)
+		if err != nil {
+			return ocispec.Descriptor{}, "", fault.Errorf(fault.Usage, "%s: platform %s: digest %q: %v", p.label(), pl.Platform, pl.Digest, err)
+		}
+		return ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: d}, pl.Platform, nil
 	}
-	// Read to the end: the verifying reader checks the digest at EOF.
-	if _, err := io.Copy(io.Discard, tee); err != nil {
-		return err
+	root := p.Root
+	data, err := in.blob(ctx, p, root, st, true, "the root of "+p.label()+" ("+root.Digest.String()+")")
+	if err != nil {
+		return root, "", err
 	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != layer.Digest.Encoded() {
-		return fault.Errorf(fault.Verify, "layer %s from %s: content hashes to sha256:%s", layer.Digest, t.Where(), got)
+	var probe struct {
+		MediaType string `json:"mediaType"`
+		Manifests []any  `json:"manifests"`
 	}
-	return f.Close()
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return root, "", fault.Errorf(fault.Verify, "%s@%s is not valid JSON: %v", p.Repository.Locator(), root.Digest, err)
+	}
+	mediaType := probe.MediaType
+	if mediaType == "" && root.MediaType != "" && root.MediaType != "application/octet-stream" {
+		mediaType = root.MediaType
+	}
+	switch {
+	case mediaType == ocispec.MediaTypeImageManifest:
+		return ocispec.Descriptor{MediaType: mediaType, Digest: root.Digest, Size: int64(len(data))}, "", nil
+	case mediaType == ocispec.MediaTypeImageIndex || (mediaType == "" && probe.Manifests != nil):
+	default:
+		return root, "", fault.Errorf(fault.Verify, "%s@%s has media type %q: not a package manifest or index", p.Repository.Locator(), root.Digest, mediaType)
+	}
+	idx, err := artifact.DecodeIndex(data, p.Repository.Locator())
+	if err != nil {
+		return root, "", err
+	}
+	var have []string
+	for _, m := range idx.Manifests {
+		pl := artifact.PlatformString(m.Platform)
+		have = append(have, pl)
+		if platformMatches(want, pl) {
+			return m, pl, nil
+		}
+	}
+	for _, m := range idx.Manifests {
+		if m.Platform == nil {
+			return m, "any", nil
+		}
+	}
+	slices.Sort(have)
+	return root, "", fault.New(fault.NotFound,
+		fmt.Errorf("%s@%s has no %s build; it has: %s", p.Repository.Locator(), root.Digest, want, strings.Join(have, ", ")),
+		"pick one with --platform")
 }
 
-func moveBlob(from, to string) error {
-	if exists(to) {
-		return nil
+// pickPlatform prefers the exact platform, then a variant of it, then "any".
+func pickPlatform(list []api.Platform, want string) (api.Platform, bool) {
+	for _, pl := range list {
+		if pl.Platform == want {
+			return pl, true
+		}
 	}
-	if err := os.Chmod(from, 0o444); err != nil {
-		return err
+	for _, pl := range list {
+		if platformMatches(want, pl.Platform) {
+			return pl, true
+		}
 	}
-	return os.Rename(from, to)
+	for _, pl := range list {
+		if pl.Platform == "any" {
+			return pl, true
+		}
+	}
+	return api.Platform{}, false
 }
 
-func (s *Store) putBlob(d digest.Digest, data []byte) error {
-	path := s.BlobPath(d)
-	if exists(path) {
-		return nil
+// blob returns a small blob (a manifest, an index, a config): the store's copy when it
+// has an intact one (everything is addressed by digest), else fetched, verified and
+// staged for the store.
+func (in *installer) blob(ctx context.Context, p *Package, desc ocispec.Descriptor, st *staging, manifest bool, what string) ([]byte, error) {
+	if data, err := os.ReadFile(in.s.BlobPath(desc.Digest)); err == nil && digest.FromBytes(data) == desc.Digest {
+		return data, nil
 	}
-	return writeAtomic(path, data, 0o444)
+	t, err := in.target(ctx, p, what)
+	if err != nil {
+		return nil, err
+	}
+	if desc.Size == 0 {
+		// Known by digest only (a Lock's platform manifest): the registry says its size.
+		resolved, err := t.Resolve(ctx, desc.Digest.String())
+		if err != nil {
+			return nil, err
+		}
+		if resolved.Digest != desc.Digest {
+			return nil, fault.Errorf(fault.Verify, "%s answered %s for %s", t.Where(), resolved.Digest, desc.Digest)
+		}
+		desc.Size = resolved.Size
+		if resolved.MediaType != "" && resolved.MediaType != "application/octet-stream" {
+			desc.MediaType = resolved.MediaType
+		}
+	}
+	var data []byte
+	if manifest {
+		data, err = t.FetchManifest(ctx, desc)
+	} else {
+		if desc.Size > maxConfigBytes {
+			return nil, fault.Errorf(fault.Verify, "%s@%s is %d bytes, over the %d-byte limit", t.Where(), desc.Digest, desc.Size, maxConfigBytes)
+		}
+		var rc io.ReadCloser
+		if rc, err = t.FetchBlob(ctx, desc); err == nil {
+			data, err = io.ReadAll(rc)
+			rc.Close()
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	st.keep(desc.Digest, data)
+	return data, nil
 }
 
 // platformMatches accepts an exact os/arch[/variant] match, or any variant when want
@@ -245,4 +488,62 @@ func platformMatches(want, have string) bool {
 		return true
 	}
 	return strings.Count(want, "/") == 1 && strings.HasPrefix(have, want+"/")
+}
+
+// staging is one package's staging directory under tmp/, made on first use, and the
+// small blobs waiting to enter the store.
+type staging struct {
+	s     *Store
+	dir   string
+	clean func()
+	blobs []stagedBlob
+}
+
+type stagedBlob struct {
+	d    digest.Digest
+	data []byte
+}
+
+func (st *staging) path() (string, error) {
+	if st.dir == "" {
+		dir, clean, err := st.s.newStaging()
+		if err != nil {
+			return "", err
+		}
+		st.dir, st.clean = dir, clean
+	}
+	return st.dir, nil
+}
+
+func (st *staging) keep(d digest.Digest, data []byte) {
+	st.blobs = append(st.blobs, stagedBlob{d, data})
+}
+
+// commitBlobs writes the kept blobs into the store, each by rename from the staging
+// directory so a reader never sees part of one.
+func (st *staging) commitBlobs() error {
+	for i, b := range st.blobs {
+		final := st.s.BlobPath(b.d)
+		if exists(final) {
+			continue
+		}
+		dir, err := st.path()
+		if err != nil {
+			return err
+		}
+		tmp := filepath.Join(dir, fmt.Sprintf("small-%d", i))
+		if err := os.WriteFile(tmp, b.data, 0o444); err != nil {
+			return storageError("writing "+final, err)
+		}
+		if err := os.Rename(tmp, final); err != nil {
+			return storageError("writing "+final, err)
+		}
+	}
+	return nil
+}
+
+func (st *staging) done() {
+	if st.clean != nil {
+		st.clean()
+	}
 }

@@ -2,14 +2,21 @@ package store
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strings"
+
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"longshore.dev/lib/api"
+	"longshore.dev/lib/artifact"
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/stream"
 )
@@ -23,9 +30,16 @@ func (s *Store) List() ([]*api.Installed, error) {
 		return nil, err
 	}
 	for _, inst := range list {
-		inst.Path = filepath.Join(s.Home, filepath.FromSlash(inst.Path))
+		inst.Path = s.abs(inst.Path)
 	}
 	return list, nil
+}
+
+func (s *Store) abs(rel string) string {
+	if filepath.IsAbs(rel) {
+		return rel
+	}
+	return filepath.Join(s.Home, filepath.FromSlash(rel))
 }
 
 func (s *Store) readInstalled() ([]*api.Installed, error) {
@@ -41,88 +55,467 @@ func (s *Store) readInstalled() ([]*api.Installed, error) {
 	if err == nil {
 		err = stream.Unknown(docs, "Installed")
 	}
+	var list []*api.Installed
+	seen := map[string]bool{}
+	for _, d := range docs {
+		if err != nil {
+			break
+		}
+		inst := d.Value.(*api.Installed)
+		switch {
+		case inst.Name == "" || inst.Digest == "" || inst.Path == "":
+			err = fmt.Errorf("%s: a record needs a name, a digest and a path", d.Source)
+		case seen[inst.Name]:
+			err = fmt.Errorf("%s: %s is recorded twice", d.Source, inst.Name)
+		}
+		seen[inst.Name] = true
+		list = append(list, inst)
+	}
 	if err != nil {
 		return nil, fault.New(fault.Verify, fmt.Errorf("%s is corrupt: %w", file, err),
-			"fix the line named above, or move the file away and reinstall your packages (the package trees in pkgs/ stay)")
-	}
-	var list []*api.Installed
-	for _, d := range docs {
-		list = append(list, d.Value.(*api.Installed))
+			"fix the line named above, or move the file away and reinstall your packages (the package trees in pkgs/ stay, so nothing is downloaded again)")
 	}
 	return list, nil
 }
 
-// record upserts inst (one version per name) and links its entrypoints, under the
-// installed lock so concurrent installs never lose each other's records.
-func (s *Store) record(inst *api.Installed, bins []string) error {
-	unlock, err := s.lock("installed")
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	list, err := s.readInstalled()
-	if err != nil {
-		return err
-	}
-	if err := s.link(inst, bins, list); err != nil {
-		return err
-	}
-	kept := list[:0]
-	for _, old := range list {
-		if old.Name != inst.Name {
-			kept = append(kept, old)
-		}
-	}
-	kept = append(kept, inst)
-	sort.Slice(kept, func(i, j int) bool { return kept[i].Name < kept[j].Name })
-	docs := make([]any, len(kept))
-	for i, k := range kept {
+func (s *Store) writeInstalled(list []*api.Installed) error {
+	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+	docs := make([]any, len(list))
+	for i, k := range list {
 		docs[i] = k
 	}
 	var buf bytes.Buffer
 	if err := stream.WriteYAML(&buf, docs...); err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(s.Home, installedFile), buf.Bytes(), 0o644)
+	return storageError("recording what is installed", writeAtomic(filepath.Join(s.Home, installedFile), buf.Bytes(), 0o644))
 }
 
-// link makes bin/NAME a relative link into the package tree, so the home can move. A
-// name another installed package already links is a clash, named in the error.
-func (s *Store) link(inst *api.Installed, bins []string, installed []*api.Installed) error {
+// commit records the prepared packages in installed.yaml and links their entry points
+// as one change, under the installed lock so concurrent installs never lose each
+// other's records. A clash anywhere records and links nothing.
+func (s *Store) commit(preps []*prepared) ([]*api.Installed, error) {
+	unlock, err := s.lock("installed")
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	list, err := s.readInstalled()
+	if err != nil {
+		return nil, err
+	}
+	byName := map[string]*api.Installed{}
+	for _, inst := range list {
+		byName[inst.Name] = inst
+	}
+	// The set's names (a Lock's) become the packages' own names in the records.
+	recordName := map[string]string{}
+	setName := map[string]*prepared{}
+	for _, p := range preps {
+		if other, dup := setName[p.config.Name]; dup && other.manifest.Digest != p.manifest.Digest {
+			return nil, fault.Errorf(fault.Conflict, "%s and %s are both package %s (%s and %s): one name can be installed once",
+				other.pkg.label(), p.pkg.label(), p.config.Name, other.config.Version, p.config.Version)
+		}
+		setName[p.config.Name] = p
+		if p.pkg.Name != "" {
+			recordName[p.pkg.Name] = p.config.Name
+		}
+	}
+	var records []*api.Installed
+	var old []*api.Installed
+	for _, p := range preps {
+		rec := newRecord(p)
+		prev := byName[rec.Name]
+		if prev != nil && prev.Reason == api.ReasonExplicit {
+			rec.Reason = api.ReasonExplicit
+		}
+		if p.pkg.Edges {
+			rec.Dependencies = translate(p.pkg.Dependencies, recordName)
+			rec.Patches = translate(p.pkg.Patches, recordName)
+		} else if prev != nil && prev.Digest == rec.Digest {
+			rec.Dependencies, rec.Patches = prev.Dependencies, prev.Patches
+		}
+		old = append(old, prev)
+		records = append(records, rec)
+		byName[rec.Name] = rec
+	}
+	final := make([]*api.Installed, 0, len(byName))
+	for _, inst := range byName {
+		final = append(final, inst)
+	}
+	if err := s.checkBins(records, final); err != nil {
+		return nil, err
+	}
+	for i, rec := range records {
+		if err := s.link(rec, old[i]); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.writeInstalled(final); err != nil {
+		return nil, err
+	}
+	out := make([]*api.Installed, len(records))
+	for i, rec := range records {
+		c := *rec
+		c.Path = s.abs(rec.Path)
+		out[i] = &c
+	}
+	return out, nil
+}
+
+func newRecord(p *prepared) *api.Installed {
+	inst := api.NewInstalled()
+	inst.Name, inst.Version, inst.Platform = p.config.Name, p.config.Version, p.platform
+	inst.Digest = p.manifest.Digest.String()
+	src := p.pkg.Repository
+	src.Tag, src.Digest = p.pkg.Tag, p.pkg.Root.Digest.String()
+	inst.Source = src.String()
+	inst.Tap = p.pkg.Tap
+	inst.Path = relTree(p.manifest.Digest)
+	inst.Reason = p.pkg.Reason
+	if inst.Reason == "" {
+		inst.Reason = api.ReasonExplicit
+	}
+	if p.index != "" {
+		inst.Index = p.index.String()
+	}
+	inst.Bin = slices.Clone(p.config.Bin)
+	return inst
+}
+
+func translate(names []string, to map[string]string) []string {
+	var out []string
+	for _, n := range names {
+		if r, ok := to[n]; ok {
+			n = r
+		}
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// checkBins refuses a link name that two packages provide, naming both. Records made
+// before they listed their entry points are judged by where their links point.
+func (s *Store) checkBins(records, final []*api.Installed) error {
+	owner := map[string]*api.Installed{}
+	for _, inst := range final {
+		for _, b := range inst.Bin {
+			owner[path.Base(b)] = inst
+		}
+	}
+	for _, rec := range records {
+		for _, b := range rec.Bin {
+			name := path.Base(b)
+			other := owner[name]
+			if other == nil || other.Name == rec.Name {
+				other = nil
+				if cur, err := os.Readlink(filepath.Join(s.Home, "bin", name)); err == nil {
+					if o := ownerOf(cur, final); o != nil && o.Name != rec.Name {
+						other = o
+					}
+				}
+			}
+			if other != nil && other.Name != rec.Name {
+				return fault.New(fault.Conflict,
+					fmt.Errorf("bin/%s is already provided by %s %s; %s %s provides it too", name, other.Name, other.Version, rec.Name, rec.Version),
+					fmt.Sprintf("remove %s first (pkg-pull remove %s), or install only one of them", other.Name, other.Name))
+			}
+		}
+	}
+	return nil
+}
+
+// link makes bin/NAME a relative link into the package tree, so the home can move,
+// and removes the links of the version it replaces that this one no longer has.
+func (s *Store) link(inst, prev *api.Installed) error {
 	binDir := filepath.Join(s.Home, "bin")
-	for _, b := range bins {
+	names := map[string]bool{}
+	for _, b := range inst.Bin {
 		name := path.Base(b)
+		names[name] = true
 		target := path.Join("..", inst.Path, b)
 		linkPath := filepath.Join(binDir, name)
-		if cur, err := os.Readlink(linkPath); err == nil {
-			if cur == target {
-				continue
-			}
-			if owner := ownerOf(cur, installed); owner != nil && owner.Name != inst.Name {
-				return fault.New(fault.Conflict,
-					fmt.Errorf("bin/%s is already provided by %s %s; %s %s provides it too", name, owner.Name, owner.Version, inst.Name, inst.Version),
-					fmt.Sprintf("remove %s first, or install only one of them", owner.Name))
-			}
+		if cur, err := os.Readlink(linkPath); err == nil && cur == filepath.FromSlash(target) {
+			continue
 		}
 		tmp := linkPath + ".tmp-link"
 		os.Remove(tmp)
 		if err := os.Symlink(filepath.FromSlash(target), tmp); err != nil {
-			return err
+			return storageError("linking bin/"+name, err)
 		}
 		if err := os.Rename(tmp, linkPath); err != nil {
 			os.Remove(tmp)
-			return err
+			return storageError("linking bin/"+name, err)
+		}
+	}
+	if prev != nil && prev.Path != inst.Path {
+		for _, b := range prev.Bin {
+			if !names[path.Base(b)] {
+				s.unlinkIfOwned(prev, path.Base(b))
+			}
 		}
 	}
 	return nil
 }
 
+// unlinkIfOwned removes bin/name when it leads into inst's tree.
+func (s *Store) unlinkIfOwned(inst *api.Installed, name string) {
+	linkPath := filepath.Join(s.Home, "bin", name)
+	cur, err := os.Readlink(linkPath)
+	if err != nil {
+		return
+	}
+	if o := ownerOf(cur, []*api.Installed{inst}); o != nil {
+		os.Remove(linkPath)
+	}
+}
+
 func ownerOf(linkTarget string, installed []*api.Installed) *api.Installed {
+	t := filepath.ToSlash(linkTarget)
 	for _, inst := range installed {
-		prefix := path.Join("..", inst.Path) + "/"
-		if len(linkTarget) > len(prefix) && filepath.ToSlash(linkTarget)[:len(prefix)] == prefix {
+		if strings.HasPrefix(t, path.Join("..", filepath.ToSlash(inst.Path))+"/") {
 			return inst
 		}
 	}
 	return nil
+}
+
+// RemoveResult is what Remove took out of installed.yaml.
+type RemoveResult struct {
+	// Removed is what was asked for, and with cascade what depended on it.
+	Removed []*api.Installed
+	// Unneeded is the dependencies and patch companions nothing installed needs any
+	// more: their records go too, their bytes stay for pkg-gc.
+	Unneeded []*api.Installed
+}
+
+// Remove takes packages out of installed.yaml and unlinks their entry points; their
+// trees and blobs stay for pkg-gc. A package another installed package depends on is
+// refused, naming it, unless cascade removes the dependents too. Dependencies and
+// patch companions that no remaining explicit package reaches are removed with them.
+func (s *Store) Remove(names []string, cascade bool) (*RemoveResult, error) {
+	unlock, err := s.lock("installed")
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	list, err := s.readInstalled()
+	if err != nil {
+		return nil, err
+	}
+	byName := map[string]*api.Installed{}
+	for _, inst := range list {
+		byName[inst.Name] = inst
+	}
+	gone := map[string]bool{}
+	for _, n := range names {
+		if byName[n] == nil {
+			return nil, fault.New(fault.NotFound, fmt.Errorf("%s is not installed", n), installedHint(list))
+		}
+		gone[n] = true
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, inst := range list {
+			if gone[inst.Name] {
+				continue
+			}
+			for _, d := range inst.Dependencies {
+				if !gone[d] {
+					continue
+				}
+				if !cascade {
+					return nil, fault.New(fault.Conflict,
+						fmt.Errorf("%s %s depends on %s: removing %s would break it", inst.Name, inst.Version, d, d),
+						fmt.Sprintf("remove %s too (or pass --cascade to remove everything that depends on %s)", inst.Name, d))
+				}
+				gone[inst.Name], changed = true, true
+				break
+			}
+		}
+	}
+	res := &RemoveResult{}
+	reach := reachable(list, gone)
+	var kept []*api.Installed
+	for _, inst := range list {
+		switch {
+		case gone[inst.Name]:
+			res.Removed = append(res.Removed, inst)
+		case !reach[inst.Name]:
+			res.Unneeded = append(res.Unneeded, inst)
+		default:
+			kept = append(kept, inst)
+		}
+	}
+	// A companion removed by name leaves the package it patched.
+	for _, inst := range kept {
+		inst.Patches = slices.DeleteFunc(slices.Clone(inst.Patches), func(n string) bool { return !reach[n] })
+	}
+	for _, inst := range append(slices.Clone(res.Removed), res.Unneeded...) {
+		for _, b := range inst.Bin {
+			s.unlinkIfOwned(inst, path.Base(b))
+		}
+		if len(inst.Bin) == 0 {
+			s.unlinkAllOwned(inst)
+		}
+	}
+	if err := s.writeInstalled(kept); err != nil {
+		return nil, err
+	}
+	for _, inst := range append(slices.Clone(res.Removed), res.Unneeded...) {
+		inst.Path = s.abs(inst.Path)
+	}
+	return res, nil
+}
+
+// unlinkAllOwned removes every bin/ link into inst's tree (records made before they
+// listed their entry points).
+func (s *Store) unlinkAllOwned(inst *api.Installed) {
+	ents, err := os.ReadDir(filepath.Join(s.Home, "bin"))
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		s.unlinkIfOwned(inst, e.Name())
+	}
+}
+
+// reachable is every package an explicit package that stays reaches through
+// dependencies and patch companions.
+func reachable(list []*api.Installed, gone map[string]bool) map[string]bool {
+	byName := map[string]*api.Installed{}
+	for _, inst := range list {
+		byName[inst.Name] = inst
+	}
+	seen := map[string]bool{}
+	var visit func(n string)
+	visit = func(n string) {
+		inst := byName[n]
+		if inst == nil || seen[n] || gone[n] {
+			return
+		}
+		seen[n] = true
+		for _, d := range inst.Dependencies {
+			visit(d)
+		}
+		for _, c := range inst.Patches {
+			visit(c)
+		}
+	}
+	for _, inst := range list {
+		if inst.Reason == api.ReasonExplicit {
+			visit(inst.Name)
+		}
+	}
+	return seen
+}
+
+func installedHint(list []*api.Installed) string {
+	if len(list) == 0 {
+		return "nothing is installed"
+	}
+	names := make([]string, len(list))
+	for i, inst := range list {
+		names[i] = inst.Name
+	}
+	return "installed: " + strings.Join(names, ", ")
+}
+
+// Closure returns the installed packages names reach through dependencies and patch
+// companions, names first resolved as installed package names (TAP/NAME is accepted
+// when the record came through that tap). Paths are absolute.
+func (s *Store) Closure(names []string) ([]*api.Installed, error) {
+	list, err := s.List()
+	if err != nil {
+		return nil, err
+	}
+	byName := map[string]*api.Installed{}
+	for _, inst := range list {
+		byName[inst.Name] = inst
+	}
+	seen := map[string]bool{}
+	var out []*api.Installed
+	var visit func(n, from string) error
+	visit = func(n, from string) error {
+		if seen[n] {
+			return nil
+		}
+		inst := byName[n]
+		if inst == nil {
+			return fault.Errorf(fault.Verify, "installed.yaml: %s names %s, which is not installed; reinstall %s (pkg-pull add %s)", from, n, from, from)
+		}
+		seen[n] = true
+		out = append(out, inst)
+		for _, d := range inst.Dependencies {
+			if err := visit(d, n); err != nil {
+				return err
+			}
+		}
+		for _, c := range inst.Patches {
+			if err := visit(c, n); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, n := range names {
+		name := n
+		if tap, bare, ok := strings.Cut(n, "/"); ok {
+			if inst := byName[bare]; inst != nil && inst.Tap == tap {
+				name = bare
+			}
+		}
+		if byName[name] == nil {
+			return nil, fault.New(fault.NotFound, fmt.Errorf("%s is not installed", n),
+				fmt.Sprintf("install it first: pkg-pull add %s (%s)", n, installedHint(list)))
+		}
+		if err := visit(name, ""); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Config reads an installed package's config (entry points, environment,
+// dependencies) from the store: the manifest's blob, then the config's, each checked
+// against its digest.
+func (s *Store) Config(inst *api.Installed) (*artifact.Config, error) {
+	d, err := digest.Parse(inst.Digest)
+	if err != nil {
+		return nil, fault.Errorf(fault.Verify, "installed.yaml: %s: digest %q: %v", inst.Name, inst.Digest, err)
+	}
+	data, err := s.readBlob(d, inst.Name)
+	if err != nil {
+		return nil, err
+	}
+	var m struct {
+		Config ocispec.Descriptor `json:"config"`
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fault.Errorf(fault.Verify, "the manifest of %s in the store is not valid JSON: %v", inst.Name, err)
+	}
+	if data, err = s.readBlob(m.Config.Digest, inst.Name); err != nil {
+		return nil, err
+	}
+	var c artifact.Config
+	if err := json.Unmarshal(data, &c); err != nil {
+		return nil, fault.Errorf(fault.Verify, "the config of %s in the store is not valid JSON: %v", inst.Name, err)
+	}
+	return &c, nil
+}
+
+func (s *Store) readBlob(d digest.Digest, name string) ([]byte, error) {
+	if err := d.Validate(); err != nil {
+		return nil, fault.Errorf(fault.Verify, "%s: digest %q: %v", name, d, err)
+	}
+	data, err := os.ReadFile(s.BlobPath(d))
+	if err == nil && digest.FromBytes(data) != d {
+		err = fmt.Errorf("its content does not match the digest")
+	}
+	if err != nil {
+		return nil, fault.New(fault.Verify, fmt.Errorf("%s: blob %s in the store: %w", name, d, err),
+			fmt.Sprintf("reinstall it: pkg-pull add %s (nothing else is touched)", name))
+	}
+	return data, nil
 }

@@ -9,8 +9,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
 
 	"github.com/opencontainers/go-digest"
+
+	"longshore.dev/lib/fault"
 	"longshore.dev/lib/filelock"
 )
 
@@ -128,4 +133,111 @@ func (s *Store) LockShared() (func(), error) {
 // LockExclusive takes the store lock for the garbage collector.
 func (s *Store) LockExclusive() (func(), error) {
 	return filelock.Exclusive(filepath.Join(s.Home, "locks", storeLock+".lock"))
+}
+
+// stagingPrefix names the staging directories of installs under tmp/.
+const stagingPrefix = "install-"
+
+// staleAge is how old an unlocked staging entry must be before a later command removes
+// it; entries whose owner provably died (their lock is free) go at once.
+const staleAge = time.Hour
+
+// newStaging makes tmp/install-XXXX for one package and holds tmp/install-XXXX.lock
+// while it lives. The lock file is created and locked before the directory exists, so
+// a command that finds the directory and can take its lock knows the owner is gone (a
+// killed process releases its locks) and may remove it. Call done to remove both.
+func (s *Store) newStaging() (dir string, done func(), err error) {
+	tmp := filepath.Join(s.Home, "tmp")
+	f, err := os.CreateTemp(tmp, stagingPrefix+"*.lock")
+	if err != nil {
+		return "", nil, storageError("staging in "+tmp, err)
+	}
+	if err := flock(f, syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return "", nil, fmt.Errorf("locking %s: %w", f.Name(), err)
+	}
+	dir = strings.TrimSuffix(f.Name(), ".lock")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return "", nil, storageError("staging in "+tmp, err)
+	}
+	return dir, func() {
+		removeTree(dir)
+		os.Remove(f.Name())
+		f.Close()
+	}, nil
+}
+
+func flock(f *os.File, how int) error {
+	for {
+		err := syscall.Flock(int(f.Fd()), how)
+		if err != syscall.EINTR {
+			return err
+		}
+	}
+}
+
+// sweepStaging removes what killed installs left in tmp/: staging directories whose
+// lock is free, and unlocked entries older than staleAge. Nothing there is ever
+// trusted, so this is tidiness, not repair; pkg-gc sweeps the rest.
+func (s *Store) sweepStaging() {
+	tmp := filepath.Join(s.Home, "tmp")
+	ents, err := os.ReadDir(tmp)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		name := e.Name()
+		if !strings.HasPrefix(name, stagingPrefix) || strings.HasSuffix(name, ".lock") {
+			continue
+		}
+		path := filepath.Join(tmp, name)
+		lockPath := path + ".lock"
+		f, err := os.OpenFile(lockPath, os.O_RDWR, 0)
+		if err != nil {
+			// No lock: not ours to judge until it is clearly abandoned.
+			if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > staleAge {
+				removeTree(path)
+			}
+			continue
+		}
+		if flock(f, syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+			removeTree(path)
+			os.Remove(lockPath)
+		}
+		f.Close()
+	}
+}
+
+// removeTree removes a staging tree, whose files and directories may be read-only.
+func removeTree(dir string) {
+	if err := os.RemoveAll(dir); err == nil {
+		return
+	}
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			os.Chmod(p, 0o755)
+		}
+		return nil
+	})
+	os.RemoveAll(dir)
+}
+
+// storageError adds a hint to failures of the disk under the store: a full disk is
+// the common one, and the store is unchanged when it happens.
+func storageError(doing string, err error) error {
+	if err == nil {
+		return nil
+	}
+	wrapped := fmt.Errorf("%s: %w", doing, err)
+	switch {
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return fault.New(fault.Unknown, wrapped,
+			"the disk holding $LONGSHORE_HOME is full: free space (pkg-gc removes what nothing uses) and retry; nothing was installed and the store is unchanged")
+	case errors.Is(err, syscall.EROFS), errors.Is(err, os.ErrPermission):
+		return fault.New(fault.Unknown, wrapped, "$LONGSHORE_HOME is not writable: check its permissions, or point LONGSHORE_HOME elsewhere")
+	}
+	return wrapped
 }

@@ -1,0 +1,313 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"go.yaml.in/yaml/v3"
+
+	"longshore.dev/lib/cli"
+	"longshore.dev/lib/oci"
+	"longshore.dev/lib/pkgspec"
+	"longshore.dev/lib/publish"
+	"longshore.dev/lib/ref"
+)
+
+type run struct {
+	code           int
+	stdout, stderr string
+}
+
+func (r run) String() string {
+	return fmt.Sprintf("exit %d\n--- stdout:\n%s--- stderr:\n%s", r.code, r.stdout, r.stderr)
+}
+
+// pkgPull runs `pkg-pull ARGS…` in-process (stdin and stdout are never terminals).
+func pkgPull(t *testing.T, env map[string]string, stdin string, args ...string) run {
+	t.Helper()
+	var out, errb bytes.Buffer
+	e := &cli.Env{
+		Inv:    cli.Invocation{Prog: "pkg-pull"},
+		Binary: "pkg-pull",
+		Stdin:  strings.NewReader(stdin),
+		Stdout: &out,
+		Stderr: &errb,
+		Getenv: func(k string) string { return env[k] },
+	}
+	code := newApp().Main(context.Background(), e, args)
+	return run{code: code, stdout: out.String(), stderr: errb.String()}
+}
+
+func mustPull(t *testing.T, env map[string]string, stdin string, args ...string) run {
+	t.Helper()
+	r := pkgPull(t, env, stdin, args...)
+	if r.code != 0 {
+		t.Fatalf("pkg-pull %s: %s", strings.Join(args, " "), r)
+	}
+	return r
+}
+
+func newEnv(t *testing.T) map[string]string {
+	return map[string]string{"LONGSHORE_HOME": t.TempDir(), "HOME": t.TempDir()}
+}
+
+type pkg struct {
+	name, version, spec string
+	files               map[string]string
+}
+
+// publishAll pushes each package to its own layout under one directory and returns
+// the Published documents as YAML, keyed by name.
+func publishAll(t *testing.T, pkgs ...pkg) map[string]*publish.Result {
+	t.Helper()
+	reg := t.TempDir()
+	out := map[string]*publish.Result{}
+	for _, p := range pkgs {
+		dir := t.TempDir()
+		manifest := fmt.Sprintf("apiVersion: longshore.dev/v1alpha1\nkind: Package\nmetadata:\n  name: %s\n  version: %s\nspec:\n%s", p.name, p.version, p.spec)
+		os.WriteFile(filepath.Join(dir, "package.yaml"), []byte(manifest), 0o644)
+		for f, body := range p.files {
+			path := filepath.Join(dir, filepath.FromSlash(f))
+			os.MkdirAll(filepath.Dir(path), 0o755)
+			os.WriteFile(path, []byte(body), 0o755)
+		}
+		spec, err := pkgspec.Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := publish.Build(dir, spec, publish.Options{Getenv: func(string) string { return "0" }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, _ := ref.ParseArtifact("ocidir://" + filepath.Join(reg, p.name))
+		target, err := oci.Open(context.Background(), r, oci.Options{Create: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := publish.Push(context.Background(), target, a, publish.PushOptions{})
+		target.Close()
+		a.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[p.name] = res
+	}
+	return out
+}
+
+// lockYAML writes a Lock over published packages: app depends on lib and is patched
+// by ca.
+func toolboxLock(t *testing.T) string {
+	t.Helper()
+	pub := publishAll(t,
+		pkg{"lib", "1.0.0", "  env:\n    - {name: MODE, op: set, value: lib}\n    - {name: PATH, op: prepend, value: \"${installPath}/bin\"}\n", map[string]string{"bin/lib": "#!/bin/sh\n"}},
+		pkg{"app", "2.0.0", "  bin: [bin/app]\n  env:\n    - {name: PATH, op: prepend, value: \"${installPath}/bin\"}\n    - {name: MODE, op: set, value: \"app at ${deps.lib.installPath}\"}\n  dependencies:\n    - {name: lib, version: ^1}\n", map[string]string{"bin/app": "#!/bin/sh\n"}},
+		pkg{"ca", "1.0.0", "  env:\n    - {name: MODE, op: set, value: \"site's\"}\n", map[string]string{"ca.pem": "cert"}},
+	)
+	entry := func(name, reason, edges string) string {
+		p := pub[name]
+		return fmt.Sprintf("  - name: %s\n    version: %s\n    repository: %s\n    digest: %s\n    platforms:\n      - {platform: any, digest: %s}\n%s    reason: %s\n",
+			name, p.Published.Version, p.Published.Repository, p.Published.Digest, p.Published.Digest, edges, reason)
+	}
+	return "apiVersion: longshore.dev/v1alpha1\nkind: Lock\nrequests:\n  - name: app\npackages:\n" +
+		entry("app", "requested", "    dependencies: [lib]\n    patches: [ca]\n") +
+		entry("ca", "patch", "    requiredBy: [app]\n") +
+		entry("lib", "dependency", "    requiredBy: [app]\n") +
+		"order: [lib, app, ca]\n"
+}
+
+func TestPullLockThenListEnvRemove(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t)
+	lock := toolboxLock(t)
+	out := mustPull(t, env, lock, "-f", "-", "-o", "name")
+	if out.stdout != "installed/lib@1.0.0\ninstalled/app@2.0.0\ninstalled/ca@1.0.0\n" {
+		t.Errorf("installed, in the lock's order:\n%s", out)
+	}
+	// Again: nothing to download.
+	if again := mustPull(t, env, lock, "-f", "-", "-o", "name"); strings.Contains(again.stderr, "Installed ") {
+		t.Errorf("a second pull downloaded again:\n%s", again)
+	}
+	table := mustPull(t, env, "", "list", "-o", "table").stdout
+	rows := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(table), "\n") {
+		f := strings.Fields(line)
+		rows[f[0]] = strings.Join(f[1:len(f)-1], " ")
+	}
+	for name, want := range map[string]string{
+		"NAME": "VERSION PLATFORM REASON REQUIRED BY",
+		"app":  "2.0.0 any explicit -",
+		"lib":  "1.0.0 any dependency app",
+		"ca":   "1.0.0 any patch companion app",
+	} {
+		if rows[name] != want {
+			t.Errorf("list: %s row is %q, want %q:\n%s", name, rows[name], want, table)
+		}
+	}
+	sh := mustPull(t, env, "", "env", "app", "--shell", "sh")
+	if !strings.Contains(sh.stdout, `export MODE='site'\''s'`) {
+		t.Errorf("env: the patch companion's value should win:\n%s", sh)
+	}
+	if !strings.Contains(sh.stderr, "Info: ca (a patch for app) sets MODE, overriding app's value") ||
+		!strings.Contains(sh.stderr, "Warning: app sets MODE, overriding lib's value") {
+		t.Errorf("overrides not reported:\n%s", sh.stderr)
+	}
+	r := pkgPull(t, env, "", "remove", "lib")
+	if r.code != 5 || !strings.Contains(r.stderr, "app 2.0.0 depends on lib") {
+		t.Errorf("remove of a dependency:\n%s", r)
+	}
+	r = mustPull(t, env, "", "remove", "app")
+	if !strings.Contains(r.stderr, "Removed app 2.0.0") || !strings.Contains(r.stderr, "Removed lib 1.0.0 (a dependency nothing installed needs any more)") {
+		t.Errorf("remove app:\n%s", r)
+	}
+	if list := mustPull(t, env, "", "list", "-o", "name").stdout; list != "" {
+		t.Errorf("left installed:\n%s", list)
+	}
+}
+
+func TestInstalledMatchesSchema(t *testing.T) {
+	t.Parallel()
+	schema, err := jsonschema.NewCompiler().Compile(filepath.Join("..", "manifests", "schemas", "installed.schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := newEnv(t)
+	mustPull(t, env, toolboxLock(t), "-f", "-")
+	// What list prints, and the records in installed.yaml themselves.
+	listed := mustPull(t, env, "", "list", "-o", "yaml").stdout
+	file, err := os.ReadFile(filepath.Join(env["LONGSHORE_HOME"], "installed.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, stream := range map[string]string{"list -o yaml": listed, "installed.yaml": string(file)} {
+		docs := strings.Split(strings.TrimPrefix(stream, "---\n"), "---\n")
+		if len(docs) != 3 {
+			t.Fatalf("%s: want 3 documents:\n%s", name, stream)
+		}
+		for _, doc := range docs {
+			if err := schema.Validate(yamlValue(t, doc)); err != nil {
+				t.Errorf("%s: a document does not validate: %v\n%s", name, err, doc)
+			}
+		}
+	}
+	// Not vacuous: it refuses a typo, a bad reason, a tree outside pkgs/.
+	good := strings.Split(strings.TrimPrefix(listed, "---\n"), "---\n")[0]
+	for _, bad := range []string{
+		good + "reasn: explicit\n",
+		strings.Replace(good, "reason: ", "reason: x", 1),
+		regexpReplace(good, "path: .*\n", "path: /etc\n"),
+	} {
+		if err := schema.Validate(yamlValue(t, bad)); err == nil {
+			t.Errorf("the schema accepts:\n%s", bad)
+		}
+	}
+}
+
+func regexpReplace(s, pattern, with string) string {
+	lines := strings.Split(s, "\n")
+	prefix := strings.TrimSuffix(pattern, ".*\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, prefix) {
+			lines[i] = strings.TrimSuffix(with, "\n")
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+func yamlValue(t *testing.T, src string) any {
+	t.Helper()
+	var v any
+	if err := yaml.Unmarshal([]byte(src), &v); err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestUsageErrors(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t)
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{}, 0, "Usage:"},
+		{[]string{"add"}, 2, "nothing to add"},
+		{[]string{"add", "hello@^1"}, 3, "no taps are configured"},
+		{[]string{"add", "localhost:5000/x/hello:1.0.0"}, 2, "names one version"},
+		{[]string{"add", "Hello"}, 2, "upper-case"},
+		{[]string{"exec", "hello"}, 2, "missing --"},
+		{[]string{"exec", "--", "true"}, 2, "missing PKG"},
+		{[]string{"exec", "hello", "--"}, 2, "missing CMD"},
+		{[]string{"exec", "hello", "--", "true"}, 3, "hello is not installed"},
+		{[]string{"env", "hello", "--shell", "tcsh"}, 2, "unknown --shell"},
+		{[]string{"env", "hello", "--shell", "github"}, 3, "hello is not installed"},
+		{[]string{"remove", "hello"}, 3, "hello is not installed"},
+		{[]string{"mirror", "-f", "-"}, 2, "--to is required"},
+		{[]string{"mirror", "--to", "ocidir://x"}, 2, "-f is required"},
+		{[]string{"x.io/a/b:1", "--max-size", "lots"}, 2, "--max-size"},
+		{[]string{"x.io/a/b:1", "--concurrency", "0"}, 2, "--concurrency"},
+		{[]string{"x.io/a/b:1", "--offline"}, 3, "never installed from this store"},
+		{[]string{"-f", "-"}, 2, "expected one of: Lock, Published"},
+	} {
+		stdin := ""
+		if slices.Contains(tc.args, "-f") {
+			stdin = "apiVersion: longshore.dev/v1alpha1\nkind: PackageRef\nname: hello\n"
+		}
+		r := pkgPull(t, env, stdin, tc.args...)
+		if r.code != tc.code || !strings.Contains(r.stdout+r.stderr, tc.want) {
+			t.Errorf("pkg-pull %s: want exit %d and %q\n%s", strings.Join(tc.args, " "), tc.code, tc.want, r)
+		}
+	}
+}
+
+func TestParseRequest(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, name, ref, version string }{
+		{"hello", "hello", "", ""},
+		{"core/hello@^1.2", "core/hello", "", "^1.2"},
+		{"localhost:5000/org/fonts", "", "localhost:5000/org/fonts", ""},
+		{"localhost:5000/org/fonts@>=2 <3", "", "localhost:5000/org/fonts", ">=2 <3"},
+		{"ocidir:///tmp/reg/fonts@~1.4", "", "ocidir:///tmp/reg/fonts", "~1.4"},
+	} {
+		r, err := parseRequest(tc.in)
+		if err != nil || r.Name != tc.name || r.Ref != tc.ref || r.Version != tc.version {
+			t.Errorf("%q: %+v %v", tc.in, r, err)
+		}
+	}
+	for _, bad := range []string{"localhost:5000/org/fonts@sha256:" + strings.Repeat("a", 64), "a/b/c", ""} {
+		if _, err := parseRequest(bad); err == nil {
+			t.Errorf("%q was accepted", bad)
+		}
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]int64{"100": 100, "1KiB": 1024, "10 MiB": 10 << 20, "4GiB": 4 << 30, "2MB": 2e6, "7B": 7} {
+		if got, err := parseSize(in); err != nil || got != want {
+			t.Errorf("%q: %d %v, want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "-1", "0", "1.5GiB", "lots", "9999999999GiB"} {
+		if _, err := parseSize(bad); err == nil {
+			t.Errorf("%q was accepted", bad)
+		}
+	}
+}

@@ -1,0 +1,212 @@
+package envcomp
+
+import (
+	"bytes"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+
+	"longshore.dev/lib/fault"
+	"longshore.dev/lib/pkgspec"
+)
+
+func env(entries ...string) []pkgspec.EnvVar {
+	var out []pkgspec.EnvVar
+	for _, e := range entries {
+		parts := strings.SplitN(e, " ", 3)
+		out = append(out, pkgspec.EnvVar{Op: parts[0], Name: parts[1], Value: parts[2]})
+	}
+	return out
+}
+
+// toolbox: app depends on lib; ca patches app; tool depends on nothing.
+func toolbox() []Package {
+	return []Package{
+		{Name: "tool", Version: "1.0.0", Path: "/s/tool", Env: env("set MODE tool", "append PATH ${installPath}/bin")},
+		{Name: "ca", Version: "1.0.0", Path: "/s/ca", Env: env("set SSL_CERT_FILE ${installPath}/ca.pem", "set MODE site")},
+		{Name: "app", Version: "2.0.0", Path: "/s/app", Env: env("prepend PATH ${installPath}/bin", "set SSL_CERT_FILE ${installPath}/certs", "set LIB ${deps.lib.installPath}/lib"),
+			Dependencies: []string{"lib"}, Patches: []string{"ca"}},
+		{Name: "lib", Version: "1.0.0", Path: "/s/lib", Env: env("prepend PATH ${installPath}/bin", "set MODE lib")},
+	}
+}
+
+func TestOrder(t *testing.T) {
+	t.Parallel()
+	ordered, err := Order(toolbox())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range ordered {
+		got = append(got, p.Name)
+	}
+	if want := []string{"lib", "app", "ca", "tool"}; !slices.Equal(got, want) {
+		t.Errorf("order %v, want %v (dependencies first, companions right after)", got, want)
+	}
+	cyclic := []Package{{Name: "a", Dependencies: []string{"b"}}, {Name: "b", Dependencies: []string{"a"}}}
+	if _, err := Order(cyclic); err == nil || !strings.Contains(err.Error(), "cycle") {
+		t.Errorf("a cycle: %v", err)
+	}
+}
+
+func TestCompose(t *testing.T) {
+	t.Parallel()
+	ordered, _ := Order(toolbox())
+	base := []string{"PATH=/usr/bin:/s/lib/bin", "HOME=/home/u", "MODE=user"}
+	res, err := Compose(base, ordered)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]Var{}
+	for _, v := range res.Vars {
+		vars[v.Name] = v
+	}
+	for name, want := range map[string]string{
+		// lib's entry was already on PATH: moved to the front, not added twice.
+		"PATH":          "/s/app/bin:/s/lib/bin:/usr/bin:/s/tool/bin",
+		"SSL_CERT_FILE": "/s/ca/ca.pem",
+		"LIB":           "/s/lib/lib",
+		"MODE":          "tool",
+	} {
+		if got := vars[name].Value; got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+	if _, ok := vars["HOME"]; ok {
+		t.Errorf("HOME is reported as changed")
+	}
+	if !slices.Contains(res.Environ, "HOME=/home/u") || !slices.Contains(res.Environ, "MODE=tool") || !slices.IsSorted(res.Environ) {
+		t.Errorf("environ: %v", res.Environ)
+	}
+	if p := vars["PATH"]; p.Set || !slices.Equal(p.Prepended, []string{"/s/app/bin", "/s/lib/bin"}) || !slices.Equal(p.Appended, []string{"/s/tool/bin"}) {
+		t.Errorf("PATH parts: %+v", p)
+	}
+	wantNotes := []Note{
+		{Info, "ca (a patch for app) sets SSL_CERT_FILE, overriding app's value"},
+		{Info, "ca (a patch for app) sets MODE, overriding lib's value"},
+		{Warning, "tool sets MODE, overriding ca's value (tool comes later in the order)"},
+	}
+	if !slices.Equal(res.Notes, wantNotes) {
+		t.Errorf("notes:\n%v\nwant:\n%v", res.Notes, wantNotes)
+	}
+	// Composing onto the result changes nothing more.
+	again, err := Compose(res.Environ, ordered)
+	if err != nil || !slices.Equal(again.Environ, res.Environ) {
+		t.Errorf("composing twice differs:\n%v\n%v", again.Environ, res.Environ)
+	}
+}
+
+func TestComposeErrors(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		value, want string
+	}{
+		{"${deps.gone.installPath}/x", "gone is not installed as a dependency of p"},
+		{"${HOME}/x", "unknown variable ${HOME}"},
+		{"${installPath", "without its closing }"},
+	} {
+		_, err := Compose(nil, []Package{{Name: "p", Version: "1.0.0", Env: env("set X " + tc.value)}})
+		if fault.KindOf(err) != fault.Verify || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v", tc.value, err)
+		}
+	}
+}
+
+// tricky values every shell must get back byte for byte.
+var tricky = []string{
+	"plain",
+	"with spaces and\ttabs",
+	`it's "quoted" \back\slashed\`,
+	"$HOME `date` $(id) !bang *glob ~tilde",
+	"line one\nline two",
+	"",
+}
+
+func TestShellQuotingRoundTrips(t *testing.T) {
+	t.Parallel()
+	shells := map[string][]string{
+		"sh":   {"sh", "-c", `eval "$(cat)"; printf '%s\0' "$V0" "$V1" "$V2" "$V3" "$V4" "$V5"`},
+		"bash": {"bash", "-c", `eval "$(cat)"; printf '%s\0' "$V0" "$V1" "$V2" "$V3" "$V4" "$V5"`},
+		"zsh":  {"zsh", "-c", `eval "$(cat)"; printf '%s\0' "$V0" "$V1" "$V2" "$V3" "$V4" "$V5"`},
+		"fish": {"fish", "-c", `source; printf '%s\0' "$V0" "$V1" "$V2" "$V3" "$V4" "$V5"`},
+	}
+	var vars []Var
+	for i, v := range tricky {
+		vars = append(vars, Var{Name: "V" + string(rune('0'+i)), Value: v})
+	}
+	ran := 0
+	for shell, argv := range shells {
+		if _, err := exec.LookPath(argv[0]); err != nil {
+			continue
+		}
+		ran++
+		var script bytes.Buffer
+		if err := Write(&script, shell, vars); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(argv[0], argv[1:]...)
+		cmd.Stdin = &script
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", shell, err, script.String())
+		}
+		got := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
+		if !slices.Equal(got, tricky) {
+			t.Errorf("%s read back %q, want %q\nscript:\n%s", shell, got, tricky, script.String())
+		}
+	}
+	if ran == 0 {
+		t.Fatal("no shell to test with")
+	}
+}
+
+func TestWriteFormats(t *testing.T) {
+	t.Parallel()
+	vars := []Var{{Name: "A", Value: "x y"}, {Name: "MANPATH", Value: "/a:/b"}}
+	for _, tc := range []struct{ shell, want string }{
+		{"bash", "export A='x y'\nexport MANPATH='/a:/b'\n"},
+		{"fish", "set -gx A 'x y'\nset -gx MANPATH '/a' '/b'\n"},
+		{"json", "{\n  \"A\": \"x y\",\n  \"MANPATH\": \"/a:/b\"\n}\n"},
+		{"yaml", "A: x y\nMANPATH: /a:/b\n"},
+	} {
+		var b bytes.Buffer
+		if err := Write(&b, tc.shell, vars); err != nil || b.String() != tc.want {
+			t.Errorf("%s: %v\n%s\nwant:\n%s", tc.shell, err, b.String(), tc.want)
+		}
+	}
+	if err := Write(&bytes.Buffer{}, "powershell", vars); err == nil {
+		t.Error("an unknown shell was accepted")
+	}
+	if DefaultShell("/usr/bin/fish") != "fish" || DefaultShell("/bin/dash") != "sh" || DefaultShell("") != "sh" {
+		t.Error("DefaultShell")
+	}
+}
+
+func TestWriteGitHub(t *testing.T) {
+	t.Parallel()
+	vars := []Var{
+		{Name: "MULTI", Value: "a\nb"},
+		{Name: "PATH", Value: "/p1:/p2:/usr/bin", Prepended: []string{"/p1", "/p2"}},
+		{Name: "X", Value: "1", Set: true},
+	}
+	var envFile, pathFile bytes.Buffer
+	if err := WriteGitHub(&envFile, &pathFile, vars); err != nil {
+		t.Fatal(err)
+	}
+	// The runner puts the last line of $GITHUB_PATH first.
+	if pathFile.String() != "/p2\n/p1\n" {
+		t.Errorf("GITHUB_PATH:\n%s", pathFile.String())
+	}
+	delim := githubDelimiter("a\nb")
+	if want := "MULTI<<" + delim + "\na\nb\n" + delim + "\nX=1\n"; envFile.String() != want {
+		t.Errorf("GITHUB_ENV:\n%s\nwant:\n%s", envFile.String(), want)
+	}
+	// A PATH that was set or appended to cannot be expressed as prepends.
+	envFile.Reset()
+	pathFile.Reset()
+	WriteGitHub(&envFile, &pathFile, []Var{{Name: "PATH", Value: "/usr/bin:/q", Appended: []string{"/q"}}})
+	if envFile.String() != "PATH=/usr/bin:/q\n" || pathFile.Len() != 0 {
+		t.Errorf("appended PATH: env %q path %q", envFile.String(), pathFile.String())
+	}
+}

@@ -1,0 +1,135 @@
+package envcomp
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Shells are the formats Write knows.
+var Shells = []string{"sh", "bash", "zsh", "fish", "json", "yaml", "github"}
+
+// DefaultShell picks the format for $SHELL: fish, zsh or bash by name, else sh.
+func DefaultShell(shellPath string) string {
+	base := shellPath[strings.LastIndexByte(shellPath, '/')+1:]
+	switch base {
+	case "fish", "zsh", "bash":
+		return base
+	}
+	return "sh"
+}
+
+// Write prints vars in the given shell's syntax, one variable a line, so that
+// `eval "$(pkg-pull env hello)"` (or `… | source` in fish) applies them. json and yaml
+// print one object of NAME: value. Values are quoted for the shell: any byte may
+// appear in them. github is written with WriteGitHub instead.
+func Write(w io.Writer, shell string, vars []Var) error {
+	switch shell {
+	case "sh", "bash", "zsh":
+		for _, v := range vars {
+			if _, err := fmt.Fprintf(w, "export %s=%s\n", v.Name, QuotePOSIX(v.Value)); err != nil {
+				return err
+			}
+		}
+		return nil
+	case "fish":
+		for _, v := range vars {
+			words := []string{QuoteFish(v.Value)}
+			// fish keeps *PATH variables as lists: give it the entries.
+			if strings.HasSuffix(v.Name, "PATH") {
+				words = words[:0]
+				for _, e := range strings.Split(v.Value, ListSeparator) {
+					words = append(words, QuoteFish(e))
+				}
+			}
+			if _, err := fmt.Fprintf(w, "set -gx %s %s\n", v.Name, strings.Join(words, " ")); err != nil {
+				return err
+			}
+		}
+		return nil
+	case "json":
+		data, err := json.MarshalIndent(asMap(vars), "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(w, "%s\n", data)
+		return err
+	case "yaml":
+		enc := yaml.NewEncoder(w)
+		enc.SetIndent(2)
+		if err := enc.Encode(asMap(vars)); err != nil {
+			return err
+		}
+		return enc.Close()
+	}
+	return fmt.Errorf("unknown shell %q: use one of %s", shell, strings.Join(Shells, ", "))
+}
+
+func asMap(vars []Var) map[string]string {
+	m := make(map[string]string, len(vars))
+	for _, v := range vars {
+		m[v.Name] = v.Value
+	}
+	return m
+}
+
+// WriteGitHub writes vars in GitHub Actions' file-command formats: entries prepended
+// to PATH go to path (the $GITHUB_PATH file, one directory a line; the runner puts the
+// last line first, so they are written in reverse), everything else to env (the
+// $GITHUB_ENV file) as NAME=value, or NAME<<DELIMITER … DELIMITER for a value with a
+// newline.
+func WriteGitHub(env, path io.Writer, vars []Var) error {
+	for _, v := range vars {
+		if v.Name == "PATH" && !v.Set && len(v.Appended) == 0 {
+			for _, e := range slices.Backward(v.Prepended) {
+				if strings.ContainsAny(e, "\r\n") {
+					return fmt.Errorf("PATH entry %q has a line break: $GITHUB_PATH cannot hold it", e)
+				}
+				if _, err := fmt.Fprintf(path, "%s\n", e); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		var err error
+		if strings.ContainsAny(v.Value, "\r\n") {
+			delim := githubDelimiter(v.Value)
+			_, err = fmt.Fprintf(env, "%s<<%s\n%s\n%s\n", v.Name, delim, v.Value, delim)
+		} else {
+			_, err = fmt.Fprintf(env, "%s=%s\n", v.Name, v.Value)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// githubDelimiter is a heredoc delimiter that cannot occur in value (it is derived
+// from the value's hash, and checked).
+func githubDelimiter(value string) string {
+	sum := sha256.Sum256([]byte(value))
+	delim := "ghadelimiter_" + hex.EncodeToString(sum[:12])
+	for strings.Contains(value, delim) {
+		delim += "_"
+	}
+	return delim
+}
+
+// QuotePOSIX quotes s for sh, bash and zsh: in single quotes, where a quote of s
+// closes the quoting, is escaped with a backslash, and reopens it.
+func QuotePOSIX(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// QuoteFish quotes s for fish: single quotes, in which only \ and ' are escaped.
+func QuoteFish(s string) string {
+	s = strings.ReplaceAll(s, `\`, `\\`)
+	return "'" + strings.ReplaceAll(s, "'", `\'`) + "'"
+}

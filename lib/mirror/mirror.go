@@ -1,0 +1,326 @@
+// Package mirror copies the packages of a Lock — every platform, every blob, digests
+// unchanged — to another registry or to ocidir:// directories, for sites without
+// access to the original registries, and rewrites the Lock to point there.
+package mirror
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"golang.org/x/sync/errgroup"
+
+	"longshore.dev/lib/api"
+	"longshore.dev/lib/fault"
+	"longshore.dev/lib/oci"
+	"longshore.dev/lib/progress"
+	"longshore.dev/lib/ref"
+)
+
+// Destination is where a mirror goes: a registry (with an optional repository prefix)
+// or a directory that holds one OCI layout per repository.
+type Destination struct {
+	Registry string // "mirror.corp:5000"
+	Prefix   string // "team/tools", or ""
+	Dir      string // absolute, for ocidir://DIR
+}
+
+// ParseDestination reads --to: REGISTRY[/PREFIX] (oci:// allowed) or ocidir://DIR.
+func ParseDestination(s string) (Destination, error) {
+	if dir, ok := strings.CutPrefix(s, "ocidir://"); ok {
+		if dir == "" {
+			return Destination{}, fault.Errorf(fault.Usage, "--to %q names no directory: write ocidir://DIR", s)
+		}
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return Destination{}, err
+		}
+		return Destination{Dir: abs}, nil
+	}
+	rest := strings.TrimPrefix(s, "oci://")
+	host, prefix, _ := strings.Cut(strings.TrimSuffix(rest, "/"), "/")
+	if host == "" {
+		return Destination{}, fault.Errorf(fault.Usage, "--to is required: a registry (REGISTRY[/PREFIX], e.g. mirror.corp:5000/tools) or ocidir://DIR")
+	}
+	d := Destination{Registry: host, Prefix: prefix}
+	// Check the grammar once with a repository under it.
+	if _, err := ref.ParseArtifact(d.join("x")); err != nil || strings.ContainsAny(prefix, ":@") {
+		return Destination{}, fault.New(fault.Usage, fmt.Errorf("--to %q is not REGISTRY[/PREFIX] or ocidir://DIR", s),
+			"give a registry host and optional repository prefix, without tag, e.g. mirror.corp:5000/tools")
+	}
+	return d, nil
+}
+
+func (d Destination) join(repo string) string {
+	if d.Prefix != "" {
+		repo = d.Prefix + "/" + repo
+	}
+	return d.Registry + "/" + repo
+}
+
+func (d Destination) String() string {
+	if d.Dir != "" {
+		return "ocidir://" + d.Dir
+	}
+	if d.Prefix != "" {
+		return d.Registry + "/" + d.Prefix
+	}
+	return d.Registry
+}
+
+// Repository maps a source repository to its place in the mirror: a registry
+// repository keeps its path (under the prefix), a layout keeps its directory's name.
+func (d Destination) Repository(src ref.Ref) (ref.Ref, error) {
+	repo := src.Repository
+	if src.Kind == ref.Layout {
+		repo = strings.ToLower(path.Base(filepath.ToSlash(src.Path)))
+	}
+	if d.Dir != "" {
+		return ref.ParseArtifact("ocidir://" + filepath.Join(d.Dir, filepath.FromSlash(repo)))
+	}
+	return ref.ParseArtifact(d.join(repo))
+}
+
+// Options control Lock.
+type Options struct {
+	// Registry says how to reach the registries, source and destination.
+	Registry oci.Options
+	// Jobs bounds how many packages copy at once; 0 means 4.
+	Jobs int
+	// Progress counts the bytes copied (nil: silent).
+	Progress *progress.Meter
+	// Logf, when set, gets one line per package.
+	Logf func(format string, args ...any)
+}
+
+// Stats says what a mirror copied.
+type Stats struct {
+	Packages int   // packages in the lock
+	Copied   int   // blobs and manifests copied
+	Present  int   // already there
+	Bytes    int64 // bytes copied
+}
+
+// Lock copies every package of lock to dest, skipping what is already there, and
+// returns the lock with each repository pointing into dest. Digests do not change, so
+// `pkg-pull -f` of the result installs the same bytes.
+func Lock(ctx context.Context, lock *api.Lock, dest Destination, opts Options) (*api.Lock, Stats, error) {
+	if opts.Jobs <= 0 {
+		opts.Jobs = 4
+	}
+	if err := lock.Validate(); err != nil {
+		return nil, Stats{}, fault.New(fault.Usage, fmt.Errorf("the lock is not valid: %w", err), "")
+	}
+	out := *lock
+	out.Packages = make([]api.LockedPackage, len(lock.Packages))
+	copy(out.Packages, lock.Packages)
+	taken := map[string]string{}
+	type job struct {
+		i        int
+		src, dst ref.Ref
+	}
+	var jobs []job
+	for i, p := range lock.Packages {
+		src, err := ref.ParseArtifact(p.Repository)
+		if err != nil {
+			return nil, Stats{}, fault.New(fault.Usage, fmt.Errorf("%s: repository %q: %w", p.Name, p.Repository, err), "")
+		}
+		src = src.WithTag("")
+		dst, err := dest.Repository(src)
+		if err != nil {
+			return nil, Stats{}, fault.New(fault.Usage, fmt.Errorf("%s: %s has no place in %s: %w", p.Name, p.Repository, dest, err), "")
+		}
+		if other, ok := taken[dst.Locator()]; ok && other != src.Locator() {
+			return nil, Stats{}, fault.Errorf(fault.Conflict, "%s and %s would both mirror to %s", other, src.Locator(), dst.Locator())
+		}
+		taken[dst.Locator()] = src.Locator()
+		out.Packages[i].Repository = dst.Locator()
+		jobs = append(jobs, job{i, src, dst})
+	}
+	m := &mirror{opts: opts, targets: map[string]*oci.Target{}}
+	defer m.close()
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(opts.Jobs)
+	for _, j := range jobs {
+		g.Go(func() error {
+			p := lock.Packages[j.i]
+			if err := m.pkg(gctx, p, j.src, j.dst); err != nil {
+				return fmt.Errorf("mirroring %s %s to %s: %w", p.Name, p.Version, j.dst.Locator(), err)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, m.stats(len(lock.Packages)), err
+	}
+	return &out, m.stats(len(lock.Packages)), nil
+}
+
+type mirror struct {
+	opts    Options
+	targets map[string]*oci.Target
+	opening sync.Mutex
+	copied  atomic.Int64
+	present atomic.Int64
+	bytes   atomic.Int64
+}
+
+func (m *mirror) stats(n int) Stats {
+	return Stats{Packages: n, Copied: int(m.copied.Load()), Present: int(m.present.Load()), Bytes: m.bytes.Load()}
+}
+
+// target opens r once; a layout stays locked until close.
+func (m *mirror) target(ctx context.Context, r ref.Ref, create bool) (*oci.Target, error) {
+	m.opening.Lock()
+	defer m.opening.Unlock()
+	key := r.Locator()
+	if t := m.targets[key]; t != nil {
+		return t, nil
+	}
+	opts := m.opts.Registry
+	opts.Create = create
+	t, err := oci.Open(ctx, r, opts)
+	if err != nil {
+		return nil, err
+	}
+	m.targets[key] = t
+	return t, nil
+}
+
+func (m *mirror) close() {
+	for _, t := range m.targets {
+		t.Close()
+	}
+}
+
+func (m *mirror) pkg(ctx context.Context, p api.LockedPackage, srcRef, dstRef ref.Ref) error {
+	d, err := digest.Parse(p.Digest)
+	if err != nil {
+		return fault.Errorf(fault.Usage, "digest %q: %v", p.Digest, err)
+	}
+	src, err := m.target(ctx, srcRef, false)
+	if err != nil {
+		return err
+	}
+	dst, err := m.target(ctx, dstRef, true)
+	if err != nil {
+		return err
+	}
+	root, err := src.Resolve(ctx, d.String())
+	if err != nil {
+		return err
+	}
+	if root.Digest != d {
+		return fault.Errorf(fault.Verify, "%s answered %s for %s", src.Where(), root.Digest, d)
+	}
+	if err := m.manifest(ctx, src, dst, root); err != nil {
+		return err
+	}
+	// A tag for people and other tools; installs go by digest.
+	tag := strings.ReplaceAll(p.Version, "+", "_")
+	if ref.ValidTag(tag) {
+		if cur, err := dst.Resolve(ctx, tag); err != nil || cur.Digest != root.Digest {
+			if err := dst.Tag(ctx, root, tag); err != nil {
+				return err
+			}
+		}
+	}
+	if m.opts.Logf != nil {
+		m.opts.Logf("Mirrored %s %s to %s@%s", p.Name, p.Version, dst.Where(), root.Digest)
+	}
+	return nil
+}
+
+// manifest copies a manifest or index and everything under it, children first, so
+// that whatever the destination holds is complete: a root already there is skipped.
+func (m *mirror) manifest(ctx context.Context, src, dst *oci.Target, desc ocispec.Descriptor) error {
+	if ok, err := dst.Exists(ctx, desc); err != nil || ok {
+		if ok {
+			m.present.Add(1)
+		}
+		return err
+	}
+	data, err := src.FetchManifest(ctx, desc)
+	if err != nil {
+		return err
+	}
+	var node struct {
+		MediaType string               `json:"mediaType"`
+		Config    *ocispec.Descriptor  `json:"config"`
+		Layers    []ocispec.Descriptor `json:"layers"`
+		Manifests []ocispec.Descriptor `json:"manifests"`
+	}
+	if err := json.Unmarshal(data, &node); err != nil {
+		return fault.Errorf(fault.Verify, "%s@%s is not valid JSON: %v", src.Where(), desc.Digest, err)
+	}
+	if node.MediaType != "" {
+		desc.MediaType = node.MediaType
+	}
+	for _, child := range node.Manifests {
+		if err := m.manifest(ctx, src, dst, child); err != nil {
+			return err
+		}
+	}
+	blobs := node.Layers
+	if node.Config != nil {
+		blobs = append([]ocispec.Descriptor{*node.Config}, blobs...)
+	}
+	for _, b := range blobs {
+		if err := m.blob(ctx, src, dst, b); err != nil {
+			return err
+		}
+	}
+	uploaded, err := dst.Push(ctx, desc, strings.NewReader(string(data)))
+	if err != nil {
+		return err
+	}
+	if uploaded {
+		m.copied.Add(1)
+	}
+	return nil
+}
+
+func (m *mirror) blob(ctx context.Context, src, dst *oci.Target, desc ocispec.Descriptor) error {
+	if ok, err := dst.Exists(ctx, desc); err != nil || ok {
+		if ok {
+			m.present.Add(1)
+		}
+		return err
+	}
+	rc, err := src.FetchBlob(ctx, desc)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	counted, finished := m.opts.Progress.Item(desc.Size)
+	defer finished()
+	uploaded, err := dst.Push(ctx, desc, &countingReader{rc, counted})
+	if err != nil {
+		return err
+	}
+	if uploaded {
+		m.copied.Add(1)
+		m.bytes.Add(desc.Size)
+	}
+	return nil
+}
+
+type countingReader struct {
+	r interface{ Read([]byte) (int, error) }
+	w interface{ Write([]byte) (int, error) }
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if n > 0 {
+		c.w.Write(p[:n])
+	}
+	return n, err
+}

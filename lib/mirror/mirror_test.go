@@ -1,0 +1,109 @@
+package mirror
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"longshore.dev/lib/api"
+	"longshore.dev/lib/fault"
+	"longshore.dev/lib/oci"
+	"longshore.dev/lib/pkgspec"
+	"longshore.dev/lib/publish"
+	"longshore.dev/lib/ref"
+)
+
+func TestParseDestination(t *testing.T) {
+	t.Parallel()
+	src, _ := ref.ParseArtifact("ghcr.io/org/tools/hello:1.0.0")
+	layout, _ := ref.ParseArtifact("ocidir:///srv/registry/Hello")
+	for _, tc := range []struct{ to, fromRemote, fromLayout string }{
+		{"mirror.corp:5000", "mirror.corp:5000/org/tools/hello", "mirror.corp:5000/hello"},
+		{"oci://mirror.corp/team/", "mirror.corp/team/org/tools/hello", "mirror.corp/team/hello"},
+		{"ocidir:///air/gap", "ocidir:///air/gap/org/tools/hello", "ocidir:///air/gap/hello"},
+	} {
+		d, err := ParseDestination(tc.to)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.to, err)
+		}
+		for from, want := range map[ref.Ref]string{src: tc.fromRemote, layout: tc.fromLayout} {
+			got, err := d.Repository(from)
+			if err != nil || got.Locator() != want {
+				t.Errorf("--to %s: %s goes to %s (%v), want %s", tc.to, from.Locator(), got.Locator(), err, want)
+			}
+		}
+	}
+	for _, bad := range []string{"", "ocidir://", "mirror.corp/x:1.0", "mirror.corp/x@sha256:abc", "Mirror Corp"} {
+		if _, err := ParseDestination(bad); fault.KindOf(err) != fault.Usage {
+			t.Errorf("--to %q: %v", bad, err)
+		}
+	}
+}
+
+func TestLockToLayouts(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "package.yaml"), []byte("apiVersion: longshore.dev/v1alpha1\nkind: Package\nmetadata:\n  name: multi\n  version: 1.0.0+build.1\nspec:\n  platforms:\n    linux/amd64: a\n    linux/arm64: b\n"), 0o644)
+	for _, sub := range []string{"a", "b"} {
+		os.MkdirAll(filepath.Join(dir, sub), 0o755)
+		os.WriteFile(filepath.Join(dir, sub, "f"), []byte(sub), 0o644)
+	}
+	p, err := pkgspec.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := publish.Build(dir, p, publish.Options{Getenv: func(string) string { return "0" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	srcRef, _ := ref.ParseArtifact("ocidir://" + filepath.Join(t.TempDir(), "src", "multi"))
+	ctx := context.Background()
+	target, err := oci.Open(ctx, srcRef, oci.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := publish.Push(ctx, target, a, publish.PushOptions{})
+	target.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lock := api.NewLock()
+	lock.Requests = []api.LockRequest{{Name: "multi"}}
+	lock.Packages = []api.LockedPackage{{Name: "multi", Version: res.Published.Version, Repository: res.Published.Repository,
+		Digest: res.Published.Digest, Platforms: res.Published.Platforms, Reason: api.ReasonRequested}}
+	lock.Order = []string{"multi"}
+
+	dest, _ := ParseDestination("ocidir://" + filepath.Join(t.TempDir(), "mirror"))
+	out, stats, err := Lock(ctx, lock, dest, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Index, two manifests, two configs, two layers; digests unchanged.
+	if stats.Copied != 7 || stats.Present != 0 {
+		t.Errorf("first mirror: %+v", stats)
+	}
+	if out.Packages[0].Digest != lock.Packages[0].Digest || !strings.HasPrefix(out.Packages[0].Repository, "ocidir://") || lock.Packages[0].Repository == out.Packages[0].Repository {
+		t.Errorf("mirrored lock: %+v", out.Packages[0])
+	}
+	mr, _ := ref.ParseArtifact(out.Packages[0].Repository)
+	mt, err := oci.Open(ctx, mr, oci.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pl := range lock.Packages[0].Platforms {
+		if _, err := mt.Resolve(ctx, pl.Digest); err != nil {
+			t.Errorf("%s not in the mirror: %v", pl.Platform, err)
+		}
+	}
+	if d, err := mt.Resolve(ctx, "1.0.0_build.1"); err != nil || d.Digest.String() != lock.Packages[0].Digest {
+		t.Errorf("version tag in the mirror: %v %v", d.Digest, err)
+	}
+	mt.Close()
+	_, stats, err = Lock(ctx, lock, dest, Options{})
+	if err != nil || stats.Copied != 0 || stats.Present != 1 {
+		t.Errorf("second mirror: %+v %v", stats, err)
+	}
+}

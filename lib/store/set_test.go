@@ -1,0 +1,393 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"longshore.dev/lib/api"
+	"longshore.dev/lib/archive"
+	"longshore.dev/lib/artifact"
+	"longshore.dev/lib/fault"
+	"longshore.dev/lib/oci"
+	"longshore.dev/lib/ref"
+)
+
+// lockPackage describes a published package as a Lock does: by repository and digest
+// only, with its edges. The layout is already open (and locked) by the test: the
+// package reuses that target.
+func lockPackage(name string, t *oci.Target, root ocispec.Descriptor, reason string, deps, patches []string) Package {
+	return Package{
+		Name: name, Version: "1.0.0", Repository: t.Ref.WithTag(""), Root: ocispec.Descriptor{Digest: root.Digest},
+		Platforms: []api.Platform{{Platform: "any", Digest: root.Digest.String()}},
+		Reason:    reason, Dependencies: deps, Patches: patches, Edges: true, Target: t,
+	}
+}
+
+// toolbox publishes app (depends on lib, patched by ca) and returns the set, in order.
+func toolbox(t *testing.T) []Package {
+	t.Helper()
+	tl, rl := published(t, "lib", "  bin: [bin/lib]\n", map[string]string{"bin/lib": "#!/bin/sh\n"})
+	ta, ra := published(t, "app", "  bin: [bin/app]\n", map[string]string{"bin/app": "#!/bin/sh\n"})
+	tc, rc := published(t, "ca", "", map[string]string{"ca.pem": "cert"})
+	return []Package{
+		lockPackage("lib", tl, rl, api.ReasonDependency, nil, nil),
+		lockPackage("app", ta, ra, api.ReasonExplicit, []string{"lib"}, []string{"ca"}),
+		lockPackage("ca", tc, rc, api.ReasonPatch, nil, nil),
+	}
+}
+
+func names(list []*api.Installed) []string {
+	var out []string
+	for _, i := range list {
+		out = append(out, i.Name)
+	}
+	return out
+}
+
+func TestInstallSetRecordsEdgesAndReasons(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	set := toolbox(t)
+	out, err := s.InstallSet(context.Background(), set, InstallOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := names(out); !slices.Equal(got, []string{"lib", "app", "ca"}) {
+		t.Errorf("records in %v, want the set's order", got)
+	}
+	list, _ := s.List()
+	byName := map[string]*api.Installed{}
+	for _, i := range list {
+		byName[i.Name] = i
+	}
+	app := byName["app"]
+	if app == nil || app.Reason != api.ReasonExplicit || !slices.Equal(app.Dependencies, []string{"lib"}) || !slices.Equal(app.Patches, []string{"ca"}) {
+		t.Fatalf("app record: %+v", app)
+	}
+	if byName["lib"].Reason != api.ReasonDependency || byName["ca"].Reason != api.ReasonPatch {
+		t.Errorf("reasons: lib %s, ca %s", byName["lib"].Reason, byName["ca"].Reason)
+	}
+	if !strings.HasPrefix(app.Source, "ocidir://") || !strings.Contains(app.Source, "@sha256:") {
+		t.Errorf("source %q is not pinned by digest", app.Source)
+	}
+	// An explicit package stays explicit when a later set brings it as a dependency.
+	lib := set[0]
+	lib.Reason = api.ReasonExplicit
+	if _, err := s.InstallSet(context.Background(), []Package{lib}, InstallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.InstallSet(context.Background(), set, InstallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	list, _ = s.List()
+	if list[slices.IndexFunc(list, func(i *api.Installed) bool { return i.Name == "lib" })].Reason != api.ReasonExplicit {
+		t.Errorf("lib lost its explicit reason")
+	}
+}
+
+func TestInstallSetIsAllOrNothing(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	set := toolbox(t)
+	// A fourth package whose content is missing from its layout fails the whole set.
+	tb, rb := published(t, "broken", "", map[string]string{"f": strings.Repeat("x", 4096)})
+	removeBiggestBlob(t, tb.Ref.Path)
+	set = append(set, lockPackage("broken", tb, rb, api.ReasonExplicit, nil, nil))
+	if _, err := s.InstallSet(context.Background(), set, InstallOptions{}); err == nil {
+		t.Fatal("a set with an unfetchable package installed")
+	}
+	if list, _ := s.List(); len(list) != 0 {
+		t.Errorf("a failed set recorded %v", names(list))
+	}
+	assertEmpty(t, filepath.Join(s.Home, "bin"))
+	assertEmpty(t, filepath.Join(s.Home, "tmp"))
+}
+
+func removeBiggestBlob(t *testing.T, layout string) {
+	t.Helper()
+	blobs := filepath.Join(layout, "blobs", "sha256")
+	ents, _ := os.ReadDir(blobs)
+	var biggest string
+	var size int64
+	for _, e := range ents {
+		if info, _ := e.Info(); info.Size() > size {
+			biggest, size = e.Name(), info.Size()
+		}
+	}
+	if err := os.Remove(filepath.Join(blobs, biggest)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestBinClashWithinOneSet(t *testing.T) {
+	t.Parallel()
+	t1, r1 := published(t, "one", "  bin: [bin/tool]\n", map[string]string{"bin/tool": "1"})
+	t2, r2 := published(t, "two", "  bin: [bin/tool]\n", map[string]string{"bin/tool": "2"})
+	s := openStore(t)
+	_, err := s.InstallSet(context.Background(), []Package{
+		lockPackage("one", t1, r1, api.ReasonExplicit, nil, nil),
+		lockPackage("two", t2, r2, api.ReasonExplicit, nil, nil),
+	}, InstallOptions{})
+	if fault.KindOf(err) != fault.Conflict || !strings.Contains(err.Error(), "one 1.0.0") || !strings.Contains(err.Error(), "two 1.0.0") {
+		t.Fatalf("clash in one set: %v", err)
+	}
+	if list, _ := s.List(); len(list) != 0 {
+		t.Errorf("recorded %v despite the clash", names(list))
+	}
+	assertEmpty(t, filepath.Join(s.Home, "bin"))
+}
+
+func TestRemove(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	if _, err := s.InstallSet(context.Background(), toolbox(t), InstallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.Remove([]string{"lib"}, false)
+	if fault.KindOf(err) != fault.Conflict || !strings.Contains(err.Error(), "app 1.0.0 depends on lib") {
+		t.Fatalf("removing a dependency: %v", err)
+	}
+	if _, err := s.Remove([]string{"nope"}, false); fault.KindOf(err) != fault.NotFound {
+		t.Errorf("removing what is not installed: %v", err)
+	}
+	// Removing the companion alone is allowed; app stops naming it.
+	res, err := s.Remove([]string{"ca"}, false)
+	if err != nil || len(res.Removed) != 1 {
+		t.Fatalf("removing a companion: %+v %v", res, err)
+	}
+	list, _ := s.List()
+	if got := names(list); !slices.Equal(got, []string{"app", "lib"}) || list[0].Patches != nil {
+		t.Errorf("after removing ca: %v, app patches %v", got, list[0].Patches)
+	}
+	// --cascade takes the dependents; nothing is left to need anything.
+	res, err = s.Remove([]string{"lib"}, true)
+	if err != nil || !slices.Equal(names(res.Removed), []string{"app", "lib"}) {
+		t.Fatalf("cascade: %+v %v", res, err)
+	}
+	if list, _ := s.List(); len(list) != 0 {
+		t.Errorf("left %v", names(list))
+	}
+	assertEmpty(t, filepath.Join(s.Home, "bin"))
+	// The bytes stay for pkg-gc.
+	if ents, _ := os.ReadDir(filepath.Join(s.Home, "pkgs", "sha256")); len(ents) != 3 {
+		t.Errorf("%d trees left, want the 3 for pkg-gc", len(ents))
+	}
+}
+
+func TestRemoveTakesUnneededDependencies(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	if _, err := s.InstallSet(context.Background(), toolbox(t), InstallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Remove([]string{"app"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(names(res.Removed), []string{"app"}) || !slices.Equal(names(res.Unneeded), []string{"ca", "lib"}) {
+		t.Errorf("removed %v, unneeded %v", names(res.Removed), names(res.Unneeded))
+	}
+}
+
+func TestClosure(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	if _, err := s.InstallSet(context.Background(), toolbox(t), InstallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Closure([]string{"app"})
+	if err != nil || !slices.Equal(names(got), []string{"app", "lib", "ca"}) {
+		t.Fatalf("closure of app: %v %v", names(got), err)
+	}
+	if _, err := s.Closure([]string{"nope"}); fault.KindOf(err) != fault.NotFound {
+		t.Errorf("closure of a missing package: %v", err)
+	}
+	c, err := s.Config(got[0])
+	if err != nil || c.Name != "app" || !slices.Equal(c.Bin, []string{"bin/app"}) {
+		t.Errorf("config: %+v %v", c, err)
+	}
+}
+
+func TestOfflineNamesWhatIsMissing(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	set := toolbox(t)
+	// Remote repositories are out of reach offline; make two of the packages remote.
+	for i := range set[:2] {
+		set[i].Repository.Kind, set[i].Repository.Registry, set[i].Repository.Repository = ref.Remote, "registry.invalid", "x/"+set[i].Name
+		set[i].Target = nil
+	}
+	_, err := s.InstallSet(context.Background(), set, InstallOptions{Offline: true})
+	if fault.KindOf(err) != fault.NotFound {
+		t.Fatalf("offline with nothing stored: %v", err)
+	}
+	for _, want := range []string{"offline", "lib 1.0.0", "app 1.0.0"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not name %q:\n%v", want, err)
+		}
+	}
+	if !strings.Contains(fault.HintOf(err), "without --offline") {
+		t.Errorf("hint: %q", fault.HintOf(err))
+	}
+}
+
+func TestReinstallFromStoredLayers(t *testing.T) {
+	t.Parallel()
+	target, root := published(t, "kept", "", map[string]string{"f": "content"})
+	s := openStore(t)
+	inst, err := s.Install(context.Background(), target, root, InstallOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The tree goes (pkg-gc, a user); the blobs stay. The next install needs no source.
+	removeTree(inst.Path)
+	os.RemoveAll(target.Ref.Path)
+	p := lockPackage("kept", target, root, api.ReasonExplicit, nil, nil)
+	p.Target = nil
+	if _, err := s.InstallSet(context.Background(), []Package{p}, InstallOptions{Offline: true}); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := os.ReadFile(filepath.Join(inst.Path, "f")); err != nil || string(data) != "content" {
+		t.Errorf("tree rebuilt from the store: %q %v", data, err)
+	}
+}
+
+func TestSweepStaging(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	live, done, err := s.newStaging()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer done()
+	// A dead install: its lock file exists and nobody holds it.
+	dead := filepath.Join(s.Home, "tmp", stagingPrefix+"dead")
+	os.MkdirAll(filepath.Join(dead, "tree"), 0o755)
+	os.WriteFile(filepath.Join(dead, "tree", "f"), nil, 0o444)
+	os.Chmod(filepath.Join(dead, "tree"), 0o555)
+	os.WriteFile(dead+".lock", nil, 0o644)
+	s.sweepStaging()
+	if exists(dead) || exists(dead+".lock") {
+		t.Errorf("the dead staging directory stayed")
+	}
+	if !exists(live) {
+		t.Errorf("a live staging directory was swept")
+	}
+}
+
+func TestDiskFullLeavesStoreUnchanged(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root to mount a small tmpfs")
+	}
+	t.Parallel()
+	home := filepath.Join(t.TempDir(), "home")
+	os.MkdirAll(home, 0o755)
+	if err := syscall.Mount("tmpfs", home, "tmpfs", 0, "size=256k"); err != nil {
+		t.Skipf("cannot mount a tmpfs here: %v", err)
+	}
+	t.Cleanup(func() { syscall.Unmount(home, syscall.MNT_DETACH) })
+	small, sroot := published(t, "small", "  bin: [bin/small]\n", map[string]string{"bin/small": "#!/bin/sh\n"})
+	big, broot := published(t, "big", "", map[string]string{"big.bin": randomText(1 << 20)})
+	s, err := Open(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Install(context.Background(), small, sroot, InstallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(filepath.Join(home, "installed.yaml"))
+	_, err = s.Install(context.Background(), big, broot, InstallOptions{})
+	if err == nil || !strings.Contains(fault.HintOf(err), "full") {
+		t.Fatalf("installing past a full disk: %v (hint %q)", err, fault.HintOf(err))
+	}
+	after, _ := os.ReadFile(filepath.Join(home, "installed.yaml"))
+	if string(after) != string(before) {
+		t.Errorf("installed.yaml changed:\n%s", after)
+	}
+	if ents, _ := os.ReadDir(filepath.Join(home, "pkgs", "sha256")); len(ents) != 1 {
+		t.Errorf("%d trees, want only the small package's", len(ents))
+	}
+	assertEmpty(t, filepath.Join(home, "tmp"))
+	if list, err := s.List(); err != nil || len(list) != 1 {
+		t.Errorf("list after a full disk: %v %v", names(list), err)
+	}
+}
+
+// randomText is incompressible enough that a layer of it stays near its size.
+func randomText(n int) string {
+	b := make([]byte, n)
+	x := uint32(2463534242)
+	for i := range b {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		b[i] = byte('!' + x%90)
+	}
+	return string(b)
+}
+
+// TestMultiLayerPackage installs a hand-made manifest of three layers: they overlay in
+// order (the later ones download while the first unpacks).
+func TestMultiLayerPackage(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r, _ := ref.ParseArtifact("ocidir://" + filepath.Join(t.TempDir(), "layers"))
+	target, err := oci.Open(ctx, r, oci.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	push := func(mediaType string, data []byte) ocispec.Descriptor {
+		d := ocispec.Descriptor{MediaType: mediaType, Digest: digest.FromBytes(data), Size: int64(len(data))}
+		if _, err := target.Push(ctx, d, bytes.NewReader(data)); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	var layers []ocispec.Descriptor
+	for _, files := range []map[string]string{
+		{"a": "first", "dir/b": "first"},
+		{"c": "second"},
+		{"dir/d": "third", "e": randomText(300 << 10)},
+	} {
+		dir := t.TempDir()
+		for f, body := range files {
+			os.MkdirAll(filepath.Join(dir, filepath.Dir(f)), 0o755)
+			os.WriteFile(filepath.Join(dir, f), []byte(body), 0o644)
+		}
+		var buf bytes.Buffer
+		if _, err := archive.Pack(dir, &buf, archive.PackOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		layers = append(layers, push(artifact.LayerMediaType, buf.Bytes()))
+	}
+	config, _ := artifact.ConfigBlob(artifact.Config{Name: "layered", Version: "1.0.0", Platform: "any"})
+	configDesc := push(artifact.ConfigMediaType, config.Data)
+	manifest, _ := artifact.Manifest(configDesc, layers, nil)
+	root := push(ocispec.MediaTypeImageManifest, manifest.Data)
+	s := openStore(t)
+	inst, err := s.Install(ctx, target, root, InstallOptions{Jobs: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for f, want := range map[string]string{"a": "first", "dir/b": "first", "c": "second", "dir/d": "third"} {
+		if data, err := os.ReadFile(filepath.Join(inst.Path, f)); err != nil || string(data) != want {
+			t.Errorf("%s: %q %v", f, data, err)
+		}
+	}
+	for _, l := range layers {
+		if !exists(s.BlobPath(l.Digest)) {
+			t.Errorf("layer %s is not in the store", l.Digest)
+		}
+	}
+	assertEmpty(t, filepath.Join(s.Home, "tmp"))
+}
