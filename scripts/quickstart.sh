@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # quickstart: the whole loop on the embedded default, local OCI layout registries
 # (ocidir://), with no server: build and install the binaries into a temporary prefix,
-# scaffold and lint a package, publish it and the example package, publish an index of
-# them, tap it, search it, install from it, and run what was installed.
+# init → lint → push → index → tap → resolve → add → exec → gc.
 # Everything lives in one temporary directory, removed at the end (KEEP=1 keeps it).
 set -euo pipefail
 
@@ -43,18 +42,25 @@ show pkg-tap list -o table
 show pkg-tap search hello -o table
 show pkg-tap show demo/hello -o table
 
-step "Install from the registry, verifying every blob"
-show pkg-pull ocidir://./registry/hello:1.0.0 -o yaml
+step "Resolve a request into a lock (versions, digests, install order), then install exactly that"
+show pkg-dep resolve demo/hello -o yaml | tee hello.lock.yaml
+show pkg-pull -f hello.lock.yaml -o name
 
-step "The binaries compose through YAML: install exactly what was published"
-show pkg-pull -f greeter.yaml -o name
+step "Or add by name: resolve and install in one step (what kubectl pkg add does)"
+show pkg-pull add demo/greeter -o name
 
 step "What is installed"
 show pkg-pull list -o table
 
-step "Run them through the linked entry points"
-show "$LONGSHORE_HOME/bin/hello"
+step "Run them: through the linked entry points, and inside the composed environment"
 show "$LONGSHORE_HOME/bin/greeter"
+show pkg-pull exec hello -- hello
+show pkg-pull env hello --shell bash
+
+step "Remove one, then collect what nothing references any more"
+show pkg-pull remove greeter
+show pkg-gc --dry-run -o table
+show pkg-gc -o table
 
 step "Any OCI tool can read the artifact: the manifest pkg-push wrote"
 digest=$(sed -n 's/^digest: sha256:\(.*\)$/\1/p' hello.yaml | head -1)
@@ -66,6 +72,6 @@ cat >&2 <<'TXT'
   pkg-push ./hello --to localhost:5000/demo/hello -o yaml | pkg-tap index add -f - --to localhost:5000/demo/index
   pkg-tap add demo localhost:5000/demo/index
   pkg-pull localhost:5000/demo/hello:1.0.0
-  kubectl pkg pull localhost:5000/demo/hello:1.0.0     # as a kubectl plugin
+  kubectl pkg add hello                                # as a kubectl plugin
   git pkg push ./hello --to localhost:5000/demo/hello  # as a git plugin
 TXT
