@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 
@@ -16,110 +14,29 @@ import (
 	"longshore.dev/lib/tap"
 )
 
-// The patch verb has subverbs of its own (sync, list, why, registry). cli.Command has
-// no nesting, so, as pkg-tap's index verb does, patch stops parsing flags at its first
-// argument and runs the subverb with its own flag set, -h and usage errors.
-
-type patchSubverb struct {
-	name, short, use, long, example string
-	flags                           func(fs *pflag.FlagSet)
-	args                            func(args []string) error
-	run                             func(ctx context.Context, env *cli.Env, args []string) error
-}
-
 func newPatchCmd() *cli.Command {
-	subs := []*patchSubverb{newPatchSyncCmd(), newPatchListCmd(), newPatchWhyCmd(), newPatchRegistryCmd()}
-	var list strings.Builder
-	names := make([]string, len(subs))
-	for i, s := range subs {
-		fmt.Fprintf(&list, "  %-9s %s\n", s.name, s.short)
-		names[i] = s.name
-	}
 	return &cli.Command{
 		Name:  "patch",
 		Short: "sync and explain infrastructure patches",
 		Use:   "sync|list|why|registry ...",
 		Long: `A site's patch registry adds companion packages (a CA bundle, proxy settings) to the
 packages installed here, without forking them; operators publish the rules with
-'pkg-push patch' (docs/patches.md).
-
-Subcommands:
-` + list.String() + `
-Run "pkg-dep patch SUBCOMMAND --help" for the flags of each.`,
+'pkg-push patch' (docs/patches.md).`,
 		Example: `{prog} registry registry.corp.example/patches
 {prog} sync -o yaml | pkg-pull -f -
 {prog} why ca-bundle`,
-		Flags: func(fs *pflag.FlagSet) { fs.SetInterspersed(false) },
-		Args: func(args []string) error {
-			if len(args) == 0 {
-				return fmt.Errorf("missing subcommand: %s", strings.Join(names, ", "))
-			}
-			return nil
-		},
-		Run: func(ctx context.Context, env *cli.Env, args []string) error {
-			for _, s := range subs {
-				if s.name == args[0] {
-					return s.exec(ctx, env, args[1:])
-				}
-			}
-			return &cli.UsageError{
-				Err:  fmt.Errorf("unknown subcommand %q for %q", args[0], env.Inv.CommandPath("patch")),
-				Prog: env.Inv.CommandPath("patch"),
-				Hint: "available subcommands: " + strings.Join(names, ", "),
-			}
-		},
+		Subcommands: []*cli.Command{newPatchSyncCmd(), newPatchListCmd(), newPatchWhyCmd(), newPatchRegistryCmd()},
 	}
 }
 
-func (s *patchSubverb) exec(ctx context.Context, env *cli.Env, args []string) error {
-	path := env.Inv.CommandPath("patch") + " " + s.name
-	usage := path + " " + s.use + " [flags]"
-	fs := pflag.NewFlagSet(path, pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.SortFlags = false
-	s.flags(fs)
-	help := fs.BoolP("help", "h", false, "show this help")
-	verbose := fs.CountP("verbose", "v", "print more detail to stderr (repeatable)")
-	if err := fs.Parse(args); err != nil {
-		if !errors.Is(err, pflag.ErrHelp) {
-			return &cli.UsageError{Err: err, Prog: path, Usage: usage}
-		}
-		*help = true
-	}
-	if *help {
-		fmt.Fprintf(env.Stdout, "%s: %s\n\n%s\n\nUsage:\n  %s\n", path, s.short, strings.TrimSpace(s.long), usage)
-		if s.example != "" {
-			fmt.Fprintf(env.Stdout, "\nExamples:\n")
-			for _, l := range strings.Split(strings.TrimSpace(s.example), "\n") {
-				if l != "" {
-					l = "  " + strings.ReplaceAll(l, "{prog}", path)
-				}
-				fmt.Fprintln(env.Stdout, l)
-			}
-		}
-		fmt.Fprintf(env.Stdout, "\nFlags:\n%s", fs.FlagUsages())
-		return nil
-	}
-	if err := s.args(fs.Args()); err != nil {
-		return &cli.UsageError{Err: err, Prog: path, Usage: usage}
-	}
-	env.Verbose += *verbose
-	err := s.run(ctx, env, fs.Args())
-	var ue *cli.UsageError
-	if err != nil && fault.KindOf(err) == fault.Usage && !errors.As(err, &ue) {
-		return &cli.UsageError{Err: err, Prog: path, Usage: usage, Hint: fault.HintOf(err)}
-	}
-	return err
-}
-
-func newPatchSyncCmd() *patchSubverb {
+func newPatchSyncCmd() *cli.Command {
 	var flags planFlags
 	output := cli.NewOutputFlags()
-	return &patchSubverb{
-		name:  "sync",
-		short: "refresh the descriptors of installed packages and print the Lock with their companions",
-		use:   "[-o yaml]",
-		long: `Asks the patch registry for the descriptors of the installed packages and the global
+	return &cli.Command{
+		Name:  "sync",
+		Short: "refresh the descriptors of installed packages and print the Lock with their companions",
+		Use:   "[-o yaml]",
+		Long: `Asks the patch registry for the descriptors of the installed packages and the global
 one: one request each when nothing changed, the descriptor itself only when its digest
 did. Descriptors are cached in $LONGSHORE_HOME/patches for offline use (a package
 without one is cached as having none). Then prints the Lock of the installed packages,
@@ -130,14 +47,14 @@ with its own dependencies, right after the package it patches); pipe it to
 A patch registry that cannot be reached is an error (exit 7) while patches.required is
 true, the default; with required false it is a warning and the cached descriptors are
 used.`,
-		example: `{prog} -o yaml | pkg-pull -f -
+		Example: `{prog} -o yaml | pkg-pull -f -
 {prog} --offline -o table`,
-		flags: func(fs *pflag.FlagSet) {
+		Flags: func(fs *pflag.FlagSet) {
 			output.AddTo(fs)
 			flags.addTo(fs, false)
 		},
-		args: cli.ExactArgs(),
-		run: func(ctx context.Context, env *cli.Env, args []string) error {
+		Args: cli.ExactArgs(),
+		Run: func(ctx context.Context, env *cli.Env, args []string) error {
 			format, err := output.Format(env)
 			if err != nil {
 				return err
@@ -202,25 +119,25 @@ func ruleInput(env *cli.Env, files cli.FileFlags, platform string) ([]plan.Appli
 	return plan.Rules(h, targets)
 }
 
-func newPatchListCmd() *patchSubverb {
+func newPatchListCmd() *cli.Command {
 	var files cli.FileFlags
 	var platform string
-	return &patchSubverb{
-		name:  "list",
-		short: "list the rules that apply to installed packages",
-		use:   "[-f LOCK]",
-		long: `Lists every patch rule that adds a companion to an installed package (or to a package
+	return &cli.Command{
+		Name:  "list",
+		Short: "list the rules that apply to installed packages",
+		Use:   "[-f LOCK]",
+		Long: `Lists every patch rule that adds a companion to an installed package (or to a package
 of the lock read with -f): the package, the companion as the rule writes it, the
 descriptor (the package's own or _global), the rule's index and what it matches. It
 reads the descriptors cached by 'pkg-dep patch sync': no network.`,
-		example: `{prog}
+		Example: `{prog}
 {prog} -f tools.lock.yaml --platform linux/arm64`,
-		flags: func(fs *pflag.FlagSet) {
+		Flags: func(fs *pflag.FlagSet) {
 			files.AddTo(fs)
 			fs.StringVar(&platform, "platform", "", "platform that rules' platform globs match (default: each installed package's; this machine's for a lock)")
 		},
-		args: cli.ExactArgs(),
-		run: func(ctx context.Context, env *cli.Env, args []string) error {
+		Args: cli.ExactArgs(),
+		Run: func(ctx context.Context, env *cli.Env, args []string) error {
 			rules, err := ruleInput(env, files, platform)
 			if err != nil {
 				return err
@@ -238,29 +155,29 @@ reads the descriptors cached by 'pkg-dep patch sync': no network.`,
 	}
 }
 
-func newPatchWhyCmd() *patchSubverb {
+func newPatchWhyCmd() *cli.Command {
 	var files cli.FileFlags
 	var platform string
-	return &patchSubverb{
-		name:  "why",
-		short: "show which rule brings each companion in",
-		use:   "[PKG] [-f LOCK]",
-		long: `Shows, for the companion PKG (or every companion), which rule of which descriptor adds
+	return &cli.Command{
+		Name:  "why",
+		Short: "show which rule brings each companion in",
+		Use:   "[PKG] [-f LOCK]",
+		Long: `Shows, for the companion PKG (or every companion), which rule of which descriptor adds
 it to which package, and what the rule matches. The packages are the installed ones,
 or those of the lock read with -f; the rules are those cached by 'pkg-dep patch sync'.`,
-		example: `{prog} ca-bundle
+		Example: `{prog} ca-bundle
 {prog} -f tools.lock.yaml`,
-		flags: func(fs *pflag.FlagSet) {
+		Flags: func(fs *pflag.FlagSet) {
 			files.AddTo(fs)
 			fs.StringVar(&platform, "platform", "", "platform that rules' platform globs match (default: each installed package's; this machine's for a lock)")
 		},
-		args: func(args []string) error {
+		Args: func(args []string) error {
 			if len(args) > 1 {
 				return fmt.Errorf("unexpected argument %q: expected at most one PKG", args[1])
 			}
 			return nil
 		},
-		run: func(ctx context.Context, env *cli.Env, args []string) error {
+		Run: func(ctx context.Context, env *cli.Env, args []string) error {
 			rules, err := ruleInput(env, files, platform)
 			if err != nil {
 				return err
@@ -292,27 +209,27 @@ or those of the lock read with -f; the rules are those cached by 'pkg-dep patch 
 	}
 }
 
-func newPatchRegistryCmd() *patchSubverb {
+func newPatchRegistryCmd() *cli.Command {
 	var required, unset bool
 	var fs *pflag.FlagSet
-	return &patchSubverb{
-		name:  "registry",
-		short: "show or set the patch registry",
-		use:   "[REGISTRY[/PATH] | ocidir://PATH] [--required=false] [--unset]",
-		long: `Without arguments, prints the configured patch registry. With one, sets patches.registry
+	return &cli.Command{
+		Name:  "registry",
+		Short: "show or set the patch registry",
+		Use:   "[REGISTRY[/PATH] | ocidir://PATH] [--required=false] [--unset]",
+		Long: `Without arguments, prints the configured patch registry. With one, sets patches.registry
 in config.yaml: descriptors are read from REGISTRY/NAME:patches and
 REGISTRY/global/rules:patches. --required=false makes an unreachable registry a warning
 instead of an error (the default is required: resolution fails closed). --unset
 removes the setting.`,
-		example: `{prog} registry.corp.example/patches
+		Example: `{prog} registry.corp.example/patches
 {prog} ocidir://./patches --required=false
 {prog} --unset`,
-		flags: func(f *pflag.FlagSet) {
+		Flags: func(f *pflag.FlagSet) {
 			fs = f
 			f.BoolVar(&required, "required", true, "fail when the registry cannot be reached (false: warn and use cached descriptors)")
 			f.BoolVar(&unset, "unset", false, "remove the patch registry")
 		},
-		args: func(args []string) error {
+		Args: func(args []string) error {
 			switch {
 			case len(args) > 1:
 				return fmt.Errorf("unexpected argument %q: give one registry", args[1])
@@ -321,7 +238,7 @@ removes the setting.`,
 			}
 			return nil
 		},
-		run: func(ctx context.Context, env *cli.Env, args []string) error {
+		Run: func(ctx context.Context, env *cli.Env, args []string) error {
 			h, err := home(env)
 			if err != nil {
 				return err

@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"io"
 	"strconv"
 	"strings"
 
@@ -12,106 +9,26 @@ import (
 
 	"longshore.dev/lib/api"
 	"longshore.dev/lib/cli"
-	"longshore.dev/lib/fault"
 	"longshore.dev/lib/index"
 	"longshore.dev/lib/oci"
 	"longshore.dev/lib/ref"
 )
 
-// The index verb has subverbs of its own (build, add). cli.Command has no nesting, so
-// the index command stops parsing flags at its first argument and indexSubverb runs
-// the subverb the way lib/cli runs a verb: its own flag set, -h, usage errors.
-
-type indexSubverb struct {
-	name, short, use, long, example string
-	flags                           func(fs *pflag.FlagSet)
-	args                            func(args []string) error
-	run                             func(ctx context.Context, env *cli.Env, args []string) error
-}
-
 func newIndexCmd() *cli.Command {
-	subs := []*indexSubverb{newIndexBuildCmd(), newIndexAddCmd()}
-	var list strings.Builder
-	for _, s := range subs {
-		fmt.Fprintf(&list, "  %-6s %s\n", s.name, s.short)
-	}
 	return &cli.Command{
 		Name:  "index",
 		Short: "build or update an index and publish it",
 		Use:   "build|add ...",
 		Long: `An index is the metadata-only OCI artifact a tap points at: for every package its
 repository, description and keywords, and for every version its digest, platforms and
-dependencies (docs/index-format.md).
-
-Subcommands:
-` + list.String() + `
-Run "pkg-tap index SUBCOMMAND --help" for the flags of each.`,
+dependencies (docs/index-format.md).`,
 		Example: `# publish a package and add it to an index
 pkg-push ./hello --to localhost:5000/org/hello -o yaml | {prog} add -f - --to localhost:5000/org/index
 
 # build an index from a directory of IndexEntry files (a reviewed community index)
 {prog} build ./entries --to ghcr.io/org/index`,
-		Flags: func(fs *pflag.FlagSet) { fs.SetInterspersed(false) },
-		Args: func(args []string) error {
-			if len(args) == 0 {
-				return errors.New("missing subcommand: build or add")
-			}
-			return nil
-		},
-		Run: func(ctx context.Context, env *cli.Env, args []string) error {
-			for _, s := range subs {
-				if s.name == args[0] {
-					return s.exec(ctx, env, args[1:])
-				}
-			}
-			return &cli.UsageError{
-				Err:  fmt.Errorf("unknown subcommand %q for %q", args[0], env.Inv.CommandPath("index")),
-				Prog: env.Inv.CommandPath("index"),
-				Hint: "available subcommands: build, add",
-			}
-		},
+		Subcommands: []*cli.Command{newIndexBuildCmd(), newIndexAddCmd()},
 	}
-}
-
-func (s *indexSubverb) exec(ctx context.Context, env *cli.Env, args []string) error {
-	path := env.Inv.CommandPath("index") + " " + s.name
-	usage := path + " " + s.use + " [flags]"
-	fs := pflag.NewFlagSet(path, pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.SortFlags = false
-	s.flags(fs)
-	help := fs.BoolP("help", "h", false, "show this help")
-	verbose := fs.CountP("verbose", "v", "print more detail to stderr (repeatable)")
-	if err := fs.Parse(args); err != nil {
-		if !errors.Is(err, pflag.ErrHelp) {
-			return &cli.UsageError{Err: err, Prog: path, Usage: usage}
-		}
-		*help = true
-	}
-	if *help {
-		fmt.Fprintf(env.Stdout, "%s: %s\n\n%s\n\nUsage:\n  %s\n", path, s.short, strings.TrimSpace(s.long), usage)
-		if s.example != "" {
-			fmt.Fprintf(env.Stdout, "\nExamples:\n")
-			for _, l := range strings.Split(strings.TrimSpace(s.example), "\n") {
-				if l != "" {
-					l = "  " + strings.ReplaceAll(l, "{prog}", path)
-				}
-				fmt.Fprintln(env.Stdout, l)
-			}
-		}
-		fmt.Fprintf(env.Stdout, "\nFlags:\n%s", fs.FlagUsages())
-		return nil
-	}
-	if err := s.args(fs.Args()); err != nil {
-		return &cli.UsageError{Err: err, Prog: path, Usage: usage}
-	}
-	env.Verbose += *verbose
-	err := s.run(ctx, env, fs.Args())
-	var ue *cli.UsageError
-	if err != nil && fault.KindOf(err) == fault.Usage && !errors.As(err, &ue) {
-		return &cli.UsageError{Err: err, Prog: path, Usage: usage, Hint: fault.HintOf(err)}
-	}
-	return err
 }
 
 // indexTarget is the --to flag and the registry flags of both subverbs.
@@ -169,22 +86,22 @@ func (o *indexTarget) print(env *cli.Env, t *oci.Target, res *index.PublishResul
 	})
 }
 
-func newIndexBuildCmd() *indexSubverb {
+func newIndexBuildCmd() *cli.Command {
 	o := &indexTarget{output: cli.NewOutputFlags()}
-	return &indexSubverb{
-		name:  "build",
-		short: "build an index from a directory of entry files and publish it",
-		use:   "DIR --to REF",
-		long: `Reads every IndexEntry document under DIR (*.yaml, *.yml and *.json files, in
+	return &cli.Command{
+		Name:  "build",
+		Short: "build an index from a directory of entry files and publish it",
+		Use:   "DIR --to REF",
+		Long: `Reads every IndexEntry document under DIR (*.yaml, *.yml and *.json files, in
 subdirectories too), checks them (valid names, semantic versions, repositories that are
 references, each package once), and publishes exactly those packages as the index at
 REF, replacing what was there. Entries added with "index add" before the build count as
 merged: the directory is the whole truth. The same entries always give the same shards.`,
-		example: `{prog} ./entries --to ghcr.io/org/index
+		Example: `{prog} ./entries --to ghcr.io/org/index
 {prog} ./entries --to ocidir://./registry/index:stable`,
-		flags: o.addTo,
-		args:  cli.ExactArgs("DIR"),
-		run: func(ctx context.Context, env *cli.Env, args []string) error {
+		Flags: o.addTo,
+		Args:  cli.ExactArgs("DIR"),
+		Run: func(ctx context.Context, env *cli.Env, args []string) error {
 			if _, err := o.output.Format(env); err != nil {
 				return err
 			}
@@ -208,26 +125,26 @@ merged: the directory is the whole truth. The same entries always give the same 
 	}
 }
 
-func newIndexAddCmd() *indexSubverb {
+func newIndexAddCmd() *cli.Command {
 	o := &indexTarget{output: cli.NewOutputFlags()}
 	var files cli.FileFlags
-	return &indexSubverb{
-		name:  "add",
-		short: "add or replace entries from Published documents and publish",
-		use:   "-f FILE --to REF",
-		long: `Reads Published documents (what "pkg-push … -o yaml" prints) and IndexEntry documents
+	return &cli.Command{
+		Name:  "add",
+		Short: "add or replace entries from Published documents and publish",
+		Use:   "-f FILE --to REF",
+		Long: `Reads Published documents (what "pkg-push … -o yaml" prints) and IndexEntry documents
 and adds them to the index at REF: each version carried replaces the same version, other
 versions stay, metadata the document sets replaces the old, and a yanked version stays
 yanked. Changes go through the index's append-only entry log, so two publishers adding to
 the same index at once both keep their entries. A missing index is created.`,
-		example: `pkg-push ./hello --to localhost:5000/org/hello -o yaml | {prog} -f - --to localhost:5000/org/index
+		Example: `pkg-push ./hello --to localhost:5000/org/hello -o yaml | {prog} -f - --to localhost:5000/org/index
 {prog} -f published/ --to ocidir://./registry/index`,
-		flags: func(fs *pflag.FlagSet) {
+		Flags: func(fs *pflag.FlagSet) {
 			files.AddTo(fs)
 			o.addTo(fs)
 		},
-		args: cli.ExactArgs(),
-		run: func(ctx context.Context, env *cli.Env, args []string) error {
+		Args: cli.ExactArgs(),
+		Run: func(ctx context.Context, env *cli.Env, args []string) error {
 			if _, err := o.output.Format(env); err != nil {
 				return err
 			}

@@ -59,7 +59,10 @@ type Command struct {
 	Example string // lines; "{prog}" becomes the command as the user typed it
 	// NotYet marks a verb that is planned but not built: it says so and exits 2.
 	NotYet bool
-	Flags  func(fs *pflag.FlagSet)
+	// Subcommands make this command a group (pkg-tap index build|add): the first
+	// argument names the subcommand, which parses its own flags.
+	Subcommands []*Command
+	Flags       func(fs *pflag.FlagSet)
 	// Args checks the positional arguments; nil accepts any.
 	Args func(args []string) error
 	Run  func(ctx context.Context, env *Env, args []string) error
@@ -139,7 +142,14 @@ func (a *App) unknownCommand(env *Env, name string) error {
 }
 
 func (a *App) runCommand(ctx context.Context, env *Env, c *Command, args []string) error {
-	path := env.Inv.CommandPath(c.Name)
+	return a.runAt(ctx, env, c, env.Inv.CommandPath(c.Name), args)
+}
+
+// runAt runs c, typed by the user as path.
+func (a *App) runAt(ctx context.Context, env *Env, c *Command, path string, args []string) error {
+	if len(c.Subcommands) > 0 {
+		return a.runGroup(ctx, env, c, path, args)
+	}
 	fs := pflag.NewFlagSet(path, pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.SortFlags = false
@@ -181,6 +191,58 @@ func (a *App) runCommand(ctx context.Context, env *Env, c *Command, args []strin
 		return &UsageError{Err: err, Prog: path, Usage: usageLine(path, c), Hint: fault.HintOf(err)}
 	}
 	return err
+}
+
+// runGroup dispatches to a subcommand, or prints the group's help.
+func (a *App) runGroup(ctx context.Context, env *Env, c *Command, path string, args []string) error {
+	names := make([]string, len(c.Subcommands))
+	for i, sub := range c.Subcommands {
+		names[i] = sub.Name
+	}
+	if len(args) == 0 {
+		return &UsageError{
+			Err:  fmt.Errorf("missing subcommand: %s", strings.Join(names, ", ")),
+			Prog: path, Usage: path + " " + strings.Join(names, "|") + " ...",
+		}
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
+		a.printGroupHelp(env.Stdout, path, c)
+		return nil
+	}
+	for _, sub := range c.Subcommands {
+		if sub.Name == args[0] {
+			return a.runAt(ctx, env, sub, path+" "+sub.Name, args[1:])
+		}
+	}
+	return &UsageError{
+		Err:  fmt.Errorf("unknown subcommand %q for %q", args[0], path),
+		Prog: path,
+		Hint: "available subcommands: " + strings.Join(names, ", "),
+	}
+}
+
+func (a *App) printGroupHelp(w io.Writer, path string, c *Command) {
+	if c.Short != "" {
+		fmt.Fprintf(w, "%s: %s\n\n", path, c.Short)
+	}
+	if c.Long != "" {
+		fmt.Fprintf(w, "%s\n\n", strings.TrimSpace(c.Long))
+	}
+	names := make([]string, len(c.Subcommands))
+	width := 0
+	for i, sub := range c.Subcommands {
+		names[i] = sub.Name
+		width = max(width, len(sub.Name))
+	}
+	fmt.Fprintf(w, "Usage:\n  %s %s ... [flags]\n\nSubcommands:\n", path, strings.Join(names, "|"))
+	for _, sub := range c.Subcommands {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, sub.Name, sub.Short)
+	}
+	if c.Example != "" {
+		fmt.Fprintf(w, "\nExamples:\n%s\n", indent(expand(c.Example, path)))
+	}
+	fmt.Fprintf(w, "\nUse \"%s SUBCOMMAND --help\" for the flags of each.\n", path)
 }
 
 func usageLine(path string, c *Command) string {

@@ -177,3 +177,46 @@ func TestPrintTableAndName(t *testing.T) {
 		t.Errorf("name output: %q", buf.String())
 	}
 }
+
+func TestSubcommands(t *testing.T) {
+	t.Parallel()
+	var got []string
+	var to string
+	app := &App{Binary: "pkg-test", Commands: []*Command{{
+		Name: "index", Short: "index things", Example: "{prog} add x",
+		Subcommands: []*Command{
+			{Name: "add", Short: "add one", Use: "X", Args: ExactArgs("X"),
+				Flags: func(fs *pflag.FlagSet) { fs.StringVar(&to, "to", "", "target") },
+				Run: func(ctx context.Context, env *Env, args []string) error {
+					got = append(got, args[0]+">"+to)
+					if to == "" {
+						return Usagef("--to is required")
+					}
+					return nil
+				}},
+		},
+	}}}
+	run := func(args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		env := &Env{Inv: Invocation{Prog: "kubectl pkg test"}, Binary: "pkg-test", Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
+		return app.Main(context.Background(), env, args), out.String(), errb.String()
+	}
+	if code, _, _ := run("index", "add", "x", "--to", "r"); code != 0 || strings.Join(got, ",") != "x>r" {
+		t.Fatalf("subcommand run: exit %d, ran %v", code, got)
+	}
+	if code, out, _ := run("index", "--help"); code != 0 || !strings.Contains(out, "Usage:\n  kubectl pkg test index add ... [flags]") || !strings.Contains(out, "add  add one") || !strings.Contains(out, "kubectl pkg test index add x") {
+		t.Errorf("group help: exit %d\n%s", code, out)
+	}
+	if code, out, _ := run("index", "add", "-h"); code != 0 || !strings.Contains(out, "Usage:\n  kubectl pkg test index add X [flags]") {
+		t.Errorf("subcommand help: exit %d\n%s", code, out)
+	}
+	if code, _, errOut := run("index"); code != 2 || !strings.Contains(errOut, "missing subcommand: add") {
+		t.Errorf("no subcommand: exit %d\n%s", code, errOut)
+	}
+	if code, _, errOut := run("index", "nope"); code != 2 || !strings.Contains(errOut, `unknown subcommand "nope"`) {
+		t.Errorf("unknown subcommand: exit %d\n%s", code, errOut)
+	}
+	if code, _, errOut := run("index", "add", "x"); code != 2 || !strings.Contains(errOut, "Usage: kubectl pkg test index add X [flags]") {
+		t.Errorf("subcommand usage error: exit %d\n%s", code, errOut)
+	}
+}
