@@ -11,7 +11,7 @@
 # (compress/gzip at its default level), so both tools do the same work.
 #
 # Content is generated, not downloaded, and the same on every machine: math/rand/v2's
-# PCG with fixed seeds (the generator below is benchContent in
+# PCG with fixed seeds (the generator in scripts/bench-lib.sh is benchContent in
 # lib/archive/bench_test.go). The 100 MiB file is 64 KiB blocks, each with probability
 # 1/4 random bytes (like embedded compressed assets) and otherwise log-like text lines;
 # it compresses to about half, like a real program. The small files are 200–4,000 byte
@@ -28,142 +28,11 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RUNS=${RUNS:-5}
 ORAS_VERSION=v1.3.2
 
-log() { printf 'bench-push.sh: %s\n' "$*" >&2; }
+# shellcheck source=scripts/bench-lib.sh
+source "$root/scripts/bench-lib.sh"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/longshore-bench.XXXXXX")
-# A state file of our own: another registry started by registry.sh is not ours to stop.
-export LONGSHORE_REGISTRY_STATE=$work/registry.state
-cleanup() {
-	"$root/scripts/registry.sh" stop 2>/dev/null || true
-	if [[ ${KEEP:-0} == 1 ]]; then
-		log "kept $work"
-	else
-		rm -rf "$work"
-	fi
-}
-trap cleanup EXIT
-
-bin=$work/bin
-mkdir -p "$bin"
 log "building pkg-push"
 (cd "$root" && go build -o "$bin/pkg-push" ./cmd-push)
-log "building oras $ORAS_VERSION (go install of it is refused by the module proxy)"
-oras_dir=$(cd / && GOWORK=off go mod download -json "oras.land/oras@$ORAS_VERSION" |
-	sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-[[ -n $oras_dir ]] || {
-	log "error: go mod download did not say where oras $ORAS_VERSION is"
-	exit 1
-}
-(cd "$oras_dir" && GOWORK=off go build -o "$bin/oras" ./cmd/oras)
-
-log "generating the content (seeded)"
-mkdir -p "$work/gen"
-cat >"$work/gen/go.mod" <<'EOF'
-module benchgen
-
-go 1.26.0
-EOF
-cat >"$work/gen/main.go" <<'EOF'
-// Command benchgen writes the benchmark content: `benchgen big DIR BYTES` one file,
-// `benchgen small DIR COUNT` many. Keep content in step with benchContent in
-// lib/archive/bench_test.go.
-package main
-
-import (
-	"encoding/binary"
-	"fmt"
-	"math/rand/v2"
-	"os"
-	"path/filepath"
-	"strconv"
-)
-
-func content(size int, seed uint64) []byte {
-	levels := []string{"DEBUG", "INFO", "INFO", "INFO", "WARN", "ERROR"}
-	words := []string{"fetch", "resolve", "install", "manifest", "layer", "index", "digest", "verify",
-		"unpack", "registry", "blob", "config", "platform", "version", "tag", "cache", "hit", "miss",
-		"upload", "download", "retry", "timeout", "linux/amd64", "darwin/arm64", "sha256", "ok", "failed"}
-	rng := rand.New(rand.NewPCG(seed, 0x6c6f6e6773686f72))
-	out := make([]byte, 0, size)
-	const block = 64 << 10
-	for len(out) < size {
-		end := min(len(out)+block, size)
-		if rng.IntN(4) == 0 {
-			for len(out) < end {
-				out = binary.LittleEndian.AppendUint64(out, rng.Uint64())
-			}
-			out = out[:end]
-			continue
-		}
-		for len(out) < end {
-			line := make([]byte, 0, 128)
-			line = append(line, "2026-11-21T"...)
-			line = strconv.AppendInt(line, 1000000+rng.Int64N(86400000000), 10)
-			line = append(line, ' ')
-			line = append(line, levels[rng.IntN(len(levels))]...)
-			for n := 2 + rng.IntN(6); n > 0; n-- {
-				line = append(line, ' ')
-				line = append(line, words[rng.IntN(len(words))]...)
-			}
-			line = append(line, " id="...)
-			line = strconv.AppendUint(line, rng.Uint64()>>16, 16)
-			line = append(line, " ms="...)
-			line = strconv.AppendInt(line, rng.Int64N(5000), 10)
-			line = append(line, '\n')
-			out = append(out, line[:min(len(line), end-len(out))]...)
-		}
-	}
-	return out
-}
-
-func main() {
-	dir := os.Args[2]
-	n, err := strconv.Atoi(os.Args[3])
-	check(err)
-	check(os.MkdirAll(dir, 0o755))
-	switch os.Args[1] {
-	case "big":
-		check(os.WriteFile(filepath.Join(dir, "payload.bin"), content(n, 1), 0o644))
-	case "small":
-		data := content(n*4000, 2)
-		rng := rand.New(rand.NewPCG(2, 0x736d616c6c))
-		for i := range n {
-			sub := filepath.Join(dir, fmt.Sprintf("d%03d", i/100))
-			check(os.MkdirAll(sub, 0o755))
-			size := 200 + rng.IntN(3801)
-			off := rng.IntN(len(data) - size)
-			check(os.WriteFile(filepath.Join(sub, fmt.Sprintf("f%05d.txt", i)), data[off:off+size], 0o644))
-		}
-	}
-}
-
-func check(err error) {
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "benchgen:", err)
-		os.Exit(1)
-	}
-}
-EOF
-(cd "$work/gen" && GOWORK=off go build -o "$bin/benchgen" .)
-for kind in big small; do
-	mkdir -p "$work/$kind"
-	cat >"$work/$kind/package.yaml" <<EOF
-apiVersion: longshore.dev/v1alpha1
-kind: Package
-metadata:
-  name: bench-$kind
-  version: 1.0.0
-spec:
-  platforms:
-    any: content
-EOF
-done
-"$bin/benchgen" big "$work/big/content" $((100 << 20))
-"$bin/benchgen" small "$work/small/content" 10000
-log "content: $(du -sh "$work/big/content" | cut -f1) in 1 file, $(du -sh --apparent-size "$work/small/content" | cut -f1) in $(find "$work/small/content" -type f | wc -l) files"
-
-addr=$("$root/scripts/registry.sh" start)
-export PATH=$bin:$PATH
 export XDG_CACHE_HOME=$work/cache # pkg-push's layer cache: emptied before every cold run
 export SOURCE_DATE_EPOCH=1700000000
 cd "$work"
