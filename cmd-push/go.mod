@@ -3,6 +3,7 @@ module longshore.dev/cmd-push
 go 1.26.0
 
 require (
+	github.com/opencontainers/image-spec v1.1.1
 	github.com/spf13/pflag v1.0.10
 	longshore.dev/lib v0.0.0
 )
@@ -12,7 +13,6 @@ require (
 	github.com/klauspost/compress v1.20.3 // indirect
 	github.com/klauspost/pgzip v1.3.0 // indirect
 	github.com/opencontainers/go-digest v1.0.0 // indirect
-	github.com/opencontainers/image-spec v1.1.1 // indirect
 	go.yaml.in/yaml/v3 v3.0.6 // indirect
 	golang.org/x/sync v0.24.0 // indirect
 	oras.land/oras-go/v2 v2.6.4 // indirect

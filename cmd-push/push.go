@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"longshore.dev/lib/api"
+	"longshore.dev/lib/archive"
 	"longshore.dev/lib/cli"
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/lint"
@@ -26,6 +27,7 @@ type pushOptions struct {
 	cascade   bool
 	skipLint  bool
 	dryRun    bool
+	compress  string
 	output    *cli.OutputFlags
 	registry  cli.RegistryFlags
 }
@@ -35,8 +37,8 @@ func newPushCmd() *cli.Command {
 	return &cli.Command{
 		Short: "publish a package directory as an OCI artifact",
 		Use:   "DIR --to REPOSITORY",
-		Long: `Reads DIR/package.yaml, packs each platform's content as one reproducible tar+gzip
-layer, and pushes the manifest (an image index when the package has several platforms)
+		Long: `Reads DIR/package.yaml, packs each platform's content as one reproducible compressed
+tar layer (zstd unless --compression gzip), and pushes the manifest (an image index when the package has several platforms)
 tagged with the package version. The same inputs always give the same digest: mtimes are
 fixed (SOURCE_DATE_EPOCH, else the last commit touching DIR, else the Unix epoch),
 entries sorted, owners and modes normalized. Blobs the registry already has are not
@@ -48,6 +50,9 @@ OCI layout.`,
 # publish to a local OCI layout (no server)
 {prog} ./hello --to ocidir://./registry/hello
 
+# gzip layers, for consumers whose tools predate zstd (pkg-pull reads both)
+{prog} ./hello --to ghcr.io/org/hello --compression gzip
+
 # feed the result to the next step
 {prog} ./hello --to localhost:5000/demo/hello -o yaml > published.yaml`,
 		Flags: func(fs *pflag.FlagSet) {
@@ -57,6 +62,7 @@ OCI layout.`,
 			fs.BoolVar(&o.force, "force", false, "move the version tag even if it points at different content")
 			fs.BoolVar(&o.dryRun, "dry-run", false, "build and print what would be pushed; push nothing")
 			fs.BoolVar(&o.skipLint, "skip-lint", false, "publish without running lint first (not recommended)")
+			fs.StringVar(&o.compress, "compression", string(archive.DefaultCompression), "layer compression: zstd or gzip (the digest depends on it)")
 			o.output.AddTo(fs)
 			o.registry.AddTo(fs)
 		},
@@ -79,6 +85,10 @@ func runPush(ctx context.Context, env *cli.Env, o *pushOptions, dir string) erro
 	if err != nil {
 		return cli.Usagef("--to: %w", err)
 	}
+	compression, err := archive.ParseCompression(o.compress)
+	if err != nil {
+		return cli.Usagef("--compression: %w", err)
+	}
 	p, err := pkgspec.Load(dir)
 	if err != nil {
 		return err
@@ -89,7 +99,9 @@ func runPush(ctx context.Context, env *cli.Env, o *pushOptions, dir string) erro
 	if err := lintBeforePush(env, dir, o.skipLint); err != nil {
 		return err
 	}
-	art, err := publish.Build(dir, p, publish.Options{Platforms: o.platforms, Getenv: env.Getenv, CacheDir: publish.DefaultCacheDir(env.Getenv)})
+	art, err := publish.Build(dir, p, publish.Options{
+		Platforms: o.platforms, Getenv: env.Getenv, CacheDir: publish.DefaultCacheDir(env.Getenv), Compression: compression,
+	})
 	if err != nil {
 		return err
 	}

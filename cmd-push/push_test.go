@@ -1,10 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // TestPushLintsFirst: a package lint finds errors in is not published unless
@@ -58,4 +61,59 @@ func TestPushCascadeAndDryRun(t *testing.T) {
 	if code != 2 || !strings.Contains(stderr, "the tag comes from package.yaml's version (0.1.0)") {
 		t.Fatalf("a --to tag that is not the version: exit %d\n%s", code, stderr)
 	}
+}
+
+// TestPushCompression: zstd layers by default, gzip on request (a different digest for
+// the same content), and a clear usage error for anything else.
+func TestPushCompression(t *testing.T) {
+	t.Parallel()
+	parent := t.TempDir()
+	epoch := map[string]string{"SOURCE_DATE_EPOCH": "0"}
+	if code, _, stderr := pkgPush(t, epoch, "init", filepath.Join(parent, "tool")); code != 0 {
+		t.Fatal(stderr)
+	}
+	dir := filepath.Join(parent, "tool")
+	layerType := map[string]string{}
+	for _, c := range []string{"", "zstd", "gzip"} {
+		layout := filepath.Join(t.TempDir(), "reg")
+		args := []string{dir, "--to", "ocidir://" + layout, "-o", "name"}
+		if c != "" {
+			args = append(args, "--compression", c)
+		}
+		if code, _, stderr := pkgPush(t, epoch, args...); code != 0 {
+			t.Fatalf("--compression %q: exit %d\n%s", c, code, stderr)
+		}
+		layerType[c] = layerMediaType(t, layout)
+	}
+	if layerType[""] != "application/vnd.oci.image.layer.v1.tar+zstd" || layerType["zstd"] != layerType[""] {
+		t.Errorf("default / zstd layer media types: %q / %q", layerType[""], layerType["zstd"])
+	}
+	if layerType["gzip"] != "application/vnd.oci.image.layer.v1.tar+gzip" {
+		t.Errorf("--compression gzip layer media type: %q", layerType["gzip"])
+	}
+	code, _, stderr := pkgPush(t, epoch, dir, "--to", "ocidir://"+t.TempDir(), "--compression", "lz4")
+	if code != 2 || !strings.Contains(stderr, `unknown compression "lz4": use zstd (the default) or gzip`) {
+		t.Fatalf("--compression lz4: exit %d\n%s", code, stderr)
+	}
+}
+
+// layerMediaType reads the layer media type of the one manifest in an OCI layout.
+func layerMediaType(t *testing.T, layout string) string {
+	t.Helper()
+	blobs, err := filepath.Glob(filepath.Join(layout, "blobs", "sha256", "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range blobs {
+		data, err := os.ReadFile(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m ocispec.Manifest
+		if json.Unmarshal(data, &m) == nil && m.MediaType == ocispec.MediaTypeImageManifest && len(m.Layers) == 1 {
+			return m.Layers[0].MediaType
+		}
+	}
+	t.Fatalf("no manifest in %s", layout)
+	return ""
 }

@@ -64,7 +64,7 @@ func TestSkeletonRegistry(t *testing.T) {
 	manifest := fetchManifest(t, repo, "1.0.0")
 	if manifest.ArtifactType != "application/vnd.longshore.package.v1" ||
 		manifest.Config.MediaType != "application/vnd.longshore.package.config.v1+json" ||
-		len(manifest.Layers) != 1 || manifest.Layers[0].MediaType != "application/vnd.oci.image.layer.v1.tar+gzip" ||
+		len(manifest.Layers) != 1 || manifest.Layers[0].MediaType != "application/vnd.oci.image.layer.v1.tar+zstd" ||
 		manifest.Annotations["org.opencontainers.image.title"] != "hello" ||
 		manifest.Annotations["org.opencontainers.image.version"] != "1.0.0" {
 		t.Errorf("manifest as the registry serves it: %+v", manifest)

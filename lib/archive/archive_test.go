@@ -4,11 +4,14 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/klauspost/compress/zstd"
 
 	"longshore.dev/lib/fault"
 )
@@ -56,7 +59,7 @@ func TestPackIsReproducible(t *testing.T) {
 		t.Fatal("the same tree with different mtimes and modes packed to different bytes")
 	}
 	// Headers are normalized.
-	tr := tar.NewReader(mustGunzip(t, pack(a)))
+	tr := tar.NewReader(bytes.NewReader(plainDecompress(t, DefaultCompression, pack(a))))
 	var names []string
 	for {
 		h, err := tr.Next()
@@ -81,19 +84,6 @@ func TestPackIsReproducible(t *testing.T) {
 	if got := strings.Join(names, " "); got != "a.txt bin/ bin/hello share/ share/doc/ share/doc/README" {
 		t.Errorf("entries not in lexical order: %s", got)
 	}
-}
-
-func mustGunzip(t *testing.T, data []byte) *bytes.Reader {
-	t.Helper()
-	zr, err := gzip.NewReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	if _, err := out.ReadFrom(zr); err != nil {
-		t.Fatal(err)
-	}
-	return bytes.NewReader(out.Bytes())
 }
 
 func TestPackRefusesEscapingSymlinkAndSkips(t *testing.T) {
@@ -122,10 +112,18 @@ type entry struct {
 	body string
 }
 
-func tarball(t *testing.T, entries ...entry) []byte {
+// tarball writes entries as a tar stream compressed with c, by a plain encoder (not
+// this package's): the unpacker must hold up against any writer.
+func tarball(t *testing.T, c Compression, entries ...entry) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
+	var zw io.WriteCloser = gzip.NewWriter(&buf)
+	if c == Zstd {
+		var err error
+		if zw, err = zstd.NewWriter(&buf); err != nil {
+			t.Fatal(err)
+		}
+	}
 	tw := tar.NewWriter(zw)
 	for _, e := range entries {
 		h := e.hdr
@@ -178,40 +176,48 @@ func TestUnpackRefusesHostileArchives(t *testing.T) {
 		{"duplicate", []entry{file("a", "1"), file("a", "2")}, DefaultLimits, "duplicate"},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			outer := t.TempDir()
-			dest := filepath.Join(outer, "dest")
-			os.Mkdir(dest, 0o755)
-			err := Unpack(bytes.NewReader(tarball(t, tc.entries...)), dest, tc.limits)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("want error containing %q, got %v", tc.want, err)
-			}
-			if fault.KindOf(err) != fault.Verify {
-				t.Errorf("want a Verify fault, got %v", fault.KindOf(err))
-			}
-			// Nothing may land outside dest.
-			ents, _ := os.ReadDir(outer)
-			if len(ents) != 1 {
-				t.Errorf("something was written beside dest: %v", ents)
-			}
-		})
+		for _, c := range Compressions {
+			t.Run(tc.name+"/"+string(c), func(t *testing.T) {
+				t.Parallel()
+				outer := t.TempDir()
+				dest := filepath.Join(outer, "dest")
+				os.Mkdir(dest, 0o755)
+				err := Unpack(bytes.NewReader(tarball(t, c, tc.entries...)), c, dest, tc.limits)
+				if err == nil || !strings.Contains(err.Error(), tc.want) {
+					t.Fatalf("want error containing %q, got %v", tc.want, err)
+				}
+				if fault.KindOf(err) != fault.Verify {
+					t.Errorf("want a Verify fault, got %v", fault.KindOf(err))
+				}
+				// Nothing may land outside dest.
+				ents, _ := os.ReadDir(outer)
+				if len(ents) != 1 {
+					t.Errorf("something was written beside dest: %v", ents)
+				}
+			})
+		}
 	}
 }
 
 func TestUnpackRoundTrip(t *testing.T) {
 	t.Parallel()
+	for _, c := range Compressions {
+		t.Run(string(c), func(t *testing.T) { t.Parallel(); testRoundTrip(t, c) })
+	}
+}
+
+func testRoundTrip(t *testing.T, c Compression) {
 	src := t.TempDir()
 	writeTree(t, src, map[string]string{"bin/tool": "#!/bin/sh\n", "lib/x/y.txt": "data"})
 	if err := os.Symlink("../lib/x/y.txt", filepath.Join(src, "bin", "y")); err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if _, err := Pack(src, &buf, PackOptions{}); err != nil {
+	if _, err := Pack(src, &buf, PackOptions{Compression: c}); err != nil {
 		t.Fatal(err)
 	}
 	dest := t.TempDir()
-	if err := Unpack(&buf, dest, DefaultLimits); err != nil {
+	if err := Unpack(&buf, c, dest, DefaultLimits); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(filepath.Join(dest, "bin", "y"))
@@ -230,10 +236,29 @@ func TestUnpackRoundTrip(t *testing.T) {
 	}
 }
 
-func TestUnpackNotGzip(t *testing.T) {
+// A layer whose bytes are not what its media type says is refused, as is an empty one.
+func TestUnpackWrongCompression(t *testing.T) {
 	t.Parallel()
-	err := Unpack(strings.NewReader("not gzip at all"), t.TempDir(), DefaultLimits)
-	if err == nil || !strings.Contains(err.Error(), "not gzip") {
-		t.Fatalf("got %v", err)
+	gz := tarball(t, Gzip, file("a", "x"))
+	zs := tarball(t, Zstd, file("a", "x"))
+	for _, tc := range []struct {
+		c    Compression
+		data []byte
+		want string
+	}{
+		{Gzip, []byte("not gzip at all"), "not gzip"},
+		{Gzip, zs, "not gzip"},
+		{Zstd, []byte("not zstd at all"), "not zstd: no frame starts at byte 0"},
+		{Zstd, gz, "not zstd"},
+		{Zstd, nil, "empty"},
+		{Zstd, zs[:len(zs)-3], "unexpected EOF"},
+		{"lz4", zs, "unknown layer compression"},
+	} {
+		err := Unpack(bytes.NewReader(tc.data), tc.c, t.TempDir(), DefaultLimits)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s layer of %d bytes: want an error containing %q, got %v", tc.c, len(tc.data), tc.want, err)
+		} else if fault.KindOf(err) != fault.Verify {
+			t.Errorf("%s layer of %d bytes: want a Verify fault, got %v", tc.c, len(tc.data), err)
+		}
 	}
 }

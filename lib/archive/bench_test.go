@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
@@ -114,6 +115,37 @@ func BenchmarkPack(b *testing.B) {
 			b.SetBytes(stats.Bytes)
 			for b.Loop() {
 				if _, err := Tar(root, sha256.New(), opts); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkUnpack unpacks the 100 MiB file's layer, packed with each compression, from
+// memory into a new directory: decompression, tar parsing and the file write, with no
+// network and no digest.
+func BenchmarkUnpack(b *testing.B) {
+	src := b.TempDir()
+	writeBigTree(b, src, 100<<20)
+	for _, c := range Compressions {
+		var layer bytes.Buffer
+		stats, err := Pack(src, &layer, PackOptions{ModTime: time.Unix(1700000000, 0), Compression: c})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run("100MiB-file/"+string(c), func(b *testing.B) {
+			b.SetBytes(stats.Bytes)
+			b.ReportMetric(float64(layer.Len())/(1<<20), "layer-MiB")
+			parent := b.TempDir()
+			i := 0
+			for b.Loop() {
+				dest := filepath.Join(parent, strconv.Itoa(i))
+				i++
+				if err := os.Mkdir(dest, 0o755); err != nil {
+					b.Fatal(err)
+				}
+				if err := Unpack(bytes.NewReader(layer.Bytes()), c, dest, DefaultLimits); err != nil {
 					b.Fatal(err)
 				}
 			}

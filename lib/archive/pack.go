@@ -1,4 +1,5 @@
-// Package archive turns a directory into a reproducible tar+gzip layer and back, and
+// Package archive turns a directory into a reproducible compressed tar layer (zstd or
+// gzip) and back, and
 // refuses hostile archives on the way back: paths escaping the root, links out of it,
 // device files, setuid bits, and more bytes or files than the limits allow.
 package archive
@@ -26,6 +27,8 @@ type PackOptions struct {
 	// Skip excludes a path (slash-separated, relative to the root) and, for a directory,
 	// everything below it.
 	Skip func(rel string, isDir bool) bool
+	// Compression is what Pack compresses with; empty means DefaultCompression.
+	Compression Compression
 }
 
 // PackStats describes what Pack wrote.
@@ -36,12 +39,12 @@ type PackStats struct {
 	Bytes int64 // uncompressed content bytes
 }
 
-// Pack writes root as a gzip-compressed tar to w: Tar's stream through NewCompressor.
-// The same tree always gives the same bytes.
+// Pack writes root as a compressed tar to w: Tar's stream through NewCompressor. The
+// same tree and options always give the same bytes.
 func Pack(root string, w io.Writer, opts PackOptions) (PackStats, error) {
-	gz := NewCompressor(w)
-	stats, err := Tar(root, gz, opts)
-	if cerr := gz.Close(); err == nil {
+	z := NewCompressor(w, opts.Compression)
+	stats, err := Tar(root, z, opts)
+	if cerr := z.Close(); err == nil {
 		err = cerr
 	}
 	return stats, err

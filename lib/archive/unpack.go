@@ -26,27 +26,45 @@ type Limits struct {
 // DefaultLimits are generous for tools and small enough to stop a bomb early.
 var DefaultLimits = Limits{MaxBytes: 4 << 30, MaxFiles: 1_000_000}
 
-// Unpack extracts a gzip-compressed tar from r into dest, which must exist and be empty
-// (a staging directory: the caller renames it into place once everything verified).
-// Files are written read-only. Hostile entries are refused with a Verify fault.
+// Unpack extracts a tar compressed with c from r into dest, which must exist and be
+// empty (a staging directory: the caller renames it into place once everything
+// verified). Files are written read-only. Hostile entries are refused with a Verify
+// fault. When Unpack returns, it no longer reads r: the caller may read on.
 //
-// Inflating runs ahead on its own goroutine (pgzip's reader), and small files are
-// written by a few goroutines while the archive is read on: on most filesystems
-// creating a file costs far more than its bytes, and creates proceed in parallel.
-// Every check is made in archive order, before a file is handed on.
-func Unpack(r io.Reader, dest string, limits Limits) error {
-	gz, err := pgzip.NewReader(r)
+// Decompressing runs ahead on goroutines of its own (zstd frames on every core, pgzip's
+// read-ahead for gzip), and small files are written by a few goroutines while the
+// archive is read on: on most filesystems creating a file costs far more than its
+// bytes, and creates proceed in parallel. Every check is made in archive order, before
+// a file is handed on.
+func Unpack(r io.Reader, c Compression, dest string, limits Limits) error {
+	z, err := NewDecompressor(r, c)
 	if err != nil {
-		return fault.New(fault.Verify, fmt.Errorf("layer is not gzip: %w", err), "")
+		return err
 	}
-	defer gz.Close()
+	defer z.Close()
 	u := unpacker{dest: dest, limits: limits, links: map[string]bool{}, files: map[string]bool{}, dirs: map[string]bool{}}
 	u.writers = newFileWriters()
-	err = u.read(tar.NewReader(gz))
+	err = u.read(tar.NewReader(z))
 	if werr := u.writers.close(); err == nil {
 		err = werr
 	}
 	return err
+}
+
+// NewDecompressor returns the tar stream of a layer compressed with c. Close it: it
+// reads ahead on goroutines of its own until closed.
+func NewDecompressor(r io.Reader, c Compression) (io.ReadCloser, error) {
+	switch c {
+	case Zstd:
+		return newZstdReader(r), nil
+	case Gzip:
+		gz, err := pgzip.NewReader(r)
+		if err != nil {
+			return nil, fault.New(fault.Verify, fmt.Errorf("layer is not gzip: %w", err), "")
+		}
+		return gz, nil
+	}
+	return nil, fault.Errorf(fault.Verify, "unknown layer compression %q", c)
 }
 
 func (u *unpacker) read(tr *tar.Reader) error {

@@ -14,6 +14,7 @@ import (
 	"github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"longshore.dev/lib/archive"
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/pkgspec"
 )
@@ -23,9 +24,31 @@ const (
 	ArtifactType = "application/vnd.longshore.package.v1"
 	// ConfigMediaType is the config blob: the package's resolved metadata.
 	ConfigMediaType = "application/vnd.longshore.package.config.v1+json"
-	// LayerMediaType is the content layer.
-	LayerMediaType = ocispec.MediaTypeImageLayerGzip
 )
+
+// layerMediaTypes are the content layer's media types, one per compression.
+var layerMediaTypes = map[archive.Compression]string{
+	archive.Zstd: ocispec.MediaTypeImageLayerZstd,
+	archive.Gzip: ocispec.MediaTypeImageLayerGzip,
+}
+
+// LayerMediaType is the media type of a content layer compressed with c.
+func LayerMediaType(c archive.Compression) string {
+	if c == "" {
+		c = archive.DefaultCompression
+	}
+	return layerMediaTypes[c]
+}
+
+// LayerCompression is the compression a content layer's media type names.
+func LayerCompression(mediaType string) (archive.Compression, bool) {
+	for c, t := range layerMediaTypes {
+		if t == mediaType {
+			return c, true
+		}
+	}
+	return "", false
+}
 
 // Config is the config blob of one platform's manifest: what an installer needs to
 // know without unpacking the layer.
@@ -174,8 +197,9 @@ func DecodeManifest(data []byte, where string) (ocispec.Manifest, error) {
 		return m, fault.Errorf(fault.Verify, "%s: config media type %q, expected %q", where, m.Config.MediaType, ConfigMediaType)
 	}
 	for _, l := range m.Layers {
-		if l.MediaType != LayerMediaType {
-			return m, fault.Errorf(fault.Verify, "%s: layer %s has media type %q; this version reads only %q", where, l.Digest, l.MediaType, LayerMediaType)
+		if _, ok := LayerCompression(l.MediaType); !ok {
+			return m, fault.Errorf(fault.Verify, "%s: layer %s has media type %q; this version reads only %q and %q",
+				where, l.Digest, l.MediaType, ocispec.MediaTypeImageLayerZstd, ocispec.MediaTypeImageLayerGzip)
 		}
 	}
 	return m, nil

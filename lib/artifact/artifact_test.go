@@ -21,10 +21,20 @@ func TestDecodeManifestRefusesOtherArtifacts(t *testing.T) {
 	if fault.KindOf(err) != fault.Verify {
 		t.Fatalf("got %v", err)
 	}
-	zstd, _ := json.Marshal(ocispec.Manifest{ArtifactType: ArtifactType, Config: ocispec.Descriptor{MediaType: ConfigMediaType},
-		Layers: []ocispec.Descriptor{{MediaType: "application/vnd.oci.image.layer.v1.tar+zstd"}}})
-	if _, err := DecodeManifest(zstd, "reg/x"); err == nil || !strings.Contains(err.Error(), "reads only") {
-		t.Fatalf("unknown layer media type: %v", err)
+	for _, mt := range []string{ocispec.MediaTypeImageLayerZstd, ocispec.MediaTypeImageLayerGzip, ocispec.MediaTypeImageLayer + "+lz4", ocispec.MediaTypeImageLayer} {
+		m, _ := json.Marshal(ocispec.Manifest{ArtifactType: ArtifactType, Config: ocispec.Descriptor{MediaType: ConfigMediaType},
+			Layers: []ocispec.Descriptor{{MediaType: mt}}})
+		_, err := DecodeManifest(m, "reg/x")
+		_, known := LayerCompression(mt)
+		switch {
+		case known && err != nil:
+			t.Errorf("layer media type %s refused: %v", mt, err)
+		case !known && (err == nil || !strings.Contains(err.Error(), "reads only")):
+			t.Errorf("unknown layer media type %s: %v", mt, err)
+		}
+	}
+	if LayerMediaType("") != ocispec.MediaTypeImageLayerZstd {
+		t.Errorf("the default layer media type is %s", LayerMediaType(""))
 	}
 }
 

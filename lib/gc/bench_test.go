@@ -16,6 +16,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"longshore.dev/lib/api"
+	"longshore.dev/lib/archive"
 	"longshore.dev/lib/artifact"
 	"longshore.dev/lib/store"
 	"longshore.dev/lib/stream"
@@ -52,7 +53,7 @@ func genStore(tb testing.TB, home string, n int) {
 		var layers []ocispec.Descriptor
 		for l := range benchLayers {
 			desc := putBlob(append([]byte(fmt.Sprintf("%s layer %d\n", name, l)), pad...))
-			desc.MediaType = artifact.LayerMediaType
+			desc.MediaType = artifact.LayerMediaType(archive.Zstd)
 			layers = append(layers, desc)
 		}
 		config, _ := json.Marshal(artifact.Config{Name: name, Version: "1.0.0", Platform: "any", Bin: []string{"bin/" + name}})

@@ -22,7 +22,7 @@ import (
 // The layer cache spares an unchanged re-push the compression, which is nearly all of a
 // push's time: a 100 MiB package takes 0.5–1 s to compress on two cores, 0.08 s to tar
 // and hash. Each entry maps the digest of a layer's uncompressed tar stream, and the exact
-// compressor (archive.Compressor: library versions, level, block size), to the packed
+// compressor (archive.Compressor: format, library versions, level, block size), to the packed
 // layer's digest and size, and keeps the packed bytes so that a registry lacking the
 // blob can still be sent it. The tar stream is still produced and hashed on every push:
 // that is the check that the content did not change, and nothing cheaper (mtimes,
@@ -31,13 +31,14 @@ import (
 // cache costs time, never a wrong digest.
 //
 // On disk, under the cache directory: NAME.json (the entry) and NAME.tar.gz (the
-// layer), where NAME is the hex SHA-256 of the compressor and the tar digest. Files are
+// layer, zstd or gzip: the name is older than zstd layers), where NAME is the hex SHA-256 of the compressor and the tar digest. Files are
 // written under temporary names and renamed into place, the entry last, so concurrent
 // pushes see whole entries or none. Using an entry refreshes its mtime; the least
 // recently used entries go first when there are more than maxEntries or they hold more
 // than maxBytes.
 type layerCache struct {
 	dir        string
+	compressor string // archive.Compressor of what the pushes using it pack
 	maxEntries int
 	maxBytes   int64
 }
@@ -69,11 +70,11 @@ func DefaultCacheDir(getenv func(string) string) string {
 	return filepath.Join(home, ".cache", "longshore", "layers")
 }
 
-func newLayerCache(dir string) *layerCache {
+func newLayerCache(dir string, c archive.Compression) *layerCache {
 	if dir == "" {
 		return nil
 	}
-	return &layerCache{dir: dir, maxEntries: cacheMaxEntries, maxBytes: cacheMaxBytes}
+	return &layerCache{dir: dir, compressor: archive.Compressor(c), maxEntries: cacheMaxEntries, maxBytes: cacheMaxBytes}
 }
 
 // cacheEntry is NAME.json.
@@ -85,7 +86,7 @@ type cacheEntry struct {
 }
 
 func (c *layerCache) name(tar digest.Digest) string {
-	sum := sha256.Sum256([]byte(archive.Compressor + "\n" + tar.String()))
+	sum := sha256.Sum256([]byte(c.compressor + "\n" + tar.String()))
 	return filepath.Join(c.dir, hex.EncodeToString(sum[:]))
 }
 
@@ -98,7 +99,7 @@ func (c *layerCache) get(tar digest.Digest, dir string) (e cacheEntry, path stri
 	if err != nil {
 		return e, "", false
 	}
-	if json.Unmarshal(data, &e) != nil || e.Tar != tar || e.Compressor != archive.Compressor || e.Layer.Validate() != nil {
+	if json.Unmarshal(data, &e) != nil || e.Tar != tar || e.Compressor != c.compressor || e.Layer.Validate() != nil {
 		c.remove(name)
 		return e, "", false
 	}
@@ -192,7 +193,7 @@ func (c *layerCache) put(tar digest.Digest, layer digest.Digest, size int64, pat
 		os.Remove(blob)
 		return err
 	}
-	data, err := json.Marshal(cacheEntry{Tar: tar, Compressor: archive.Compressor, Layer: layer, Size: size})
+	data, err := json.Marshal(cacheEntry{Tar: tar, Compressor: c.compressor, Layer: layer, Size: size})
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"longshore.dev/lib/archive"
 	"longshore.dev/lib/artifact"
 )
 
@@ -20,7 +21,7 @@ var cacheFiles = map[string]string{"bin/hello": "#!/bin/sh\necho hello\n", "shar
 func layerOf(t *testing.T, a *Artifact) ocispec.Descriptor {
 	t.Helper()
 	for _, d := range a.Blobs {
-		if d.MediaType == artifact.LayerMediaType {
+		if _, ok := artifact.LayerCompression(d.MediaType); ok {
 			return d
 		}
 	}
@@ -90,6 +91,36 @@ func TestLayerCacheHitReusesThePackedLayer(t *testing.T) {
 	second.Close()
 	if _, err := os.Stat(names[0] + ".tar.gz"); err != nil {
 		t.Errorf("closing the artifact removed the cached layer: %v", err)
+	}
+}
+
+// The compression is part of the key: a gzip push of content the cache holds as zstd
+// packs it again, as gzip, and each build gets the layer of its own media type.
+func TestLayerCacheKeepsCompressionsApart(t *testing.T) {
+	t.Parallel()
+	dir := writePackage(t, manifest, cacheFiles)
+	cacheDir := t.TempDir()
+	want := map[archive.Compression]ocispec.Descriptor{}
+	for _, c := range archive.Compressions {
+		want[c] = layerOf(t, build(t, dir, Options{Compression: c}))
+		if want[c].MediaType != artifact.LayerMediaType(c) {
+			t.Fatalf("%s build: layer media type %q", c, want[c].MediaType)
+		}
+	}
+	if want[archive.Zstd].Digest == want[archive.Gzip].Digest {
+		t.Fatal("zstd and gzip packed the same bytes")
+	}
+	for range 2 {
+		for _, c := range archive.Compressions {
+			a := build(t, dir, Options{Compression: c, CacheDir: cacheDir})
+			if got := layerOf(t, a); got.Digest != want[c].Digest || got.MediaType != want[c].MediaType {
+				t.Fatalf("%s build with the cache: layer %s %s, want %s %s", c, got.MediaType, got.Digest, want[c].MediaType, want[c].Digest)
+			}
+			checkLayerFile(t, a, want[c])
+		}
+	}
+	if names := entries(t, cacheDir); len(names) != 2 {
+		t.Fatalf("cache entries: %v, want one per compression", names)
 	}
 }
 
@@ -199,7 +230,7 @@ func TestLayerCacheEvictsLeastRecentlyUsed(t *testing.T) {
 	src := filepath.Join(t.TempDir(), "layer")
 	writeFile(t, src, []byte(strings.Repeat("x", 100)))
 	layer := digest.FromBytes(readFile(t, src))
-	c := &layerCache{dir: t.TempDir(), maxEntries: 3, maxBytes: 350}
+	c := &layerCache{dir: t.TempDir(), compressor: archive.Compressor(archive.Zstd), maxEntries: 3, maxBytes: 350}
 	tars := make([]digest.Digest, 5)
 	for i := range tars {
 		tars[i] = digest.FromString(string(rune('a' + i)))

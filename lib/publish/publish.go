@@ -44,6 +44,8 @@ type Options struct {
 	// stream, so that content packed before is not compressed again (cache.go);
 	// "" disables it. DefaultCacheDir is the usual place.
 	CacheDir string
+	// Compression of the layers; empty means archive.DefaultCompression.
+	Compression archive.Compression
 }
 
 // Artifact is a built package: every blob, ready to push.
@@ -84,7 +86,10 @@ func Build(dir string, p *pkgspec.Package, opts Options) (*Artifact, error) {
 		return nil, err
 	}
 	a := &Artifact{Package: p, files: map[digest.Digest]string{}, small: map[digest.Digest][]byte{}, tempDir: tmp}
-	cache := newLayerCache(opts.CacheDir)
+	if opts.Compression == "" {
+		opts.Compression = archive.DefaultCompression
+	}
+	cache := newLayerCache(opts.CacheDir, opts.Compression)
 	ignore, err := pkgspec.LoadIgnore(dir)
 	if err != nil {
 		a.Close()
@@ -99,7 +104,7 @@ func Build(dir string, p *pkgspec.Package, opts Options) (*Artifact, error) {
 			a.Close()
 			return nil, fault.Errorf(fault.Usage, "spec.platforms[%q]: content directory %s does not exist", platform, content)
 		}
-		layer, err := a.pack(content, dir, created, cache, ignore)
+		layer, err := a.pack(content, dir, created, opts.Compression, cache, ignore)
 		if err != nil {
 			a.Close()
 			return nil, fmt.Errorf("packing %s for %s: %w", content, platform, err)
@@ -171,13 +176,15 @@ func selectPlatforms(p *pkgspec.Package, want []string) ([]string, error) {
 // layer packed from the same stream before is reused; otherwise the stream is packed
 // again, hashing it as it goes for the cache entry. The second walk re-reads the tree
 // rather than trusting the first: the entry is keyed by the stream that was compressed.
-func (a *Artifact) pack(content, pkgDir string, created time.Time, cache *layerCache, ignore *pkgspec.Ignore) (ocispec.Descriptor, error) {
+func (a *Artifact) pack(content, pkgDir string, created time.Time, compression archive.Compression, cache *layerCache, ignore *pkgspec.Ignore) (ocispec.Descriptor, error) {
 	contentRel, err := filepath.Rel(pkgDir, content)
 	if err != nil {
 		return ocispec.Descriptor{}, err
 	}
+	mediaType := artifact.LayerMediaType(compression)
 	opts := archive.PackOptions{
-		ModTime: created,
+		ModTime:     created,
+		Compression: compression,
 		Skip: func(rel string, isDir bool) bool {
 			return ignore.Excluded(filepath.ToSlash(contentRel), rel, isDir)
 		},
@@ -189,7 +196,7 @@ func (a *Artifact) pack(content, pkgDir string, created time.Time, cache *layerC
 		}
 		if e, path, ok := cache.get(tar.Digest(), a.tempDir); ok {
 			a.files[e.Layer] = path
-			return ocispec.Descriptor{MediaType: artifact.LayerMediaType, Digest: e.Layer, Size: e.Size}, nil
+			return ocispec.Descriptor{MediaType: mediaType, Digest: e.Layer, Size: e.Size}, nil
 		}
 	}
 	f, err := os.CreateTemp(a.tempDir, "layer-")
@@ -201,9 +208,9 @@ func (a *Artifact) pack(content, pkgDir string, created time.Time, cache *layerC
 	// tar stream is hashed by this one and compressed on every core.
 	layer, tar := digest.SHA256.Digester(), digest.SHA256.Digester()
 	counter := &countWriter{}
-	gz := archive.NewCompressor(io.MultiWriter(f, layer.Hash(), counter))
-	_, err = archive.Tar(content, io.MultiWriter(gz, tar.Hash()), opts)
-	if cerr := gz.Close(); err == nil {
+	z := archive.NewCompressor(io.MultiWriter(f, layer.Hash(), counter), compression)
+	_, err = archive.Tar(content, io.MultiWriter(z, tar.Hash()), opts)
+	if cerr := z.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
@@ -217,7 +224,7 @@ func (a *Artifact) pack(content, pkgDir string, created time.Time, cache *layerC
 	if cache != nil {
 		_ = cache.put(tar.Digest(), d, counter.n, f.Name()) // a cache that cannot be written only costs time
 	}
-	return ocispec.Descriptor{MediaType: artifact.LayerMediaType, Digest: d, Size: counter.n}, nil
+	return ocispec.Descriptor{MediaType: mediaType, Digest: d, Size: counter.n}, nil
 }
 
 type countWriter struct{ n int64 }

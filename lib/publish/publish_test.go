@@ -208,7 +208,7 @@ func TestBuildHonoursPkgignore(t *testing.T) {
 	}
 	defer f.Close()
 	out := t.TempDir()
-	if err := archive.Unpack(f, out, archive.DefaultLimits); err != nil {
+	if err := archive.Unpack(f, archive.DefaultCompression, out, archive.DefaultLimits); err != nil {
 		t.Fatal(err)
 	}
 	var got []string

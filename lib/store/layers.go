@@ -14,6 +14,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"longshore.dev/lib/archive"
+	"longshore.dev/lib/artifact"
 	"longshore.dev/lib/fault"
 )
 
@@ -191,6 +192,11 @@ func (src *layerSource) copyTo(w io.Writer) error {
 // unpackStreaming unpacks the layer while it is read. A refused archive is reported as
 // such, unless the stream also failed verification: then that is the real story.
 func (src *layerSource) unpackStreaming(dest string, limits archive.Limits, p *Package) error {
+	c, err := layerCompression(src.layer)
+	if err != nil {
+		src.close()
+		return err
+	}
 	pr, pw := newPipe()
 	done := make(chan error, 1)
 	go func() {
@@ -198,7 +204,7 @@ func (src *layerSource) unpackStreaming(dest string, limits archive.Limits, p *P
 		pw.closeWithError(err)
 		done <- err
 	}()
-	uerr := archive.Unpack(pr, dest, limits)
+	uerr := archive.Unpack(pr, c, dest, limits)
 	// Drain what is left, so the reader reaches the end, where it verifies the digest.
 	io.Copy(io.Discard, pr)
 	if rerr := <-done; rerr != nil {
@@ -211,15 +217,29 @@ func (src *layerSource) unpackStreaming(dest string, limits archive.Limits, p *P
 }
 
 func unpackFile(layer ocispec.Descriptor, blobFile, dest string, limits archive.Limits, p *Package) error {
+	c, err := layerCompression(layer)
+	if err != nil {
+		return err
+	}
 	f, err := os.Open(blobFile)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	if err := archive.Unpack(f, dest, limits); err != nil {
+	if err := archive.Unpack(f, c, dest, limits); err != nil {
 		return unpackError(&layerSource{layer: layer, where: "its verified download"}, p, err)
 	}
 	return nil
+}
+
+// layerCompression reads the compression off the layer's media type (which
+// artifact.DecodeManifest checked already).
+func layerCompression(layer ocispec.Descriptor) (archive.Compression, error) {
+	c, ok := artifact.LayerCompression(layer.MediaType)
+	if !ok {
+		return "", fault.Errorf(fault.Verify, "layer %s has media type %q, which is not a package layer", layer.Digest, layer.MediaType)
+	}
+	return c, nil
 }
 
 func unpackError(src *layerSource, p *Package, err error) error {

@@ -368,7 +368,7 @@ func TestMultiLayerPackage(t *testing.T) {
 		if _, err := archive.Pack(dir, &buf, archive.PackOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		layers = append(layers, push(artifact.LayerMediaType, buf.Bytes()))
+		layers = append(layers, push(artifact.LayerMediaType(archive.Zstd), buf.Bytes()))
 	}
 	config, _ := artifact.ConfigBlob(artifact.Config{Name: "layered", Version: "1.0.0", Platform: "any"})
 	configDesc := push(artifact.ConfigMediaType, config.Data)
