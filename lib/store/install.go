@@ -313,6 +313,9 @@ func (in *installer) prepare(ctx context.Context, p *Package) (*prepared, error)
 	}
 	tree := s.TreePath(pr.manifest.Digest)
 	if !exists(tree) {
+		if err := in.keepIndex(ctx, p, pr, st); err != nil {
+			return nil, err
+		}
 		if err := in.extract(ctx, p, manifest, tree, st); err != nil {
 			return nil, err
 		}
@@ -324,6 +327,23 @@ func (in *installer) prepare(ctx context.Context, p *Package) (*prepared, error)
 		return nil, err
 	}
 	return pr, nil
+}
+
+// keepIndex stores the root index of a package installed from a Lock. The Lock names
+// the platform manifest, so choosing it did not need the index; but without it in the
+// store, `pkg-pull REF@INDEX --offline` could not find the package later. It is fetched
+// only along with a tree's download — an install that finds everything in place makes
+// no request — and offline it is left out, as it is not needed to install.
+func (in *installer) keepIndex(ctx context.Context, p *Package, pr *prepared, st *staging) error {
+	if pr.index == "" || len(p.Platforms) == 0 {
+		return nil
+	}
+	desc := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageIndex, Digest: p.Root.Digest, Size: p.Root.Size}
+	_, err := in.blob(ctx, p, desc, st, true, "the index of "+p.label())
+	if isMissing(err) {
+		return nil
+	}
+	return err
 }
 
 func (pr *prepared) check(where string) error {

@@ -12,6 +12,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"longshore.dev/lib/api"
+	"longshore.dev/lib/artifact"
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/oci"
 	"longshore.dev/lib/pkgspec"
@@ -136,6 +137,45 @@ func TestInstallRefusesTamperedBlob(t *testing.T) {
 	assertEmpty(t, filepath.Join(s.Home, "tmp"))
 	if list, _ := s.List(); len(list) != 0 {
 		t.Errorf("a refused package was recorded: %+v", list)
+	}
+}
+
+// A Lock names the platform manifest; the install keeps the index anyway, so that the
+// package can be installed again by its index digest with no network.
+func TestLockInstallKeepsTheIndex(t *testing.T) {
+	t.Parallel()
+	spec := "  platforms:\n    linux/amd64: amd\n    linux/arm64: arm\n"
+	target, root := published(t, "multi", spec, map[string]string{"amd/f": "amd", "arm/f": "arm"})
+	idx, err := target.FetchManifest(context.Background(), root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	index, err := artifact.DecodeIndex(idx, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := lockPackage("multi", target, root, api.ReasonExplicit, nil, nil)
+	p.Platforms = nil
+	for _, m := range index.Manifests {
+		p.Platforms = append(p.Platforms, api.Platform{Platform: artifact.PlatformString(m.Platform), Digest: m.Digest.String()})
+	}
+	s := openStore(t)
+	if _, err := s.InstallSet(context.Background(), []Package{p}, InstallOptions{Platform: "linux/arm64"}); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := os.ReadFile(s.BlobPath(root.Digest)); err != nil || digest.FromBytes(data) != root.Digest {
+		t.Fatalf("the store lacks the index %s after a lock install: %v", root.Digest, err)
+	}
+	// By index digest, offline, with the source gone: found in the store.
+	os.RemoveAll(target.Ref.Path)
+	byRoot := p
+	byRoot.Platforms, byRoot.Target = nil, nil
+	out, err := s.InstallSet(context.Background(), []Package{byRoot}, InstallOptions{Platform: "linux/arm64", Offline: true})
+	if err != nil {
+		t.Fatalf("offline install by index digest: %v", err)
+	}
+	if out[0].Platform != "linux/arm64" {
+		t.Errorf("installed %s", out[0].Platform)
 	}
 }
 
