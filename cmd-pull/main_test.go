@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/spf13/pflag"
 	"go.yaml.in/yaml/v3"
 
 	"longshore.dev/lib/cli"
@@ -308,6 +309,90 @@ func TestParseSize(t *testing.T) {
 	for _, bad := range []string{"", "-1", "0", "1.5GiB", "lots", "9999999999GiB"} {
 		if _, err := parseSize(bad); err == nil {
 			t.Errorf("%q was accepted", bad)
+		}
+	}
+}
+
+// TestNewMirrorCmdSides checks argv → how each side of a mirror is reached: the shared
+// registry flags set both, --from-… and --to-… one side, and win.
+func TestNewMirrorCmdSides(t *testing.T) {
+	t.Parallel()
+	auth := filepath.Join(t.TempDir(), "auth.json")
+	os.WriteFile(auth, []byte(`{"auths":{}}`), 0o600)
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	os.WriteFile(ca, []byte("not parsed until a registry is dialled"), 0o644)
+	// side is what a test expects of one side's oci.Options.
+	type side struct {
+		plain    string // "default" (nil: plain HTTP for localhost only), "true", "false"
+		caFile   string
+		insecure bool
+		creds    bool // a docker config file from --…-registry-config
+	}
+	for _, tc := range []struct {
+		name      string
+		args      []string
+		from, to  side
+		referrers bool
+	}{
+		{"defaults", nil, side{plain: "default"}, side{plain: "default"}, true},
+		{"shared", []string{"--plain-http", "--insecure", "--ca-file", ca}, side{"true", ca, true, false}, side{"true", ca, true, false}, true},
+		{"to only", []string{"--to-plain-http"}, side{plain: "default"}, side{plain: "true"}, true},
+		{"to overrides", []string{"--plain-http", "--to-plain-http=false", "--to-ca-file", ca}, side{plain: "true"}, side{"false", ca, false, false}, true},
+		{"from only", []string{"--from-insecure", "--from-registry-config", auth, "--referrers=false"}, side{"default", "", true, true}, side{plain: "default"}, false},
+		{"to insecure off", []string{"--insecure", "--to-insecure=false", "--to-registry-config", auth}, side{"default", "", true, false}, side{"default", "", false, true}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := newMirrorOptions()
+			fs := pflag.NewFlagSet("mirror", pflag.ContinueOnError)
+			o.addFlags(fs)
+			if err := fs.Parse(tc.args); err != nil {
+				t.Fatal(err)
+			}
+			from, to, err := o.registries(&cli.Env{Binary: "pkg-pull"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for name, got := range map[string]oci.Options{"from": from, "to": to} {
+				want := tc.from
+				if name == "to" {
+					want = tc.to
+				}
+				plain := "default"
+				if got.PlainHTTP != nil {
+					plain = fmt.Sprint(*got.PlainHTTP)
+				}
+				if plain != want.plain || got.CAFile != want.caFile || got.Insecure != want.insecure || (got.RegistryConfig != "") != want.creds {
+					t.Errorf("%s side: plain-http %s, ca-file %q, insecure %v, credentials %v; want %+v",
+						name, plain, got.CAFile, got.Insecure, got.RegistryConfig != "", want)
+				}
+				if got.UserAgent == "" {
+					t.Errorf("%s side has no user agent", name)
+				}
+			}
+			if o.referrers != tc.referrers {
+				t.Errorf("referrers %v, want %v", o.referrers, tc.referrers)
+			}
+		})
+	}
+}
+
+func TestMirrorSideUsageErrors(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t)
+	missing := filepath.Join(t.TempDir(), "missing.json")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--from-registry-config", missing}, "--from-registry-config"},
+		{[]string{"--to-ca-file", missing}, "--to-ca-file"},
+		{[]string{"--to-plain-http=maybe"}, "--to-plain-http"},
+		{[]string{"--referrers=perhaps"}, "--referrers"},
+	} {
+		args := append([]string{"mirror", "-f", "-", "--to", "ocidir://" + t.TempDir()}, tc.args...)
+		r := pkgPull(t, env, "", args...)
+		if r.code != 2 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("pkg-pull %s: want exit 2 naming %s\n%s", strings.Join(args, " "), tc.want, r)
 		}
 	}
 }

@@ -10,18 +10,13 @@ import (
 	"longshore.dev/lib/cli"
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/mirror"
+	"longshore.dev/lib/oci"
 	"longshore.dev/lib/progress"
 	"longshore.dev/lib/stream"
 )
 
 func newMirrorCmd() *cli.Command {
-	var (
-		files    cli.FileFlags
-		to       string
-		jobs     int
-		registry cli.RegistryFlags
-	)
-	output := cli.NewOutputFlags(cli.YAML, cli.JSON)
+	o := newMirrorOptions()
 	return &cli.Command{
 		Name:  "mirror",
 		Short: "copy a resolved set of packages to another registry or a directory",
@@ -31,62 +26,121 @@ and layers, digests unchanged — to another registry (keeping each repository's
 under PREFIX if given) or to ocidir://DIR (one OCI layout per repository, no server
 needed), skipping what is already there. Prints the Lock rewritten to the new
 repositories, so that pkg-pull -f installs from the mirror: for air-gapped sites, copy
-DIR and the printed lock across, then pkg-pull -f mirror.lock.yaml --offline.`,
+DIR and the printed lock across, then pkg-pull -f mirror.lock.yaml --offline.
+
+The referrers of every manifest copied — signatures, SBOMs and attestations attached
+through the OCI subject field, and theirs in turn — are copied too, so the mirror can
+be verified without the original registries; --referrers=false leaves them out. A
+manifest already in the mirror is searched for referrers added since.
+
+--plain-http, --ca-file and --insecure apply to the source registries and the
+destination alike; --from-… and --to-… set one side and win over them. Credentials
+come from the docker config (DOCKER_CONFIG or ~/.docker/config.json) for both sides,
+or from the file --from-registry-config or --to-registry-config names.`,
 		Example: `{prog} -f tools.lock.yaml --to ocidir://./mirror > mirror.lock.yaml
-{prog} -f tools.lock.yaml --to registry.corp:5000/mirror > corp.lock.yaml`,
-		Flags: func(fs *pflag.FlagSet) {
-			files.AddTo(fs)
-			fs.StringVar(&to, "to", "", "where to copy: REGISTRY[/PREFIX] or ocidir://DIR (required)")
-			output.AddTo(fs)
-			fs.IntVar(&jobs, "concurrency", 4, "how many packages to copy at once")
-			registry.AddTo(fs)
-		},
-		Args: cli.ExactArgs(),
-		Run: func(ctx context.Context, env *cli.Env, args []string) error {
-			format, err := output.Format(env)
-			if err != nil {
-				return err
-			}
-			if len(files.Paths) == 0 {
-				return cli.Usagef("-f is required: the Lock to mirror (pkg-dep resolve … > tools.lock.yaml)")
-			}
-			if to == "" {
-				return cli.Usagef("--to is required: a registry (REGISTRY[/PREFIX]) or ocidir://DIR")
-			}
-			dest, err := mirror.ParseDestination(to)
-			if err != nil {
-				return err
-			}
-			docs, err := files.Read(env, api.Kinds)
-			if err != nil {
-				return err
-			}
-			if err := stream.Unknown(docs, "Lock"); err != nil {
-				return fault.New(fault.Usage, err, "pkg-pull mirror reads Lock documents (pkg-dep resolve)")
-			}
-			if len(docs) == 0 {
-				return cli.Usagef("-f holds no Lock document")
-			}
-			var meter *progress.Meter
-			if env.StderrTTY {
-				meter = progress.New(env.Stderr, "Copying", 100*time.Millisecond)
-			}
-			stop := closeOnce(meter)
-			defer stop()
-			var out []any
-			for _, d := range docs {
-				lock, stats, err := mirror.Lock(ctx, d.Value.(*api.Lock), dest, mirror.Options{
-					Registry: registry.Options(env), Jobs: jobs, Progress: meter, Logf: env.Debugf,
-				})
-				if err != nil {
-					return err
-				}
-				env.Infof("Mirrored %d packages to %s: %d blobs and manifests copied (%s), %d already there",
-					stats.Packages, dest, stats.Copied, progress.Bytes(stats.Bytes), stats.Present)
-				out = append(out, lock)
-			}
-			stop()
-			return cli.Print(env.Stdout, format, out, cli.Columns{})
-		},
+{prog} -f tools.lock.yaml --to registry.corp:5000/mirror > corp.lock.yaml
+{prog} -f tools.lock.yaml --to mirror.lab:5000 --to-plain-http --to-registry-config ./lab-auth.json`,
+		Flags: o.addFlags,
+		Args:  cli.ExactArgs(),
+		Run:   o.run,
 	}
+}
+
+// mirrorOptions holds the mirror verb's flags.
+type mirrorOptions struct {
+	files     cli.FileFlags
+	to        string
+	jobs      int
+	referrers bool
+	output    *cli.OutputFlags
+	// registry is the shared group: both sides, unless a side's own flag says otherwise.
+	registry cli.RegistryFlags
+	from     cli.SideRegistryFlags
+	dest     cli.SideRegistryFlags
+}
+
+func newMirrorOptions() *mirrorOptions {
+	return &mirrorOptions{
+		output: cli.NewOutputFlags(cli.YAML, cli.JSON),
+		from:   cli.SideRegistryFlags{Prefix: "from", What: "the source registries"},
+		dest:   cli.SideRegistryFlags{Prefix: "to", What: "the destination registry"},
+	}
+}
+
+func (o *mirrorOptions) addFlags(fs *pflag.FlagSet) {
+	o.files.AddTo(fs)
+	fs.StringVar(&o.to, "to", "", "where to copy: REGISTRY[/PREFIX] or ocidir://DIR (required)")
+	o.output.AddTo(fs)
+	fs.IntVar(&o.jobs, "concurrency", 4, "how many packages to copy at once")
+	fs.BoolVar(&o.referrers, "referrers", true,
+		"copy the referrers (signatures, SBOMs, attestations) of every manifest copied, recursively")
+	o.registry.AddTo(fs)
+	o.from.AddTo(fs)
+	o.dest.AddTo(fs)
+}
+
+// registries says how to reach each side.
+func (o *mirrorOptions) registries(env *cli.Env) (from, to oci.Options, err error) {
+	shared := o.registry.Options(env)
+	if from, err = o.from.Options(shared); err != nil {
+		return from, to, err
+	}
+	to, err = o.dest.Options(shared)
+	return from, to, err
+}
+
+func (o *mirrorOptions) run(ctx context.Context, env *cli.Env, args []string) error {
+	format, err := o.output.Format(env)
+	if err != nil {
+		return err
+	}
+	if len(o.files.Paths) == 0 {
+		return cli.Usagef("-f is required: the Lock to mirror (pkg-dep resolve … > tools.lock.yaml)")
+	}
+	if o.to == "" {
+		return cli.Usagef("--to is required: a registry (REGISTRY[/PREFIX]) or ocidir://DIR")
+	}
+	dest, err := mirror.ParseDestination(o.to)
+	if err != nil {
+		return err
+	}
+	from, to, err := o.registries(env)
+	if err != nil {
+		return err
+	}
+	docs, err := o.files.Read(env, api.Kinds)
+	if err != nil {
+		return err
+	}
+	if err := stream.Unknown(docs, "Lock"); err != nil {
+		return fault.New(fault.Usage, err, "pkg-pull mirror reads Lock documents (pkg-dep resolve)")
+	}
+	if len(docs) == 0 {
+		return cli.Usagef("-f holds no Lock document")
+	}
+	var meter *progress.Meter
+	if env.StderrTTY {
+		meter = progress.New(env.Stderr, "Copying", 100*time.Millisecond)
+	}
+	stop := closeOnce(meter)
+	defer stop()
+	var out []any
+	var summary []mirror.Stats
+	for _, d := range docs {
+		lock, stats, err := mirror.Lock(ctx, d.Value.(*api.Lock), dest, mirror.Options{
+			From: from, To: to, SkipReferrers: !o.referrers, Jobs: o.jobs, Progress: meter, Logf: env.Debugf,
+		})
+		if err != nil {
+			return err
+		}
+		out = append(out, lock)
+		summary = append(summary, stats)
+	}
+	// The summary goes below the progress line, which must be cleared first.
+	stop()
+	for _, stats := range summary {
+		env.Infof("Mirrored %d packages to %s: %d blobs and manifests copied (%s), %d already there",
+			stats.Packages, dest, stats.Copied, progress.Bytes(stats.Bytes), stats.Present)
+	}
+	return cli.Print(env.Stdout, format, out, cli.Columns{})
 }

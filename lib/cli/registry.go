@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"os"
+
 	"github.com/spf13/pflag"
 
 	"longshore.dev/lib/oci"
@@ -31,4 +33,60 @@ func (r *RegistryFlags) Options(env *Env) oci.Options {
 		opts.PlainHTTP = &plain
 	}
 	return opts
+}
+
+// SideRegistryFlags are one side's registry flags for a verb that reads from some
+// registries and writes to another (pkg-pull mirror), in the style of oras copy:
+// --from-plain-http, --to-ca-file, --to-registry-config, … Each one set overrides the
+// shared RegistryFlags of the same name, for its side only.
+type SideRegistryFlags struct {
+	Prefix string // "from" or "to"
+	What   string // "the source registries", in help text
+	plain  bool
+	caFile string
+	insec  bool
+	config string
+	fs     *pflag.FlagSet
+}
+
+// AddTo registers the side's flags on fs.
+func (s *SideRegistryFlags) AddTo(fs *pflag.FlagSet) {
+	s.fs = fs
+	fs.BoolVar(&s.plain, s.flag("plain-http"), false, "like --plain-http, for "+s.What+" only")
+	fs.StringVar(&s.caFile, s.flag("ca-file"), "", "like --ca-file, for "+s.What+" only")
+	fs.BoolVar(&s.insec, s.flag("insecure"), false, "like --insecure, for "+s.What+" only (unsafe)")
+	fs.StringVar(&s.config, s.flag("registry-config"), "",
+		"docker config file with the credentials for "+s.What+" (default: DOCKER_CONFIG or ~/.docker/config.json)")
+}
+
+func (s *SideRegistryFlags) flag(name string) string { return s.Prefix + "-" + name }
+
+// Options lays the side's flags over base, the shared flags' options. A file flag
+// naming no file is a usage error.
+func (s *SideRegistryFlags) Options(base oci.Options) (oci.Options, error) {
+	opts := base
+	if s.fs == nil {
+		return opts, nil
+	}
+	if s.fs.Changed(s.flag("plain-http")) {
+		plain := s.plain
+		opts.PlainHTTP = &plain
+	}
+	if s.fs.Changed(s.flag("insecure")) {
+		opts.Insecure = s.insec
+	}
+	for _, f := range []struct {
+		name  string
+		value string
+		set   *string
+	}{{"ca-file", s.caFile, &opts.CAFile}, {"registry-config", s.config, &opts.RegistryConfig}} {
+		if !s.fs.Changed(s.flag(f.name)) {
+			continue
+		}
+		if _, err := os.Stat(f.value); err != nil {
+			return opts, Usagef("--%s: %w", s.flag(f.name), err)
+		}
+		*f.set = f.value
+	}
+	return opts, nil
 }

@@ -1,6 +1,7 @@
-// Package mirror copies the packages of a Lock — every platform, every blob, digests
-// unchanged — to another registry or to ocidir:// directories, for sites without
-// access to the original registries, and rewrites the Lock to point there.
+// Package mirror copies the packages of a Lock — every platform, every blob, and the
+// referrers attached to them (signatures, SBOMs), digests unchanged — to another
+// registry or to ocidir:// directories, for sites without access to the original
+// registries, and rewrites the Lock to point there.
 package mirror
 
 import (
@@ -90,8 +91,13 @@ func (d Destination) Repository(src ref.Ref) (ref.Ref, error) {
 
 // Options control Lock.
 type Options struct {
-	// Registry says how to reach the registries, source and destination.
-	Registry oci.Options
+	// From says how to reach the source registries, To the destination registry
+	// (plain HTTP, TLS, credentials); To.Create is set here.
+	From, To oci.Options
+	// SkipReferrers leaves out the manifests that refer to a copied one through their
+	// subject field (signatures, SBOMs, attestations). By default they are copied,
+	// recursively, so that the mirror can be verified without the original registries.
+	SkipReferrers bool
 	// Jobs bounds how many packages copy at once; 0 means 4.
 	Jobs int
 	// Progress counts the bytes copied (nil: silent).
@@ -184,8 +190,11 @@ func (m *mirror) target(ctx context.Context, r ref.Ref, create bool) (*oci.Targe
 	if t := m.targets[key]; t != nil {
 		return t, nil
 	}
-	opts := m.opts.Registry
-	opts.Create = create
+	opts := m.opts.From
+	if create {
+		opts = m.opts.To
+		opts.Create = true
+	}
 	t, err := oci.Open(ctx, r, opts)
 	if err != nil {
 		return nil, err
@@ -239,26 +248,27 @@ func (m *mirror) pkg(ctx context.Context, p api.LockedPackage, srcRef, dstRef re
 }
 
 // manifest copies a manifest or index and everything under it, children first, so
-// that whatever the destination holds is complete: a root already there is skipped.
+// that whatever the destination holds is complete: a manifest already there is not
+// copied again, only searched for referrers the source has gained since.
 func (m *mirror) manifest(ctx context.Context, src, dst *oci.Target, desc ocispec.Descriptor) error {
-	if ok, err := dst.Exists(ctx, desc); err != nil || ok {
-		if ok {
-			m.present.Add(1)
-		}
+	ok, err := dst.Exists(ctx, desc)
+	if err != nil {
 		return err
+	}
+	if ok {
+		m.present.Add(1)
+		if m.opts.SkipReferrers {
+			return nil
+		}
+		return m.presentReferrers(ctx, src, dst, desc)
 	}
 	data, err := src.FetchManifest(ctx, desc)
 	if err != nil {
 		return err
 	}
-	var node struct {
-		MediaType string               `json:"mediaType"`
-		Config    *ocispec.Descriptor  `json:"config"`
-		Layers    []ocispec.Descriptor `json:"layers"`
-		Manifests []ocispec.Descriptor `json:"manifests"`
-	}
-	if err := json.Unmarshal(data, &node); err != nil {
-		return fault.Errorf(fault.Verify, "%s@%s is not valid JSON: %v", src.Where(), desc.Digest, err)
+	node, err := parseNode(src, desc, data)
+	if err != nil {
+		return err
 	}
 	if node.MediaType != "" {
 		desc.MediaType = node.MediaType
@@ -268,11 +278,7 @@ func (m *mirror) manifest(ctx context.Context, src, dst *oci.Target, desc ocispe
 			return err
 		}
 	}
-	blobs := node.Layers
-	if node.Config != nil {
-		blobs = append([]ocispec.Descriptor{*node.Config}, blobs...)
-	}
-	for _, b := range blobs {
+	for _, b := range node.blobs() {
 		if err := m.blob(ctx, src, dst, b); err != nil {
 			return err
 		}
@@ -284,7 +290,71 @@ func (m *mirror) manifest(ctx context.Context, src, dst *oci.Target, desc ocispe
 	if uploaded {
 		m.copied.Add(1)
 	}
+	return m.referrers(ctx, src, dst, desc)
+}
+
+// presentReferrers walks a manifest the destination already holds (and so every
+// manifest under it) for referrers it lacks. Nothing in the walk counts as present
+// again: the skipped subtree was counted once, at its top.
+func (m *mirror) presentReferrers(ctx context.Context, src, dst *oci.Target, desc ocispec.Descriptor) error {
+	data, err := dst.FetchManifest(ctx, desc)
+	if err != nil {
+		return err
+	}
+	node, err := parseNode(dst, desc, data)
+	if err != nil {
+		return err
+	}
+	for _, child := range node.Manifests {
+		if err := m.presentReferrers(ctx, src, dst, child); err != nil {
+			return err
+		}
+	}
+	return m.referrers(ctx, src, dst, desc)
+}
+
+// referrers copies the manifests whose subject is desc, each with its own referrers.
+// They are pushed after their subject, as registries that index referrers expect.
+func (m *mirror) referrers(ctx context.Context, src, dst *oci.Target, desc ocispec.Descriptor) error {
+	if m.opts.SkipReferrers {
+		return nil
+	}
+	refs, err := src.Referrers(ctx, desc)
+	if err != nil {
+		return err
+	}
+	for _, r := range refs {
+		if err := m.manifest(ctx, src, dst, r); err != nil {
+			return fmt.Errorf("referrer %s of %s: %w", r.Digest, desc.Digest, err)
+		}
+	}
 	return nil
+}
+
+// node is what the copy needs of a manifest, an index, or an artifact manifest.
+type node struct {
+	MediaType string               `json:"mediaType"`
+	Config    *ocispec.Descriptor  `json:"config"`
+	Layers    []ocispec.Descriptor `json:"layers"`
+	Blobs     []ocispec.Descriptor `json:"blobs"` // artifact manifests (OCI 1.1 rc)
+	Manifests []ocispec.Descriptor `json:"manifests"`
+}
+
+func parseNode(from *oci.Target, desc ocispec.Descriptor, data []byte) (node, error) {
+	var n node
+	if err := json.Unmarshal(data, &n); err != nil {
+		return n, fault.Errorf(fault.Verify, "%s@%s is not valid JSON: %v", from.Where(), desc.Digest, err)
+	}
+	return n, nil
+}
+
+// blobs lists the config first, then the layers.
+func (n node) blobs() []ocispec.Descriptor {
+	var out []ocispec.Descriptor
+	if n.Config != nil {
+		out = append(out, *n.Config)
+	}
+	return append(append(out, n.Layers...), n.Blobs...)
 }
 
 func (m *mirror) blob(ctx context.Context, src, dst *oci.Target, desc ocispec.Descriptor) error {

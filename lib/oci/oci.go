@@ -52,7 +52,10 @@ type Options struct {
 	Insecure bool
 	// UserAgent names the binary and its version.
 	UserAgent string
-	// Credentials overrides the docker config credential store (tests).
+	// RegistryConfig is a docker config file to take credentials from instead of the
+	// usual one (DOCKER_CONFIG or ~/.docker/config.json).
+	RegistryConfig string
+	// Credentials overrides both (tests).
 	Credentials credentials.Store
 	// Create makes a missing local layout instead of reporting it as not found.
 	Create bool
@@ -106,9 +109,14 @@ func openRemote(r ref.Ref, opts Options) (*Target, error) {
 		return nil, err
 	}
 	store := opts.Credentials
-	if store == nil {
-		store, err = credentials.NewStoreFromDocker(credentials.StoreOptions{})
-		if err != nil {
+	switch {
+	case store != nil:
+	case opts.RegistryConfig != "":
+		if store, err = credentials.NewStore(opts.RegistryConfig, credentials.StoreOptions{}); err != nil {
+			return nil, fault.New(fault.Usage, fmt.Errorf("reading credentials from %s: %w", opts.RegistryConfig, err), "")
+		}
+	default:
+		if store, err = credentials.NewStoreFromDocker(credentials.StoreOptions{}); err != nil {
 			return nil, fmt.Errorf("reading docker credentials (DOCKER_CONFIG or ~/.docker/config.json): %w", err)
 		}
 	}
@@ -290,10 +298,18 @@ func (t *Target) Push(ctx context.Context, desc ocispec.Descriptor, r io.Reader)
 			return true, nil
 		}
 	}
-	if err != nil && !errors.Is(err, errdef.ErrAlreadyExists) {
+	if err != nil && !errors.Is(err, errdef.ErrAlreadyExists) && !staleReferrersIndex(err) {
 		return false, t.classify(err, fmt.Sprintf("pushing %s to %s", desc.Digest, t.where))
 	}
 	return true, nil
+}
+
+// staleReferrersIndex recognises a registry without the referrers API that took a
+// referrer and its new referrers tag but refused to delete the index it replaced: the
+// push is complete, the old index only takes space.
+func staleReferrersIndex(err error) bool {
+	var re *remote.ReferrersError
+	return errors.As(err, &re) && re.IsReferrersIndexDelete()
 }
 
 func manifestBlobUnknown(err error) bool {

@@ -234,6 +234,25 @@ func TestCredentialsFromDockerConfig(t *testing.T) {
 	}
 }
 
+// Options.RegistryConfig (pkg-pull mirror --from-registry-config) reads credentials
+// from the file it names, not from DOCKER_CONFIG. Not parallel: it sets DOCKER_CONFIG.
+func TestCredentialsFromRegistryConfig(t *testing.T) {
+	f := &fakeRegistry{user: "bob", pass: "hunter2"}
+	r := serve(t, f)
+	t.Setenv("DOCKER_CONFIG", t.TempDir()) // empty: no credentials there
+	file := filepath.Join(t.TempDir(), "lab-auth.json")
+	auth := base64.StdEncoding.EncodeToString([]byte("bob:hunter2"))
+	if err := os.WriteFile(file, []byte(fmt.Sprintf(`{"auths":{%q:{"auth":%q}}}`, r.Registry, auth)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := open(t, r, Options{}).Resolve(context.Background(), "1.0.0"); fault.KindOf(err) != fault.Auth {
+		t.Fatalf("without the file: want an auth fault, got %v", err)
+	}
+	if _, err := open(t, r, Options{RegistryConfig: file}).Resolve(context.Background(), "1.0.0"); err != nil {
+		t.Fatalf("credentials from %s were not used: %v", file, err)
+	}
+}
+
 func TestLayoutNotFoundAndLocking(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "reg", "hello")
