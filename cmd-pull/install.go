@@ -63,7 +63,8 @@ func (f *installFlags) options(env *cli.Env) (opts store.InstallOptions, close f
 		Registry: f.registry.Options(env),
 		Offline:  f.offline,
 		Jobs:     f.jobs,
-		Logf:     env.Infof,
+		// Each package's line goes above the progress line, not onto its end.
+		Logf: func(format string, args ...any) { meter.Above(func() { env.Infof(format, args...) }) },
 	}
 	return opts, closeOnce(meter), nil
 }

@@ -203,8 +203,59 @@ func (g *gate) handle(w http.ResponseWriter, r *http.Request, next http.Handler)
 	w.Write(body[len(body)/2:])
 }
 
-// progressLine is what lib/progress draws: "Copying 1/2  1.2 KiB / 66.5 KiB   2%".
-var progressLine = regexp.MustCompile(`\rCopying (\d+)/(\d+)  (\S+ \S*B) / (\S+ \S*B) +(\d+)%`)
+// progressLine matches what lib/progress draws: "Copying 1/2  1.2 KiB / 66.5 KiB   2%".
+func progressLine(verb string) *regexp.Regexp {
+	return regexp.MustCompile(`\r` + verb + ` (\d+)/(\d+)  (\S+ \S*B) / (\S+ \S*B) +(\d+)%`)
+}
+
+// onTTY runs cmd with stderr on a pseudo-terminal and returns everything the terminal
+// showed and the first match of line. The gate is opened as soon as line shows, so
+// the transfer it holds is surely in flight when the line is drawn. It fails the test
+// if cmd fails or line never shows.
+func onTTY(t *testing.T, cmd *exec.Cmd, g *gate, line *regexp.Regexp) (string, []string) {
+	t.Helper()
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	defer ptmx.Close()
+	cmd.Stderr = tty
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	tty.Close() // the child holds it now: reading ptmx ends when the child exits
+
+	var screen bytes.Buffer
+	seen := make(chan []string, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 4096)
+		for {
+			n, err := ptmx.Read(buf)
+			screen.Write(buf[:n])
+			if m := line.FindStringSubmatch(screen.String()); m != nil && len(seen) == 0 {
+				seen <- m
+				g.open()
+			}
+			if err != nil { // EIO once the child has gone
+				return
+			}
+		}
+	}()
+	waitErr := cmd.Wait()
+	<-done
+	if waitErr != nil {
+		t.Fatalf("%s: %v\n--- terminal:\n%q", strings.Join(cmd.Args, " "), waitErr, screen.String())
+	}
+	select {
+	case m := <-seen:
+		return screen.String(), m
+	default:
+		t.Fatalf("no progress line on the terminal:\n%q", screen.String())
+	}
+	return "", nil
+}
 
 // TestMirrorProgressOnTTY runs pkg-pull mirror with stderr on a pseudo-terminal: it
 // draws the byte and item counts while a layer is held half-way, and clears the line
@@ -220,54 +271,15 @@ func TestMirrorProgressOnTTY(t *testing.T) {
 		defer g.open()
 		px := newProxy(t, g.handle)
 		lock := writeLock(t, "big", lockEntry{pub: pub, repo: px.via(pub.Repository), reason: "requested"})
-		ptmx, tty, err := pty.Open()
-		if err != nil {
-			t.Skipf("no pseudo-terminal: %v", err)
-		}
-		defer ptmx.Close()
 		cmd := mirrorCmd(t, lock)
 		var stdout bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, tty
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		tty.Close() // the child holds it now: reading ptmx ends when the child exits
-
-		var screen bytes.Buffer
-		seen := make(chan []string, 1)
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			buf := make([]byte, 4096)
-			for {
-				n, err := ptmx.Read(buf)
-				screen.Write(buf[:n])
-				if m := progressLine.FindStringSubmatch(screen.String()); m != nil && len(seen) == 0 {
-					seen <- m
-					g.open()
-				}
-				if err != nil { // EIO once the child has gone
-					return
-				}
-			}
-		}()
-		waitErr := cmd.Wait()
-		<-done
-		if waitErr != nil {
-			t.Fatalf("pkg-pull mirror: %v\n--- terminal:\n%q", waitErr, screen.String())
-		}
-		var m []string
-		select {
-		case m = <-seen:
-		default:
-			t.Fatalf("no progress line on the terminal:\n%q", screen.String())
-		}
+		cmd.Stdout = &stdout
+		out, m := onTTY(t, cmd, g, progressLine("Copying"))
 		// Drawn mid-transfer: the layer is held half-way, so not every item is done and
 		// fewer bytes are done than the total.
 		if m[1] == m[2] || m[3] == m[4] || m[5] == "100" {
 			t.Errorf("the line drawn mid-transfer says it is complete: %q", m[0])
 		}
-		out := screen.String()
 		last := strings.LastIndex(out, "Mirrored 1 packages")
 		clear := regexp.MustCompile(`\r +\r`).FindAllStringIndex(out, -1)
 		if last < 0 || len(clear) == 0 || clear[len(clear)-1][1] > last {

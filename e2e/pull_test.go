@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,12 +11,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -601,5 +604,31 @@ func TestPullCorruptInstalledFile(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(filepath.Join(home, "installed.yaml")); !strings.Contains(string(data), "versoin") {
 		t.Errorf("the corrupt file was overwritten:\n%s", data)
+	}
+}
+
+// TestPullProgressOnTTY: pkg-pull -f LOCK with stderr on a terminal draws the download
+// while the layer is held half-way, and its "Installed" line starts on a cleared line
+// rather than running onto the end of the status line.
+func TestPullProgressOnTTY(t *testing.T) {
+	t.Parallel()
+	pub := pushPkg(t, writePkg(t, "bigpull", "1.0.0", "", map[string]string{"data/blob": noise(256 << 10)}),
+		registryAddr+"/e2e/pull/progress/bigpull")
+	g := newGate()
+	defer g.open()
+	px := newProxy(t, g.handle)
+	lock := writeLock(t, "bigpull", lockEntry{pub: pub, repo: px.via(pub.Repository), reason: "requested"})
+	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "pkg-pull", "-f", lock)
+	cmd.Env = baseEnv(t)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.WaitDelay = 5 * time.Second
+	out, m := onTTY(t, cmd, g, progressLine("Downloading"))
+	if m[3] == m[4] || m[5] == "100" {
+		t.Errorf("the line drawn mid-download says it is complete: %q", m[0])
+	}
+	if !regexp.MustCompile(`\r +\rInstalled bigpull 1\.0\.0 \(any\)`).MatchString(out) {
+		t.Errorf("the Installed line does not start on a cleared line:\n%q", out)
 	}
 }

@@ -22,6 +22,7 @@ type Meter struct {
 	itemsOK atomic.Int64
 	stop    chan struct{}
 	wg      sync.WaitGroup
+	mu      sync.Mutex // one writer to w at a time: draw, Above, Close
 	width   int
 }
 
@@ -72,12 +73,35 @@ func (m *Meter) Close() {
 	}
 	close(m.stop)
 	m.wg.Wait()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.clear()
+}
+
+// Above runs print — a log line on the same terminal — with the status line cleared
+// first, so the two never run into each other; the next tick draws the line again
+// below it. With a nil Meter it only runs print.
+func (m *Meter) Above(print func()) {
+	if m == nil {
+		print()
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.clear()
+	print()
+}
+
+func (m *Meter) clear() {
 	if m.width > 0 {
 		fmt.Fprintf(m.w, "\r%s\r", strings.Repeat(" ", m.width))
+		m.width = 0
 	}
 }
 
 func (m *Meter) draw() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	total, done := m.total.Load(), m.done.Load()
 	if total == 0 {
 		return

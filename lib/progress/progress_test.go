@@ -47,6 +47,29 @@ func TestMeterCountsAndClears(t *testing.T) {
 	}
 }
 
+// A log line printed through Above starts on a cleared line, never after the status.
+func TestAboveClearsTheLineFirst(t *testing.T) {
+	t.Parallel()
+	var out syncBuffer
+	m := New(&out, "Downloading", time.Hour) // drawn by hand below, not by the ticker
+	w, _ := m.Item(100)
+	io.WriteString(w, strings.Repeat("x", 50))
+	m.draw()
+	m.Above(func() { io.WriteString(&out, "Installed hello 1.0.0\n") })
+	m.Close()
+	line := "Downloading 0/1  50 B / 100 B   50%"
+	want := "\r" + line + "\r" + strings.Repeat(" ", len(line)) + "\r" + "Installed hello 1.0.0\n"
+	if out.String() != want {
+		t.Fatalf("got  %q\nwant %q", out.String(), want)
+	}
+	var nilMeter *Meter
+	ran := false
+	nilMeter.Above(func() { ran = true })
+	if !ran {
+		t.Error("a nil meter's Above must still print")
+	}
+}
+
 func TestNilMeterIsSilent(t *testing.T) {
 	t.Parallel()
 	var m *Meter
