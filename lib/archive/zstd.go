@@ -189,7 +189,9 @@ type zstdResult struct {
 
 func newZstdReader(r io.Reader) *zstdReader {
 	z := &zstdReader{results: make(chan *zstdResult, runtime.GOMAXPROCS(0)), quit: make(chan struct{}), split: make(chan struct{})}
-	go z.splitFrames(bufio.NewReaderSize(r, 256<<10))
+	// A small buffer: it serves the few bytes of each header, while reads of whole
+	// blocks (up to 128 KiB) mostly bypass it, straight into the frame.
+	go z.splitFrames(bufio.NewReaderSize(r, 8<<10))
 	return z
 }
 
