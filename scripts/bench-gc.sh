@@ -12,8 +12,9 @@
 # each run. Each run measures the real binary with /usr/bin/time (wall time, peak RSS):
 # `pkg-gc --dry-run -o yaml` and then `pkg-gc -o yaml` on the same copy. The runs go on
 # the work directory's filesystem and, unless TMPFS=0, on /dev/shm as well, which
-# takes the disk out of the picture. Then `go test -bench` reports ns/op and B/op of
-# gc.Collect in-process. Progress goes to stderr, the table to stdout.
+# takes the disk out of the picture; the log line of a run on a block device also
+# counts the discards on its device meanwhile. Then `go test -bench` reports ns/op and
+# B/op of gc.Collect in-process. Progress goes to stderr, the table to stdout.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -43,15 +44,27 @@ start=$(date +%s)
 (cd "$root/lib" && LONGSHORE_BENCH_STORE=$work/template go test -count=1 -run '^TestBenchStore$' ./gc >&2)
 log "written in $(($(date +%s) - start)) s"
 
+# discards DIR: how many discard requests the block device under DIR has completed
+# (field 12 of /sys/class/block/DEV/stat), or nothing when DIR is not on one. On a
+# filesystem mounted with `discard` every freed block is discarded as it is freed.
+discards() {
+	local dev
+	dev=$(df --output=source "$1" | tail -1)
+	[[ -r /sys/class/block/${dev##*/}/stat ]] && awk '{print $12}' "/sys/class/block/${dev##*/}/stat"
+	return 0
+}
+
 # measure DIR LABEL: RUNS runs on copies of the template under DIR.
 measure() {
-	local dir=$1 label=$2 i dry run
+	local dir=$1 label=$2 i d0 d1
 	for ((i = 1; i <= RUNS; i++)); do
-		rm -rf "$dir/home"
+		rm -rf "${dir:?}/home"
 		cp -a "$work/template" "$dir/home"
 		sync
 		/usr/bin/time -f '%e %M' -o "$work/dry.time" env LONGSHORE_HOME="$dir/home" "$work/pkg-gc" --dry-run -o yaml >"$work/dry.yaml"
+		d0=$(discards "$dir")
 		/usr/bin/time -f '%e %M' -o "$work/run.time" env LONGSHORE_HOME="$dir/home" "$work/pkg-gc" -o yaml >"$work/run.yaml"
+		d1=$(discards "$dir")
 		for f in dry run; do
 			if [[ $(grep -c '^  - kind: ' "$work/$f.yaml") != 27500 ]]; then
 				log "error: $f removed $(grep -c '^  - kind: ' "$work/$f.yaml") items, want 27,500"
@@ -60,10 +73,10 @@ measure() {
 		done
 		read -r dry_s dry_kb <"$work/dry.time"
 		read -r run_s run_kb <"$work/run.time"
-		log "$label run $i: dry run ${dry_s} s ${dry_kb} KB, collection ${run_s} s ${run_kb} KB (load $(cut -d' ' -f1-3 /proc/loadavg))"
+		log "$label run $i: dry run ${dry_s} s ${dry_kb} KB, collection ${run_s} s ${run_kb} KB${d0:+, $((d1 - d0)) discards} (load $(cut -d' ' -f1-3 /proc/loadavg))"
 		printf '| %s | %d | %s s | %d MB | %s s | %d MB |\n' "$label" "$i" "$dry_s" $((dry_kb / 1024)) "$run_s" $((run_kb / 1024)) >>"$work/table.md"
 	done
-	rm -rf "$dir/home"
+	rm -rf "${dir:?}/home"
 }
 
 : >"$work/table.md"
