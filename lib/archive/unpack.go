@@ -107,8 +107,7 @@ type fileWriters struct {
 	jobs    chan fileJob
 	workers sync.WaitGroup
 	pending sync.WaitGroup
-	mu      sync.Mutex
-	err     error
+	firstError
 }
 
 type fileJob struct {
@@ -150,18 +149,24 @@ func (w *fileWriters) wait() error {
 	return w.failed()
 }
 
-func (w *fileWriters) fail(err error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.err == nil {
-		w.err = err
+// firstError keeps the first error any of several goroutines reports.
+type firstError struct {
+	mu  sync.Mutex
+	err error
+}
+
+func (f *firstError) fail(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err == nil {
+		f.err = err
 	}
 }
 
-func (w *fileWriters) failed() error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.err
+func (f *firstError) failed() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.err
 }
 
 func (w *fileWriters) close() error {

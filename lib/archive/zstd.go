@@ -49,9 +49,8 @@ type zstdWriter struct {
 	queue   chan *zstdFrame // in stream order, to the goroutine that writes
 	done    chan struct{}   // closed when that goroutine is finished
 	frames  int             // handed to encode so far
-	mu      sync.Mutex
-	err     error
 	closed  bool
+	firstError
 }
 
 type zstdFrame struct {
@@ -77,20 +76,6 @@ func (z *zstdWriter) writeFrames() {
 		frameBuffers.Put(f.in)
 		frameBuffers.Put(f.out)
 	}
-}
-
-func (z *zstdWriter) fail(err error) {
-	z.mu.Lock()
-	defer z.mu.Unlock()
-	if z.err == nil {
-		z.err = err
-	}
-}
-
-func (z *zstdWriter) failed() error {
-	z.mu.Lock()
-	defer z.mu.Unlock()
-	return z.err
 }
 
 func (z *zstdWriter) Write(p []byte) (int, error) {
