@@ -20,10 +20,8 @@ import (
 
 // extract builds the package tree of manifest m in staging and renames it to tree.
 // Each layer is read once — from the store when it has the blob, else from the
-// registry — and in that one pass verified, kept as a blob and unpacked: reading
-// (network, digest, blob file) and unpacking (inflate, files) run on their own
-// goroutines, joined by a buffered pipe. Layers overlay in order; the second and later
-// download while the first unpacks. Nothing is renamed into place before every layer
+// registry — and in that one pass verified, kept as a blob and unpacked. Layers overlay
+// in order; the second and later download while the first unpacks. Nothing is renamed into place before every layer
 // verified.
 func (in *installer) extract(ctx context.Context, p *Package, m ocispec.Manifest, tree string, st *staging) error {
 	s := in.s
@@ -63,7 +61,7 @@ func (in *installer) extract(ctx context.Context, p *Package, m ocispec.Manifest
 			src, err := in.openLayer(ctx, p, m.Layers[i], blobFiles[i])
 			if err == nil {
 				src.progress = counted
-				err = src.copyTo(io.Discard)
+				err = src.finish()
 			}
 			prefetched[i] = err
 		})
@@ -105,7 +103,9 @@ func (in *installer) extract(ctx context.Context, p *Package, m ocispec.Manifest
 }
 
 // layerSource is one layer being read: from the registry (verified by lib/oci as it
-// streams) or from the store's blob (verified here), copied into a staging blob file.
+// streams) or from the store's blob (verified here). It is the reader the unpacking
+// reads, and passes what it reads on to the staging blob file, the progress counter
+// and (for a blob from the store) the hash.
 type layerSource struct {
 	layer    ocispec.Descriptor
 	where    string
@@ -115,10 +115,15 @@ type layerSource struct {
 	// sum hashes a blob read from the store; a remote blob is verified by lib/oci.
 	sum      hash.Hash
 	progress io.Writer
+	buf      []byte
+	pending  []byte // read, passed on, not yet returned by Read
+	// err is io.EOF at the end, else the first failed read or write: the real story,
+	// whatever the decompressor reading the layer made of it.
+	err error
 }
 
 func (in *installer) openLayer(ctx context.Context, p *Package, layer ocispec.Descriptor, blobFile string) (*layerSource, error) {
-	src := &layerSource{layer: layer, blobFile: blobFile}
+	src := &layerSource{layer: layer, blobFile: blobFile, progress: io.Discard}
 	if f, err := os.Open(in.s.BlobPath(layer.Digest)); err == nil {
 		// The store has the blob (a tree was removed, or another package shares the
 		// layer): unpack from it, verifying it again.
@@ -148,33 +153,69 @@ func (src *layerSource) close() {
 	src.file.Close()
 }
 
-// copyTo reads the whole layer, writing it to the blob file, the progress counter and
-// w, and checks the digest at the end.
-func (src *layerSource) copyTo(w io.Writer) error {
-	defer src.close()
-	ws := []io.Writer{src.file, src.progress, w}
-	if src.sum != nil {
-		ws = append(ws, src.sum)
+// Read returns the layer's bytes. It reads them in chunks of readChunk, each written to
+// the blob file, the progress counter and the hash before any of it is returned: a few
+// large reads and writes rather than one of each per zstd block.
+func (src *layerSource) Read(p []byte) (int, error) {
+	if len(src.pending) == 0 {
+		if err := src.fill(); err != nil {
+			return 0, err
+		}
 	}
-	// Whole chunks, not whatever each network read returns: a few large writes to the
-	// blob file and the pipe instead of thousands of small ones.
-	buf := make([]byte, 512<<10)
-	for {
-		n, err := io.ReadFull(src.rc, buf)
+	n := copy(p, src.pending)
+	src.pending = src.pending[n:]
+	return n, nil
+}
+
+const readChunk = 512 << 10
+
+// fill reads the next chunk into pending and passes it on. At the end of the layer it
+// returns io.EOF; after a failed read or write, that failure, every time.
+func (src *layerSource) fill() error {
+	if src.err != nil {
+		return src.err
+	}
+	if src.buf == nil {
+		src.buf = make([]byte, readChunk)
+	}
+	n, err := io.ReadFull(src.rc, src.buf)
+	if n > 0 {
+		chunk := src.buf[:n]
+		if _, werr := src.file.Write(chunk); werr != nil {
+			src.err = storageError("staging layer "+src.layer.Digest.String(), werr)
+			return src.err
+		}
+		src.progress.Write(chunk)
+		if src.sum != nil {
+			src.sum.Write(chunk)
+		}
+		src.pending = chunk
+	}
+	switch {
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		// What a short read returned is passed on first; the next fill says EOF.
+		src.err = io.EOF
 		if n > 0 {
-			if _, err := multiWriter(ws).Write(buf[:n]); err != nil {
-				if we := err.(writeError); we.file {
-					return storageError("staging layer "+src.layer.Digest.String(), we.err)
-				}
-				return err.(writeError).err
-			}
+			return nil
 		}
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
+	case err != nil:
+		src.err = fmt.Errorf("layer %s from %s: %w", src.layer.Digest, src.where, err)
+	}
+	return src.err
+}
+
+// finish reads what is left of the layer (the remote digest is checked at its end),
+// checks the digest of a blob from the store, and closes the blob file.
+func (src *layerSource) finish() error {
+	defer src.close()
+	src.pending = nil
+	for {
+		if err := src.fill(); err == io.EOF {
 			break
+		} else if err != nil {
+			return err
 		}
-		if err != nil {
-			return fmt.Errorf("layer %s from %s: %w", src.layer.Digest, src.where, err)
-		}
+		src.pending = nil
 	}
 	if src.sum != nil {
 		if got := hex.EncodeToString(src.sum.Sum(nil)); got != src.layer.Digest.Encoded() {
@@ -189,26 +230,19 @@ func (src *layerSource) copyTo(w io.Writer) error {
 	return nil
 }
 
-// unpackStreaming unpacks the layer while it is read. A refused archive is reported as
-// such, unless the stream also failed verification: then that is the real story.
+// unpackStreaming unpacks the layer while it is read. The decompressor reads ahead on
+// goroutines of its own, so reading (network, digest, blob file) overlaps inflating and
+// writing files. A refused archive is reported as such, unless the stream also failed
+// (a read, a write, the digest): then that is the real story.
 func (src *layerSource) unpackStreaming(dest string, limits archive.Limits, p *Package) error {
 	c, err := layerCompression(src.layer)
 	if err != nil {
 		src.close()
 		return err
 	}
-	pr, pw := newPipe()
-	done := make(chan error, 1)
-	go func() {
-		err := src.copyTo(pw)
-		pw.closeWithError(err)
-		done <- err
-	}()
-	uerr := archive.Unpack(pr, c, dest, limits)
-	// Drain what is left, so the reader reaches the end, where it verifies the digest.
-	io.Copy(io.Discard, pr)
-	if rerr := <-done; rerr != nil {
-		return rerr
+	uerr := archive.Unpack(src, c, dest, limits)
+	if err := src.finish(); err != nil {
+		return err
 	}
 	if uerr != nil {
 		return unpackError(src, p, uerr)
@@ -255,105 +289,4 @@ func moveBlob(from, to string) error {
 		return nil
 	}
 	return os.Rename(from, to)
-}
-
-// writeError marks a failed write in multiWriter, so a full disk is not taken for a
-// network failure.
-type writeError struct {
-	err  error
-	file bool
-}
-
-func (e writeError) Error() string { return e.err.Error() }
-
-// multiWriter writes to each writer in turn; the first is the staging file.
-type multiWriter []io.Writer
-
-func (m multiWriter) Write(p []byte) (int, error) {
-	for i, w := range m {
-		if _, err := w.Write(p); err != nil {
-			return 0, writeError{err: err, file: i == 0}
-		}
-	}
-	return len(p), nil
-}
-
-// pipe is an io.Pipe with a few MiB of buffer, so the reading side (network, digest,
-// blob file) runs ahead of the unpacking side instead of in lockstep with it. The
-// reader must read to the end (unpackStreaming drains it), or the writer blocks.
-type pipe struct {
-	ch     chan []byte
-	free   chan []byte
-	errMu  sync.Mutex
-	err    error
-	cur    []byte
-	curBuf []byte
-	once   sync.Once
-}
-
-const (
-	pipeChunk  = 256 << 10
-	pipeChunks = 16
-)
-
-func newPipe() (*pipe, *pipeWriter) {
-	p := &pipe{ch: make(chan []byte, pipeChunks), free: make(chan []byte, pipeChunks+1)}
-	return p, &pipeWriter{p}
-}
-
-// Read returns buffered bytes, or the writer's error (io.EOF on a clean close) once
-// everything written has been read.
-func (p *pipe) Read(b []byte) (int, error) {
-	for len(p.cur) == 0 {
-		if p.curBuf != nil {
-			select {
-			case p.free <- p.curBuf[:0]:
-			default:
-			}
-			p.curBuf = nil
-		}
-		chunk, ok := <-p.ch
-		if !ok {
-			p.errMu.Lock()
-			defer p.errMu.Unlock()
-			if p.err == nil {
-				return 0, io.EOF
-			}
-			return 0, p.err
-		}
-		p.cur, p.curBuf = chunk, chunk
-	}
-	n := copy(b, p.cur)
-	p.cur = p.cur[n:]
-	return n, nil
-}
-
-type pipeWriter struct{ p *pipe }
-
-func (w *pipeWriter) Write(b []byte) (int, error) {
-	n := len(b)
-	for len(b) > 0 {
-		var chunk []byte
-		select {
-		case chunk = <-w.p.free:
-		default:
-			chunk = make([]byte, 0, pipeChunk)
-		}
-		k := min(len(b), pipeChunk)
-		chunk = append(chunk[:0], b[:k]...)
-		b = b[k:]
-		w.p.ch <- chunk
-	}
-	return n, nil
-}
-
-// closeWithError ends the stream; the reader sees err after the buffered bytes (EOF
-// when err is nil).
-func (w *pipeWriter) closeWithError(err error) {
-	w.p.once.Do(func() {
-		w.p.errMu.Lock()
-		w.p.err = err
-		w.p.errMu.Unlock()
-		close(w.p.ch)
-	})
 }

@@ -261,6 +261,44 @@ func TestReinstallFromStoredLayers(t *testing.T) {
 	}
 }
 
+// A stored layer that no longer matches its digest is refused, not unpacked: the tree is
+// not rebuilt from it.
+func TestReinstallRefusesDamagedStoredLayer(t *testing.T) {
+	t.Parallel()
+	target, root := published(t, "kept", "", map[string]string{"f": randomText(50000)})
+	s := openStore(t)
+	inst, err := s.Install(context.Background(), target, root, InstallOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	removeTree(inst.Path)
+	blobs := filepath.Join(s.Home, "store", "blobs", "sha256")
+	ents, _ := os.ReadDir(blobs)
+	var layer string
+	var size int64
+	for _, e := range ents {
+		if info, _ := e.Info(); info.Size() > size {
+			layer, size = filepath.Join(blobs, e.Name()), info.Size()
+		}
+	}
+	data, _ := os.ReadFile(layer)
+	data[len(data)-100] ^= 0xff
+	os.Chmod(layer, 0o644)
+	if err := os.WriteFile(layer, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := lockPackage("kept", target, root, api.ReasonExplicit, nil, nil)
+	p.Target = nil
+	_, err = s.InstallSet(context.Background(), []Package{p}, InstallOptions{Offline: true})
+	if fault.KindOf(err) != fault.Verify || !strings.Contains(err.Error(), "hashes to") {
+		t.Fatalf("want the damaged stored layer refused, got %v", err)
+	}
+	if _, err := os.Stat(inst.Path); !os.IsNotExist(err) {
+		t.Errorf("the tree was rebuilt from a damaged layer: %v", err)
+	}
+	assertEmpty(t, filepath.Join(s.Home, "tmp"))
+}
+
 func TestSweepStaging(t *testing.T) {
 	t.Parallel()
 	s := openStore(t)
