@@ -43,7 +43,7 @@ go 1.26.0
 EOF
 cat >"$work/gen/main.go" <<'EOF'
 // Command benchgen writes the benchmark content: `benchgen big DIR BYTES` one file,
-// `benchgen small DIR COUNT` many. Keep content in step with benchContent in
+// `benchgen random DIR BYTES` one file of random bytes, `benchgen small DIR COUNT` many. Keep content in step with benchContent in
 // lib/archive/bench_test.go.
 package main
 
@@ -102,6 +102,14 @@ func main() {
 	switch os.Args[1] {
 	case "big":
 		check(os.WriteFile(filepath.Join(dir, "payload.bin"), content(n, 1), 0o644))
+	case "random":
+		// Bytes no compressor can shrink: the layer is as big as the file.
+		rng := rand.New(rand.NewPCG(3, 0x72616e646f6d))
+		data := make([]byte, 0, n+8)
+		for len(data) < n {
+			data = binary.LittleEndian.AppendUint64(data, rng.Uint64())
+		}
+		check(os.WriteFile(filepath.Join(dir, "payload.bin"), data[:n], 0o644))
 	case "small":
 		data := content(n*4000, 2)
 		rng := rand.New(rand.NewPCG(2, 0x736d616c6c))
@@ -123,7 +131,9 @@ func check(err error) {
 }
 EOF
 (cd "$work/gen" && GOWORK=off go build -o "$bin/benchgen" .)
-for kind in big small; do
+# BENCH_KINDS: the packages to generate; a script may add random (one 100 MiB file of
+# random bytes) before sourcing this file.
+for kind in ${BENCH_KINDS:-big small}; do
 	mkdir -p "$work/$kind"
 	cat >"$work/$kind/package.yaml" <<EOF
 apiVersion: longshore.dev/v1alpha1
@@ -138,6 +148,9 @@ EOF
 done
 "$bin/benchgen" big "$work/big/content" $((100 << 20))
 "$bin/benchgen" small "$work/small/content" 10000
+if [[ " ${BENCH_KINDS:-} " == *" random "* ]]; then
+	"$bin/benchgen" random "$work/random/content" $((100 << 20))
+fi
 log "content: $(du -sh "$work/big/content" | cut -f1) in 1 file, $(du -sh --apparent-size "$work/small/content" | cut -f1) in $(find "$work/small/content" -type f | wc -l) files"
 
 # shellcheck disable=SC2034 # read by the scripts that source this file

@@ -8,7 +8,9 @@
 # Cases: (1) a package whose content is one 100 MiB file: `pkg-pull REF` into an empty
 # home, against `oras pull` of the same directory pushed with `oras push` (oras
 # downloads the tar+gzip layer, then unpacks it), against `curl -o /dev/null` of the
-# layer blob (the floor: bytes over the wire, nothing verified or written); (2) 10,000
+# layer blob (the floor: bytes over the wire, nothing verified or written). The file is
+# log-like text with random stretches, about half of it compressible; (1b) the same
+# with a file of random bytes, whose layer is as big as the file; (2) 10,000
 # small files, pkg-pull against oras pull; (3) `pkg-pull add` of a package already
 # installed (through a tap, as a user types it), and `pkg-pull -f LOCK` of it; (4) the
 # overhead of `pkg-pull exec PKG -- true` over running `true`.
@@ -26,6 +28,7 @@ RUNS=${RUNS:-5}
 EXEC_LOOPS=${EXEC_LOOPS:-20}
 ORAS_VERSION=v1.3.2
 
+BENCH_KINDS="big small random"
 # shellcheck source=scripts/bench-lib.sh
 source "$root/scripts/bench-lib.sh"
 
@@ -37,14 +40,21 @@ export XDG_CACHE_HOME=$work/cache SOURCE_DATE_EPOCH=1700000000
 cd "$work"
 
 log "publishing (pkg-push for pkg-pull, oras push for oras pull)"
-for kind in big small; do
+for kind in $BENCH_KINDS; do
 	pkg-push "$kind" --to "$addr/bench/$kind" -o yaml >"$work/$kind.published.yaml" 2>/dev/null
 	(cd "$kind" && oras push --plain-http "$addr/bench/oras-$kind:1" content >/dev/null)
 done
-manifest=$(curl -fsS -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$addr/v2/bench/big/manifests/1.0.0")
-layer=$(printf '%s' "$manifest" | sed 's/.*"layers":\[//' | grep -o 'sha256:[a-f0-9]\{64\}' | head -1)
-layer_size=$(curl -fsSI "http://$addr/v2/bench/big/blobs/$layer" | tr -d '\r' | sed -n 's/^[Cc]ontent-[Ll]ength: //p')
-log "the big package's layer: $layer, $layer_size bytes"
+# layer_of KIND: the digest of the package's (one) layer.
+layer_of() {
+	curl -fsS -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$addr/v2/bench/$1/manifests/1.0.0" |
+		sed 's/.*"layers":\[//' | grep -o 'sha256:[a-f0-9]\{64\}' | head -1
+}
+size_of() {
+	curl -fsSI "http://$addr/v2/bench/$1/blobs/$2" | tr -d '\r' | sed -n 's/^[Cc]ontent-[Ll]ength: //p'
+}
+layer=$(layer_of big) random_layer=$(layer_of random)
+layer_size=$(size_of big "$layer") random_layer_size=$(size_of random "$random_layer")
+log "the big package's layer: $layer, $layer_size bytes; the random one's: $random_layer, $random_layer_size bytes"
 
 results=$work/results
 : >"$results"
@@ -103,6 +113,10 @@ compare big "$RUNS" sync \
 	"pkg=LONGSHORE_HOME=$work/homes/$fresh pkg-pull $addr/bench/big:1.0.0" \
 	"oras=oras pull --plain-http -o $work/outs/$fresh $addr/bench/oras-big:1" \
 	"curl=curl -fsS -o /dev/null http://$addr/v2/bench/big/blobs/$layer"
+compare random "$RUNS" sync \
+	"pkg=LONGSHORE_HOME=$work/homes/$fresh pkg-pull $addr/bench/random:1.0.0" \
+	"oras=oras pull --plain-http -o $work/outs/$fresh $addr/bench/oras-random:1" \
+	"curl=curl -fsS -o /dev/null http://$addr/v2/bench/random/blobs/$random_layer"
 compare small "$RUNS" sync \
 	"pkg=LONGSHORE_HOME=$work/homes/$fresh pkg-pull $addr/bench/small:1.0.0" \
 	"oras=oras pull --plain-http -o $work/outs/$fresh $addr/bench/oras-small:1"
@@ -127,6 +141,7 @@ compare installed "$((RUNS * 4))" "" \
 	"lock=pkg-pull -f $work/big.lock.yaml"
 # exec: EXEC_LOOPS calls of each in one shell, so the shell's own start is paid once;
 # the direct run starts the same /usr/bin/true (not the shell's builtin).
+# shellcheck disable=SC2016 # $(seq) is for the shell that runs the loop
 loop() { printf 'for i in $(seq %d); do %s; done' "$EXEC_LOOPS" "$1"; }
 true_bin=$(type -P true)
 compare exec "$RUNS" "" \
@@ -139,6 +154,7 @@ ms() { awk "BEGIN { printf \"%.1f ms\", $1 * 1000 }"; }
 ratio() { awk "BEGIN { printf \"%.2f×\", $1 / $2 }"; }
 
 big_pkg=$(get big-pkg) big_oras=$(get big-oras) big_curl=$(get big-curl)
+random_pkg=$(get random-pkg) random_oras=$(get random-oras) random_curl=$(get random-curl)
 small_pkg=$(get small-pkg) small_oras=$(get small-oras)
 add=$(get installed-add) lock=$(get installed-lock)
 exec_over=$(awk "BEGIN { print ($(get exec-exec) - $(get exec-direct)) / $EXEC_LOOPS }")
@@ -150,6 +166,10 @@ printf '| 100 MiB file, empty home | %.2f s | oras pull: %.2f s | %s | ≤ 0.80�
 	"$(ratio "$big_pkg" "$big_oras")" "$(yes_no "$big_pkg <= 0.8 * $big_oras")"
 printf '| 100 MiB file, empty home | %.2f s | curl -o /dev/null of the layer: %.2f s | %s | ≤ 3× | %s |\n' "$big_pkg" "$big_curl" \
 	"$(ratio "$big_pkg" "$big_curl")" "$(yes_no "$big_pkg <= 3 * $big_curl")"
+printf '| 100 MiB file of random bytes, empty home | %.2f s | oras pull: %.2f s | %s | ≤ 0.80× | %s |\n' "$random_pkg" "$random_oras" \
+	"$(ratio "$random_pkg" "$random_oras")" "$(yes_no "$random_pkg <= 0.8 * $random_oras")"
+printf '| 100 MiB file of random bytes, empty home | %.2f s | curl -o /dev/null of the layer: %.2f s | %s | ≤ 3× | %s |\n' "$random_pkg" "$random_curl" \
+	"$(ratio "$random_pkg" "$random_curl")" "$(yes_no "$random_pkg <= 3 * $random_curl")"
 printf '| 10,000 small files, empty home | %.2f s | oras pull: %.2f s | %s | ≤ 1.00× | %s |\n' "$small_pkg" "$small_oras" \
 	"$(ratio "$small_pkg" "$small_oras")" "$(yes_no "$small_pkg <= $small_oras")"
 printf '| add of an installed package | %s | | | < 30 ms | %s |\n' "$(ms "$add")" "$(yes_no "$add < 0.030")"

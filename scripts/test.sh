@@ -73,6 +73,7 @@ step "unit tests: ${patterns[*]}" go test -count=1 -timeout 10m "${patterns[@]}"
 
 step "actionlint: action.yml and the scaffolded workflow" "$root/scripts/actionlint.sh"
 
+# shellcheck disable=SC2016 # $0 is for the inner bash
 step "quickstart: the whole loop on ocidir://" bash -c '"$0"/scripts/quickstart.sh >/dev/null 2>"$0"/.quickstart.log || { cat "$0"/.quickstart.log >&2; rm -f "$0"/.quickstart.log; exit 1; }; rm -f "$0"/.quickstart.log' "$root"
 
 step "end-to-end tests (e2e/)" bash -c 'cd e2e && go test -count=1 -timeout 20m ./...'

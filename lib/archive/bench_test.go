@@ -150,5 +150,26 @@ func BenchmarkUnpack(b *testing.B) {
 				}
 			}
 		})
+		// The parts of a pull that no implementation can skip, for the CPU budget in
+		// docs/BENCHMARKS.md: inflating (on every core, to nowhere) and hashing the layer.
+		b.Run("100MiB-file/"+string(c)+"/decompress-only", func(b *testing.B) {
+			b.SetBytes(stats.Bytes)
+			for b.Loop() {
+				z, err := NewDecompressor(bytes.NewReader(layer.Bytes()), c)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := io.Copy(io.Discard, z); err != nil {
+					b.Fatal(err)
+				}
+				z.Close()
+			}
+		})
+		b.Run("100MiB-file/"+string(c)+"/sha256-of-layer", func(b *testing.B) {
+			b.SetBytes(int64(layer.Len()))
+			for b.Loop() {
+				sha256.Sum256(layer.Bytes())
+			}
+		})
 	}
 }
