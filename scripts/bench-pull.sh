@@ -16,8 +16,8 @@
 # overhead of `pkg-pull exec PKG -- true` over running `true`.
 #
 # The content is generated, the same on every machine: math/rand/v2's PCG with fixed
-# seeds, the same generator as scripts/bench-push.sh (and benchContent in
-# lib/archive/bench_test.go). Each case runs the tools in turns, after a warm-up run of
+# seeds (package lib/internal/benchdata, shared with scripts/bench-push.sh and the Go
+# benchmarks). Each case runs the tools in turns, after a warm-up run of
 # each, so that load elsewhere on the machine lands on all of them alike. Needs go,
 # curl, awk and scripts/registry.sh's registry. Progress and per-run times go to stderr,
 # the markdown table to stdout.

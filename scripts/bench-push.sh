@@ -11,8 +11,8 @@
 # (compress/gzip at its default level), so both tools do the same work.
 #
 # Content is generated, not downloaded, and the same on every machine: math/rand/v2's
-# PCG with fixed seeds (the generator in scripts/bench-lib.sh is benchContent in
-# lib/archive/bench_test.go). The 100 MiB file is 64 KiB blocks, each with probability
+# PCG with fixed seeds (package lib/internal/benchdata, which the Go benchmarks use
+# too). The 100 MiB file is 64 KiB blocks, each with probability
 # 1/4 random bytes (like embedded compressed assets) and otherwise log-like text lines;
 # it compresses to about half, like a real program. The small files are 200–4,000 byte
 # slices of the same kind of content, 100 to a directory.
