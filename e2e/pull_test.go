@@ -493,6 +493,48 @@ func TestPullOffline(t *testing.T) {
 	runOK(t, home, "pkg-pull", greet.Repository+":1.2.0", "--offline")
 }
 
+// TestPullFetchesEachThingOnce: a pull asks the registry for each manifest and blob
+// once (a single-platform package's root is also its platform manifest), and pulling
+// it again into the same home only resolves the tag.
+func TestPullFetchesEachThingOnce(t *testing.T) {
+	t.Parallel()
+	pub := pushPkg(t, newPackage(t, "once", "1.0.0"), registryAddr+"/e2e/pull/once")
+	var mu sync.Mutex
+	var seen []string
+	px := newProxy(t, func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		if r.URL.Path != "/v2/" {
+			mu.Lock()
+			seen = append(seen, r.Method+" "+r.URL.Path)
+			mu.Unlock()
+		}
+		next.ServeHTTP(w, r)
+	})
+	home := runOpts{Env: []string{"LONGSHORE_HOME=" + t.TempDir()}}
+	runOK(t, home, "pkg-pull", px.via(pub.Repository)+":1.0.0")
+	mu.Lock()
+	first := slices.Clone(seen)
+	seen = nil
+	mu.Unlock()
+	counts := map[string]int{}
+	for _, req := range first {
+		counts[req]++
+	}
+	for req, n := range counts {
+		if n > 1 {
+			t.Errorf("%s: %d times in one pull (all: %q)", req, n, first)
+		}
+	}
+	if gets := counts["GET /v2/e2e/pull/once/manifests/"+pub.Digest]; gets != 1 {
+		t.Errorf("the manifest was fetched %d times, want 1: %q", gets, first)
+	}
+	runOK(t, home, "pkg-pull", px.via(pub.Repository)+":1.0.0")
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 1 || seen[0] != "HEAD /v2/e2e/pull/once/manifests/1.0.0" {
+		t.Errorf("pulling an installed package: want one HEAD of the tag, got %q", seen)
+	}
+}
+
 // TestPullMirror copies a lock's packages to an ocidir:// directory and to another
 // repository path of a registry, then installs from the directory with the original
 // registry out of reach.

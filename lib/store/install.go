@@ -460,6 +460,11 @@ func pickPlatform(list []api.Platform, want string) (api.Platform, bool) {
 // has an intact one (everything is addressed by digest), else fetched, verified and
 // staged for the store.
 func (in *installer) blob(ctx context.Context, p *Package, desc ocispec.Descriptor, st *staging, manifest bool, what string) ([]byte, error) {
+	if data, ok := st.kept(desc.Digest); ok {
+		// Fetched already in this install: a root that is a manifest is also the
+		// platform's manifest.
+		return data, nil
+	}
 	if data, err := os.ReadFile(in.s.BlobPath(desc.Digest)); err == nil && digest.FromBytes(data) == desc.Digest {
 		return data, nil
 	}
@@ -537,6 +542,16 @@ func (st *staging) path() (string, error) {
 
 func (st *staging) keep(d digest.Digest, data []byte) {
 	st.blobs = append(st.blobs, stagedBlob{d, data})
+}
+
+// kept returns a blob kept for the store in this install (verified when it was fetched).
+func (st *staging) kept(d digest.Digest) ([]byte, bool) {
+	for _, b := range st.blobs {
+		if b.d == d {
+			return b.data, true
+		}
+	}
+	return nil, false
 }
 
 // commitBlobs writes the kept blobs into the store, each by rename from the staging
