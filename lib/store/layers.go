@@ -21,8 +21,8 @@ import (
 // extract builds the package tree of manifest m in staging and renames it to tree.
 // Each layer is read once — from the store when it has the blob, else from the
 // registry — and in that one pass verified, kept as a blob and unpacked. Layers overlay
-// in order; the second and later download while the first unpacks. Nothing is renamed into place before every layer
-// verified.
+// in order; the second and later download while the first unpacks. Nothing is renamed
+// into place before every layer verified.
 func (in *installer) extract(ctx context.Context, p *Package, m ocispec.Manifest, tree string, st *staging) error {
 	s := in.s
 	dir, err := st.path()
