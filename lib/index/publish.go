@@ -63,9 +63,7 @@ type state struct {
 	config Config
 }
 
-func (s *state) exists() bool { return s.desc.Digest != "" }
-
-// readState resolves t:tag and reads its manifest and config. A missing tag is an
+// readIndex resolves t:tag and reads its manifest and config. A missing tag is an
 // empty index; a tag on anything but an index is refused.
 func readIndex(ctx context.Context, t *oci.Target, tag string) (*state, error) {
 	desc, err := t.Resolve(ctx, tag)

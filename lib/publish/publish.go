@@ -144,9 +144,7 @@ func Build(dir string, p *pkgspec.Package, opts Options) (*Artifact, error) {
 		return nil, err
 	}
 	a.Root = idx
-	for _, m := range manifests {
-		a.Blobs = append(a.Blobs, m)
-	}
+	a.Blobs = append(a.Blobs, manifests...)
 	return a, nil
 }
 
