@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# test.sh: every check CI runs, from any directory: formatting, go vet, the unit tests of
-# every module, then the end-to-end tests (which install the binaries into a temp prefix
-# and start a real registry themselves). Runs all steps even when one fails; exits 1 if
+# test.sh: every check CI runs, from any directory: formatting, go vet, staticcheck,
+# the unit tests of every module, then the end-to-end tests (which install the binaries
+# into a temp prefix and start a real registry themselves). Runs all steps even when one fails; exits 1 if
 # any did.
 set -euo pipefail
 
@@ -62,6 +62,24 @@ go_vet() {
 	return $rc
 }
 step "go vet (every workspace module)" go_vet
+
+# staticcheck, pinned, installed into Go's bin directory when missing or another version.
+STATICCHECK_VERSION=v0.8.2 # staticcheck 2026.2.2
+static_check() {
+	local sc m rc=0
+	sc=$(go env GOBIN)
+	[[ -n $sc ]] || sc=$(go env GOPATH)/bin
+	sc=$sc/staticcheck
+	if [[ ! -x $sc ]] || ! "$sc" -version 2>/dev/null | grep -qF "(${STATICCHECK_VERSION#v})"; then
+		log "installing staticcheck $STATICCHECK_VERSION"
+		(cd / && GOWORK=off go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION") || return 1
+	fi
+	for m in "${modules[@]}"; do
+		(cd "${m#* }" && "$sc" ./...) || rc=1
+	done
+	return $rc
+}
+step "staticcheck (every workspace module)" static_check
 
 # One go test over all modules but e2e: packages build and run in parallel.
 patterns=()
