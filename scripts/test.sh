@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # test.sh: every check CI runs, from any directory: formatting, go vet, staticcheck,
 # the unit tests of every module, then the end-to-end tests (which install the binaries
-# into a temp prefix and start a real registry themselves). Runs all steps even when one fails; exits 1 if
-# any did.
+# into a temp prefix and start a real registry themselves). Runs all steps even when
+# one fails; exits 1 if any did.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
