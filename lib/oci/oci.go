@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/content"
 	orasoci "oras.land/oras-go/v2/content/oci"
@@ -240,6 +241,43 @@ func (t *Target) FetchManifest(ctx context.Context, desc ocispec.Descriptor) ([]
 		return nil, t.classify(err, fmt.Sprintf("fetching manifest %s from %s", desc.Digest, t.where))
 	}
 	return data, nil
+}
+
+// FetchManifestDigest reads the manifest or index with digest d when its size is not
+// known (a Lock names platform manifests by digest only): from a registry one GET,
+// where Resolve and then FetchManifest take two round trips. The bytes are checked
+// against d and MaxManifestBytes, whatever the registry's headers said.
+func (t *Target) FetchManifestDigest(ctx context.Context, d digest.Digest) (ocispec.Descriptor, []byte, error) {
+	if t.remote == nil {
+		desc, err := t.Resolve(ctx, d.String())
+		if err != nil {
+			return desc, nil, err
+		}
+		if desc.Digest != d {
+			return desc, nil, fault.Errorf(fault.Verify, "%s answered %s for %s", t.where, desc.Digest, d)
+		}
+		data, err := t.FetchManifest(ctx, desc)
+		return desc, data, err
+	}
+	desc, rc, err := t.remote.FetchReference(ctx, d.String())
+	if err != nil {
+		return desc, nil, t.classify(err, fmt.Sprintf("fetching manifest %s from %s", d, t.where))
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, MaxManifestBytes+1))
+	if err != nil {
+		return desc, nil, t.classify(err, fmt.Sprintf("reading manifest %s from %s", d, t.where))
+	}
+	if len(data) > MaxManifestBytes {
+		return desc, nil, fault.Errorf(fault.Verify, "manifest %s in %s is over the %d-byte limit", d, t.where, MaxManifestBytes)
+	}
+	if got := digest.FromBytes(data); got != d {
+		return desc, nil, fault.New(fault.Verify,
+			fmt.Errorf("manifest %s from %s: its bytes hash to %s", d, t.where, got),
+			"the registry returned other content than asked for; do not trust it")
+	}
+	desc.Digest, desc.Size = d, int64(len(data))
+	return desc, data, nil
 }
 
 // FetchBlob opens a blob for streaming. Reading it to EOF verifies size and digest:

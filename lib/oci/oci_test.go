@@ -331,3 +331,37 @@ func TestManifestPushRetriesBlobUnknown(t *testing.T) {
 		t.Errorf("%d PUTs, want 2", puts.Load())
 	}
 }
+
+// FetchManifestDigest reads a manifest known by digest only in one GET, and refuses
+// bytes that do not hash to the digest, whatever the headers say.
+func TestFetchManifestDigest(t *testing.T) {
+	t.Parallel()
+	f := &fakeRegistry{}
+	r := serve(t, f)
+	target := open(t, r, Options{})
+	d := digest.FromBytes(f.manifest)
+	f.mu.Lock()
+	before := len(f.agents)
+	f.mu.Unlock()
+	desc, data, err := target.FetchManifestDigest(context.Background(), d)
+	if err != nil || desc.Digest != d || desc.Size != int64(len(f.manifest)) || string(data) != string(f.manifest) {
+		t.Fatalf("got %+v %q %v", desc, data, err)
+	}
+	f.mu.Lock()
+	requests := len(f.agents) - before
+	f.mu.Unlock()
+	if requests != 1 {
+		t.Errorf("%d requests, want one GET", requests)
+	}
+
+	liar := &fakeRegistry{lie: true}
+	target = open(t, serve(t, liar), Options{})
+	_, _, err = target.FetchManifestDigest(context.Background(), digest.FromBytes(liar.manifest))
+	if fault.KindOf(err) != fault.Verify || !strings.Contains(err.Error(), "hash to") {
+		t.Errorf("a lying registry: want a verification failure, got %v", err)
+	}
+	_, _, err = target.FetchManifestDigest(context.Background(), digest.FromString("other"))
+	if fault.KindOf(err) != fault.NotFound {
+		t.Errorf("an unknown digest: want not found, got %v", err)
+	}
+}
