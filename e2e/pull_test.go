@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -532,6 +534,64 @@ func TestPullFetchesEachThingOnce(t *testing.T) {
 	defer mu.Unlock()
 	if len(seen) != 1 || seen[0] != "HEAD /v2/e2e/pull/once/manifests/1.0.0" {
 		t.Errorf("pulling an installed package: want one HEAD of the tag, got %q", seen)
+	}
+}
+
+// TestPullFetchesConfigBesideLayers: once the platform is chosen from an index, the
+// config is fetched while the layer downloads, not before it (a round trip saved per
+// package on a distant registry). The proxy holds the config request until the layer
+// is asked for; a client that waits for the config first never asks, and the proxy
+// gives up after a while.
+func TestPullFetchesConfigBesideLayers(t *testing.T) {
+	t.Parallel()
+	dir := writePkg(t, "beside", "1.0.0", "  platforms:\n    linux/amd64: amd64\n    linux/arm64: arm64\n", map[string]string{
+		"amd64/which": "amd64", "arm64/which": "arm64",
+	})
+	pub := pushPkg(t, dir, registryAddr+"/e2e/pull/beside")
+	var platformManifest string
+	for _, pl := range pub.Platforms {
+		if pl.Platform == "linux/amd64" {
+			platformManifest = pl.Digest
+		}
+	}
+	req, _ := http.NewRequest(http.MethodGet, "http://"+registryAddr+"/v2/e2e/pull/beside/manifests/"+platformManifest, nil)
+	req.Header.Set("Accept", "application/vnd.oci.image.manifest.v1+json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Config struct{ Digest string }
+		Layers []struct{ Digest string }
+	}
+	err = json.NewDecoder(resp.Body).Decode(&m)
+	resp.Body.Close()
+	if err != nil || m.Config.Digest == "" || len(m.Layers) != 1 {
+		t.Fatalf("the linux/amd64 manifest %s: %+v %v", platformManifest, m, err)
+	}
+	layerAsked := make(chan struct{})
+	var once sync.Once
+	var overlapped atomic.Bool
+	px := newProxy(t, func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/blobs/"+m.Layers[0].Digest):
+			once.Do(func() { close(layerAsked) })
+		case strings.HasSuffix(r.URL.Path, "/blobs/"+m.Config.Digest) && r.Method == http.MethodGet:
+			select {
+			case <-layerAsked:
+				overlapped.Store(true)
+			case <-time.After(5 * time.Second):
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+	home := runOpts{Env: []string{"LONGSHORE_HOME=" + t.TempDir()}}
+	docs := decodeStream(t, runOK(t, home, "pkg-pull", px.via(pub.Repository)+":1.0.0", "--platform", "linux/amd64", "-o", "yaml").Stdout)
+	if data, _ := os.ReadFile(filepath.Join(docs[0].Path, "which")); string(data) != "amd64" {
+		t.Errorf("installed %q, want amd64", data)
+	}
+	if !overlapped.Load() {
+		t.Error("the config was fetched before the layer was asked for: one more round trip than needed")
 	}
 }
 

@@ -292,34 +292,57 @@ func (in *installer) prepare(ctx context.Context, p *Package) (*prepared, error)
 	if manifest.Config.Size > maxConfigBytes {
 		return nil, fault.Errorf(fault.Verify, "%s: config is %d bytes, over the %d-byte limit", where, manifest.Config.Size, maxConfigBytes)
 	}
-	configData, err := in.blob(ctx, p, manifest.Config, st, false, "the config of "+p.label())
-	if err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal(configData, &pr.config); err != nil {
-		return nil, fault.Errorf(fault.Verify, "%s: config blob is not valid JSON: %v", where, err)
-	}
-	if err := pr.check(where); err != nil {
-		return nil, err
-	}
-	if pr.index == "" {
-		// A single manifest says its platform in its config.
-		pr.platform = orAny(pr.config.Platform)
-		if pr.platform != "any" && !platformMatches(in.opts.Platform, pr.platform) {
-			return nil, fault.New(fault.NotFound,
-				fmt.Errorf("%s has no %s build; it has: %s", where, in.opts.Platform, pr.platform),
-				"pick one with --platform")
+	readConfig := func(ctx context.Context) error {
+		configData, err := in.blob(ctx, p, manifest.Config, st, false, "the config of "+p.label())
+		if err != nil {
+			return err
 		}
+		if err := json.Unmarshal(configData, &pr.config); err != nil {
+			return fault.Errorf(fault.Verify, "%s: config blob is not valid JSON: %v", where, err)
+		}
+		return pr.check(where)
 	}
 	tree := s.TreePath(pr.manifest.Digest)
-	if !exists(tree) {
-		if err := in.keepIndex(ctx, p, pr, st); err != nil {
-			return nil, err
-		}
+	build := func(ctx context.Context) error {
 		if err := in.extract(ctx, p, manifest, tree, st); err != nil {
-			return nil, err
+			return err
 		}
 		pr.built = true
+		return nil
+	}
+	switch {
+	case pr.index == "" || exists(tree):
+		if err := readConfig(ctx); err != nil {
+			return nil, err
+		}
+		if pr.index == "" {
+			// A single manifest says its platform in its config: it is read before a
+			// build this machine cannot use is downloaded.
+			pr.platform = orAny(pr.config.Platform)
+			if pr.platform != "any" && !platformMatches(in.opts.Platform, pr.platform) {
+				return nil, fault.New(fault.NotFound,
+					fmt.Errorf("%s has no %s build; it has: %s", where, in.opts.Platform, pr.platform),
+					"pick one with --platform")
+			}
+		}
+		if !exists(tree) {
+			if err := build(ctx); err != nil {
+				return nil, err
+			}
+		}
+	default:
+		// The platform is chosen already: the config (to check), the index (to keep)
+		// and the layers download at once, a round trip each saved on a distant
+		// registry. The first failure cancels the others and is the one reported. A
+		// tree that completes before a config turns out wrong stays, unrecorded, for
+		// pkg-gc: it is what its manifest digest says.
+		g, gctx := errgroup.WithContext(ctx)
+		g.Go(func() error { return readConfig(gctx) })
+		g.Go(func() error { return in.keepIndex(gctx, p, pr, st) })
+		g.Go(func() error { return build(gctx) })
+		if err := g.Wait(); err != nil {
+			return nil, err
+		}
 	}
 	// The manifest and config go in last: a blob in the store never names a tree that
 	// is not there yet.
@@ -472,24 +495,14 @@ func (in *installer) blob(ctx context.Context, p *Package, desc ocispec.Descript
 	if err != nil {
 		return nil, err
 	}
-	if desc.Size == 0 {
-		// Known by digest only (a Lock's platform manifest): the registry says its size.
-		resolved, err := t.Resolve(ctx, desc.Digest.String())
-		if err != nil {
-			return nil, err
-		}
-		if resolved.Digest != desc.Digest {
-			return nil, fault.Errorf(fault.Verify, "%s answered %s for %s", t.Where(), resolved.Digest, desc.Digest)
-		}
-		desc.Size = resolved.Size
-		if resolved.MediaType != "" && resolved.MediaType != "application/octet-stream" {
-			desc.MediaType = resolved.MediaType
-		}
-	}
 	var data []byte
-	if manifest {
+	switch {
+	case manifest && desc.Size == 0:
+		// Known by digest only (a Lock's platform manifest): one request fetches it.
+		_, data, err = t.FetchManifestDigest(ctx, desc.Digest)
+	case manifest:
 		data, err = t.FetchManifest(ctx, desc)
-	} else {
+	default:
 		if desc.Size > maxConfigBytes {
 			return nil, fault.Errorf(fault.Verify, "%s@%s is %d bytes, over the %d-byte limit", t.Where(), desc.Digest, desc.Size, maxConfigBytes)
 		}
@@ -517,8 +530,12 @@ func platformMatches(want, have string) bool {
 
 // staging is one package's staging directory under tmp/, made on first use, and the
 // small blobs waiting to enter the store.
+// staging is one install's staging directory and the small blobs it keeps for the
+// store. The config and index may be fetched while the layers download: its methods
+// are safe to call at once.
 type staging struct {
 	s     *Store
+	mu    sync.Mutex
 	dir   string
 	clean func()
 	blobs []stagedBlob
@@ -530,6 +547,12 @@ type stagedBlob struct {
 }
 
 func (st *staging) path() (string, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.pathLocked()
+}
+
+func (st *staging) pathLocked() (string, error) {
 	if st.dir == "" {
 		dir, clean, err := st.s.newStaging()
 		if err != nil {
@@ -541,11 +564,15 @@ func (st *staging) path() (string, error) {
 }
 
 func (st *staging) keep(d digest.Digest, data []byte) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	st.blobs = append(st.blobs, stagedBlob{d, data})
 }
 
 // kept returns a blob kept for the store in this install (verified when it was fetched).
 func (st *staging) kept(d digest.Digest) ([]byte, bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	for _, b := range st.blobs {
 		if b.d == d {
 			return b.data, true
@@ -557,12 +584,14 @@ func (st *staging) kept(d digest.Digest) ([]byte, bool) {
 // commitBlobs writes the kept blobs into the store, each by rename from the staging
 // directory so a reader never sees part of one.
 func (st *staging) commitBlobs() error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	for i, b := range st.blobs {
 		final := st.s.BlobPath(b.d)
 		if exists(final) {
 			continue
 		}
-		dir, err := st.path()
+		dir, err := st.pathLocked()
 		if err != nil {
 			return err
 		}
@@ -578,6 +607,8 @@ func (st *staging) commitBlobs() error {
 }
 
 func (st *staging) done() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	if st.clean != nil {
 		st.clean()
 	}
