@@ -195,7 +195,15 @@ func refPackage(ctx context.Context, s *store.Store, r ref.Ref, opts store.Insta
 	if err != nil {
 		return p, nil, err
 	}
-	root, err := t.Resolve(ctx, r.Reference())
+	var root ocispec.Descriptor
+	if _, known := offlineTag(s, r); known == nil {
+		// Installed from this tag before: most likely it still names what is installed,
+		// and a HEAD says so without fetching anything.
+		root, err = t.Resolve(ctx, r.Reference())
+	} else {
+		// A first install needs the root's bytes anyway: one GET, not a HEAD and a GET.
+		root, p.RootData, err = t.FetchManifestRef(ctx, r.Reference())
+	}
 	if err != nil {
 		if fault.KindOf(err) == fault.NotFound && r.Tag == "latest" {
 			return p, t, fault.New(fault.NotFound, err, fmt.Sprintf("no tag was given and %s has no \"latest\" tag: name a version, e.g. %s:1.0.0", r.Locator(), r.Locator()))

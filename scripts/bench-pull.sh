@@ -13,7 +13,9 @@
 # with a file of random bytes, whose layer is as big as the file; (2) 10,000
 # small files, pkg-pull against oras pull; (3) `pkg-pull add` of a package already
 # installed (through a tap, as a user types it), and `pkg-pull -f LOCK` of it; (4) the
-# overhead of `pkg-pull exec PKG -- true` over running `true`.
+# overhead of `pkg-pull exec PKG -- true` over running `true`; (5) a small package for
+# two platforms through a proxy that delays each request by FAR_DELAY (25ms): a
+# registry far away, where round trips are what an install costs.
 #
 # The content is generated, the same on every machine: math/rand/v2's PCG with fixed
 # seeds (package lib/internal/benchdata, shared with scripts/bench-push.sh and the Go
@@ -148,6 +150,54 @@ compare exec "$RUNS" "" \
 	"exec=$(loop "pkg-pull exec bench-big -- $true_bin")" \
 	"direct=$(loop "$true_bin")"
 
+# A registry far away: latencyproxy waits FAR_DELAY before forwarding each request. A
+# small package for two platforms (what pkg-push publishes for a real program), pulled
+# from a Lock and by tag; oras pull of a small file by tag beside it.
+FAR_DELAY=${FAR_DELAY:-25ms}
+(cd "$root" && go build -o "$bin/latencyproxy" ./lib/internal/latencyproxy)
+latencyproxy "$addr" "$FAR_DELAY" >"$work/far.addr" &
+far_pid=$!
+trap 'kill "$far_pid" 2>/dev/null || true; cleanup' EXIT
+for _ in $(seq 50); do
+	[[ -s $work/far.addr ]] && break
+	sleep 0.1
+done
+far=$(head -1 "$work/far.addr")
+[[ -n $far ]] || {
+	log "error: latencyproxy did not start"
+	exit 1
+}
+mkdir -p "$work/far/amd64" "$work/far/arm64" "$work/oras-far"
+echo amd64 >"$work/far/amd64/which"
+echo arm64 >"$work/far/arm64/which"
+echo any >"$work/oras-far/which"
+cat >"$work/far/package.yaml" <<'EOF'
+apiVersion: longshore.dev/v1alpha1
+kind: Package
+metadata:
+  name: bench-far
+  version: 1.0.0
+spec:
+  platforms:
+    linux/amd64: amd64
+    linux/arm64: arm64
+EOF
+pkg-push "$work/far" --to "$addr/bench/far" -o yaml >"$work/far.published.yaml" 2>/dev/null
+(cd "$work/oras-far" && oras push --plain-http "$addr/bench/oras-far:1" which >/dev/null)
+far_platforms=$(awk '/^platforms:/ { on = 1; next } on && /platform:/ { p = $3 } on && /digest:/ { printf "%s{platform: %s, digest: %s}", sep, p, $2; sep = ", " }' "$work/far.published.yaml")
+cat >"$work/far.lock.yaml" <<EOF
+apiVersion: longshore.dev/v1alpha1
+kind: Lock
+requests: [{name: bench-far}]
+packages:
+  - {name: bench-far, version: 1.0.0, repository: $far/bench/far, digest: $(sed -n 's/^digest: //p' "$work/far.published.yaml"), platforms: [$far_platforms], reason: requested}
+order: [bench-far]
+EOF
+compare far "$RUNS" "" \
+	"lock=LONGSHORE_HOME=$work/homes/$fresh pkg-pull -f $work/far.lock.yaml --platform linux/amd64" \
+	"tag=LONGSHORE_HOME=$work/homes/$fresh pkg-pull $far/bench/far:1.0.0 --platform linux/amd64" \
+	"oras=oras pull --plain-http -o $work/outs/$fresh $far/bench/oras-far:1"
+
 get() { sed -n "s/^$1 //p" "$results"; }
 yes_no() { awk "BEGIN { print ($1) ? \"yes\" : \"**no**\" }"; }
 ms() { awk "BEGIN { printf \"%.1f ms\", $1 * 1000 }"; }
@@ -158,6 +208,7 @@ random_pkg=$(get random-pkg) random_oras=$(get random-oras) random_curl=$(get ra
 small_pkg=$(get small-pkg) small_oras=$(get small-oras)
 add=$(get installed-add) lock=$(get installed-lock)
 exec_over=$(awk "BEGIN { print ($(get exec-exec) - $(get exec-direct)) / $EXEC_LOOPS }")
+far_lock=$(get far-lock) far_tag=$(get far-tag) far_oras=$(get far-oras)
 printf '\n%s cores (%s); load average %s before, %s after\n\n' "$(nproc)" \
 	"$(sed -n 's/^Model name:[[:space:]]*//p' < <(lscpu) | head -1)" "$load_before" "$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "| case | pkg-pull | compared with | ratio | target | met |"
@@ -175,5 +226,7 @@ printf '| 10,000 small files, empty home | %.2f s | oras pull: %.2f s | %s | ≤
 printf '| add of an installed package | %s | | | < 30 ms | %s |\n' "$(ms "$add")" "$(yes_no "$add < 0.030")"
 printf '| pkg-pull -f LOCK, everything installed | %s | | | | |\n' "$(ms "$lock")"
 printf '| exec overhead (exec PKG -- true, minus true) | %s | | | < 10 ms | %s |\n' "$(ms "$exec_over")" "$(yes_no "$exec_over < 0.010")"
+printf '| small package, registry %s away, by tag | %s | oras pull: %s | %s | | |\n' "$FAR_DELAY" "$(ms "$far_tag")" "$(ms "$far_oras")" "$(ratio "$far_tag" "$far_oras")"
+printf '| small package, registry %s away, from a Lock | %s | | | | |\n' "$FAR_DELAY" "$(ms "$far_lock")"
 printf '\nMedians of %s runs each (%s for add and -f LOCK; %s calls a run for exec), the tools taking turns, after one warm-up run each.\n' \
 	"$RUNS" "$((RUNS * 4))" "$EXEC_LOOPS"

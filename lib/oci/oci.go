@@ -245,38 +245,52 @@ func (t *Target) FetchManifest(ctx context.Context, desc ocispec.Descriptor) ([]
 
 // FetchManifestDigest reads the manifest or index with digest d when its size is not
 // known (a Lock names platform manifests by digest only): from a registry one GET,
-// where Resolve and then FetchManifest take two round trips. The bytes are checked
-// against d and MaxManifestBytes, whatever the registry's headers said.
+// where Resolve and then FetchManifest take two round trips.
 func (t *Target) FetchManifestDigest(ctx context.Context, d digest.Digest) (ocispec.Descriptor, []byte, error) {
+	return t.FetchManifestRef(ctx, d.String())
+}
+
+// FetchManifestRef reads the manifest or index a tag or digest names, with its
+// descriptor: from a registry one GET. The digest is the hash of the bytes read; a
+// registry whose headers say another (or, for a digest reference, that answers other
+// bytes) is refused, as are more than MaxManifestBytes.
+func (t *Target) FetchManifestRef(ctx context.Context, reference string) (ocispec.Descriptor, []byte, error) {
+	var want digest.Digest // "" for a tag
+	if d, err := digest.Parse(reference); err == nil {
+		want = d
+	}
 	if t.remote == nil {
-		desc, err := t.Resolve(ctx, d.String())
+		desc, err := t.Resolve(ctx, reference)
 		if err != nil {
 			return desc, nil, err
 		}
-		if desc.Digest != d {
-			return desc, nil, fault.Errorf(fault.Verify, "%s answered %s for %s", t.where, desc.Digest, d)
+		if want != "" && desc.Digest != want {
+			return desc, nil, fault.Errorf(fault.Verify, "%s answered %s for %s", t.where, desc.Digest, want)
 		}
 		data, err := t.FetchManifest(ctx, desc)
 		return desc, data, err
 	}
-	desc, rc, err := t.remote.FetchReference(ctx, d.String())
+	desc, rc, err := t.remote.FetchReference(ctx, reference)
 	if err != nil {
-		return desc, nil, t.classify(err, fmt.Sprintf("fetching manifest %s from %s", d, t.where))
+		return desc, nil, t.classify(err, fmt.Sprintf("fetching %s", t.display(reference)))
 	}
 	defer rc.Close()
 	data, err := io.ReadAll(io.LimitReader(rc, MaxManifestBytes+1))
 	if err != nil {
-		return desc, nil, t.classify(err, fmt.Sprintf("reading manifest %s from %s", d, t.where))
+		return desc, nil, t.classify(err, fmt.Sprintf("reading %s", t.display(reference)))
 	}
 	if len(data) > MaxManifestBytes {
-		return desc, nil, fault.Errorf(fault.Verify, "manifest %s in %s is over the %d-byte limit", d, t.where, MaxManifestBytes)
+		return desc, nil, fault.Errorf(fault.Verify, "%s is over the %d-byte manifest limit", t.display(reference), MaxManifestBytes)
 	}
-	if got := digest.FromBytes(data); got != d {
-		return desc, nil, fault.New(fault.Verify,
-			fmt.Errorf("manifest %s from %s: its bytes hash to %s", d, t.where, got),
-			"the registry returned other content than asked for; do not trust it")
+	got := digest.FromBytes(data)
+	for _, said := range []digest.Digest{want, desc.Digest} {
+		if said != "" && said != got {
+			return desc, nil, fault.New(fault.Verify,
+				fmt.Errorf("%s: the registry said %s, but the bytes it sent hash to %s", t.display(reference), said, got),
+				"the registry returned other content than it named; do not trust it")
+		}
 	}
-	desc.Digest, desc.Size = d, int64(len(data))
+	desc.Digest, desc.Size = got, int64(len(data))
 	return desc, data, nil
 }
 

@@ -365,3 +365,19 @@ func TestFetchManifestDigest(t *testing.T) {
 		t.Errorf("an unknown digest: want not found, got %v", err)
 	}
 }
+
+// FetchManifestRef resolves a tag with the GET that fetches the manifest.
+func TestFetchManifestRefByTag(t *testing.T) {
+	t.Parallel()
+	f := &fakeRegistry{}
+	target := open(t, serve(t, f), Options{})
+	desc, data, err := target.FetchManifestRef(context.Background(), "1.0.0")
+	if err != nil || desc.Digest != digest.FromBytes(f.manifest) || string(data) != string(f.manifest) {
+		t.Fatalf("got %+v %q %v", desc, data, err)
+	}
+	liar := &fakeRegistry{lie: true}
+	target = open(t, serve(t, liar), Options{})
+	if _, _, err := target.FetchManifestRef(context.Background(), "1.0.0"); fault.KindOf(err) != fault.Verify {
+		t.Errorf("a registry whose digest header does not match its bytes: want a verification failure, got %v", err)
+	}
+}

@@ -65,6 +65,9 @@ type Package struct {
 	Edges bool
 	// Target is an open target for Repository; nil opens one.
 	Target *oci.Target
+	// RootData is the root's bytes when the caller has them already (it resolved a tag
+	// with one GET); they are used only if they hash to Root.Digest.
+	RootData []byte
 }
 
 func (p *Package) label() string {
@@ -487,6 +490,10 @@ func (in *installer) blob(ctx context.Context, p *Package, desc ocispec.Descript
 		// Fetched already in this install: a root that is a manifest is also the
 		// platform's manifest.
 		return data, nil
+	}
+	if desc.Digest == p.Root.Digest && p.RootData != nil && digest.FromBytes(p.RootData) == desc.Digest {
+		st.keep(desc.Digest, p.RootData)
+		return p.RootData, nil
 	}
 	if data, err := os.ReadFile(in.s.BlobPath(desc.Digest)); err == nil && digest.FromBytes(data) == desc.Digest {
 		return data, nil
