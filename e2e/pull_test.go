@@ -546,9 +546,8 @@ func TestPullFetchesEachThingOnce(t *testing.T) {
 	}
 }
 
-// TestPullFetchesConfigBesideLayers: once the platform is chosen from an index, the
-// config is fetched while the layer downloads, not before it (a round trip saved per
-// package on a distant registry). The proxy holds the config request until the layer
+// TestPullFetchesConfigBesideLayers: the config is fetched while the layer downloads,
+// not before it (a round trip saved per package on a distant registry). The proxy holds the config request until the layer
 // is asked for; a client that waits for the config first never asks, and the proxy
 // gives up after a while.
 func TestPullFetchesConfigBesideLayers(t *testing.T) {

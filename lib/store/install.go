@@ -295,6 +295,8 @@ func (in *installer) prepare(ctx context.Context, p *Package) (*prepared, error)
 	if manifest.Config.Size > maxConfigBytes {
 		return nil, fault.Errorf(fault.Verify, "%s: config is %d bytes, over the %d-byte limit", where, manifest.Config.Size, maxConfigBytes)
 	}
+	// The config says who the package is (checked against what the set expects) and, for
+	// a single manifest, its platform.
 	readConfig := func(ctx context.Context) error {
 		configData, err := in.blob(ctx, p, manifest.Config, st, false, "the config of "+p.label())
 		if err != nil {
@@ -303,49 +305,46 @@ func (in *installer) prepare(ctx context.Context, p *Package) (*prepared, error)
 		if err := json.Unmarshal(configData, &pr.config); err != nil {
 			return fault.Errorf(fault.Verify, "%s: config blob is not valid JSON: %v", where, err)
 		}
-		return pr.check(where)
-	}
-	tree := s.TreePath(pr.manifest.Digest)
-	build := func(ctx context.Context) error {
-		if err := in.extract(ctx, p, manifest, tree, st); err != nil {
+		if err := pr.check(where); err != nil {
 			return err
 		}
-		pr.built = true
-		return nil
-	}
-	switch {
-	case pr.index == "" || exists(tree):
-		if err := readConfig(ctx); err != nil {
-			return nil, err
-		}
 		if pr.index == "" {
-			// A single manifest says its platform in its config: it is read before a
-			// build this machine cannot use is downloaded.
 			pr.platform = orAny(pr.config.Platform)
 			if pr.platform != "any" && !platformMatches(in.opts.Platform, pr.platform) {
-				return nil, fault.New(fault.NotFound,
+				return fault.New(fault.NotFound,
 					fmt.Errorf("%s has no %s build; it has: %s", where, in.opts.Platform, pr.platform),
 					"pick one with --platform")
 			}
 		}
-		if !exists(tree) {
-			if err := build(ctx); err != nil {
-				return nil, err
-			}
+		return nil
+	}
+	tree := s.TreePath(pr.manifest.Digest)
+	if exists(tree) {
+		if err := readConfig(ctx); err != nil {
+			return nil, err
 		}
-	default:
-		// The platform is chosen already: the config (to check), the index (to keep)
-		// and the layers download at once, a round trip each saved on a distant
-		// registry. The first failure cancels the others and is the one reported. A
-		// tree that completes before a config turns out wrong stays, unrecorded, for
-		// pkg-gc: it is what its manifest digest says.
+	} else {
+		// The config (to check), the index (to keep) and the layers download at once: on
+		// a distant registry, round trips are what an install costs. The first failure
+		// cancels the others and is the one reported, and the tree is moved into place
+		// only once the config passed: a package that is not what the set expects, or
+		// not for this platform, leaves nothing behind.
+		var place func() error
 		g, gctx := errgroup.WithContext(ctx)
 		g.Go(func() error { return readConfig(gctx) })
 		g.Go(func() error { return in.keepIndex(gctx, p, pr, st) })
-		g.Go(func() error { return build(gctx) })
+		g.Go(func() error {
+			var err error
+			place, err = in.extract(gctx, p, manifest, tree, st)
+			return err
+		})
 		if err := g.Wait(); err != nil {
 			return nil, err
 		}
+		if err := place(); err != nil {
+			return nil, err
+		}
+		pr.built = true
 	}
 	// The manifest and config go in last: a blob in the store never names a tree that
 	// is not there yet.

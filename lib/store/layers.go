@@ -18,20 +18,20 @@ import (
 	"longshore.dev/lib/fault"
 )
 
-// extract builds the package tree of manifest m in staging and renames it to tree.
+// extract builds the package tree of manifest m in staging; the function it returns
+// moves the layer blobs into the store and renames the tree into place.
 // Each layer is read once — from the store when it has the blob, else from the
 // registry — and in that one pass verified, kept as a blob and unpacked. Layers overlay
 // in order; the second and later download while the first unpacks. Nothing is renamed
 // into place before every layer verified.
-func (in *installer) extract(ctx context.Context, p *Package, m ocispec.Manifest, tree string, st *staging) error {
-	s := in.s
+func (in *installer) extract(ctx context.Context, p *Package, m ocispec.Manifest, tree string, st *staging) (place func() error, err error) {
 	dir, err := st.path()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	content := filepath.Join(dir, "tree")
 	if err := os.Mkdir(content, 0o755); err != nil {
-		return storageError("staging "+tree, err)
+		return nil, storageError("staging "+tree, err)
 	}
 	var total int64
 	for _, l := range m.Layers {
@@ -75,31 +75,33 @@ func (in *installer) extract(ctx context.Context, p *Package, m ocispec.Manifest
 		}
 		<-in.layerSlots
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
 	wg.Wait()
 	for i := 1; i < n; i++ {
 		if prefetched[i] != nil {
-			return prefetched[i]
+			return nil, prefetched[i]
 		}
 		if err := unpackFile(m.Layers[i], blobFiles[i], content, in.opts.Limits, p); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	for i, layer := range m.Layers {
-		if err := moveBlob(blobFiles[i], s.BlobPath(layer.Digest)); err != nil {
-			return storageError("storing layer "+layer.Digest.String(), err)
+	return func() error {
+		for i, layer := range m.Layers {
+			if err := moveBlob(blobFiles[i], in.s.BlobPath(layer.Digest)); err != nil {
+				return storageError("storing layer "+layer.Digest.String(), err)
+			}
 		}
-	}
-	if err := os.Rename(content, tree); err != nil {
-		// Another process installed the same tree meanwhile: theirs is as good as ours.
-		if exists(tree) {
-			return nil
+		if err := os.Rename(content, tree); err != nil {
+			// Another process installed the same tree meanwhile: theirs is as good as ours.
+			if exists(tree) {
+				return nil
+			}
+			return storageError("moving "+tree+" into place", err)
 		}
-		return storageError("moving "+tree+" into place", err)
-	}
-	return nil
+		return nil
+	}, nil
 }
 
 // layerSource is one layer being read: from the registry (verified by lib/oci as it

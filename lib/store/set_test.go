@@ -299,6 +299,24 @@ func TestReinstallRefusesDamagedStoredLayer(t *testing.T) {
 	assertEmpty(t, filepath.Join(s.Home, "tmp"))
 }
 
+// A package whose config is not what the set expects (a registry that serves another
+// version under the locked name) is refused, and leaves nothing behind: its layers
+// download beside the config, but nothing moves into place before the config passed.
+func TestInstallRefusesUnexpectedContent(t *testing.T) {
+	t.Parallel()
+	target, root := published(t, "swapped", "", map[string]string{"f": randomText(300000)})
+	s := openStore(t)
+	p := lockPackage("swapped", target, root, api.ReasonExplicit, nil, nil)
+	p.Version = "2.0.0"
+	_, err := s.InstallSet(context.Background(), []Package{p}, InstallOptions{})
+	if want := "expected swapped 2.0.0, but the content is swapped 1.0.0"; fault.KindOf(err) != fault.Verify || !strings.Contains(err.Error(), want) {
+		t.Fatalf("want %q, got %v", want, err)
+	}
+	assertEmpty(t, filepath.Join(s.Home, "pkgs", "sha256"))
+	assertEmpty(t, filepath.Join(s.Home, "store", "blobs", "sha256"))
+	assertEmpty(t, filepath.Join(s.Home, "tmp"))
+}
+
 func TestSweepStaging(t *testing.T) {
 	t.Parallel()
 	s := openStore(t)
