@@ -14,6 +14,7 @@ import (
 
 	"longshore.dev/lib/api"
 	"longshore.dev/lib/cli"
+	"longshore.dev/lib/cli/clitest"
 	"longshore.dev/lib/index"
 	"longshore.dev/lib/oci"
 	"longshore.dev/lib/patch"
@@ -26,37 +27,16 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // run is one in-process invocation of pkg-dep.
-type run struct {
-	code           int
-	stdout, stderr string
-}
-
-func (r run) String() string {
-	return fmt.Sprintf("exit %d\n--- stdout:\n%s--- stderr:\n%s", r.code, r.stdout, r.stderr)
-}
+type run = clitest.Result
 
 func pkgDep(t *testing.T, env map[string]string, stdin string, args ...string) run {
 	t.Helper()
-	var out, errb bytes.Buffer
-	e := &cli.Env{
-		Inv:    cli.Invocation{Prog: "pkg-dep"},
-		Binary: "pkg-dep",
-		Stdin:  strings.NewReader(stdin),
-		Stdout: &out,
-		Stderr: &errb,
-		Getenv: func(k string) string { return env[k] },
-	}
-	code := newApp().Main(context.Background(), e, args)
-	return run{code: code, stdout: out.String(), stderr: errb.String()}
+	return clitest.Run(newApp(), env, stdin, args...)
 }
 
 func mustRun(t *testing.T, env map[string]string, stdin string, args ...string) run {
 	t.Helper()
-	r := pkgDep(t, env, stdin, args...)
-	if r.code != 0 {
-		t.Fatalf("pkg-dep %s: %s", strings.Join(args, " "), r)
-	}
-	return r
+	return clitest.Must(t, newApp(), env, stdin, args...)
 }
 
 // golden compares got with testdata/NAME, or rewrites it with -update.
@@ -165,25 +145,25 @@ func TestResolve(t *testing.T) {
 	t.Parallel()
 	env := newHome(t)
 	first := mustRun(t, env, "", "resolve", "hello@^1", "main/tool", "--platform", "linux/amd64", "-o", "yaml")
-	golden(t, "hello-tool.lock.yaml", first.stdout)
-	if again := mustRun(t, env, "", "resolve", "hello@^1", "main/tool", "--platform", "linux/amd64"); again.stdout != first.stdout {
-		t.Errorf("a second resolve differs:\n%s", again.stdout)
+	golden(t, "hello-tool.lock.yaml", first.Stdout)
+	if again := mustRun(t, env, "", "resolve", "hello@^1", "main/tool", "--platform", "linux/amd64"); again.Stdout != first.Stdout {
+		t.Errorf("a second resolve differs:\n%s", again.Stdout)
 	}
 	table := mustRun(t, env, "", "resolve", "hello@^1", "main/tool", "--platform", "linux/amd64", "-o", "table")
-	golden(t, "hello-tool.table", table.stdout)
+	golden(t, "hello-tool.table", table.Stdout)
 
 	// PackageRef documents on stdin (what pkg-tap search -o yaml prints), and a lock
 	// read back resolves to itself.
 	refs := "apiVersion: longshore.dev/v1alpha1\nkind: PackageRef\nname: hello\nversion: ^1\nplatform: linux/amd64\n---\napiVersion: longshore.dev/v1alpha1\nkind: PackageRef\nname: main/tool\nplatform: linux/amd64\n"
-	if got := mustRun(t, env, refs, "resolve", "-f", "-"); got.stdout != first.stdout {
-		t.Errorf("from PackageRefs:\n%s", got.stdout)
+	if got := mustRun(t, env, refs, "resolve", "-f", "-"); got.Stdout != first.Stdout {
+		t.Errorf("from PackageRefs:\n%s", got.Stdout)
 	}
-	if got := mustRun(t, env, first.stdout, "resolve", "-f", "-"); got.stdout != first.stdout {
-		t.Errorf("a lock resolved again:\n%s", got.stdout)
+	if got := mustRun(t, env, first.Stdout, "resolve", "-f", "-"); got.Stdout != first.Stdout {
+		t.Errorf("a lock resolved again:\n%s", got.Stdout)
 	}
 	// Without patches.
-	if got := mustRun(t, env, "", "resolve", "hello", "--no-patches", "-o", "yaml"); strings.Contains(got.stdout, "ca-bundle") {
-		t.Errorf("--no-patches:\n%s", got.stdout)
+	if got := mustRun(t, env, "", "resolve", "hello", "--no-patches", "-o", "yaml"); strings.Contains(got.Stdout, "ca-bundle") {
+		t.Errorf("--no-patches:\n%s", got.Stdout)
 	}
 }
 
@@ -210,7 +190,7 @@ func TestResolveErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := pkgDep(t, env, tt.stdin, tt.args...)
-			if r.code != tt.code || !strings.Contains(r.stderr, tt.stderr) || r.stdout != "" {
+			if r.Code != tt.code || !strings.Contains(r.Stderr, tt.stderr) || r.Stdout != "" {
 				t.Errorf("%s\nwant exit %d and stderr containing %q", r, tt.code, tt.stderr)
 			}
 		})
@@ -220,7 +200,7 @@ func TestResolveErrors(t *testing.T) {
 // lockOf resolves args into a lock document.
 func lockOf(t *testing.T, env map[string]string, args ...string) string {
 	t.Helper()
-	return mustRun(t, env, "", append([]string{"resolve", "--platform", "linux/amd64", "-o", "yaml"}, args...)...).stdout
+	return mustRun(t, env, "", append([]string{"resolve", "--platform", "linux/amd64", "-o", "yaml"}, args...)...).Stdout
 }
 
 func TestTree(t *testing.T) {
@@ -228,17 +208,17 @@ func TestTree(t *testing.T) {
 	env := newHome(t)
 	lock := lockOf(t, env, "hello", "tool")
 	tree := mustRun(t, env, lock, "tree", "-f", "-")
-	golden(t, "hello-tool.tree", tree.stdout)
-	if got := mustRun(t, env, "", "tree", "hello", "tool", "--platform", "linux/amd64"); got.stdout != tree.stdout {
-		t.Errorf("tree of PKG arguments:\n%s", got.stdout)
+	golden(t, "hello-tool.tree", tree.Stdout)
+	if got := mustRun(t, env, "", "tree", "hello", "tool", "--platform", "linux/amd64"); got.Stdout != tree.Stdout {
+		t.Errorf("tree of PKG arguments:\n%s", got.Stdout)
 	}
-	golden(t, "hello-tool.depth1.tree", mustRun(t, env, lock, "tree", "-f", "-", "--depth", "1").stdout)
+	golden(t, "hello-tool.depth1.tree", mustRun(t, env, lock, "tree", "-f", "-", "--depth", "1").Stdout)
 	dot := mustRun(t, env, lock, "tree", "-f", "-", "-o", "dot")
-	golden(t, "hello-tool.dot", dot.stdout)
-	if got := mustRun(t, env, lock, "tree", "-f", "-", "-o", "yaml"); got.stdout != lock {
-		t.Errorf("-o yaml is not the lock:\n%s", got.stdout)
+	golden(t, "hello-tool.dot", dot.Stdout)
+	if got := mustRun(t, env, lock, "tree", "-f", "-", "-o", "yaml"); got.Stdout != lock {
+		t.Errorf("-o yaml is not the lock:\n%s", got.Stdout)
 	}
-	if r := pkgDep(t, env, lock, "tree", "-f", "-", "-o", "svg"); r.code != cli.ExitUsage {
+	if r := pkgDep(t, env, lock, "tree", "-f", "-", "-o", "svg"); r.Code != cli.ExitUsage {
 		t.Errorf("-o svg: %s", r)
 	}
 	// graphviz renders it (only the render is skipped without dot).
@@ -247,7 +227,7 @@ func TestTree(t *testing.T) {
 		return
 	}
 	cmd := exec.Command("dot", "-Tsvg")
-	cmd.Stdin = strings.NewReader(dot.stdout)
+	cmd.Stdin = strings.NewReader(dot.Stdout)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	svg, err := cmd.Output()
@@ -266,14 +246,14 @@ func TestWhy(t *testing.T) {
 		{"main/hello", "hello 1.1.0 (requested)\n"},
 	}
 	for _, tt := range tests {
-		if got := mustRun(t, env, lock, "why", tt.pkg, "-f", "-"); got.stdout != tt.want {
-			t.Errorf("why %s:\n%s\nwant:\n%s", tt.pkg, got.stdout, tt.want)
+		if got := mustRun(t, env, lock, "why", tt.pkg, "-f", "-"); got.Stdout != tt.want {
+			t.Errorf("why %s:\n%s\nwant:\n%s", tt.pkg, got.Stdout, tt.want)
 		}
 	}
-	if r := pkgDep(t, env, lock, "why", "gone", "-f", "-"); r.code != cli.ExitNotFound || !strings.Contains(r.stderr, "gone is not among the lock") {
+	if r := pkgDep(t, env, lock, "why", "gone", "-f", "-"); r.Code != cli.ExitNotFound || !strings.Contains(r.Stderr, "gone is not among the lock") {
 		t.Errorf("why gone: %s", r)
 	}
-	if r := pkgDep(t, env, lock, "why", "-f", "-"); r.code != cli.ExitUsage || !strings.Contains(r.stderr, "missing PKG") {
+	if r := pkgDep(t, env, lock, "why", "-f", "-"); r.Code != cli.ExitUsage || !strings.Contains(r.Stderr, "missing PKG") {
 		t.Errorf("why without PKG: %s", r)
 	}
 }
@@ -284,15 +264,15 @@ func TestOutdated(t *testing.T) {
 	lock := lockOf(t, env, "hello@1.0.0", "zlib@~1.3")
 	got := mustRun(t, env, lock, "outdated", "-f", "-")
 	want := "NAME    CURRENT   WANTED   LATEST   FROM\nzlib    1.3.0     1.3.0    1.4.0    tap main\nhello   1.0.0     1.0.0    1.1.0    tap main\n"
-	if got.stdout != want {
-		t.Errorf("outdated:\n%s\nwant:\n%s", got.stdout, want)
+	if got.Stdout != want {
+		t.Errorf("outdated:\n%s\nwant:\n%s", got.Stdout, want)
 	}
 	all := mustRun(t, env, lock, "outdated", "-f", "-", "--all")
-	if !strings.Contains(all.stdout, "libgreet   1.2.0     1.2.0    1.2.0    tap main") {
-		t.Errorf("outdated --all:\n%s", all.stdout)
+	if !strings.Contains(all.Stdout, "libgreet   1.2.0     1.2.0    1.2.0    tap main") {
+		t.Errorf("outdated --all:\n%s", all.Stdout)
 	}
 	fresh := lockOf(t, env, "zlib")
-	if r := mustRun(t, env, fresh, "outdated", "-f", "-"); r.stdout != "" || !strings.Contains(r.stderr, "All 1 packages are up to date.") {
+	if r := mustRun(t, env, fresh, "outdated", "-f", "-"); r.Stdout != "" || !strings.Contains(r.Stderr, "All 1 packages are up to date.") {
 		t.Errorf("nothing outdated: %s", r)
 	}
 }
@@ -301,7 +281,7 @@ func TestValidate(t *testing.T) {
 	t.Parallel()
 	env := newHome(t)
 	lock := lockOf(t, env, "hello")
-	if r := mustRun(t, env, lock, "validate", "-f", "-"); r.stdout != "" || !strings.Contains(r.stderr, "The lock is valid: 5 packages") {
+	if r := mustRun(t, env, lock, "validate", "-f", "-"); r.Stdout != "" || !strings.Contains(r.Stderr, "The lock is valid: 5 packages") {
 		t.Errorf("a valid lock: %s", r)
 	}
 	// The order swapped by hand: the companion before the package it patches.
@@ -310,10 +290,10 @@ func TestValidate(t *testing.T) {
 		t.Fatalf("the lock's order is not as expected:\n%s", lock)
 	}
 	r := pkgDep(t, env, broken, "validate", "-f", "-")
-	if r.code != cli.ExitVerify || !strings.Contains(r.stderr, "  - order: ca-bundle, a patch companion of hello, comes before it\n") || !strings.Contains(r.stderr, "Error: the lock is not valid: 1 problem(s)") {
+	if r.Code != cli.ExitVerify || !strings.Contains(r.Stderr, "  - order: ca-bundle, a patch companion of hello, comes before it\n") || !strings.Contains(r.Stderr, "Error: the lock is not valid: 1 problem(s)") {
 		t.Errorf("a broken order: %s", r)
 	}
-	if r := pkgDep(t, env, "", "validate"); r.code != cli.ExitUsage {
+	if r := pkgDep(t, env, "", "validate"); r.Code != cli.ExitUsage {
 		t.Errorf("validate without -f: %s", r)
 	}
 }
@@ -344,45 +324,45 @@ func writeInstalled(t *testing.T, env map[string]string, lines ...string) {
 func TestPatch(t *testing.T) {
 	t.Parallel()
 	env := newHome(t)
-	if r := mustRun(t, env, "", "patch", "registry"); !strings.HasSuffix(r.stdout, "/patches (required: true)\n") {
+	if r := mustRun(t, env, "", "patch", "registry"); !strings.HasSuffix(r.Stdout, "/patches (required: true)\n") {
 		t.Errorf("patch registry: %s", r)
 	}
 	writeInstalled(t, env, "main/hello 1.1.0 explicit", "main/libgreet 1.2.0 dependency", "main/zlib 1.3.0 dependency")
 
 	sync := mustRun(t, env, "", "patch", "sync", "-o", "yaml")
-	golden(t, "sync.lock.yaml", sync.stdout)
-	if !strings.Contains(sync.stderr, "Updated 4 of 4 patch descriptors: _global, hello, libgreet, zlib.") {
-		t.Errorf("sync stderr: %s", sync.stderr)
+	golden(t, "sync.lock.yaml", sync.Stdout)
+	if !strings.Contains(sync.Stderr, "Updated 4 of 4 patch descriptors: _global, hello, libgreet, zlib.") {
+		t.Errorf("sync stderr: %s", sync.Stderr)
 	}
 	again := mustRun(t, env, "", "patch", "sync", "-o", "yaml")
-	if again.stdout != sync.stdout || !strings.Contains(again.stderr, "Patch descriptors are up to date (4 checked") {
+	if again.Stdout != sync.Stdout || !strings.Contains(again.Stderr, "Patch descriptors are up to date (4 checked") {
 		t.Errorf("a second sync: %s", again)
 	}
-	if r := mustRun(t, env, sync.stdout, "validate", "-f", "-"); r.code != 0 {
+	if r := mustRun(t, env, sync.Stdout, "validate", "-f", "-"); r.Code != 0 {
 		t.Errorf("the sync lock: %s", r)
 	}
 
 	list := mustRun(t, env, "", "patch", "list")
-	golden(t, "patch-list.table", list.stdout)
+	golden(t, "patch-list.table", list.Stdout)
 	why := mustRun(t, env, "", "patch", "why", "ca-bundle")
-	if !strings.HasPrefix(why.stdout, "ca-bundle is a companion of hello 1.1.0: rule 0 of hello (name=hello version=>=1.1 platform=linux/*) adds ca-bundle@^1\n  descriptor ocidir://") {
-		t.Errorf("patch why ca-bundle:\n%s", why.stdout)
+	if !strings.HasPrefix(why.Stdout, "ca-bundle is a companion of hello 1.1.0: rule 0 of hello (name=hello version=>=1.1 platform=linux/*) adds ca-bundle@^1\n  descriptor ocidir://") {
+		t.Errorf("patch why ca-bundle:\n%s", why.Stdout)
 	}
-	if r := pkgDep(t, env, "", "patch", "why", "tool"); r.code != cli.ExitNotFound || !strings.Contains(r.stderr, "no patch rule adds tool") {
+	if r := pkgDep(t, env, "", "patch", "why", "tool"); r.Code != cli.ExitNotFound || !strings.Contains(r.Stderr, "no patch rule adds tool") {
 		t.Errorf("patch why tool: %s", r)
 	}
 	// The graph of what is installed, without -f.
-	if r := mustRun(t, env, "", "why", "certs"); !strings.Contains(r.stdout, "hello 1.1.0 -(patch)-> ca-bundle 1.0.0 -> certs 1.0.0") {
+	if r := mustRun(t, env, "", "why", "certs"); !strings.Contains(r.Stdout, "hello 1.1.0 -(patch)-> ca-bundle 1.0.0 -> certs 1.0.0") {
 		t.Errorf("why certs of the installed packages: %s", r)
 	}
 
 	// Not required: set, shown; unset.
 	mustRun(t, env, "", "patch", "registry", "--required=false")
-	if r := mustRun(t, env, "", "patch", "registry"); !strings.HasSuffix(r.stdout, "(required: false)\n") {
+	if r := mustRun(t, env, "", "patch", "registry"); !strings.HasSuffix(r.Stdout, "(required: false)\n") {
 		t.Errorf("after --required=false: %s", r)
 	}
 	mustRun(t, env, "", "patch", "registry", "--unset")
-	if r := pkgDep(t, env, "", "patch", "sync"); r.code != cli.ExitNotFound || !strings.Contains(r.stderr, "no patch registry is configured") {
+	if r := pkgDep(t, env, "", "patch", "sync"); r.Code != cli.ExitNotFound || !strings.Contains(r.Stderr, "no patch registry is configured") {
 		t.Errorf("sync without a registry: %s", r)
 	}
 }
@@ -391,11 +371,11 @@ func TestPatchUsage(t *testing.T) {
 	t.Parallel()
 	env := newHome(t)
 	for _, args := range [][]string{{"patch"}, {"patch", "frob"}, {"patch", "sync", "extra"}, {"patch", "registry", "https://x"}} {
-		if r := pkgDep(t, env, "", args...); r.code != cli.ExitUsage {
+		if r := pkgDep(t, env, "", args...); r.Code != cli.ExitUsage {
 			t.Errorf("%v: %s", args, r)
 		}
 	}
-	if r := mustRun(t, env, "", "patch", "sync", "--help"); !strings.Contains(r.stdout, "Usage:\n  pkg-dep patch sync") {
+	if r := mustRun(t, env, "", "patch", "sync", "--help"); !strings.Contains(r.Stdout, "Usage:\n  pkg-dep patch sync") {
 		t.Errorf("patch sync --help: %s", r)
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -10,7 +9,7 @@ import (
 	"testing"
 
 	"longshore.dev/lib/api"
-	"longshore.dev/lib/cli"
+	"longshore.dev/lib/cli/clitest"
 	"longshore.dev/lib/oci"
 	"longshore.dev/lib/pkgspec"
 	"longshore.dev/lib/publish"
@@ -19,39 +18,23 @@ import (
 	"longshore.dev/lib/stream"
 )
 
-type run struct {
-	code           int
-	stdout, stderr string
-}
-
-func (r run) String() string {
-	return fmt.Sprintf("exit %d\n--- stdout:\n%s--- stderr:\n%s", r.code, r.stdout, r.stderr)
-}
+// run is one in-process invocation of pkg-gc.
+type run = clitest.Result
 
 // pkgGC runs `pkg-gc ARGS…` in-process with its own LONGSHORE_HOME (never a terminal).
 func pkgGC(t *testing.T, home string, args ...string) run {
 	t.Helper()
-	var out, errb bytes.Buffer
-	env := map[string]string{"LONGSHORE_HOME": home, "HOME": home, "DOCKER_CONFIG": home}
-	e := &cli.Env{
-		Inv:    cli.Invocation{Prog: "pkg-gc"},
-		Binary: "pkg-gc",
-		Stdin:  strings.NewReader(""),
-		Stdout: &out,
-		Stderr: &errb,
-		Getenv: func(k string) string { return env[k] },
-	}
-	code := newApp().Main(context.Background(), e, args)
-	return run{code: code, stdout: out.String(), stderr: errb.String()}
+	return clitest.Run(newApp(), gcEnv(home), "", args...)
+}
+
+// gcEnv is the environment of pkg-gc in its own LONGSHORE_HOME.
+func gcEnv(home string) map[string]string {
+	return map[string]string{"LONGSHORE_HOME": home, "HOME": home, "DOCKER_CONFIG": home}
 }
 
 func mustGC(t *testing.T, home string, args ...string) run {
 	t.Helper()
-	r := pkgGC(t, home, args...)
-	if r.code != 0 {
-		t.Fatalf("pkg-gc %s: %s", strings.Join(args, " "), r)
-	}
-	return r
+	return clitest.Must(t, newApp(), gcEnv(home), "", args...)
 }
 
 // publishTo pushes name@version (one file, one entry point) to the layout repo.
@@ -141,10 +124,10 @@ func TestUsage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		r := pkgGC(t, home, tt.args...)
-		if r.code != tt.code || !strings.Contains(r.stderr, tt.want) {
+		if r.Code != tt.code || !strings.Contains(r.Stderr, tt.want) {
 			t.Errorf("pkg-gc %s: want exit %d and %q\n%s", strings.Join(tt.args, " "), tt.code, tt.want, r)
 		}
-		if r.stdout != "" {
+		if r.Stdout != "" {
 			t.Errorf("pkg-gc %s printed data on a failure:\n%s", strings.Join(tt.args, " "), r)
 		}
 	}
@@ -168,7 +151,7 @@ func TestCollectAndWhy(t *testing.T) {
 	t.Parallel()
 	home := installVersions(t, "1.0.0", "1.1.0")
 
-	plan := decodeReport(t, mustGC(t, home, "--dry-run", "-o", "yaml").stdout)
+	plan := decodeReport(t, mustGC(t, home, "--dry-run", "-o", "yaml").Stdout)
 	if !plan.DryRun || len(plan.Items) != 4 || plan.Kept.Trees != 1 {
 		t.Fatalf("plan: %+v", plan)
 	}
@@ -180,35 +163,35 @@ func TestCollectAndWhy(t *testing.T) {
 	}
 	// why: the installed package, its manifest; the old tree is not kept (exit 3).
 	why := mustGC(t, home, "why", "hello")
-	if !strings.HasPrefix(why.stdout, "installed.yaml: hello 1.1.0 (explicit) -> manifest sha256:") {
+	if !strings.HasPrefix(why.Stdout, "installed.yaml: hello 1.1.0 (explicit) -> manifest sha256:") {
 		t.Errorf("why hello: %s", why)
 	}
-	if r := pkgGC(t, home, "why", tree.Digest); r.code != 3 || !strings.Contains(r.stderr, "is not kept") || !strings.Contains(r.stderr, "Hint: the next pkg-gc removes it") {
+	if r := pkgGC(t, home, "why", tree.Digest); r.Code != 3 || !strings.Contains(r.Stderr, "is not kept") || !strings.Contains(r.Stderr, "Hint: the next pkg-gc removes it") {
 		t.Errorf("why of garbage: %s", r)
 	}
 
 	table := mustGC(t, home, "--dry-run", "-o", "table")
 	for _, want := range []string{"KIND", "WOULD REMOVE", "tree", "blob", "total", "1 roots"} {
-		if !strings.Contains(table.stdout, want) {
-			t.Errorf("table lacks %q:\n%s", want, table.stdout)
+		if !strings.Contains(table.Stdout, want) {
+			t.Errorf("table lacks %q:\n%s", want, table.Stdout)
 		}
 	}
-	done := decodeReport(t, mustGC(t, home, "-o", "json").stdout)
+	done := decodeReport(t, mustGC(t, home, "-o", "json").Stdout)
 	if done.DryRun || len(done.Items) != 4 || done.FreedBytes != plan.FreedBytes {
 		t.Errorf("run: %+v", done)
 	}
-	if r := pkgGC(t, home, "why", tree.Digest); r.code != 3 || !strings.Contains(r.stderr, "is not in the store") {
+	if r := pkgGC(t, home, "why", tree.Digest); r.Code != 3 || !strings.Contains(r.Stderr, "is not in the store") {
 		t.Errorf("why of what was removed: %s", r)
 	}
-	if again := mustGC(t, home, "-v", "-o", "table"); !strings.Contains(again.stdout, "REMOVED") || strings.Contains(again.stdout, "REASON") {
-		t.Errorf("an empty collection:\n%s", again.stdout)
+	if again := mustGC(t, home, "-v", "-o", "table"); !strings.Contains(again.Stdout, "REMOVED") || strings.Contains(again.Stdout, "REASON") {
+		t.Errorf("an empty collection:\n%s", again.Stdout)
 	}
 }
 
 func TestKeepAndRegister(t *testing.T) {
 	t.Parallel()
 	home := installVersions(t, "1.0.0", "1.1.0")
-	plan := decodeReport(t, mustGC(t, home, "--dry-run", "-o", "yaml").stdout)
+	plan := decodeReport(t, mustGC(t, home, "--dry-run", "-o", "yaml").Stdout)
 	var old string
 	for _, it := range plan.Items {
 		if it.Kind == api.GCTree {
@@ -219,27 +202,27 @@ func TestKeepAndRegister(t *testing.T) {
 	doc := "apiVersion: longshore.dev/v1alpha1\nkind: Installed\nname: hello\nversion: 1.0.0\nplatform: any\ndigest: " + old + "\nsource: x@" + old + "\npath: x\nreason: explicit\n"
 	os.WriteFile(keep, []byte(doc), 0o644)
 
-	kept := decodeReport(t, mustGC(t, home, "--dry-run", "--keep", "-f", keep, "-o", "yaml").stdout)
+	kept := decodeReport(t, mustGC(t, home, "--dry-run", "--keep", "-f", keep, "-o", "yaml").Stdout)
 	if kept.Kept.Trees != 2 || kept.Kept.Roots != 2 {
 		t.Errorf("--keep: %+v", kept.Kept)
 	}
-	if r := mustGC(t, home, "why", "--keep", "-f", keep, old); !strings.HasPrefix(r.stdout, keep+":1: hello 1.0.0 (explicit) -> manifest "+old) {
+	if r := mustGC(t, home, "why", "--keep", "-f", keep, old); !strings.HasPrefix(r.Stdout, keep+":1: hello 1.0.0 (explicit) -> manifest "+old) {
 		t.Errorf("why with --keep: %s", r)
 	}
 	reg := mustGC(t, home, "--register", keep)
-	if reg.stdout != "" || !strings.Contains(reg.stderr, "Registered "+keep) {
+	if reg.Stdout != "" || !strings.Contains(reg.Stderr, "Registered "+keep) {
 		t.Errorf("register: %s", reg)
 	}
-	if r := decodeReport(t, mustGC(t, home, "-o", "yaml").stdout); r.Kept.Trees != 2 || len(r.Warnings) != 0 {
+	if r := decodeReport(t, mustGC(t, home, "-o", "yaml").Stdout); r.Kept.Trees != 2 || len(r.Warnings) != 0 {
 		t.Errorf("with a registered lock: %+v", r)
 	}
 	os.Remove(keep)
 	r := mustGC(t, home, "-o", "yaml")
-	if !strings.Contains(r.stderr, "Warning: registered lock "+keep+" is gone") || decodeReport(t, r.stdout).Kept.Trees != 1 {
+	if !strings.Contains(r.Stderr, "Warning: registered lock "+keep+" is gone") || decodeReport(t, r.Stdout).Kept.Trees != 1 {
 		t.Errorf("a gone lock: %s", r)
 	}
 	mustGC(t, home, "--unregister", keep)
-	if r := pkgGC(t, home, "--unregister", keep); r.code != 3 {
+	if r := pkgGC(t, home, "--unregister", keep); r.Code != 3 {
 		t.Errorf("unregister twice: %s", r)
 	}
 }
@@ -252,12 +235,12 @@ func TestRemoteLayout(t *testing.T) {
 	}
 	home := t.TempDir()
 	plan := mustGC(t, home, "remote", "ocidir://"+repo, "--keep-last", "1", "--dry-run", "-o", "table")
-	if !strings.Contains(plan.stdout, "WOULD DELETE") || strings.Count(plan.stdout, "sha256:") != 2 {
+	if !strings.Contains(plan.Stdout, "WOULD DELETE") || strings.Count(plan.Stdout, "sha256:") != 2 {
 		t.Errorf("plan:\n%s", plan)
 	}
 	r := mustGC(t, home, "remote", "ocidir://"+repo, "--keep-last", "1", "-o", "yaml")
-	report := decodeReport(t, r.stdout)
-	if len(report.Items) != 2 || report.Repository != "ocidir://"+repo || !strings.Contains(r.stderr, "Deleting 2 manifests") {
+	report := decodeReport(t, r.Stdout)
+	if len(report.Items) != 2 || report.Repository != "ocidir://"+repo || !strings.Contains(r.Stderr, "Deleting 2 manifests") {
 		t.Errorf("remote:\n%s", r)
 	}
 }

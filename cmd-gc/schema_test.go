@@ -1,13 +1,13 @@
 package main
 
 import (
-	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"longshore.dev/lib/cli/clitest"
+
 	"github.com/santhosh-tekuri/jsonschema/v6"
-	"go.yaml.in/yaml/v3"
 )
 
 // TestOutputMatchesSchema validates what pkg-gc -o yaml and -o json print, for the
@@ -24,14 +24,14 @@ func TestOutputMatchesSchema(t *testing.T) {
 		publishTo(t, repo, "hello", v, true)
 	}
 	outputs := map[string]string{
-		"dry run yaml": mustGC(t, home, "--dry-run", "-o", "yaml").stdout,
-		"run json":     mustGC(t, home, "-o", "json").stdout,
-		"empty run":    mustGC(t, home, "-o", "yaml").stdout,
-		"remote plan":  mustGC(t, home, "remote", "ocidir://"+repo, "--keep-last", "1", "--dry-run", "-o", "yaml").stdout,
-		"remote run":   mustGC(t, home, "remote", "ocidir://"+repo, "--keep-last", "1", "-o", "json").stdout,
+		"dry run yaml": mustGC(t, home, "--dry-run", "-o", "yaml").Stdout,
+		"run json":     mustGC(t, home, "-o", "json").Stdout,
+		"empty run":    mustGC(t, home, "-o", "yaml").Stdout,
+		"remote plan":  mustGC(t, home, "remote", "ocidir://"+repo, "--keep-last", "1", "--dry-run", "-o", "yaml").Stdout,
+		"remote run":   mustGC(t, home, "remote", "ocidir://"+repo, "--keep-last", "1", "-o", "json").Stdout,
 	}
 	for name, out := range outputs {
-		if err := schema.Validate(yamlValue(t, out)); err != nil {
+		if err := schema.Validate(clitest.YAMLValue(t, out)); err != nil {
 			t.Errorf("%s does not validate: %v\n%s", name, err, out)
 		}
 	}
@@ -51,29 +51,11 @@ func TestOutputMatchesSchema(t *testing.T) {
 		base + "items: []\nfreed: 1\n",
 		"apiVersion: longshore.dev/v1alpha1\nkind: GCReport\nitems: []\n",
 	} {
-		if err := schema.Validate(yamlValue(t, bad)); err == nil {
+		if err := schema.Validate(clitest.YAMLValue(t, bad)); err == nil {
 			t.Errorf("the schema accepts:\n%s", bad)
 		}
 	}
-	if err := schema.Validate(yamlValue(t, base+"items: [{kind: tmp, path: tmp/install-1, bytes: 1, reason: x}]\n")); err != nil {
+	if err := schema.Validate(clitest.YAMLValue(t, base+"items: [{kind: tmp, path: tmp/install-1, bytes: 1, reason: x}]\n")); err != nil {
 		t.Errorf("the schema refuses a valid report: %v", err)
 	}
-}
-
-// yamlValue reads a YAML (or JSON) document as the JSON value it stands for.
-func yamlValue(t *testing.T, src string) any {
-	t.Helper()
-	var v any
-	if err := yaml.Unmarshal([]byte(src), &v); err != nil {
-		t.Fatal(err)
-	}
-	data, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := jsonschema.UnmarshalJSON(strings.NewReader(string(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }

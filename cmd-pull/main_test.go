@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,47 +11,27 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/spf13/pflag"
-	"go.yaml.in/yaml/v3"
 
 	"longshore.dev/lib/cli"
+	"longshore.dev/lib/cli/clitest"
 	"longshore.dev/lib/oci"
 	"longshore.dev/lib/pkgspec"
 	"longshore.dev/lib/publish"
 	"longshore.dev/lib/ref"
 )
 
-type run struct {
-	code           int
-	stdout, stderr string
-}
-
-func (r run) String() string {
-	return fmt.Sprintf("exit %d\n--- stdout:\n%s--- stderr:\n%s", r.code, r.stdout, r.stderr)
-}
+// run is one in-process invocation of pkg-pull.
+type run = clitest.Result
 
 // pkgPull runs `pkg-pull ARGS…` in-process (stdin and stdout are never terminals).
 func pkgPull(t *testing.T, env map[string]string, stdin string, args ...string) run {
 	t.Helper()
-	var out, errb bytes.Buffer
-	e := &cli.Env{
-		Inv:    cli.Invocation{Prog: "pkg-pull"},
-		Binary: "pkg-pull",
-		Stdin:  strings.NewReader(stdin),
-		Stdout: &out,
-		Stderr: &errb,
-		Getenv: func(k string) string { return env[k] },
-	}
-	code := newApp().Main(context.Background(), e, args)
-	return run{code: code, stdout: out.String(), stderr: errb.String()}
+	return clitest.Run(newApp(), env, stdin, args...)
 }
 
 func mustPull(t *testing.T, env map[string]string, stdin string, args ...string) run {
 	t.Helper()
-	r := pkgPull(t, env, stdin, args...)
-	if r.code != 0 {
-		t.Fatalf("pkg-pull %s: %s", strings.Join(args, " "), r)
-	}
-	return r
+	return clitest.Must(t, newApp(), env, stdin, args...)
 }
 
 func newEnv(t *testing.T) map[string]string {
@@ -130,14 +108,14 @@ func TestPullLockThenListEnvRemove(t *testing.T) {
 	env := newEnv(t)
 	lock := toolboxLock(t)
 	out := mustPull(t, env, lock, "-f", "-", "-o", "name")
-	if out.stdout != "installed/lib@1.0.0\ninstalled/app@2.0.0\ninstalled/ca@1.0.0\n" {
+	if out.Stdout != "installed/lib@1.0.0\ninstalled/app@2.0.0\ninstalled/ca@1.0.0\n" {
 		t.Errorf("installed, in the lock's order:\n%s", out)
 	}
 	// Again: nothing to download.
-	if again := mustPull(t, env, lock, "-f", "-", "-o", "name"); strings.Contains(again.stderr, "Installed ") {
+	if again := mustPull(t, env, lock, "-f", "-", "-o", "name"); strings.Contains(again.Stderr, "Installed ") {
 		t.Errorf("a second pull downloaded again:\n%s", again)
 	}
-	table := mustPull(t, env, "", "list", "-o", "table").stdout
+	table := mustPull(t, env, "", "list", "-o", "table").Stdout
 	rows := map[string]string{}
 	for _, line := range strings.Split(strings.TrimSpace(table), "\n") {
 		f := strings.Fields(line)
@@ -154,22 +132,22 @@ func TestPullLockThenListEnvRemove(t *testing.T) {
 		}
 	}
 	sh := mustPull(t, env, "", "env", "app", "--shell", "sh")
-	if !strings.Contains(sh.stdout, `export MODE='site'\''s'`) {
+	if !strings.Contains(sh.Stdout, `export MODE='site'\''s'`) {
 		t.Errorf("env: the patch companion's value should win:\n%s", sh)
 	}
-	if !strings.Contains(sh.stderr, "Info: ca (a patch for app) sets MODE, overriding app's value") ||
-		!strings.Contains(sh.stderr, "Warning: app sets MODE, overriding lib's value") {
-		t.Errorf("overrides not reported:\n%s", sh.stderr)
+	if !strings.Contains(sh.Stderr, "Info: ca (a patch for app) sets MODE, overriding app's value") ||
+		!strings.Contains(sh.Stderr, "Warning: app sets MODE, overriding lib's value") {
+		t.Errorf("overrides not reported:\n%s", sh.Stderr)
 	}
 	r := pkgPull(t, env, "", "remove", "lib")
-	if r.code != 5 || !strings.Contains(r.stderr, "app 2.0.0 depends on lib") {
+	if r.Code != 5 || !strings.Contains(r.Stderr, "app 2.0.0 depends on lib") {
 		t.Errorf("remove of a dependency:\n%s", r)
 	}
 	r = mustPull(t, env, "", "remove", "app")
-	if !strings.Contains(r.stderr, "Removed app 2.0.0") || !strings.Contains(r.stderr, "Removed lib 1.0.0 (a dependency nothing installed needs any more)") {
+	if !strings.Contains(r.Stderr, "Removed app 2.0.0") || !strings.Contains(r.Stderr, "Removed lib 1.0.0 (a dependency nothing installed needs any more)") {
 		t.Errorf("remove app:\n%s", r)
 	}
-	if list := mustPull(t, env, "", "list", "-o", "name").stdout; list != "" {
+	if list := mustPull(t, env, "", "list", "-o", "name").Stdout; list != "" {
 		t.Errorf("left installed:\n%s", list)
 	}
 }
@@ -183,7 +161,7 @@ func TestInstalledMatchesSchema(t *testing.T) {
 	env := newEnv(t)
 	mustPull(t, env, toolboxLock(t), "-f", "-")
 	// What list prints, and the records in installed.yaml themselves.
-	listed := mustPull(t, env, "", "list", "-o", "yaml").stdout
+	listed := mustPull(t, env, "", "list", "-o", "yaml").Stdout
 	file, err := os.ReadFile(filepath.Join(env["LONGSHORE_HOME"], "installed.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -194,7 +172,7 @@ func TestInstalledMatchesSchema(t *testing.T) {
 			t.Fatalf("%s: want 3 documents:\n%s", name, stream)
 		}
 		for _, doc := range docs {
-			if err := schema.Validate(yamlValue(t, doc)); err != nil {
+			if err := schema.Validate(clitest.YAMLValue(t, doc)); err != nil {
 				t.Errorf("%s: a document does not validate: %v\n%s", name, err, doc)
 			}
 		}
@@ -206,7 +184,7 @@ func TestInstalledMatchesSchema(t *testing.T) {
 		strings.Replace(good, "reason: ", "reason: x", 1),
 		regexpReplace(good, "path: .*\n", "path: /etc\n"),
 	} {
-		if err := schema.Validate(yamlValue(t, bad)); err == nil {
+		if err := schema.Validate(clitest.YAMLValue(t, bad)); err == nil {
 			t.Errorf("the schema accepts:\n%s", bad)
 		}
 	}
@@ -221,23 +199,6 @@ func regexpReplace(s, pattern, with string) string {
 		}
 	}
 	return strings.Join(lines, "\n")
-}
-
-func yamlValue(t *testing.T, src string) any {
-	t.Helper()
-	var v any
-	if err := yaml.Unmarshal([]byte(src), &v); err != nil {
-		t.Fatal(err)
-	}
-	data, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 func TestUsageErrors(t *testing.T) {
@@ -272,7 +233,7 @@ func TestUsageErrors(t *testing.T) {
 			stdin = "apiVersion: longshore.dev/v1alpha1\nkind: PackageRef\nname: hello\n"
 		}
 		r := pkgPull(t, env, stdin, tc.args...)
-		if r.code != tc.code || !strings.Contains(r.stdout+r.stderr, tc.want) {
+		if r.Code != tc.code || !strings.Contains(r.Stdout+r.Stderr, tc.want) {
 			t.Errorf("pkg-pull %s: want exit %d and %q\n%s", strings.Join(tc.args, " "), tc.code, tc.want, r)
 		}
 	}
@@ -391,7 +352,7 @@ func TestMirrorSideUsageErrors(t *testing.T) {
 	} {
 		args := append([]string{"mirror", "-f", "-", "--to", "ocidir://" + t.TempDir()}, tc.args...)
 		r := pkgPull(t, env, "", args...)
-		if r.code != 2 || !strings.Contains(r.stderr, tc.want) {
+		if r.Code != 2 || !strings.Contains(r.Stderr, tc.want) {
 			t.Errorf("pkg-pull %s: want exit 2 naming %s\n%s", strings.Join(args, " "), tc.want, r)
 		}
 	}

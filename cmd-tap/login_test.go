@@ -30,8 +30,8 @@ func TestLoginNeverShowsThePassword(t *testing.T) {
 
 	var outputs []string
 	r := pkgTap(t, env, "wrong"+password+"\n", "login", host, "-u", "alice", "--password-stdin")
-	outputs = append(outputs, r.stdout, r.stderr)
-	if r.code != cli.ExitAuth || !strings.Contains(r.stderr, host+" refused the credentials of alice") {
+	outputs = append(outputs, r.Stdout, r.Stderr)
+	if r.Code != cli.ExitAuth || !strings.Contains(r.Stderr, host+" refused the credentials of alice") {
 		t.Errorf("login with a wrong password: %s", r)
 	}
 	if _, err := os.Stat(config); err == nil {
@@ -39,8 +39,8 @@ func TestLoginNeverShowsThePassword(t *testing.T) {
 	}
 
 	r = pkgTap(t, env, password+"\n", "login", host, "-u", "alice", "--password-stdin")
-	outputs = append(outputs, r.stdout, r.stderr)
-	if r.code != 0 || r.stdout != "" || !strings.Contains(r.stderr, "Login succeeded for "+host) || !strings.Contains(r.stderr, "stored unencrypted (base64) in "+config) {
+	outputs = append(outputs, r.Stdout, r.Stderr)
+	if r.Code != 0 || r.Stdout != "" || !strings.Contains(r.Stderr, "Login succeeded for "+host) || !strings.Contains(r.Stderr, "stored unencrypted (base64) in "+config) {
 		t.Errorf("login: %s", r)
 	}
 	if data, err := os.ReadFile(config); err != nil || !strings.Contains(string(data), host) {
@@ -48,13 +48,13 @@ func TestLoginNeverShowsThePassword(t *testing.T) {
 	}
 
 	r = pkgTap(t, env, "", "logout", host)
-	outputs = append(outputs, r.stdout, r.stderr)
-	if r.code != 0 || !strings.Contains(r.stderr, "Removed the credentials for "+host) {
+	outputs = append(outputs, r.Stdout, r.Stderr)
+	if r.Code != 0 || !strings.Contains(r.Stderr, "Removed the credentials for "+host) {
 		t.Errorf("logout: %s", r)
 	}
 	r = pkgTap(t, env, "", "logout", host)
-	outputs = append(outputs, r.stdout, r.stderr)
-	if r.code != 0 || !strings.Contains(r.stderr, "Not logged in to "+host) {
+	outputs = append(outputs, r.Stdout, r.Stderr)
+	if r.Code != 0 || !strings.Contains(r.Stderr, "Not logged in to "+host) {
 		t.Errorf("second logout: %s", r)
 	}
 	for _, out := range outputs {

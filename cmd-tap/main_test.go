@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"fmt"
 	"os"
@@ -12,34 +11,18 @@ import (
 
 	"longshore.dev/lib/api"
 	"longshore.dev/lib/cli"
+	"longshore.dev/lib/cli/clitest"
 	"longshore.dev/lib/stream"
 )
 
 // run is one in-process invocation of pkg-tap.
-type run struct {
-	code           int
-	stdout, stderr string
-}
-
-func (r run) String() string {
-	return fmt.Sprintf("exit %d\n--- stdout:\n%s--- stderr:\n%s", r.code, r.stdout, r.stderr)
-}
+type run = clitest.Result
 
 // pkgTap runs `pkg-tap ARGS…` in-process with env as its environment and stdin as its
 // standard input (never a terminal).
 func pkgTap(t *testing.T, env map[string]string, stdin string, args ...string) run {
 	t.Helper()
-	var out, errb bytes.Buffer
-	e := &cli.Env{
-		Inv:    cli.Invocation{Prog: "pkg-tap"},
-		Binary: "pkg-tap",
-		Stdin:  strings.NewReader(stdin),
-		Stdout: &out,
-		Stderr: &errb,
-		Getenv: func(k string) string { return env[k] },
-	}
-	code := newApp().Main(context.Background(), e, args)
-	return run{code: code, stdout: out.String(), stderr: errb.String()}
+	return clitest.Run(newApp(), env, stdin, args...)
 }
 
 // newEnv is an environment with its own LONGSHORE_HOME, HOME and DOCKER_CONFIG.
@@ -55,7 +38,7 @@ func newEnv(t *testing.T) map[string]string {
 func mustRun(t *testing.T, env map[string]string, args ...string) run {
 	t.Helper()
 	r := pkgTap(t, env, "", args...)
-	if r.code != 0 {
+	if r.Code != 0 {
 		t.Fatalf("pkg-tap %s: %s", strings.Join(args, " "), r)
 	}
 	return r
@@ -120,11 +103,11 @@ func TestArguments(t *testing.T) {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			t.Parallel()
 			r := pkgTap(t, newEnv(t), "", tt.args...)
-			if r.code != tt.code || !strings.Contains(r.stderr, tt.want) {
+			if r.Code != tt.code || !strings.Contains(r.Stderr, tt.want) {
 				t.Fatalf("want exit %d and %q in stderr; got %s", tt.code, tt.want, r)
 			}
-			if r.stdout != "" {
-				t.Errorf("a failure wrote to stdout: %q", r.stdout)
+			if r.Stdout != "" {
+				t.Errorf("a failure wrote to stdout: %q", r.Stdout)
 			}
 		})
 	}
@@ -134,15 +117,15 @@ func TestHelp(t *testing.T) {
 	t.Parallel()
 	r := pkgTap(t, nil, "", "--help")
 	for _, verb := range []string{"add", "list", "update", "remove", "search", "show", "login", "logout"} {
-		if !strings.Contains(r.stdout, "  "+verb+" ") {
-			t.Errorf("help does not list %s:\n%s", verb, r.stdout)
+		if !strings.Contains(r.Stdout, "  "+verb+" ") {
+			t.Errorf("help does not list %s:\n%s", verb, r.Stdout)
 		}
 	}
-	if strings.Contains(strings.ReplaceAll(r.stdout, "index", ""), "not available yet") {
-		t.Errorf("a tap verb is still marked not available:\n%s", r.stdout)
+	if strings.Contains(strings.ReplaceAll(r.Stdout, "index", ""), "not available yet") {
+		t.Errorf("a tap verb is still marked not available:\n%s", r.Stdout)
 	}
 	for _, verb := range []string{"add", "search", "login"} {
-		if r := pkgTap(t, nil, "", verb, "-h"); r.code != 0 || !strings.Contains(r.stdout, "Usage:\n  pkg-tap "+verb) {
+		if r := pkgTap(t, nil, "", verb, "-h"); r.Code != 0 || !strings.Contains(r.Stdout, "Usage:\n  pkg-tap "+verb) {
 			t.Errorf("%s -h: %s", verb, r)
 		}
 	}
@@ -155,29 +138,29 @@ func TestTapLifecycle(t *testing.T) {
 	extra := entries(t, map[string]string{"hello": "Another hello"})
 
 	r := mustRun(t, env, "add", "core", core, "-o", "yaml")
-	if !strings.Contains(r.stdout, "kind: Tap\nname: core\nsource: "+core+"\n") || !strings.Contains(r.stdout, "packages: 3\nversions: 6\n") {
-		t.Errorf("add -o yaml:\n%s", r.stdout)
+	if !strings.Contains(r.Stdout, "kind: Tap\nname: core\nsource: "+core+"\n") || !strings.Contains(r.Stdout, "packages: 3\nversions: 6\n") {
+		t.Errorf("add -o yaml:\n%s", r.Stdout)
 	}
-	if !strings.Contains(r.stderr, "Added tap core: 3 packages, 6 versions") {
-		t.Errorf("add stderr: %s", r.stderr)
+	if !strings.Contains(r.Stderr, "Added tap core: 3 packages, 6 versions") {
+		t.Errorf("add stderr: %s", r.Stderr)
 	}
 	mustRun(t, env, "add", "extra", extra)
-	if r := pkgTap(t, env, "", "add", "extra", core); r.code != cli.ExitConflict || !strings.Contains(r.stderr, "a tap named extra already exists") {
+	if r := pkgTap(t, env, "", "add", "extra", core); r.Code != cli.ExitConflict || !strings.Contains(r.Stderr, "a tap named extra already exists") {
 		t.Errorf("a second tap named extra: %s", r)
 	}
 
 	// list, every format.
 	r = mustRun(t, env, "list", "-o", "table")
-	if lines := strings.Split(strings.TrimSpace(r.stdout), "\n"); len(lines) != 3 || !strings.HasPrefix(lines[0], "NAME") || !strings.HasPrefix(lines[1], "core ") || !strings.HasPrefix(lines[2], "extra ") {
-		t.Errorf("list -o table:\n%s", r.stdout)
+	if lines := strings.Split(strings.TrimSpace(r.Stdout), "\n"); len(lines) != 3 || !strings.HasPrefix(lines[0], "NAME") || !strings.HasPrefix(lines[1], "core ") || !strings.HasPrefix(lines[2], "extra ") {
+		t.Errorf("list -o table:\n%s", r.Stdout)
 	}
-	if r := mustRun(t, env, "list", "-o", "name"); r.stdout != "tap/core\ntap/extra\n" {
-		t.Errorf("list -o name: %q", r.stdout)
+	if r := mustRun(t, env, "list", "-o", "name"); r.Stdout != "tap/core\ntap/extra\n" {
+		t.Errorf("list -o name: %q", r.Stdout)
 	}
 	r = mustRun(t, env, "list", "-o", "json")
-	docs, err := stream.Decode(strings.NewReader(r.stdout), "list", api.Kinds)
+	docs, err := stream.Decode(strings.NewReader(r.Stdout), "list", api.Kinds)
 	if err != nil || len(docs) != 2 || docs[0].Value.(*api.Tap).Packages != 3 || docs[1].Value.(*api.Tap).Digest == "" {
-		t.Errorf("list -o json does not read back: %v\n%s", err, r.stdout)
+		t.Errorf("list -o json does not read back: %v\n%s", err, r.Stdout)
 	}
 
 	// search: ranking and formats.
@@ -187,16 +170,16 @@ func TestTapLifecycle(t *testing.T) {
 		"extra/hello        1.1.0     Another hello\n" +
 		"core/hello-extra   1.1.0     More hello\n" +
 		"core/world         1.1.0     a hello world\n"
-	if r.stdout != want {
-		t.Errorf("search hello -o table:\n%s\nwant:\n%s", r.stdout, want)
+	if r.Stdout != want {
+		t.Errorf("search hello -o table:\n%s\nwant:\n%s", r.Stdout, want)
 	}
-	if r := mustRun(t, env, "search", "hello", "--tap", "extra", "-o", "name"); r.stdout != "packageref/extra/hello\n" {
-		t.Errorf("search --tap extra -o name: %q", r.stdout)
+	if r := mustRun(t, env, "search", "hello", "--tap", "extra", "-o", "name"); r.Stdout != "packageref/extra/hello\n" {
+		t.Errorf("search --tap extra -o name: %q", r.Stdout)
 	}
 	r = mustRun(t, env, "search", "hello", "-o", "yaml")
-	docs, err = stream.Decode(strings.NewReader(r.stdout), "search", api.Kinds)
+	docs, err = stream.Decode(strings.NewReader(r.Stdout), "search", api.Kinds)
 	if err != nil || len(docs) != 4 {
-		t.Fatalf("search -o yaml does not read back: %v\n%s", err, r.stdout)
+		t.Fatalf("search -o yaml does not read back: %v\n%s", err, r.Stdout)
 	}
 	for _, d := range docs {
 		ref, ok := d.Value.(*api.PackageRef)
@@ -204,56 +187,56 @@ func TestTapLifecycle(t *testing.T) {
 			t.Errorf("%s: %+v", d.Source, d.Value)
 		}
 	}
-	if r := mustRun(t, env, "search", "nothing-like-this", "-o", "table"); r.stdout != "" || !strings.Contains(r.stderr, "No package matches") {
+	if r := mustRun(t, env, "search", "nothing-like-this", "-o", "table"); r.Stdout != "" || !strings.Contains(r.Stderr, "No package matches") {
 		t.Errorf("a search without hits: %s", r)
 	}
-	if r := mustRun(t, env, "search", "nothing-like-this", "-o", "json"); !strings.Contains(r.stdout, `"items": []`) {
+	if r := mustRun(t, env, "search", "nothing-like-this", "-o", "json"); !strings.Contains(r.Stdout, `"items": []`) {
 		t.Errorf("a search without hits, -o json: %s", r)
 	}
 
 	// show: TAP/NAME, the ambiguity, formats.
 	r = mustRun(t, env, "show", "core/hello", "-o", "table")
 	for _, w := range []string{"core/hello: Say hello", "Repository:  localhost:5000/test/hello", "Latest:      1.1.0", "VERSION", "1.0.0     linux/amd64"} {
-		if !strings.Contains(r.stdout, w) {
-			t.Errorf("show core/hello does not say %q:\n%s", w, r.stdout)
+		if !strings.Contains(r.Stdout, w) {
+			t.Errorf("show core/hello does not say %q:\n%s", w, r.Stdout)
 		}
 	}
 	r = pkgTap(t, env, "", "show", "hello")
-	if r.code != cli.ExitUsage || !strings.Contains(r.stderr, "core/hello, extra/hello") {
+	if r.Code != cli.ExitUsage || !strings.Contains(r.Stderr, "core/hello, extra/hello") {
 		t.Errorf("show of an ambiguous name: %s", r)
 	}
 	r = mustRun(t, env, "show", "extra/hello", "-o", "yaml")
-	docs, err = stream.Decode(strings.NewReader(r.stdout), "show", api.Kinds)
+	docs, err = stream.Decode(strings.NewReader(r.Stdout), "show", api.Kinds)
 	if err != nil || len(docs) != 1 || docs[0].Value.(*api.IndexEntry).Description != "Another hello" {
-		t.Errorf("show -o yaml: %v\n%s", err, r.stdout)
+		t.Errorf("show -o yaml: %v\n%s", err, r.Stdout)
 	}
-	if r := mustRun(t, env, "show", "world"); !strings.Contains(r.stdout, "name: world") {
+	if r := mustRun(t, env, "show", "world"); !strings.Contains(r.Stdout, "name: world") {
 		t.Errorf("show of a unique bare name: %s", r)
 	}
 
 	// update: unchanged, then a change in the directory.
 	r = mustRun(t, env, "update")
-	if !strings.Contains(r.stderr, "core is up to date") || !strings.Contains(r.stderr, "extra is up to date") || r.stdout != "" {
+	if !strings.Contains(r.Stderr, "core is up to date") || !strings.Contains(r.Stderr, "extra is up to date") || r.Stdout != "" {
 		t.Errorf("update without changes: %s", r)
 	}
 	if err := os.Remove(filepath.Join(core, "world.yaml")); err != nil {
 		t.Fatal(err)
 	}
 	r = mustRun(t, env, "update", "core")
-	if !strings.Contains(r.stderr, "Updated core: 2 packages, 4 versions") {
+	if !strings.Contains(r.Stderr, "Updated core: 2 packages, 4 versions") {
 		t.Errorf("update core: %s", r)
 	}
 
 	// remove.
 	r = mustRun(t, env, "remove", "extra")
-	if !strings.Contains(r.stderr, "Removed tap extra") {
+	if !strings.Contains(r.Stderr, "Removed tap extra") {
 		t.Errorf("remove: %s", r)
 	}
-	if r := mustRun(t, env, "list", "-o", "name"); r.stdout != "tap/core\n" {
-		t.Errorf("list after remove: %q", r.stdout)
+	if r := mustRun(t, env, "list", "-o", "name"); r.Stdout != "tap/core\n" {
+		t.Errorf("list after remove: %q", r.Stdout)
 	}
-	if r := mustRun(t, env, "show", "hello", "-o", "name"); r.stdout != "indexentry/hello\n" {
-		t.Errorf("show hello after extra went: %q", r.stdout)
+	if r := mustRun(t, env, "show", "hello", "-o", "name"); r.Stdout != "indexentry/hello\n" {
+		t.Errorf("show hello after extra went: %q", r.Stdout)
 	}
 }
 
@@ -272,11 +255,11 @@ func TestRemoveRefusesInstalled(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := pkgTap(t, env, "", "remove", "core")
-	if r.code != cli.ExitConflict || !strings.Contains(r.stderr, "hello 1.1.0") || !strings.Contains(r.stderr, "--force") {
+	if r.Code != cli.ExitConflict || !strings.Contains(r.Stderr, "hello 1.1.0") || !strings.Contains(r.Stderr, "--force") {
 		t.Errorf("remove of a tap in use: %s", r)
 	}
 	r = mustRun(t, env, "remove", "core", "--force")
-	if !strings.Contains(r.stderr, "Removed tap core") || !strings.Contains(r.stderr, "orphaned") || !strings.Contains(r.stderr, "hello 1.1.0") {
+	if !strings.Contains(r.Stderr, "Removed tap core") || !strings.Contains(r.Stderr, "orphaned") || !strings.Contains(r.Stderr, "hello 1.1.0") {
 		t.Errorf("remove --force: %s", r)
 	}
 }
@@ -292,12 +275,12 @@ func TestUpdatePartial(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := pkgTap(t, env, "", "update")
-	if r.code != cli.ExitPartial || !strings.Contains(r.stderr, "good is up to date") || !strings.Contains(r.stderr, "Failed: tap bad:") ||
-		!strings.Contains(r.stderr, "Error: 1 of 2 taps could not be updated: bad") {
+	if r.Code != cli.ExitPartial || !strings.Contains(r.Stderr, "good is up to date") || !strings.Contains(r.Stderr, "Failed: tap bad:") ||
+		!strings.Contains(r.Stderr, "Error: 1 of 2 taps could not be updated: bad") {
 		t.Errorf("update with one tap gone: %s", r)
 	}
 	r = pkgTap(t, env, "", "update", "bad")
-	if r.code != cli.ExitNotFound || strings.Count(r.stderr, "Error:") != 1 || strings.Contains(r.stderr, "Failed:") {
+	if r.Code != cli.ExitNotFound || strings.Count(r.Stderr, "Error:") != 1 || strings.Contains(r.Stderr, "Failed:") {
 		t.Errorf("update of the missing tap alone: %s", r)
 	}
 }

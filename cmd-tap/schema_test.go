@@ -1,13 +1,13 @@
 package main
 
 import (
-	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"longshore.dev/lib/cli/clitest"
+
 	"github.com/santhosh-tekuri/jsonschema/v6"
-	"go.yaml.in/yaml/v3"
 )
 
 // TestSearchOutputMatchesSchema validates what `pkg-tap search -o yaml` prints against
@@ -20,13 +20,13 @@ func TestSearchOutputMatchesSchema(t *testing.T) {
 	}
 	env := newEnv(t)
 	mustRun(t, env, "add", "core", entries(t, map[string]string{"hello": "Say hello", "hello.world_2": "", "x": "hello there"}))
-	out := mustRun(t, env, "search", "hello", "-o", "yaml").stdout
+	out := mustRun(t, env, "search", "hello", "-o", "yaml").Stdout
 	docs := strings.Split(strings.TrimPrefix(out, "---\n"), "---\n")
 	if len(docs) != 3 {
 		t.Fatalf("want 3 documents:\n%s", out)
 	}
 	for _, doc := range docs {
-		if err := schema.Validate(yamlValue(t, doc)); err != nil {
+		if err := schema.Validate(clitest.YAMLValue(t, doc)); err != nil {
 			t.Errorf("document does not validate: %v\n%s", err, doc)
 		}
 	}
@@ -40,7 +40,7 @@ func TestSearchOutputMatchesSchema(t *testing.T) {
 		"apiVersion: longshore.dev/v1alpha1\nkind: PackageRef\nname: hello\nversoin: ^1\n",
 		"apiVersion: longshore.dev/v1alpha1\nkind: Published\nname: hello\n",
 	} {
-		if err := schema.Validate(yamlValue(t, bad)); err == nil {
+		if err := schema.Validate(clitest.YAMLValue(t, bad)); err == nil {
 			t.Errorf("the schema accepts:\n%s", bad)
 		}
 	}
@@ -48,26 +48,8 @@ func TestSearchOutputMatchesSchema(t *testing.T) {
 		"apiVersion: longshore.dev/v1alpha1\nkind: PackageRef\nname: hello\nversion: ^1.2\nplatform: linux/arm64/v8\n",
 		"apiVersion: longshore.dev/v1alpha1\nkind: PackageRef\nref: ghcr.io/org/fonts\nversion: '>=2 <3'\nplatform: any\n",
 	} {
-		if err := schema.Validate(yamlValue(t, good)); err != nil {
+		if err := schema.Validate(clitest.YAMLValue(t, good)); err != nil {
 			t.Errorf("the schema refuses: %v\n%s", err, good)
 		}
 	}
-}
-
-// yamlValue reads a YAML document as the JSON value it stands for.
-func yamlValue(t *testing.T, src string) any {
-	t.Helper()
-	var v any
-	if err := yaml.Unmarshal([]byte(src), &v); err != nil {
-		t.Fatal(err)
-	}
-	data, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := jsonschema.UnmarshalJSON(strings.NewReader(string(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }

@@ -2,13 +2,13 @@ package index
 
 import (
 	"bytes"
-	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"longshore.dev/lib/cli/clitest"
+
 	"github.com/santhosh-tekuri/jsonschema/v6"
-	"go.yaml.in/yaml/v3"
 
 	"longshore.dev/lib/stream"
 )
@@ -31,20 +31,6 @@ func jsonValue(t *testing.T, data []byte) any {
 		t.Fatal(err)
 	}
 	return v
-}
-
-// yamlValue reads a YAML document as the JSON value it stands for.
-func yamlValue(t *testing.T, src string) any {
-	t.Helper()
-	var v any
-	if err := yaml.Unmarshal([]byte(src), &v); err != nil {
-		t.Fatal(err)
-	}
-	data, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return jsonValue(t, data)
 }
 
 func TestShardSchema(t *testing.T) {
@@ -82,7 +68,7 @@ func TestEntrySchema(t *testing.T) {
 	t.Parallel()
 	schema := compileSchema(t, "index-entry.schema.json")
 	// An entry file as a person writes it.
-	if err := schema.Validate(yamlValue(t, helloEntry)); err != nil {
+	if err := schema.Validate(clitest.YAMLValue(t, helloEntry)); err != nil {
 		t.Fatalf("hello entry: %v", err)
 	}
 	// An entry as longshore writes it.
@@ -105,7 +91,7 @@ func TestEntrySchema(t *testing.T) {
 		if src == helloEntry {
 			t.Fatalf("test data lacks %s", bad.from)
 		}
-		if err := schema.Validate(yamlValue(t, src)); err == nil {
+		if err := schema.Validate(clitest.YAMLValue(t, src)); err == nil {
 			t.Errorf("the schema accepts %s", bad.to)
 		}
 	}

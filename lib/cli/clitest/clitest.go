@@ -1,0 +1,73 @@
+// Package clitest runs a binary's cli.App in process, for the tests of the cmd-*
+// modules: the same Main a real invocation runs, with a given environment and standard
+// input, and its output captured.
+package clitest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"go.yaml.in/yaml/v3"
+
+	"longshore.dev/lib/cli"
+)
+
+// Result is what one invocation did.
+type Result struct {
+	Code           int
+	Stdout, Stderr string
+}
+
+func (r Result) String() string {
+	return fmt.Sprintf("exit %d\n--- stdout:\n%s--- stderr:\n%s", r.Code, r.Stdout, r.Stderr)
+}
+
+// Run runs app with args, env as its whole environment and stdin as its standard
+// input. Neither stdin nor stdout is a terminal.
+func Run(app *cli.App, env map[string]string, stdin string, args ...string) Result {
+	var out, errb bytes.Buffer
+	e := &cli.Env{
+		Inv:    cli.Invocation{Prog: app.Binary},
+		Binary: app.Binary,
+		Stdin:  strings.NewReader(stdin),
+		Stdout: &out,
+		Stderr: &errb,
+		Getenv: func(k string) string { return env[k] },
+	}
+	code := app.Main(context.Background(), e, args)
+	return Result{Code: code, Stdout: out.String(), Stderr: errb.String()}
+}
+
+// Must runs like Run and fails the test unless the exit code is 0.
+func Must(t testing.TB, app *cli.App, env map[string]string, stdin string, args ...string) Result {
+	t.Helper()
+	r := Run(app, env, stdin, args...)
+	if r.Code != 0 {
+		t.Fatalf("%s %s: %s", app.Binary, strings.Join(args, " "), r)
+	}
+	return r
+}
+
+// YAMLValue turns one YAML document (a command's -o yaml output) into the value a
+// jsonschema.Schema validates, for checking output against manifests/schemas.
+func YAMLValue(t testing.TB, doc string) any {
+	t.Helper()
+	var v any
+	if err := yaml.Unmarshal([]byte(doc), &v); err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
