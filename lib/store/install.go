@@ -535,10 +535,8 @@ func platformMatches(want, have string) bool {
 }
 
 // staging is one package's staging directory under tmp/, made on first use, and the
-// small blobs waiting to enter the store.
-// staging is one install's staging directory and the small blobs it keeps for the
-// store. The config and index may be fetched while the layers download: its methods
-// are safe to call at once.
+// small blobs waiting to enter the store. The config and index are fetched while the
+// layers download, so its methods are safe to call at once.
 type staging struct {
 	s     *Store
 	mu    sync.Mutex
