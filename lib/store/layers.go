@@ -18,12 +18,12 @@ import (
 	"longshore.dev/lib/fault"
 )
 
-// extract builds the package tree of manifest m in staging; the function it returns
-// moves the layer blobs into the store and renames the tree into place.
-// Each layer is read once — from the store when it has the blob, else from the
-// registry — and in that one pass verified, kept as a blob and unpacked. Layers overlay
-// in order; the second and later download while the first unpacks. Nothing is renamed
-// into place before every layer verified.
+// extract builds the package tree of manifest m in staging. Each layer is read once —
+// from the store when it has the blob, else from the registry — and in that one pass
+// verified, kept as a blob and unpacked. Layers overlay in order; the second and later
+// download while the first unpacks. The function it returns, called once every layer
+// verified and the config passed, moves the layer blobs into the store and renames the
+// tree into place.
 func (in *installer) extract(ctx context.Context, p *Package, m ocispec.Manifest, tree string, st *staging) (place func() error, err error) {
 	dir, err := st.path()
 	if err != nil {
