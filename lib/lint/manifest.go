@@ -118,7 +118,7 @@ func (l *linter) parseManifest(data []byte) *manifest {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for {
 		var doc yaml.Node
-		err := safely(func() error { return dec.Decode(&doc) })
+		err := stream.SafeYAML(func() error { return dec.Decode(&doc) })
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -126,7 +126,7 @@ func (l *linter) parseManifest(data []byte) *manifest {
 			l.syntaxError(data, err)
 			return nil
 		}
-		if len(doc.Content) > 0 && !isNull(doc.Content[0]) {
+		if len(doc.Content) > 0 && !stream.IsNull(doc.Content[0]) {
 			docs = append(docs, doc.Content[0])
 		}
 	}
@@ -138,7 +138,7 @@ func (l *linter) parseManifest(data []byte) *manifest {
 		l.add("manifest", pkgspec.FileName, docs[1].Line, "%s holds %d documents: keep only the Package document (remove the --- separators)", pkgspec.FileName, len(docs))
 		return nil
 	}
-	root := deref(docs[0])
+	root := stream.Deref(docs[0])
 	if root == nil || root.Kind != yaml.MappingNode {
 		l.add("manifest", pkgspec.FileName, docs[0].Line, "the document is %s, not a mapping: write apiVersion, kind, metadata and spec as keys", describe(root))
 		return nil
@@ -257,7 +257,7 @@ func (w *walker) entries(n *yaml.Node, where string) []entry {
 	var merged []entry
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
-		dk := deref(k)
+		dk := stream.Deref(k)
 		if dk == nil || dk.Kind != yaml.ScalarNode {
 			w.l.add("schema", pkgspec.FileName, k.Line, "a key%s is %s: keys are plain names", in(where), describe(dk))
 			continue
@@ -284,7 +284,7 @@ func (w *walker) entries(n *yaml.Node, where string) []entry {
 
 // merge returns the pairs a merge key's value brings: a mapping, or a sequence of them.
 func (w *walker) merge(v *yaml.Node, where string, depth int) []entry {
-	v = deref(v)
+	v = stream.Deref(v)
 	if v == nil || depth > 10 {
 		return nil
 	}
@@ -309,9 +309,9 @@ func (w *walker) merge(v *yaml.Node, where string, depth int) []entry {
 // scalar reads a string value; null is empty, a mapping or sequence a schema finding.
 func (w *walker) scalar(k, v *yaml.Node, what string) scalar {
 	s := scalar{Line: k.Line, Set: true}
-	dv := deref(v)
+	dv := stream.Deref(v)
 	switch {
-	case dv == nil || isNull(dv):
+	case dv == nil || stream.IsNull(dv):
 	case dv.Kind != yaml.ScalarNode:
 		w.l.add("schema", pkgspec.FileName, v.Line, "%s must be a string, not %s", what, describe(dv))
 		s.Bad = true
@@ -324,9 +324,9 @@ func (w *walker) scalar(k, v *yaml.Node, what string) scalar {
 
 // sequence returns the items of a list value; null is empty, anything else a finding.
 func (w *walker) sequence(v *yaml.Node, what, example string) []*yaml.Node {
-	dv := deref(v)
+	dv := stream.Deref(v)
 	switch {
-	case dv == nil || isNull(dv):
+	case dv == nil || stream.IsNull(dv):
 		return nil
 	case dv.Kind != yaml.SequenceNode:
 		w.l.add("schema", pkgspec.FileName, v.Line, "%s must be a list, not %s: write %s", what, describe(dv), example)
@@ -337,9 +337,9 @@ func (w *walker) sequence(v *yaml.Node, what, example string) []*yaml.Node {
 
 // mapping returns a mapping value, or nil (with a finding unless it is null).
 func (w *walker) mapping(v *yaml.Node, what, example string) *yaml.Node {
-	dv := deref(v)
+	dv := stream.Deref(v)
 	switch {
-	case dv == nil || isNull(dv):
+	case dv == nil || stream.IsNull(dv):
 		return nil
 	case dv.Kind != yaml.MappingNode:
 		w.l.add("schema", pkgspec.FileName, v.Line, "%s must be a mapping, not %s: write %s", what, describe(dv), example)
@@ -405,7 +405,7 @@ func (w *walker) env(v *yaml.Node, m *manifest) {
 		where := fmt.Sprintf("spec.env[%d]", i)
 		n := w.mapping(item, where, `{name: PATH, op: prepend, value: "${installPath}/bin"}`)
 		if n == nil {
-			if isNull(deref(item)) {
+			if stream.IsNull(stream.Deref(item)) {
 				w.l.add("schema", pkgspec.FileName, item.Line, "%s is empty: remove the entry or write {name: …, op: …, value: …}", where)
 			}
 			continue
@@ -425,7 +425,7 @@ func (w *walker) deps(v *yaml.Node, m *manifest) {
 		where := fmt.Sprintf("spec.dependencies[%d]", i)
 		n := w.mapping(item, where, `{name: libgreet, version: "^1.0"}`)
 		if n == nil {
-			if isNull(deref(item)) {
+			if stream.IsNull(stream.Deref(item)) {
 				w.l.add("schema", pkgspec.FileName, item.Line, "%s is empty: remove the entry or write {name: …, version: …}", where)
 			}
 			continue
@@ -440,31 +440,6 @@ func (w *walker) deps(v *yaml.Node, m *manifest) {
 	}
 }
 
-// safely runs a yaml.v3 call, turning a panic inside the library into an error.
-func safely(f func() error) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("yaml: internal error: %v", r)
-		}
-	}()
-	return f()
-}
-
-// deref follows aliases to the node they name (nil for a cycle).
-func deref(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 100; i++ {
-		n = n.Alias
-	}
-	if n != nil && n.Kind == yaml.AliasNode {
-		return nil
-	}
-	return n
-}
-
-func isNull(n *yaml.Node) bool {
-	return n != nil && n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
-}
-
 func describe(n *yaml.Node) string {
 	if n == nil {
 		return "nothing"
@@ -475,7 +450,7 @@ func describe(n *yaml.Node) string {
 	case yaml.SequenceNode:
 		return "a list"
 	case yaml.ScalarNode:
-		if isNull(n) {
+		if stream.IsNull(n) {
 			return "null"
 		}
 		v := n.Value

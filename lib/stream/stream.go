@@ -199,7 +199,7 @@ func (d *decoder) decodeYAML(data []byte) error {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for {
 		var doc yaml.Node
-		err := safely(func() error { return dec.Decode(&doc) })
+		err := SafeYAML(func() error { return dec.Decode(&doc) })
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
@@ -219,8 +219,8 @@ func (d *decoder) decodeYAML(data []byte) error {
 // content.
 func (d *decoder) document(doc, n *yaml.Node) error {
 	src := d.at(n.Line) // an alias item is where it is used, not where its anchor is
-	n = deref(n)
-	if n == nil || isNull(n) {
+	n = Deref(n)
+	if n == nil || IsNull(n) {
 		return nil // an empty document
 	}
 	if n.Kind != yaml.MappingNode {
@@ -268,7 +268,7 @@ func (d *decoder) document(doc, n *yaml.Node) error {
 	if err := c.document(n, rv.Type().Elem()); err != nil {
 		return err
 	}
-	if err := safely(func() error { return n.Decode(value) }); err != nil {
+	if err := SafeYAML(func() error { return n.Decode(value) }); err != nil {
 		return d.decodeError(src, kind, err)
 	}
 	d.docs = append(d.docs, Doc{APIVersion: apiVersion, Kind: kind, Source: src, Value: value, Raw: doc})
@@ -295,7 +295,7 @@ func (d *decoder) readTypeMeta(n *yaml.Node, m *typeMeta) error {
 	m.visited[n] = true
 	var merges []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := deref(n.Content[i])
+		k := Deref(n.Content[i])
 		if k == nil || k.Kind != yaml.ScalarNode {
 			continue
 		}
@@ -312,8 +312,8 @@ func (d *decoder) readTypeMeta(n *yaml.Node, m *typeMeta) error {
 		default:
 			continue
 		}
-		v := deref(n.Content[i+1])
-		if v == nil || isNull(v) || *field != "" {
+		v := Deref(n.Content[i+1])
+		if v == nil || IsNull(v) || *field != "" {
 			continue
 		}
 		if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!str" {
@@ -325,7 +325,7 @@ func (d *decoder) readTypeMeta(n *yaml.Node, m *typeMeta) error {
 		if m.apiVersion != "" && m.kind != "" {
 			break
 		}
-		v = deref(v)
+		v = Deref(v)
 		if v == nil {
 			continue
 		}
@@ -334,7 +334,7 @@ func (d *decoder) readTypeMeta(n *yaml.Node, m *typeMeta) error {
 			sources = v.Content
 		}
 		for _, src := range sources {
-			if src = deref(src); src != nil && src.Kind == yaml.MappingNode {
+			if src = Deref(src); src != nil && src.Kind == yaml.MappingNode {
 				if err := d.readTypeMeta(src, m); err != nil {
 					return err
 				}
@@ -355,7 +355,7 @@ func (d *decoder) list(n *yaml.Node, apiVersion, src string) error {
 	d.expanded[n] = true
 	var items *yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := deref(n.Content[i])
+		k := Deref(n.Content[i])
 		switch {
 		case k == nil || k.Kind != yaml.ScalarNode:
 			return fmt.Errorf("%s: a List's keys are apiVersion, kind and items; found %s", d.at(n.Content[i].Line), describe(k))
@@ -371,8 +371,8 @@ func (d *decoder) list(n *yaml.Node, apiVersion, src string) error {
 		return nil
 	}
 	line := items.Line
-	items = deref(items)
-	if items == nil || isNull(items) {
+	items = Deref(items)
+	if items == nil || IsNull(items) {
 		return nil
 	}
 	if items.Kind != yaml.SequenceNode {
@@ -389,7 +389,7 @@ func (d *decoder) list(n *yaml.Node, apiVersion, src string) error {
 func (d *decoder) items(seq *yaml.Node) error {
 	for _, item := range seq.Content {
 		content := item
-		if target := deref(item); target != nil {
+		if target := Deref(item); target != nil {
 			content = target // so that Raw stands on its own
 		}
 		doc := &yaml.Node{Kind: yaml.DocumentNode, Line: item.Line, Column: item.Column, Content: []*yaml.Node{content}}
@@ -417,8 +417,8 @@ func (d *decoder) decodeError(src, kind string, err error) error {
 	return errors.New(strings.Join(lines, "\n"))
 }
 
-// safely runs a yaml.v3 call, turning a panic inside the library into an error.
-func safely(f func() error) (err error) {
+// SafeYAML runs a yaml.v3 call, turning a panic inside the library into an error.
+func SafeYAML(f func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("yaml: internal error: %v", r)
@@ -427,8 +427,8 @@ func safely(f func() error) (err error) {
 	return f()
 }
 
-// deref follows an alias to the node it names.
-func deref(n *yaml.Node) *yaml.Node {
+// Deref follows aliases to the node they name (nil for a cycle or a chain over 100).
+func Deref(n *yaml.Node) *yaml.Node {
 	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 100; i++ {
 		n = n.Alias
 	}
@@ -438,8 +438,9 @@ func deref(n *yaml.Node) *yaml.Node {
 	return n
 }
 
-func isNull(n *yaml.Node) bool {
-	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
+// IsNull tells whether n is a YAML null.
+func IsNull(n *yaml.Node) bool {
+	return n != nil && n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
 }
 
 // describe names the shape of a node for error messages.

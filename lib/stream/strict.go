@@ -36,7 +36,7 @@ func (c *checker) check(n *yaml.Node, t reflect.Type, path string, top bool) err
 		return nil
 	}
 	if n.Kind == yaml.AliasNode {
-		target := deref(n)
+		target := Deref(n)
 		if target == nil {
 			return nil
 		}
@@ -50,7 +50,7 @@ func (c *checker) check(n *yaml.Node, t reflect.Type, path string, top bool) err
 		c.seen[key] = true
 		n = target
 	}
-	if isNull(n) {
+	if IsNull(n) {
 		return nil
 	}
 	for t.Kind() == reflect.Pointer {
@@ -87,7 +87,7 @@ func (c *checker) structMapping(n *yaml.Node, t reflect.Type, path string, top b
 	fs := fieldsOf(t)
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		kn, v := n.Content[i], n.Content[i+1]
-		k := deref(kn)
+		k := Deref(kn)
 		if k == nil || k.Kind != yaml.ScalarNode {
 			continue // Node.Decode reports a key that is not a string
 		}
@@ -121,7 +121,7 @@ func (c *checker) mapMapping(n *yaml.Node, t reflect.Type, path string) error {
 		return err
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := deref(n.Content[i]), n.Content[i+1]
+		k, v := Deref(n.Content[i]), n.Content[i+1]
 		name := "?"
 		if k != nil && k.Kind == yaml.ScalarNode {
 			if isMerge(k) {
@@ -141,7 +141,7 @@ func (c *checker) mapMapping(n *yaml.Node, t reflect.Type, path string) error {
 
 // merge checks the mappings merged in by a "<<" key against t.
 func (c *checker) merge(v *yaml.Node, t reflect.Type, path string, top bool) error {
-	m := deref(v)
+	m := Deref(v)
 	if m == nil {
 		return nil
 	}
@@ -150,7 +150,7 @@ func (c *checker) merge(v *yaml.Node, t reflect.Type, path string, top bool) err
 		return c.check(v, t, path, top)
 	case yaml.SequenceNode:
 		for _, e := range m.Content {
-			if em := deref(e); em != nil && em.Kind == yaml.MappingNode {
+			if em := Deref(e); em != nil && em.Kind == yaml.MappingNode {
 				if err := c.check(e, t, path, top); err != nil {
 					return err
 				}

@@ -26,13 +26,13 @@ func WriteYAML(w io.Writer, docs ...any) error {
 	for i, doc := range docs {
 		v, err := unwrap(doc)
 		if err == nil {
-			err = safely(func() error { return enc.Encode(v) })
+			err = SafeYAML(func() error { return enc.Encode(v) })
 		}
 		if err != nil {
 			return fmt.Errorf("write yaml: document %d: %w", i+1, err)
 		}
 	}
-	if err := safely(enc.Close); err != nil {
+	if err := SafeYAML(enc.Close); err != nil {
 		return fmt.Errorf("write yaml: %w", err)
 	}
 	_, err := w.Write(append([]byte("---\n"), buf.Bytes()...))
@@ -154,7 +154,7 @@ func (nw *nodeWriter) write(n *yaml.Node, depth int) error {
 		return nil
 	case yaml.MappingNode:
 		for i := 0; i < len(n.Content); i += 2 {
-			if k := deref(n.Content[i]); k != nil && isMerge(k) {
+			if k := Deref(n.Content[i]); k != nil && isMerge(k) {
 				return nw.generic(n) // let yaml.v3 apply the merge
 			}
 		}
@@ -163,7 +163,7 @@ func (nw *nodeWriter) write(n *yaml.Node, depth int) error {
 			if i > 0 {
 				nw.buf.WriteByte(',')
 			}
-			k := deref(n.Content[i])
+			k := Deref(n.Content[i])
 			if k == nil || k.Kind != yaml.ScalarNode {
 				return fmt.Errorf("line %d: a mapping key that is not a scalar cannot be written as JSON", n.Content[i].Line)
 			}
@@ -201,7 +201,7 @@ func (nw *nodeWriter) write(n *yaml.Node, depth int) error {
 // generic decodes n with yaml.v3 and writes the result with encoding/json.
 func (nw *nodeWriter) generic(n *yaml.Node) error {
 	var v any
-	if err := safely(func() error { return n.Decode(&v) }); err != nil {
+	if err := SafeYAML(func() error { return n.Decode(&v) }); err != nil {
 		return err
 	}
 	return nw.marshal(v)
