@@ -17,6 +17,7 @@ import (
 
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/filelock"
+	"longshore.dev/lib/internal/atomicfile"
 	"longshore.dev/lib/oci"
 )
 
@@ -318,7 +319,7 @@ func WriteCache(cacheDir string, b *Built) (FetchResult, error) {
 		if haveBlob(cacheDir, blob.Desc) {
 			continue
 		}
-		if err := writeAtomic(blobPath(cacheDir, blob.Desc.Digest), blob.Data); err != nil {
+		if err := atomicfile.WriteCache(blobPath(cacheDir, blob.Desc.Digest), blob.Data, 0o644); err != nil {
 			return FetchResult{}, err
 		}
 		res.BytesFetched += blob.Desc.Size
@@ -377,7 +378,7 @@ func switchState(cacheDir string, s cacheState) error {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(filepath.Join(cacheDir, stateFile), data); err != nil {
+	if err := atomicfile.WriteCache(filepath.Join(cacheDir, stateFile), data, 0o644); err != nil {
 		return err
 	}
 	keep := map[string]bool{}
@@ -408,25 +409,6 @@ func switchState(cacheDir string, s cacheState) error {
 		if !keep[e.Name()] {
 			_ = os.Remove(filepath.Join(dir, e.Name())) // a leftover only costs space
 		}
-	}
-	return nil
-}
-
-func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".index-tmp-")
-	if err != nil {
-		return fmt.Errorf("index cache: %w", err)
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("index cache: %w", err)
 	}
 	return nil
 }

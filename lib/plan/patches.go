@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"longshore.dev/lib/fault"
+	"longshore.dev/lib/internal/atomicfile"
 	"longshore.dev/lib/oci"
 	"longshore.dev/lib/patch"
 	"longshore.dev/lib/ref"
@@ -342,7 +343,7 @@ func writeDescriptor(dir string, d *CachedDescriptor) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(descriptorFile(dir, d.Name), append(data, '\n'))
+	return atomicfile.WriteCache(descriptorFile(dir, d.Name), append(data, '\n'), 0o644)
 }
 
 // sameCompanions reports whether two sorted companion lists request the same.

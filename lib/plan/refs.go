@@ -20,6 +20,7 @@ import (
 	"longshore.dev/lib/api"
 	"longshore.dev/lib/artifact"
 	"longshore.dev/lib/fault"
+	"longshore.dev/lib/internal/atomicfile"
 	"longshore.dev/lib/oci"
 	"longshore.dev/lib/pkgspec"
 	"longshore.dev/lib/resolve"
@@ -84,7 +85,7 @@ func (c *repoCache) write(f *repoFile) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(c.file(f.Repository), append(data, '\n'))
+	return atomicfile.WriteCache(c.file(f.Repository), append(data, '\n'), 0o644)
 }
 
 // repoVersions lists the versions of a repository from its tags: every tag that reads
@@ -309,31 +310,4 @@ func (s *Source) readConfig(ctx context.Context, t *oci.Target, manifest []byte,
 		return nil, fault.Errorf(fault.Verify, "%s: config is not valid JSON: %v", where, err)
 	}
 	return &c, nil
-}
-
-// writeAtomic writes data next to path and renames it into place.
-func writeAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
 }

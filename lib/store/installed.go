@@ -18,6 +18,7 @@ import (
 	"longshore.dev/lib/api"
 	"longshore.dev/lib/artifact"
 	"longshore.dev/lib/fault"
+	"longshore.dev/lib/internal/atomicfile"
 	"longshore.dev/lib/stream"
 )
 
@@ -88,7 +89,7 @@ func (s *Store) writeInstalled(list []*api.Installed) error {
 	if err := stream.WriteYAML(&buf, docs...); err != nil {
 		return err
 	}
-	return storageError("recording what is installed", writeAtomic(filepath.Join(s.Home, installedFile), buf.Bytes(), 0o644))
+	return storageError("recording what is installed", atomicfile.Write(filepath.Join(s.Home, installedFile), buf.Bytes(), 0o644))
 }
 
 // commit records the prepared packages in installed.yaml and links their entry points

@@ -17,6 +17,7 @@ import (
 
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/filelock"
+	"longshore.dev/lib/internal/atomicfile"
 )
 
 // EnvHome overrides the store's location.
@@ -64,35 +65,7 @@ func writeIfMissing(path string, data []byte) error {
 	if _, err := os.Stat(path); err == nil {
 		return nil
 	}
-	return writeAtomic(path, data, 0o644)
-}
-
-// writeAtomic writes data to a sibling temp file and renames it over path, so readers
-// see the old or the new content, never a part.
-func writeAtomic(path string, data []byte, mode os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, mode)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.Write(path, data, 0o644)
 }
 
 // BlobPath is where the store keeps a blob.

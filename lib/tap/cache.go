@@ -13,6 +13,7 @@ import (
 
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/index"
+	"longshore.dev/lib/internal/atomicfile"
 )
 
 // The cache of tap NAME is the directory $LONGSHORE_HOME/taps/NAME/. index.Fetch (or
@@ -56,7 +57,7 @@ func writeState(dir string, s *state) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(dir, stateFile), append(data, '\n'))
+	return atomicfile.Write(filepath.Join(dir, stateFile), append(data, '\n'), 0o644)
 }
 
 // searchEntry is one package in search.json.
@@ -90,7 +91,7 @@ func writeSearch(dir string, pkgs []index.Package) error {
 		buf.Truncate(buf.Len() - 1) // Encode's newline
 	}
 	buf.WriteString("\n]\n")
-	return writeAtomic(filepath.Join(dir, searchFile), buf.Bytes())
+	return atomicfile.Write(filepath.Join(dir, searchFile), buf.Bytes(), 0o644)
 }
 
 // scanSearch calls fn with every entry of search.json whose line may match the

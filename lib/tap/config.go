@@ -16,6 +16,7 @@ import (
 
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/filelock"
+	"longshore.dev/lib/internal/atomicfile"
 	"longshore.dev/lib/ref"
 	"longshore.dev/lib/stream"
 )
@@ -217,7 +218,7 @@ func (c *Config) save() error {
 	if err := stream.WriteYAML(&buf, c); err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(c.home, ConfigFile), buf.Bytes())
+	return atomicfile.Write(filepath.Join(c.home, ConfigFile), buf.Bytes(), 0o644)
 }
 
 // edit runs fn on the configuration under the config lock and saves it when fn
@@ -245,35 +246,4 @@ func lock(home, name string) (func(), error) {
 		return nil, fmt.Errorf("preparing %s: %w", dir, err)
 	}
 	return filelock.Exclusive(filepath.Join(dir, name+".lock"))
-}
-
-// writeAtomic writes data to a sibling temp file and renames it over path, so readers
-// see the old or the new content, never a part.
-func writeAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
 }
