@@ -2,7 +2,6 @@ package archive
 
 import (
 	"archive/tar"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +14,7 @@ import (
 	"github.com/klauspost/pgzip"
 
 	"longshore.dev/lib/fault"
+	"longshore.dev/lib/internal/diskio"
 )
 
 // Limits bound what Unpack writes, so a decompression bomb stops at the limit.
@@ -94,7 +94,7 @@ type unpacker struct {
 	files   map[string]bool // regular files created: hard link targets
 	dirs    map[string]bool // directories known to exist
 	writers *fileWriters
-	buf     []byte
+	bufs    [][]byte // a big file's buffers, for diskio.Writer
 }
 
 // smallFile is the size up to which a file's bytes are read into memory and written by
@@ -127,7 +127,7 @@ func newFileWriters() *fileWriters {
 		w.workers.Go(func() {
 			for job := range w.jobs {
 				if w.failed() == nil {
-					if err := writeFile(job.target, bytes.NewReader(job.data), int64(len(job.data)), job.exec, nil); err != nil {
+					if err := writeFile(job.target, job.data, job.exec); err != nil {
 						w.fail(err)
 					}
 				}
@@ -232,13 +232,8 @@ func (u *unpacker) entry(hdr *tar.Header, body io.Reader) error {
 				return fault.Errorf(fault.Verify, "archive truncated in %q", name)
 			}
 			u.writers.add(fileJob{target: target, data: data, exec: exec})
-		} else {
-			if u.buf == nil {
-				u.buf = make([]byte, 1<<20)
-			}
-			if err := writeFile(target, body, hdr.Size, exec, u.buf); err != nil {
-				return err
-			}
+		} else if err := u.writeBig(target, body, hdr.Size, exec); err != nil {
+			return err
 		}
 		u.written += hdr.Size
 		u.files[name] = true
@@ -291,27 +286,64 @@ func cleanName(name string) (string, error) {
 	return path.Clean(name), nil
 }
 
-// writeFile writes size bytes of body to a new file at target and makes it read-only.
-// buf, when given, is the copy buffer (big files: fewer, larger writes).
-func writeFile(target string, body io.Reader, size int64, exec bool, buf []byte) error {
-	mode := os.FileMode(0o444)
+func fileMode(exec bool) os.FileMode {
 	if exec {
-		mode = 0o555
+		return 0o555
 	}
+	return 0o444
+}
+
+// writeFile writes data to a new file at target and makes it read-only.
+func writeFile(target string, data []byte, exec bool) error {
 	f, err := os.OpenFile(target, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		return err
 	}
-	// Hide ReadFrom, so that CopyBuffer uses buf rather than os.File's 32 KiB.
-	n, err := io.CopyBuffer(struct{ io.Writer }{f}, io.LimitReader(body, size), buf)
-	if err == nil && n != size {
-		err = fault.Errorf(fault.Verify, "archive truncated in %q", target)
-	}
+	_, err = f.Write(data)
 	if err == nil {
-		err = f.Chmod(mode)
+		err = f.Chmod(fileMode(exec))
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	return err
+}
+
+// Big files are read in bigBuffer pieces: while one is written (straight to the disk,
+// where the filesystem allows: lib/internal/diskio) the next is read from the archive.
+const (
+	bigBuffer  = 1 << 20
+	bigBuffers = 4
+)
+
+// writeBig writes size bytes of body to a new file at target and makes it read-only.
+func (u *unpacker) writeBig(target string, body io.Reader, size int64, exec bool) error {
+	if u.bufs == nil {
+		u.bufs = diskio.Buffers(bigBuffers, bigBuffer)
+	}
+	w, err := diskio.Create(target, 0o600, u.bufs)
+	if err != nil {
+		return err
+	}
+	for left := size; left > 0; {
+		b, err := w.Next()
+		if err != nil {
+			w.Close()
+			return err
+		}
+		n, err := io.ReadFull(body, b[:min(int64(len(b)), left)])
+		w.Submit(b[:n])
+		if err != nil {
+			w.Close()
+			if err == io.EOF || err == io.ErrUnexpectedEOF {
+				return fault.Errorf(fault.Verify, "archive truncated in %q", target)
+			}
+			return err
+		}
+		left -= int64(n)
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	return os.Chmod(target, fileMode(exec))
 }

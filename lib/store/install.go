@@ -21,6 +21,7 @@ import (
 	"longshore.dev/lib/archive"
 	"longshore.dev/lib/artifact"
 	"longshore.dev/lib/fault"
+	"longshore.dev/lib/internal/diskio"
 	"longshore.dev/lib/oci"
 	"longshore.dev/lib/progress"
 	"longshore.dev/lib/ref"
@@ -158,6 +159,15 @@ func (s *Store) InstallSet(ctx context.Context, pkgs []Package, opts InstallOpti
 	if err := firstError(ctx, errs); err != nil {
 		return nil, err
 	}
+	// What moved into pkgs/ and store/ is on the disk before a record names it.
+	for _, p := range preps {
+		if p.wrote {
+			if err := syncRenames(filepath.Join(s.Home, "pkgs", "sha256"), filepath.Join(s.Home, "store", "blobs", "sha256")); err != nil {
+				return nil, storageError("writing "+s.Home+" to the disk", err)
+			}
+			break
+		}
+	}
 	out, err := s.commit(preps)
 	if err != nil {
 		return nil, err
@@ -173,6 +183,12 @@ func (s *Store) InstallSet(ctx context.Context, pkgs []Package, opts InstallOpti
 	}
 	return out, nil
 }
+
+// syncDisk and syncRenames make what was written durable (a test watches when).
+var (
+	syncDisk    = diskio.Sync
+	syncRenames = diskio.SyncRenames
+)
 
 // firstError returns the error of the first package that failed; when every failure
 // is something missing from the store offline, one error names them all.
@@ -264,6 +280,7 @@ type prepared struct {
 	index    digest.Digest // the root, when it is an index
 	config   artifact.Config
 	built    bool // the tree was not there: it was extracted
+	wrote    bool // the tree or a blob was moved into the store
 }
 
 // prepare makes sure p's tree for the platform is under pkgs/ and its manifest and
@@ -348,9 +365,11 @@ func (in *installer) prepare(ctx context.Context, p *Package) (*prepared, error)
 	}
 	// The manifest and config go in last: a blob in the store never names a tree that
 	// is not there yet.
-	if err := st.commitBlobs(); err != nil {
+	wrote, err := st.commitBlobs()
+	if err != nil {
 		return nil, err
 	}
+	pr.wrote = pr.built || wrote
 	return pr, nil
 }
 
@@ -586,8 +605,8 @@ func (st *staging) kept(d digest.Digest) ([]byte, bool) {
 }
 
 // commitBlobs writes the kept blobs into the store, each by rename from the staging
-// directory so a reader never sees part of one.
-func (st *staging) commitBlobs() error {
+// directory so a reader never sees part of one, and says whether it wrote any.
+func (st *staging) commitBlobs() (wrote bool, err error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	for i, b := range st.blobs {
@@ -597,17 +616,18 @@ func (st *staging) commitBlobs() error {
 		}
 		dir, err := st.pathLocked()
 		if err != nil {
-			return err
+			return wrote, err
 		}
 		tmp := filepath.Join(dir, fmt.Sprintf("small-%d", i))
 		if err := os.WriteFile(tmp, b.data, 0o444); err != nil {
-			return storageError("writing "+final, err)
+			return wrote, storageError("writing "+final, err)
 		}
 		if err := os.Rename(tmp, final); err != nil {
-			return storageError("writing "+final, err)
+			return wrote, storageError("writing "+final, err)
 		}
+		wrote = true
 	}
-	return nil
+	return wrote, nil
 }
 
 func (st *staging) done() {

@@ -16,14 +16,16 @@ import (
 	"longshore.dev/lib/archive"
 	"longshore.dev/lib/artifact"
 	"longshore.dev/lib/fault"
+	"longshore.dev/lib/internal/diskio"
 )
 
 // extract builds the package tree of manifest m in staging. Each layer is read once —
 // from the store when it has the blob, else from the registry — and in that one pass
 // verified, kept as a blob and unpacked. Layers overlay in order; the second and later
 // download while the first unpacks. The function it returns, called once every layer
-// verified and the config passed, moves the layer blobs into the store and renames the
-// tree into place.
+// verified and the config passed, makes the staging durable, then moves the layer
+// blobs into the store and renames the tree into place: a tree in pkgs/ is trusted
+// because it is there, so its bytes must be on the disk before it is.
 func (in *installer) extract(ctx context.Context, p *Package, m ocispec.Manifest, tree string, st *staging) (place func() error, err error) {
 	dir, err := st.path()
 	if err != nil {
@@ -44,6 +46,7 @@ func (in *installer) extract(ctx context.Context, p *Package, m ocispec.Manifest
 	n := len(m.Layers)
 	blobFiles := make([]string, n)
 	prefetched := make([]error, n)
+	verified := make([]string, n) // where a prefetched layer is, once checked
 	for i := range blobFiles {
 		blobFiles[i] = filepath.Join(dir, fmt.Sprintf("blob-%d", i))
 	}
@@ -62,6 +65,7 @@ func (in *installer) extract(ctx context.Context, p *Package, m ocispec.Manifest
 			if err == nil {
 				src.progress = counted
 				err = src.finish()
+				verified[i] = src.verified
 			}
 			prefetched[i] = err
 		})
@@ -83,11 +87,14 @@ func (in *installer) extract(ctx context.Context, p *Package, m ocispec.Manifest
 		if prefetched[i] != nil {
 			return nil, prefetched[i]
 		}
-		if err := unpackFile(m.Layers[i], blobFiles[i], content, in.opts.Limits, p); err != nil {
+		if err := unpackFile(m.Layers[i], verified[i], content, in.opts.Limits, p); err != nil {
 			return nil, err
 		}
 	}
 	return func() error {
+		if err := syncDisk(dir); err != nil {
+			return storageError("writing "+tree+" to the disk", err)
+		}
 		for i, layer := range m.Layers {
 			if err := moveBlob(blobFiles[i], in.s.BlobPath(layer.Digest)); err != nil {
 				return storageError("storing layer "+layer.Digest.String(), err)
@@ -106,58 +113,86 @@ func (in *installer) extract(ctx context.Context, p *Package, m ocispec.Manifest
 
 // layerSource is one layer being read: from the registry (verified by lib/oci as it
 // streams) or from the store's blob (verified here). It is the reader the unpacking
-// reads, and passes what it reads on to the staging blob file, the progress counter
-// and (for a blob from the store) the hash.
+// reads, and passes what it reads on to the staging blob file (a download only), the
+// progress counter and (for a blob from the store) the hash.
 type layerSource struct {
-	layer    ocispec.Descriptor
-	where    string
-	rc       io.ReadCloser
-	blobFile string
-	file     *os.File
+	layer ocispec.Descriptor
+	where string
+	rc    io.ReadCloser
+	// blob writes a download to its staging blob file, in the buffers fill reads into.
+	blob *diskio.Writer
+	// verified is the file that holds the layer once finish checked it: the store's
+	// blob, or the staging blob file of a download.
+	verified string
 	// sum hashes a blob read from the store; a remote blob is verified by lib/oci.
 	sum      hash.Hash
 	progress io.Writer
-	buf      []byte
+	buf      []byte // fill's buffer when there is no blob to write
 	pending  []byte // read, passed on, not yet returned by Read
 	// err is io.EOF at the end, else the first failed read or write: the real story,
 	// whatever the decompressor reading the layer made of it.
 	err error
 }
 
+// The layer's bytes are read in chunks of readChunk, into one of layerBuffers buffers:
+// while the blob file's writer writes a chunk (straight to the disk, where the
+// filesystem allows: lib/internal/diskio), the next is read.
+const (
+	readChunk    = 512 << 10
+	layerBuffers = 4
+)
+
+// openLayer opens the layer for reading: the store's blob when it has it, else the
+// registry's, which is also written to blobFile in staging.
 func (in *installer) openLayer(ctx context.Context, p *Package, layer ocispec.Descriptor, blobFile string) (*layerSource, error) {
-	src := &layerSource{layer: layer, blobFile: blobFile, progress: io.Discard}
+	src := &layerSource{layer: layer, progress: io.Discard}
 	if f, err := os.Open(in.s.BlobPath(layer.Digest)); err == nil {
 		// The store has the blob (a tree was removed, or another package shares the
-		// layer): unpack from it, verifying it again.
-		src.rc, src.where, src.sum = f, "the store", sha256.New()
-	} else {
-		t, err := in.target(ctx, p, fmt.Sprintf("layer %s of %s", layer.Digest, p.label()))
-		if err != nil {
-			return nil, err
-		}
-		rc, err := t.FetchBlob(ctx, layer)
-		if err != nil {
-			return nil, err
-		}
-		src.rc, src.where = rc, t.Where()
+		// layer): unpack from it, verifying it again. There is nothing to write: the
+		// blob stays where it is.
+		src.rc, src.where, src.sum, src.verified = f, "the store", sha256.New(), f.Name()
+		return src, nil
 	}
-	f, err := os.OpenFile(blobFile, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o444)
+	t, err := in.target(ctx, p, fmt.Sprintf("layer %s of %s", layer.Digest, p.label()))
+	if err != nil {
+		return nil, err
+	}
+	rc, err := t.FetchBlob(ctx, layer)
+	if err != nil {
+		return nil, err
+	}
+	src.rc, src.where, src.verified = rc, t.Where(), blobFile
+	w, err := diskio.Create(blobFile, 0o444, diskio.Buffers(layerBuffers, readChunk))
 	if err != nil {
 		src.rc.Close()
 		return nil, storageError("staging "+blobFile, err)
 	}
-	src.file = f
+	src.blob = w
 	return src, nil
 }
 
 func (src *layerSource) close() {
 	src.rc.Close()
-	src.file.Close()
+	src.closeBlob()
 }
 
-// Read returns the layer's bytes. It reads them in chunks of readChunk, each written to
-// the blob file, the progress counter and the hash before any of it is returned: a few
-// large reads and writes rather than one of each per zstd block.
+// closeBlob waits for the blob file's writes and closes it, once.
+func (src *layerSource) closeBlob() error {
+	if src.blob == nil {
+		return nil
+	}
+	err := src.blob.Close()
+	src.blob = nil
+	if err != nil {
+		return storageError("staging layer "+src.layer.Digest.String(), err)
+	}
+	return nil
+}
+
+// Read returns the layer's bytes. It reads them in chunks of readChunk, each handed to
+// the blob file's writer and written to the progress counter and the hash before any
+// of it is returned: a few large reads and writes rather than one of each per zstd
+// block.
 func (src *layerSource) Read(p []byte) (int, error) {
 	if len(src.pending) == 0 {
 		if err := src.fill(); err != nil {
@@ -169,24 +204,31 @@ func (src *layerSource) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-const readChunk = 512 << 10
-
 // fill reads the next chunk into pending and passes it on. At the end of the layer it
 // returns io.EOF; after a failed read or write, that failure, every time.
 func (src *layerSource) fill() error {
 	if src.err != nil {
 		return src.err
 	}
-	if src.buf == nil {
-		src.buf = make([]byte, readChunk)
-	}
-	n, err := io.ReadFull(src.rc, src.buf)
-	if n > 0 {
-		chunk := src.buf[:n]
-		if _, werr := src.file.Write(chunk); werr != nil {
-			src.err = storageError("staging layer "+src.layer.Digest.String(), werr)
+	// The chunk before is returned whole by now: its buffer is free once written.
+	buf := src.buf
+	if src.blob != nil {
+		b, err := src.blob.Next()
+		if err != nil {
+			src.err = storageError("staging layer "+src.layer.Digest.String(), err)
 			return src.err
 		}
+		buf = b
+	} else if buf == nil {
+		buf = make([]byte, readChunk)
+		src.buf = buf
+	}
+	n, err := io.ReadFull(src.rc, buf)
+	if src.blob != nil {
+		src.blob.Submit(buf[:n])
+	}
+	if n > 0 {
+		chunk := buf[:n]
 		src.progress.Write(chunk)
 		if src.sum != nil {
 			src.sum.Write(chunk)
@@ -207,7 +249,7 @@ func (src *layerSource) fill() error {
 }
 
 // finish reads what is left of the layer (the remote digest is checked at its end),
-// checks the digest of a blob from the store, and closes the blob file.
+// checks the digest of a blob from the store, and closes the blob file once written.
 func (src *layerSource) finish() error {
 	defer src.close()
 	src.pending = nil
@@ -226,10 +268,7 @@ func (src *layerSource) finish() error {
 				"the store's copy is damaged; it was not used: remove it with pkg-gc, or delete the file, and pull again")
 		}
 	}
-	if err := src.file.Close(); err != nil {
-		return storageError("staging layer "+src.layer.Digest.String(), err)
-	}
-	return nil
+	return src.closeBlob()
 }
 
 // unpackStreaming unpacks the layer while it is read. The decompressor reads ahead on

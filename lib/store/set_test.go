@@ -17,6 +17,7 @@ import (
 	"longshore.dev/lib/archive"
 	"longshore.dev/lib/artifact"
 	"longshore.dev/lib/fault"
+	"longshore.dev/lib/internal/diskio"
 	"longshore.dev/lib/oci"
 	"longshore.dev/lib/ref"
 )
@@ -446,4 +447,62 @@ func TestMultiLayerPackage(t *testing.T) {
 		}
 	}
 	assertEmpty(t, filepath.Join(s.Home, "tmp"))
+
+	// A tree removed by hand is rebuilt from the stored layers, every one of them,
+	// without the registry.
+	removeTree(inst.Path)
+	p := lockPackage("layered", target, root, api.ReasonExplicit, nil, nil)
+	p.Target = nil
+	if _, err := s.InstallSet(ctx, []Package{p}, InstallOptions{Jobs: 1, Offline: true}); err != nil {
+		t.Fatalf("rebuilding from the store: %v", err)
+	}
+	for f, want := range map[string]string{"a": "first", "c": "second", "dir/d": "third"} {
+		if data, err := os.ReadFile(filepath.Join(inst.Path, f)); err != nil || string(data) != want {
+			t.Errorf("rebuilt %s: %q %v", f, data, err)
+		}
+	}
+	assertEmpty(t, filepath.Join(s.Home, "tmp"))
+}
+
+// TestTreeIsOnTheDiskBeforeItIsVisible: a tree's bytes are made durable while it is
+// still in staging, and what moved into the store before installed.yaml names it. A
+// tree that is trusted because it exists must not come back from a power cut empty.
+// Not parallel: it replaces syncDisk.
+func TestTreeIsOnTheDiskBeforeItIsVisible(t *testing.T) {
+	target, root := published(t, "durable", "", map[string]string{"f": randomText(300 << 10)})
+	s := openStore(t)
+	tree := filepath.Join(s.Home, "pkgs", "sha256", root.Digest.Encoded())
+	type call struct {
+		dir                 string
+		treeThere, recorded bool
+	}
+	var calls []call
+	watch := func(dir string) {
+		data, _ := os.ReadFile(filepath.Join(s.Home, "installed.yaml"))
+		calls = append(calls, call{dir, exists(tree), strings.Contains(string(data), "durable")})
+	}
+	syncDisk = func(dir string) error { watch(dir); return diskio.Sync(dir) }
+	syncRenames = func(dirs ...string) error { watch(strings.Join(dirs, " ")); return diskio.SyncRenames(dirs...) }
+	defer func() { syncDisk, syncRenames = diskio.Sync, diskio.SyncRenames }()
+	if _, err := s.Install(context.Background(), target, root, InstallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != 2 {
+		t.Fatalf("%d syncs, want 2: %+v", len(calls), calls)
+	}
+	if c := calls[0]; !strings.HasPrefix(c.dir, filepath.Join(s.Home, "tmp")+string(filepath.Separator)) || c.treeThere || c.recorded {
+		t.Errorf("first sync %+v: want the staging directory, before the tree moves into place", c)
+	}
+	if c := calls[1]; !strings.HasPrefix(c.dir, filepath.Join(s.Home, "pkgs")) || !c.treeThere || c.recorded {
+		t.Errorf("second sync %+v: want pkgs/ and store/, after the tree moved and before the record", c)
+	}
+
+	// Installing it again writes nothing, and syncs nothing.
+	calls = nil
+	if _, err := s.Install(context.Background(), target, root, InstallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != 0 {
+		t.Errorf("an installed package synced: %+v", calls)
+	}
 }
