@@ -158,3 +158,40 @@ func TestWriterWritesDirectly(t *testing.T) {
 		t.Error("the last partial block was written with O_DIRECT on")
 	}
 }
+
+// TestWriterFallsBackWhenADirectWriteIsRefused: a filesystem may take O_DIRECT at open
+// and refuse a write (EINVAL: a buffer not aligned as it needs). Buffers off by one
+// byte from the alignment provoke that here; the bytes must still all arrive.
+func TestWriterFallsBackWhenADirectWriteIsRefused(t *testing.T) {
+	t.Parallel()
+	const size = 4 * Align
+	bufs := make([][]byte, 2)
+	for i := range bufs {
+		bufs[i] = AlignedBuffer(size + Align)[1 : size+1]
+	}
+	data := benchdata.Random(3*size+100, 2)
+	path := filepath.Join(t.TempDir(), "f")
+	w, err := Create(path, 0o600, bufs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	direct := w.direct
+	for rest := data; len(rest) > 0; {
+		b, err := w.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := copy(b, rest)
+		rest = rest[n:]
+		w.Submit(b[:n])
+	}
+	if err := w.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if got, _ := os.ReadFile(path); !bytes.Equal(got, data) {
+		t.Errorf("read back %d bytes, not what was written", len(got))
+	}
+	if direct && w.direct {
+		t.Error("direct writes of unaligned buffers went on")
+	}
+}
