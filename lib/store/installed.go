@@ -105,10 +105,7 @@ func (s *Store) commit(preps []*prepared) ([]*api.Installed, error) {
 	if err != nil {
 		return nil, err
 	}
-	byName := map[string]*api.Installed{}
-	for _, inst := range list {
-		byName[inst.Name] = inst
-	}
+	byName := recordsByName(list)
 	// The set's names (a Lock's) become the packages' own names in the records.
 	recordName := map[string]string{}
 	setName := map[string]*prepared{}
@@ -305,10 +302,7 @@ func (s *Store) Remove(names []string, cascade bool) (*RemoveResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	byName := map[string]*api.Installed{}
-	for _, inst := range list {
-		byName[inst.Name] = inst
-	}
+	byName := recordsByName(list)
 	gone := map[string]bool{}
 	for _, n := range names {
 		if byName[n] == nil {
@@ -385,10 +379,7 @@ func (s *Store) unlinkAllOwned(inst *api.Installed) {
 // reachable is every package an explicit package that stays reaches through
 // dependencies and patch companions.
 func reachable(list []*api.Installed, gone map[string]bool) map[string]bool {
-	byName := map[string]*api.Installed{}
-	for _, inst := range list {
-		byName[inst.Name] = inst
-	}
+	byName := recordsByName(list)
 	seen := map[string]bool{}
 	var visit func(n string)
 	visit = func(n string) {
@@ -431,10 +422,7 @@ func (s *Store) Closure(names []string) ([]*api.Installed, error) {
 	if err != nil {
 		return nil, err
 	}
-	byName := map[string]*api.Installed{}
-	for _, inst := range list {
-		byName[inst.Name] = inst
-	}
+	byName := recordsByName(list)
 	seen := map[string]bool{}
 	var out []*api.Installed
 	var visit func(n, from string) error
@@ -519,4 +507,13 @@ func (s *Store) readBlob(d digest.Digest, name string) ([]byte, error) {
 			fmt.Sprintf("reinstall it: pkg-pull add %s (nothing else is touched)", name))
 	}
 	return data, nil
+}
+
+// recordsByName indexes records by package name.
+func recordsByName(list []*api.Installed) map[string]*api.Installed {
+	byName := make(map[string]*api.Installed, len(list))
+	for _, inst := range list {
+		byName[inst.Name] = inst
+	}
+	return byName
 }

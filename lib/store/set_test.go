@@ -66,10 +66,7 @@ func TestInstallSetRecordsEdgesAndReasons(t *testing.T) {
 		t.Errorf("records in %v, want the set's order", got)
 	}
 	list, _ := s.List()
-	byName := map[string]*api.Installed{}
-	for _, i := range list {
-		byName[i.Name] = i
-	}
+	byName := recordsByName(list)
 	app := byName["app"]
 	if app == nil || app.Reason != api.ReasonExplicit || !slices.Equal(app.Dependencies, []string{"lib"}) || !slices.Equal(app.Patches, []string{"ca"}) {
 		t.Fatalf("app record: %+v", app)
