@@ -15,6 +15,9 @@ func newApp() *cli.App {
 		Binary:  "pkg-gc",
 		Short:   "remove what nothing references from the local store",
 		Default: newCollectCmd(),
+		// `pkg-gc` alone collects, as `git gc` and `brew cleanup` do: it only removes
+		// what nothing references.
+		BareRunsDefault: true,
 		Commands: []*cli.Command{
 			newWhyCmd(),
 			newRemoteCmd(),

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -75,6 +76,9 @@ type App struct {
 	Short    string // what the binary does, one line
 	Commands []*Command
 	Default  *Command
+	// BareRunsDefault runs Default when no argument is given (`pkg-gc` collects),
+	// where other binaries print their help.
+	BareRunsDefault bool
 }
 
 func (a *App) lookup(name string) *Command {
@@ -101,9 +105,13 @@ func (a *App) run(ctx context.Context, env *Env, args []string) error {
 		args = append([]string{env.Inv.Verb}, args...)
 	}
 	if len(args) == 0 {
+		if a.BareRunsDefault && a.Default != nil {
+			return a.runCommand(ctx, env, a.Default, nil)
+		}
 		a.printHelp(env.Stdout, env.Inv)
 		return nil
 	}
+	args = hoistVerb(args, func(name string) bool { return a.lookup(name) != nil })
 	if len(args) > 0 {
 		switch args[0] {
 		case "-h", "--help", "help":
@@ -125,8 +133,82 @@ func (a *App) run(ctx context.Context, env *Env, args []string) error {
 		if a.Default == nil {
 			return a.unknownCommand(env, args[0])
 		}
+		if near := a.near(args[0]); near != "" && !isPath(args[0]) {
+			return &UsageError{
+				Err:  fmt.Errorf("unknown command %q for %q", args[0], env.Inv.Prog),
+				Prog: env.Inv.Prog,
+				Hint: fmt.Sprintf("did you mean %q?", env.Inv.CommandPath(near)),
+			}
+		}
 	}
 	return a.runCommand(ctx, env, a.Default, args)
+}
+
+// hoistVerb moves a verb typed after flags to the front, so that `pkg-pull -v list`
+// and `pkg-tap -o yaml list` run list with those flags, as kubectl's global flags do.
+// Only leading flags (and their values) may come before it; "--" stops the search.
+func hoistVerb(args []string, isVerb func(string) bool) []string {
+	if len(args) == 0 || !strings.HasPrefix(args[0], "-") {
+		return args
+	}
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		if isVerb(a) {
+			out := append([]string{a}, args[:i]...)
+			return append(out, args[i+1:]...)
+		}
+	}
+	return args
+}
+
+// near is the verb a mistyped word probably meant: one or two edits away (lsit, instal,
+// wy), or the start of one; "" when none is close. Only a plain lower-case word
+// qualifies: anything else is a default command's argument (a path, a reference).
+func (a *App) near(word string) string {
+	if len(word) < 2 || strings.Trim(word, "abcdefghijklmnopqrstuvwxyz") != "" {
+		return ""
+	}
+	best, bestDist := "", 3
+	for _, c := range a.Commands {
+		d := editDistance(word, c.Name)
+		if len(word) >= 3 && strings.HasPrefix(c.Name, word) {
+			d = 1
+		}
+		if d < bestDist && d < len(c.Name) {
+			best, bestDist = c.Name, d
+		}
+	}
+	return best
+}
+
+// isPath reports whether a default command's argument names something on disk (a
+// package directory called "int" is not a typo of init).
+func isPath(arg string) bool {
+	_, err := os.Lstat(arg)
+	return err == nil
+}
+
+// editDistance is the Levenshtein distance between two short words.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 func (a *App) unknownCommand(env *Env, name string) error {
@@ -134,10 +216,14 @@ func (a *App) unknownCommand(env *Env, name string) error {
 	for _, c := range a.Commands {
 		names = append(names, c.Name)
 	}
+	hint := fmt.Sprintf("available commands: %s", strings.Join(names, ", "))
+	if near := a.near(name); near != "" {
+		hint = fmt.Sprintf("did you mean %q? (%s)", env.Inv.CommandPath(near), hint)
+	}
 	return &UsageError{
 		Err:  fmt.Errorf("unknown command %q for %q", name, env.Inv.Prog),
 		Prog: env.Inv.Prog,
-		Hint: fmt.Sprintf("available commands: %s", strings.Join(names, ", ")),
+		Hint: hint,
 	}
 }
 
@@ -205,6 +291,9 @@ func (a *App) runGroup(ctx context.Context, env *Env, c *Command, path string, a
 			Prog: path, Usage: path + " " + strings.Join(names, "|") + " ...",
 		}
 	}
+	args = hoistVerb(args, func(name string) bool {
+		return slices.ContainsFunc(c.Subcommands, func(sub *Command) bool { return sub.Name == name })
+	})
 	switch args[0] {
 	case "-h", "--help", "help":
 		a.printGroupHelp(env.Stdout, path, c)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -83,6 +84,12 @@ func TestAppMain(t *testing.T) {
 		{name: "verb link", inv: Invocation{Prog: "kubectl pkg list", Verb: "list"}, args: []string{"--help"}, stdout: []string{"Usage:\n  kubectl pkg list [flags]"}},
 		{name: "help VERB", inv: plain, args: []string{"help", "list"}, stdout: []string{"pkg-test list [flags]"}},
 		{name: "unknown help topic", inv: plain, args: []string{"help", "nope"}, code: 2, stderr: []string{`unknown command "nope"`}},
+		{name: "flags before the verb", inv: plain, args: []string{"-v", "list"}, ran: "list"},
+		{name: "flag values before the verb", inv: plain, args: []string{"-o", "yaml", "-v", "list"}, code: 2, stderr: []string{"Error: unknown shorthand flag: 'o'", "Usage: pkg-test list"}},
+		{name: "flags before the default's arguments", inv: plain, args: []string{"--to", "r", "./d"}, ran: "default:./d:r"},
+		{name: "a typo of a verb is not the default's argument", inv: plain, args: []string{"lsit"}, code: 2, stderr: []string{`unknown command "lsit"`, `did you mean "pkg-test list"?`}},
+		{name: "a start of a verb", inv: plain, args: []string{"lat"}, code: 2, stderr: []string{`did you mean "pkg-test later"?`}},
+		{name: "a word far from every verb is the default's argument", inv: plain, args: []string{"hello"}, code: 2, stderr: []string{"--to is required"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -111,6 +118,61 @@ func TestAppMain(t *testing.T) {
 				t.Errorf("ran %q, want %q", got, tc.ran)
 			}
 		})
+	}
+}
+
+// A package directory named like a typo of a verb ("lis") is the default's argument.
+func TestDirectoryNamedLikeAVerb(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if err := os.Mkdir("lis", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut, ran := runApp(t, Invocation{Prog: "pkg-test"}, "lis", "--to", "r")
+	if code != 0 || strings.Join(ran, ",") != "default:lis:r" {
+		t.Errorf("exit %d, ran %q; stderr:\n%s", code, ran, errOut)
+	}
+}
+
+func TestBareRunsDefault(t *testing.T) {
+	t.Parallel()
+	var ran []string
+	app := testApp(&ran)
+	app.Default.Args, app.Default.Run = ExactArgs(), func(ctx context.Context, env *Env, args []string) error {
+		ran = append(ran, "collect")
+		return nil
+	}
+	app.BareRunsDefault = true
+	var out, errb bytes.Buffer
+	env := &Env{Inv: Invocation{Prog: "pkg-test"}, Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
+	if code := app.Main(context.Background(), env, nil); code != 0 || strings.Join(ran, ",") != "collect" {
+		t.Errorf("exit %d, ran %q, stdout %q; want the default run", code, ran, out.String())
+	}
+}
+
+func TestVerbsWithoutDefault(t *testing.T) {
+	t.Parallel()
+	var ran []string
+	app := testApp(&ran)
+	app.Default = nil
+	app.Commands = append(app.Commands, &Command{Name: "index", Subcommands: []*Command{
+		{Name: "build", Args: ExactArgs(), Run: func(ctx context.Context, env *Env, args []string) error {
+			ran = append(ran, fmt.Sprintf("build v=%d", env.Verbose))
+			return nil
+		}},
+	}})
+	run := func(args ...string) (int, string) {
+		var out, errb bytes.Buffer
+		env := &Env{Inv: Invocation{Prog: "pkg-test"}, Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
+		return app.Main(context.Background(), env, args), errb.String()
+	}
+	if code, errOut := run("serach"); code != 2 || !strings.Contains(errOut, `unknown command "serach"`) || strings.Contains(errOut, "did you mean") {
+		t.Errorf("far typo: exit %d, stderr:\n%s", code, errOut)
+	}
+	if code, errOut := run("lst"); code != 2 || !strings.Contains(errOut, `Hint: did you mean "pkg-test list"? (available commands: list, fail, later, index)`) {
+		t.Errorf("near typo: exit %d, stderr:\n%s", code, errOut)
+	}
+	if code, errOut := run("-v", "index", "-v", "build"); code != 0 || strings.Join(ran, ",") != "build v=2" {
+		t.Errorf("flags before the verb and the subcommand: exit %d, ran %q, stderr:\n%s", code, ran, errOut)
 	}
 }
 
