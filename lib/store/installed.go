@@ -19,6 +19,7 @@ import (
 	"longshore.dev/lib/artifact"
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/internal/atomicfile"
+	"longshore.dev/lib/ref"
 	"longshore.dev/lib/stream"
 )
 
@@ -63,20 +64,42 @@ func (s *Store) readInstalled() ([]*api.Installed, error) {
 			break
 		}
 		inst := d.Value.(*api.Installed)
-		switch {
-		case inst.Name == "" || inst.Digest == "" || inst.Path == "":
-			err = fmt.Errorf("%s: a record needs a name, a digest and a path", d.Source)
-		case seen[inst.Name]:
+		if err = checkRecord(inst); err != nil {
+			err = fmt.Errorf("%s: %w", d.Source, err)
+		} else if seen[inst.Name] {
 			err = fmt.Errorf("%s: %s is recorded twice", d.Source, inst.Name)
 		}
 		seen[inst.Name] = true
 		list = append(list, inst)
 	}
 	if err != nil {
-		return nil, fault.New(fault.Verify, fmt.Errorf("%s is corrupt: %w", file, err),
+		return nil, fault.New(fault.Verify, fmt.Errorf("installed.yaml is corrupt: %w", err),
 			"fix the line named above, or move the file away and reinstall your packages (the package trees in pkgs/ stay, so nothing is downloaded again)")
 	}
 	return list, nil
+}
+
+// checkRecord refuses a record the store did not write: gc trusts installed.yaml to say
+// what is in use, and exec runs what a record's path and entry points name, so a record
+// cut short, edited by hand or pointing outside the store is an error, not a guess.
+func checkRecord(inst *api.Installed) error {
+	d, err := digest.Parse(inst.Digest)
+	switch {
+	case inst.Name == "" || inst.Version == "" || inst.Digest == "" || inst.Path == "" || inst.Source == "":
+		return fmt.Errorf("a record needs a name, a version, a digest, a source and a path")
+	case err != nil || d.Algorithm() != digest.SHA256:
+		return fmt.Errorf("%s: digest %q is not a sha256 digest", inst.Name, inst.Digest)
+	case inst.Path != relTree(d):
+		return fmt.Errorf("%s: path %q is not its tree, %s", inst.Name, inst.Path, relTree(d))
+	case inst.Reason != api.ReasonExplicit && inst.Reason != api.ReasonDependency && inst.Reason != api.ReasonPatch:
+		return fmt.Errorf("%s: reason %q is not explicit, dependency or patch", inst.Name, inst.Reason)
+	}
+	for _, b := range inst.Bin {
+		if !filepath.IsLocal(filepath.FromSlash(b)) || strings.Contains(b, "\\") {
+			return fmt.Errorf("%s: entry point %q is not a path inside its tree", inst.Name, b)
+		}
+	}
+	return nil
 }
 
 func (s *Store) writeInstalled(list []*api.Installed) error {
@@ -127,6 +150,11 @@ func (s *Store) commit(preps []*prepared) ([]*api.Installed, error) {
 		if prev != nil && prev.Reason == api.ReasonExplicit {
 			rec.Reason = api.ReasonExplicit
 		}
+		if prev != nil && rec.Tap == "" && sameRepository(prev.Source, rec.Source) {
+			// Installed again by reference: it still came through its tap, which
+			// pkg-tap remove must know.
+			rec.Tap = prev.Tap
+		}
 		if p.pkg.Edges {
 			rec.Dependencies = translate(p.pkg.Dependencies, recordName)
 			rec.Patches = translate(p.pkg.Patches, recordName)
@@ -159,6 +187,13 @@ func (s *Store) commit(preps []*prepared) ([]*api.Installed, error) {
 		out[i] = &c
 	}
 	return out, nil
+}
+
+// sameRepository reports whether two sources are tags or digests of one repository.
+func sameRepository(a, b string) bool {
+	ra, errA := ref.ParseArtifact(a)
+	rb, errB := ref.ParseArtifact(b)
+	return errA == nil && errB == nil && ra.Locator() == rb.Locator()
 }
 
 func newRecord(p *prepared) *api.Installed {

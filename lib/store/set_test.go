@@ -503,3 +503,23 @@ func TestTreeIsOnTheDiskBeforeItIsVisible(t *testing.T) {
 		t.Errorf("an installed package synced: %+v", calls)
 	}
 }
+
+// A package installed through a tap and then again by its reference keeps its tap:
+// pkg-tap remove asks installed.yaml which packages still need a tap.
+func TestReinstallByReferenceKeepsTheTap(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	target, root := published(t, "app", "", map[string]string{"f": "x"})
+	viaTap := lockPackage("app", target, root, api.ReasonExplicit, nil, nil)
+	viaTap.Tap = "demo"
+	if _, err := s.InstallSet(context.Background(), []Package{viaTap}, InstallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Install(context.Background(), target, root, InstallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	list, _ := s.List()
+	if len(list) != 1 || list[0].Tap != "demo" {
+		t.Errorf("after the install by reference: %+v, want tap demo kept", list[0])
+	}
+}

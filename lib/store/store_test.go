@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -224,6 +225,47 @@ func TestCorruptInstalledFile(t *testing.T) {
 	}
 	if !strings.Contains(fault.HintOf(err), "reinstall") {
 		t.Errorf("hint does not say how to repair: %q", fault.HintOf(err))
+	}
+}
+
+// A record the store did not write is refused, never trusted: gc would delete what it
+// fails to name, and exec would run what its path and entry points say.
+func TestTamperedInstalledRecords(t *testing.T) {
+	t.Parallel()
+	target, root := published(t, "tool", "  bin: [bin/tool]\n", map[string]string{"bin/tool": "x"})
+	s := openStore(t)
+	if _, err := s.Install(context.Background(), target, root, InstallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(s.Home, "installed.yaml")
+	good, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pathLine := regexp.MustCompile(`(?m)^path: .*$`).Find(good)
+	for _, tc := range []struct{ name, from, to, want string }{
+		{"cut short in the path", string(pathLine), "path: pkgs/", `path "pkgs/" is not its tree`},
+		{"path outside the store", string(pathLine), "path: ../../../etc/sha256/x", "is not its tree"},
+		{"unknown reason", "reason: explicit", "reason: bogus", `reason "bogus" is not explicit, dependency or patch`},
+		{"malformed digest", "digest: sha256:", "digest: sha256:zz", "is not a sha256 digest"},
+		{"no version", "version: 1.0.0", "version: \"\"", "a record needs a name, a version"},
+		{"entry point outside the tree", "- bin/tool", "- ../../../../usr/bin/tool", `entry point "../../../../usr/bin/tool" is not a path inside its tree`},
+	} {
+		bad := strings.Replace(string(good), tc.from, tc.to, 1)
+		if bad == string(good) {
+			t.Fatalf("%s: %q is not in installed.yaml:\n%s", tc.name, tc.from, good)
+		}
+		if err := os.WriteFile(file, []byte(bad), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := s.List()
+		if fault.KindOf(err) != fault.Verify || !strings.Contains(err.Error(), "installed.yaml is corrupt") || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want an error with %q", tc.name, err, tc.want)
+		}
+	}
+	os.WriteFile(file, good, 0o644)
+	if list, err := s.List(); err != nil || len(list) != 1 {
+		t.Errorf("the untouched file: %v, %d records", err, len(list))
 	}
 }
 
