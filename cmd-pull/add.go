@@ -38,7 +38,7 @@ type resolveOptions struct {
 // resolution and installation. plan.Resolve reads the tap caches (runAdd updates them
 // first with --refresh) and the patch descriptors as resolveOptions.Patches says.
 var resolveLock = func(ctx context.Context, home string, reqs []*api.PackageRef, o resolveOptions) (*api.Lock, error) {
-	return plan.Resolve(ctx, home, plan.Requests(reqs, o.Platform), plan.Options{
+	return plan.ResolveAdd(ctx, home, plan.Requests(reqs, o.Platform), plan.Options{
 		Platform: o.Platform, Offline: o.Offline, Patches: o.Patches, OCI: o.OCI, Warn: o.Warn,
 	})
 }

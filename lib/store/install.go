@@ -168,17 +168,21 @@ func (s *Store) InstallSet(ctx context.Context, pkgs []Package, opts InstallOpti
 			break
 		}
 	}
-	out, err := s.commit(preps)
+	out, prev, err := s.commit(preps)
 	if err != nil {
 		return nil, err
 	}
 	if opts.Logf != nil {
-		for _, p := range preps {
-			verb := "Installed"
-			if !p.built {
-				verb = "Up to date:"
+		for i, p := range preps {
+			switch was := prev[i]; {
+			case was != nil && was.Digest != out[i].Digest:
+				// A tree already in the store still changes what is installed.
+				opts.Logf("Installed %s %s (%s), was %s", p.config.Name, p.config.Version, p.platform, was.Version)
+			case p.built:
+				opts.Logf("Installed %s %s (%s)", p.config.Name, p.config.Version, p.platform)
+			default:
+				opts.Logf("Up to date: %s %s (%s)", p.config.Name, p.config.Version, p.platform)
 			}
-			opts.Logf("%s %s %s (%s)", verb, p.config.Name, p.config.Version, p.platform)
 		}
 	}
 	return out, nil

@@ -117,16 +117,17 @@ func (s *Store) writeInstalled(list []*api.Installed) error {
 
 // commit records the prepared packages in installed.yaml and links their entry points
 // as one change, under the installed lock so concurrent installs never lose each
-// other's records. A clash anywhere records and links nothing.
-func (s *Store) commit(preps []*prepared) ([]*api.Installed, error) {
+// other's records. A clash anywhere records and links nothing. It returns the new
+// records and, for each, the one it replaced (nil for a new package).
+func (s *Store) commit(preps []*prepared) (records, replaced []*api.Installed, err error) {
 	unlock, err := s.lock("installed")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer unlock()
 	list, err := s.readInstalled()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	byName := recordsByName(list)
 	// The set's names (a Lock's) become the packages' own names in the records.
@@ -134,7 +135,7 @@ func (s *Store) commit(preps []*prepared) ([]*api.Installed, error) {
 	setName := map[string]*prepared{}
 	for _, p := range preps {
 		if other, dup := setName[p.config.Name]; dup && other.manifest.Digest != p.manifest.Digest {
-			return nil, fault.Errorf(fault.Conflict, "%s and %s are both package %s (%s and %s): one name can be installed once",
+			return nil, nil, fault.Errorf(fault.Conflict, "%s and %s are both package %s (%s and %s): one name can be installed once",
 				other.pkg.label(), p.pkg.label(), p.config.Name, other.config.Version, p.config.Version)
 		}
 		setName[p.config.Name] = p
@@ -142,7 +143,6 @@ func (s *Store) commit(preps []*prepared) ([]*api.Installed, error) {
 			recordName[p.pkg.Name] = p.config.Name
 		}
 	}
-	var records []*api.Installed
 	var old []*api.Installed
 	for _, p := range preps {
 		rec := newRecord(p)
@@ -170,15 +170,15 @@ func (s *Store) commit(preps []*prepared) ([]*api.Installed, error) {
 		final = append(final, inst)
 	}
 	if err := s.checkBins(records, final); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for i, rec := range records {
 		if err := s.link(rec, old[i]); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if err := s.writeInstalled(final); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := make([]*api.Installed, len(records))
 	for i, rec := range records {
@@ -186,7 +186,7 @@ func (s *Store) commit(preps []*prepared) ([]*api.Installed, error) {
 		c.Path = s.abs(rec.Path)
 		out[i] = &c
 	}
-	return out, nil
+	return out, old, nil
 }
 
 // sameRepository reports whether two sources are tags or digests of one repository.

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -521,5 +522,28 @@ func TestReinstallByReferenceKeepsTheTap(t *testing.T) {
 	list, _ := s.List()
 	if len(list) != 1 || list[0].Tap != "demo" {
 		t.Errorf("after the install by reference: %+v, want tap demo kept", list[0])
+	}
+}
+
+// Switching back to a version whose tree is still in the store is an install, not
+// "Up to date": what is installed changes.
+func TestSwitchBackToAStoredTreeIsReported(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	t1, r1 := published(t, "app", "", map[string]string{"f": "one"})
+	t2, r2 := published(t, "app", "", map[string]string{"f": "two"})
+	var lines []string
+	opts := InstallOptions{Logf: func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }}
+	for _, step := range []struct {
+		target *oci.Target
+		root   ocispec.Descriptor
+	}{{t1, r1}, {t2, r2}, {t1, r1}, {t1, r1}} {
+		if _, err := s.Install(context.Background(), step.target, step.root, opts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{"Installed app 1.0.0 (any)", "Installed app 1.0.0 (any), was 1.0.0", "Installed app 1.0.0 (any), was 1.0.0", "Up to date: app 1.0.0 (any)"}
+	if !slices.Equal(lines, want) {
+		t.Errorf("reported\n%q\nwant\n%q", lines, want)
 	}
 }
