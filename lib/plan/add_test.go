@@ -73,3 +73,24 @@ func TestResolveAddHoldsWhatIsInstalled(t *testing.T) {
 		t.Errorf("add tool over explicit util:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// A bare dependency name that two taps have, with no default tap, is looked up in the
+// dependent's own tap: adding an unrelated tap does not break resolution.
+func TestBareDependencyPrefersTheDependentsTap(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	addTap(t, home, "demo", false, entry("app", v("0.2.0", "greeter@^1")), entry("greeter", v("1.0.0")))
+	addTap(t, home, "extra", false, entry("greeter", v("1.5.0")), entry("other", v("1.0.0", "greeter@^1")))
+	opts := Options{Platform: "linux/amd64", Patches: PatchesOff, Offline: true}
+	lock, err := Resolve(context.Background(), home, []resolve.Request{{Name: "demo/app"}}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := summary(lock), "greeter 1.0.0 dependency demo\napp 0.2.0 requested demo"; got != want {
+		t.Errorf("lock:\n%s\nwant:\n%s", got, want)
+	}
+	// A bare request stays ambiguous: nothing says which tap the user meant.
+	if _, err := Resolve(context.Background(), home, []resolve.Request{{Name: "greeter"}}, opts); fault.KindOf(err) != fault.Usage || !strings.Contains(err.Error(), "ambiguous") {
+		t.Errorf("bare request in two taps: %v", err)
+	}
+}

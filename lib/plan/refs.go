@@ -132,7 +132,7 @@ func (s *Source) repoCandidates(repo string, versions []repoVersion) []resolve.C
 		}
 		cands = append(cands, resolve.Candidate{
 			Version:      ver,
-			Dependencies: s.requirements(repo, v.Version, v.Dependencies),
+			Dependencies: s.requirements("", repo, v.Version, v.Dependencies),
 			Origin:       resolve.Origin{Repository: repo, Digest: v.Digest, Platforms: slices.Clone(v.Platforms)},
 		})
 	}

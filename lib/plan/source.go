@@ -37,6 +37,10 @@ type Source struct {
 	// depPins are the taps that dependencies name (TAP/NAME), first seen first; a
 	// request's pin wins over them.
 	depPins map[string]string
+	// homeTaps are the taps of the packages that depend on a name bare, first seen
+	// first: where the name is looked up when several taps have it and none is the
+	// default (the dependent's own tap is what its publisher meant).
+	homeTaps map[string]string
 	// qualified are the dependencies that named a tap, checked against the solution.
 	qualified []qualifiedDep
 	// clashes are dependencies TAP/NAME on a NAME requested from another tap, by
@@ -74,7 +78,7 @@ func NewSource(home string, opts Options) (*Source, error) {
 	s := &Source{
 		home: cfg.Home(), opts: opts, cfg: cfg,
 		refs: &repoCache{dir: filepath.Join(cfg.Home(), refsDir)},
-		memo: map[string]answer{}, pins: map[string]string{}, depPins: map[string]string{},
+		memo: map[string]answer{}, pins: map[string]string{}, depPins: map[string]string{}, homeTaps: map[string]string{},
 		clashes: map[string]qualifiedDep{},
 	}
 	s.patches = newPatcher(s, cfg.Patches, opts)
@@ -273,6 +277,18 @@ func (s *Source) tapVersions(name string) (string, []resolve.Candidate, error) {
 		lookup = pinned + "/" + name
 	}
 	tapName, pkg, err := s.cfg.Resolve(lookup)
+	if err != nil && pinned == "" && fault.KindOf(err) == fault.Usage {
+		// Ambiguous: several taps have it and none is the default. A dependent's
+		// own tap decides, when it has the package.
+		s.mu.Lock()
+		home := s.homeTaps[name]
+		s.mu.Unlock()
+		if home != "" {
+			if t, p, homeErr := s.cfg.Resolve(home + "/" + name); homeErr == nil {
+				tapName, pkg, err = t, p, nil
+			}
+		}
+	}
 	if err != nil {
 		if fault.KindOf(err) == fault.NotFound && pinned == "" && len(s.cfg.Taps) > 0 {
 			names := make([]string, len(s.cfg.Taps))
@@ -291,7 +307,7 @@ func (s *Source) tapVersions(name string) (string, []resolve.Candidate, error) {
 		}
 		cands = append(cands, resolve.Candidate{
 			Version:      ver,
-			Dependencies: s.requirements(name, v.Version, v.Dependencies),
+			Dependencies: s.requirements(tapName, name, v.Version, v.Dependencies),
 			Yanked:       v.Yanked,
 			Origin:       origin(tapName, pkg, v),
 		})
@@ -305,7 +321,7 @@ func origin(tapName string, pkg *index.Package, v index.Version) resolve.Origin 
 
 // requirements turns a version's dependencies into the solver's names, remembering
 // those that name a tap.
-func (s *Source) requirements(dependent, ver string, deps []pkgspec.Dependency) []resolve.Requirement {
+func (s *Source) requirements(home, dependent, ver string, deps []pkgspec.Dependency) []resolve.Requirement {
 	if len(deps) == 0 {
 		return nil
 	}
@@ -319,6 +335,11 @@ func (s *Source) requirements(dependent, ver string, deps []pkgspec.Dependency) 
 		}
 		id := identify(d.Name)
 		key := id.key
+		if id.tap == "" && !id.repository && home != "" {
+			if _, ok := s.homeTaps[id.key]; !ok {
+				s.homeTaps[id.key] = home
+			}
+		}
 		if id.tap != "" && !id.repository {
 			q := qualifiedDep{dependent: dependent, version: ver, tap: id.tap, name: id.key}
 			if pinned := s.pins[id.key]; pinned != "" && pinned != id.tap {
