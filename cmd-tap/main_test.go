@@ -246,7 +246,7 @@ func TestRemoveRefusesInstalled(t *testing.T) {
 	mustRun(t, env, "add", "core", entries(t, map[string]string{"hello": ""}))
 	inst := api.NewInstalled()
 	inst.Name, inst.Version, inst.Platform, inst.Tap, inst.Reason = "hello", "1.1.0", "any", "core", api.ReasonExplicit
-	inst.Digest, inst.Source, inst.Path = fakeDigest("x"), "localhost:5000/test/hello@"+fakeDigest("x"), "pkgs/sha256/x"
+	inst.Digest, inst.Source, inst.Path = fakeDigest("x"), "localhost:5000/test/hello@"+fakeDigest("x"), "pkgs/sha256/"+strings.TrimPrefix(fakeDigest("x"), "sha256:")
 	var buf bytes.Buffer
 	if err := stream.WriteYAML(&buf, inst); err != nil {
 		t.Fatal(err)
