@@ -159,10 +159,20 @@ func openStore(env *cli.Env) (*store.Store, error) {
 	return store.Open(home)
 }
 
+// printInstalled prints what an install did; listInstalled what is installed (with
+// -o json always a List).
 func printInstalled(env *cli.Env, format cli.Format, list []*api.Installed) error {
+	return cli.Print(env.Stdout, format, installedDocs(list), installedColumns(list))
+}
+
+func listInstalled(env *cli.Env, format cli.Format, list []*api.Installed) error {
+	return cli.PrintList(env.Stdout, format, installedDocs(list), installedColumns(list))
+}
+
+func installedDocs(list []*api.Installed) []any {
 	docs := make([]any, len(list))
 	for i, inst := range list {
 		docs[i] = inst
 	}
-	return cli.Print(env.Stdout, format, docs, installedColumns(list))
+	return docs
 }

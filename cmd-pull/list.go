@@ -77,7 +77,7 @@ patch companion: the patch registry adds it to a package) and which packages nee
 			if err != nil {
 				return err
 			}
-			return printInstalled(env, format, list)
+			return listInstalled(env, format, list)
 		},
 	}
 }

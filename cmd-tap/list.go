@@ -58,7 +58,7 @@ files: it works offline.`,
 			for i, t := range list {
 				docs[i] = t
 			}
-			return cli.Print(env.Stdout, format, docs, tapColumns)
+			return cli.PrintList(env.Stdout, format, docs, tapColumns)
 		},
 	}
 }

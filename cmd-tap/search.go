@@ -90,7 +90,7 @@ so it works offline.
 					docs[i] = d.(hitRow).PackageRef
 				}
 			}
-			if err := cli.Print(env.Stdout, format, docs, hitColumns); err != nil {
+			if err := cli.PrintList(env.Stdout, format, docs, hitColumns); err != nil {
 				return err
 			}
 			return searchErr

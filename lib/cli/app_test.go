@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -237,6 +238,37 @@ func TestPrintTableAndName(t *testing.T) {
 	}
 	if buf.String() != "installed/hello@1.0.0\ninstalled/world@2.0.0\n" {
 		t.Errorf("name output: %q", buf.String())
+	}
+}
+
+// A listing verb prints one List with -o json however many items it has; a single
+// document elsewhere is printed as itself.
+func TestPrintListIsAlwaysAList(t *testing.T) {
+	t.Parallel()
+	type doc struct {
+		Kind string `json:"kind"`
+		Name string `json:"name"`
+	}
+	for n := range 3 {
+		docs := make([]any, n)
+		for i := range docs {
+			docs[i] = doc{"Installed", fmt.Sprint("p", i)}
+		}
+		var buf bytes.Buffer
+		if err := PrintList(&buf, JSON, docs, Columns{}); err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			Kind  string `json:"kind"`
+			Items []doc  `json:"items"`
+		}
+		if err := json.Unmarshal(buf.Bytes(), &got); err != nil || got.Kind != "List" || len(got.Items) != n {
+			t.Errorf("%d items: %v\n%s", n, err, buf.String())
+		}
+	}
+	var buf bytes.Buffer
+	if err := Print(&buf, JSON, []any{doc{"Lock", "x"}}, Columns{}); err != nil || !strings.HasPrefix(buf.String(), "{\n  \"kind\": \"Lock\"") {
+		t.Errorf("one document with Print: %v\n%s", err, buf.String())
 	}
 }
 

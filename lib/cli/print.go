@@ -80,10 +80,24 @@ type Columns struct {
 
 // Print writes docs in format f. It is the only place that lays out tables.
 func Print(w io.Writer, f Format, docs []any, cols Columns) error {
+	return printDocs(w, f, docs, cols, false)
+}
+
+// PrintList is Print for the verbs that list things (list, search): with -o json it
+// prints one List whatever the count, as kubectl get does, so that `jq '.items[]'`
+// works for none, one and many.
+func PrintList(w io.Writer, f Format, docs []any, cols Columns) error {
+	return printDocs(w, f, docs, cols, true)
+}
+
+func printDocs(w io.Writer, f Format, docs []any, cols Columns, list bool) error {
 	switch f {
 	case YAML:
 		return stream.WriteYAML(w, docs...)
 	case JSON:
+		if list {
+			return stream.WriteJSONList(w, docs...)
+		}
 		return stream.WriteJSON(w, docs...)
 	case Name:
 		for _, d := range docs {

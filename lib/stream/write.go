@@ -44,7 +44,14 @@ func WriteYAML(w io.Writer, docs ...any) error {
 // object; zero or several as a {"apiVersion": …, "kind": "List", "items": […]}.
 // Doc, *Doc and *yaml.Node are handled as by WriteYAML (mapping keys keep their
 // order). HTML characters are not escaped. Nothing is written on error.
-func WriteJSON(w io.Writer, docs ...any) error {
+func WriteJSON(w io.Writer, docs ...any) error { return writeJSON(w, len(docs) != 1, docs) }
+
+// WriteJSONList writes docs as one List however many there are (none, one, several),
+// for the verbs that list things: a consumer's `jq '.items[]'` must not depend on the
+// count.
+func WriteJSONList(w io.Writer, docs ...any) error { return writeJSON(w, true, docs) }
+
+func writeJSON(w io.Writer, list bool, docs []any) error {
 	items := make([]any, len(docs))
 	for i, doc := range docs {
 		v, err := unwrap(doc)
@@ -57,7 +64,7 @@ func WriteJSON(w io.Writer, docs ...any) error {
 		items[i] = v
 	}
 	var out any = jsonList{APIVersion: APIVersion, Kind: listKind, Items: items}
-	if len(items) == 1 {
+	if !list {
 		out = items[0]
 	}
 	var buf bytes.Buffer
