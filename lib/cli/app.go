@@ -433,11 +433,12 @@ func PrintError(w io.Writer, err error) {
 	fmt.Fprintf(w, "Error: %s\n", err)
 	var ue *UsageError
 	if errors.As(err, &ue) {
-		if ue.Usage != "" {
-			fmt.Fprintf(w, "Usage: %s\n", ue.Usage)
-		}
+		// The hint belongs to the error; the usage line is the general reminder.
 		if ue.Hint != "" {
 			fmt.Fprintf(w, "Hint: %s\n", ue.Hint)
+		}
+		if ue.Usage != "" {
+			fmt.Fprintf(w, "Usage: %s\n", ue.Usage)
 		}
 		fmt.Fprintf(w, "Run '%s --help' for usage.\n", ue.Prog)
 		return
