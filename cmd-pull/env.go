@@ -85,7 +85,11 @@ Actions expects.`,
 		Args: cli.MinArgs(1, "PKG: an installed package"),
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
 			if shell == "" {
-				shell = envcomp.DefaultShell(env.Getenv("SHELL"))
+				login := env.Getenv("SHELL")
+				shell = envcomp.DefaultShell(login)
+				if base := filepath.Base(login); login != "" && base != shell && !slices.Contains(envcomp.POSIXShells, base) {
+					env.Warnf("$SHELL is %s, which pkg-pull env has no syntax for; printing %s syntax (choose with --shell %s)", base, shell, strings.Join(envcomp.Shells, "|"))
+				}
 			}
 			if !slices.Contains(envcomp.Shells, shell) {
 				return cli.Usagef("unknown --shell %q: use one of %s", shell, strings.Join(envcomp.Shells, ", "))

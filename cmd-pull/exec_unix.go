@@ -3,7 +3,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,14 +26,33 @@ func execCommand(argv, environ []string, entry map[string]string) error {
 		}
 	}
 	err := syscall.Exec(path, argv, environ)
-	return fault.New(fault.Unknown, fmt.Errorf("running %s: %w", path, err), "")
+	return commandError{fault.New(fault.Unknown, fmt.Errorf("running %s: %w", path, err), ""), exitCannotRun}
 }
+
+// Like a shell, exec exits 127 when the command is not found and 126 when it is found
+// but cannot run, so a script tells them from the command's own failures.
+const (
+	exitCannotRun = 126
+	exitNotFound  = 127
+)
+
+type commandError struct {
+	error
+	code int
+}
+
+func (e commandError) ExitCode() int { return e.code }
+func (e commandError) Unwrap() error { return e.error }
 
 // lookPath finds name on the PATH of environ (not of this process), as a shell would.
 func lookPath(name string, environ []string) (string, error) {
 	if strings.Contains(name, "/") {
 		if err := executable(name); err != nil {
-			return "", fault.New(fault.NotFound, fmt.Errorf("%s: %w", name, err), "")
+			code := exitCannotRun
+			if errors.Is(err, fs.ErrNotExist) {
+				code = exitNotFound
+			}
+			return "", commandError{fault.New(fault.NotFound, fmt.Errorf("%s: %w", name, err), ""), code}
 		}
 		return name, nil
 	}
@@ -50,8 +71,8 @@ func lookPath(name string, environ []string) (string, error) {
 			return p, nil
 		}
 	}
-	return "", fault.New(fault.NotFound, fmt.Errorf("%s: command not found on the composed PATH", name),
-		"check the package's bin and env entries: pkg-pull env PKG prints the PATH it gets")
+	return "", commandError{fault.New(fault.NotFound, fmt.Errorf("%s: command not found on the composed PATH", name),
+		"check the package's bin and env entries: pkg-pull env PKG prints the PATH it gets"), exitNotFound}
 }
 
 func executable(p string) error {

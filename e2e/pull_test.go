@@ -294,6 +294,23 @@ func TestPullLockEnvExec(t *testing.T) {
 	if res := run(t, opt, "pkg-pull", "exec", "hello", "--", "sh", "-c", "exit 42"); res.Code != 42 {
 		t.Errorf("exec exit code: %d, want 42", res.Code)
 	}
+	// As a shell does: 127 for a command not found, 126 for one that cannot run.
+	if res := run(t, opt, "pkg-pull", "exec", "hello", "--", "no-such-command"); res.Code != 127 || !strings.Contains(res.Stderr, "command not found") {
+		t.Errorf("exec of a missing command: %s", res)
+	}
+	notExec := filepath.Join(t.TempDir(), "script")
+	if err := os.WriteFile(notExec, []byte("#!/bin/sh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if res := run(t, opt, "pkg-pull", "exec", "hello", "--", notExec); res.Code != 126 || !strings.Contains(res.Stderr, "not an executable file") {
+		t.Errorf("exec of a file that is not executable: %s", res)
+	}
+	// A login shell env has no syntax for is said, not silently given sh syntax.
+	tcsh := opt
+	tcsh.Env = append(slices.Clone(opt.Env), "SHELL=/bin/tcsh")
+	if res := runOK(t, tcsh, "pkg-pull", "env", "hello"); !strings.Contains(res.Stderr, "Warning: $SHELL is tcsh") || !strings.Contains(res.Stdout, "export ") {
+		t.Errorf("env with SHELL=/bin/tcsh: %s", res)
+	}
 
 	// env, for sh: eval it and read the values back, quotes and spaces intact.
 	sh := runOK(t, opt, "pkg-pull", "env", "hello", "--shell", "sh").Stdout

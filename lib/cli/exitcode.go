@@ -33,10 +33,21 @@ var exitCodes = map[fault.Kind]int{
 	fault.Partial:  ExitPartial,
 }
 
+// ExitCoder is an error that sets its own exit code: pkg-pull exec answers 127 for a
+// command not found and 126 for one that cannot run, as shells and env(1) do.
+type ExitCoder interface {
+	error
+	ExitCode() int
+}
+
 // ExitCode maps an error to the exit code a script can act on.
 func ExitCode(err error) int {
 	if err == nil {
 		return ExitOK
+	}
+	var ec ExitCoder
+	if errors.As(err, &ec) {
+		return ec.ExitCode()
 	}
 	if errors.Is(err, context.Canceled) {
 		return ExitInterrupted

@@ -16,6 +16,10 @@ import (
 var Shells = []string{"sh", "bash", "zsh", "fish", "json", "yaml", "github"}
 
 // DefaultShell picks the format for $SHELL: fish, zsh or bash by name, else sh.
+// POSIXShells are the login shells DefaultShell answers "sh" for knowingly: they read
+// sh syntax.
+var POSIXShells = []string{"sh", "dash", "ash", "ksh", "mksh", "busybox"}
+
 func DefaultShell(shellPath string) string {
 	base := shellPath[strings.LastIndexByte(shellPath, '/')+1:]
 	switch base {
