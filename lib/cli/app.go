@@ -76,6 +76,9 @@ type App struct {
 	Short    string // what the binary does, one line
 	Commands []*Command
 	Default  *Command
+	// Example is shown by the binary's help when it has no Default (whose examples
+	// are shown otherwise).
+	Example string
 	// BareRunsDefault runs Default when no argument is given (`pkg-gc` collects),
 	// where other binaries print their help.
 	BareRunsDefault bool
@@ -363,18 +366,23 @@ func (a *App) printHelp(w io.Writer, inv Invocation) {
 		}
 		fmt.Fprintf(w, "  %-*s  %s\n", width, c.Name, short)
 	}
+	example := a.Example
 	if a.Default != nil && a.Default.Example != "" {
-		fmt.Fprintf(w, "\nExamples:\n%s\n", indent(expand(a.Default.Example, inv.Prog)))
+		example = a.Default.Example
 	}
+	if example != "" {
+		fmt.Fprintf(w, "\nExamples:\n%s\n", indent(expand(example, inv.Prog)))
+	}
+	// One flag set, so that the columns line up.
+	fs := pflag.NewFlagSet(inv.Prog, pflag.ContinueOnError)
+	fs.SortFlags = false
 	if a.Default != nil && a.Default.Flags != nil {
-		fs := pflag.NewFlagSet(inv.Prog, pflag.ContinueOnError)
-		fs.SortFlags = false
 		a.Default.Flags(fs)
-		fmt.Fprintf(w, "\nFlags:\n%s", fs.FlagUsages())
-		fmt.Fprintf(w, "  -h, --help      show help\n      --version   show the version\n")
-	} else {
-		fmt.Fprintf(w, "\nFlags:\n  -h, --help      show help\n      --version   show the version\n")
 	}
+	fs.BoolP("help", "h", false, "show this help")
+	fs.CountP("verbose", "v", "print more detail to stderr (repeatable; goes before or after the command)")
+	fs.Bool("version", false, "show the version")
+	fmt.Fprintf(w, "\nFlags:\n%s", fs.FlagUsages())
 	fmt.Fprintf(w, "\nUse \"%s COMMAND --help\" for more about a command.\n", inv.Prog)
 }
 
