@@ -30,6 +30,8 @@ func TestPluginHelp(t *testing.T) {
 	}{
 		{"kubectl", []string{"pkg", "push", "--help"}, []string{"Usage:\n  kubectl pkg push DIR --to REPOSITORY"}},
 		{"kubectl", []string{"pkg", "add", "--help"}, []string{"kubectl pkg add"}},
+		{"kubectl", []string{"pkg", "remove", "--help"}, []string{"Usage:\n  kubectl pkg remove PKG"}},
+		{"kubectl", []string{"pkg", "list", "--help"}, []string{"Usage:\n  kubectl pkg list"}},
 		{"kubectl", []string{"pkg", "pull", "--help"}, []string{"Usage:\n  kubectl pkg pull REF"}},
 		{"git", []string{"pkg-push", "-h"}, []string{"Usage:\n  git pkg-push DIR --to REPOSITORY"}},
 		// Through the git-pkg dispatcher entry.
@@ -56,7 +58,7 @@ func TestDispatcherListsAreas(t *testing.T) {
 	if !strings.Contains(res.Stdout, "Usage:\n  kubectl pkg COMMAND") {
 		t.Errorf("stdout lacks the dispatcher's usage line\n%s", res)
 	}
-	for _, word := range []string{"tap", "push", "pull", "dep", "gc", "add", "init", "lint"} {
+	for _, word := range []string{"tap", "push", "pull", "dep", "gc", "add", "remove", "list", "env", "exec", "init", "lint"} {
 		if !regexp.MustCompile(`(?m)^\s+` + word + `\s`).MatchString(res.Stdout) {
 			t.Errorf("kubectl pkg --help does not list %q\n%s", word, res)
 		}

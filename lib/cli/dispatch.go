@@ -109,9 +109,13 @@ Areas:
   gc     remove what nothing references from the local store
 
 Shortcuts:
-  add    %[1]s pull add: install packages with their dependencies
-  init   %[1]s push init: scaffold a package
-  lint   %[1]s push lint: check a package before publishing
+  add     %[1]s pull add: install packages with their dependencies
+  remove  %[1]s pull remove: uninstall packages
+  list    %[1]s pull list: the installed packages
+  env     %[1]s pull env: print the composed environment of packages
+  exec    %[1]s pull exec: run a command in it
+  init    %[1]s push init: scaffold a package
+  lint    %[1]s push lint: check a package before publishing
 
 Examples:
   %[1]s push ./hello --to localhost:5000/demo/hello

@@ -21,9 +21,13 @@ var Binaries = map[string]string{
 // VerbLinks are verbs reachable without their area word: `kubectl pkg add hello` runs
 // pkg-pull's add. scripts/install.sh installs one kubectl-pkg-VERB link for each.
 var VerbLinks = map[string]string{
-	"add":  "pkg-pull",
-	"init": "pkg-push",
-	"lint": "pkg-push",
+	"add":    "pkg-pull",
+	"remove": "pkg-pull",
+	"list":   "pkg-pull",
+	"env":    "pkg-pull",
+	"exec":   "pkg-pull",
+	"init":   "pkg-push",
+	"lint":   "pkg-push",
 }
 
 // Invocation is how a binary was called, learned from argv[0].
