@@ -214,6 +214,22 @@ var lintCases = []struct {
 	{name: "bin: a directory", yaml: ptr(edit(12, "  bin: [bin]")), want: []want{{"bin", "package.yaml", 12, "is a directory"}}},
 	{name: "bin: excluded by .pkgignore", files: map[string]fixture{".pkgignore": {content: "bin/\n"}}, want: []want{{"bin", "package.yaml", 12, "excluded"}}},
 	{name: "bin: listed twice", yaml: ptr(edit(12, "  bin: [bin/hello, ./bin/hello]")), want: []want{{"bin", "package.yaml", 12, "listed twice"}}},
+	// A link out of the package: chmod +x would change the file it points at.
+	{name: "bin: symlink out of the package", yaml: ptr(edit(12, "  bin: [bin/hello, bin/link-out]")), files: map[string]fixture{"bin/link-out": {mode: fs.ModeSymlink, link: "/etc/passwd"}}, want: []want{
+		{"bin", "package.yaml", 12, "spec.bin[1] bin/link-out is a symlink out of the package content, to /etc/passwd"},
+		{"content-symlink", "bin/link-out", 0, "absolute path /etc/passwd"},
+	}},
+	{name: "bin: symlink out of the package to an executable", yaml: ptr(edit(12, "  bin: [bin/hello, bin/sh]")), files: map[string]fixture{"bin/sh": {mode: fs.ModeSymlink, link: "/bin/sh"}}, want: []want{
+		{"bin", "package.yaml", 12, "spec.bin[1] bin/sh is a symlink out of the package content, to /bin/sh"},
+		{"content-symlink", "bin/sh", 0, "absolute path /bin/sh"},
+	}},
+	{name: "bin: through a symlinked directory out of the package", yaml: ptr(edit(12, "  bin: [bin/hello, etc/passwd]")), files: map[string]fixture{"etc": {mode: fs.ModeSymlink, link: "/etc"}}, want: []want{
+		{"bin", "package.yaml", 12, "spec.bin[1] etc/passwd leads out of the package content through a symlinked directory"},
+		{"content-symlink", "etc", 0, "absolute path /etc"},
+	}},
+	{name: "bin: symlink to a non-executable inside the package", yaml: ptr(edit(12, "  bin: [bin/hi]")), files: map[string]fixture{
+		"bin/hello": {content: "x", mode: 0o644}, "bin/hi": {mode: fs.ModeSymlink, link: "hello"},
+	}, want: []want{{"bin", "package.yaml", 12, "chmod +x bin/hi"}}},
 	{name: "bin: same link name", yaml: ptr(edit(12, "  bin: [bin/hello, tools/hello]")), files: map[string]fixture{"tools/hello": {content: "x", mode: 0o755}}, want: []want{{"bin", "package.yaml", 12, "both be linked as hello"}}},
 
 	// env
@@ -297,6 +313,35 @@ func TestCheck(t *testing.T) {
 				t.Errorf("counts = %d errors, %d warnings; findings hold %d, %d", report.Errors, report.Warnings, errs, warns)
 			}
 		})
+	}
+}
+
+// TestBinLinkOutNeverAdvisesChmod: chmod follows symlinks, so advising it for an entry
+// that leads out of the package would have the user change the file outside.
+func TestBinLinkOutNeverAdvisesChmod(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		entry string
+		files map[string]fixture
+	}{
+		{"bin/link-out", map[string]fixture{"bin/link-out": {mode: fs.ModeSymlink, link: "/etc/passwd"}}},
+		// Relative, climbing past the root: resolves to /etc/passwd wherever the test runs.
+		{"bin/up", map[string]fixture{"bin/up": {mode: fs.ModeSymlink, link: strings.Repeat("../", 64) + "etc/passwd"}}},
+		{"etc/passwd", map[string]fixture{"etc": {mode: fs.ModeSymlink, link: "/etc"}}},
+	} {
+		report, err := Check(write(t, ptr(edit(12, "  bin: ["+tt.entry+"]")), tt.files), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var bin []string
+		for _, f := range report.Findings {
+			if f.Rule == "bin" {
+				bin = append(bin, f.Message)
+			}
+		}
+		if len(bin) != 1 || !strings.Contains(bin[0], "out of the package content") || strings.Contains(bin[0], "chmod") {
+			t.Errorf("%s: bin findings = %q, want one saying it leads out of the package content, without chmod", tt.entry, bin)
+		}
 	}
 }
 

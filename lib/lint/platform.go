@@ -145,13 +145,21 @@ func (l *linter) checkContentDir(e platformEntry, where string) (contentDir, boo
 
 // outside reports whether p, with symlinks resolved, is not inside root.
 func outside(root, p string) bool {
+	_, out := resolvesOutside(root, p)
+	return out
+}
+
+// resolvesOutside returns p with symlinks resolved, and whether that is not inside
+// root. A path that does not resolve (missing, a broken link) is not outside: it is
+// reported elsewhere as missing.
+func resolvesOutside(root, p string) (string, bool) {
 	r, err1 := filepath.EvalSymlinks(root)
 	q, err2 := filepath.EvalSymlinks(p)
 	if err1 != nil || err2 != nil {
-		return false // reported elsewhere as missing
+		return "", false
 	}
 	rel, err := filepath.Rel(r, q)
-	return err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator))
+	return q, err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // excluded reports whether publishing leaves out rel (relative to the content dir c).
@@ -214,6 +222,20 @@ func (l *linter) checkBinIn(c contentDir, where, raw, rel string, line int) {
 	p := filepath.Join(c.abs, filepath.FromSlash(rel))
 	if _, err := os.Lstat(p); err != nil {
 		l.add("bin", file, line, "%s %s is missing from %s: build it there, or fix the path (it is relative to the content directory)", where, raw, in)
+		return
+	}
+	// Before the mode checks: chmod follows symlinks, so "run chmod +x" on an entry
+	// that leads out of the content would change the file outside (/etc/passwd, say),
+	// and publishing refuses the link anyway.
+	if target, out := resolvesOutside(c.abs, p); out {
+		if _, dirOut := resolvesOutside(c.abs, filepath.Dir(p)); dirOut {
+			l.add("bin", file, line, "%s %s leads out of %s through a symlinked directory, to %s: publishing refuses links that leave the content; copy the executable in, or name one inside the content", where, raw, in, target)
+			return
+		}
+		if t, err := os.Readlink(p); err == nil {
+			target = t // as written: what the user recognises
+		}
+		l.add("bin", file, line, "%s %s is a symlink out of %s, to %s: publishing refuses links that leave the content; copy the executable in, or link to one inside the content (ln -sfr)", where, raw, in, target)
 		return
 	}
 	st, err := os.Stat(p)

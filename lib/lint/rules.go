@@ -24,7 +24,7 @@ var Rules = []Rule{
 	{"keyword", api.SeverityWarning, "metadata.keywords are non-empty single words, each once"},
 	{"dependency", api.SeverityError, "each dependency has exactly one of name and ref, a valid version constraint, is not the package itself and is listed once"},
 	{"platform", api.SeverityError, "spec.platforms keys are any or os/arch[/variant] and name existing content directories"},
-	{"bin", api.SeverityError, "spec.bin entries exist in every platform's content, are files and are executable"},
+	{"bin", api.SeverityError, "spec.bin entries exist in every platform's content, are files inside it and are executable"},
 	{"env", api.SeverityError, "spec.env entries have valid names, known ops and only known ${…} variables"},
 	{"ignore", api.SeverityError, ".pkgignore holds valid patterns"},
 	{"content-path", api.SeverityError, "no path leaves the package directory; content names are printable"},
