@@ -166,6 +166,28 @@ func TestLintGitHubAnnotations(t *testing.T) {
 	}
 }
 
+// TestLintNeverPrintsCredentials: the table, the report and the annotations (which
+// anyone who can read the repository sees) show a URL's credentials masked.
+func TestLintNeverPrintsCredentials(t *testing.T) {
+	t.Parallel()
+	withCredentials := strings.Replace(brokenYAML, "https://example.com/hello", "https://me:secret@example.com/hello", 1)
+	workspace := t.TempDir()
+	dir := writePackage(t, workspace, "hello", withCredentials, 0o755)
+	env := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": workspace}
+	for _, format := range []string{"table", "yaml", "json"} {
+		code, stdout, stderr := pkgPush(t, env, "lint", dir, "-o", format)
+		if code != cli.ExitVerify {
+			t.Fatalf("-o %s: exit %d\n%s", format, code, stderr)
+		}
+		if strings.Contains(stdout+stderr, "secret") {
+			t.Errorf("-o %s printed the credential:\n%s\n%s", format, stdout, stderr)
+		}
+		if want := "::error file=hello/package.yaml,line=8,title=url::metadata.homepage \"https://***@example.com/hello\" holds credentials"; !strings.Contains(stderr, want) {
+			t.Errorf("-o %s: stderr lacks %q:\n%s", format, want, stderr)
+		}
+	}
+}
+
 func TestAnnotation(t *testing.T) {
 	t.Parallel()
 	ws := t.TempDir()

@@ -101,14 +101,15 @@ func (l *linter) run() {
 }
 
 // add records a finding of rule in file (relative to the package directory) at line
-// (0 when there is none).
+// (0 when there is none). URLs in the message lose their credentials here, whichever
+// rule quotes them (a value, or another package's error about it).
 func (l *linter) add(rule, file string, line int, format string, args ...any) {
 	l.report.Findings = append(l.report.Findings, api.Finding{
 		Rule:     rule,
 		Severity: severity(rule),
 		File:     file,
 		Line:     line,
-		Message:  fmt.Sprintf(format, args...),
+		Message:  redactURLs(fmt.Sprintf(format, args...)),
 	})
 }
 

@@ -169,7 +169,14 @@ var lintCases = []struct {
 	// url
 	{name: "url: not http", yaml: ptr(edit(8, "  homepage: ftp://example.com/hello")), want: []want{{"url", "package.yaml", 8, "ftp: scheme"}}},
 	{name: "url: relative", yaml: ptr(edit(9, "  source: github.com/org/hello")), want: []want{{"url", "package.yaml", 9, "start it with https://"}}},
-	{name: "url: credentials", yaml: ptr(edit(9, "  source: https://me:secret@github.com/org/hello")), want: []want{{"url", "package.yaml", 9, "credentials"}}},
+	{name: "url: credentials", yaml: ptr(edit(9, "  source: https://me:secret@github.com/org/hello")), want: []want{
+		{"url", "package.yaml", 9, `metadata.source "https://***@github.com/org/hello" holds credentials (user:password@ or TOKEN@): credentials do not belong in package metadata`},
+	}},
+	{name: "url: a token as the user", yaml: ptr(edit(8, "  homepage: https://ghp_secret@example.com/hello")), want: []want{{"url", "package.yaml", 8, `"https://***@example.com/hello" holds credentials`}}},
+	{name: "url: credentials and a wrong scheme", yaml: ptr(edit(8, "  homepage: ftp://me:secret@example.com/hello")), want: []want{
+		{"url", "package.yaml", 8, `"ftp://***@example.com/hello" holds credentials`},
+		{"url", "package.yaml", 8, `"ftp://***@example.com/hello" uses the ftp: scheme`},
+	}},
 
 	// keyword
 	{name: "keyword: duplicate and empty", yaml: ptr(edit(10, `  keywords: [demo, Demo, "", "two words"]`)), want: []want{
@@ -341,6 +348,53 @@ func TestBinLinkOutNeverAdvisesChmod(t *testing.T) {
 		}
 		if len(bin) != 1 || !strings.Contains(bin[0], "out of the package content") || strings.Contains(bin[0], "chmod") {
 			t.Errorf("%s: bin findings = %q, want one saying it leads out of the package content, without chmod", tt.entry, bin)
+		}
+	}
+}
+
+// TestCredentialsNeverEchoed: findings reach CI logs and GitHub annotations, so a
+// credential in package.yaml must not appear in any message, whichever rule quotes the
+// value.
+func TestCredentialsNeverEchoed(t *testing.T) {
+	t.Parallel()
+	for _, yaml := range []string{
+		edit(9, "  source: https://me:secret@github.com/org/hello"),
+		edit(8, "  homepage: https://secret@example.com/hello"),
+		edit(8, "  homepage: http://me:secret@@example.com"),
+		edit(8, "  homepage: ftp://me:secret@example.com/hello"),
+		edit(8, "  homepage: https://me:secret@/hello"),
+		edit(17, `    - {ref: "https://me:secret@ghcr.io/org/fonts"}`),
+		edit(14, `    - {name: PATH, op: prepend, value: "https://me:secret@example.com/${prefix}"}`),
+		edit(12, "  bin: https://me:secret@example.com/x"),
+		edit(6, "  https://me:secret@example.com/x: 1"),
+	} {
+		report, err := Check(write(t, &yaml, nil), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(report.Findings) == 0 {
+			t.Errorf("no finding for\n%s", yaml)
+		}
+		for _, f := range report.Findings {
+			if strings.Contains(f.Message, "secret") {
+				t.Errorf("%s finding repeats the credential: %s", f.Rule, f.Message)
+			}
+		}
+	}
+}
+
+func TestRedactURLs(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		`"https://user:pw@github.com/x"`:               `"https://***@github.com/x"`,
+		"https://TOKEN@github.com":                     "https://***@github.com",
+		"oci+https://a@b:c@host:5000/r?q=@#@":          "oci+https://***@host:5000/r?q=@#@",
+		"see https://github.com/x and write to me@x.y": "see https://github.com/x and write to me@x.y",
+		"https://a:b@h/x, http://c@h2":                 "https://***@h/x, http://***@h2",
+		"no url here: user@host":                       "no url here: user@host",
+	} {
+		if got := redactURLs(in); got != want {
+			t.Errorf("redactURLs(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

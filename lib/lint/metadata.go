@@ -133,6 +133,12 @@ func (l *linter) checkURL(field string, s scalar) {
 		return
 	}
 	u, err := url.Parse(s.Value)
+	if err == nil && u.User != nil {
+		// Reported whatever else is wrong with the URL: package.yaml is published as
+		// is, in the package's annotations and in every index that lists it. The
+		// message shows the URL masked (see add).
+		bad("holds credentials (user:password@ or TOKEN@): credentials do not belong in package metadata, which anyone who can pull the package reads; remove them, and revoke them if the file was ever committed or published")
+	}
 	switch {
 	case err != nil:
 		bad("is not a URL: write an absolute https:// URL, e.g. https://github.com/org/hello")
@@ -144,8 +150,6 @@ func (l *linter) checkURL(field string, s scalar) {
 		}
 	case u.Host == "" || u.Hostname() == "":
 		bad("has no host: write https://HOST/PATH")
-	case u.User != nil:
-		bad("contains credentials (user:password@): remove them, this URL is published")
 	}
 }
 
