@@ -174,9 +174,11 @@ func writeNew(path string, data []byte, mode fs.FileMode) error {
 	return err
 }
 
-// envName is name as an environment variable prefix: HELLO for hello, MY_TOOL for my-tool.
+// envName is name as an environment variable prefix: HELLO for hello, MY_TOOL for
+// my-tool, PKG_9LIVES for 9lives (a package name may start with a digit, a variable
+// name may not; PKG_ keeps the whole name recognisable where dropping digits would not).
 func envName(name string) string {
-	return strings.Map(func(r rune) rune {
+	upper := strings.Map(func(r rune) rune {
 		switch {
 		case r >= 'a' && r <= 'z':
 			return r - 'a' + 'A'
@@ -185,4 +187,8 @@ func envName(name string) string {
 		}
 		return '_'
 	}, name)
+	if upper != "" && upper[0] >= '0' && upper[0] <= '9' {
+		return "PKG_" + upper
+	}
+	return upper
 }

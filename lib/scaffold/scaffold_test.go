@@ -68,6 +68,43 @@ func TestScaffoldIsLintClean(t *testing.T) {
 	}
 }
 
+// TestCommentedEnvLineIsValid: the commented-out env example, once uncommented, passes
+// lint, whatever the package is called (a name may start with a digit; a variable may not).
+func TestCommentedEnvLineIsValid(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ name, variable string }{
+		{"hello", "HELLO_HOME"},
+		{"my-tool.v2", "MY_TOOL_V2_HOME"},
+		{"9lives", "PKG_9LIVES_HOME"},
+		{"0x", "PKG_0X_HOME"},
+	} {
+		dir := t.TempDir()
+		if _, err := Write(dir, Options{Name: tt.name}); err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, "package.yaml")
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		commented := "    # - {name: " + tt.variable + ", op: set,"
+		if !bytes.Contains(data, []byte(commented)) {
+			t.Fatalf("%s: package.yaml lacks %q:\n%s", tt.name, commented, data)
+		}
+		data = bytes.Replace(data, []byte("    # - {name: "+tt.variable), []byte("    - {name: "+tt.variable), 1)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		report, err := lint.Check(dir, lint.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range report.Findings {
+			t.Errorf("%s, env line uncommented: %s %s:%d: %s", tt.name, f.Rule, f.File, f.Line, f.Message)
+		}
+	}
+}
+
 // TestPackageYAMLShowsEveryField: every field of the manifest appears, set or in a comment.
 func TestPackageYAMLShowsEveryField(t *testing.T) {
 	t.Parallel()
