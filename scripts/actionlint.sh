@@ -12,7 +12,9 @@
 #   itself (scripts/checkaction, built in a module of its own with lib's YAML parser):
 #   it parses, it is a composite action, every run: step names its shell, no run:
 #   script holds ${{ }} (inputs go through env:), and every inputs.X and steps.X it
-#   uses exists.
+#   uses exists. It then runs the action's scripts as a job would, with stubs for git,
+#   install.sh, pkg-push and pkg-tap that record their arguments, and checks what the
+#   scripts do with their inputs (scripts/checkaction/run.go lists the checks).
 #
 # actionlint is installed with `go install` (pinned below) when it is not on PATH or in
 # Go's bin directory; once installed the script takes a few seconds.
@@ -105,7 +107,7 @@ go 1.26
 require go.yaml.in/yaml/v3 $yaml_version
 EOF
 cp scripts/checkaction/*.go "$tmp/checkaction/"
-log "checking action.yml"
+log "checking action.yml and running its scripts"
 (cd "$tmp/checkaction" && GOWORK=off GOFLAGS=-mod=mod go run . "$root/action.yml") || status=1
 
 if [[ $status -ne 0 ]]; then

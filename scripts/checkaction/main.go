@@ -1,4 +1,5 @@
-// checkaction checks a composite action's metadata file for what actionlint does not.
+// checkaction checks a composite action's metadata file for what actionlint does not,
+// then runs its scripts against stubs (run.go).
 package main
 
 import (
@@ -13,7 +14,11 @@ import (
 var problems int
 
 func report(file string, line int, format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "%s:%d: %s\n", file, line, fmt.Sprintf(format, args...))
+	where := file
+	if line > 0 {
+		where = fmt.Sprintf("%s:%d", file, line)
+	}
+	fmt.Fprintf(os.Stderr, "%s: %s\n", where, fmt.Sprintf(format, args...))
 	problems++
 }
 
@@ -129,6 +134,7 @@ func main() {
 			}
 		}
 	}
+	runChecks(file)
 	if problems > 0 {
 		os.Exit(1)
 	}

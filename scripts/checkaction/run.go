@@ -1,0 +1,439 @@
+// Running the action's scripts: each check below uses the action as a job would, its
+// run: steps executed by bash in order (uses: steps skipped), with a stub for every
+// program they call, then looks at what the scripts passed to those programs and what
+// they wrote as outputs. No build, registry or network is involved: what is tested is
+// what the scripts do with their inputs.
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+type actionFile struct {
+	Inputs map[string]struct {
+		Default string `yaml:"default"`
+	} `yaml:"inputs"`
+	Runs struct {
+		Steps []actionStep `yaml:"steps"`
+	} `yaml:"runs"`
+}
+
+type actionStep struct {
+	Name string            `yaml:"name"`
+	ID   string            `yaml:"id"`
+	If   string            `yaml:"if"`
+	Uses string            `yaml:"uses"`
+	Env  map[string]string `yaml:"env"`
+	Run  string            `yaml:"run"`
+}
+
+// stub stands in for git, install.sh, pkg-push and pkg-tap. It records each call in
+// $CALLS (the program's name and arguments, each ended by \x1f; a call ended by \x1e)
+// and does just enough for the scripts to go on.
+const stub = `#!/usr/bin/env bash
+set -euo pipefail
+name=${0##*/}
+record() { printf '%s\x1f' "$name" "$@" >>"$CALLS"; printf '\x1e' >>"$CALLS"; }
+case $name in
+git)
+	record "$@"
+	# git init DIR: a checkout whose scripts/install.sh is this stub.
+	if [[ ${1-} == init ]]; then
+		mkdir -p "${!#}/scripts"
+		ln -sf "$(dirname "$0")/install.sh" "${!#}/scripts/install.sh"
+	fi
+	;;
+install.sh) record "LONGSHORE_VERSION=${LONGSHORE_VERSION-}" "$@" ;;
+pkg-push)
+	record "$@"
+	[[ ${1-} == lint ]] && exit 0
+	to= prev=
+	for a in "$@"; do
+		[[ $prev == --to ]] && to=$a
+		prev=$a
+	done
+	printf -- '---\napiVersion: longshore.dev/v1alpha1\nkind: Published\nrepository: %s\ndigest: sha256:%064d\n' "$to" 0
+	;;
+pkg-tap)
+	record "$@"
+	cat >/dev/null
+	;;
+esac
+`
+
+// digest is what the pkg-push stub prints.
+var digest = "sha256:" + strings.Repeat("0", 64)
+
+// job is one job's runner machine: the uses of the action in it share RUNNER_TEMP, the
+// workspace and the record of calls.
+type job struct {
+	dir    string
+	bin    string // the stubs, first on PATH
+	calls  string // their record
+	action string // github.action_path: a checkout whose scripts/install.sh is the stub
+}
+
+func newJob() (*job, error) {
+	dir, err := os.MkdirTemp("", "checkaction-job-")
+	if err != nil {
+		return nil, err
+	}
+	j := &job{dir: dir, bin: filepath.Join(dir, "bin"), calls: filepath.Join(dir, "calls"), action: filepath.Join(dir, "action")}
+	for _, d := range []string{j.bin, filepath.Join(j.action, "scripts"), filepath.Join(dir, "temp"), filepath.Join(dir, "workspace"), filepath.Join(dir, "home")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	for _, name := range []string{"git", "install.sh", "pkg-push", "pkg-tap"} {
+		if err := os.WriteFile(filepath.Join(j.bin, name), []byte(stub), 0o755); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.Symlink(filepath.Join(j.bin, "install.sh"), filepath.Join(j.action, "scripts", "install.sh")); err != nil {
+		return nil, err
+	}
+	return j, os.WriteFile(j.calls, nil, 0o644)
+}
+
+func (j *job) remove() { os.RemoveAll(j.dir) }
+
+// callsTo returns the arguments of each call to program, in order.
+func (j *job) callsTo(program string) [][]string {
+	data, _ := os.ReadFile(j.calls)
+	var out [][]string
+	for _, call := range strings.Split(string(data), "\x1e") {
+		fields := strings.Split(call, "\x1f")
+		if len(fields) > 1 && fields[0] == program {
+			out = append(out, fields[1:len(fields)-1])
+		}
+	}
+	return out
+}
+
+// use is what one use of the action did.
+type use struct {
+	failed  string                       // the step that failed; "" when every step passed
+	log     string                       // what the scripts printed
+	outputs map[string]map[string]string // steps.ID.outputs.NAME
+}
+
+var (
+	exprRE = regexp.MustCompile(`\$\{\{\s*(.*?)\s*\}\}`)
+	condRE = regexp.MustCompile(`^inputs\.([A-Za-z0-9_-]+)\s*(==|!=)\s*''$`)
+)
+
+// use runs the action's steps with inputs with, as a step of the job.
+func (j *job) use(a *actionFile, with map[string]string) (*use, error) {
+	inputs := map[string]string{}
+	for name, in := range a.Inputs {
+		inputs[name] = in.Default
+	}
+	for name, v := range with {
+		if _, ok := a.Inputs[name]; !ok {
+			return nil, fmt.Errorf("the check gives input %s, which action.yml does not declare", name)
+		}
+		inputs[name] = v
+	}
+	github := map[string]string{
+		"action_path":       j.action,
+		"action_ref":        "v0",
+		"action_repository": "longshore-dev/longshore",
+	}
+	u := &use{outputs: map[string]map[string]string{}}
+	eval := func(expr string) (string, error) {
+		parts := strings.Split(expr, ".")
+		switch {
+		case len(parts) == 2 && parts[0] == "inputs":
+			if v, ok := inputs[parts[1]]; ok {
+				return v, nil
+			}
+		case len(parts) == 2 && parts[0] == "github":
+			if v, ok := github[parts[1]]; ok {
+				return v, nil
+			}
+		case len(parts) == 4 && parts[0] == "steps" && parts[2] == "outputs":
+			return u.outputs[parts[1]][parts[3]], nil
+		}
+		return "", fmt.Errorf("cannot evaluate ${{ %s }}: teach scripts/checkaction/run.go", expr)
+	}
+	var log bytes.Buffer
+	for i, s := range a.Runs.Steps {
+		if s.Run == "" {
+			continue // uses: steps (setup-go) are not run here
+		}
+		if s.If != "" {
+			m := condRE.FindStringSubmatch(strings.TrimSpace(exprRE.ReplaceAllString(s.If, "$1")))
+			if m == nil {
+				return nil, fmt.Errorf("step %q: cannot evaluate if: %s: teach scripts/checkaction/run.go", s.Name, s.If)
+			}
+			if (inputs[m[1]] == "") != (m[2] == "==") {
+				continue
+			}
+		}
+		output := filepath.Join(j.dir, fmt.Sprintf("output-%d", i))
+		script := filepath.Join(j.dir, fmt.Sprintf("step-%d.sh", i))
+		if err := os.WriteFile(output, nil, 0o644); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(script, []byte(s.Run), 0o644); err != nil {
+			return nil, err
+		}
+		env := []string{
+			"PATH=" + j.bin + string(os.PathListSeparator) + os.Getenv("PATH"),
+			"HOME=" + filepath.Join(j.dir, "home"),
+			"CALLS=" + j.calls,
+			"GITHUB_ACTIONS=true",
+			"GITHUB_WORKSPACE=" + filepath.Join(j.dir, "workspace"),
+			"GITHUB_OUTPUT=" + output,
+			"GITHUB_PATH=" + filepath.Join(j.dir, "github_path"),
+			"RUNNER_TEMP=" + filepath.Join(j.dir, "temp"),
+		}
+		for name, v := range s.Env {
+			var err error
+			v = exprRE.ReplaceAllStringFunc(v, func(e string) string {
+				out, eerr := eval(exprRE.FindStringSubmatch(e)[1])
+				if eerr != nil {
+					err = eerr
+				}
+				return out
+			})
+			if err != nil {
+				return nil, fmt.Errorf("step %q: env %s: %w", s.Name, name, err)
+			}
+			env = append(env, name+"="+v)
+		}
+		// As GitHub's runner runs shell: bash.
+		cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", script)
+		cmd.Dir = filepath.Join(j.dir, "workspace")
+		cmd.Env = env
+		cmd.Stdout, cmd.Stderr = &log, &log
+		err := cmd.Run()
+		u.log = log.String()
+		if s.ID != "" {
+			outs, perr := readOutputs(output)
+			if perr != nil {
+				return nil, fmt.Errorf("step %q: %w", s.Name, perr)
+			}
+			u.outputs[s.ID] = outs
+		}
+		if err != nil {
+			u.failed = s.Name
+			return u, nil
+		}
+	}
+	return u, nil
+}
+
+// readOutputs reads a $GITHUB_OUTPUT file: NAME=VALUE lines and NAME<<DELIMITER blocks.
+func readOutputs(file string) (map[string]string, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	for i := 0; i < len(lines); i++ {
+		if name, v, ok := strings.Cut(lines[i], "="); ok {
+			out[name] = v
+			continue
+		}
+		name, delim, ok := strings.Cut(lines[i], "<<")
+		if !ok {
+			if lines[i] == "" {
+				continue
+			}
+			return nil, fmt.Errorf("$GITHUB_OUTPUT line %q is neither NAME=VALUE nor NAME<<DELIMITER", lines[i])
+		}
+		end := slices.Index(lines[i+1:], delim)
+		if end < 0 {
+			return nil, fmt.Errorf("$GITHUB_OUTPUT: %s<<%s is not closed", name, delim)
+		}
+		out[name] = strings.Join(lines[i+1:i+1+end], "\n")
+		i += end + 1
+	}
+	return out, nil
+}
+
+// flag returns the value of --name in args (as --name VALUE or --name=VALUE).
+func flag(args []string, name string) string {
+	for i, a := range args {
+		if a == name && i+1 < len(args) {
+			return args[i+1]
+		}
+		if v, ok := strings.CutPrefix(a, name+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// publishCalls are the calls to pkg-push that publish (not lint).
+func publishCalls(j *job) [][]string {
+	var out [][]string
+	for _, c := range j.callsTo("pkg-push") {
+		if len(c) == 0 || c[0] != "lint" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// check is one use (or several) of the action and what must come of it.
+type check struct {
+	name string
+	run  func(a *actionFile, j *job) error
+}
+
+var base = map[string]string{"repository": "ghcr.io/org/hello"}
+
+// with is base with more inputs.
+func with(kv ...string) map[string]string {
+	out := map[string]string{}
+	for k, v := range base {
+		out[k] = v
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out[kv[i]] = kv[i+1]
+	}
+	return out
+}
+
+// succeeds runs the action with inputs and fails unless every step passed.
+func succeeds(a *actionFile, j *job, inputs map[string]string) (*use, error) {
+	u, err := j.use(a, inputs)
+	if err != nil {
+		return nil, err
+	}
+	if u.failed != "" {
+		return nil, fmt.Errorf("step %q failed:\n%s", u.failed, u.log)
+	}
+	return u, nil
+}
+
+// refuses runs the action with inputs and fails unless step stops it with an ::error.
+func refuses(a *actionFile, j *job, inputs map[string]string, step, message string) error {
+	u, err := j.use(a, inputs)
+	if err != nil {
+		return err
+	}
+	if u.failed != step || !strings.Contains(u.log, "::error") || !strings.Contains(u.log, message) {
+		return fmt.Errorf("with %v: want step %q to fail with an ::error saying %q; failed step %q, log:\n%s", inputs, step, message, u.failed, u.log)
+	}
+	return nil
+}
+
+var checks = []check{
+	{"lint, publish, add to the index", func(a *actionFile, j *job) error {
+		u, err := succeeds(a, j, with("package-dir", "pkg", "cascade", "true", "index", "ghcr.io/org/index"))
+		if err != nil {
+			return err
+		}
+		lint := j.callsTo("pkg-push")
+		if len(lint) == 0 || lint[0][0] != "lint" || !slices.Contains(lint[0], "pkg") {
+			return fmt.Errorf("the first pkg-push call is not lint of pkg: %q", lint)
+		}
+		pub := publishCalls(j)
+		if len(pub) != 1 || !slices.Contains(pub[0], "pkg") || flag(pub[0], "--to") != "ghcr.io/org/hello" || !slices.Contains(pub[0], "--cascade") {
+			return fmt.Errorf("publish calls = %q, want one of pkg --to ghcr.io/org/hello --cascade", pub)
+		}
+		if got := u.outputs["publish"]["digest"]; got != digest {
+			return fmt.Errorf("output digest = %q, want %s", got, digest)
+		}
+		doc, err := os.ReadFile(u.outputs["publish"]["published"])
+		if err != nil || !strings.Contains(string(doc), "kind: Published") {
+			return fmt.Errorf("output published = %q, holding %q (%v)", u.outputs["publish"]["published"], doc, err)
+		}
+		tap := j.callsTo("pkg-tap")
+		if len(tap) != 1 || !slices.Equal(tap[0][:4], []string{"index", "add", "-f", "-"}) || flag(tap[0], "--to") != "ghcr.io/org/index" {
+			return fmt.Errorf("pkg-tap calls = %q, want index add -f - --to ghcr.io/org/index", tap)
+		}
+		return nil
+	}},
+	{"no index, no pkg-tap", func(a *actionFile, j *job) error {
+		if _, err := succeeds(a, j, with()); err != nil {
+			return err
+		}
+		if tap := j.callsTo("pkg-tap"); len(tap) != 0 {
+			return fmt.Errorf("pkg-tap was called: %q", tap)
+		}
+		return nil
+	}},
+	{"repository is lowercased", func(a *actionFile, j *job) error {
+		if _, err := succeeds(a, j, with("repository", "ghcr.io/Longshore-Dev/Hello")); err != nil {
+			return err
+		}
+		if pub := publishCalls(j); len(pub) != 1 || flag(pub[0], "--to") != "ghcr.io/longshore-dev/hello" {
+			return fmt.Errorf("publish calls = %q, want --to ghcr.io/longshore-dev/hello", pub)
+		}
+		return nil
+	}},
+	{"strict and cascade take true or false", func(a *actionFile, j *job) error {
+		if err := refuses(a, j, with("strict", "yes"), "Lint the package", "input strict must be true or false"); err != nil {
+			return err
+		}
+		return refuses(a, j, with("cascade", "yes"), "Publish", "input cascade must be true or false")
+	}},
+	{"the action's own revision is built", func(a *actionFile, j *job) error {
+		if _, err := succeeds(a, j, with()); err != nil {
+			return err
+		}
+		if git := j.callsTo("git"); len(git) != 0 {
+			return fmt.Errorf("git was called: %q", git)
+		}
+		if in := j.callsTo("install.sh"); len(in) != 1 || in[0][0] != "LONGSHORE_VERSION=v0" {
+			return fmt.Errorf("install.sh calls = %q, want one with LONGSHORE_VERSION=v0", in)
+		}
+		return nil
+	}},
+	{"version: that revision is fetched and built", func(a *actionFile, j *job) error {
+		if _, err := succeeds(a, j, with("version", "v0.1.0")); err != nil {
+			return err
+		}
+		var fetch []string
+		for _, c := range j.callsTo("git") {
+			if i := slices.Index(c, "fetch"); i >= 0 {
+				fetch = c[i:]
+			}
+		}
+		if len(fetch) < 2 || fetch[len(fetch)-2] != "https://github.com/longshore-dev/longshore" || fetch[len(fetch)-1] != "v0.1.0" {
+			return fmt.Errorf("git fetch = %q, want the repository then v0.1.0 last", fetch)
+		}
+		if in := j.callsTo("install.sh"); len(in) != 1 || in[0][0] != "LONGSHORE_VERSION=v0.1.0" {
+			return fmt.Errorf("install.sh calls = %q, want one with LONGSHORE_VERSION=v0.1.0", in)
+		}
+		return nil
+	}},
+}
+
+// runChecks runs every check, each in a job of its own, and reports what fails.
+func runChecks(file string) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		report(file, 0, "%v", err)
+		return
+	}
+	var a actionFile
+	if err := yaml.Unmarshal(data, &a); err != nil {
+		report(file, 0, "%v", err)
+		return
+	}
+	for _, c := range checks {
+		j, err := newJob()
+		if err == nil {
+			err = c.run(&a, j)
+			j.remove()
+		}
+		if err != nil {
+			report(file, 0, "running the scripts: %s: %v", c.name, err)
+		}
+	}
+}
