@@ -395,20 +395,42 @@ var checks = []check{
 		return nil
 	}},
 	{"version: that revision is fetched and built", func(a *actionFile, j *job) error {
-		if _, err := succeeds(a, j, with("version", "v0.1.0")); err != nil {
-			return err
-		}
-		var fetch []string
-		for _, c := range j.callsTo("git") {
-			if i := slices.Index(c, "fetch"); i >= 0 {
-				fetch = c[i:]
+		for _, v := range []string{"v0.1.0", "0123456789abcdef0123456789abcdef01234567", "release/0.x", "v1.0.0-rc.1+b5", "main"} {
+			if _, err := succeeds(a, j, with("version", v)); err != nil {
+				return err
+			}
+			var fetch []string
+			for _, c := range j.callsTo("git") {
+				if i := slices.Index(c, "fetch"); i >= 0 {
+					fetch = c[i:]
+				}
+			}
+			// -- ends git's options: nothing after it is read as one.
+			want := []string{"--", "https://github.com/longshore-dev/longshore", v}
+			if len(fetch) < 3 || !slices.Equal(fetch[len(fetch)-3:], want) {
+				return fmt.Errorf("git fetch = %q, want it to end with %q", fetch, want)
+			}
+			if in := j.callsTo("install.sh"); in[len(in)-1][0] != "LONGSHORE_VERSION="+v {
+				return fmt.Errorf("install.sh calls = %q, want the last with LONGSHORE_VERSION=%s", in, v)
 			}
 		}
-		if len(fetch) < 2 || fetch[len(fetch)-2] != "https://github.com/longshore-dev/longshore" || fetch[len(fetch)-1] != "v0.1.0" {
-			return fmt.Errorf("git fetch = %q, want the repository then v0.1.0 last", fetch)
+		return nil
+	}},
+	{"version: a value git could read as an option is refused", func(a *actionFile, j *job) error {
+		for _, v := range []string{
+			"--upload-pack=touch /tmp/pwned", // git runs it
+			"-h",
+			"v1 --depth=2",        // also reaches install.sh's -ldflags
+			"main:refs/heads/x",   // a refspec with a destination
+			".v1",                 // not a name git accepts for a ref
+			"v1\n::warning::fake", // a second workflow command
+		} {
+			if err := refuses(a, j, with("version", v), "Build longshore", "input version"); err != nil {
+				return err
+			}
 		}
-		if in := j.callsTo("install.sh"); len(in) != 1 || in[0][0] != "LONGSHORE_VERSION=v0.1.0" {
-			return fmt.Errorf("install.sh calls = %q, want one with LONGSHORE_VERSION=v0.1.0", in)
+		if git := j.callsTo("git"); len(git) != 0 {
+			return fmt.Errorf("git was called: %q", git)
 		}
 		return nil
 	}},
