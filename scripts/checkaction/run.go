@@ -367,12 +367,25 @@ var checks = []check{
 		}
 		return nil
 	}},
-	{"repository is lowercased", func(a *actionFile, j *job) error {
-		if _, err := succeeds(a, j, with("repository", "ghcr.io/Longshore-Dev/Hello")); err != nil {
+	// OCI repositories are lowercase; github.repository_owner may not be.
+	{"repository and index are lowercased", func(a *actionFile, j *job) error {
+		if _, err := succeeds(a, j, with("repository", "ghcr.io/Longshore-Dev/Hello", "index", "ghcr.io/Longshore-Dev/Index")); err != nil {
 			return err
 		}
 		if pub := publishCalls(j); len(pub) != 1 || flag(pub[0], "--to") != "ghcr.io/longshore-dev/hello" {
 			return fmt.Errorf("publish calls = %q, want --to ghcr.io/longshore-dev/hello", pub)
+		}
+		if tap := j.callsTo("pkg-tap"); len(tap) != 1 || flag(tap[0], "--to") != "ghcr.io/longshore-dev/index" {
+			return fmt.Errorf("pkg-tap calls = %q, want --to ghcr.io/longshore-dev/index", tap)
+		}
+		return nil
+	}},
+	{"the index's tag keeps its case", func(a *actionFile, j *job) error {
+		if _, err := succeeds(a, j, with("index", "localhost:5000/Org/index:Stable")); err != nil {
+			return err
+		}
+		if tap := j.callsTo("pkg-tap"); len(tap) != 1 || flag(tap[0], "--to") != "localhost:5000/org/index:Stable" {
+			return fmt.Errorf("pkg-tap calls = %q, want --to localhost:5000/org/index:Stable", tap)
 		}
 		return nil
 	}},
