@@ -389,6 +389,27 @@ var checks = []check{
 		}
 		return nil
 	}},
+	{"two uses in one job keep their own published document", func(a *actionFile, j *job) error {
+		first, err := succeeds(a, j, with("repository", "ghcr.io/org/first"))
+		if err != nil {
+			return err
+		}
+		second, err := succeeds(a, j, with("repository", "ghcr.io/org/second"))
+		if err != nil {
+			return err
+		}
+		for _, u := range []struct {
+			use        *use
+			repository string
+		}{{first, "ghcr.io/org/first"}, {second, "ghcr.io/org/second"}} {
+			p := u.use.outputs["publish"]["published"]
+			doc, err := os.ReadFile(p)
+			if err != nil || !strings.Contains(string(doc), "repository: "+u.repository+"\n") {
+				return fmt.Errorf("output published of the use for %s is %s, holding %q (%v)", u.repository, p, doc, err)
+			}
+		}
+		return nil
+	}},
 	{"strict and cascade take true or false", func(a *actionFile, j *job) error {
 		if err := refuses(a, j, with("strict", "yes"), "Lint the package", "input strict must be true or false"); err != nil {
 			return err
