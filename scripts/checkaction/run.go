@@ -358,6 +358,26 @@ var checks = []check{
 		}
 		return nil
 	}},
+	// The Lint step is the gate; linting again while publishing would print every
+	// annotation twice.
+	{"lint runs once", func(a *actionFile, j *job) error {
+		if _, err := succeeds(a, j, with("strict", "true")); err != nil {
+			return err
+		}
+		var lint [][]string
+		for _, c := range j.callsTo("pkg-push") {
+			if c[0] == "lint" {
+				lint = append(lint, c)
+			}
+		}
+		if len(lint) != 1 || !slices.Contains(lint[0], "--strict") {
+			return fmt.Errorf("lint calls = %q, want one, with --strict", lint)
+		}
+		if pub := publishCalls(j); len(pub) != 1 || !slices.Contains(pub[0], "--skip-lint") {
+			return fmt.Errorf("publish calls = %q, want one with --skip-lint", pub)
+		}
+		return nil
+	}},
 	{"no index, no pkg-tap", func(a *actionFile, j *job) error {
 		if _, err := succeeds(a, j, with()); err != nil {
 			return err
