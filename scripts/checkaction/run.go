@@ -378,6 +378,23 @@ var checks = []check{
 		}
 		return nil
 	}},
+	// A flag's value (--to VALUE) is never read as a flag; a positional argument is,
+	// unless it follows --.
+	{"package-dir is never read as an option", func(a *actionFile, j *job) error {
+		if _, err := succeeds(a, j, with("package-dir", "--force")); err != nil {
+			return err
+		}
+		calls := j.callsTo("pkg-push")
+		if len(calls) != 2 {
+			return fmt.Errorf("pkg-push calls = %q, want lint then publish", calls)
+		}
+		for _, c := range calls {
+			if len(c) < 2 || !slices.Equal(c[len(c)-2:], []string{"--", "--force"}) {
+				return fmt.Errorf("pkg-push %q does not end with -- --force", c)
+			}
+		}
+		return nil
+	}},
 	{"no index, no pkg-tap", func(a *actionFile, j *job) error {
 		if _, err := succeeds(a, j, with()); err != nil {
 			return err
