@@ -357,3 +357,21 @@ func TestMirrorSideUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// A tag the repository lacks gets a hint with the versions it has.
+func TestMissingTagNamesTheVersionsThere(t *testing.T) {
+	t.Parallel()
+	// One layout, three versions (publishAll pushes packages of one name to one layout).
+	pub := publishAll(t, pkg{"hello", "1.0.0", "", map[string]string{"f": "1"}},
+		pkg{"hello", "1.1.0", "", map[string]string{"f": "2"}}, pkg{"hello", "0.9.0", "", map[string]string{"f": "3"}})
+	repo := pub["hello"].Published.Repository
+	env := newEnv(t)
+	r := pkgPull(t, env, "", repo+":9.9.9")
+	if r.Code != 3 || !strings.Contains(r.Stderr, "Hint: "+repo+" has versions 1.1.0, 1.0.0, 0.9.0; e.g. pkg-pull "+repo+":1.1.0") {
+		t.Errorf("a missing tag: %s", r)
+	}
+	r = pkgPull(t, env, "", repo)
+	if r.Code != 3 || !strings.Contains(r.Stderr, `Hint: no tag was given and there is no "latest": `+repo+" has versions 1.1.0") {
+		t.Errorf("no tag, no latest: %s", r)
+	}
+}

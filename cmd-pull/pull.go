@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/opencontainers/go-digest"
@@ -16,6 +17,7 @@ import (
 	"longshore.dev/lib/ref"
 	"longshore.dev/lib/store"
 	"longshore.dev/lib/stream"
+	"longshore.dev/lib/version"
 )
 
 type pullOptions struct {
@@ -205,14 +207,48 @@ func refPackage(ctx context.Context, s *store.Store, r ref.Ref, opts store.Insta
 		root, p.RootData, err = t.FetchManifestRef(ctx, r.Reference())
 	}
 	if err != nil {
-		if fault.KindOf(err) == fault.NotFound && r.Tag == "latest" {
-			return p, t, fault.New(fault.NotFound, err, fmt.Sprintf("no tag was given and %s has no \"latest\" tag: name a version, e.g. %s:1.0.0", r.Locator(), r.Locator()))
+		if fault.KindOf(err) == fault.NotFound {
+			return p, t, fault.New(fault.NotFound, err, missingTagHint(ctx, t, r))
 		}
 		return p, t, err
 	}
 	p.Root, p.Target = root, t
 	return p, t, nil
 }
+
+// missingTagHint says what the repository has instead of r's tag: its newest version
+// tags, or that it has none (a wrong repository). It costs one more request, on the
+// way to an error only.
+func missingTagHint(ctx context.Context, t *oci.Target, r ref.Ref) string {
+	var versions []*version.Version
+	tags, err := t.Tags(ctx)
+	for _, tag := range tags {
+		if v, err := version.FromTag(tag); err == nil {
+			versions = append(versions, v)
+		}
+	}
+	slices.SortFunc(versions, func(a, b *version.Version) int { return b.Compare(a) })
+	switch {
+	case err != nil || len(tags) == 0:
+		return fmt.Sprintf("%s has no tags: check the repository's name (pkg-tap search NAME finds packages by name)", r.Locator())
+	case len(versions) == 0:
+		return fmt.Sprintf("%s has no version tags; its tags: %s", r.Locator(), strings.Join(first(tags, 8), ", "))
+	}
+	var names []string
+	for _, v := range first(versions, 5) {
+		names = append(names, v.String())
+	}
+	hint := fmt.Sprintf("%s has versions %s", r.Locator(), strings.Join(names, ", "))
+	if len(versions) > 5 {
+		hint += fmt.Sprintf(" and %d older", len(versions)-5)
+	}
+	if r.Tag == "latest" {
+		hint = "no tag was given and there is no \"latest\": " + hint
+	}
+	return hint + fmt.Sprintf("; e.g. pkg-pull %s:%s", r.Locator(), versions[0].Tag())
+}
+
+func first[T any](list []T, n int) []T { return list[:min(n, len(list))] }
 
 // offlineTag finds the digest an earlier install resolved r's tag to.
 func offlineTag(s *store.Store, r ref.Ref) (digest.Digest, error) {
