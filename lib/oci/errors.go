@@ -57,6 +57,9 @@ func (t *Target) classify(err error, doing string) error {
 				fmt.Sprintf("log in with `docker login %s` (longshore reads the docker config and its credential helpers)", host))
 		case resp.StatusCode == http.StatusNotFound:
 			return fault.New(fault.NotFound, fmt.Errorf("%s: not found", doing), "")
+		case resp.StatusCode == http.StatusNotImplemented || resp.StatusCode == http.StatusHTTPVersionNotSupported:
+			return fault.New(fault.Unknown, wrapped,
+				fmt.Sprintf("%s does not act like an OCI registry (it answered HTTP %d): check the address; a registry serves the /v2/ API", host, resp.StatusCode))
 		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 			return fault.New(fault.Network, wrapped, "the registry is overloaded or failing; try again later")
 		}

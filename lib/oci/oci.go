@@ -135,10 +135,24 @@ func openRemote(r ref.Ref, opts Options) (*Target, error) {
 
 func retryTransport(base http.RoundTripper, policy retry.Policy) http.RoundTripper {
 	t := retry.NewTransport(base)
-	if policy != nil {
-		t.Policy = func() retry.Policy { return policy }
+	if policy == nil {
+		policy = retry.DefaultPolicy
 	}
+	t.Policy = func() retry.Policy { return permanentFailures{policy} }
 	return t
+}
+
+// permanentFailures does not retry the 5xx answers that no retry changes: 501 Not
+// Implemented and 505 HTTP Version Not Supported, which come from a server that is not
+// a registry (a plain web server answers 501 to HEAD and PUT). oras-go retries every
+// 5xx, which made such a server take six seconds to fail.
+type permanentFailures struct{ retry.Policy }
+
+func (p permanentFailures) Retry(attempt int, resp *http.Response, err error) (time.Duration, error) {
+	if resp != nil && (resp.StatusCode == http.StatusNotImplemented || resp.StatusCode == http.StatusHTTPVersionNotSupported) {
+		return -1, nil
+	}
+	return p.Policy.Retry(attempt, resp, err)
 }
 
 func newTransport(opts Options) (http.RoundTripper, error) {

@@ -164,6 +164,21 @@ func TestFaultKinds(t *testing.T) {
 	}
 }
 
+// A server that is not a registry (501 to HEAD) fails at once, saying so: no retry
+// changes that answer.
+func TestNotARegistryIsNotRetried(t *testing.T) {
+	t.Parallel()
+	f := &fakeRegistry{status: http.StatusNotImplemented}
+	target := open(t, serve(t, f), Options{})
+	_, err := target.Resolve(context.Background(), "1.0.0")
+	if err == nil || fault.KindOf(err) == fault.Network || !strings.Contains(fault.HintOf(err), "does not act like an OCI registry") {
+		t.Errorf("got %v (kind %v, hint %q)", err, fault.KindOf(err), fault.HintOf(err))
+	}
+	if n := len(f.agents); n != 1 {
+		t.Errorf("%d requests, want 1", n)
+	}
+}
+
 func TestLyingRegistryIsRefused(t *testing.T) {
 	t.Parallel()
 	f := &fakeRegistry{lie: true}
