@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"path"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -99,13 +101,20 @@ func runPush(ctx context.Context, env *cli.Env, o *pushOptions, dir string) erro
 	if err := lintBeforePush(env, dir, o.skipLint); err != nil {
 		return err
 	}
-	art, err := publish.Build(dir, p, publish.Options{
+	buildOpts := publish.Options{
 		Platforms: o.platforms, Getenv: env.Getenv, CacheDir: publish.DefaultCacheDir(env.Getenv), Compression: compression,
-	})
+	}
+	if to.Kind == ref.Layout {
+		buildOpts.Layout = to.Path
+	}
+	art, err := publish.Build(dir, p, buildOpts)
 	if err != nil {
 		return err
 	}
 	defer art.Close()
+	for _, left := range art.LeftOut {
+		env.Infof("Leaving %s out of the package: it holds the --to layout", path.Join(filepath.ToSlash(dir), left)+"/")
+	}
 	published := art.Published(to)
 	if o.dryRun {
 		env.Infof("Dry run: would push %s %s to %s:%s (%s); nothing was pushed",

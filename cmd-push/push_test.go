@@ -117,3 +117,46 @@ func layerMediaType(t *testing.T, layout string) string {
 	t.Fatalf("no manifest in %s", layout)
 	return ""
 }
+
+// TestPushToLayoutInsidePackage runs the command the scaffolded README suggests,
+// `pkg-push . --to ocidir://./registry/NAME`, twice: the second push finds the same
+// digest and uploads nothing, because the layout is not packed into the package.
+func TestPushToLayoutInsidePackage(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "tool")
+	epoch := map[string]string{"SOURCE_DATE_EPOCH": "0"}
+	if code, _, stderr := pkgPush(t, epoch, "init", dir); code != 0 {
+		t.Fatal(stderr)
+	}
+	readme, err := os.ReadFile(filepath.Join(dir, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const suggested = "pkg-push . --to ocidir://./registry/tool\n"
+	if !strings.Contains(string(readme), suggested) {
+		t.Fatalf("the README no longer suggests %q; keep this test on what it suggests:\n%s", suggested, readme)
+	}
+	// The same command, run from inside dir (tests run in parallel: no chdir).
+	to := "ocidir://" + filepath.Join(dir, "registry", "tool")
+	var digests []string
+	for i := range 2 {
+		code, stdout, stderr := pkgPush(t, epoch, dir, "--to", to, "-o", "json")
+		if code != 0 {
+			t.Fatalf("push %d: exit %d\n%s", i+1, code, stderr)
+		}
+		if n := strings.Count(stderr, "Leaving "+filepath.ToSlash(dir)+"/registry/ out of the package"); n != 1 {
+			t.Errorf("push %d: said %d times that the layout is left out; stderr:\n%s", i+1, n, stderr)
+		}
+		if i == 1 && !strings.Contains(stderr, "nothing to upload") {
+			t.Errorf("re-push uploaded something:\n%s", stderr)
+		}
+		var p struct{ Digest string }
+		if err := json.Unmarshal([]byte(stdout), &p); err != nil || p.Digest == "" {
+			t.Fatalf("push %d: stdout is not one Published document (%v):\n%s", i+1, err, stdout)
+		}
+		digests = append(digests, p.Digest)
+	}
+	if digests[0] != digests[1] {
+		t.Errorf("re-push of unchanged content: %s, then %s", digests[0], digests[1])
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -46,6 +47,10 @@ type Options struct {
 	CacheDir string
 	// Compression of the layers; empty means archive.DefaultCompression.
 	Compression archive.Compression
+	// Layout is the directory of the ocidir:// layout the artifact is pushed to, if
+	// any. When it lies inside a content directory it is left out of that content
+	// (Artifact.LeftOut says so): packing it would pack every earlier push.
+	Layout string
 }
 
 // Artifact is a built package: every blob, ready to push.
@@ -56,7 +61,10 @@ type Artifact struct {
 	files    map[digest.Digest]string // packed layers on disk
 	small    map[digest.Digest][]byte // configs and platform manifests
 	Manifest []api.Platform
-	tempDir  string
+	// LeftOut are the paths (relative to the package directory, slash-separated) left
+	// out of the content because they hold Options.Layout.
+	LeftOut []string
+	tempDir string
 }
 
 // Close removes the packed layers.
@@ -104,7 +112,12 @@ func Build(dir string, p *pkgspec.Package, opts Options) (*Artifact, error) {
 			a.Close()
 			return nil, fault.Errorf(fault.Usage, "spec.platforms[%q]: content directory %s does not exist", platform, content)
 		}
-		layer, err := a.pack(content, dir, created, opts.Compression, cache, ignore)
+		skip, err := a.skipFor(content, dir, ignore, opts.Layout)
+		if err != nil {
+			a.Close()
+			return nil, err
+		}
+		layer, err := a.pack(content, created, opts.Compression, cache, skip)
 		if err != nil {
 			a.Close()
 			return nil, fmt.Errorf("packing %s for %s: %w", content, platform, err)
@@ -169,24 +182,36 @@ func selectPlatforms(p *pkgspec.Package, want []string) ([]string, error) {
 	return out, nil
 }
 
+// skipFor says what packing content leaves out: what .pkgignore (and its fixed rules)
+// excludes and, when the layout being pushed to lies inside content, the layout.
+func (a *Artifact) skipFor(content, pkgDir string, ignore *pkgspec.Ignore, layout string) (func(rel string, isDir bool) bool, error) {
+	contentRel, err := filepath.Rel(pkgDir, content)
+	if err != nil {
+		return nil, err
+	}
+	contentRel = filepath.ToSlash(contentRel)
+	ignored := func(rel string, isDir bool) bool { return ignore.Excluded(contentRel, rel, isDir) }
+	if layout == "" {
+		return ignored, nil
+	}
+	leftOut, err := layoutInContent(content, layout, ignored)
+	if leftOut == "" || err != nil {
+		return ignored, err
+	}
+	if p := path.Join(contentRel, leftOut); !slices.Contains(a.LeftOut, p) {
+		a.LeftOut = append(a.LeftOut, p)
+	}
+	return func(rel string, isDir bool) bool { return under(rel, leftOut) || ignored(rel, isDir) }, nil
+}
+
 // pack writes content as a layer file in the temp dir and returns its descriptor. With
 // a cache, the tar stream is hashed first (a tenth of the cost of compressing it) and a
 // layer packed from the same stream before is reused; otherwise the stream is packed
 // again, hashing it as it goes for the cache entry. The second walk re-reads the tree
 // rather than trusting the first: the entry is keyed by the stream that was compressed.
-func (a *Artifact) pack(content, pkgDir string, created time.Time, compression archive.Compression, cache *layerCache, ignore *pkgspec.Ignore) (ocispec.Descriptor, error) {
-	contentRel, err := filepath.Rel(pkgDir, content)
-	if err != nil {
-		return ocispec.Descriptor{}, err
-	}
+func (a *Artifact) pack(content string, created time.Time, compression archive.Compression, cache *layerCache, skip func(rel string, isDir bool) bool) (ocispec.Descriptor, error) {
 	mediaType := artifact.LayerMediaType(compression)
-	opts := archive.PackOptions{
-		ModTime:     created,
-		Compression: compression,
-		Skip: func(rel string, isDir bool) bool {
-			return ignore.Excluded(filepath.ToSlash(contentRel), rel, isDir)
-		},
-	}
+	opts := archive.PackOptions{ModTime: created, Compression: compression, Skip: skip}
 	if cache != nil {
 		tar := digest.SHA256.Digester()
 		if _, err := archive.Tar(content, tar.Hash(), opts); err != nil {

@@ -198,6 +198,17 @@ func TestBuildHonoursPkgignore(t *testing.T) {
 		".pkgignore": "*.log\nbuild/\n",
 	})
 	a := build(t, dir, Options{})
+	if got := layerFiles(t, a); strings.Join(got, " ") != "bin/hello docs/keep.md" {
+		t.Errorf("layer holds %v; want .pkgignore'd files, package.yaml and .pkgignore left out", got)
+	}
+}
+
+// layerFiles lists the regular files in the one layer of a.
+func layerFiles(t *testing.T, a *Artifact) []string {
+	t.Helper()
+	if len(a.files) != 1 {
+		t.Fatalf("%d layers, want 1", len(a.files))
+	}
 	var layer string
 	for _, f := range a.files {
 		layer = f
@@ -219,9 +230,95 @@ func TestBuildHonoursPkgignore(t *testing.T) {
 		}
 		return nil
 	})
-	if strings.Join(got, " ") != "bin/hello docs/keep.md" {
-		t.Errorf("layer holds %v; want .pkgignore'd files, package.yaml and .pkgignore left out", got)
+	return got
+}
+
+// TestPushToLayoutInsidePackage: a layout inside the package directory (the scaffolded
+// README's `pkg-push . --to ocidir://./registry/NAME`) is not packed, so a re-push of
+// unchanged content gives the same digest and uploads nothing, where it used to pack
+// the first push's blobs and be refused as different content.
+func TestPushToLayoutInsidePackage(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tests := []struct {
+		name    string
+		files   map[string]string
+		layout  string // relative to the package directory
+		leftOut string
+		packed  string
+	}{
+		{"only the layout in its parent", map[string]string{"bin/hello": "x"}, "registry/hello", "registry", "bin/hello"},
+		{"the parent holds more", map[string]string{"bin/hello": "x", "registry/README": "r"}, "registry/hello", "registry/hello", "bin/hello registry/README"},
+		{"the parent holds only ignored files", map[string]string{"bin/hello": "x", "registry/x.log": "l", ".pkgignore": "*.log\n"}, "registry/hello", "registry", "bin/hello"},
+		{"directly in the package", map[string]string{"bin/hello": "x"}, "reg", "reg", "bin/hello"},
+		{".pkgignore leaves it out already", map[string]string{"bin/hello": "x", ".pkgignore": "/registry/\n"}, "registry/hello", "", "bin/hello"},
 	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := writePackage(t, manifest, tc.files)
+			layout := filepath.Join(dir, filepath.FromSlash(tc.layout))
+			var digests []string
+			for i := range 2 {
+				a := build(t, dir, Options{Layout: layout})
+				if got := strings.Join(a.LeftOut, " "); got != tc.leftOut {
+					t.Errorf("push %d: left out %q, want %q", i+1, got, tc.leftOut)
+				}
+				if got := strings.Join(layerFiles(t, a), " "); got != tc.packed {
+					t.Errorf("push %d: layer holds %q, want %q", i+1, got, tc.packed)
+				}
+				res := pushTo(t, ctx, "ocidir://"+layout, a, PushOptions{})
+				if i == 1 && (!res.Unchanged || res.Uploaded != 0) {
+					t.Errorf("re-push: unchanged %v, uploaded %d; want nothing uploaded", res.Unchanged, res.Uploaded)
+				}
+				digests = append(digests, res.Published.Digest)
+			}
+			if digests[0] != digests[1] {
+				t.Errorf("re-push of unchanged content: %s, then %s", digests[0], digests[1])
+			}
+		})
+	}
+}
+
+func TestLayoutOutsideOrIsTheContent(t *testing.T) {
+	t.Parallel()
+	dir := writePackage(t, manifest, map[string]string{"bin/hello": "x"})
+	// A layout beside the package, whose name merely starts like the package's.
+	if a := build(t, dir, Options{Layout: dir + "-registry"}); len(a.LeftOut) != 0 {
+		t.Errorf("a layout outside the package left out %v", a.LeftOut)
+	}
+	// Named through a symlink to the package directory: still inside.
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(dir, link); err != nil {
+		t.Fatal(err)
+	}
+	if a := build(t, dir, Options{Layout: filepath.Join(link, "registry", "hello")}); strings.Join(a.LeftOut, " ") != "registry" {
+		t.Errorf("a layout named through a symlink: left out %v, want [registry]", a.LeftOut)
+	}
+	p, _ := pkgspec.Load(dir)
+	_, err := Build(dir, p, Options{Layout: dir, Getenv: fixedEpoch})
+	if fault.KindOf(err) != fault.Usage || !strings.Contains(err.Error(), "is the content directory") {
+		t.Errorf("the layout is the package directory: %v", err)
+	}
+}
+
+// pushTo pushes a to the target at r, holding the layout's lock only meanwhile.
+func pushTo(t *testing.T, ctx context.Context, r string, a *Artifact, opts PushOptions) *Result {
+	t.Helper()
+	parsed, err := ref.ParseArtifact(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, err := oci.Open(ctx, parsed, oci.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	res, err := Push(ctx, target, a, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }
 
 func TestMetaPackagePublishes(t *testing.T) {
