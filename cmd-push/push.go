@@ -45,7 +45,12 @@ tagged with the package version. The same inputs always give the same digest: mt
 fixed (SOURCE_DATE_EPOCH, else the last commit touching DIR, else the Unix epoch),
 entries sorted, owners and modes normalized. Blobs the registry already has are not
 uploaded again. REPOSITORY is any OCI registry repository, or ocidir://PATH for a local
-OCI layout.`,
+OCI layout; a layout inside DIR is left out of the package.
+
+--cascade also moves X.Y, X and latest to this version when it is the highest at that
+level. A floating tag that holds anything but a version of this package (a tap index,
+another package) is refused (exit 5) before anything is pushed; --force moves it anyway,
+as it moves a version tag that holds different content.`,
 		Example: `# publish to a registry
 {prog} ./hello --to ghcr.io/org/hello
 
@@ -61,7 +66,7 @@ OCI layout.`,
 			fs.StringVar(&o.to, "to", "", "repository to publish to: REGISTRY/REPO or ocidir://PATH (required)")
 			fs.StringArrayVar(&o.platforms, "platform", nil, "publish only this platform of package.yaml (repeatable)")
 			fs.BoolVar(&o.cascade, "cascade", false, "also move the X.Y, X and latest tags when this is the highest version at that level")
-			fs.BoolVar(&o.force, "force", false, "move the version tag even if it points at different content")
+			fs.BoolVar(&o.force, "force", false, "move the version tag even if it points at different content, and --cascade's tags even if they hold something else")
 			fs.BoolVar(&o.dryRun, "dry-run", false, "build and print what would be pushed; push nothing")
 			fs.BoolVar(&o.skipLint, "skip-lint", false, "publish without running lint first (not recommended)")
 			fs.StringVar(&o.compress, "compression", string(archive.DefaultCompression), "layer compression: zstd or gzip (the digest depends on it)")
@@ -115,8 +120,9 @@ func runPush(ctx context.Context, env *cli.Env, o *pushOptions, dir string) erro
 	for _, left := range art.LeftOut {
 		env.Infof("Leaving %s out of the package: it holds the --to layout", path.Join(filepath.ToSlash(dir), left)+"/")
 	}
-	published := art.Published(to)
+	pushOpts := publish.PushOptions{Force: o.force, Cascade: o.cascade}
 	if o.dryRun {
+		published := art.Published(to, nil)
 		env.Infof("Dry run: would push %s %s to %s:%s (%s); nothing was pushed",
 			p.Metadata.Name, p.Metadata.Version, to.Locator(), published.Tags[0], published.Digest)
 		return print(env, format, published)
@@ -128,15 +134,15 @@ func runPush(ctx context.Context, env *cli.Env, o *pushOptions, dir string) erro
 		return err
 	}
 	defer target.Close()
-	var meter *progress.Meter
 	if env.StderrTTY {
-		meter = progress.New(env.Stderr, "Uploading", 100*time.Millisecond)
+		pushOpts.Progress = progress.New(env.Stderr, "Uploading", 100*time.Millisecond)
 	}
-	res, err := publish.Push(ctx, target, art, publish.PushOptions{Force: o.force, Cascade: o.cascade, Progress: meter})
-	meter.Close()
+	res, err := publish.Push(ctx, target, art, pushOpts)
+	pushOpts.Progress.Close()
 	if err != nil {
 		return err
 	}
+	published := res.Published
 	if res.Unchanged {
 		env.Infof("%s:%s already holds this content (%s): nothing to upload", to.Locator(), published.Tags[0], published.Digest)
 	} else {
@@ -144,10 +150,13 @@ func runPush(ctx context.Context, env *cli.Env, o *pushOptions, dir string) erro
 			p.Metadata.Name, p.Metadata.Version, to.Locator(), published.Tags[0], published.Digest,
 			res.Uploaded, progress.Bytes(res.Bytes), res.Skipped)
 	}
-	if moved := res.Published.Tags[1:]; len(moved) > 0 {
+	for _, r := range res.Replaced {
+		env.Warnf("--force: %s; it now holds %s %s", r, p.Metadata.Name, p.Metadata.Version)
+	}
+	if moved := published.Tags[1:]; len(moved) > 0 {
 		env.Infof("Tagged %s", strings.Join(moved, ", "))
 	}
-	return print(env, format, res.Published)
+	return print(env, format, published)
 }
 
 func print(env *cli.Env, format cli.Format, docs ...any) error {

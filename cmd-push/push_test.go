@@ -160,3 +160,51 @@ func TestPushToLayoutInsidePackage(t *testing.T) {
 		t.Errorf("re-push of unchanged content: %s, then %s", digests[0], digests[1])
 	}
 }
+
+// TestPushCascadeOntoAnotherPackage: --cascade refuses to move a floating tag that
+// holds another package, and moves it with --force, saying so.
+func TestPushCascadeOntoAnotherPackage(t *testing.T) {
+	t.Parallel()
+	parent := t.TempDir()
+	layout := "ocidir://" + filepath.Join(t.TempDir(), "reg", "tool")
+	epoch := map[string]string{"SOURCE_DATE_EPOCH": "0"}
+	for name, version := range map[string]string{"mp": "0.1.0", "tool": "0.2.0"} {
+		if code, _, stderr := pkgPush(t, epoch, "init", filepath.Join(parent, name), "--version", version); code != 0 {
+			t.Fatal(stderr)
+		}
+	}
+	mp := tagsOf(t, pkgPushOK(t, epoch, filepath.Join(parent, "mp"), "--to", layout, "--cascade", "-o", "json"))
+	if strings.Join(mp, " ") != "0.1.0 0.1 0 latest" {
+		t.Fatalf("mp tags %v", mp)
+	}
+	tool := filepath.Join(parent, "tool")
+	code, stdout, stderr := pkgPush(t, epoch, tool, "--to", layout, "--cascade")
+	if code != 5 || !strings.Contains(stderr, ":0 holds package mp 0.1.0; ") || !strings.Contains(stderr, ":latest holds package mp 0.1.0") || !strings.Contains(stderr, "--force") || stdout != "" {
+		t.Fatalf("exit %d, stdout %q, stderr:\n%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = pkgPush(t, epoch, tool, "--to", layout, "--cascade", "--force", "-o", "name")
+	if code != 0 || !strings.Contains(stderr, "Warning: --force: 0 held package mp 0.1.0; it now holds tool 0.2.0") ||
+		!strings.Contains(stderr, "Warning: --force: latest held package mp 0.1.0; it now holds tool 0.2.0") {
+		t.Fatalf("--force: exit %d, stdout %q, stderr:\n%s", code, stdout, stderr)
+	}
+}
+
+// pkgPushOK runs pkg-push and returns its stdout, failing the test on a non-zero exit.
+func pkgPushOK(t *testing.T, env map[string]string, args ...string) string {
+	t.Helper()
+	code, stdout, stderr := pkgPush(t, env, args...)
+	if code != 0 {
+		t.Fatalf("pkg-push %v: exit %d\n%s", args, code, stderr)
+	}
+	return stdout
+}
+
+// tagsOf reads the tags of one Published document printed with -o json.
+func tagsOf(t *testing.T, stdout string) []string {
+	t.Helper()
+	var p struct{ Tags []string }
+	if err := json.Unmarshal([]byte(stdout), &p); err != nil {
+		t.Fatalf("not one Published document: %v\n%s", err, stdout)
+	}
+	return p.Tags
+}

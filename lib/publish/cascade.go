@@ -1,12 +1,22 @@
 package publish
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/Masterminds/semver/v3"
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"longshore.dev/lib/artifact"
 	"longshore.dev/lib/fault"
+	"longshore.dev/lib/index"
+	"longshore.dev/lib/oci"
 )
 
 // CascadeTags returns the floating tags ("X.Y", "X", "latest") that version should move,
@@ -55,4 +65,133 @@ func semverTag(parts ...uint64) string {
 		s[i] = strconv.FormatUint(p, 10)
 	}
 	return strings.Join(s, ".")
+}
+
+// maxConfigBytes bounds a config blob read to find out what a floating tag holds.
+const maxConfigBytes = 1 << 20
+
+// floating decides whether the floating tags CascadeTags picked may move to a. Those
+// the repository does not have yet may, and those that hold a version of the same
+// package (the normal case). A tag on anything else (a tap index, another package, an
+// image) is a conflict unless opts.Force, when it moves and is named in replaced so the
+// caller can say what it overwrote.
+func floating(ctx context.Context, t *oci.Target, a *Artifact, candidates, existing []string, opts PushOptions) (move, replaced []string, err error) {
+	name := a.Package.Metadata.Name
+	held := map[digest.Digest]holding{} // the floating tags often share one digest
+	var conflicts []string
+	for _, tag := range candidates {
+		if t == nil || !slices.Contains(existing, tag) {
+			move = append(move, tag)
+			continue
+		}
+		desc, data, err := t.FetchManifestRef(ctx, tag)
+		switch {
+		case fault.KindOf(err) == fault.NotFound: // deleted since the listing
+			move = append(move, tag)
+			continue
+		case err != nil:
+			return nil, nil, err
+		case desc.Digest == a.Root.Desc.Digest:
+			move = append(move, tag)
+			continue
+		}
+		h, ok := held[desc.Digest]
+		if !ok {
+			if h, err = whatIsAt(ctx, t, t.Where()+":"+tag, desc, data); err != nil {
+				return nil, nil, err
+			}
+			held[desc.Digest] = h
+		}
+		switch {
+		case h.name == name:
+			move = append(move, tag)
+		case opts.Force:
+			move = append(move, tag)
+			replaced = append(replaced, fmt.Sprintf("%s held %s", tag, h.what))
+		default:
+			conflicts = append(conflicts, fmt.Sprintf("%s:%s holds %s", t.Where(), tag, h.what))
+		}
+	}
+	if len(conflicts) > 0 {
+		return nil, nil, fault.New(fault.Conflict,
+			fmt.Errorf("--cascade would move tags off something other than %s: %s; nothing was pushed", name, strings.Join(conflicts, "; ")),
+			fmt.Sprintf("publish %s to a repository of its own, or pass --force to move the tags anyway", name))
+	}
+	return move, replaced, nil
+}
+
+// holding is what a tag points at: a package or something else.
+type holding struct {
+	name string // the package's name; "" when it is not a package
+	what string // for messages: "package hello 1.2.0", "a longshore tap index (…)"
+}
+
+// whatIsAt reads what the manifest (or index) desc is, as the resolver does
+// (lib/plan): a package is a manifest with the package artifact type or config, or an
+// index whose first platform's manifest is one; its name comes from the config.
+func whatIsAt(ctx context.Context, t *oci.Target, where string, desc ocispec.Descriptor, data []byte) (holding, error) {
+	if desc.MediaType == ocispec.MediaTypeImageIndex {
+		idx, err := artifact.DecodeIndex(data, where)
+		if err != nil {
+			return holding{}, err
+		}
+		if len(idx.Manifests) == 0 {
+			return holding{what: "an empty image index"}, nil
+		}
+		first := slices.MinFunc(idx.Manifests, func(a, b ocispec.Descriptor) int {
+			return strings.Compare(artifact.PlatformString(a.Platform), artifact.PlatformString(b.Platform))
+		})
+		if first.MediaType != ocispec.MediaTypeImageManifest {
+			return holding{what: other(idx.ArtifactType, desc.MediaType)}, nil
+		}
+		if data, err = t.FetchManifest(ctx, first); err != nil {
+			return holding{}, err
+		}
+		desc, where = first, where+"@"+first.Digest.String()
+	}
+	if desc.MediaType != ocispec.MediaTypeImageManifest {
+		return holding{what: other("", desc.MediaType)}, nil
+	}
+	var m ocispec.Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		return holding{}, fault.Errorf(fault.Verify, "%s: manifest is not valid JSON: %v", where, err)
+	}
+	if m.ArtifactType != artifact.ArtifactType && m.Config.MediaType != artifact.ConfigMediaType {
+		kind := m.ArtifactType
+		if kind == "" {
+			kind = m.Config.MediaType
+		}
+		return holding{what: other(kind, desc.MediaType)}, nil
+	}
+	if _, err := artifact.DecodeManifest(data, where); err != nil {
+		return holding{}, err
+	}
+	if m.Config.Size > maxConfigBytes {
+		return holding{}, fault.Errorf(fault.Verify, "%s: config is %d bytes, over the %d-byte limit", where, m.Config.Size, maxConfigBytes)
+	}
+	rc, err := t.FetchBlob(ctx, m.Config)
+	if err != nil {
+		return holding{}, err
+	}
+	defer rc.Close()
+	cdata, err := io.ReadAll(io.LimitReader(rc, maxConfigBytes+1))
+	if err != nil {
+		return holding{}, err
+	}
+	var c artifact.Config
+	if err := json.Unmarshal(cdata, &c); err != nil {
+		return holding{}, fault.Errorf(fault.Verify, "%s: config is not valid JSON: %v", where, err)
+	}
+	return holding{name: c.Name, what: fmt.Sprintf("package %s %s", c.Name, c.Version)}, nil
+}
+
+// other describes an artifact that is not a package by its type.
+func other(kind, mediaType string) string {
+	switch kind {
+	case index.ArtifactType:
+		return fmt.Sprintf("a longshore tap index (%s), not a package", kind)
+	case "":
+		return fmt.Sprintf("a %s, not a longshore package", mediaType)
+	}
+	return fmt.Sprintf("an artifact of type %s, not a longshore package", kind)
 }

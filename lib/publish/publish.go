@@ -292,11 +292,15 @@ type Result struct {
 	Skipped   int   // already in the target
 	Bytes     int64 // bytes sent
 	Unchanged bool  // the version tag already pointed at this digest
+	// Replaced are the floating tags Force moved off something other than this
+	// package, each with what it held.
+	Replaced []string
 }
 
 // PushOptions control Push.
 type PushOptions struct {
-	// Force moves the version tag even when it points at different content.
+	// Force moves the version tag even when it points at different content, and with
+	// Cascade the floating tags even when they hold something other than this package.
 	Force bool
 	// Cascade also moves X.Y, X and latest when this version is the highest at that level.
 	Cascade bool
@@ -304,24 +308,90 @@ type PushOptions struct {
 	Progress *progress.Meter
 }
 
-// Push uploads a (what the target lacks, blobs concurrently), then tags the root with
-// the version. An existing version tag on different content is a conflict unless Force.
-func Push(ctx context.Context, t *oci.Target, a *Artifact, opts PushOptions) (*Result, error) {
+// Plan is what Push does at a target, found by reading it.
+type Plan struct {
+	// Tags are the tags Push points at the artifact: the version tag, then the floating
+	// tags that move (Cascade).
+	Tags []string
+	// Unchanged: the version tag already points at the artifact; nothing is uploaded.
+	Unchanged bool
+	// Replaced are the floating tags Force moves off something other than this package,
+	// each with what it holds.
+	Replaced []string
+}
+
+// Check reads t and says what Push would do there, or refuses as Push would: when the
+// version tag points at different content, or (Cascade) a floating tag holds anything
+// but a version of this package (a tap index, another package), unless Force. It writes
+// nothing, so a dry run can call it. A nil t is a repository that does not exist yet.
+func Check(ctx context.Context, t *oci.Target, a *Artifact, opts PushOptions) (*Plan, error) {
 	tag := ref.TagForVersion(a.Package.Metadata.Version)
-	res := &Result{Published: a.published(t, tag)}
-	existing, err := t.Resolve(ctx, tag)
-	switch {
-	case err == nil && existing.Digest == a.Root.Desc.Digest:
-		res.Unchanged = true
-		res.Skipped = len(a.Blobs) + 1
-		return res, cascade(ctx, t, a, opts, res)
-	case err == nil && !opts.Force:
-		return nil, fault.New(fault.Conflict,
-			fmt.Errorf("%s:%s already exists with different content (%s, this push is %s)", t.Where(), tag, existing.Digest, a.Root.Desc.Digest),
-			"publish a new version, or pass --force to move the tag")
-	case err != nil && fault.KindOf(err) != fault.NotFound:
+	plan := &Plan{Tags: []string{tag}}
+	if t != nil {
+		existing, err := t.Resolve(ctx, tag)
+		switch {
+		case err == nil && existing.Digest == a.Root.Desc.Digest:
+			plan.Unchanged = true
+		case err == nil && !opts.Force:
+			return nil, fault.New(fault.Conflict,
+				fmt.Errorf("%s:%s already exists with different content (%s, this push is %s)", t.Where(), tag, existing.Digest, a.Root.Desc.Digest),
+				"publish a new version, or pass --force to move the tag")
+		case err != nil && fault.KindOf(err) != fault.NotFound:
+			return nil, err
+		}
+	}
+	if !opts.Cascade {
+		return plan, nil
+	}
+	var existing []string
+	if t != nil {
+		var err error
+		if existing, err = t.Tags(ctx); err != nil && fault.KindOf(err) != fault.NotFound {
+			return nil, err
+		}
+	}
+	candidates, err := CascadeTags(a.Package.Metadata.Version, existing)
+	if err != nil {
 		return nil, err
 	}
+	move, replaced, err := floating(ctx, t, a, candidates, existing, opts)
+	if err != nil {
+		return nil, err
+	}
+	plan.Tags = append(plan.Tags, move...)
+	plan.Replaced = replaced
+	return plan, nil
+}
+
+// Push uploads a (what the target lacks, blobs concurrently), then tags the root with
+// the version and, with Cascade, moves the floating tags. It checks first (Check) and
+// refuses before uploading anything.
+func Push(ctx context.Context, t *oci.Target, a *Artifact, opts PushOptions) (*Result, error) {
+	plan, err := Check(ctx, t, a, opts)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Published: a.publishedAt(t.Ref.Locator(), plan.Tags), Unchanged: plan.Unchanged, Replaced: plan.Replaced}
+	if plan.Unchanged {
+		res.Skipped = len(a.Blobs) + 1
+	} else if err := a.upload(ctx, t, opts, res); err != nil {
+		return nil, err
+	}
+	// The version tag first, so a reader of "latest" never finds a version that is not
+	// also reachable by its own tag.
+	for _, tag := range plan.Tags {
+		if plan.Unchanged && tag == plan.Tags[0] {
+			continue
+		}
+		if err := t.Tag(ctx, a.Root.Desc, tag); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// upload sends the blobs and manifests t lacks.
+func (a *Artifact) upload(ctx context.Context, t *oci.Target, opts PushOptions, res *Result) error {
 	// Layers and configs first (concurrently), then platform manifests, then the root:
 	// a registry never holds a manifest whose blobs are missing.
 	var blobs, manifests []ocispec.Descriptor
@@ -349,7 +419,7 @@ func Push(ctx context.Context, t *oci.Target, a *Artifact, opts PushOptions) (*R
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return nil, err
+		return err
 	}
 	for i, up := range results {
 		res.count(up, blobs[i].Size)
@@ -357,41 +427,15 @@ func Push(ctx context.Context, t *oci.Target, a *Artifact, opts PushOptions) (*R
 	for _, d := range append(manifests, a.Root.Desc) {
 		r, closeFn, err := a.open(d)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		up, err := t.Push(ctx, d, r)
 		closeFn()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		res.count(up, d.Size)
 	}
-	if err := t.Tag(ctx, a.Root.Desc, tag); err != nil {
-		return nil, err
-	}
-	return res, cascade(ctx, t, a, opts, res)
-}
-
-// cascade moves the floating tags after the version tag is in place, so a reader of
-// "latest" never finds a version that is not also reachable by its own tag.
-func cascade(ctx context.Context, t *oci.Target, a *Artifact, opts PushOptions, res *Result) error {
-	if !opts.Cascade {
-		return nil
-	}
-	existing, err := t.Tags(ctx)
-	if err != nil {
-		return err
-	}
-	tags, err := CascadeTags(a.Package.Metadata.Version, existing)
-	if err != nil {
-		return err
-	}
-	for _, tag := range tags {
-		if err := t.Tag(ctx, a.Root.Desc, tag); err != nil {
-			return err
-		}
-	}
-	res.Published.Tags = append(res.Published.Tags, tags...)
 	return nil
 }
 
@@ -418,21 +462,22 @@ func (a *Artifact) open(d ocispec.Descriptor) (io.Reader, func(), error) {
 	return f, func() { f.Close() }, nil
 }
 
-// Published describes a as it will be (or is) at target t. A dry run prints the same.
-func (a *Artifact) Published(t ref.Ref) *api.Published {
-	return a.publishedAt(t.Locator(), ref.TagForVersion(a.Package.Metadata.Version))
+// Published describes a as it will be at target t with the tags of plan; a nil plan is
+// the version tag alone. A dry run prints it.
+func (a *Artifact) Published(t ref.Ref, plan *Plan) *api.Published {
+	tags := []string{ref.TagForVersion(a.Package.Metadata.Version)}
+	if plan != nil {
+		tags = plan.Tags
+	}
+	return a.publishedAt(t.Locator(), tags)
 }
 
-func (a *Artifact) published(t *oci.Target, tag string) *api.Published {
-	return a.publishedAt(t.Ref.Locator(), tag)
-}
-
-func (a *Artifact) publishedAt(repository, tag string) *api.Published {
+func (a *Artifact) publishedAt(repository string, tags []string) *api.Published {
 	p := api.NewPublished()
 	m := a.Package.Metadata
 	p.Name, p.Version, p.Repository = m.Name, m.Version, repository
 	p.Digest, p.MediaType = a.Root.Desc.Digest.String(), a.Root.Desc.MediaType
-	p.Tags = []string{tag}
+	p.Tags = slices.Clone(tags)
 	p.Platforms = a.Manifest
 	p.Description, p.Keywords, p.Dependencies = m.Description, m.Keywords, a.Package.Spec.Dependencies
 	return p

@@ -305,16 +305,7 @@ func TestLayoutOutsideOrIsTheContent(t *testing.T) {
 // pushTo pushes a to the target at r, holding the layout's lock only meanwhile.
 func pushTo(t *testing.T, ctx context.Context, r string, a *Artifact, opts PushOptions) *Result {
 	t.Helper()
-	parsed, err := ref.ParseArtifact(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	target, err := oci.Open(ctx, parsed, oci.Options{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer target.Close()
-	res, err := Push(ctx, target, a, opts)
+	res, err := pushErr(t, ctx, r, a, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
