@@ -50,7 +50,11 @@ OCI layout; a layout inside DIR is left out of the package.
 --cascade also moves X.Y, X and latest to this version when it is the highest at that
 level. A floating tag that holds anything but a version of this package (a tap index,
 another package) is refused (exit 5) before anything is pushed; --force moves it anyway,
-as it moves a version tag that holds different content.`,
+as it moves a version tag that holds different content.
+
+--dry-run writes nothing. Without --cascade it does not contact the registry, so a
+conflict is found only by the real push; with --cascade it reads the repository's tags
+to report those that would move, and refuses as the push would.`,
 		Example: `# publish to a registry
 {prog} ./hello --to ghcr.io/org/hello
 
@@ -67,7 +71,7 @@ as it moves a version tag that holds different content.`,
 			fs.StringArrayVar(&o.platforms, "platform", nil, "publish only this platform of package.yaml (repeatable)")
 			fs.BoolVar(&o.cascade, "cascade", false, "also move the X.Y, X and latest tags when this is the highest version at that level")
 			fs.BoolVar(&o.force, "force", false, "move the version tag even if it points at different content, and --cascade's tags even if they hold something else")
-			fs.BoolVar(&o.dryRun, "dry-run", false, "build and print what would be pushed; push nothing")
+			fs.BoolVar(&o.dryRun, "dry-run", false, "build and print what would be pushed and tagged; push nothing (see above for what it reads)")
 			fs.BoolVar(&o.skipLint, "skip-lint", false, "publish without running lint first (not recommended)")
 			fs.StringVar(&o.compress, "compression", string(archive.DefaultCompression), "layer compression: zstd or gzip (the digest depends on it)")
 			o.output.AddTo(fs)
@@ -122,10 +126,7 @@ func runPush(ctx context.Context, env *cli.Env, o *pushOptions, dir string) erro
 	}
 	pushOpts := publish.PushOptions{Force: o.force, Cascade: o.cascade}
 	if o.dryRun {
-		published := art.Published(to, nil)
-		env.Infof("Dry run: would push %s %s to %s:%s (%s); nothing was pushed",
-			p.Metadata.Name, p.Metadata.Version, to.Locator(), published.Tags[0], published.Digest)
-		return print(env, format, published)
+		return dryRun(ctx, env, o, format, to, art, pushOpts)
 	}
 	opts := o.registry.Options(env)
 	opts.Create = true
@@ -156,6 +157,39 @@ func runPush(ctx context.Context, env *cli.Env, o *pushOptions, dir string) erro
 	if moved := published.Tags[1:]; len(moved) > 0 {
 		env.Infof("Tagged %s", strings.Join(moved, ", "))
 	}
+	return print(env, format, published)
+}
+
+// dryRun prints what the push would publish. Without --cascade it does not contact the
+// registry: the tag is the version. With --cascade the tags that move depend on what the
+// repository holds, so it reads them (writing nothing) and refuses as the push would.
+func dryRun(ctx context.Context, env *cli.Env, o *pushOptions, format cli.Format, to ref.Ref, art *publish.Artifact, opts publish.PushOptions) error {
+	var plan *publish.Plan
+	if opts.Cascade {
+		target, err := oci.Open(ctx, to, o.registry.Options(env))
+		switch {
+		case fault.KindOf(err) == fault.NotFound: // a layout not created yet: nothing to read
+			target = nil
+		case err != nil:
+			return err
+		default:
+			defer target.Close()
+		}
+		if plan, err = publish.Check(ctx, target, art, opts); err != nil {
+			return err
+		}
+		for _, r := range plan.Replaced {
+			env.Warnf("--force: %s; the push would move it to %s %s", r, art.Package.Metadata.Name, art.Package.Metadata.Version)
+		}
+	}
+	published := art.Published(to, plan)
+	m := art.Package.Metadata
+	moves := ""
+	if len(published.Tags) > 1 {
+		moves = " and move " + strings.Join(published.Tags[1:], ", ")
+	}
+	env.Infof("Dry run: would push %s %s to %s:%s (%s)%s; nothing was pushed",
+		m.Name, m.Version, to.Locator(), published.Tags[0], published.Digest, moves)
 	return print(env, format, published)
 }
 

@@ -50,12 +50,28 @@ func TestPushCascadeAndDryRun(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "kind: Published") || !strings.Contains(stderr, "nothing was pushed") {
 		t.Fatalf("dry run: exit %d\n%s\n%s", code, stdout, stderr)
 	}
+	if strings.Contains(stdout, "latest") {
+		t.Errorf("a dry run without --cascade reports floating tags:\n%s", stdout)
+	}
+	// With --cascade, the tags the real push sets (a layout that does not exist yet).
+	code, stdout, stderr = pkgPush(t, epoch, dir, "--to", layout, "--cascade", "--dry-run", "-o", "name")
+	if code != 0 || !strings.Contains(stderr, "and move 0.1, 0, latest; nothing was pushed") {
+		t.Fatalf("dry run --cascade: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	dryTags := tagsOf(t, pkgPushOK(t, epoch, dir, "--to", layout, "--cascade", "--dry-run", "-o", "json"))
 	if _, err := os.Stat(strings.TrimPrefix(layout, "ocidir://")); !os.IsNotExist(err) {
 		t.Error("--dry-run touched the target")
 	}
 	code, stdout, stderr = pkgPush(t, epoch, dir, "--to", layout, "--cascade", "-o", "json")
 	if code != 0 || !strings.Contains(stdout, `"0.1.0",`) || !strings.Contains(stdout, `"latest"`) || !strings.Contains(stderr, "Tagged 0.1, 0, latest") {
 		t.Fatalf("cascade: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if real := tagsOf(t, stdout); strings.Join(dryTags, " ") != strings.Join(real, " ") {
+		t.Errorf("dry run said tags %v, the push set %v", dryTags, real)
+	}
+	// Against the layout that now exists: the same tags, read from it.
+	if again := tagsOf(t, pkgPushOK(t, epoch, dir, "--to", layout, "--cascade", "--dry-run", "-o", "json")); strings.Join(again, " ") != "0.1.0 0.1 0 latest" {
+		t.Errorf("dry run against the pushed layout: tags %v", again)
 	}
 	code, _, stderr = pkgPush(t, epoch, dir, "--to", layout+":9.9.9")
 	if code != 2 || !strings.Contains(stderr, "the tag comes from package.yaml's version (0.1.0)") {
@@ -162,7 +178,7 @@ func TestPushToLayoutInsidePackage(t *testing.T) {
 }
 
 // TestPushCascadeOntoAnotherPackage: --cascade refuses to move a floating tag that
-// holds another package, and moves it with --force, saying so.
+// holds another package, in a dry run too, and moves it with --force, saying so.
 func TestPushCascadeOntoAnotherPackage(t *testing.T) {
 	t.Parallel()
 	parent := t.TempDir()
@@ -178,11 +194,17 @@ func TestPushCascadeOntoAnotherPackage(t *testing.T) {
 		t.Fatalf("mp tags %v", mp)
 	}
 	tool := filepath.Join(parent, "tool")
-	code, stdout, stderr := pkgPush(t, epoch, tool, "--to", layout, "--cascade")
-	if code != 5 || !strings.Contains(stderr, ":0 holds package mp 0.1.0; ") || !strings.Contains(stderr, ":latest holds package mp 0.1.0") || !strings.Contains(stderr, "--force") || stdout != "" {
-		t.Fatalf("exit %d, stdout %q, stderr:\n%s", code, stdout, stderr)
+	for _, dry := range []bool{true, false} {
+		args := []string{tool, "--to", layout, "--cascade"}
+		if dry {
+			args = append(args, "--dry-run")
+		}
+		code, stdout, stderr := pkgPush(t, epoch, args...)
+		if code != 5 || !strings.Contains(stderr, ":0 holds package mp 0.1.0; ") || !strings.Contains(stderr, ":latest holds package mp 0.1.0") || !strings.Contains(stderr, "--force") || stdout != "" {
+			t.Fatalf("dry run %v: exit %d, stdout %q, stderr:\n%s", dry, code, stdout, stderr)
+		}
 	}
-	code, stdout, stderr = pkgPush(t, epoch, tool, "--to", layout, "--cascade", "--force", "-o", "name")
+	code, stdout, stderr := pkgPush(t, epoch, tool, "--to", layout, "--cascade", "--force", "-o", "name")
 	if code != 0 || !strings.Contains(stderr, "Warning: --force: 0 held package mp 0.1.0; it now holds tool 0.2.0") ||
 		!strings.Contains(stderr, "Warning: --force: latest held package mp 0.1.0; it now holds tool 0.2.0") {
 		t.Fatalf("--force: exit %d, stdout %q, stderr:\n%s", code, stdout, stderr)
