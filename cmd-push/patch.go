@@ -38,8 +38,8 @@ that are installed and composed right after the package they patch. See docs/pat
 		},
 		Args: cli.ExactArgs("FILE"),
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
-			if forName == "" || to == "" {
-				return cli.Usagef("--for and --to are required: which package the rules patch, and the patch registry")
+			if err := patchFlagsMissing(forName, to); err != nil {
+				return err
 			}
 			data, err := os.ReadFile(args[0])
 			if err != nil {
@@ -70,10 +70,23 @@ that are installed and composed right after the package they patch. See docs/pat
 			if res.Unchanged {
 				env.Infof("%s:%s already holds these rules (%s)", r.Locator(), patch.Tag, res.Digest)
 			} else {
-				env.Infof("Published %d rule(s) for %s to %s:%s (%s)", len(d.Rules), forName, r.Locator(), patch.Tag, res.Digest)
+				env.Infof("Published %s for %s to %s:%s (%s)", plural(len(d.Rules), "rule"), forName, r.Locator(), patch.Tag, res.Digest)
 			}
 			fmt.Fprintf(env.Stdout, "%s:%s@%s\n", t.Ref.Locator(), patch.Tag, res.Digest)
 			return nil
 		},
 	}
+}
+
+// patchFlagsMissing names exactly the required flags that are missing.
+func patchFlagsMissing(forName, to string) error {
+	switch {
+	case forName == "" && to == "":
+		return cli.Usagef("--for and --to are required: which package the rules patch, and the patch registry")
+	case forName == "":
+		return cli.Usagef("--for is required: which package the rules patch (a package name, or _global)")
+	case to == "":
+		return cli.Usagef("--to is required: the patch registry, REGISTRY[/PATH] or ocidir://PATH")
+	}
+	return nil
 }
