@@ -67,3 +67,52 @@ func listTags(t *testing.T, repo string) []string {
 	}
 	return list.Tags
 }
+
+// TestPublisherCascadeKeepsTapIndex is the review's report against a real registry: a
+// package pushed with --cascade into the repository of a tap index used to overwrite
+// the index at latest, breaking `pkg-tap add`. It is refused, in a dry run too, and the
+// tap still works.
+func TestPublisherCascadeKeepsTapIndex(t *testing.T) {
+	t.Parallel()
+	opt := runOpts{Env: []string{"SOURCE_DATE_EPOCH=0"}}
+	index := registryAddr + "/e2e/publisher/index3"
+	pkg := newPackage(t, "hello", "1.0.0")
+	published := runOK(t, opt, "pkg-push", pkg, "--to", registryAddr+"/e2e/publisher/hello", "-o", "yaml")
+	runOK(t, runOpts{Env: opt.Env, Stdin: published.Stdout}, "pkg-tap", "index", "add", "-f", "-", "--to", index)
+
+	for _, dry := range []bool{true, false} {
+		args := []string{pkg, "--to", index, "--cascade"}
+		if dry {
+			args = append(args, "--dry-run")
+		}
+		res := run(t, opt, "pkg-push", args...)
+		if res.Code != 5 || !strings.Contains(res.Stderr, index+":latest holds a longshore tap index") || res.Stdout != "" {
+			t.Fatalf("dry run %v: %s", dry, res)
+		}
+	}
+	if m := fetchManifest(t, index, "latest"); m.ArtifactType != indexArtifactType {
+		t.Errorf("latest now holds %q", m.ArtifactType)
+	}
+	runOK(t, opt, "pkg-tap", "add", "demo", index)
+
+	// A dry run against a repository that does not exist yet lists the tags a push sets.
+	dry := decodeDoc(t, runOK(t, opt, "pkg-push", pkg, "--to", registryAddr+"/e2e/publisher/fresh", "--cascade", "--dry-run", "-o", "yaml").Stdout)
+	if strings.Join(dry.Tags, " ") != "1.0.0 1.0 1 latest" {
+		t.Errorf("dry run to a new repository: tags %v", dry.Tags)
+	}
+}
+
+// TestPublisherLayoutInsidePackage runs what the scaffolded README suggests, from inside
+// the package directory, twice: the layout is not packed, so the second push is the
+// same digest and uploads nothing.
+func TestPublisherLayoutInsidePackage(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "readme")
+	opt := runOpts{Env: []string{"SOURCE_DATE_EPOCH=0"}, Dir: dir}
+	runOK(t, runOpts{}, "pkg-push", "init", dir)
+	first := runOK(t, opt, "pkg-push", ".", "--to", "ocidir://./registry/readme", "-o", "yaml")
+	again := runOK(t, opt, "pkg-push", ".", "--to", "ocidir://./registry/readme", "-o", "yaml")
+	if decodeDoc(t, again.Stdout).Digest != decodeDoc(t, first.Stdout).Digest || !strings.Contains(again.Stderr, "nothing to upload") {
+		t.Errorf("re-push from inside the package:\n%s\n%s", first, again)
+	}
+}

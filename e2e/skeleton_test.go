@@ -15,12 +15,13 @@ import (
 
 // doc is the subset of Published/Installed the tests read.
 type doc struct {
-	Kind    string `yaml:"kind"`
-	Name    string `yaml:"name"`
-	Version string `yaml:"version"`
-	Digest  string `yaml:"digest"`
-	Path    string `yaml:"path"`
-	Source  string `yaml:"source"`
+	Kind    string   `yaml:"kind"`
+	Name    string   `yaml:"name"`
+	Version string   `yaml:"version"`
+	Digest  string   `yaml:"digest"`
+	Path    string   `yaml:"path"`
+	Source  string   `yaml:"source"`
+	Tags    []string `yaml:"tags"`
 }
 
 func decodeDoc(t *testing.T, out string) doc {
