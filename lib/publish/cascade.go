@@ -97,7 +97,11 @@ func floating(ctx context.Context, t *oci.Target, a *Artifact, candidates, exist
 		}
 		h, ok := held[desc.Digest]
 		if !ok {
-			if h, err = whatIsAt(ctx, t, t.Where()+":"+tag, desc, data); err != nil {
+			h, err = whatIsAt(ctx, t, t.Where()+":"+tag, desc, data)
+			switch {
+			case fault.KindOf(err) == fault.Verify: // malformed: not this package either
+				h = holding{what: fmt.Sprintf("something that does not read as a longshore package (%v)", err)}
+			case err != nil:
 				return nil, nil, err
 			}
 			held[desc.Digest] = h
@@ -191,7 +195,7 @@ func other(kind, mediaType string) string {
 	case index.ArtifactType:
 		return fmt.Sprintf("a longshore tap index (%s), not a package", kind)
 	case "":
-		return fmt.Sprintf("a %s, not a longshore package", mediaType)
+		return fmt.Sprintf("content of media type %s, not a longshore package", mediaType)
 	}
 	return fmt.Sprintf("an artifact of type %s, not a longshore package", kind)
 }

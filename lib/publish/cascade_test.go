@@ -1,10 +1,16 @@
 package publish
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/opencontainers/go-digest"
+	"github.com/opencontainers/image-spec/specs-go"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/index"
@@ -94,6 +100,32 @@ func TestPushCascadeChecksWhatFloatingTagsHold(t *testing.T) {
 			t.Errorf("--force: replaced %v", res.Replaced)
 		}
 		assertTag(t, ctx, layout, "latest", res.Published.Digest)
+	})
+
+	t.Run("a container image", func(t *testing.T) {
+		t.Parallel()
+		layout := "ocidir://" + filepath.Join(t.TempDir(), "hello")
+		target := openLayout(t, ctx, layout)
+		config := []byte("{}")
+		configDesc := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageConfig, Digest: digest.FromBytes(config), Size: int64(len(config))}
+		m, _ := json.Marshal(ocispec.Manifest{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ocispec.MediaTypeImageManifest, Config: configDesc, Layers: []ocispec.Descriptor{}})
+		mDesc := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: digest.FromBytes(m), Size: int64(len(m))}
+		for _, b := range []struct {
+			desc ocispec.Descriptor
+			data []byte
+		}{{configDesc, config}, {mDesc, m}} {
+			if _, err := target.Push(ctx, b.desc, bytes.NewReader(b.data)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := target.Tag(ctx, mDesc, "latest"); err != nil {
+			t.Fatal(err)
+		}
+		target.Close()
+		_, err := pushErr(t, ctx, layout, hello("1.0.0"), PushOptions{Cascade: true})
+		if fault.KindOf(err) != fault.Conflict || !strings.Contains(err.Error(), ":latest holds an artifact of type application/vnd.oci.image.config.v1+json, not a longshore package") {
+			t.Fatalf("cascade onto an image: %v", err)
+		}
 	})
 
 	t.Run("another package", func(t *testing.T) {
