@@ -107,7 +107,11 @@ func runPush(ctx context.Context, env *cli.Env, o *pushOptions, dir string) erro
 	if tag := ref.TagForVersion(p.Metadata.Version); to.Digest != "" || (to.Tag != "" && to.Tag != tag) {
 		return cli.Usagef("--to %s: give the repository only; the tag comes from package.yaml's version (%s)", o.to, tag)
 	}
-	if err := lintBeforePush(env, dir, o.skipLint); err != nil {
+	var leaveOut []string
+	if to.Kind == ref.Layout {
+		leaveOut = layoutInside(dir, to.Path)
+	}
+	if err := lintBeforePush(env, dir, o.skipLint, leaveOut); err != nil {
 		return err
 	}
 	buildOpts := publish.Options{
@@ -203,14 +207,35 @@ func print(env *cli.Env, format cli.Format, docs ...any) error {
 	})
 }
 
+// layoutInside is the --to layout's path relative to the package directory, for lint
+// to skip as the push leaves it out (lib/publish); none when it lies outside.
+func layoutInside(dir, layout string) []string {
+	d, err1 := filepath.Abs(dir)
+	l, err2 := filepath.Abs(layout)
+	if err1 != nil || err2 != nil {
+		return nil
+	}
+	if r1, err := filepath.EvalSymlinks(d); err == nil {
+		d = r1
+	}
+	if r2, err := filepath.EvalSymlinks(l); err == nil {
+		l = r2
+	}
+	rel, err := filepath.Rel(d, l)
+	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return nil
+	}
+	return []string{filepath.ToSlash(rel)}
+}
+
 // lintBeforePush refuses to publish a package lint finds errors in: a broken package is
 // much harder to take back once consumers have it.
-func lintBeforePush(env *cli.Env, dir string, skip bool) error {
+func lintBeforePush(env *cli.Env, dir string, skip bool, leaveOut []string) error {
 	if skip {
 		env.Warnf("--skip-lint: publishing %s WITHOUT checking it; consumers may receive a broken package", dir)
 		return nil
 	}
-	report, err := lint.Check(dir, lint.Options{})
+	report, err := lint.Check(dir, lint.Options{LeaveOut: leaveOut})
 	if err != nil {
 		return err
 	}

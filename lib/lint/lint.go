@@ -34,6 +34,11 @@ type Options struct {
 	MaxTotalSize int64
 	// MaxFiles bounds the entries of one platform's content (0 = DefaultMaxFiles).
 	MaxFiles int
+	// LeaveOut are paths, relative to the package directory and slash-separated,
+	// that publishing leaves out besides .pkgignore: pkg-push's --to layout when it
+	// lies inside the package. The content rules skip them as they skip what is
+	// ignored.
+	LeaveOut []string
 }
 
 func (o Options) withDefaults() Options {

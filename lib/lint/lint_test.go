@@ -460,6 +460,33 @@ func TestRulesDocumented(t *testing.T) {
 	}
 }
 
+// The --to layout inside the package is skipped as publishing leaves it out: its blobs
+// must not count against the package's limits (or be linted at all).
+func TestLeaveOutSkipsTheLayout(t *testing.T) {
+	t.Parallel()
+	files := map[string]fixture{"registry/tool/blobs/sha256/a": {content: "a"}, "registry/tool/blobs/sha256/b": {content: "b"}, "registry/tool/index.json": {content: "{}"}}
+	dir := write(t, ptr(validYAML), files)
+	count := func(opts Options) int {
+		report, err := Check(dir, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, f := range report.Findings {
+			if f.Rule == "content-size" {
+				n++
+			}
+		}
+		return n
+	}
+	if count(Options{MaxFiles: 6}) != 1 {
+		t.Fatalf("the fixture does not go over the limit with the layout in it")
+	}
+	if n := count(Options{MaxFiles: 6, LeaveOut: []string{"registry/tool"}}); n != 0 {
+		t.Errorf("%d content-size findings with the layout left out, want none", n)
+	}
+}
+
 func TestDefaultLimitsMatchInstall(t *testing.T) {
 	t.Parallel()
 	if DefaultMaxTotalSize != archive.DefaultLimits.MaxBytes || DefaultMaxFiles != archive.DefaultLimits.MaxFiles {

@@ -164,6 +164,12 @@ func resolvesOutside(root, p string) (string, bool) {
 
 // excluded reports whether publishing leaves out rel (relative to the content dir c).
 func (l *linter) excluded(c contentDir, rel string, isDir bool) bool {
+	full := path.Join(c.rel, rel)
+	for _, out := range l.opts.LeaveOut {
+		if full == out || strings.HasPrefix(full, out+"/") {
+			return true
+		}
+	}
 	return l.ignore.Excluded(c.rel, rel, isDir)
 }
 
