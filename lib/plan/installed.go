@@ -65,8 +65,9 @@ func Sync(ctx context.Context, home string, opts Options) (*SyncResult, error) {
 }
 
 // Installed resolves what is installed, at the installed versions, with the patch
-// companions of the cached descriptors, from local caches only: the graph that tree,
-// why and outdated show when no lock is given. Nothing installed gives an empty lock.
+// companions of the cached descriptors, from local caches only: the graph that tree
+// and why show when no lock is given (outdated reads installed.yaml itself, see
+// CheckInstalledOutdated). Nothing installed gives an empty lock.
 func Installed(ctx context.Context, home string, opts Options) (*Result, error) {
 	opts.Offline = true
 	if opts.Patches == PatchesRefresh {

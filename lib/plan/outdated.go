@@ -3,6 +3,8 @@ package plan
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"longshore.dev/lib/api"
 	"longshore.dev/lib/fault"
@@ -18,10 +20,11 @@ type Outdated struct {
 	Reason     string
 	// Current is the locked version; Wanted the newest that the constraints on it allow
 	// (the requests naming it, and what the other locked packages at their locked
-	// versions require of it); Latest the newest release there is. Wanted and Latest
-	// are "" when the package's source no longer lists it.
+	// versions require of it); Latest the newest release there is. Either is "" when
+	// no version qualifies, and both when Err is set.
 	Current, Wanted, Latest string
-	// Err says why the versions could not be listed.
+	// Err says why the versions could not be read: the tap or repository the package
+	// came from is gone, or refused to answer. The other packages are checked anyway.
 	Err error
 }
 
@@ -32,16 +35,98 @@ func (o Outdated) IsOutdated() bool {
 
 // CheckOutdated lists, for every package of lock in order, its locked version, the
 // newest its constraints allow and the newest there is, from the tap caches (`pkg-tap
-// update` refreshes them) and the repositories' tags (offline: as cached).
+// update` refreshes them) and the repositories' tags (offline: as cached). A package
+// whose versions cannot be read (its tap removed, its repository gone) is listed with
+// Err set and does not stop the others; only a cancelled context or a configuration
+// that cannot be read is an error.
 func CheckOutdated(ctx context.Context, home string, lock *api.Lock, opts Options) ([]Outdated, error) {
 	opts.Patches = PatchesOff
 	src, err := NewSource(home, opts)
 	if err != nil {
 		return nil, err
 	}
-	for _, p := range lock.Packages {
+	pkgs := make([]api.LockedPackage, 0, len(lock.Packages))
+	for _, name := range lock.Order {
+		if p, ok := lock.Package(name); ok {
+			pkgs = append(pkgs, *p)
+		}
+	}
+	return src.outdated(ctx, pkgs, lock.Requests)
+}
+
+// CheckInstalledOutdated is CheckOutdated of the installed packages at their installed
+// versions. It reads installed.yaml as it is instead of solving it again as Installed
+// does for tree and why: a solve needs the versions of every package, so one package
+// whose tap was removed would fail it, where here it is only a row with Err. Which
+// packages were asked for is recorded but not with what constraint, so WANTED is what
+// the other installed packages allow.
+func CheckInstalledOutdated(ctx context.Context, home string, opts Options) ([]Outdated, error) {
+	opts.Patches = PatchesOff
+	src, err := NewSource(home, opts)
+	if err != nil {
+		return nil, err
+	}
+	installed, err := listInstalled(src.home)
+	if err != nil {
+		return nil, err
+	}
+	return src.outdated(ctx, src.installedPackages(installed), nil)
+}
+
+// installedPackages are the installed records as packages of a lock, in the lock's
+// order (by name when installed.yaml's edges do not give one): named as a solve would
+// name them, with the tap and repository they came from.
+func (s *Source) installedPackages(installed []*api.Installed) []api.LockedPackage {
+	key := make(map[string]string, len(installed)) // installed name → name in a lock
+	for _, inst := range installed {
+		key[inst.Name] = PackageName(s.installedName(inst))
+	}
+	translate := func(names []string) []string {
+		var out []string
+		for _, n := range names {
+			if k, ok := key[n]; ok {
+				out = append(out, k)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	pkgs := make([]api.LockedPackage, 0, len(installed))
+	for _, inst := range installed {
+		id := identify(s.installedName(inst))
+		reason := inst.Reason
+		if reason == api.ReasonExplicit {
+			reason = api.ReasonRequested
+		}
+		pkgs = append(pkgs, api.LockedPackage{
+			Name: id.key, Tap: id.tap, Version: inst.Version, Repository: repositoryName(inst.Source), Reason: reason,
+			Dependencies: translate(inst.Dependencies), Patches: translate(inst.Patches),
+		})
+	}
+	slices.SortFunc(pkgs, func(a, b api.LockedPackage) int { return strings.Compare(a.Name, b.Name) })
+	order, err := resolve.Order(pkgs)
+	if err != nil {
+		return pkgs // a cycle pkg-pull would not have written: name order will do for a report
+	}
+	byName := make(map[string]api.LockedPackage, len(pkgs))
+	for _, p := range pkgs {
+		byName[p.Name] = p
+	}
+	out := make([]api.LockedPackage, len(order))
+	for i, n := range order {
+		out[i] = byName[n]
+	}
+	return out
+}
+
+// outdated checks pkgs, in the order given, against their sources and the constraints
+// of requests and of the other packages at their current versions.
+func (s *Source) outdated(ctx context.Context, pkgs []api.LockedPackage, requests []api.LockRequest) ([]Outdated, error) {
+	locked := make(map[string]bool, len(pkgs))
+	for _, p := range pkgs {
+		locked[p.Name] = true
 		if p.Tap != "" {
-			src.pins[p.Name] = p.Tap
+			s.pins[p.Name] = p.Tap
 		}
 	}
 	constraints := map[string][]*version.Constraint{}
@@ -53,27 +138,28 @@ func CheckOutdated(ctx context.Context, home string, lock *api.Lock, opts Option
 		constraints[name] = append(constraints[name], c)
 		return nil
 	}
-	for _, r := range lock.Requests {
+	for _, r := range requests {
 		if err := add(PackageName(r.Name), r.Version); err != nil {
 			return nil, fault.New(fault.Usage, fmt.Errorf("request %s: %w", r.Name, err), "")
 		}
 	}
 	versions := map[string][]resolve.Candidate{}
 	errs := map[string]error{}
-	for _, p := range lock.Packages {
-		cands, err := src.packageVersions(ctx, &p)
-		if err != nil && fault.KindOf(err) != fault.NotFound {
-			return nil, err
+	for _, p := range pkgs {
+		cands, err := s.packageVersions(ctx, &p)
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, ctxErr
 		}
+		// Any failure is this package's alone: the report goes on without it.
 		versions[p.Name], errs[p.Name] = cands, err
 	}
-	for _, p := range lock.Packages {
+	for _, p := range pkgs {
 		for _, c := range versions[p.Name] {
 			if c.Version.String() != p.Version {
 				continue
 			}
 			for _, d := range c.Dependencies {
-				if _, ok := lock.Package(d.Name); ok {
+				if locked[d.Name] {
 					if err := add(d.Name, d.Constraint); err != nil {
 						continue // the solver skipped it too
 					}
@@ -81,12 +167,8 @@ func CheckOutdated(ctx context.Context, home string, lock *api.Lock, opts Option
 			}
 		}
 	}
-	out := make([]Outdated, 0, len(lock.Packages))
-	for _, name := range lock.Order {
-		p, ok := lock.Package(name)
-		if !ok {
-			continue
-		}
+	out := make([]Outdated, 0, len(pkgs))
+	for _, p := range pkgs {
 		o := Outdated{Name: p.Name, Tap: p.Tap, Repository: p.Repository, Reason: p.Reason, Current: p.Version, Err: errs[p.Name]}
 		var wanted, latest *version.Version
 		for _, c := range versions[p.Name] {

@@ -15,7 +15,7 @@ import (
 )
 
 // writeInstalled records packages in home's installed.yaml as pkg-pull does:
-// "tap/name version reason".
+// "tap/name version reason [dep,dep…]".
 func writeInstalled(t *testing.T, home string, lines ...string) {
 	t.Helper()
 	var docs []any
@@ -31,6 +31,9 @@ func writeInstalled(t *testing.T, home string, lines ...string) {
 		inst.Digest = fakeDigest(name + f[1] + "amd64")
 		inst.Source = "registry.example/" + name + "@" + fakeDigest(name+f[1])
 		inst.Path = "pkgs/sha256/" + strings.TrimPrefix(inst.Digest, "sha256:")
+		if len(f) > 3 {
+			inst.Dependencies = strings.Split(f[3], ",")
+		}
 		docs = append(docs, inst)
 	}
 	var buf bytes.Buffer

@@ -120,30 +120,3 @@ func TestCheckRemote(t *testing.T) {
 		t.Errorf("a missing platform manifest: %v %v", err, problems)
 	}
 }
-
-func TestCheckOutdated(t *testing.T) {
-	t.Parallel()
-	home := t.TempDir()
-	addTap(t, home, "main", false,
-		entry("app", v("1.0.0", "libx@~1.1"), v("2.0.0", "libx@^2")),
-		entry("libx", v("1.1.0"), v("1.1.5"), v("1.2.0"), v("2.0.0"), v("3.0.0-rc.1")),
-	)
-	ctx := context.Background()
-	lock, err := Resolve(ctx, home, reqs("app@^1", "libx@1.1.0"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	lock.Requests[1].Version = "" // as if libx was asked for without a constraint
-	out, err := CheckOutdated(ctx, home, lock, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, o := range out {
-		got = append(got, fmt.Sprintf("%s %s %s %s %v", o.Name, o.Current, o.Wanted, o.Latest, o.IsOutdated()))
-	}
-	want := "libx 1.1.0 1.1.5 2.0.0 true\napp 1.0.0 1.0.0 2.0.0 true"
-	if strings.Join(got, "\n") != want {
-		t.Errorf("outdated:\n%s\nwant:\n%s", strings.Join(got, "\n"), want)
-	}
-}
