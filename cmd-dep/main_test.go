@@ -91,8 +91,7 @@ func entry(name string, versions ...string) index.Package {
 func newHome(t *testing.T) map[string]string {
 	t.Helper()
 	home := t.TempDir()
-	dir := t.TempDir()
-	for _, p := range []index.Package{
+	addTap(t, home, "main",
 		entry("hello", "1.0.0:libgreet@^1", "1.1.0:libgreet@^1"),
 		entry("libgreet", "1.0.0:zlib@^1", "1.2.0:zlib@^1"),
 		entry("zlib", "1.3.0", "1.4.0"),
@@ -101,7 +100,20 @@ func newHome(t *testing.T) map[string]string {
 		entry("certs", "1.0.0"),
 		entry("new-greet", "1.0.0:libgreet@>=1.2"),
 		entry("old-greet", "1.0.0:libgreet@<1.2"),
-	} {
+	)
+	registry := "ocidir://" + filepath.Join(t.TempDir(), "patches")
+	publishDescriptor(t, registry, "hello", "  - match: {name: hello, version: \">=1.1\", platform: \"linux/*\"}\n    companions: [{name: ca-bundle, version: \"^1\"}]\n")
+	publishDescriptor(t, registry, "_global", "  - match: {name: \"lib*\"}\n    companions: [{name: certs}]\n")
+	env := map[string]string{"LONGSHORE_HOME": home, "HOME": t.TempDir(), "DOCKER_CONFIG": t.TempDir()}
+	mustRun(t, env, "", "patch", "registry", registry)
+	return env
+}
+
+// addTap adds a directory tap of pkgs to home, with its cache.
+func addTap(t *testing.T, home, name string, pkgs ...index.Package) {
+	t.Helper()
+	dir := t.TempDir()
+	for _, p := range pkgs {
 		var buf bytes.Buffer
 		if err := stream.WriteYAML(&buf, index.ToEntry(p)); err != nil {
 			t.Fatal(err)
@@ -110,15 +122,9 @@ func newHome(t *testing.T) map[string]string {
 			t.Fatal(err)
 		}
 	}
-	if _, err := tap.Add(context.Background(), home, tap.Spec{Name: "main", Source: dir}, tap.Options{}); err != nil {
+	if _, err := tap.Add(context.Background(), home, tap.Spec{Name: name, Source: dir}, tap.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	registry := "ocidir://" + filepath.Join(t.TempDir(), "patches")
-	publishDescriptor(t, registry, "hello", "  - match: {name: hello, version: \">=1.1\", platform: \"linux/*\"}\n    companions: [{name: ca-bundle, version: \"^1\"}]\n")
-	publishDescriptor(t, registry, "_global", "  - match: {name: \"lib*\"}\n    companions: [{name: certs}]\n")
-	env := map[string]string{"LONGSHORE_HOME": home, "HOME": t.TempDir(), "DOCKER_CONFIG": t.TempDir()}
-	mustRun(t, env, "", "patch", "registry", registry)
-	return env
 }
 
 func publishDescriptor(t *testing.T, registry, name, rules string) {
@@ -262,18 +268,118 @@ func TestOutdated(t *testing.T) {
 	t.Parallel()
 	env := newHome(t)
 	lock := lockOf(t, env, "hello@1.0.0", "zlib@~1.3")
-	got := mustRun(t, env, lock, "outdated", "-f", "-")
+	got := mustRun(t, env, lock, "outdated", "-f", "-", "-o", "table")
 	want := "NAME    CURRENT   WANTED   LATEST   FROM\nzlib    1.3.0     1.3.0    1.4.0    tap main\nhello   1.0.0     1.0.0    1.1.0    tap main\n"
 	if got.Stdout != want {
 		t.Errorf("outdated:\n%s\nwant:\n%s", got.Stdout, want)
 	}
-	all := mustRun(t, env, lock, "outdated", "-f", "-", "--all")
+	all := mustRun(t, env, lock, "outdated", "-f", "-", "--all", "-o", "table")
 	if !strings.Contains(all.Stdout, "libgreet   1.2.0     1.2.0    1.2.0    tap main") {
 		t.Errorf("outdated --all:\n%s", all.Stdout)
 	}
+
+	// The same rows as documents: yaml (the default when stdout is not a terminal, as
+	// for every verb), a List in json, kind/name@version with -o name.
+	yamlOut := mustRun(t, env, lock, "outdated", "-f", "-", "-o", "yaml").Stdout
+	wantYAML := `---
+apiVersion: longshore.dev/v1alpha1
+kind: Outdated
+name: zlib
+current: 1.3.0
+wanted: 1.3.0
+latest: 1.4.0
+tap: main
+repository: registry.example/zlib
+---
+apiVersion: longshore.dev/v1alpha1
+kind: Outdated
+name: hello
+current: 1.0.0
+wanted: 1.0.0
+latest: 1.1.0
+tap: main
+repository: registry.example/hello
+`
+	if yamlOut != wantYAML {
+		t.Errorf("-o yaml:\n%s\nwant:\n%s", yamlOut, wantYAML)
+	}
+	if def := mustRun(t, env, lock, "outdated", "-f", "-").Stdout; def != yamlOut {
+		t.Errorf("the default into a pipe is not yaml:\n%s", def)
+	}
+	if name := mustRun(t, env, lock, "outdated", "-f", "-", "-o", "name").Stdout; name != "outdated/zlib@1.3.0\noutdated/hello@1.0.0\n" {
+		t.Errorf("-o name:\n%s", name)
+	}
+	jsonOut := mustRun(t, env, lock, "outdated", "-f", "-", "-o", "json").Stdout
+	if !strings.HasPrefix(jsonOut, "{\n  \"apiVersion\": \"longshore.dev/v1alpha1\",\n  \"kind\": \"List\",\n  \"items\": [\n") ||
+		strings.Count(jsonOut, `"kind": "Outdated"`) != 2 {
+		t.Errorf("-o json:\n%s", jsonOut)
+	}
+	// What -o yaml prints reads back as a stream of Outdated documents.
+	docs, err := stream.Decode(strings.NewReader(yamlOut), "outdated.yaml", api.Kinds)
+	if err != nil || len(docs) != 2 || docs[1].Value.(*api.Outdated).Latest != "1.1.0" {
+		t.Errorf("reading -o yaml back: %v %+v", err, docs)
+	}
+	if r := pkgDep(t, env, lock, "outdated", "-f", "-", "-o", "wide"); r.Code != cli.ExitUsage || !strings.Contains(r.Stderr, "use one of table, yaml, json, name") {
+		t.Errorf("-o wide: %s", r)
+	}
+
+	// Nothing outdated: the line on stderr, and on stdout what the format says of none.
 	fresh := lockOf(t, env, "zlib")
-	if r := mustRun(t, env, fresh, "outdated", "-f", "-"); r.Stdout != "" || !strings.Contains(r.Stderr, "All 1 packages are up to date.") {
-		t.Errorf("nothing outdated: %s", r)
+	for format, want := range map[string]string{
+		"table": "",
+		"yaml":  "",
+		"name":  "",
+		"json":  "{\n  \"apiVersion\": \"longshore.dev/v1alpha1\",\n  \"kind\": \"List\",\n  \"items\": []\n}\n",
+	} {
+		r := mustRun(t, env, fresh, "outdated", "-f", "-", "-o", format)
+		if r.Stdout != want || !strings.Contains(r.Stderr, "All 1 packages are up to date.") {
+			t.Errorf("nothing outdated, -o %s: %s", format, r)
+		}
+	}
+	// One: still a List in json.
+	one := mustRun(t, env, lockOf(t, env, "zlib@1.3.0"), "outdated", "-f", "-", "-o", "json").Stdout
+	if !strings.Contains(one, `"kind": "List"`) || strings.Count(one, `"kind": "Outdated"`) != 1 {
+		t.Errorf("one outdated package, -o json:\n%s", one)
+	}
+}
+
+// TestOutdatedSourceGone: the installed packages include one from a tap removed since
+// (pkg-tap remove --force). It is a row with "?" and a warning, the others are listed,
+// and the exit code says the listing is partial.
+func TestOutdatedSourceGone(t *testing.T) {
+	t.Parallel()
+	env := newHome(t)
+	addTap(t, env["LONGSHORE_HOME"], "demo", entry("greeter", "1.0.0", "1.1.0"))
+	writeInstalled(t, env, "main/zlib 1.3.0 explicit", "main/certs 1.0.0 explicit", "demo/greeter 1.0.0 explicit")
+	before := mustRun(t, env, "", "outdated", "-o", "table")
+	if want := "NAME      CURRENT   WANTED   LATEST   FROM\ngreeter   1.0.0     1.1.0    1.1.0    tap demo\nzlib      1.3.0     1.4.0    1.4.0    tap main\n"; before.Stdout != want {
+		t.Errorf("with every tap:\n%s\nwant:\n%s", before.Stdout, want)
+	}
+	if _, err := tap.Remove(env["LONGSHORE_HOME"], "demo", true); err != nil {
+		t.Fatal(err)
+	}
+
+	r := pkgDep(t, env, "", "outdated", "-o", "table")
+	want := "NAME      CURRENT   WANTED   LATEST   FROM\ngreeter   1.0.0     ?        ?        tap demo\nzlib      1.3.0     1.4.0    1.4.0    tap main\n"
+	if r.Code != cli.ExitPartial || r.Stdout != want ||
+		!strings.Contains(r.Stderr, "Warning: cannot check greeter 1.0.0: no tap named \"demo\"") ||
+		!strings.Contains(r.Stderr, "Error: could not check 1 of 3 packages: greeter\n") {
+		t.Errorf("%s\nwant exit %d and stdout:\n%s", r, cli.ExitPartial, want)
+	}
+	r = pkgDep(t, env, "", "outdated", "-o", "json", "--all")
+	if r.Code != cli.ExitPartial || !strings.Contains(r.Stdout, `"error": "no tap named \"demo\""`) || strings.Count(r.Stdout, `"kind": "Outdated"`) != 3 {
+		t.Errorf("-o json --all: %s", r)
+	}
+
+	// No tap left: every package is a row that says so.
+	if _, err := tap.Remove(env["LONGSHORE_HOME"], "main", true); err != nil {
+		t.Fatal(err)
+	}
+	r = pkgDep(t, env, "", "outdated", "-o", "name")
+	if r.Code != cli.ExitPartial || r.Stdout != "outdated/certs@1.0.0\noutdated/greeter@1.0.0\noutdated/zlib@1.3.0\n" ||
+		!strings.Contains(r.Stderr, "Warning: cannot check zlib 1.3.0: package main/zlib: no taps are configured") ||
+		!strings.Contains(r.Stderr, "Error: could not check 3 of 3 packages: certs, greeter, zlib\nHint: the warnings above say why\n") {
+		t.Errorf("without taps: %s", r)
 	}
 }
 

@@ -2,10 +2,14 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/spf13/pflag"
 
+	"longshore.dev/lib/api"
 	"longshore.dev/lib/cli"
+	"longshore.dev/lib/fault"
 	"longshore.dev/lib/plan"
 )
 
@@ -16,16 +20,28 @@ func orDash(s string) string {
 	return s
 }
 
+// outdatedDoc is the document -o yaml|json|name prints for a checked package.
+func outdatedDoc(o plan.Outdated) *api.Outdated {
+	d := api.NewOutdated()
+	d.Name, d.Current, d.Tap, d.Repository = o.Name, o.Current, o.Tap, o.Repository
+	if o.Err != nil {
+		d.Error = o.Err.Error()
+	} else {
+		d.Wanted, d.Latest = o.Wanted, o.Latest
+	}
+	return d
+}
+
 var outdatedColumns = cli.Columns{
 	Headers: []string{"NAME", "CURRENT", "WANTED", "LATEST", "FROM"},
 	Row: func(doc any) []string {
-		o := doc.(plan.Outdated)
+		o := doc.(*api.Outdated)
 		from := o.Repository
 		if o.Tap != "" {
 			from = "tap " + o.Tap
 		}
 		wanted, latest := orDash(o.Wanted), orDash(o.Latest)
-		if o.Err != nil {
+		if o.Error != "" {
 			wanted, latest = "?", "?"
 		}
 		return []string{o.Name, o.Current, wanted, latest, from}
@@ -36,6 +52,7 @@ func newOutdatedCmd() *cli.Command {
 	var flags planFlags
 	var files cli.FileFlags
 	var all bool
+	output := cli.NewOutputFlags()
 	return &cli.Command{
 		Name:  "outdated",
 		Short: "list newer versions",
@@ -45,53 +62,84 @@ its constraints allow (WANTED: the requests naming it, and what the other locked
 at their locked versions require of it) and the newest release there is (LATEST).
 Only packages with something newer are listed, unless --all.
 
-The lock is the one read with -f, or without it the installed packages; their requests
-are not recorded, so WANTED is then what the other installed packages allow. Versions
-come from the tap caches ('pkg-tap update' refreshes them first) and repositories' tags.`,
+The lock is the one read with -f, or without it the installed packages as installed.yaml
+records them; their requests are not recorded, so WANTED is then what the other
+installed packages allow. Versions come from the tap caches ('pkg-tap update' refreshes
+them first) and repositories' tags.
+
+A package whose versions cannot be read (its tap removed, its repository gone) is
+listed with "?" (an error field with -o yaml|json) and a warning; the others are
+listed all the same, and the command exits 8 (partial).
+
+-o yaml and -o json print Outdated documents (-o json always a List, even of none).`,
 		Example: `{prog} -f tools.lock.yaml
-{prog} --all`,
+{prog} --all
+{prog} -o json | jq -r '.items[].name'`,
 		Flags: func(fs *pflag.FlagSet) {
 			files.AddTo(fs)
+			output.AddTo(fs)
 			fs.BoolVar(&all, "all", false, "list every package, not only those with newer versions")
 			flags.addTo(fs, false)
 		},
 		Args: cli.ExactArgs(),
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
-			lock, installed, err := lockInput(ctx, env, files, &flags)
+			format, err := output.Format(env)
 			if err != nil {
 				return err
-			}
-			if installed {
-				for i := range lock.Requests {
-					lock.Requests[i].Version = "" // the installed version, not a wish
-				}
 			}
 			h, err := home(env)
 			if err != nil {
 				return err
 			}
-			list, err := plan.CheckOutdated(ctx, h, lock, flags.options(env))
-			if err != nil {
+			var list []plan.Outdated
+			if len(files.Paths) > 0 {
+				lock, err := readLock(env, files)
+				if err != nil {
+					return err
+				}
+				list, err = plan.CheckOutdated(ctx, h, lock, flags.options(env))
+				if err != nil {
+					return err
+				}
+			} else if list, err = plan.CheckInstalledOutdated(ctx, h, flags.options(env)); err != nil {
 				return err
 			}
-			var rows []any
+			docs := []any{}
+			var failed []string
 			for _, o := range list {
 				if o.Err != nil {
-					env.Warnf("%s: %v", o.Name, o.Err)
+					failed = append(failed, o.Name)
+					if hint := fault.HintOf(o.Err); hint != "" {
+						env.Warnf("cannot check %s %s: %v (%s)", o.Name, o.Current, o.Err, hint)
+					} else {
+						env.Warnf("cannot check %s %s: %v", o.Name, o.Current, o.Err)
+					}
 				}
 				if all || o.IsOutdated() || o.Err != nil {
-					rows = append(rows, o)
+					docs = append(docs, outdatedDoc(o))
 				}
 			}
-			if len(rows) == 0 {
+			if len(docs) == 0 {
 				env.Infof("All %d packages are up to date.", len(list))
-				return nil
+				if format == cli.Table {
+					return nil // a table of no rows says less than the line above
+				}
 			}
-			if err := cli.Print(env.Stdout, cli.Table, rows, outdatedColumns); err != nil {
+			if err := cli.PrintList(env.Stdout, format, docs, outdatedColumns); err != nil {
 				return err
 			}
+			if len(failed) > 0 {
+				// Partial even when no package could be checked: the rows still say
+				// which packages there are and why each is unknown.
+				hint := "the warnings above say why; the other packages were checked"
+				if len(failed) == len(list) {
+					hint = "the warnings above say why"
+				}
+				return fault.New(fault.Partial,
+					fmt.Errorf("could not check %d of %d packages: %s", len(failed), len(list), strings.Join(failed, ", ")), hint)
+			}
 			if !all {
-				env.Debugf("%d of %d packages have newer versions", len(rows), len(list))
+				env.Debugf("%d of %d packages have newer versions", len(docs), len(list))
 			}
 			return nil
 		},
