@@ -224,8 +224,12 @@ func TestTree(t *testing.T) {
 	if got := mustRun(t, env, lock, "tree", "-f", "-", "-o", "yaml"); got.Stdout != lock {
 		t.Errorf("-o yaml is not the lock:\n%s", got.Stdout)
 	}
-	if r := pkgDep(t, env, lock, "tree", "-f", "-", "-o", "svg"); r.Code != cli.ExitUsage {
-		t.Errorf("-o svg: %s", r)
+	for _, format := range []string{"svg", "table", "name"} {
+		r := pkgDep(t, env, lock, "tree", "-f", "-", "-o", format)
+		if r.Code != cli.ExitUsage || !strings.Contains(r.Stderr, "Error: unknown output format \""+format+"\": tree has its own text formats in place of table and name") ||
+			!strings.Contains(r.Stderr, "use one of tree, dot, yaml, json\n") {
+			t.Errorf("-o %s: %s", format, r)
+		}
 	}
 	// graphviz renders it (only the render is skipped without dot).
 	if _, err := exec.LookPath("dot"); err != nil {

@@ -199,7 +199,10 @@ local caches). -o dot writes a graphviz digraph (pipe it to 'dot -Tsvg'); -o yam
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
 			output = strings.ToLower(output)
 			if !slices.Contains(treeFormats, output) {
-				return cli.Usagef("unknown output format %q: use one of %s", output, strings.Join(treeFormats, ", "))
+				// Not the -o group of the other verbs: a graph has no rows to tabulate or
+				// name, so say so rather than only listing what is accepted.
+				return cli.Usagef("unknown output format %q: tree has its own text formats in place of table and name, tree (the default, an indented drawing) and dot (graphviz), and writes the lock itself as yaml or json; use one of %s",
+					output, strings.Join(treeFormats, ", "))
 			}
 			if depth < 0 {
 				return cli.Usagef("--depth %d: give a number of levels, or 0 for all", depth)
