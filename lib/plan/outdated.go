@@ -77,9 +77,11 @@ func CheckInstalledOutdated(ctx context.Context, home string, opts Options) ([]O
 // order (by name when installed.yaml's edges do not give one): named as a solve would
 // name them, with the tap and repository they came from.
 func (s *Source) installedPackages(installed []*api.Installed) []api.LockedPackage {
+	ids := make([]identity, len(installed))
 	key := make(map[string]string, len(installed)) // installed name → name in a lock
-	for _, inst := range installed {
-		key[inst.Name] = PackageName(s.installedName(inst))
+	for i, inst := range installed {
+		ids[i] = identify(s.installedName(inst))
+		key[inst.Name] = ids[i].key
 	}
 	translate := func(names []string) []string {
 		var out []string
@@ -92,8 +94,8 @@ func (s *Source) installedPackages(installed []*api.Installed) []api.LockedPacka
 		return out
 	}
 	pkgs := make([]api.LockedPackage, 0, len(installed))
-	for _, inst := range installed {
-		id := identify(s.installedName(inst))
+	for i, inst := range installed {
+		id := ids[i]
 		reason := inst.Reason
 		if reason == api.ReasonExplicit {
 			reason = api.ReasonRequested
@@ -106,7 +108,7 @@ func (s *Source) installedPackages(installed []*api.Installed) []api.LockedPacka
 	slices.SortFunc(pkgs, func(a, b api.LockedPackage) int { return strings.Compare(a.Name, b.Name) })
 	order, err := resolve.Order(pkgs)
 	if err != nil {
-		return pkgs // a cycle pkg-pull would not have written: name order will do for a report
+		return pkgs // edges pkg-pull would not have written (a cycle): name order will do for a report
 	}
 	byName := make(map[string]api.LockedPackage, len(pkgs))
 	for _, p := range pkgs {
