@@ -17,7 +17,7 @@ var indentedGrammar = "  " + strings.ReplaceAll(Grammar, "\n", "\n  ")
 // SyntaxError reports a reference that does not follow [Grammar]. All
 // errors returned by [Parse] and [ParseArtifact] have this type.
 type SyntaxError struct {
-	Input  string // the reference, trimmed of surrounding spaces
+	Input  string // the reference, trimmed of surrounding spaces, credentials redacted (see [Redact])
 	Reason string // what is wrong and how to fix it
 }
 
@@ -27,7 +27,8 @@ func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("invalid reference %q: %s\n%s", e.Input, e.Reason, indentedGrammar)
 }
 
-// syntaxErrorf returns a *SyntaxError for input with a formatted reason.
+// syntaxErrorf returns a *SyntaxError for input with a formatted reason. Input is
+// redacted: a reference is echoed in messages, credentials never are.
 func syntaxErrorf(input, format string, args ...any) error {
-	return &SyntaxError{Input: input, Reason: fmt.Sprintf(format, args...)}
+	return &SyntaxError{Input: Redact(input), Reason: fmt.Sprintf(format, args...)}
 }

@@ -32,6 +32,9 @@ func parse(s string, allowPackage bool) (Ref, error) {
 	if in == "" {
 		return Ref{}, syntaxErrorf(in, "empty reference: write a remote reference, an ocidir:// layout or a package name")
 	}
+	if _, _, ok := userinfo(in); ok {
+		return Ref{}, credentialsError(in)
+	}
 	if rest, ok := strings.CutPrefix(in, layoutScheme); ok {
 		return parseLayout(in, rest)
 	}
@@ -72,7 +75,7 @@ func schemeError(in, scheme string) error {
 }
 
 func notArtifactError(in string) error {
-	return syntaxErrorf(in, "%q is not an OCI reference: expected REGISTRY/REPOSITORY[:TAG] such as localhost:5000/hello:1.0.0 or ocidir://./registry/hello:1.0.0; a registry host is needed, and a first component is one only if it contains '.' or ':' or is localhost", in)
+	return syntaxErrorf(in, "%q is not an OCI reference: expected REGISTRY/REPOSITORY[:TAG] such as localhost:5000/hello:1.0.0 or ocidir://./registry/hello:1.0.0; a registry host is needed: the part before the first '/', when it contains '.' or ':' or is localhost (e.g. ghcr.io, localhost:5000)", in)
 }
 
 // hasUpper reports whether s contains an ASCII upper-case letter.

@@ -6,6 +6,9 @@
 // path component only counts as a registry host when it contains '.' or ':'
 // or is exactly "localhost" (docker's rule). Anything else is read as a
 // package name, so "org/hello" is package "hello" from tap "org".
+//
+// A reference never carries credentials: USER:PASSWORD@ before the host is refused,
+// and every error that echoes a reference shows it redacted ([Redact]).
 package ref
 
 import (

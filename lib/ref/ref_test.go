@@ -413,3 +413,89 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestCredentialsNeverEchoed(t *testing.T) {
+	t.Parallel()
+	const secret = "s3cret"
+	tests := []struct {
+		in   string
+		want string // the reference the error suggests
+		host string // the host pkg-tap login is pointed at
+	}{
+		{"user:s3cret@HOST:5000/x", "HOST:5000/x", "HOST:5000"},
+		{"oci://user:s3cret@HOST/x", "oci://HOST/x", "HOST"},
+		{"oci://user:s3cret@HOST/hello:1.0.0", "oci://HOST/hello:1.0.0", "HOST"},
+		{"user:s3cret@ghcr.io/org/hello@" + sha256Digest, "ghcr.io/org/hello@" + sha256Digest, "ghcr.io"},
+		{"s3cret@ghcr.io/org/hello", "ghcr.io/org/hello", "ghcr.io"}, // a token as the user name
+		{"oci://s3cret@localhost:5000/x", "oci://localhost:5000/x", "localhost:5000"},
+		{"https://user:s3cret@ghcr.io/org/hello", "ghcr.io/org/hello", "ghcr.io"},
+		{"user:s3cret@localhost:5000", "localhost:5000/REPOSITORY", "localhost:5000"},
+		{"  user:s3cret@[::1]:5000/x  ", "[::1]:5000/x", "[::1]:5000"},
+		{"user:s3/cr+et@ghcr.io/org/hello", "ghcr.io/org/hello", "ghcr.io"},              // base64 tokens hold '/'
+		{"user:s3cret/x@localhost:5000/hello", "localhost:5000/hello", "localhost:5000"}, // a password with ':' and '/' before it looks like HOST:PORT/
+		{"user:s3c@ret@ghcr.io/org/hello", "ghcr.io/org/hello", "ghcr.io"},
+		{"tok/s3cret@ghcr.io/org/hello", "ghcr.io/org/hello", "ghcr.io"},
+		{"oci://user:s3cret@ghcr.io/org/hello@" + sha256Digest, "oci://ghcr.io/org/hello@" + sha256Digest, "ghcr.io"},
+	}
+	for _, tt := range tests {
+		for name, parse := range map[string]func(string) (Ref, error){"Parse": Parse, "ParseArtifact": ParseArtifact} {
+			t.Run(name+"/"+tt.in, func(t *testing.T) {
+				t.Parallel()
+				got, err := parse(tt.in)
+				if err == nil {
+					t.Fatalf("%s(%q) = %#v, want an error", name, tt.in, got)
+				}
+				msg := err.Error()
+				if strings.Contains(msg, secret) {
+					t.Errorf("the error repeats the secret:\n%s", msg)
+				}
+				var se *SyntaxError
+				if !errors.As(err, &se) || strings.Contains(se.Input, secret) || strings.Contains(se.Reason, secret) {
+					t.Fatalf("error %#v", err)
+				}
+				for _, w := range []string{"credentials do not go in a reference", "***@", "write " + tt.want + " ", "pkg-tap login " + tt.host + " ", "docker login " + tt.host} {
+					if !strings.Contains(msg, w) {
+						t.Errorf("the error does not say %q:\n%s", w, msg)
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestRedact(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"user:pw@ghcr.io/org/hello", "***@ghcr.io/org/hello"},
+		{"oci://user:pw@HOST/x", "oci://***@HOST/x"},
+		{"oci://tok@HOST/x", "oci://***@HOST/x"},
+		{"https://a:b@c@ghcr.io/x", "https://***@ghcr.io/x"},
+		{" user:pw@localhost:5000 ", " ***@localhost:5000 "},
+		{"tok@ghcr.io/x", "***@ghcr.io/x"},
+		// Not credentials: kept as typed.
+		{"ghcr.io/org/hello@" + sha256Digest, "ghcr.io/org/hello@" + sha256Digest},
+		{"localhost:5000@" + sha256Digest, "localhost:5000@" + sha256Digest},
+		{"localhost:5000/hello:1.0@1.2.3", "localhost:5000/hello:1.0@1.2.3"},
+		{"core/hello@1.2.3", "core/hello@1.2.3"},
+		{"ghcr.io/org/hello:1.0@" + sha256Digest, "ghcr.io/org/hello:1.0@" + sha256Digest},
+		{"hello@1.2.3", "hello@1.2.3"},
+		{"hello@1:2.0", "hello@1:2.0"},
+		{"hello@^1.2", "hello@^1.2"},
+		{"core/hello@^1.2", "core/hello@^1.2"},
+		{"ocidir://../me:pw@host/dir", "ocidir://../me:pw@host/dir"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := Redact(tt.in); got != tt.want {
+			t.Errorf("Redact(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		stripped, found := StripCredentials(tt.in)
+		if wantFound := tt.want != tt.in; found != wantFound || (found && strings.Contains(stripped, "@ghcr.io")) {
+			t.Errorf("StripCredentials(%q) = %q, %v", tt.in, stripped, found)
+		}
+	}
+	// A package with a constraint still parses.
+	if r, err := Parse("hello@1:2.0"); err != nil || r.Constraint != "1:2.0" {
+		t.Errorf("Parse(hello@1:2.0) = %#v, %v", r, err)
+	}
+}
