@@ -489,3 +489,32 @@ func TestPatchUsage(t *testing.T) {
 		t.Errorf("patch sync --help: %s", r)
 	}
 }
+
+// TestCredentialsNeverEchoed: a reference or a registry with a password in it is
+// refused without printing the password.
+func TestCredentialsNeverEchoed(t *testing.T) {
+	t.Parallel()
+	const pw = "s3cret"
+	env := newHome(t)
+	for _, args := range [][]string{
+		{"resolve", "user:" + pw + "@ghcr.io/org/hello"},
+		{"resolve", "oci://user:" + pw + "@HOST/org/hello@^1"},
+		{"tree", "user:" + pw + "@localhost:5000/hello"},
+		{"patch", "registry", "user:" + pw + "@ghcr.io/patches"},
+		{"patch", "registry", "ghcr.io/patches", "user:" + pw + "@ghcr.io/other"},
+		{"-f", "apiVersion: longshore.dev/v1alpha1\nkind: PackageRef\nref: user:" + pw + "@ghcr.io/org/hello\n"},
+		{"-f", "apiVersion: longshore.dev/v1alpha1\nkind: PackageRef\nname: oci://" + pw + "@ghcr.io/org/hello\n"},
+	} {
+		stdin := ""
+		if args[0] == "-f" {
+			stdin, args = args[1], []string{"resolve", "-f", "-"}
+		}
+		r := pkgDep(t, env, stdin, args...)
+		if r.Code != cli.ExitUsage || !strings.Contains(r.Stderr, "***@") {
+			t.Errorf("pkg-dep %s: want exit 2 and the reference redacted; got %s", strings.Join(args[:2], " "), strings.ReplaceAll(r.String(), pw, "<the password>"))
+		}
+		if strings.Contains(r.Stdout+r.Stderr, pw) {
+			t.Errorf("pkg-dep %s printed the password", strings.Join(args[:2], " "))
+		}
+	}
+}

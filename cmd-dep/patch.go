@@ -11,6 +11,7 @@ import (
 	"longshore.dev/lib/cli"
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/plan"
+	"longshore.dev/lib/ref"
 	"longshore.dev/lib/tap"
 )
 
@@ -173,7 +174,7 @@ or those of the lock read with -f; the rules are those cached by 'pkg-dep patch 
 		},
 		Args: func(args []string) error {
 			if len(args) > 1 {
-				return fmt.Errorf("unexpected argument %q: expected at most one PKG", args[1])
+				return fmt.Errorf("unexpected argument %q: expected at most one PKG", ref.Redact(args[1]))
 			}
 			return nil
 		},
@@ -232,7 +233,7 @@ removes the setting.`,
 		Args: func(args []string) error {
 			switch {
 			case len(args) > 1:
-				return fmt.Errorf("unexpected argument %q: give one registry", args[1])
+				return fmt.Errorf("unexpected argument %q: give one registry", ref.Redact(args[1]))
 			case unset && len(args) == 1:
 				return fmt.Errorf("--unset takes no registry")
 			}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"longshore.dev/lib/ref"
 	"longshore.dev/lib/stream"
 )
 
@@ -59,8 +60,14 @@ func (p *PackageRef) ObjectName() string {
 	return n
 }
 
-// Validate checks what the decoder cannot: exactly one of name and ref.
+// Validate checks what the decoder cannot: exactly one of name and ref, and no
+// credentials in either (they would be echoed wherever the request is named).
 func (p *PackageRef) Validate() error {
+	for _, f := range []struct{ field, value string }{{"name", p.Name}, {"ref", p.Ref}} {
+		if _, found := ref.StripCredentials(f.value); found {
+			return fmt.Errorf("a PackageRef's %s %q has credentials in it: credentials do not go in a reference; log in with `pkg-tap login HOST` or `docker login HOST` (the docker config and its credential helpers are read)", f.field, ref.Redact(f.value))
+		}
+	}
 	switch {
 	case p.Name == "" && p.Ref == "":
 		return errors.New("a PackageRef needs a name (NAME or TAP/NAME) or a ref (an OCI reference)")

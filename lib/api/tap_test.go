@@ -17,10 +17,13 @@ func TestPackageRefValidate(t *testing.T) {
 		{PackageRef{Ref: "ghcr.io/org/hello", Version: "^1"}, ""},
 		{PackageRef{}, "needs a name"},
 		{PackageRef{Name: "hello", Ref: "ghcr.io/org/hello"}, "not both"},
+		{PackageRef{Ref: "user:s3cret@ghcr.io/org/hello"}, `ref "***@ghcr.io/org/hello" has credentials in it`},
+		{PackageRef{Name: "user:s3cret@ghcr.io/org/hello"}, `name "***@ghcr.io/org/hello" has credentials in it`},
+		{PackageRef{Name: "hello", Ref: "oci://tok@ghcr.io/org/hello"}, `ref "oci://***@ghcr.io/org/hello" has credentials in it`},
 	}
 	for _, tt := range tests {
 		err := tt.ref.Validate()
-		if (tt.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.want)) {
+		if (tt.want == "") != (err == nil) || (err != nil && (!strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "s3cret"))) {
 			t.Errorf("Validate(%+v) = %v, want %q", tt.ref, err, tt.want)
 		}
 	}

@@ -98,8 +98,11 @@ func (p *Patches) validate() error {
 		return fmt.Errorf("patches.registry is empty: give the patch registry (REGISTRY[/PATH] or ocidir://PATH), or remove the patches section")
 	}
 	root := strings.TrimSuffix(p.Registry, "/")
+	if bare, found := ref.StripCredentials(root); found {
+		return fmt.Errorf("patches.registry %q has credentials in it: credentials do not go in a reference; write %s and log in with `pkg-tap login` or `docker login` (longshore reads the docker config and its credential helpers)", ref.Redact(p.Registry), bare)
+	}
 	if r, err := ref.ParseArtifact(root); err == nil && (r.Tag != "" || r.Digest != "") {
-		return fmt.Errorf("patches.registry %q names a tag or digest: give the registry (and path) only; descriptors are tagged \"patches\"", p.Registry)
+		return fmt.Errorf("patches.registry %q names a tag or digest: give the registry (and path) only; descriptors are tagged \"patches\"", ref.Redact(p.Registry))
 	}
 	// Probe with a package name: descriptors live one level below the root.
 	if _, err := ref.ParseArtifact(root + "/hello"); err != nil {
@@ -108,7 +111,7 @@ func (p *Patches) validate() error {
 		if errors.As(err, &se) {
 			reason = se.Reason
 		}
-		return fmt.Errorf("patches.registry %q is not a registry root: %s", p.Registry, reason)
+		return fmt.Errorf("patches.registry %q is not a registry root: %s", ref.Redact(p.Registry), reason)
 	}
 	return nil
 }

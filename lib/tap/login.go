@@ -199,6 +199,14 @@ func registryHost(s string) (string, error) {
 	if s == "" {
 		return "", fault.Errorf(fault.Usage, "missing registry: give its host, e.g. ghcr.io or localhost:5000")
 	}
+	if bare, found := ref.StripCredentials(s); found {
+		host := bare
+		if _, after, ok := strings.Cut(host, "://"); ok {
+			host = after
+		}
+		host, _, _ = strings.Cut(host, "/")
+		return "", fault.Errorf(fault.Usage, "registry %q has credentials in it: give the host alone (%s), the user with -u and the password on standard input with --password-stdin", ref.Redact(s), host)
+	}
 	if strings.Contains(s, "://") {
 		return "", fault.Errorf(fault.Usage, "registry %q: give the host without a scheme, e.g. %s", s, s[strings.Index(s, "://")+3:])
 	}

@@ -17,7 +17,7 @@ import (
 func (c *Config) Resolve(name string) (tapName string, pkg *index.Package, err error) {
 	r, err := ref.Parse(name)
 	if err != nil || r.Kind != ref.Package {
-		return "", nil, fault.New(fault.Usage, fmt.Errorf("%q is not a package name: write NAME or TAP/NAME, e.g. hello or core/hello", name), "")
+		return "", nil, fault.New(fault.Usage, fmt.Errorf("%q is not a package name: write NAME or TAP/NAME, e.g. hello or core/hello", ref.Redact(name)), "")
 	}
 	if r.Constraint != "" {
 		return "", nil, fault.Errorf(fault.Usage, "%q: give the package name without a version constraint", name)

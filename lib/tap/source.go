@@ -49,7 +49,7 @@ func parseSource(s string) (source, error) {
 	}
 	r, err := ref.ParseArtifact(s)
 	if err != nil {
-		return source{}, fault.New(fault.Usage, fmt.Errorf("tap source %q: %w", s, err),
+		return source{}, fault.New(fault.Usage, fmt.Errorf("tap source %q: %w", ref.Redact(s), err),
 			"a tap source is an index reference (REGISTRY/REPO[:TAG], ocidir://PATH[:TAG]) or an existing directory or file of IndexEntry documents")
 	}
 	if r.Kind == ref.Layout {
