@@ -94,8 +94,9 @@ func newIndexBuildCmd() *cli.Command {
 		Use:   "DIR --to REF",
 		Long: `Reads every IndexEntry document under DIR (*.yaml, *.yml and *.json files, in
 subdirectories too), checks them (valid names, semantic versions, repositories that are
-references, each package once), and publishes exactly those packages as the index at
-REF, replacing what was there. Entries added with "index add" before the build count as
+references, platforms with Go's names, dependencies that resolve, an http(s) homepage,
+an SPDX licence, each package once), and publishes exactly those packages as the index
+at REF, replacing what was there. Entries added with "index add" before the build count as
 merged: the directory is the whole truth. The same entries always give the same shards.`,
 		Example: `{prog} ./entries --to ghcr.io/org/index
 {prog} ./entries --to ocidir://./registry/index:stable`,
@@ -135,8 +136,9 @@ func newIndexAddCmd() *cli.Command {
 		Long: `Reads Published documents (what "pkg-push … -o yaml" prints) and IndexEntry documents
 and adds them to the index at REF: each version carried replaces the same version, other
 versions stay, metadata the document sets replaces the old, and a yanked version stays
-yanked. Changes go through the index's append-only entry log, so two publishers adding to
-the same index at once both keep their entries. A missing index is created.`,
+yanked. Every document is checked as "index build" checks entries, before anything is
+pushed. Changes go through the index's append-only entry log, so two publishers adding
+to the same index at once both keep their entries. A missing index is created.`,
 		Example: `pkg-push ./hello --to localhost:5000/org/hello -o yaml | {prog} -f - --to localhost:5000/org/index
 {prog} -f published/ --to ocidir://./registry/index`,
 		Flags: func(fs *pflag.FlagSet) {

@@ -1,12 +1,93 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"longshore.dev/lib/cli"
 )
+
+// unreachable is a registry nothing listens on: a command that must refuse its input
+// before any request fails with a network error instead if it does not.
+const unreachable = "127.0.0.1:1"
+
+// reviewEntry is the entry of the review that `index build` published: every field
+// but the name and the repository is wrong.
+const reviewEntry = `apiVersion: longshore.dev/v1alpha1
+kind: IndexEntry
+name: bad
+repository: ghcr.io/org/bad
+homepage: not a url
+license: Not A License
+versions:
+  - version: 1.0.0
+    digest: sha256:1111111111111111111111111111111111111111111111111111111111111111
+    platforms:
+      - {platform: linux/x86_64, digest: "sha256:2222222222222222222222222222222222222222222222222222222222222222"}
+    dependencies:
+      - {name: Zed, version: what}
+      - {ref: x, version: "1"}
+`
+
+func writeEntry(t *testing.T, name, content string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestIndexRefusesBadEntries: `index build` and `index add` check every field of an
+// entry before publishing, and name the file, the line, the package and the field.
+func TestIndexRefusesBadEntries(t *testing.T) {
+	t.Parallel()
+	fix := func(entry string, fixes ...string) string {
+		for i := 0; i+1 < len(fixes); i += 2 {
+			if !strings.Contains(entry, fixes[i]) {
+				t.Fatalf("the entry has no %q", fixes[i])
+			}
+			entry = strings.Replace(entry, fixes[i], fixes[i+1], 1)
+		}
+		return entry
+	}
+	// Fixed one field at a time, the entry is refused for the next.
+	tests := []struct {
+		entry string
+		want  string
+	}{
+		{reviewEntry, `bad.yaml:5: package bad: homepage "not a url" is not an absolute http(s) URL`},
+		{fix(reviewEntry, "not a url", "https://example.com/bad"),
+			`bad.yaml:6: package bad: license "Not A License" is not an SPDX license expression`},
+		{fix(reviewEntry, "not a url", "https://example.com/bad", "Not A License", "MIT"),
+			`bad.yaml:11: package bad@1.0.0: platforms[0].platform "linux/x86_64" uses "x86_64" for the architecture: OCI platforms use Go's names, write linux/amd64`},
+		{fix(reviewEntry, "not a url", "https://example.com/bad", "Not A License", "MIT", "x86_64", "amd64"),
+			`bad.yaml:13: package bad@1.0.0: dependencies[0].name "Zed" is not NAME or TAP/NAME`},
+		{fix(reviewEntry, "not a url", "https://example.com/bad", "Not A License", "MIT", "x86_64", "amd64", "Zed", "zed"),
+			`bad.yaml:13: package bad@1.0.0: dependencies[0].version: version constraint "what" does not parse`},
+		{fix(reviewEntry, "not a url", "https://example.com/bad", "Not A License", "MIT", "x86_64", "amd64", "Zed", "zed", "what", "^1"),
+			`bad.yaml:14: package bad@1.0.0: dependencies[1].ref "x" is not a repository reference`},
+	}
+	for i, tc := range tests {
+		dir := writeEntry(t, "bad.yaml", tc.entry)
+		file := filepath.Join(dir, "bad.yaml")
+		for _, args := range [][]string{
+			{"index", "build", dir, "--to", unreachable + "/org/index"},
+			{"index", "add", "-f", file, "--to", unreachable + "/org/index"},
+			{"index", "build", dir, "--to", "ocidir://" + filepath.Join(t.TempDir(), "index")},
+		} {
+			r := pkgTap(t, newEnv(t), "", args...)
+			if r.Code != cli.ExitUsage || !strings.Contains(r.Stderr, "Error: "+dir) || !strings.Contains(r.Stderr, tc.want) || r.Stdout != "" {
+				t.Errorf("case %d: pkg-tap %s: want exit 2 and %q; got %s", i, strings.Join(args[:2], " "), tc.want, r)
+			}
+		}
+	}
+	// With the last field fixed, it is published.
+	good := fix(reviewEntry, "not a url", "https://example.com/bad", "Not A License", "MIT", "x86_64", "amd64", "Zed", "zed", "what", "^1", "ref: x", "ref: ghcr.io/org/x")
+	mustRun(t, newEnv(t), "index", "build", writeEntry(t, "bad.yaml", good), "--to", "ocidir://"+filepath.Join(t.TempDir(), "index"))
+}
 
 // TestCredentialsNeverEchoed: every argument that takes a reference or a registry
 // refuses one with credentials in it, without printing them.

@@ -265,7 +265,7 @@ func TestIndexBuild(t *testing.T) {
 	os.Remove(filepath.Join(dir, "sub", "hello-again.yaml"))
 	write("bad.yaml", strings.Replace(fmt.Sprintf(e2eEntry, "bad"), "1.0.0", "1.0", 1))
 	res = run(t, runOpts{}, "pkg-tap", "index", "build", dir, "--to", index)
-	if res.Code != 2 || !strings.Contains(res.Stderr, `bad.yaml:1: package bad: version "1.0" is not a semantic version`) {
+	if res.Code != 2 || !strings.Contains(res.Stderr, `bad.yaml:7: package bad: version "1.0" is not a semantic version`) {
 		t.Errorf("invalid version: %s", res)
 	}
 }

@@ -75,10 +75,10 @@ func LoadEntries(path string) ([]Entry, error) {
 		}
 		for _, d := range docs {
 			p := FromEntry(d.Value.(*api.IndexEntry))
-			p.Normalize()
-			if err := p.Validate(d.Source); err != nil {
+			if err := validateDoc(&p, d); err != nil {
 				return nil, err
 			}
+			p.Normalize()
 			if first, dup := seen[p.Name]; dup {
 				return nil, fault.New(fault.Usage,
 					fmt.Errorf("package %s is defined twice: %s and %s", p.Name, first, d.Source),

@@ -98,9 +98,9 @@ func TestLoadEntriesRefuses(t *testing.T) {
 		{"duplicate names", map[string]string{"a.yaml": helloEntry, "sub/b.yaml": helloEntry},
 			[]string{"package hello is defined twice", "a.yaml:1", filepath.Join("sub", "b.yaml") + ":1"}},
 		{"invalid version", map[string]string{"hello.yaml": strings.Replace(helloEntry, "1.1.0", "1.1", 1)},
-			[]string{"hello.yaml:1: package hello: version \"1.1\" is not a semantic version"}},
+			[]string{"hello.yaml:9: package hello: version \"1.1\" is not a semantic version"}},
 		{"invalid repository", map[string]string{"hello.yaml": strings.Replace(helloEntry, "ghcr.io/org/hello", "ghcr.io/Org/Hello", 1)},
-			[]string{"hello.yaml:1: package hello: repository \"ghcr.io/Org/Hello\" is not a valid reference"}},
+			[]string{"hello.yaml:4: package hello: repository \"ghcr.io/Org/Hello\" is not a valid reference"}},
 		{"unknown field", map[string]string{"hello.yaml": helloEntry + "maintainer: me\n"},
 			[]string{"hello.yaml", "maintainer"}},
 		{"other kind", map[string]string{"hello.yaml": "apiVersion: longshore.dev/v1alpha1\nkind: Published\nname: x\n"},
@@ -138,5 +138,58 @@ func TestEntryRoundTrip(t *testing.T) {
 	b, _ := EncodeShard([]Package{back})
 	if string(a) != string(b) {
 		t.Errorf("round trip changed the package:\n%s\n%s", a, b)
+	}
+}
+
+// TestLoadEntriesNamesTheField: a bad field of an entry file is refused (exit 2) with
+// the file, the line of the field, the package and version, and the field.
+func TestLoadEntriesNamesTheField(t *testing.T) {
+	t.Parallel()
+	const deps = "      - {name: libgreet, version: ^1.0}\n"
+	tests := []struct {
+		name, old, new string
+		want           string
+	}{
+		{"dependency name", deps, "      - {name: Zed, version: ^1.0}\n",
+			`hello.yaml:15: package hello@1.1.0: dependencies[0].name "Zed" is not NAME or TAP/NAME`},
+		{"dependency ref that is a name", deps, deps + "      - {ref: x, version: \"1\"}\n",
+			`hello.yaml:16: package hello@1.1.0: dependencies[1].ref "x" is not a repository reference`},
+		{"dependency constraint", deps, "      - name: libgreet\n        version: what\n",
+			`hello.yaml:16: package hello@1.1.0: dependencies[0].version: version constraint "what" does not parse`},
+		{"dependency with neither name nor ref", deps, "      - {version: ^1.0}\n",
+			`hello.yaml:15: package hello@1.1.0: dependencies[0] needs exactly one of name and ref`},
+		{"platform", "platform: linux/amd64", "platform: linux/x86_64",
+			`hello.yaml:13: package hello@1.1.0: platforms[1].platform "linux/x86_64" uses "x86_64" for the architecture`},
+		{"license", "license: MIT", "license: Not A License",
+			`hello.yaml:6: package hello: license "Not A License" is not an SPDX license expression`},
+		{"homepage", "license: MIT\n", "license: MIT\nhomepage: not a url\n",
+			`hello.yaml:7: package hello: homepage "not a url" is not an absolute http(s) URL`},
+		{"second version", "  - version: 1.0.0\n    digest: sha256:4444", "  - version: 1.0.0\n    digest: sha256:444",
+			`hello.yaml:17: package hello@1.0.0: digest: "sha256:444`},
+		{"missing repository", "repository: ghcr.io/org/hello\n", "",
+			`hello.yaml:1: package hello: repository is empty`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if !strings.Contains(helloEntry, tc.old) {
+				t.Fatalf("the entry has no %q", tc.old)
+			}
+			_, err := LoadEntries(writeTree(t, map[string]string{"hello.yaml": strings.Replace(helloEntry, tc.old, tc.new, 1)}))
+			if err == nil || !strings.Contains(err.Error(), tc.want) || fault.KindOf(err) != fault.Usage {
+				t.Fatalf("err = %v (kind %v), want a usage fault with %q", err, fault.KindOf(err), tc.want)
+			}
+		})
+	}
+	// The entry of the review, JSON this time: the first bad field, on its line.
+	review := `{"apiVersion": "longshore.dev/v1alpha1", "kind": "IndexEntry",
+ "name": "bad", "repository": "ghcr.io/org/bad",
+ "versions": [{"version": "1.0.0",
+   "digest": "sha256:1111111111111111111111111111111111111111111111111111111111111111",
+   "dependencies": [{"name": "Zed", "version": "what"}, {"ref": "x", "version": "1"}]}]}
+`
+	_, err := LoadEntries(writeTree(t, map[string]string{"bad.json": review}))
+	if want := `bad.json:5: package bad@1.0.0: dependencies[0].name "Zed"`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("err = %v, want %q", err, want)
 	}
 }

@@ -178,7 +178,7 @@ func readEntry(ctx context.Context, t *oci.Target, tag string) ([]Package, error
 	for i := range s.Packages {
 		p := &s.Packages[i]
 		p.Normalize()
-		if err := p.Validate(where); err != nil {
+		if err := p.validateLogged(where); err != nil {
 			return nil, fault.New(fault.Verify, err, "")
 		}
 		if seen[p.Name] {

@@ -8,18 +8,13 @@ package index
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/Masterminds/semver/v3"
-	"github.com/opencontainers/go-digest"
 
 	"longshore.dev/lib/api"
-	"longshore.dev/lib/artifact"
-	"longshore.dev/lib/fault"
 	"longshore.dev/lib/pkgspec"
-	"longshore.dev/lib/ref"
 )
 
 // Media types of the index artifact.
@@ -152,89 +147,6 @@ func CompareVersions(a, b string) int {
 		return c
 	}
 	return strings.Compare(a, b)
-}
-
-// Validate checks what every reader of the index relies on. where names the entry in
-// errors ("entries/hello.yaml:3"); errors are Usage faults naming the package.
-func (p *Package) Validate(where string) error {
-	at := where
-	if at != "" {
-		at += ": "
-	}
-	bad := func(format string, args ...any) error {
-		return fault.Errorf(fault.Usage, "%s%s", at, fmt.Sprintf(format, args...))
-	}
-	if p.Name == "" {
-		return bad("package has no name")
-	}
-	if !pkgspec.ValidName(p.Name) {
-		return bad("package name %q is invalid: use lowercase letters, digits, '.', '_' and '-', starting with a letter or digit", p.Name)
-	}
-	if err := ValidRepository(p.Repository); err != nil {
-		return bad("package %s: %v", p.Name, err)
-	}
-	if len(p.Versions) == 0 {
-		return bad("package %s has no versions", p.Name)
-	}
-	seen := map[string]bool{}
-	for _, v := range p.Versions {
-		if !pkgspec.ValidVersion(v.Version) {
-			return bad("package %s: version %q is not a semantic version (MAJOR.MINOR.PATCH, e.g. 1.2.3, no leading v)", p.Name, v.Version)
-		}
-		if seen[v.Version] {
-			return bad("package %s: version %s is listed twice", p.Name, v.Version)
-		}
-		seen[v.Version] = true
-		if err := validDigest(v.Digest); err != nil {
-			return bad("package %s@%s: digest: %v", p.Name, v.Version, err)
-		}
-		for _, pl := range v.Platforms {
-			if pl.Platform != pkgspec.AnyPlatform {
-				if _, err := artifact.ParsePlatform(pl.Platform); err != nil {
-					return bad("package %s@%s: %v", p.Name, v.Version, err)
-				}
-			}
-			if err := validDigest(pl.Digest); err != nil {
-				return bad("package %s@%s: platform %s: digest: %v", p.Name, v.Version, pl.Platform, err)
-			}
-		}
-		for _, d := range v.Dependencies {
-			if (d.Name == "") == (d.Ref == "") {
-				return bad("package %s@%s: a dependency needs exactly one of name and ref", p.Name, v.Version)
-			}
-		}
-	}
-	return nil
-}
-
-// ValidRepository checks that s is where a package lives: a remote repository
-// (REGISTRY/REPO, no tag or digest) or a local layout (ocidir://ABSPATH).
-func ValidRepository(s string) error {
-	if s == "" {
-		return fmt.Errorf("repository is empty")
-	}
-	r, err := ref.ParseArtifact(s)
-	if err != nil {
-		return fmt.Errorf("repository %q is not a valid reference: %v", s, err)
-	}
-	if r.Tag != "" || r.Digest != "" {
-		return fmt.Errorf("repository %q names a tag or digest: give the repository alone", s)
-	}
-	if r.Kind == ref.Layout && !strings.HasPrefix(r.Path, "/") {
-		return fmt.Errorf("repository %q is a relative layout path: use an absolute ocidir:// path", s)
-	}
-	return nil
-}
-
-func validDigest(s string) error {
-	d, err := digest.Parse(s)
-	if err != nil {
-		return fmt.Errorf("%q is not a digest (sha256:64 hex digits)", s)
-	}
-	if d.Algorithm() != digest.SHA256 {
-		return fmt.Errorf("%q: only sha256 digests are accepted", s)
-	}
-	return nil
 }
 
 // canonicalJSON encodes v the one way the index allows: encoding/json field order, no

@@ -154,8 +154,35 @@ func TestValidate(t *testing.T) {
 		{"layout", func(p *Package) { p.Repository = "ocidir:///srv/reg/x" }, ""},
 		{"package name as repository", func(p *Package) { p.Repository = "org/hello" }, "not a valid reference"},
 		{"bad digest", func(p *Package) { p.Versions[0].Digest = "sha256:abc" }, "is not a digest"},
-		{"bad platform", func(p *Package) { p.Versions[0].Platforms[0].Platform = "linux" }, `platform "linux"`},
-		{"bad dependency", func(p *Package) { p.Versions[0].Dependencies[0].Ref = "x.io/y" }, "exactly one of name and ref"},
+		{"bad platform", func(p *Package) { p.Versions[0].Platforms[0].Platform = "linux" }, `platforms[0].platform "linux" is not os/arch[/variant]`},
+		{"not Go's architecture", func(p *Package) { p.Versions[0].Platforms[1].Platform = "linux/x86_64" },
+			`package pkg-00000@1.0.0: platforms[1].platform "linux/x86_64" uses "x86_64" for the architecture: OCI platforms use Go's names, write linux/amd64`},
+		{"any platform", func(p *Package) {
+			p.Versions[0].Platforms = p.Versions[0].Platforms[:1]
+			p.Versions[0].Platforms[0].Platform = "any"
+		}, ""},
+		{"bad platform digest", func(p *Package) { p.Versions[1].Platforms[1].Digest = "x" }, `package pkg-00000@1.0.1: platforms[1].digest (linux/arm64): "x" is not a digest`},
+		{"dependency with name and ref", func(p *Package) { p.Versions[0].Dependencies[0].Ref = "x.io/y" }, "dependencies[0] needs exactly one of name and ref"},
+		{"dependency with neither", func(p *Package) { p.Versions[0].Dependencies[0].Name = "" }, "dependencies[0] needs exactly one of name and ref"},
+		{"dependency name", func(p *Package) { p.Versions[0].Dependencies[0].Name = "Zed" }, `dependencies[0].name "Zed" is not NAME or TAP/NAME`},
+		{"dependency name from a tap", func(p *Package) { p.Versions[0].Dependencies[0].Name = "core/zed" }, ""},
+		{"dependency name with a constraint", func(p *Package) { p.Versions[0].Dependencies[0].Name = "zed@^1" }, "put the constraint in version"},
+		{"dependency name is a repository", func(p *Package) { p.Versions[0].Dependencies[0].Name = "ghcr.io/org/zed" }, "has more than one '/'"},
+		{"dependency ref is a name", func(p *Package) {
+			p.Versions[0].Dependencies[0] = pkgspec.Dependency{Ref: "x", Version: "1"}
+		}, `dependencies[0].ref "x" is not a repository reference: "x" is not an OCI reference`},
+		{"dependency ref", func(p *Package) {
+			p.Versions[0].Dependencies[0] = pkgspec.Dependency{Ref: "ghcr.io/org/zed", Version: "^1"}
+		}, ""},
+		{"dependency ref layout", func(p *Package) { p.Versions[0].Dependencies[0] = pkgspec.Dependency{Ref: "ocidir:///srv/zed"} }, ""},
+		{"dependency ref relative layout", func(p *Package) { p.Versions[0].Dependencies[0] = pkgspec.Dependency{Ref: "ocidir://zed"} }, "is a relative layout path"},
+		{"dependency ref with a tag", func(p *Package) { p.Versions[0].Dependencies[0] = pkgspec.Dependency{Ref: "ghcr.io/org/zed:1.0.0"} }, "give the repository only (ghcr.io/org/zed)"},
+		{"dependency constraint", func(p *Package) { p.Versions[0].Dependencies[0].Version = "what" }, `dependencies[0].version: version constraint "what" does not parse`},
+		{"dependency without a constraint", func(p *Package) { p.Versions[0].Dependencies[0].Version = "" }, ""},
+		{"homepage", func(p *Package) { p.Homepage = "not a url" }, `package pkg-00000: homepage "not a url" is not an absolute http(s) URL`},
+		{"homepage scheme", func(p *Package) { p.Homepage = "ftp://example.com" }, "uses the ftp: scheme"},
+		{"license", func(p *Package) { p.License = "Not A License" }, `package pkg-00000: license "Not A License" is not an SPDX license expression`},
+		{"license expression", func(p *Package) { p.License = "Apache-2.0 OR MIT" }, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -175,6 +202,29 @@ func TestValidate(t *testing.T) {
 				t.Errorf("kind = %v, want usage", fault.KindOf(err))
 			}
 		})
+	}
+}
+
+// TestValidateNeverEchoesCredentials: a repository, a dependency's ref or a homepage
+// with a password in it is refused without repeating the password.
+func TestValidateNeverEchoesCredentials(t *testing.T) {
+	t.Parallel()
+	const pw = "s3cret"
+	good := genPackages(1, 1)[0]
+	for i, modify := range []func(p *Package){
+		func(p *Package) { p.Repository = "user:" + pw + "@ghcr.io/org/x" },
+		func(p *Package) { p.Repository = "oci://user:" + pw + "@HOST/x" },
+		func(p *Package) {
+			p.Versions[0].Dependencies[0] = pkgspec.Dependency{Ref: "user:" + pw + "@ghcr.io/org/zed"}
+		},
+		func(p *Package) { p.Homepage = "https://user:" + pw + "@example.com/" },
+	} {
+		p := clonePackage(good)
+		modify(&p)
+		err := p.Validate("x.yaml:1")
+		if err == nil || strings.Contains(err.Error(), pw) || fault.KindOf(err) != fault.Usage {
+			t.Errorf("case %d: %v", i, err)
+		}
 	}
 }
 
@@ -218,5 +268,26 @@ func TestLatest(t *testing.T) {
 	p.Versions[2].Yanked = true
 	if v, _ := p.Latest(); v.Version != "1.0.1" {
 		t.Errorf("latest with the top yanked = %s", v.Version)
+	}
+}
+
+// TestValidateLoggedIsLenient: entries read back from the entry log are held to what
+// readers need, not to the publishing rules, so that a newer publisher merging the log
+// never drops an entry an older one logged (and will merge itself).
+func TestValidateLoggedIsLenient(t *testing.T) {
+	t.Parallel()
+	p := genPackages(1, 1)[0]
+	p.License, p.Homepage = "Not A License", "not a url"
+	p.Versions[0].Platforms[0].Platform = "linux/x86_64"
+	p.Versions[0].Dependencies = []pkgspec.Dependency{{Name: "Zed", Version: "what"}, {Ref: "x", Version: "1"}}
+	if err := p.validateLogged("log"); err != nil {
+		t.Errorf("validateLogged: %v", err)
+	}
+	if err := p.Validate("log"); err == nil {
+		t.Error("Validate accepted it")
+	}
+	p.Versions[0].Platforms[0].Platform = "linux"
+	if err := p.validateLogged("log"); err == nil || !strings.Contains(err.Error(), `platforms[0].platform "linux"`) {
+		t.Errorf("validateLogged of a platform without an architecture: %v", err)
 	}
 }

@@ -84,10 +84,10 @@ func Changes(docs []stream.Doc) ([]Package, error) {
 		default:
 			return nil, fault.Errorf(fault.Usage, "%s: kind %q is not read here", d.Source, d.Kind)
 		}
-		p.Normalize()
-		if err := p.Validate(d.Source); err != nil {
+		if err := validateDoc(&p, d); err != nil {
 			return nil, err
 		}
+		p.Normalize()
 		if prev, ok := byName[p.Name]; ok {
 			m := Merge(prev, p)
 			byName[p.Name] = &m

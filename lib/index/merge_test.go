@@ -1,10 +1,12 @@
 package index
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
 	"longshore.dev/lib/api"
+	"longshore.dev/lib/fault"
 	"longshore.dev/lib/pkgspec"
 	"longshore.dev/lib/stream"
 )
@@ -107,7 +109,7 @@ func TestChanges(t *testing.T) {
 
 	bad := published("x", "1.0", d("1"))
 	docs, _ = stream.Decode(strings.NewReader(mustYAML(t, bad)), "-", api.Kinds)
-	if _, err := Changes(docs); err == nil || !strings.Contains(err.Error(), `<stdin>:2: package x: version "1.0"`) {
+	if _, err := Changes(docs); err == nil || !strings.Contains(err.Error(), `<stdin>:5: package x: version "1.0"`) {
 		t.Errorf("invalid version: %v", err)
 	}
 	bad = published("x", "1.0.0", d("1"))
@@ -115,6 +117,16 @@ func TestChanges(t *testing.T) {
 	docs, _ = stream.Decode(strings.NewReader(mustYAML(t, bad)), "-", api.Kinds)
 	if _, err := Changes(docs); err == nil || !strings.Contains(err.Error(), `package x: repository "not a repo" is not a valid reference`) {
 		t.Errorf("invalid repository: %v", err)
+	}
+	// A Published document's fields are at its top level: the line is the field's.
+	bad = published("x", "1.0.0", d("1"))
+	bad.Dependencies = []pkgspec.Dependency{{Name: "lib", Version: "^1"}, {Ref: "x", Version: "1"}}
+	text := mustYAML(t, bad)
+	docs, _ = stream.Decode(strings.NewReader(text), "-", api.Kinds)
+	line := 1 + strings.Count(text[:strings.Index(text, "ref: x")], "\n")
+	want := fmt.Sprintf(`<stdin>:%d: package x@1.0.0: dependencies[1].ref "x" is not a repository reference`, line)
+	if _, err := Changes(docs); err == nil || !strings.Contains(err.Error(), want) || fault.KindOf(err) != fault.Usage {
+		t.Errorf("a dependency ref that is a name: %v, want %q", err, want)
 	}
 	docs, _ = stream.Decode(strings.NewReader("apiVersion: longshore.dev/v1alpha1\nkind: Installed\nname: x\n"), "-", api.Kinds)
 	if _, err := Changes(docs); err == nil || !strings.Contains(err.Error(), "not read here") {
