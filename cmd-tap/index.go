@@ -95,8 +95,8 @@ func newIndexBuildCmd() *cli.Command {
 		Long: `Reads every IndexEntry document under DIR (*.yaml, *.yml and *.json files, in
 subdirectories too), checks them (valid names, semantic versions, repositories that are
 references, platforms with Go's names, dependencies that resolve, an http(s) homepage,
-an SPDX licence, each package once), and publishes exactly those packages as the index
-at REF, replacing what was there. Entries added with "index add" before the build count as
+an SPDX licence, each package once; an index in a registry takes no ocidir:// entries),
+and publishes exactly those packages as the index at REF, replacing what was there. Entries added with "index add" before the build count as
 merged: the directory is the whole truth. The same entries always give the same shards.`,
 		Example: `{prog} ./entries --to ghcr.io/org/index
 {prog} ./entries --to ocidir://./registry/index:stable`,

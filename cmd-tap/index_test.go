@@ -89,6 +89,32 @@ func TestIndexRefusesBadEntries(t *testing.T) {
 	mustRun(t, newEnv(t), "index", "build", writeEntry(t, "bad.yaml", good), "--to", "ocidir://"+filepath.Join(t.TempDir(), "index"))
 }
 
+// TestIndexAddRefusesLayoutsInARegistryIndex: a Published document of a package pushed
+// to a layout cannot go into an index in a registry, which other machines read; into
+// an index in a layout it can.
+func TestIndexAddRefusesLayoutsInARegistryIndex(t *testing.T) {
+	t.Parallel()
+	layout := "ocidir://" + filepath.Join(t.TempDir(), "registry", "hello")
+	published := `apiVersion: longshore.dev/v1alpha1
+kind: Published
+name: hello
+version: 1.0.0
+repository: ` + layout + `
+digest: sha256:1111111111111111111111111111111111111111111111111111111111111111
+mediaType: application/vnd.oci.image.index.v1+json
+`
+	r := pkgTap(t, newEnv(t), published, "index", "add", "-f", "-", "--to", unreachable+"/org/index")
+	if r.Code != cli.ExitUsage || !strings.Contains(r.Stderr, "package hello: repository is the local OCI layout "+layout+", and the index "+unreachable+"/org/index is in a registry") ||
+		!strings.Contains(r.Stderr, "Hint: push the package to a registry") || !strings.Contains(r.Stderr, "publish this index to a layout too") {
+		t.Errorf("index add of a layout package to a registry index: %s", r)
+	}
+	index := "ocidir://" + filepath.Join(t.TempDir(), "index")
+	r = pkgTap(t, newEnv(t), published, "index", "add", "-f", "-", "--to", index)
+	if r.Code != 0 || !strings.Contains(r.Stderr, "Added hello@1.0.0 to index") || !strings.Contains(r.Stderr, ": 1 package, 1 version") {
+		t.Errorf("index add of a layout package to a layout index: %s", r)
+	}
+}
+
 // TestCredentialsNeverEchoed: every argument that takes a reference or a registry
 // refuses one with credentials in it, without printing them.
 func TestCredentialsNeverEchoed(t *testing.T) {

@@ -120,6 +120,9 @@ func Add(ctx context.Context, t *oci.Target, tag string, changes []Package, opts
 		}
 		seen[changes[i].Name] = true
 	}
+	if err := checkPortable(t.Ref, changes); err != nil {
+		return nil, err
+	}
 	// Refuse a tag that holds something else before writing anything next to it.
 	cur, err := readIndex(ctx, t, tag)
 	if err != nil {
@@ -462,6 +465,9 @@ func Publish(ctx context.Context, t *oci.Target, tag string, pkgs []Package, opt
 		if err := pkgs[i].Validate(""); err != nil {
 			return nil, err
 		}
+	}
+	if err := checkPortable(t.Ref, pkgs); err != nil {
+		return nil, err
 	}
 	cur, err := readIndex(ctx, t, tag)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"longshore.dev/lib/api"
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/oci"
+	"longshore.dev/lib/pkgspec"
 	"longshore.dev/lib/ref"
 )
 
@@ -333,6 +335,48 @@ func TestAddValidates(t *testing.T) {
 	_, err = Add(context.Background(), tgt, "", nil, PublishOptions{})
 	if fault.KindOf(err) != fault.Usage {
 		t.Fatalf("no changes: %v", err)
+	}
+}
+
+// TestRegistryIndexRefusesLayouts: an index in a registry is read by other machines,
+// so an entry whose repository (or a dependency's ref) is a local layout is refused
+// before anything is pushed; an index in a layout may point at layouts.
+func TestRegistryIndexRefusesLayouts(t *testing.T) {
+	t.Parallel()
+	reg := newFakeRegistry(t)
+	local := pkgVersion("hello", "1.0.0")
+	local.Repository = "ocidir:///tmp/registry/hello"
+	dependsOnLocal := pkgVersion("world", "1.0.0")
+	dependsOnLocal.Versions[0].Dependencies = []pkgspec.Dependency{{Ref: "ocidir:///tmp/registry/hello", Version: "^1"}}
+	tests := []struct {
+		pkg  Package
+		want string
+	}{
+		{local, "package hello: repository is the local OCI layout ocidir:///tmp/registry/hello, and the index "},
+		{dependsOnLocal, "package world@1.0.0: dependencies[0].ref is the local OCI layout ocidir:///tmp/registry/hello"},
+	}
+	for _, tc := range tests {
+		for name, publish := range map[string]func(*oci.Target, []Package) (*PublishResult, error){
+			"add": func(t *oci.Target, p []Package) (*PublishResult, error) {
+				return Add(context.Background(), t, "", p, PublishOptions{})
+			},
+			"publish": func(t *oci.Target, p []Package) (*PublishResult, error) {
+				return Publish(context.Background(), t, "", p, PublishOptions{})
+			},
+		} {
+			reg.reset()
+			_, err := publish(reg.open(t, "tap/index"), []Package{pkgVersion("other", "1.0.0"), tc.pkg})
+			if fault.KindOf(err) != fault.Usage || !strings.Contains(err.Error(), tc.want) || !strings.Contains(fault.HintOf(err), "push the package to a registry") {
+				t.Errorf("%s %s: %v (hint %q)", name, tc.pkg.Name, err, fault.HintOf(err))
+			}
+			if requests, _ := reg.log(); slices.ContainsFunc(requests, func(r string) bool { return !strings.HasPrefix(r, "GET") && !strings.HasPrefix(r, "HEAD") }) {
+				t.Errorf("%s %s: a refused change wrote to the registry: %v", name, tc.pkg.Name, requests)
+			}
+			// The same packages into an index in a layout.
+			if _, err := publish(openLayout(t, filepath.Join(t.TempDir(), "index")), []Package{tc.pkg}); err != nil {
+				t.Errorf("%s %s into a layout: %v", name, tc.pkg.Name, err)
+			}
+		}
 	}
 }
 

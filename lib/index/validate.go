@@ -274,3 +274,30 @@ func atLine(source string, line int) string {
 	}
 	return source[:i+1] + strconv.Itoa(line)
 }
+
+// checkPortable refuses entries that only this machine can install from when the index
+// is in a registry: other machines read it, and a layout path means nothing there. An
+// index in a layout may point at layouts.
+func checkPortable(index ref.Ref, pkgs []Package) error {
+	if index.Kind != ref.Remote {
+		return nil
+	}
+	refuse := func(what, layout string) error {
+		return fault.New(fault.Usage,
+			fmt.Errorf("%s is the local OCI layout %s, and the index %s is in a registry: no other machine can install from it", what, layout, index.Locator()),
+			"push the package to a registry and add what pkg-push prints (pkg-push DIR --to REGISTRY/REPO -o yaml | pkg-tap index add -f - --to "+index.Locator()+"), or publish this index to a layout too (--to ocidir://PATH)")
+	}
+	for _, p := range pkgs {
+		if strings.HasPrefix(p.Repository, "ocidir://") {
+			return refuse("package "+p.Name+": repository", p.Repository)
+		}
+		for _, v := range p.Versions {
+			for k, d := range v.Dependencies {
+				if strings.HasPrefix(d.Ref, "ocidir://") {
+					return refuse(fmt.Sprintf("package %s@%s: dependencies[%d].ref", p.Name, v.Version, k), d.Ref)
+				}
+			}
+		}
+	}
+	return nil
+}
