@@ -52,7 +52,7 @@ the docker config: see 'pkg-tap login'.`,
 				return err
 			}
 			t := res.Tap
-			env.Infof("Added tap %s: %d packages, %d versions from %s (%s)", t.Name, t.Packages, t.Versions, t.Source, cli.ShortDigest(t.Digest))
+			env.Infof("Added tap %s: %s, %s from %s (%s)", t.Name, plural(t.Packages, "package"), plural(t.Versions, "version"), t.Source, cli.ShortDigest(t.Digest))
 			if res.PreviousDefault != "" {
 				env.Infof("%s is now the default tap instead of %s", t.Name, res.PreviousDefault)
 			}

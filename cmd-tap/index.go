@@ -120,7 +120,7 @@ merged: the directory is the whole truth. The same entries always give the same 
 				return err
 			}
 			env.Infof("Published index %s:%s (%s): %s, %s", t.Ref.Locator(), tag, res.Digest,
-				indexPlural(res.Packages, "package"), indexPlural(res.Versions, "version"))
+				plural(res.Packages, "package"), plural(res.Versions, "version"))
 			return o.print(env, t, res)
 		},
 	}
@@ -175,16 +175,8 @@ to the same index at once both keep their entries. A missing index is created.`,
 				return err
 			}
 			env.Infof("Added %s to index %s:%s (%s): %s, %s", strings.Join(res.Added, ", "), t.Ref.Locator(), tag,
-				res.Digest, indexPlural(res.Packages, "package"), indexPlural(res.Versions, "version"))
+				res.Digest, plural(res.Packages, "package"), plural(res.Versions, "version"))
 			return o.print(env, t, res)
 		},
 	}
-}
-
-// indexPlural is "1 package", "2 packages".
-func indexPlural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return strconv.Itoa(n) + " " + word + "s"
 }

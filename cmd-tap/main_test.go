@@ -238,6 +238,19 @@ func TestTapLifecycle(t *testing.T) {
 	if r := mustRun(t, env, "show", "hello", "-o", "name"); r.Stdout != "indexentry/hello\n" {
 		t.Errorf("show hello after extra went: %q", r.Stdout)
 	}
+	// Removing a tap that is not there lists those that are, rather than suggesting
+	// to add it.
+	r = pkgTap(t, env, "", "remove", "extra")
+	if r.Code != cli.ExitNotFound || !strings.Contains(r.Stderr, "Hint: configured taps: core (`pkg-tap list` shows them)") || strings.Contains(r.Stderr, "pkg-tap add") {
+		t.Errorf("remove of a tap not configured: %s", r)
+	}
+
+	// One package of one version is said in the singular.
+	one := writeEntry(t, "one.yaml", "apiVersion: longshore.dev/v1alpha1\nkind: IndexEntry\nname: one\nrepository: localhost:5000/test/one\n"+
+		"versions: [{version: 1.0.0, digest: "+fakeDigest("one")+"}]\n")
+	if r := mustRun(t, env, "add", "one", one); !strings.Contains(r.Stderr, "Added tap one: 1 package, 1 version from ") {
+		t.Errorf("add of one version: %s", r)
+	}
 }
 
 func TestRemoveRefusesInstalled(t *testing.T) {

@@ -41,8 +41,9 @@ standard error; 'pkg-tap list' shows the result.`,
 						}
 					}
 				case r.Fetch.Changed:
-					env.Infof("Updated %s: %d packages, %d versions (%s; fetched %s in %d of %d shards)",
-						r.Name, r.Packages, r.Versions, cli.ShortDigest(r.Fetch.Digest), progress.Bytes(r.Fetch.BytesFetched), r.Fetch.ShardsFetched, r.Fetch.Shards)
+					env.Infof("Updated %s: %s, %s (%s; fetched %s in %d of %s)",
+						r.Name, plural(r.Packages, "package"), plural(r.Versions, "version"), cli.ShortDigest(r.Fetch.Digest),
+						progress.Bytes(r.Fetch.BytesFetched), r.Fetch.ShardsFetched, plural(r.Fetch.Shards, "shard"))
 				default:
 					env.Infof("%s is up to date (%s)", r.Name, cli.ShortDigest(r.Fetch.Digest))
 				}

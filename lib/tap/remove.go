@@ -32,7 +32,7 @@ func Remove(home, name string, force bool) (orphaned []*api.Installed, err error
 	}
 	i := slices.IndexFunc(c.Taps, func(s Spec) bool { return s.Name == name })
 	if i < 0 {
-		return nil, c.unknownTap(name)
+		return nil, c.notConfigured(name)
 	}
 	from, err := installedFrom(c.home, name)
 	if err != nil {
@@ -56,6 +56,17 @@ func Remove(home, name string, force bool) (orphaned []*api.Installed, err error
 		return from, fmt.Errorf("tap %s is removed from the configuration, but its cache stays: %w", name, err)
 	}
 	return from, nil
+}
+
+// notConfigured is the error for removing a tap that is not configured. Its hint lists
+// the taps that are (most likely the name was mistyped); advice to add the tap, as
+// other verbs give, would be the opposite of what a remove wants.
+func (c *Config) notConfigured(name string) error {
+	hint := "no taps are configured"
+	if len(c.Taps) > 0 {
+		hint = fmt.Sprintf("configured taps: %s (`pkg-tap list` shows them)", strings.Join(c.names(), ", "))
+	}
+	return fault.New(fault.NotFound, fmt.Errorf("no tap named %q", name), hint)
 }
 
 // installedFrom lists the installed packages resolved through tap.

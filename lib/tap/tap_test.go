@@ -379,13 +379,19 @@ func TestRemove(t *testing.T) {
 		t.Error("remove changed installed.yaml")
 	}
 
-	// A tap nothing came from goes without --force; an unknown one is not found.
+	// An unknown tap is not found, and the hint lists those configured (not how to add
+	// it); a tap nothing came from goes without --force.
+	_, err = Remove(home, "nosuch", false)
+	if hint := fault.HintOf(err); cli.ExitCode(err) != cli.ExitNotFound || hint != "configured taps: other (`pkg-tap list` shows them)" {
+		t.Errorf("Remove(nosuch): %v (hint %q), want not found listing the configured taps", err, hint)
+	}
 	installed(t, home)
 	if _, err := Remove(home, "other", false); err != nil {
 		t.Errorf("Remove(other): %v", err)
 	}
-	if _, err := Remove(home, "other", false); cli.ExitCode(err) != cli.ExitNotFound {
-		t.Errorf("second Remove(other): %v", err)
+	_, err = Remove(home, "other", false)
+	if hint := fault.HintOf(err); cli.ExitCode(err) != cli.ExitNotFound || hint != "no taps are configured" {
+		t.Errorf("second Remove(other): %v (hint %q)", err, hint)
 	}
 	// The name is free again.
 	mustAdd(t, home, Spec{Name: "core", Source: entries})
