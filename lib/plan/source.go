@@ -238,7 +238,7 @@ func (s *Source) Versions(ctx context.Context, name string) ([]resolve.Candidate
 	id := identify(name)
 	switch {
 	case id.err != nil:
-		a.err = fault.New(fault.NotFound, fmt.Errorf("%q is neither a package name nor a repository", name), "")
+		a.err = fault.New(fault.NotFound, fmt.Errorf("%q is neither a package name nor a repository", ref.Redact(name)), "")
 	case id.repository:
 		a.cands, a.err = s.repoVersions(ctx, id)
 	case id.tap != "":

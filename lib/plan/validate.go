@@ -56,7 +56,7 @@ func Check(lock *api.Lock) []error {
 		}
 		if p.Repository != "" {
 			if r, err := ref.ParseArtifact(p.Repository); err != nil || r.Tag != "" || r.Digest != "" {
-				bad("%s: repository %q is not REGISTRY/REPO or ocidir://PATH", p.Name, p.Repository)
+				bad("%s: repository %q is not REGISTRY/REPO or ocidir://PATH", p.Name, ref.Redact(p.Repository))
 			}
 		}
 		want := sortedUnique(inverse[p.Name])

@@ -38,6 +38,7 @@ func TestCheck(t *testing.T) {
 		{"a request of nothing", func(l *api.Lock) { l.Requests = append(l.Requests, api.LockRequest{Name: "main/gone"}) }, "request main/gone names no package of the lock"},
 		{"missing from the order", func(l *api.Lock) { l.Order = l.Order[1:] }, "order holds 5 of the 6 packages"},
 		{"a bad version", func(l *api.Lock) { pkg(l, "zlib").Version = "1.3" }, `zlib: version "1.3" is not semantic`},
+		{"credentials in a repository are not repeated", func(l *api.Lock) { pkg(l, "zlib").Repository = "user:s3cret@registry.example/zlib" }, `zlib: repository "***@registry.example/zlib"`},
 		{"a patch reason without a patch edge", func(l *api.Lock) {
 			pkg(l, "hello").Patches = nil
 			pkg(l, "ca-bundle").RequiredBy = []string{"hello"}
