@@ -569,7 +569,7 @@ func TestLicense(t *testing.T) {
 func TestSanitizeName(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
-		"hello": "hello", "Hello World": "hello-world", "__x__": "x__", "my.tool_v2": "my.tool_v2",
+		"hello": "hello", "Hello World": "hello-world", "__x__": "x", "a..b-": "a-b", "my.tool_v2": "my.tool_v2",
 		"---": "", "日本": "", "A--B": "a-b", strings.Repeat("a", 200): strings.Repeat("a", 128),
 	} {
 		if got := SanitizeName(in); got != want {

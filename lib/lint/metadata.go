@@ -2,6 +2,7 @@ package lint
 
 import (
 	"net/url"
+	"regexp"
 	"strings"
 	"unicode"
 
@@ -100,19 +101,19 @@ func sanitizeName(s string) string {
 			b.WriteRune('-')
 		}
 	}
-	out := strings.TrimLeft(b.String(), "._-")
-	for strings.Contains(out, "--") {
-		out = strings.ReplaceAll(out, "--", "-")
-	}
-	out = strings.TrimRight(out, "-")
+	// Runs of separators become one dash; none at either end.
+	out := separatorRun.ReplaceAllString(b.String(), "-")
+	out = strings.Trim(out, "._-")
 	if len(out) > maxNameLength {
-		out = strings.TrimRight(out[:maxNameLength], "-")
+		out = strings.TrimRight(out[:maxNameLength], "._-")
 	}
 	if !pkgspec.ValidName(out) {
 		return ""
 	}
 	return out
 }
+
+var separatorRun = regexp.MustCompile(`[._-]{2,}`)
 
 func suggestName(dir string) string {
 	if n := sanitizeName(baseName(dir)); n != "" {

@@ -95,7 +95,7 @@ func ValidFor(name string) error {
 	if name == Global || pkgspec.ValidName(name) {
 		return nil
 	}
-	return fault.Errorf(fault.Usage, "--for %q: expected a package name ([a-z0-9][a-z0-9._-]*) or %s", name, Global)
+	return fault.Errorf(fault.Usage, "--for %q: expected a package name (lower-case letters and digits, separated by ., _ or -) or %s", name, Global)
 }
 
 // Validate checks every rule; forName is the package the descriptor is published for.

@@ -68,12 +68,17 @@ type Dependency struct {
 var Kinds = stream.Kinds{"Package": func() any { return new(Package) }}
 
 var (
-	nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+	// nameRE is a path component of an OCI repository name (the distribution spec's
+	// grammar): a package's name becomes one in patch descriptors' repositories
+	// (REGISTRY/NAME), and a separator at an end or two in a row ("x-", "a..b") is
+	// refused there.
+	nameRE = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
 	// semverRE is the regular expression semver.org publishes for SemVer 2.0.0.
 	semverRE = regexp.MustCompile(`^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$`)
 )
 
-// ValidName reports whether s is a package name: [a-z0-9][a-z0-9._-]*, at most 128.
+// ValidName reports whether s is a package name: lower-case letters and digits,
+// separated by one '.', one or two '_', or dashes, at most 128 characters.
 func ValidName(s string) bool { return len(s) <= 128 && nameRE.MatchString(s) }
 
 // ValidVersion reports whether s is a SemVer 2.0.0 version (no leading "v").

@@ -64,3 +64,18 @@ func TestLoadMissing(t *testing.T) {
 		t.Fatalf("pre-release with build metadata: %v", err)
 	}
 }
+
+// A package name is a path component of an OCI repository name: patch descriptors live
+// at REGISTRY/NAME, so a name the registry refuses there is refused here.
+func TestValidName(t *testing.T) {
+	t.Parallel()
+	for name, want := range map[string]bool{
+		"hello": true, "my.tool_v2": true, "a__b": true, "a--b": true, "9lives": true, "x": true,
+		"x-": false, "x.": false, "a..b": false, "a___b": false, "-x": false, "_x": false, "a._b": false, "Hello": false, "": false,
+		strings.Repeat("a", 128): true, strings.Repeat("a", 129): false,
+	} {
+		if got := ValidName(name); got != want {
+			t.Errorf("ValidName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

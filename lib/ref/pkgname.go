@@ -8,8 +8,9 @@ import (
 
 const maxPackageNameLength = 128
 
-// packageNameRE is the grammar of package and tap names.
-var packageNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+// packageNameRE is the grammar of package and tap names: a path component of an OCI
+// repository name (pkgspec.ValidName is the same).
+var packageNameRE = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
 
 // parsePackage parses input as [TAP/]NAME[@CONSTRAINT]. The constraint is
 // everything after the first '@', trimmed; it is not checked beyond being
