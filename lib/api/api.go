@@ -18,6 +18,8 @@ type Published struct {
 	Tags            []string             `json:"tags" yaml:"tags"`
 	Platforms       []Platform           `json:"platforms" yaml:"platforms"`
 	Description     string               `json:"description,omitempty" yaml:"description,omitempty"`
+	Homepage        string               `json:"homepage,omitempty" yaml:"homepage,omitempty"`
+	License         string               `json:"license,omitempty" yaml:"license,omitempty"`
 	Keywords        []string             `json:"keywords,omitempty" yaml:"keywords,omitempty"`
 	Dependencies    []pkgspec.Dependency `json:"dependencies,omitempty" yaml:"dependencies,omitempty"`
 }

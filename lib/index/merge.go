@@ -17,6 +17,8 @@ func FromPublished(p *api.Published) Package {
 		Name:        p.Name,
 		Repository:  p.Repository,
 		Description: p.Description,
+		Homepage:    p.Homepage,
+		License:     p.License,
 		Keywords:    slices.Clone(p.Keywords),
 		Versions: []Version{{
 			Version:      p.Version,
@@ -29,7 +31,8 @@ func FromPublished(p *api.Published) Package {
 
 // Merge applies change to old (nil when the index lacks the package) and returns the
 // result in canonical form. Metadata fields the change sets replace old ones (fields it
-// leaves empty are kept: a Published document carries no homepage or licence); the
+// leaves empty are kept: a Published document of an older pkg-push has no homepage
+// or licence); the
 // versions it carries replace the same versions; other versions are kept. Yanking is
 // sticky: a version yanked in old stays yanked, so re-publishing cannot un-yank it
 // (only `index build` can).

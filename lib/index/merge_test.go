@@ -25,7 +25,12 @@ func published(name, version, digest string) *api.Published {
 
 func TestFromPublished(t *testing.T) {
 	t.Parallel()
-	p := FromPublished(published("hello", "1.2.3", "sha256:"+strings.Repeat("b", 64)))
+	pub := published("hello", "1.2.3", "sha256:"+strings.Repeat("b", 64))
+	pub.Homepage, pub.License = "https://example.com/hello", "MIT"
+	p := FromPublished(pub)
+	if p.Homepage != "https://example.com/hello" || p.License != "MIT" {
+		t.Errorf("homepage %q, license %q: package.yaml's metadata must reach the index", p.Homepage, p.License)
+	}
 	if err := p.Validate("x"); err != nil {
 		t.Fatal(err)
 	}

@@ -480,5 +480,6 @@ func (a *Artifact) publishedAt(repository string, tags []string) *api.Published 
 	p.Tags = slices.Clone(tags)
 	p.Platforms = a.Manifest
 	p.Description, p.Keywords, p.Dependencies = m.Description, m.Keywords, a.Package.Spec.Dependencies
+	p.Homepage, p.License = m.Homepage, m.License
 	return p
 }

@@ -334,3 +334,19 @@ func TestMetaPackagePublishes(t *testing.T) {
 		t.Errorf("config dependencies: %+v", cfg.Dependencies)
 	}
 }
+
+// The Published document carries package.yaml's homepage and licence, so that
+// `pkg-push -o yaml | pkg-tap index add` puts them in the index.
+func TestPublishedCarriesHomepageAndLicense(t *testing.T) {
+	t.Parallel()
+	yaml := strings.Replace(manifest, "  description: Say hello\n", "  description: Say hello\n  homepage: https://example.com/hello\n  license: MIT\n", 1)
+	a := build(t, writePackage(t, yaml, map[string]string{"bin/hello": "#!/bin/sh\n"}), Options{})
+	r, err := ref.ParseArtifact("localhost:5000/demo/hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := a.Published(r, nil)
+	if p.Homepage != "https://example.com/hello" || p.License != "MIT" {
+		t.Errorf("homepage %q, license %q", p.Homepage, p.License)
+	}
+}
