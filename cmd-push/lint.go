@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/spf13/pflag"
 
@@ -77,7 +78,7 @@ func runLint(env *cli.Env, o *lintOptions, dir string) error {
 			Headers: []string{"RULE", "SEVERITY", "LOCATION", "MESSAGE"},
 			Row: func(doc any) []string {
 				f := doc.(api.Finding)
-				return []string{f.Rule, f.Severity, location(dir, f), oneLine(f.Message)}
+				return []string{f.Rule, f.Severity, oneLine(location(dir, f)), oneLine(f.Message)}
 			},
 		})
 		if err != nil {
@@ -130,7 +131,23 @@ func plural(n int, word string) string {
 
 // oneLine keeps a table row on one line whatever a message quotes.
 func oneLine(s string) string {
-	return strings.NewReplacer("\r", `\r`, "\n", `\n`, "\t", " ").Replace(s)
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteByte(' ')
+		case unicode.IsControl(r):
+			// A file name may hold any byte: an ESC sequence must not reach the terminal.
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // annotation formats a finding as a GitHub Actions workflow command, its file relative

@@ -234,3 +234,20 @@ func TestLintReportJSONRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// A file name may hold any byte; lint's table and push's error lines must not pass an
+// escape sequence from a package's content to the terminal.
+func TestLintEscapesControlCharacters(t *testing.T) {
+	t.Parallel()
+	dir := writePackage(t, t.TempDir(), "hello", "apiVersion: longshore.dev/v1alpha1\nkind: Package\nmetadata:\n  name: hello\n  version: 1.0.0\nspec:\n  bin: [bin/hello]\n", 0o755)
+	if err := os.WriteFile(filepath.Join(dir, "evil\x1b[2Jname"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stdout, stderr := pkgPush(t, nil, "lint", dir, "-o", "table")
+	if strings.ContainsRune(stdout, 0x1b) || strings.ContainsRune(stderr, 0x1b) {
+		t.Errorf("a raw ESC reached the terminal:\n%q\n%q", stdout, stderr)
+	}
+	if !strings.Contains(stdout, `evil\x1b[2Jname`) {
+		t.Errorf("the finding does not show the name escaped:\n%s", stdout)
+	}
+}
