@@ -94,7 +94,7 @@ Actions expects.`,
 			if !slices.Contains(envcomp.Shells, shell) {
 				return cli.Usagef("unknown --shell %q: use one of %s", shell, strings.Join(envcomp.Shells, ", "))
 			}
-			s, err := openStore(env)
+			s, err := readStore(env)
 			if err != nil {
 				return err
 			}
@@ -161,7 +161,7 @@ downloaded; a package that is not installed is an error.`,
 			if len(argv) == 0 {
 				return cli.Usagef("missing CMD after --: the command to run")
 			}
-			s, err := openStore(env)
+			s, err := readStore(env)
 			if err != nil {
 				return err
 			}

@@ -151,6 +151,16 @@ func installLocks(ctx context.Context, s *store.Store, locks []*api.Lock, source
 	return out, nil
 }
 
+// readStore is the store for verbs that only read it (list, env, exec): a home that
+// does not exist yet is an empty store, and is not created.
+func readStore(env *cli.Env) (*store.Store, error) {
+	home, err := store.DefaultHome(env.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	return &store.Store{Home: home}, nil
+}
+
 func openStore(env *cli.Env) (*store.Store, error) {
 	home, err := store.DefaultHome(env.Getenv)
 	if err != nil {

@@ -69,13 +69,17 @@ patch companion: the patch registry adds it to a package) and which packages nee
 			if err != nil {
 				return err
 			}
-			s, err := openStore(env)
+			s, err := readStore(env)
 			if err != nil {
 				return err
 			}
 			list, err := s.List()
 			if err != nil {
 				return err
+			}
+			if len(list) == 0 && format == cli.Table {
+				env.Infof("No packages are installed. Install one with: %s NAME", env.Inv.CommandPath("add"))
+				return nil
 			}
 			return listInstalled(env, format, list)
 		},

@@ -375,3 +375,20 @@ func TestMissingTagNamesTheVersionsThere(t *testing.T) {
 		t.Errorf("no tag, no latest: %s", r)
 	}
 }
+
+// Reading verbs do not create a home that is not there; an empty table says how to
+// install something.
+func TestReadingVerbsLeaveNoHome(t *testing.T) {
+	t.Parallel()
+	home := filepath.Join(t.TempDir(), "never")
+	env := map[string]string{"LONGSHORE_HOME": home, "HOME": t.TempDir()}
+	if r := mustPull(t, env, "", "list", "-o", "table"); !strings.Contains(r.Stderr, "No packages are installed. Install one with: pkg-pull add NAME") {
+		t.Errorf("empty list:\n%s", r)
+	}
+	if r := pkgPull(t, env, "", "env", "hello"); r.Code != 3 {
+		t.Errorf("env of nothing: %s", r)
+	}
+	if _, err := os.Stat(home); !os.IsNotExist(err) {
+		t.Errorf("list and env created %s (%v)", home, err)
+	}
+}
