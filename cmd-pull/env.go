@@ -11,21 +11,18 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"longshore.dev/lib/api"
 	"longshore.dev/lib/cli"
 	"longshore.dev/lib/envcomp"
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/store"
 )
 
-// compose builds the environment of the installed packages names and what they reach
-// (dependencies, patch companions), in the lock's order, onto base. Overrides are
-// reported on stderr. It also returns the packages' entry points by name, so exec
-// finds them whether or not a package puts its bin/ on PATH.
-func compose(env *cli.Env, s *store.Store, names []string, base []string) (*envcomp.Result, map[string]string, error) {
-	recs, err := s.Closure(names)
-	if err != nil {
-		return nil, nil, err
-	}
+// compose builds the environment of recs (store.Closure: the packages named and what
+// they reach, dependencies and patch companions), in the lock's order, onto base.
+// Overrides are reported on stderr. It also returns the packages' entry points by
+// name, so exec finds them whether or not a package puts its bin/ on PATH.
+func compose(env *cli.Env, s *store.Store, recs []*api.Installed, base []string) (*envcomp.Result, map[string]string, error) {
 	entry := map[string]string{}
 	// The named packages' entry points win over their dependencies': visit them last.
 	for _, r := range slices.Backward(recs) {
@@ -98,7 +95,11 @@ Actions expects.`,
 			if err != nil {
 				return err
 			}
-			res, _, err := compose(env, s, args, os.Environ())
+			recs, err := s.Closure(args)
+			if err != nil {
+				return err
+			}
+			res, _, err := compose(env, s, recs, os.Environ())
 			if err != nil {
 				return err
 			}
@@ -165,11 +166,25 @@ downloaded; a package that is not installed is an error.`,
 			if err != nil {
 				return err
 			}
-			res, entry, err := compose(env, s, pkgs, os.Environ())
+			recs, err := s.Closure(pkgs)
 			if err != nil {
 				return err
 			}
-			return execCommand(argv, res.Environ, entry)
+			res, entry, err := compose(env, s, recs, os.Environ())
+			if err != nil {
+				return err
+			}
+			// The trees stay while CMD runs: pkg-gc does not remove a tree whose lock
+			// CMD holds (inherited across exec) even if the package is removed meanwhile.
+			held, err := s.UseTrees(recs)
+			if err != nil {
+				return err
+			}
+			err = execCommand(argv, res.Environ, entry)
+			for _, f := range held {
+				f.Close() // exec failed: nothing runs in the trees
+			}
+			return err
 		},
 	}
 }

@@ -479,3 +479,47 @@ func TestGCRemoteDeletesDisabled(t *testing.T) {
 		t.Errorf("tags: %v", tags)
 	}
 }
+
+// TestGCKeepsTreeOfRunningProgram: a program started with pkg-pull exec keeps its
+// package's tree even when the package is removed and pkg-gc runs; the tree goes with
+// the next collection after the program exits. The lock is held by the program itself:
+// pkg-pull is gone, replaced by it.
+func TestGCKeepsTreeOfRunningProgram(t *testing.T) {
+	t.Parallel()
+	pub := pushPkg(t, newPackage(t, "busy", "1.0.0"), registryAddr+"/e2e/gc/busy")
+	home := t.TempDir()
+	opt := runOpts{Env: []string{"LONGSHORE_HOME=" + home}}
+	runOK(t, opt, "pkg-pull", pub.Repository+"@"+pub.Digest)
+	trees, _ := os.ReadDir(filepath.Join(home, "pkgs", "sha256"))
+	if len(trees) != 1 {
+		t.Fatalf("%d trees installed, want 1", len(trees))
+	}
+	tree := filepath.Join(home, "pkgs", "sha256", trees[0].Name())
+	cmd := exec.Command("pkg-pull", "exec", "busy", "--", "sh", "-c", "echo started; exec sleep 30")
+	cmd.Env = append(baseEnv(t), opt.Env...)
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	var word string
+	if _, err := fmt.Fscan(stdout, &word); err != nil || word != "started" {
+		t.Fatalf("the program did not start: %q %v", word, err)
+	}
+	runOK(t, opt, "pkg-pull", "remove", "busy")
+	r := decodeReport(t, runOK(t, opt, "pkg-gc", "-o", "yaml").Stdout)
+	if r.count("tree") != 0 || !slices.ContainsFunc(r.Warnings, func(w string) bool { return strings.Contains(w, "in use by a running program") }) {
+		t.Errorf("collection beside the running program: %+v", r)
+	}
+	if _, err := os.Stat(tree); err != nil {
+		t.Fatalf("the running program's tree was removed: %v", err)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
+	if r := decodeReport(t, runOK(t, opt, "pkg-gc", "-o", "yaml").Stdout); r.count("tree") != 1 {
+		t.Errorf("after the program exited: %+v", r)
+	}
+	if _, err := os.Stat(tree); !os.IsNotExist(err) {
+		t.Errorf("the tree stayed: %v", err)
+	}
+}

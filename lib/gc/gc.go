@@ -77,7 +77,7 @@ func Collect(ctx context.Context, s *store.Store, opts Options) (*api.GCReport, 
 	report.DryRun = opts.DryRun
 	report.Kept = p.kept
 	report.Kept.Roots = len(roots)
-	report.Warnings = append(warnings, g.warnings...)
+	report.Warnings = append(append(warnings, g.warnings...), p.warnings...)
 	report.Items = p.items
 	if opts.DryRun {
 		for _, it := range p.items {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -451,5 +452,48 @@ func TestParseAge(t *testing.T) {
 		if _, err := ParseAge(in); err == nil {
 			t.Errorf("ParseAge(%q) accepted", in)
 		}
+	}
+}
+
+// A tree a running program uses (pkg-pull exec holds its lock, inherited across exec)
+// is kept, with a warning, until the program exits; a dry run says the same.
+func TestTreeInUseIsKept(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	s := f.s
+	old := f.replaced[0] // hello 1.0.0: replaced, so no root keeps its tree
+	tree := s.TreePath(old.root.Digest)
+	held, err := s.UseTrees([]*api.Installed{{Name: "hello", Version: "1.0.0", Digest: old.root.Digest.String()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fd := range held {
+		if flags, _, errno := syscall.Syscall(syscall.SYS_FCNTL, fd.Fd(), syscall.F_GETFD, 0); errno != 0 || flags&syscall.FD_CLOEXEC != 0 {
+			t.Errorf("the lock would not survive exec: flags %d, %v", flags, errno)
+		}
+	}
+	inUse := func(r *api.GCReport) bool {
+		return slices.ContainsFunc(r.Warnings, func(w string) bool { return strings.Contains(w, "is in use by a running program") })
+	}
+	for _, dry := range []bool{true, false} {
+		r := collect(t, s, Options{DryRun: dry})
+		if !inUse(r) || slices.ContainsFunc(r.Items, func(it api.GCItem) bool { return it.Kind == api.GCTree && it.Digest == old.root.Digest.String() }) {
+			t.Errorf("dry run %v: the tree in use is planned for removal, or not reported: %+v", dry, r)
+		}
+	}
+	if _, err := os.Stat(tree); err != nil {
+		t.Fatalf("the tree in use was removed: %v", err)
+	}
+	for _, fd := range held {
+		fd.Close() // the program exits
+	}
+	if r := collect(t, s, Options{}); inUse(r) {
+		t.Errorf("still reported in use: %v", r.Warnings)
+	}
+	if _, err := os.Stat(tree); !os.IsNotExist(err) {
+		t.Errorf("the tree stayed after its program exited: %v", err)
+	}
+	if locks, _ := os.ReadDir(filepath.Join(s.Home, "locks", "trees")); len(locks) != 0 {
+		t.Errorf("lock files of removed trees stayed: %v", locks)
 	}
 }

@@ -37,6 +37,9 @@ type plan struct {
 	contents map[string]*contents
 	kept     api.GCKept
 	releases []func()
+	// dryRun plans without taking the trees' locks (docs/gc.md, "In use").
+	dryRun   bool
+	warnings []string
 }
 
 func (p *plan) release() {
@@ -67,7 +70,7 @@ func checkLayout(s *store.Store) error {
 }
 
 func makePlan(s *store.Store, g *graph, opts Options) (*plan, error) {
-	p := &plan{}
+	p := &plan{dryRun: opts.DryRun}
 	now := time.Now()
 	if opts.Now != nil {
 		now = opts.Now()
@@ -206,10 +209,35 @@ func planTrees(s *store.Store, g *graph, p *plan, _ time.Time) error {
 		default:
 			item.Digest = "sha256:" + name
 			item.Reason = "no installed package, --keep document or registered lock uses manifest sha256:" + short(name)
+			if p.inUse(s, path, digest.Digest(item.Digest)) {
+				p.kept.Trees++
+				p.warnings = append(p.warnings, fmt.Sprintf("%s is in use by a running program (pkg-pull exec): kept until it exits", item.Path))
+				continue
+			}
 		}
 		p.items = append(p.items, item)
 	}
 	return nil
+}
+
+// inUse tells whether a running program uses the tree at path. Otherwise, in a real
+// run, the plan holds the tree's lock until the sweep is over, so that no exec starts
+// using it meanwhile (store.LockTreeForRemoval).
+func (p *plan) inUse(s *store.Store, path string, manifest digest.Digest) bool {
+	if p.dryRun {
+		return s.TreeInUse(manifest)
+	}
+	release, inUse, err := s.LockTreeForRemoval(manifest)
+	if err != nil || inUse {
+		// A lock that cannot be taken for another reason keeps the tree too: gc
+		// removes nothing it is unsure of.
+		return true
+	}
+	p.releases = append(p.releases, func() {
+		_, err := os.Lstat(path)
+		release(errors.Is(err, os.ErrNotExist))
+	})
+	return false
 }
 
 func planBlobs(s *store.Store, g *graph, p *plan, _ time.Time) error {
