@@ -199,9 +199,13 @@ func singleLine(c *incompat) bool { return !c.left.derived() && !c.right.derived
 func (w *writer) str(c *incompat) string {
 	switch c.cause {
 	case causeDependency:
-		return w.subject(c, c.terms[0]) + " " + w.terse(c.terms[1].negate(), false)
+		return w.subject(c, c.terms[0]) + " " + w.object(c, c.terms[1].negate())
 	case causeUnusable:
-		return w.subject(c, c.terms[0]) + " " + requirement(c.dep) + ", which " + c.why
+		dep := c.dep
+		if r, ok := w.request(c); ok {
+			dep.Name = r.written()
+		}
+		return w.subject(c, c.terms[0]) + " " + requirement(dep) + ", which " + c.why
 	case causeCycle:
 		path := "(cycle: " + strings.Join(c.cycle, " -> ") + ")"
 		if len(c.terms) == 1 {
@@ -301,7 +305,7 @@ func (w *writer) negatives(c *incompat) string {
 }
 
 // requiresBoth: "app 1.0.0 depends on both x ^1 and y ^2"; for the requests, "you
-// requested x and y".
+// requested x and y" (or "the installed packages include x =1.0.0 and y =2.0.0").
 func (w *writer) requiresBoth(c, o *incompat, cLine, oLine int) (string, bool) {
 	if len(c.terms) == 1 || len(o.terms) == 1 {
 		return "", false
@@ -313,8 +317,10 @@ func (w *writer) requiresBoth(c, o *incompat, cLine, oLine int) (string, bool) {
 	}
 	if cp.pkg == rootID && c.cause == causeDependency && o.cause == causeDependency {
 		cr, or := w.s.requests[c.request], w.s.requests[o.request]
-		if cr.PatchOf == "" && or.PatchOf == "" {
-			return "you requested " + w.negatives(c) + w.lineRef(cLine) + " and " + w.negatives(o) + w.lineRef(oLine), true
+		cn, _ := single(c, false)
+		on, _ := single(o, false)
+		if cr.PatchOf == "" && or.PatchOf == "" && cr.Installed == or.Installed {
+			return w.subject(c, cp) + " " + w.object(c, cn.negate()) + w.lineRef(cLine) + " and " + w.object(o, on.negate()) + w.lineRef(oLine), true
 		}
 		return "", false
 	}
@@ -362,7 +368,7 @@ func (w *writer) requiresThrough(c, o *incompat, cLine, oLine int) (string, bool
 	} else {
 		b.WriteString(w.subject(prior, positive) + " ")
 	}
-	b.WriteString(w.terse(priorNeg.negate(), false) + w.lineRef(priorLine) + " which ")
+	b.WriteString(w.object(prior, priorNeg.negate()) + w.lineRef(priorLine) + " which ")
 	if latter.cause == causeDependency {
 		b.WriteString("depends on ")
 	} else {
@@ -402,7 +408,7 @@ func (w *writer) requiresForbidden(c, o *incompat, cLine, oLine int) (string, bo
 	default:
 		b.WriteString("the request requires ")
 	}
-	b.WriteString(w.terse(neg.negate(), false) + w.lineRef(priorLine))
+	b.WriteString(w.object(prior, neg.negate()) + w.lineRef(priorLine))
 	switch {
 	case latter.cause == causeUnusable:
 		b.WriteString(" which depends on " + requirement(latter.dep) + ", which " + latter.why)
@@ -416,15 +422,18 @@ func (w *writer) requiresForbidden(c, o *incompat, cLine, oLine int) (string, bo
 }
 
 // subject is the one positive term of c with its verb: "app 1.0.0 depends on",
-// "you requested", "a patch for hello adds".
+// "you requested", "a patch for hello adds", "the installed packages include".
 func (w *writer) subject(c *incompat, t term) string {
 	dependency := c.cause == causeDependency || c.cause == causeUnusable
 	if t.pkg == rootID {
 		if !dependency {
 			return "the request requires"
 		}
-		if r := w.s.requests[c.request]; r.PatchOf != "" {
+		switch r := w.s.requests[c.request]; {
+		case r.PatchOf != "":
 			return "a patch for " + r.PatchOf + " adds"
+		case r.Installed:
+			return "the installed packages include"
 		}
 		return "you requested"
 	}
@@ -434,20 +443,44 @@ func (w *writer) subject(c *incompat, t term) string {
 	return w.terse(t, true) + " requires"
 }
 
+// request is the request c stands for when c is one of the root's dependencies.
+func (w *writer) request(c *incompat) (Request, bool) {
+	if c.cause != causeDependency && c.cause != causeUnusable {
+		return Request{}, false
+	}
+	if t, ok := single(c, true); !ok || t.pkg != rootID {
+		return Request{}, false
+	}
+	return w.s.requests[c.request], true
+}
+
+// object is the term t that the dependency c requires: for a request, under the name
+// the user wrote (nosuchtap/greeter, where the solver knows greeter).
+func (w *writer) object(c *incompat, t term) string {
+	if r, ok := w.request(c); ok && t.pkg != rootID {
+		return w.named(t, false, r.written())
+	}
+	return w.terse(t, false)
+}
+
 // terse is a term's package and versions: "libx ^2", "libx" for any version ("every
 // version of libx" where the sentence is about every version).
 func (w *writer) terse(t term, every bool) string {
-	p := w.s.pkgs[t.pkg]
 	if t.pkg == rootID {
 		return "the request"
 	}
+	return w.named(t, every, w.s.pkgs[t.pkg].name)
+}
+
+// named is terse with the package called name.
+func (w *writer) named(t term, every bool, name string) string {
 	if w.isAny(t) {
 		if every {
-			return "every version of " + p.name
+			return "every version of " + name
 		}
-		return p.name
+		return name
 	}
-	return p.name + " " + w.versions(t)
+	return name + " " + w.versions(t)
 }
 
 // isAny reports whether a term stands for any version: requested as "*" or "", or

@@ -67,14 +67,31 @@ type Request struct {
 	// PatchOf, when set, makes the request a patch companion of that package (added
 	// by the patch registry, not by the user).
 	PatchOf string
+	// Written is the name as the user wrote it when the Source knows the package by
+	// another (core/hello, solved as hello): explanations name the request so, since
+	// that is what the user typed. "" means Name.
+	Written string
+	// Installed marks a request that holds an installed package at its version (the
+	// installed packages solved again, or held while others are added): nobody asked
+	// for it now, so explanations say "the installed packages include hello =1.1.0"
+	// rather than "you requested".
+	Installed bool
 }
 
 // String is the request as a user types it: name@constraint.
 func (r Request) String() string {
 	if r.Constraint == "" {
-		return r.Name
+		return r.written()
 	}
-	return r.Name + "@" + r.Constraint
+	return r.written() + "@" + r.Constraint
+}
+
+// written is the request's name as the user wrote it.
+func (r Request) written() string {
+	if w := strings.TrimSpace(r.Written); w != "" {
+		return w
+	}
+	return strings.TrimSpace(r.Name)
 }
 
 // DefaultMaxSteps is the budget Solve uses when Options.MaxSteps is 0. A realistic

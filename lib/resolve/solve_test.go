@@ -350,6 +350,51 @@ So, because you requested a which depends on b ^1, version solving failed.`,
 			want: `Because ca 1.0.0 depends on libssl ^1 and hello 1.0.0 depends on libssl ^3, ca 1.0.0 is incompatible with hello 1.0.0.
 So, because a patch for hello adds ca ^1 and you requested hello, version solving failed.`,
 		},
+		{
+			name:     "a request is named as written",
+			universe: []string{"app 1.0.0"},
+			requests: []Request{{Name: "greeter", Written: "nosuchtap/greeter"}},
+			kind:     fault.NotFound,
+			want:     `Because you requested nosuchtap/greeter, which doesn't exist (no tap has a package named greeter; looked in main, extra), version solving failed.`,
+		},
+		{
+			name:     "requests written with their tap conflict",
+			universe: []string{"app 1.0.0 -> libx ^2", "tool 3.1.0 -> libx <2", "libx 1.0.0", "libx 2.0.0"},
+			requests: []Request{{Name: "app", Written: "core/app"}, {Name: "tool", Constraint: "^3", Written: "core/tool"}},
+			kind:     fault.Conflict,
+			want: `Because app 1.0.0 depends on libx ^2 and tool 3.1.0 depends on libx <2, app 1.0.0 is incompatible with tool 3.1.0.
+So, because you requested core/app and core/tool ^3, version solving failed.`,
+		},
+		{
+			name:     "a request written with its tap depends on what is missing",
+			universe: []string{"app 1.0.0 -> gone ^1"},
+			requests: []Request{{Name: "app", Written: "core/app"}},
+			kind:     fault.NotFound,
+			want:     `Because you requested core/app which depends on gone ^1, which doesn't exist (no tap has a package named gone; looked in main, extra), version solving failed.`,
+		},
+		{
+			name:     "an installed package's source is gone",
+			universe: []string{"app 1.0.0"},
+			requests: []Request{{Name: "libgreet", Constraint: "=1.1.0", Written: "demo/libgreet", Installed: true}},
+			kind:     fault.NotFound,
+			want:     `Because the installed packages include demo/libgreet =1.1.0, which doesn't exist (no tap has a package named libgreet; looked in main, extra), version solving failed.`,
+		},
+		{
+			name:     "installed packages conflict",
+			universe: []string{"app 1.0.0 -> libx ^2", "tool 3.1.0 -> libx <2", "libx 1.0.0", "libx 2.0.0"},
+			requests: []Request{{Name: "app", Constraint: "=1.0.0", Installed: true}, {Name: "tool", Constraint: "=3.1.0", Installed: true}},
+			kind:     fault.Conflict,
+			want: `Because app 1.0.0 depends on libx ^2 and tool 3.1.0 depends on libx <2, app 1.0.0 is incompatible with tool 3.1.0.
+So, because the installed packages include app =1.0.0 and tool =3.1.0, version solving failed.`,
+		},
+		{
+			name:     "a request conflicts with an installed package",
+			universe: []string{"app 1.0.0 -> libx ^2", "tool 3.1.0 -> libx <2", "libx 1.0.0", "libx 2.0.0"},
+			requests: []Request{{Name: "app"}, {Name: "tool", Constraint: "=3.1.0", Installed: true}},
+			kind:     fault.Conflict,
+			want: `Because app 1.0.0 depends on libx ^2 and tool 3.1.0 depends on libx <2, app 1.0.0 is incompatible with tool 3.1.0.
+So, because you requested app and the installed packages include tool =3.1.0, version solving failed.`,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -391,6 +436,7 @@ func TestSolveUsage(t *testing.T) {
 		{nil, "nothing to resolve: no package was requested"},
 		{[]Request{{Name: " "}}, "request 1 names no package"},
 		{reqs("app@^1.x.y"), `request app@^1.x.y: version constraint "^1.x.y" does not parse; expected e.g.`},
+		{[]Request{{Name: "app", Constraint: "^1.x.y", Written: "core/app"}}, `request core/app@^1.x.y: version constraint "^1.x.y" does not parse`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
