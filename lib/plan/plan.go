@@ -204,14 +204,21 @@ func restoreRequestNames(lock *api.Lock, original, canonical []resolve.Request) 
 		if r.PatchOf != "" || i >= len(lock.Requests) {
 			continue
 		}
-		name := strings.TrimSpace(r.Name)
-		if id := identify(name); id.repository {
-			name = id.key
-		}
-		lock.Requests[i].Name = name
+		lock.Requests[i].Name = writtenName(r.Name)
 		lock.Requests[i].Version = canonical[k].Constraint
 		i++
 	}
+}
+
+// writtenName is a request's name as the user wrote it, for the lock's requests and
+// the solver's explanations: NAME or TAP/NAME as typed; a repository without the tag
+// that became its constraint (a layout's path made absolute), as the lock names it.
+func writtenName(name string) string {
+	name = strings.TrimSpace(name)
+	if id := identify(name); id.repository {
+		return id.key
+	}
+	return name
 }
 
 // loadConfig reads the tap configuration and checks every tap has a cache, so that a

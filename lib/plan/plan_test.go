@@ -121,6 +121,24 @@ func TestResolveAcrossTaps(t *testing.T) {
 			t.Errorf("a tap that lacks the package: %v", err)
 		}
 	})
+	t.Run("the explanation names a request as typed", func(t *testing.T) {
+		// The solver knows main/hello and nosuchtap/greeter as hello and greeter; the
+		// user typed the tap.
+		_, err := Resolve(ctx, home, reqs("nosuchtap/greeter"), Options{})
+		want := "Because you requested nosuchtap/greeter, which doesn't exist (no tap named \"nosuchtap\"), version solving failed."
+		if err == nil || err.Error() != want || cli.ExitCode(err) != cli.ExitNotFound {
+			t.Errorf("err = %v (exit %d)\nwant %s", err, cli.ExitCode(err), want)
+		}
+		_, err = ResolveAdd(ctx, home, reqs("nosuchtap/greeter"), Options{})
+		if err == nil || err.Error() != want {
+			t.Errorf("pkg-pull add: err = %v\nwant %s", err, want)
+		}
+		_, err = Resolve(ctx, home, reqs("main/new-greet", " main/old-greet "), Options{})
+		want = "Because new-greet 1.0.0 depends on libgreet >=1.2 and old-greet 1.0.0 depends on libgreet <1.2, new-greet 1.0.0 is incompatible with old-greet 1.0.0.\nSo, because you requested main/new-greet and main/old-greet, version solving failed."
+		if err == nil || err.Error() != want {
+			t.Errorf("err = %v\nwant %s", err, want)
+		}
+	})
 	t.Run("a conflict explains itself", func(t *testing.T) {
 		_, err := Resolve(ctx, home, reqs("new-greet", "old-greet"), Options{})
 		want := "Because new-greet 1.0.0 depends on libgreet >=1.2 and old-greet 1.0.0 depends on libgreet <1.2, new-greet 1.0.0 is incompatible with old-greet 1.0.0.\nSo, because you requested new-greet and old-greet, version solving failed."

@@ -156,14 +156,18 @@ func descriptorName(key string) string {
 	return name
 }
 
-// canonical turns requests into the solver's names. A repository's tag becomes an
-// exact constraint; a digest is refused (a lock pins digests itself).
+// canonical turns requests into the solver's names, keeping the names as written for
+// its explanations. A repository's tag becomes an exact constraint; a digest is refused
+// (a lock pins digests itself).
 func (s *Source) canonical(requests []resolve.Request) ([]resolve.Request, error) {
 	out := make([]resolve.Request, len(requests))
 	for i, r := range requests {
 		id := identify(r.Name)
 		c := r
 		c.Name = id.key
+		if c.Written == "" {
+			c.Written = writtenName(r.Name)
+		}
 		c.Constraint = strings.TrimSpace(r.Constraint)
 		if r.PatchOf != "" {
 			c.PatchOf = identify(r.PatchOf).key
