@@ -187,6 +187,8 @@ func TestResolveErrors(t *testing.T) {
 			"Error: Because new-greet 1.0.0 depends on libgreet >=1.2 and old-greet 1.0.0 depends on libgreet <1.2, new-greet 1.0.0 is incompatible with old-greet 1.0.0.\nSo, because you requested new-greet and old-greet, version solving failed.\n"},
 		{"missing", []string{"resolve", "gone"}, "", cli.ExitNotFound,
 			"Error: Because you requested gone, which doesn't exist (no tap has a package named gone; looked in main), version solving failed.\n"},
+		{"unknown tap", []string{"resolve", "nosuchtap/greeter"}, "", cli.ExitNotFound,
+			"Error: Because you requested nosuchtap/greeter, which doesn't exist (no tap named \"nosuchtap\"), version solving failed.\n"},
 		{"no version", []string{"resolve", "zlib@^2"}, "", cli.ExitConflict,
 			"Error: Because you requested zlib ^2, which matches no version of zlib (it has 1.3.0 and 1.4.0), version solving failed.\n"},
 		{"nothing", []string{"resolve"}, "", cli.ExitUsage, "Error: nothing to resolve"},
@@ -431,6 +433,87 @@ func writeInstalled(t *testing.T, env map[string]string, lines ...string) {
 	}
 }
 
+// installLock records a lock's packages in installed.yaml as pkg-pull -f does: the
+// linux/amd64 manifest, the source pinned by the root digest, the edges.
+func installLock(t *testing.T, env map[string]string, lockYAML string) {
+	t.Helper()
+	docs, err := stream.Decode(strings.NewReader(lockYAML), "lock.yaml", api.Kinds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lock := docs[0].Value.(*api.Lock)
+	var records []any
+	for _, p := range lock.Packages {
+		inst := api.NewInstalled()
+		inst.Name, inst.Version, inst.Tap, inst.Platform = p.Name, p.Version, p.Tap, "linux/amd64"
+		for _, pl := range p.Platforms {
+			if pl.Platform == inst.Platform {
+				inst.Digest = pl.Digest
+			}
+		}
+		inst.Source, inst.Index = p.Repository+"@"+p.Digest, p.Digest
+		inst.Path = "pkgs/sha256/" + strings.TrimPrefix(inst.Digest, "sha256:")
+		inst.Reason = p.Reason
+		if inst.Reason == api.ReasonRequested {
+			inst.Reason = api.ReasonExplicit
+		}
+		inst.Dependencies, inst.Patches = p.Dependencies, p.Patches
+		records = append(records, inst)
+	}
+	var buf bytes.Buffer
+	if err := stream.WriteYAML(&buf, records...); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(env["LONGSHORE_HOME"], "installed.yaml"), buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestInstalledGraph: tree and why without -f show installed.yaml. With the taps in
+// place that draws what a lock of the same packages draws, and the lock is the one a
+// solve of the installed versions gives; once the tap the packages came from is
+// removed (pkg-tap remove --force) they show the same, where solving them again fails.
+func TestInstalledGraph(t *testing.T) {
+	t.Parallel()
+	env := newHome(t)
+	lock := lockOf(t, env, "hello", "tool")
+	installLock(t, env, lock)
+
+	views := map[string][]string{
+		"tree":     {"tree"},
+		"depth 1":  {"tree", "--depth", "1"},
+		"dot":      {"tree", "-o", "dot"},
+		"why zlib": {"why", "zlib"},
+		"why ca":   {"why", "ca-bundle"},
+	}
+	want := map[string]string{}
+	for name, args := range views {
+		want[name] = mustRun(t, env, lock, append(args, "-f", "-")...).Stdout
+		if got := mustRun(t, env, "", args...).Stdout; got != want[name] {
+			t.Errorf("%s of the installed packages:\n%s\nwant what the lock installed shows:\n%s", name, got, want[name])
+		}
+	}
+	// The lock itself: what solving the installed versions gives.
+	pinned := mustRun(t, env, "", "resolve", "main/hello@=1.1.0", "main/tool@=3.1.0", "--platform", "linux/amd64", "-o", "yaml").Stdout
+	if got := mustRun(t, env, "", "tree", "-o", "yaml").Stdout; got != pinned {
+		t.Errorf("tree -o yaml of the installed packages:\n%s\nwant:\n%s", got, pinned)
+	}
+
+	if _, err := tap.Remove(env["LONGSHORE_HOME"], "main", true); err != nil {
+		t.Fatal(err)
+	}
+	for name, args := range views {
+		r := pkgDep(t, env, "", args...)
+		if r.Code != 0 || r.Stdout != want[name] || r.Stderr != "" {
+			t.Errorf("%s without the tap:\n%s\nwant exit 0 and stdout:\n%s", name, r, want[name])
+		}
+	}
+	golden(t, "hello-tool.tree", mustRun(t, env, "", "tree").Stdout)
+	if r := pkgDep(t, env, "", "why", "gone"); r.Code != cli.ExitNotFound || !strings.Contains(r.Stderr, "gone is not among the installed packages") {
+		t.Errorf("why gone: %s", r)
+	}
+}
+
 func TestPatch(t *testing.T) {
 	t.Parallel()
 	env := newHome(t)
@@ -461,7 +544,12 @@ func TestPatch(t *testing.T) {
 	if r := pkgDep(t, env, "", "patch", "why", "tool"); r.Code != cli.ExitNotFound || !strings.Contains(r.Stderr, "no patch rule adds tool") {
 		t.Errorf("patch why tool: %s", r)
 	}
-	// The graph of what is installed, without -f.
+	// The graph of what is installed, without -f: the companions sync added once they
+	// are installed (pkg-dep patch sync -o yaml | pkg-pull -f -), not before.
+	if r := pkgDep(t, env, "", "why", "certs"); r.Code != cli.ExitNotFound || !strings.Contains(r.Stderr, "certs is not among the installed packages") {
+		t.Errorf("why certs before the companions are installed: %s", r)
+	}
+	installLock(t, env, sync.Stdout)
 	if r := mustRun(t, env, "", "why", "certs"); !strings.Contains(r.Stdout, "hello 1.1.0 -(patch)-> ca-bundle 1.0.0 -> certs 1.0.0") {
 		t.Errorf("why certs of the installed packages: %s", r)
 	}

@@ -133,7 +133,7 @@ func requestsOf(env *cli.Env, args []string, files cli.FileFlags, platform strin
 }
 
 // lockInput is the lock a reading verb works on: the one Lock document of -f, else
-// the installed packages resolved from local caches.
+// the installed packages as installed.yaml records them.
 func lockInput(ctx context.Context, env *cli.Env, files cli.FileFlags, flags *planFlags) (*api.Lock, bool, error) {
 	if len(files.Paths) > 0 {
 		lock, err := readLock(env, files)
@@ -143,11 +143,11 @@ func lockInput(ctx context.Context, env *cli.Env, files cli.FileFlags, flags *pl
 	if err != nil {
 		return nil, false, err
 	}
-	res, err := plan.Installed(ctx, h, flags.options(env))
+	lock, err := plan.Installed(ctx, h, flags.options(env))
 	if err != nil {
 		return nil, false, err
 	}
-	return res.Lock, true, nil
+	return lock, true, nil
 }
 
 // readLock reads exactly one Lock document from -f.

@@ -184,8 +184,8 @@ then patch companions (marked "(patch)"). A package whose dependencies were draw
 before is marked "(*)" and not expanded again.
 
 The graph is the lock read with -f, or the Lock that PKG arguments or PackageRef
-documents (-f) resolve to, or without either the installed packages (resolved from the
-local caches). -o dot writes a graphviz digraph (pipe it to 'dot -Tsvg'); -o yaml and
+documents (-f) resolve to, or without either the installed packages as installed.yaml
+records them (also when the tap a package came from is gone). -o dot writes a graphviz digraph (pipe it to 'dot -Tsvg'); -o yaml and
 -o json write the Lock itself.`,
 		Example: `{prog} hello
 {prog} -f tools.lock.yaml --depth 1
@@ -225,8 +225,8 @@ local caches). -o dot writes a graphviz digraph (pipe it to 'dot -Tsvg'); -o yam
 }
 
 // graphInput is the lock tree works on: PKG arguments and PackageRef documents are
-// resolved, a Lock document is read as is, and with neither the installed packages
-// are resolved from the local caches.
+// resolved, a Lock document is read as is, and with neither it is the installed
+// packages as installed.yaml records them.
 func graphInput(ctx context.Context, env *cli.Env, args []string, files cli.FileFlags, flags *planFlags) (*api.Lock, error) {
 	requests, locks, err := readInput(env, files, flags.platform)
 	if err != nil {

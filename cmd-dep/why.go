@@ -90,8 +90,8 @@ func newWhyCmd() *cli.Command {
 		Use:   "PKG [-f LOCK]",
 		Long: `Prints every path from a request of the lock to PKG, one a line: dependencies
 written "->", patch companions "-(patch)->". The lock is the one read with -f, or
-without it the installed packages (resolved from the local caches). PKG is NAME,
-TAP/NAME or a repository, as in the lock.`,
+without it the installed packages as installed.yaml records them (also when the tap a
+package came from is gone). PKG is NAME, TAP/NAME or a repository, as in the lock.`,
 		Example: `{prog} zlib -f tools.lock.yaml
 {prog} ca-bundle`,
 		Flags: func(fs *pflag.FlagSet) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"longshore.dev/lib/api"
 	"longshore.dev/lib/fault"
@@ -64,15 +65,17 @@ func Sync(ctx context.Context, home string, opts Options) (*SyncResult, error) {
 	return res, nil
 }
 
-// Installed resolves what is installed, at the installed versions, with the patch
-// companions of the cached descriptors, from local caches only: the graph that tree
-// and why show when no lock is given (outdated reads installed.yaml itself, see
-// CheckInstalledOutdated). Nothing installed gives an empty lock.
-func Installed(ctx context.Context, home string, opts Options) (*Result, error) {
+// Installed is the graph of what is installed, as installed.yaml records it, for tree
+// and why: every installed package at its installed version, named as a solve names
+// it, with the tap or repository it came from, its dependency and patch edges (the
+// companions installed, whatever the rules say now) and its reason; the requests are
+// the packages installed explicitly, at =VERSION. It solves nothing, so a package
+// whose tap or repository is gone is shown as it is. The local caches (no network)
+// only add the platforms each version publishes besides the one installed, as a lock
+// lists them. Nothing installed gives an empty lock.
+func Installed(ctx context.Context, home string, opts Options) (*api.Lock, error) {
 	opts.Offline = true
-	if opts.Patches == PatchesRefresh {
-		opts.Patches = PatchesCached
-	}
+	opts.Patches = PatchesOff
 	src, err := NewSource(home, opts)
 	if err != nil {
 		return nil, err
@@ -81,7 +84,104 @@ func Installed(ctx context.Context, home string, opts Options) (*Result, error) 
 	if err != nil {
 		return nil, err
 	}
-	return src.installedPlan(ctx, installed)
+	lock := src.installedLock(installed)
+	if err := src.addPlatforms(ctx, lock); err != nil {
+		return nil, err
+	}
+	return lock, nil
+}
+
+// installedLock is installed.yaml as a Lock. Each package carries its root digest and
+// the platform installed; edges keep only the installed packages they name. The order
+// is the lock's (resolve.Order), or by name when the edges hold a cycle pkg-pull would
+// not have written: for a report that will do.
+func (s *Source) installedLock(installed []*api.Installed) *api.Lock {
+	lock := api.NewLock()
+	lock.Requests, lock.Packages, lock.Order = []api.LockRequest{}, []api.LockedPackage{}, []string{}
+	names := make([]string, len(installed))
+	key := make(map[string]string, len(installed)) // installed name → name in a lock
+	for i, inst := range installed {
+		names[i] = s.installedName(inst)
+		key[inst.Name] = PackageName(names[i])
+	}
+	translate := func(edges []string) []string {
+		var out []string
+		for _, n := range edges {
+			if k, ok := key[n]; ok {
+				out = append(out, k)
+			}
+		}
+		slices.Sort(out)
+		return slices.Compact(out)
+	}
+	requiredBy := map[string][]string{}
+	for i, inst := range installed {
+		id := identify(names[i])
+		p := api.LockedPackage{
+			Name: id.key, Tap: id.tap, Version: inst.Version, Repository: repositoryName(inst.Source), Digest: rootDigest(inst),
+			Platforms:    []api.Platform{{Platform: inst.Platform, Digest: inst.Digest}},
+			Dependencies: translate(inst.Dependencies), Patches: translate(inst.Patches), Reason: inst.Reason,
+		}
+		if inst.Reason == api.ReasonExplicit {
+			p.Reason = api.ReasonRequested
+			lock.Requests = append(lock.Requests, api.LockRequest{Name: writtenName(names[i]), Version: "=" + inst.Version, Platform: inst.Platform})
+		}
+		for _, n := range slices.Concat(p.Dependencies, p.Patches) {
+			requiredBy[n] = append(requiredBy[n], p.Name)
+		}
+		lock.Packages = append(lock.Packages, p)
+	}
+	slices.SortFunc(lock.Packages, func(a, b api.LockedPackage) int { return strings.Compare(a.Name, b.Name) })
+	for i := range lock.Packages {
+		p := &lock.Packages[i]
+		if by := requiredBy[p.Name]; len(by) > 0 {
+			p.RequiredBy = slices.Compact(slices.Sorted(slices.Values(by)))
+		}
+	}
+	order, err := resolve.Order(lock.Packages)
+	if err != nil {
+		order = make([]string, len(lock.Packages))
+		for i, p := range lock.Packages {
+			order[i] = p.Name
+		}
+	}
+	lock.Order = order
+	return lock
+}
+
+// rootDigest is the root of an installed version: the digest its source is pinned by,
+// else the index the platform was chosen from, else the manifest itself.
+func rootDigest(inst *api.Installed) string {
+	if r, err := ref.ParseArtifact(inst.Source); err == nil && r.Digest != "" {
+		return r.Digest
+	}
+	if inst.Index != "" {
+		return inst.Index
+	}
+	return inst.Digest
+}
+
+// addPlatforms lists, for each package of an installed lock, every platform its
+// version publishes, when the caches know the version with the same root: a lock holds
+// them all, installed.yaml only the one installed. A package whose versions cannot be
+// read (its tap removed, its repository not cached) keeps the installed platform.
+func (s *Source) addPlatforms(ctx context.Context, lock *api.Lock) error {
+	for i := range lock.Packages {
+		p := &lock.Packages[i]
+		cands, err := s.packageVersions(ctx, p)
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return ctxErr
+		}
+		if err != nil {
+			continue
+		}
+		for _, c := range cands {
+			if c.Version.String() == p.Version && c.Origin.Digest == p.Digest && len(c.Origin.Platforms) > 0 {
+				p.Platforms = slices.SortedFunc(slices.Values(c.Origin.Platforms), func(a, b api.Platform) int { return strings.Compare(a.Platform, b.Platform) })
+			}
+		}
+	}
+	return nil
 }
 
 func listInstalled(home string) ([]*api.Installed, error) {

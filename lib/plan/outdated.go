@@ -3,8 +3,6 @@ package plan
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strings"
 
 	"longshore.dev/lib/api"
 	"longshore.dev/lib/fault"
@@ -45,21 +43,15 @@ func CheckOutdated(ctx context.Context, home string, lock *api.Lock, opts Option
 	if err != nil {
 		return nil, err
 	}
-	pkgs := make([]api.LockedPackage, 0, len(lock.Packages))
-	for _, name := range lock.Order {
-		if p, ok := lock.Package(name); ok {
-			pkgs = append(pkgs, *p)
-		}
-	}
-	return src.outdated(ctx, pkgs, lock.Requests)
+	return src.outdated(ctx, inOrder(lock), lock.Requests)
 }
 
 // CheckInstalledOutdated is CheckOutdated of the installed packages at their installed
-// versions. It reads installed.yaml as it is instead of solving it again as Installed
-// does for tree and why: a solve needs the versions of every package, so one package
-// whose tap was removed would fail it, where here it is only a row with Err. Which
-// packages were asked for is recorded but not with what constraint, so WANTED is what
-// the other installed packages allow.
+// versions. Like Installed it reads installed.yaml as it is rather than solving it
+// again: a solve needs the versions of every package, so one package whose tap was
+// removed would fail it, where here it is only a row with Err. Which packages were
+// asked for is recorded but not with what constraint, so WANTED is what the other
+// installed packages allow.
 func CheckInstalledOutdated(ctx context.Context, home string, opts Options) ([]Outdated, error) {
 	opts.Patches = PatchesOff
 	src, err := NewSource(home, opts)
@@ -70,55 +62,18 @@ func CheckInstalledOutdated(ctx context.Context, home string, opts Options) ([]O
 	if err != nil {
 		return nil, err
 	}
-	return src.outdated(ctx, src.installedPackages(installed), nil)
+	return src.outdated(ctx, inOrder(src.installedLock(installed)), nil)
 }
 
-// installedPackages are the installed records as packages of a lock, in the lock's
-// order (by name when installed.yaml's edges do not give one): named as a solve would
-// name them, with the tap and repository they came from.
-func (s *Source) installedPackages(installed []*api.Installed) []api.LockedPackage {
-	ids := make([]identity, len(installed))
-	key := make(map[string]string, len(installed)) // installed name → name in a lock
-	for i, inst := range installed {
-		ids[i] = identify(s.installedName(inst))
-		key[inst.Name] = ids[i].key
-	}
-	translate := func(names []string) []string {
-		var out []string
-		for _, n := range names {
-			if k, ok := key[n]; ok {
-				out = append(out, k)
-			}
+// inOrder is the packages of lock in its order.
+func inOrder(lock *api.Lock) []api.LockedPackage {
+	pkgs := make([]api.LockedPackage, 0, len(lock.Packages))
+	for _, name := range lock.Order {
+		if p, ok := lock.Package(name); ok {
+			pkgs = append(pkgs, *p)
 		}
-		slices.Sort(out)
-		return out
 	}
-	pkgs := make([]api.LockedPackage, 0, len(installed))
-	for i, inst := range installed {
-		id := ids[i]
-		reason := inst.Reason
-		if reason == api.ReasonExplicit {
-			reason = api.ReasonRequested
-		}
-		pkgs = append(pkgs, api.LockedPackage{
-			Name: id.key, Tap: id.tap, Version: inst.Version, Repository: repositoryName(inst.Source), Reason: reason,
-			Dependencies: translate(inst.Dependencies), Patches: translate(inst.Patches),
-		})
-	}
-	slices.SortFunc(pkgs, func(a, b api.LockedPackage) int { return strings.Compare(a.Name, b.Name) })
-	order, err := resolve.Order(pkgs)
-	if err != nil {
-		return pkgs // edges pkg-pull would not have written (a cycle): name order will do for a report
-	}
-	byName := make(map[string]api.LockedPackage, len(pkgs))
-	for _, p := range pkgs {
-		byName[p.Name] = p
-	}
-	out := make([]api.LockedPackage, len(order))
-	for i, n := range order {
-		out[i] = byName[n]
-	}
-	return out
+	return pkgs
 }
 
 // outdated checks pkgs, in the order given, against their sources and the constraints

@@ -143,10 +143,10 @@ func TestCheckInstalledOutdated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range inst.Lock.Requests {
-		inst.Lock.Requests[i].Version = ""
+	for i := range inst.Requests {
+		inst.Requests[i].Version = ""
 	}
-	fromLock, err := CheckOutdated(ctx, home, inst.Lock, Options{})
+	fromLock, err := CheckOutdated(ctx, home, inst, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +162,15 @@ func TestCheckInstalledOutdated(t *testing.T) {
 	if _, err := tap.Remove(home, "demo", true); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Installed(ctx, home, Options{}); err == nil {
+	src, err := NewSource(home, Options{Offline: true, Patches: PatchesOff})
+	if err != nil {
+		t.Fatal(err)
+	}
+	installed, err := listInstalled(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.installedPlan(ctx, installed); err == nil {
 		t.Fatal("the installed packages solve without greeter's tap: this test no longer shows why outdated reads installed.yaml")
 	}
 	out, err = CheckInstalledOutdated(ctx, home, Options{})
