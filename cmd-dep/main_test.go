@@ -512,6 +512,15 @@ func TestInstalledGraph(t *testing.T) {
 	if r := pkgDep(t, env, "", "why", "gone"); r.Code != cli.ExitNotFound || !strings.Contains(r.Stderr, "gone is not among the installed packages") {
 		t.Errorf("why gone: %s", r)
 	}
+
+	// patch sync still solves the installed packages: it says they are installed, and
+	// what to do about the tap.
+	r := pkgDep(t, env, "", "patch", "sync", "--offline")
+	if r.Code != cli.ExitNotFound || strings.Contains(r.Stderr, "you requested") ||
+		!strings.Contains(r.Stderr, "Error: Because the installed packages include main/") ||
+		!strings.Contains(r.Stderr, "Hint: tap main is no longer configured, and installed packages came from it: add it back with `pkg-tap add main REF`, or remove those packages with `pkg-pull remove hello tool`\n") {
+		t.Errorf("patch sync without the tap: %s", r)
+	}
 }
 
 func TestPatch(t *testing.T) {

@@ -37,6 +37,7 @@ func ResolveAdd(ctx context.Context, home string, requests []resolve.Request, op
 	}
 	all := slices.Clone(requests)
 	var held []string
+	var pinned []*api.Installed
 	for _, inst := range installed {
 		if inst.Reason != api.ReasonExplicit {
 			continue
@@ -45,8 +46,9 @@ func ResolveAdd(ctx context.Context, home string, requests []resolve.Request, op
 		if asked[PackageName(name)] {
 			continue
 		}
-		all = append(all, resolve.Request{Name: name, Constraint: "=" + inst.Version, Platform: inst.Platform})
+		all = append(all, resolve.Request{Name: name, Constraint: "=" + inst.Version, Platform: inst.Platform, Installed: true})
 		held = append(held, inst.Name+" "+inst.Version)
+		pinned = append(pinned, inst)
 	}
 	res, err := src.solve(ctx, all)
 	if err != nil {
@@ -55,7 +57,7 @@ func ResolveAdd(ctx context.Context, home string, requests []resolve.Request, op
 				"what is installed stays at its version (%s): ask for an installed package too to move it (pkg-pull add PKG@CONSTRAINT ...), or pkg-pull remove it first",
 				strings.Join(held, ", ")))
 		}
-		return nil, err
+		return nil, src.tapsGone(err, pinned)
 	}
 	return requested(res.Lock, len(requests)), nil
 }

@@ -192,16 +192,19 @@ func listInstalled(home string) ([]*api.Installed, error) {
 // request at its version (=VERSION), solves with the patch rules, and puts the
 // installed reasons back: only explicit installs stay requests, packages installed as
 // dependencies keep reason dependency, and companions come from the rules again (a
-// rule removed since drops its companion from the lock).
+// rule removed since drops its companion from the lock). The solve needs the versions
+// of every pinned package: one whose tap is gone fails it (see tapsGone).
 func (s *Source) installedPlan(ctx context.Context, installed []*api.Installed) (*Result, error) {
 	var requests []resolve.Request
+	var pinned []*api.Installed
 	explicit := map[string]bool{}
 	for _, inst := range installed {
 		if inst.Reason == api.ReasonPatch {
 			continue
 		}
+		pinned = append(pinned, inst)
 		name := s.installedName(inst)
-		requests = append(requests, resolve.Request{Name: name, Constraint: "=" + inst.Version, Platform: inst.Platform})
+		requests = append(requests, resolve.Request{Name: name, Constraint: "=" + inst.Version, Platform: inst.Platform, Installed: true})
 		if inst.Reason != api.ReasonDependency {
 			explicit[PackageName(name)] = true
 		}
@@ -213,7 +216,7 @@ func (s *Source) installedPlan(ctx context.Context, installed []*api.Installed) 
 	}
 	res, err := s.solve(ctx, requests)
 	if err != nil {
-		return nil, err
+		return nil, s.tapsGone(err, pinned)
 	}
 	lock := res.Lock
 	kept := lock.Requests[:0]
@@ -236,6 +239,46 @@ func (s *Source) installedPlan(ctx context.Context, installed []*api.Installed) 
 		}
 	}
 	return res, nil
+}
+
+// tapsGone adds a hint to err, a solve that failed for want of a package, when some of
+// the installed packages it pinned came from taps that are no longer configured
+// (`pkg-tap remove --force` leaves them installed): the solve cannot read their
+// versions, and the way out is the tap or the packages, not the name. The packages to
+// remove are those installed explicitly (their dependencies go with them), else the
+// dependencies themselves.
+func (s *Source) tapsGone(err error, pinned []*api.Installed) error {
+	if fault.KindOf(err) != fault.NotFound {
+		return err
+	}
+	var taps, explicit, others []string
+	for _, inst := range pinned {
+		if _, ok := s.cfg.Tap(inst.Tap); inst.Tap == "" || ok {
+			continue
+		}
+		taps = append(taps, inst.Tap)
+		if inst.Reason == api.ReasonExplicit {
+			explicit = append(explicit, inst.Name)
+		} else {
+			others = append(others, inst.Name)
+		}
+	}
+	if len(taps) == 0 {
+		return err
+	}
+	slices.Sort(taps)
+	taps = slices.Compact(taps)
+	remove := explicit
+	if len(remove) == 0 {
+		remove = others
+	}
+	slices.Sort(remove)
+	which, it, add := "tap "+taps[0]+" is", "it", "pkg-tap add "+taps[0]+" REF"
+	if len(taps) > 1 {
+		which, it, add = "taps "+strings.Join(taps, ", ")+" are", "them", "pkg-tap add NAME REF"
+	}
+	return fault.Hinted(err, fmt.Sprintf("%s no longer configured, and installed packages came from %s: add %s back with `%s`, or remove those packages with `pkg-pull remove %s`",
+		which, it, it, add, strings.Join(remove, " ")))
 }
 
 // installedName is the request name of an installed package: TAP/NAME when it came

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"longshore.dev/lib/api"
+	"longshore.dev/lib/cli"
+	"longshore.dev/lib/fault"
 	"longshore.dev/lib/resolve"
 	"longshore.dev/lib/stream"
 	"longshore.dev/lib/tap"
@@ -180,5 +182,41 @@ func TestInstalledKeepsWhatInstalledYAMLSays(t *testing.T) {
 	}
 	if got := strings.Join(lock.Order, " "); got != "app lib" {
 		t.Errorf("order of a cycle: %s", got)
+	}
+}
+
+// TestSolveInstalledTapGone: sync (and pkg-pull add, which holds what is installed)
+// still solve the installed packages; when one's tap is gone the error says it is
+// installed, not requested, and the hint says what to do about the tap.
+func TestSolveInstalledTapGone(t *testing.T) {
+	t.Parallel()
+	home, _ := patchUniverse(t, true)
+	addTap(t, home, "demo", false, entry("libgreet", v("1.1.0")), entry("greeter", v("1.0.0", "demo/libgreet@^1")))
+	writeInstalled(t, home, "main/zlib 1.3.0 explicit", "demo/greeter 1.0.0 explicit libgreet", "demo/libgreet 1.1.0 dependency")
+	if _, err := tap.Remove(home, "demo", true); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	opts := Options{Platform: "linux/amd64", Offline: true}
+
+	_, err := Sync(ctx, home, opts)
+	want := `Because the installed packages include demo/libgreet =1.1.0, which doesn't exist (no tap named "demo"), version solving failed.`
+	hint := "tap demo is no longer configured, and installed packages came from it: add it back with `pkg-tap add demo REF`, or remove those packages with `pkg-pull remove greeter`"
+	if err == nil || err.Error() != want || fault.HintOf(err) != hint || cli.ExitCode(err) != cli.ExitNotFound {
+		t.Errorf("sync: %v (hint %q, exit %d)\nwant %s\nand hint %q", err, fault.HintOf(err), cli.ExitCode(err), want, hint)
+	}
+
+	// pkg-pull add holds the explicit installs only.
+	_, err = ResolveAdd(ctx, home, []resolve.Request{{Name: "hello"}}, opts)
+	want = `Because the installed packages include demo/greeter =1.0.0, which doesn't exist (no tap named "demo"), version solving failed.`
+	hint = "tap demo is no longer configured, and installed packages came from it: add it back with `pkg-tap add demo REF`, or remove those packages with `pkg-pull remove greeter`"
+	if err == nil || err.Error() != want || fault.HintOf(err) != hint {
+		t.Errorf("add: %v (hint %q)\nwant %s\nand hint %q", err, fault.HintOf(err), want, hint)
+	}
+
+	// What is missing has nothing to do with the tap that is gone: no such hint.
+	writeInstalled(t, home, "main/zlib 1.3.0 explicit")
+	if _, err := ResolveAdd(ctx, home, reqs("nope"), opts); err == nil || strings.Contains(fault.HintOf(err), "no longer configured") {
+		t.Errorf("add nope: %v (hint %q)", err, fault.HintOf(err))
 	}
 }
