@@ -183,4 +183,23 @@ func TestDepResolve(t *testing.T) {
 	if l := decodeLock(t, runOK(t, opt, "pkg-dep", "resolve", "hello", "-o", "yaml").Stdout); strings.Join(l.Order, " ") != fonts+" zlib libgreet hello ca-bundle" {
 		t.Errorf("resolve with patches: %v", l.Order)
 	}
+
+	// The tree of what is installed is the tree of the lock it was installed from, and
+	// stays so once the tap it came from is removed (pkg-tap remove --force); patch
+	// sync, which solves the installed packages again, says they are installed.
+	tree := runOK(t, check, "pkg-dep", "tree", "-f", "-").Stdout
+	if got := runOK(t, opt, "pkg-dep", "tree").Stdout; got != tree {
+		t.Errorf("tree of the installed packages:\n%s\nwant the tree of the lock installed:\n%s", got, tree)
+	}
+	runOK(t, opt, "pkg-tap", "remove", "core", "--force")
+	if got := runOK(t, opt, "pkg-dep", "tree").Stdout; got != tree {
+		t.Errorf("tree without the tap:\n%s\nwant:\n%s", got, tree)
+	}
+	if why := runOK(t, opt, "pkg-dep", "why", "zlib").Stdout; !strings.Contains(why, "hello 1.0.0 -> libgreet 1.2.0 -> zlib 1.3.0\n") {
+		t.Errorf("why zlib without the tap:\n%s", why)
+	}
+	if res := run(t, opt, "pkg-dep", "patch", "sync"); res.Code != 3 || strings.Contains(res.Stderr, "you requested") ||
+		!strings.Contains(res.Stderr, "Error: Because the installed packages include core/") || !strings.Contains(res.Stderr, "pkg-tap add core REF") {
+		t.Errorf("patch sync without the tap: %s", res)
+	}
 }
