@@ -185,8 +185,8 @@ before is marked "(*)" and not expanded again.
 
 The graph is the lock read with -f, or the Lock that PKG arguments or PackageRef
 documents (-f) resolve to, or without either the installed packages as installed.yaml
-records them (also when the tap a package came from is gone). -o dot writes a graphviz digraph (pipe it to 'dot -Tsvg'); -o yaml and
--o json write the Lock itself.`,
+records them (also when the tap a package came from is gone). -o dot writes a graphviz
+digraph (pipe it to 'dot -Tsvg'); -o yaml and -o json write the Lock itself.`,
 		Example: `{prog} hello
 {prog} -f tools.lock.yaml --depth 1
 {prog} hello -o dot | dot -Tsvg > hello.svg`,
