@@ -47,6 +47,12 @@ entries sorted, owners and modes normalized. Blobs the registry already has are 
 uploaded again. REPOSITORY is any OCI registry repository, or ocidir://PATH for a local
 OCI layout; a layout inside DIR is left out of the package.
 
+A version is published once: a version tag that already holds different content is
+refused (exit 5), and so is a version that differs from one the repository has only
+in build metadata (1.2.0+build.8 beside 1.2.0_build.7 or 1.2.0: SemVer ranks them
+equal, so consumers cannot tell them apart). Bump the version instead; --force
+publishes anyway.
+
 --cascade also moves X.Y, X and latest to this version when it is the highest at that
 level. A floating tag that holds anything but a version of this package (a tap index,
 another package) is refused (exit 5) before anything is pushed; --force moves it anyway,
@@ -70,7 +76,7 @@ to report those that would move, and refuses as the push would.`,
 			fs.StringVar(&o.to, "to", "", "repository to publish to: REGISTRY/REPO or ocidir://PATH (required)")
 			fs.StringArrayVar(&o.platforms, "platform", nil, "publish only this platform of package.yaml (repeatable)")
 			fs.BoolVar(&o.cascade, "cascade", false, "also move the X.Y, X and latest tags when this is the highest version at that level")
-			fs.BoolVar(&o.force, "force", false, "move the version tag even if it points at different content, and --cascade's tags even if they hold something else")
+			fs.BoolVar(&o.force, "force", false, "move the version tag even if it points at different content, publish beside a version differing only in build metadata, and move --cascade's tags even if they hold something else")
 			fs.BoolVar(&o.dryRun, "dry-run", false, "build and print what would be pushed and tagged; push nothing (see above for what it reads)")
 			fs.BoolVar(&o.skipLint, "skip-lint", false, "publish without running lint first (not recommended)")
 			fs.StringVar(&o.compress, "compression", string(archive.DefaultCompression), "layer compression: zstd or gzip (the digest depends on it)")
@@ -158,6 +164,7 @@ func runPush(ctx context.Context, env *cli.Env, o *pushOptions, dir string) erro
 	for _, r := range res.Replaced {
 		env.Warnf("--force: %s; it now holds %s %s", r, p.Metadata.Name, p.Metadata.Version)
 	}
+	warnSamePrecedence(env, to, p.Metadata.Version, res.SamePrecedence, "published")
 	if moved := published.Tags[1:]; len(moved) > 0 {
 		env.Infof("Tagged %s", strings.Join(moved, ", "))
 	}
@@ -185,6 +192,7 @@ func dryRun(ctx context.Context, env *cli.Env, o *pushOptions, format cli.Format
 		for _, r := range plan.Replaced {
 			env.Warnf("--force: %s; the push would move it to %s %s", r, art.Package.Metadata.Name, art.Package.Metadata.Version)
 		}
+		warnSamePrecedence(env, to, art.Package.Metadata.Version, plan.SamePrecedence, "would publish")
 	}
 	published := art.Published(to, plan)
 	m := art.Package.Metadata
@@ -195,6 +203,14 @@ func dryRun(ctx context.Context, env *cli.Env, o *pushOptions, format cli.Format
 	env.Infof("Dry run: would push %s %s to %s:%s (%s)%s; nothing was pushed",
 		m.Name, m.Version, to.Locator(), published.Tags[0], published.Digest, moves)
 	return print(env, format, published)
+}
+
+// warnSamePrecedence says which versions --force published this one beside though
+// they differ from it only in build metadata: consumers cannot tell them apart.
+func warnSamePrecedence(env *cli.Env, to ref.Ref, v string, same []string, verb string) {
+	for _, tag := range same {
+		env.Warnf("--force: %s %s beside %s:%s, which has the same precedence; a consumer asking for either may get the other", verb, v, to.Locator(), tag)
+	}
 }
 
 func print(env *cli.Env, format cli.Format, docs ...any) error {

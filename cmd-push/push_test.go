@@ -230,3 +230,32 @@ func tagsOf(t *testing.T, stdout string) []string {
 	}
 	return p.Tags
 }
+
+// TestPushSamePrecedence: a version that differs from a published one only in build
+// metadata is refused (exit 5), naming the existing tag and the fix; --force publishes
+// it with a warning.
+func TestPushSamePrecedence(t *testing.T) {
+	t.Parallel()
+	parent := t.TempDir()
+	layout := "ocidir://" + filepath.Join(t.TempDir(), "reg", "tool")
+	epoch := map[string]string{"SOURCE_DATE_EPOCH": "0"}
+	for _, v := range []string{"1.2.0+build.7", "1.2.0+build.8"} {
+		if code, _, stderr := pkgPush(t, epoch, "init", filepath.Join(parent, v), "--name", "tool", "--version", v); code != 0 {
+			t.Fatal(stderr)
+		}
+	}
+	pkgPushOK(t, epoch, filepath.Join(parent, "1.2.0+build.7"), "--to", layout, "--cascade")
+	second := filepath.Join(parent, "1.2.0+build.8")
+	for _, args := range [][]string{{"--cascade"}, {"--cascade", "--dry-run"}, nil} {
+		code, stdout, stderr := pkgPush(t, epoch, append([]string{second, "--to", layout}, args...)...)
+		if code != 5 || !strings.Contains(stderr, "1.2.0+build.8 is already published as ocidir://") ||
+			!strings.Contains(stderr, "/reg/tool:1.2.0_build.7 (version 1.2.0+build.7)") ||
+			!strings.Contains(stderr, "Hint: bump the version (e.g. 1.2.1) in package.yaml") || stdout != "" {
+			t.Fatalf("%v: exit %d, stdout %q, stderr:\n%s", args, code, stdout, stderr)
+		}
+	}
+	code, _, stderr := pkgPush(t, epoch, second, "--to", layout, "--force")
+	if code != 0 || !strings.Contains(stderr, "Warning: --force: published 1.2.0+build.8 beside ocidir://") {
+		t.Fatalf("--force: exit %d, stderr:\n%s", code, stderr)
+	}
+}

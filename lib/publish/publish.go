@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/Masterminds/semver/v3"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sync/errgroup"
@@ -28,6 +29,7 @@ import (
 	"longshore.dev/lib/pkgspec"
 	"longshore.dev/lib/progress"
 	"longshore.dev/lib/ref"
+	"longshore.dev/lib/version"
 )
 
 // Options control Build and Push.
@@ -295,12 +297,15 @@ type Result struct {
 	// Replaced are the floating tags Force moved off something other than this
 	// package, each with what it held.
 	Replaced []string
+	// SamePrecedence are the version tags Force published beside (Plan.SamePrecedence).
+	SamePrecedence []string
 }
 
 // PushOptions control Push.
 type PushOptions struct {
-	// Force moves the version tag even when it points at different content, and with
-	// Cascade the floating tags even when they hold something other than this package.
+	// Force moves the version tag even when it points at different content, publishes
+	// beside versions that differ only in build metadata, and with Cascade moves the
+	// floating tags even when they hold something other than this package.
 	Force bool
 	// Cascade also moves X.Y, X and latest when this version is the highest at that level.
 	Cascade bool
@@ -318,37 +323,52 @@ type Plan struct {
 	// Replaced are the floating tags Force moves off something other than this package,
 	// each with what it holds.
 	Replaced []string
+	// SamePrecedence are the version tags Force publishes beside: versions that differ
+	// from this one only in build metadata (1.2.0_build.7 beside 1.2.0).
+	SamePrecedence []string
 }
 
 // Check reads t and says what Push would do there, or refuses as Push would: when the
-// version tag points at different content, or (Cascade) a floating tag holds anything
-// but a version of this package (a tap index, another package), unless Force. It writes
-// nothing, so a dry run can call it. A nil t is a repository that does not exist yet.
+// version tag points at different content, when the repository has a version that
+// differs from this one only in build metadata, or (Cascade) when a floating tag holds
+// anything but a version of this package (a tap index, another package), unless Force.
+// It writes nothing, so a dry run can call it. A nil t is a repository that does not
+// exist yet.
 func Check(ctx context.Context, t *oci.Target, a *Artifact, opts PushOptions) (*Plan, error) {
 	tag := ref.TagForVersion(a.Package.Metadata.Version)
 	plan := &Plan{Tags: []string{tag}}
+	var existing []string
 	if t != nil {
-		existing, err := t.Resolve(ctx, tag)
+		desc, err := t.Resolve(ctx, tag)
 		switch {
-		case err == nil && existing.Digest == a.Root.Desc.Digest:
+		case err == nil && desc.Digest == a.Root.Desc.Digest:
 			plan.Unchanged = true
 		case err == nil && !opts.Force:
 			return nil, fault.New(fault.Conflict,
-				fmt.Errorf("%s:%s already exists with different content (%s, this push is %s)", t.Where(), tag, existing.Digest, a.Root.Desc.Digest),
+				fmt.Errorf("%s:%s already exists with different content (%s, this push is %s)", t.Where(), tag, desc.Digest, a.Root.Desc.Digest),
 				"publish a new version, or pass --force to move the tag")
 		case err != nil && fault.KindOf(err) != fault.NotFound:
 			return nil, err
 		}
+		// An unchanged re-push publishes no new version, so only the others list tags.
+		if !plan.Unchanged || opts.Cascade {
+			if existing, err = t.Tags(ctx); err != nil && fault.KindOf(err) != fault.NotFound {
+				return nil, err
+			}
+		}
+	}
+	if !plan.Unchanged {
+		same, err := samePrecedence(a.Package.Metadata.Version, existing)
+		if err != nil {
+			return nil, err
+		}
+		if len(same) > 0 && !opts.Force {
+			return nil, samePrecedenceConflict(t.Where(), a.Package.Metadata.Version, same)
+		}
+		plan.SamePrecedence = same
 	}
 	if !opts.Cascade {
 		return plan, nil
-	}
-	var existing []string
-	if t != nil {
-		var err error
-		if existing, err = t.Tags(ctx); err != nil && fault.KindOf(err) != fault.NotFound {
-			return nil, err
-		}
 	}
 	candidates, err := CascadeTags(a.Package.Metadata.Version, existing)
 	if err != nil {
@@ -363,6 +383,43 @@ func Check(ctx context.Context, t *oci.Target, a *Artifact, opts PushOptions) (*
 	return plan, nil
 }
 
+// samePrecedence returns the tags among existing that hold a version of the same
+// precedence as v but other build metadata (1.2.0_build.7 for 1.2.0+build.8, or for
+// 1.2.0), sorted. SemVer ignores build metadata when it orders versions, so a
+// consumer asking for 1.2.0 could be given either: one version must have one content,
+// as with the version tag itself (cargo refuses such a publish too).
+func samePrecedence(v string, existing []string) ([]string, error) {
+	this, err := version.Parse(v)
+	if err != nil {
+		return nil, fault.New(fault.Usage, err, "")
+	}
+	var same []string
+	for _, tag := range existing {
+		other, err := version.FromTag(tag)
+		if err != nil || tag == this.Tag() || other.ComparePrecedence(this) != 0 {
+			continue // not a version ("1.2", "latest"), or this version's own tag
+		}
+		same = append(same, tag)
+	}
+	slices.Sort(same)
+	return same, nil
+}
+
+func samePrecedenceConflict(where, v string, same []string) error {
+	held := make([]string, len(same))
+	for i, tag := range same {
+		held[i] = fmt.Sprintf("%s:%s (version %s)", where, tag, strings.ReplaceAll(tag, "_", "+"))
+	}
+	next := "a higher version"
+	if sv, err := semver.StrictNewVersion(v); err == nil && sv.Prerelease() == "" {
+		next = sv.IncPatch().String()
+	}
+	return fault.New(fault.Conflict,
+		fmt.Errorf("%s is already published as %s: versions that differ only in build metadata have the same precedence, so consumers cannot tell them apart; nothing was pushed",
+			v, strings.Join(held, ", ")),
+		fmt.Sprintf("bump the version (e.g. %s) in package.yaml, or pass --force to publish it beside the existing one", next))
+}
+
 // Push uploads a (what the target lacks, blobs concurrently), then tags the root with
 // the version and, with Cascade, moves the floating tags. It checks first (Check) and
 // refuses before uploading anything.
@@ -371,7 +428,8 @@ func Push(ctx context.Context, t *oci.Target, a *Artifact, opts PushOptions) (*R
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Published: a.publishedAt(t.Ref.Locator(), plan.Tags), Unchanged: plan.Unchanged, Replaced: plan.Replaced}
+	res := &Result{Published: a.publishedAt(t.Ref.Locator(), plan.Tags), Unchanged: plan.Unchanged, Replaced: plan.Replaced,
+		SamePrecedence: plan.SamePrecedence}
 	if plan.Unchanged {
 		res.Skipped = len(a.Blobs) + 1
 	} else if err := a.upload(ctx, t, opts, res); err != nil {

@@ -350,3 +350,50 @@ func TestPublishedCarriesHomepageAndLicense(t *testing.T) {
 		t.Errorf("homepage %q, license %q", p.Homepage, p.License)
 	}
 }
+
+// TestPushRefusesSamePrecedence: versions that differ only in build metadata have the
+// same SemVer precedence, so a repository that holds one refuses the others (exit 5)
+// unless Force, whatever order they come in; an unchanged re-push is still fine.
+func TestPushRefusesSamePrecedence(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	hello := func(version string) *Artifact {
+		yaml := strings.Replace(manifest, "1.0.0", version, 1)
+		return build(t, writePackage(t, yaml, map[string]string{"bin/hello": version}), Options{})
+	}
+	tests := []struct {
+		first, then string
+		existing    string // the tag named in the refusal
+	}{
+		{"1.2.0+build.7", "1.2.0+build.8", "1.2.0_build.7"},
+		{"1.2.0+build.7", "1.2.0", "1.2.0_build.7"},
+		{"1.2.0", "1.2.0+build.8", "1.2.0"},
+		{"1.0.0-rc.1+a", "1.0.0-rc.1+b", "1.0.0-rc.1_a"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.first+"/"+tc.then, func(t *testing.T) {
+			t.Parallel()
+			layout := "ocidir://" + filepath.Join(t.TempDir(), "hello")
+			pushTo(t, ctx, layout, hello(tc.first), PushOptions{Cascade: true})
+			for _, cascade := range []bool{false, true} {
+				_, err := pushErr(t, ctx, layout, hello(tc.then), PushOptions{Cascade: cascade})
+				if fault.KindOf(err) != fault.Conflict || !strings.Contains(err.Error(), ":"+tc.existing+" (version ") ||
+					!strings.Contains(err.Error(), "same precedence") || !strings.Contains(fault.HintOf(err), "bump the version") {
+					t.Fatalf("cascade %v: %v (hint %q)", cascade, err, fault.HintOf(err))
+				}
+			}
+			if res := pushTo(t, ctx, layout, hello(tc.first), PushOptions{Cascade: true}); !res.Unchanged {
+				t.Errorf("re-push of %s: not unchanged", tc.first)
+			}
+			res := pushTo(t, ctx, layout, hello(tc.then), PushOptions{Force: true})
+			if got := strings.Join(res.SamePrecedence, " "); got != tc.existing {
+				t.Errorf("--force: SamePrecedence %q, want %q", got, tc.existing)
+			}
+		})
+	}
+	// Versions of other precedence, and tags that are not versions, are no conflict.
+	layout := "ocidir://" + filepath.Join(t.TempDir(), "hello")
+	for _, v := range []string{"1.2.0+build.7", "1.2.1+build.7", "1.2.0-rc.1+build.7"} {
+		pushTo(t, ctx, layout, hello(v), PushOptions{Cascade: true})
+	}
+}

@@ -67,6 +67,10 @@ func (v *Version) Compare(o *Version) int {
 	return cmp.Compare(v.sv.Metadata(), o.sv.Metadata())
 }
 
+// ComparePrecedence orders versions by semver precedence alone: versions that differ
+// only in build metadata (1.2.0, 1.2.0+build.7) compare equal, as SemVer 2.0.0 says.
+func (v *Version) ComparePrecedence(o *Version) int { return v.sv.Compare(o.sv) }
+
 // Equal reports whether v and o are the same version, build metadata included.
 func (v *Version) Equal(o *Version) bool { return v.Compare(o) == 0 }
 

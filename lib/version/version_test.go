@@ -149,3 +149,27 @@ func TestMatchesPrerelease(t *testing.T) {
 		t.Fatal("MatchesPrerelease(^2, 3.0.0-rc.1) = true")
 	}
 }
+
+// TestComparePrecedence: build metadata does not count for precedence (SemVer 2.0.0
+// §10), where Compare breaks the tie by it so that sorting is stable.
+func TestComparePrecedence(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		a, b string
+		want int
+	}{
+		{"1.2.0", "1.2.0+build.7", 0},
+		{"1.2.0+build.7", "1.2.0+build.8", 0},
+		{"1.0.0-rc.1+a", "1.0.0-rc.1+b", 0},
+		{"1.0.0-rc.1", "1.0.0", -1},
+		{"1.2.1", "1.2.0+build.9", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.a+"/"+tt.b, func(t *testing.T) {
+			t.Parallel()
+			if got := MustParse(tt.a).ComparePrecedence(MustParse(tt.b)); got != tt.want {
+				t.Errorf("ComparePrecedence = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
