@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -53,6 +54,12 @@ in build metadata (1.2.0+build.8 beside 1.2.0_build.7 or 1.2.0: SemVer ranks the
 equal, so consumers cannot tell them apart). Bump the version instead; --force
 publishes anyway.
 
+A version's tag holds every platform it publishes (an image index), so publish all of
+package.yaml's platforms together, in one push. --platform publishes only some: it is
+for trying one platform out (with --dry-run, or to a scratch repository). Pushed to
+the real repository, it leaves the version without the other platforms, and adding
+them later is refused as different content; --force would replace the first ones.
+
 --cascade also moves X.Y, X and latest to this version when it is the highest at that
 level. A floating tag that holds anything but a version of this package (a tap index,
 another package) is refused (exit 5) before anything is pushed; --force moves it anyway,
@@ -70,11 +77,14 @@ to report those that would move, and refuses as the push would.`,
 # gzip layers, for consumers whose tools predate zstd (pkg-pull reads both)
 {prog} ./hello --to ghcr.io/org/hello --compression gzip
 
+# try one platform out (publish every platform together, without --platform)
+{prog} ./hello --to ghcr.io/org/hello --platform linux/arm64 --dry-run
+
 # feed the result to the next step
 {prog} ./hello --to localhost:5000/demo/hello -o yaml > published.yaml`,
 		Flags: func(fs *pflag.FlagSet) {
 			fs.StringVar(&o.to, "to", "", "repository to publish to: REGISTRY/REPO or ocidir://PATH (required)")
-			fs.StringArrayVar(&o.platforms, "platform", nil, "publish only this platform of package.yaml (repeatable)")
+			fs.StringArrayVar(&o.platforms, "platform", nil, "try out only this platform of package.yaml (repeatable), with --dry-run or to a scratch repository: a version's tag holds the platforms of one push")
 			fs.BoolVar(&o.cascade, "cascade", false, "also move the X.Y, X and latest tags when this is the highest version at that level")
 			fs.BoolVar(&o.force, "force", false, "move the version tag even if it points at different content, publish beside a version differing only in build metadata, and move --cascade's tags even if they hold something else")
 			fs.BoolVar(&o.dryRun, "dry-run", false, "build and print what would be pushed and tagged; push nothing (see above for what it reads)")
@@ -131,6 +141,10 @@ func runPush(ctx context.Context, env *cli.Env, o *pushOptions, dir string) erro
 		return err
 	}
 	defer art.Close()
+	if missing := leftOutPlatforms(p, art); len(missing) > 0 && !o.dryRun {
+		env.Warnf("--platform: %s:%s will hold only %s, not %s (also in package.yaml); pushing those to this version later is refused as different content, and --force would drop these. Publish every platform in one push, without --platform",
+			to.Locator(), ref.TagForVersion(p.Metadata.Version), platformList(art.Manifest), strings.Join(missing, ", "))
+	}
 	for _, left := range art.LeftOut {
 		env.Infof("Leaving %s out of the package: it holds the --to layout", path.Join(filepath.ToSlash(dir), left)+"/")
 	}
@@ -169,6 +183,26 @@ func runPush(ctx context.Context, env *cli.Env, o *pushOptions, dir string) erro
 		env.Infof("Tagged %s", strings.Join(moved, ", "))
 	}
 	return print(env, format, published)
+}
+
+// leftOutPlatforms are the platforms package.yaml lists that art does not publish
+// (--platform chose others).
+func leftOutPlatforms(p *pkgspec.Package, art *publish.Artifact) []string {
+	var missing []string
+	for _, k := range p.PlatformKeys() {
+		if !slices.ContainsFunc(art.Manifest, func(m api.Platform) bool { return m.Platform == k }) {
+			missing = append(missing, k)
+		}
+	}
+	return missing
+}
+
+func platformList(ps []api.Platform) string {
+	names := make([]string, len(ps))
+	for i, m := range ps {
+		names[i] = m.Platform
+	}
+	return strings.Join(names, ", ")
 }
 
 // dryRun prints what the push would publish. Without --cascade it does not contact the

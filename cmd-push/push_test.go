@@ -259,3 +259,49 @@ func TestPushSamePrecedence(t *testing.T) {
 		t.Fatalf("--force: exit %d, stderr:\n%s", code, stderr)
 	}
 }
+
+// TestPushPlatformSubsetWarns: --platform publishes a version's tag with only some of
+// package.yaml's platforms, which the other platforms cannot join later; a real push
+// says so on stderr, a dry run (what the flag is for) and a push of them all do not.
+func TestPushPlatformSubsetWarns(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	yaml := "apiVersion: longshore.dev/v1alpha1\nkind: Package\nmetadata: {name: multi, version: 1.0.0, description: d, license: MIT}\n" +
+		"spec:\n  platforms:\n    linux/amd64: dist/amd64\n    linux/arm64: dist/arm64\n    linux/riscv64: dist/riscv64\n  bin: [bin/multi]\n"
+	os.WriteFile(filepath.Join(dir, "package.yaml"), []byte(yaml), 0o644)
+	for _, p := range []string{"amd64", "arm64", "riscv64"} {
+		os.MkdirAll(filepath.Join(dir, "dist", p, "bin"), 0o755)
+		os.WriteFile(filepath.Join(dir, "dist", p, "bin", "multi"), []byte("#!/bin/sh\necho "+p+"\n"), 0o755)
+	}
+	epoch := map[string]string{"SOURCE_DATE_EPOCH": "0"}
+	const warning = "Warning: --platform: "
+	tests := []struct {
+		name string
+		args []string
+		want string // "" for no warning
+	}{
+		{"one platform", []string{"--platform", "linux/amd64"},
+			":1.0.0 will hold only linux/amd64, not linux/arm64, linux/riscv64 (also in package.yaml)"},
+		{"two platforms", []string{"--platform", "linux/riscv64", "--platform", "linux/amd64"},
+			":1.0.0 will hold only linux/amd64, linux/riscv64, not linux/arm64 (also in package.yaml)"},
+		{"a dry run", []string{"--platform", "linux/amd64", "--dry-run"}, ""},
+		{"every platform named", []string{"--platform", "linux/amd64", "--platform", "linux/arm64", "--platform", "linux/riscv64"}, ""},
+		{"no --platform", nil, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			layout := "ocidir://" + filepath.Join(t.TempDir(), "multi")
+			code, _, stderr := pkgPush(t, epoch, append([]string{dir, "--to", layout, "-o", "name"}, tc.args...)...)
+			if code != 0 {
+				t.Fatalf("exit %d\n%s", code, stderr)
+			}
+			switch {
+			case tc.want == "" && strings.Contains(stderr, warning):
+				t.Errorf("warned:\n%s", stderr)
+			case tc.want != "" && !strings.Contains(stderr, warning+layout+tc.want):
+				t.Errorf("want a warning containing %q; stderr:\n%s", tc.want, stderr)
+			}
+		})
+	}
+}
