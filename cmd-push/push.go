@@ -44,7 +44,9 @@ func newPushCmd() *cli.Command {
 tar layer (zstd unless --compression gzip), and pushes the manifest (an image index when the package has several platforms)
 tagged with the package version. The same inputs always give the same digest: mtimes are
 fixed (SOURCE_DATE_EPOCH, else the last commit touching DIR, else the Unix epoch),
-entries sorted, owners and modes normalized. Blobs the registry already has are not
+entries sorted, owners and modes normalized. The revision annotation names that last
+commit, unless DIR has uncommitted changes the package holds: then none, with a
+warning, as no commit holds the content. Blobs the registry already has are not
 uploaded again. REPOSITORY is any OCI registry repository, or ocidir://PATH for a local
 OCI layout; a layout inside DIR is left out of the package.
 
@@ -144,6 +146,15 @@ func runPush(ctx context.Context, env *cli.Env, o *pushOptions, dir string) erro
 	if missing := leftOutPlatforms(p, art); len(missing) > 0 && !o.dryRun {
 		env.Warnf("--platform: %s:%s will hold only %s, not %s (also in package.yaml); pushing those to this version later is refused as different content, and --force would drop these. Publish every platform in one push, without --platform",
 			to.Locator(), ref.TagForVersion(p.Metadata.Version), platformList(art.Manifest), strings.Join(missing, ", "))
+	}
+	if n := len(art.Uncommitted); n > 0 {
+		shown := art.Uncommitted[:min(n, 5)]
+		more := ""
+		if n > len(shown) {
+			more = fmt.Sprintf(" and %d more", n-len(shown))
+		}
+		env.Warnf("%s has uncommitted changes the package holds (%s%s): no commit holds this content, so it names no git revision (org.opencontainers.image.revision); commit them first for a package that names its source",
+			dir, strings.Join(shown, ", "), more)
 	}
 	for _, left := range art.LeftOut {
 		env.Infof("Leaving %s out of the package: it holds the --to layout", path.Join(filepath.ToSlash(dir), left)+"/")

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -304,4 +305,78 @@ func TestPushPlatformSubsetWarns(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPushWarnsOfUncommittedChanges: a package with uncommitted changes it packs is
+// published without a revision annotation (no commit holds it), and pkg-push says so;
+// a clean one names its commit and says nothing.
+func TestPushWarnsOfUncommittedChanges(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not on PATH")
+	}
+	repo := t.TempDir()
+	dir := filepath.Join(repo, "tool")
+	epoch := map[string]string{"SOURCE_DATE_EPOCH": "0"}
+	if code, _, stderr := pkgPush(t, epoch, "init", dir); code != 0 {
+		t.Fatal(stderr)
+	}
+	git(t, repo, "init", "-q")
+	git(t, repo, "add", "-A")
+	git(t, repo, "commit", "-q", "-m", "tool")
+	head := strings.TrimSpace(git(t, repo, "rev-parse", "HEAD"))
+	const warning = "has uncommitted changes the package holds"
+
+	layout := filepath.Join(t.TempDir(), "clean")
+	code, _, stderr := pkgPush(t, epoch, dir, "--to", "ocidir://"+layout)
+	if code != 0 || strings.Contains(stderr, warning) {
+		t.Fatalf("clean: exit %d\n%s", code, stderr)
+	}
+	if got := revisionOf(t, layout); got != head {
+		t.Errorf("clean: revision %q, want HEAD %s", got, head)
+	}
+
+	os.WriteFile(filepath.Join(dir, "bin", "tool"), []byte("#!/bin/sh\necho changed\n"), 0o755)
+	os.WriteFile(filepath.Join(dir, "NOTES.md"), []byte("new"), 0o644)
+	layout = filepath.Join(t.TempDir(), "dirty")
+	code, _, stderr = pkgPush(t, epoch, dir, "--to", "ocidir://"+layout)
+	if code != 0 || !strings.Contains(stderr, "Warning: "+dir+" "+warning+" (NOTES.md, bin/tool): no commit holds this content") {
+		t.Fatalf("dirty: exit %d\n%s", code, stderr)
+	}
+	if got := revisionOf(t, layout); got != "" {
+		t.Errorf("dirty: revision %q, want none", got)
+	}
+}
+
+// revisionOf reads the revision annotation of the one manifest in an OCI layout.
+func revisionOf(t *testing.T, layout string) string {
+	t.Helper()
+	blobs, err := filepath.Glob(filepath.Join(layout, "blobs", "sha256", "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range blobs {
+		data, err := os.ReadFile(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m ocispec.Manifest
+		if json.Unmarshal(data, &m) == nil && m.MediaType == ocispec.MediaTypeImageManifest && len(m.Layers) == 1 {
+			return m.Annotations[ocispec.AnnotationRevision]
+		}
+	}
+	t.Fatalf("no manifest in %s", layout)
+	return ""
+}
+
+// git runs git in repo with a fixed identity and no user or system configuration.
+func git(t *testing.T, repo string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", append([]string{"-C", repo, "-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"}, args...)...)
+	cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return string(out)
 }

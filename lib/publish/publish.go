@@ -8,11 +8,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -66,7 +64,15 @@ type Artifact struct {
 	// LeftOut are the paths (relative to the package directory, slash-separated) left
 	// out of the content because they hold Options.Layout.
 	LeftOut []string
-	tempDir string
+	// Revision is the git commit the org.opencontainers.image.revision annotation
+	// names: the last commit touching the package directory, or "" for none.
+	Revision string
+	// Uncommitted are the files (relative to the package directory, slash-separated)
+	// whose changes since the last commit the artifact holds: modified, added,
+	// deleted or untracked, packed or package.yaml. When there are any, the artifact
+	// names no revision.
+	Uncommitted []string
+	tempDir     string
 }
 
 // Close removes the packed layers.
@@ -105,9 +111,10 @@ func Build(dir string, p *pkgspec.Package, opts Options) (*Artifact, error) {
 		a.Close()
 		return nil, fault.New(fault.Usage, err, "")
 	}
-	annotations := artifact.Annotations(p, created, revision)
-	var manifests []ocispec.Descriptor
-	for _, platform := range platforms {
+	// Every platform's content and what packing it leaves out, before packing any: the
+	// revision annotation depends on whether any of it has uncommitted changes.
+	contents := make([]platformContent, len(platforms))
+	for i, platform := range platforms {
 		content := filepath.Join(dir, filepath.FromSlash(p.Spec.Platforms[platform]))
 		st, err := os.Stat(content)
 		if err != nil || !st.IsDir() {
@@ -119,7 +126,24 @@ func Build(dir string, p *pkgspec.Package, opts Options) (*Artifact, error) {
 			a.Close()
 			return nil, err
 		}
-		layer, err := a.pack(content, created, opts.Compression, cache, skip)
+		contents[i] = platformContent{platform: platform, dir: content, skip: skip}
+	}
+	if revision != "" {
+		if a.Uncommitted = uncommitted(dir, contents); len(a.Uncommitted) > 0 {
+			// The annotation says "built from this commit", and consumers follow it to
+			// the source. With uncommitted changes packed, no commit holds this
+			// content: a wrong revision is worse than none, and keeping it would not
+			// make the artifact reproducible from that commit either (its digest
+			// differs from any build of it). The caller warns (Artifact.Uncommitted).
+			revision = ""
+		}
+	}
+	a.Revision = revision
+	annotations := artifact.Annotations(p, created, revision)
+	var manifests []ocispec.Descriptor
+	for _, pc := range contents {
+		platform, content := pc.platform, pc.dir
+		layer, err := a.pack(content, created, opts.Compression, cache, pc.skip)
 		if err != nil {
 			a.Close()
 			return nil, fmt.Errorf("packing %s for %s: %w", content, platform, err)
@@ -255,37 +279,6 @@ func (a *Artifact) pack(content string, created time.Time, compression archive.C
 type countWriter struct{ n int64 }
 
 func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
-
-// sourceTime picks the creation time: SOURCE_DATE_EPOCH, else the last commit touching
-// dir (so unrelated commits do not change the digest), else the Unix epoch.
-func sourceTime(dir string, getenv func(string) string) (time.Time, string, error) {
-	if getenv == nil {
-		getenv = os.Getenv
-	}
-	revision := gitOutput(dir, "log", "-1", "--format=%H", "--", ".")
-	if s := getenv("SOURCE_DATE_EPOCH"); s != "" {
-		sec, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return time.Time{}, "", fault.Errorf(fault.Usage, "SOURCE_DATE_EPOCH=%q is not a number of seconds", s)
-		}
-		return time.Unix(sec, 0).UTC(), revision, nil
-	}
-	if s := gitOutput(dir, "log", "-1", "--format=%ct", "--", "."); s != "" {
-		if sec, err := strconv.ParseInt(s, 10, 64); err == nil {
-			return time.Unix(sec, 0).UTC(), revision, nil
-		}
-	}
-	return time.Unix(0, 0).UTC(), revision, nil
-}
-
-func gitOutput(dir string, args ...string) string {
-	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
-	out, err := cmd.Output()
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(string(out))
-}
 
 // Result says what a push did.
 type Result struct {

@@ -1,0 +1,104 @@
+package publish
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"longshore.dev/lib/fault"
+	"longshore.dev/lib/pkgspec"
+)
+
+// sourceTime picks the creation time: SOURCE_DATE_EPOCH, else the last commit touching
+// dir (so unrelated commits do not change the digest), else the Unix epoch.
+func sourceTime(dir string, getenv func(string) string) (time.Time, string, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	revision := gitOutput(dir, "log", "-1", "--format=%H", "--", ".")
+	if s := getenv("SOURCE_DATE_EPOCH"); s != "" {
+		sec, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return time.Time{}, "", fault.Errorf(fault.Usage, "SOURCE_DATE_EPOCH=%q is not a number of seconds", s)
+		}
+		return time.Unix(sec, 0).UTC(), revision, nil
+	}
+	if s := gitOutput(dir, "log", "-1", "--format=%ct", "--", "."); s != "" {
+		if sec, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return time.Unix(sec, 0).UTC(), revision, nil
+		}
+	}
+	return time.Unix(0, 0).UTC(), revision, nil
+}
+
+func gitOutput(dir string, args ...string) string { return strings.TrimSpace(git(dir, args...)) }
+
+// git runs git in dir and returns its output; "" when it fails (no git, not a
+// repository, no commit yet).
+func git(dir string, args ...string) string {
+	out, err := exec.Command("git", append([]string{"-C", dir}, args...)...).Output()
+	if err != nil {
+		return ""
+	}
+	return string(out)
+}
+
+// platformContent is one platform's content directory and what packing it leaves out.
+type platformContent struct {
+	platform string
+	dir      string
+	skip     func(rel string, isDir bool) bool
+}
+
+// uncommitted lists the files under the package directory dir whose changes since
+// HEAD (staged or not, deletions and untracked files included) the artifact holds:
+// those a platform packs, and package.yaml and .pkgignore, which decide the config and
+// what is packed. Files git ignores are not listed: build outputs in .gitignore'd
+// directories are expected to differ from any commit, and the revision names the
+// source they were built from. So is the --to layout inside the package (skipped). An
+// error from git lists nothing: the revision is kept, as before this check.
+func uncommitted(dir string, contents []platformContent) []string {
+	changed := gitPaths(dir, "diff", "--name-only", "-z", "--no-renames", "--relative", "HEAD", "--", ".")
+	changed = append(changed, gitPaths(dir, "ls-files", "-z", "--others", "--exclude-standard", "--", ".")...)
+	var out []string
+	for _, rel := range changed {
+		if rel == pkgspec.FileName || rel == pkgspec.IgnoreFileName || slices.ContainsFunc(contents, func(c platformContent) bool { return c.packs(dir, rel) }) {
+			out = append(out, rel)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// packs reports whether packing c takes in rel, a file's slash-separated path relative
+// to the package directory pkgDir: it lies inside c.dir and is not skipped (c.skip
+// skips what lies in a skipped directory too: pkgspec.Ignore.Match, under).
+func (c platformContent) packs(pkgDir, rel string) bool {
+	contentRel, err := filepath.Rel(pkgDir, c.dir)
+	if err != nil {
+		return false
+	}
+	inner := rel
+	if contentRel = filepath.ToSlash(contentRel); contentRel != "." {
+		var ok bool
+		if inner, ok = strings.CutPrefix(rel, contentRel+"/"); !ok {
+			return false
+		}
+	}
+	return !c.skip(inner, false)
+}
+
+// gitPaths runs git in dir and splits its -z output into paths.
+func gitPaths(dir string, args ...string) []string {
+	var paths []string
+	for p := range strings.SplitSeq(git(dir, args...), "\x00") {
+		if p != "" {
+			paths = append(paths, p)
+		}
+	}
+	return paths
+}
