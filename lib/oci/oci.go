@@ -189,6 +189,14 @@ func openLayout(ctx context.Context, r ref.Ref, opts Options) (*Target, error) {
 	}
 	r.Path = abs
 	where := "ocidir://" + r.Path
+	if file := fileOnPath(r.Path); file != "" {
+		// Said plainly: "no OCI layout there… push to it first" misleads a push.
+		const hint = "name a directory for the layout (a push creates one that does not exist yet)"
+		if file == r.Path {
+			return nil, fault.New(fault.Usage, fmt.Errorf("%s is a file, not a directory: an OCI layout is a directory", where), hint)
+		}
+		return nil, fault.New(fault.Usage, fmt.Errorf("%s: %s is a file, not a directory, so no layout can be below it", where, file), hint)
+	}
 	if _, err := os.Stat(filepath.Join(r.Path, "index.json")); err != nil {
 		if !opts.Create || !errors.Is(err, os.ErrNotExist) {
 			return nil, fault.New(fault.NotFound,
@@ -211,6 +219,22 @@ func openLayout(ctx context.Context, r ref.Ref, opts Options) (*Target, error) {
 		return nil, fmt.Errorf("opening %s: %w", where, err)
 	}
 	return &Target{Ref: r, where: where, store: store, unlock: unlock}, nil
+}
+
+// fileOnPath returns p, or the nearest of its parents that exists, when that is not a
+// directory (a regular file, say); "" otherwise.
+func fileOnPath(p string) string {
+	for ; ; p = filepath.Dir(p) {
+		if st, err := os.Stat(p); err == nil {
+			if st.IsDir() {
+				return ""
+			}
+			return p
+		}
+		if filepath.Dir(p) == p {
+			return ""
+		}
+	}
 }
 
 func lockFile(path string) (func(), error) { return filelock.Exclusive(path) }

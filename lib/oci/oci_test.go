@@ -396,3 +396,36 @@ func TestFetchManifestRefByTag(t *testing.T) {
 		t.Errorf("a registry whose digest header does not match its bytes: want a verification failure, got %v", err)
 	}
 }
+
+// TestLayoutThatIsAFile: an ocidir:// path that is a file, or lies below one, is a
+// usage error that says so, whether the layout is to be created (a push) or read; it
+// used to say "no OCI layout there… push to it first", even to a push.
+func TestLayoutThatIsAFile(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "afile")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		path   string
+		create bool
+		want   string
+	}{
+		{file, true, "ocidir://" + file + " is a file, not a directory: an OCI layout is a directory"},
+		{file, false, "ocidir://" + file + " is a file, not a directory: an OCI layout is a directory"},
+		{filepath.Join(file, "sub", "hello"), true, ": " + file + " is a file, not a directory, so no layout can be below it"},
+	}
+	for _, tc := range tests {
+		r, err := ref.ParseArtifact("ocidir://" + tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Open(context.Background(), r, Options{Create: tc.create})
+		if fault.KindOf(err) != fault.Usage || !strings.Contains(err.Error(), tc.want) || !strings.Contains(fault.HintOf(err), "name a directory for the layout") {
+			t.Errorf("%s (create %v): %v (hint %q)", tc.path, tc.create, err, fault.HintOf(err))
+		}
+	}
+	if data, err := os.ReadFile(file); err != nil || string(data) != "x" {
+		t.Errorf("the file was changed: %q, %v", data, err)
+	}
+}
