@@ -88,17 +88,23 @@ func ValidVersion(s string) bool { return semverRE.MatchString(s) }
 func Load(dir string) (*Package, error) {
 	file := filepath.Join(dir, FileName)
 	data, err := os.ReadFile(file)
-	if errors.Is(err, fs.ErrNotExist) {
-		if st, serr := os.Stat(dir); serr != nil || !st.IsDir() {
-			return nil, fault.New(fault.NotFound, fmt.Errorf("package directory %s does not exist", dir), "")
-		}
+	if err == nil {
+		return Parse(data, file)
+	}
+	st, serr := os.Stat(dir)
+	switch {
+	case serr == nil && !st.IsDir():
+		// hello/package.yaml for hello: said as pkg-push lint says it, not as
+		// "open hello/package.yaml/package.yaml: not a directory".
+		return nil, fault.New(fault.Usage, fmt.Errorf("%s is not a directory", dir),
+			"give the directory that holds package.yaml, not the file")
+	case errors.Is(err, fs.ErrNotExist) && serr != nil:
+		return nil, fault.New(fault.NotFound, fmt.Errorf("package directory %s does not exist", dir), "")
+	case errors.Is(err, fs.ErrNotExist):
 		return nil, fault.New(fault.NotFound, fmt.Errorf("no %s in %s", FileName, dir),
 			"a package directory needs a package.yaml: see docs/package-format.md")
 	}
-	if err != nil {
-		return nil, err
-	}
-	return Parse(data, file)
+	return nil, err
 }
 
 // Parse decodes package.yaml bytes; name is used in messages ("hello/package.yaml:3: …").

@@ -63,6 +63,12 @@ func TestLoadMissing(t *testing.T) {
 	if p, err := Load(dir); err != nil || p.Metadata.Version != "0.1.0-rc.1+b.2" {
 		t.Fatalf("pre-release with build metadata: %v", err)
 	}
+	// The file, not its directory: a usage error that says to give the directory.
+	_, err = Load(filepath.Join(dir, "package.yaml"))
+	if fault.KindOf(err) != fault.Usage || !strings.Contains(err.Error(), "package.yaml is not a directory") ||
+		!strings.Contains(fault.HintOf(err), "give the directory that holds package.yaml") {
+		t.Fatalf("package.yaml as the directory: %v (hint %q)", err, fault.HintOf(err))
+	}
 }
 
 // A package name is a path component of an OCI repository name: patch descriptors live
