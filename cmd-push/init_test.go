@@ -101,6 +101,7 @@ func TestInitArguments(t *testing.T) {
 		{name: "flags after DIR", args: []string{"DIR", "--name", "hello"}, pkgName: "hello", version: "0.1.0"},
 		{name: "invalid name", args: []string{"--name", "Hello"}, code: cli.ExitUsage, stderr: `package name "Hello" is invalid`},
 		{name: "invalid version", args: []string{"--version", "v1"}, code: cli.ExitUsage, stderr: `version "v1" is not a semantic version`},
+		{name: "leading zero", args: []string{"--version", "01.0.0"}, code: cli.ExitUsage, stderr: `version "01.0.0" is not a semantic version: 01 has a leading zero, which SemVer does not allow in a number: write 1.0.0`},
 		{name: "two directories", args: []string{"DIR", "other"}, code: cli.ExitUsage, stderr: "expected at most one DIR"},
 	}
 	for _, tt := range tests {

@@ -380,3 +380,44 @@ func git(t *testing.T, repo string, args ...string) string {
 	}
 	return string(out)
 }
+
+// TestPackageYAMLForDIR: naming package.yaml where DIR is wanted is a usage error (exit
+// 2) that says to give the directory, alike for lint, push and init; push used to
+// fail with "open hello/package.yaml/package.yaml: not a directory" (exit 1), init
+// with a raw lstat error.
+func TestPackageYAMLForDIR(t *testing.T) {
+	t.Parallel()
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "tool")
+	epoch := map[string]string{"SOURCE_DATE_EPOCH": "0"}
+	if code, _, stderr := pkgPush(t, epoch, "init", dir); code != 0 {
+		t.Fatal(stderr)
+	}
+	file := filepath.Join(dir, "package.yaml")
+	layout := "ocidir://" + filepath.Join(t.TempDir(), "reg")
+	tests := []struct {
+		name   string
+		args   []string
+		stderr []string
+	}{
+		{"lint", []string{"lint", file}, []string{"Error: " + file + " is not a directory\n", "Hint: give the directory that holds package.yaml, not the file\n", "Usage: pkg-push lint"}},
+		{"push", []string{file, "--to", layout}, []string{"Error: " + file + " is not a directory\n", "Hint: give the directory that holds package.yaml, not the file\n", "Usage: pkg-push DIR --to REPOSITORY"}},
+		{"push --dry-run", []string{file, "--to", layout, "--dry-run"}, []string{"Error: " + file + " is not a directory\n"}},
+		{"init", []string{"init", file}, []string{"Error: " + file + " is a file, not a directory\n", "Hint: give a directory for the new package", "Usage: pkg-push init"}},
+		{"init below a file", []string{"init", filepath.Join(file, "sub")}, []string{"Error: " + file + " is a file, so " + filepath.Join(file, "sub") + " cannot be a directory\n"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			code, stdout, stderr := pkgPush(t, epoch, tc.args...)
+			if code != 2 || stdout != "" {
+				t.Fatalf("exit %d, stdout %q, stderr:\n%s", code, stdout, stderr)
+			}
+			for _, want := range tc.stderr {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr)
+				}
+			}
+		})
+	}
+}

@@ -16,6 +16,7 @@ import (
 
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/pkgspec"
+	"longshore.dev/lib/version"
 )
 
 //go:embed templates
@@ -100,7 +101,11 @@ func (o Options) check() (Options, error) {
 	case !pkgspec.ValidName(o.Name):
 		return o, fault.Errorf(fault.Usage, "package name %q is invalid: use lowercase letters, digits, '.', '_' and '-', starting with a letter or digit (at most 128)", o.Name)
 	case !pkgspec.ValidVersion(o.Version):
-		return o, fault.Errorf(fault.Usage, "version %q is not a semantic version: write MAJOR.MINOR.PATCH such as 0.1.0 (no leading v)", o.Version)
+		problem := version.Problem(o.Version)
+		if problem == "" { // only past the limits of the semver library (a huge number)
+			problem = "write MAJOR.MINOR.PATCH such as 0.1.0"
+		}
+		return o, fault.Errorf(fault.Usage, "version %q is not a semantic version: %s", o.Version, problem)
 	}
 	return o, nil
 }
@@ -112,6 +117,13 @@ func Write(dir string, o Options) ([]string, error) {
 	rendered, err := Render(o)
 	if err != nil {
 		return nil, err
+	}
+	if file := fileOnPath(dir); file != "" {
+		const hint = "give a directory for the new package (init creates it if it does not exist)"
+		if file == dir {
+			return nil, fault.New(fault.Usage, fmt.Errorf("%s is a file, not a directory", dir), hint)
+		}
+		return nil, fault.New(fault.Usage, fmt.Errorf("%s is a file, so %s cannot be a directory", file, dir), hint)
 	}
 	paths := Files(o.Name)
 	var existing []string
@@ -152,6 +164,22 @@ func Write(dir string, o Options) ([]string, error) {
 		written = append(written, p)
 	}
 	return written, nil
+}
+
+// fileOnPath returns p, or the nearest of its parents that exists, when that is not a
+// directory (a regular file, say); "" otherwise.
+func fileOnPath(p string) string {
+	for ; ; p = filepath.Dir(p) {
+		if st, err := os.Stat(p); err == nil {
+			if st.IsDir() {
+				return ""
+			}
+			return p
+		}
+		if filepath.Dir(p) == p {
+			return ""
+		}
+	}
 }
 
 // writeNew creates path with data, failing if it exists, with exactly mode (not

@@ -258,3 +258,37 @@ func tree(t *testing.T, dir string) []string {
 	})
 	return out
 }
+
+// TestWriteIntoAFile: a DIR that is a regular file, or lies below one, is a usage
+// error that says so, where it used to be a raw "lstat …: not a directory".
+func TestWriteIntoAFile(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "package.yaml")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for dir, want := range map[string]string{
+		file:                          file + " is a file, not a directory",
+		filepath.Join(file, "a", "b"): file + " is a file, so " + filepath.Join(file, "a", "b") + " cannot be a directory",
+	} {
+		_, err := Write(dir, Options{Name: "hello"})
+		if fault.KindOf(err) != fault.Usage || err.Error() != want || !strings.Contains(fault.HintOf(err), "give a directory") {
+			t.Errorf("Write(%s) = %v (hint %q), want a usage error %q", dir, err, fault.HintOf(err), want)
+		}
+	}
+}
+
+// TestVersionErrorNamesTheProblem: an invalid --version is refused naming what is
+// wrong with it, not a generic "(no leading v)".
+func TestVersionErrorNamesTheProblem(t *testing.T) {
+	t.Parallel()
+	for v, want := range map[string]string{
+		"01.0.0": `version "01.0.0" is not a semantic version: 01 has a leading zero, which SemVer does not allow in a number: write 1.0.0`,
+		"v1.0.0": `version "v1.0.0" is not a semantic version: drop the leading v: write 1.0.0`,
+		"1.0":    `version "1.0" is not a semantic version: it has 2 numbers where SemVer has three, MAJOR.MINOR.PATCH: write 1.0.0`,
+	} {
+		if _, err := Write(t.TempDir(), Options{Name: "hello", Version: v}); fault.KindOf(err) != fault.Usage || err.Error() != want {
+			t.Errorf("version %s: %v, want %q", v, err, want)
+		}
+	}
+}

@@ -35,6 +35,82 @@ func Parse(s string) (*Version, error) {
 	return &Version{sv: sv}, nil
 }
 
+// Problem says what keeps s from being a strict SemVer 2.0.0 version, and how to write
+// it where that is clear, for messages: "01 has a leading zero…: write 1.0.0". It is
+// "" when s is a version.
+func Problem(s string) string {
+	const syntax = "write MAJOR.MINOR.PATCH with optional -PRERELEASE and +BUILD, e.g. 1.2.3 or 1.2.3-rc.1"
+	if _, err := Parse(s); err == nil {
+		return ""
+	}
+	if s == "" {
+		return "it is empty: " + syntax
+	}
+	if t := s[1:]; (s[0] == 'v' || s[0] == 'V') && Problem(t) == "" {
+		return "drop the leading v: write " + t
+	}
+	rest, build, hasBuild := strings.Cut(s, "+")
+	core, pre, hasPre := strings.Cut(rest, "-")
+	nums := strings.Split(core, ".")
+	for _, n := range nums {
+		if n == "" || strings.Trim(n, "0123456789") != "" {
+			return fmt.Sprintf("MAJOR.MINOR.PATCH are numbers, and %q is not: %s", n, syntax)
+		}
+	}
+	if len(nums) != 3 {
+		hint := syntax
+		if padded := core + strings.Repeat(".0", max(0, 3-len(nums))) + s[len(core):]; len(nums) < 3 && Problem(padded) == "" {
+			hint = "write " + padded
+		}
+		count := fmt.Sprintf("%d numbers", len(nums))
+		if len(nums) == 1 {
+			count = "one number"
+		}
+		return fmt.Sprintf("it has %s where SemVer has three, MAJOR.MINOR.PATCH: %s", count, hint)
+	}
+	for _, n := range nums {
+		if len(n) > 1 && n[0] == '0' {
+			fixed := make([]string, 3)
+			for i, m := range nums {
+				if fixed[i] = strings.TrimLeft(m, "0"); fixed[i] == "" {
+					fixed[i] = "0"
+				}
+			}
+			hint := ""
+			if f := strings.Join(fixed, ".") + s[len(core):]; Problem(f) == "" {
+				hint = ": write " + f
+			}
+			return fmt.Sprintf("%s has a leading zero, which SemVer does not allow in a number%s", n, hint)
+		}
+	}
+	if hasPre {
+		for id := range strings.SplitSeq(pre, ".") {
+			switch {
+			case id == "":
+				return fmt.Sprintf("the pre-release %q has an empty part (a dot at an end, or two together)", pre)
+			case strings.Trim(id, identChars) != "":
+				return fmt.Sprintf("the pre-release %q holds characters other than letters, digits, '-' and '.'", pre)
+			case len(id) > 1 && id[0] == '0' && strings.Trim(id, "0123456789") == "":
+				return fmt.Sprintf("the pre-release part %s is a number with a leading zero, which SemVer does not allow", id)
+			}
+		}
+	}
+	if hasBuild {
+		for id := range strings.SplitSeq(build, ".") {
+			switch {
+			case id == "":
+				return fmt.Sprintf("the build metadata %q has an empty part (a dot at an end, or two together)", build)
+			case strings.Trim(id, identChars) != "":
+				return fmt.Sprintf("the build metadata %q holds characters other than letters, digits, '-' and '.'", build)
+			}
+		}
+	}
+	return syntax
+}
+
+// identChars are the characters of a pre-release or build identifier.
+const identChars = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-"
+
 // MustParse is Parse for constants and tests; it panics on an invalid version.
 func MustParse(s string) *Version {
 	v, err := Parse(s)

@@ -173,3 +173,37 @@ func TestComparePrecedence(t *testing.T) {
 		})
 	}
 }
+
+// TestProblem: what is wrong with a version that does not parse, named for the user.
+func TestProblem(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"1.2.3", ""},
+		{"1.0.0-rc.1+b.05", ""},
+		{"", "it is empty"},
+		{"v1.2.3", "drop the leading v: write 1.2.3"},
+		{"V1.2.3-rc.1", "drop the leading v: write 1.2.3-rc.1"},
+		{"01.0.0", "01 has a leading zero, which SemVer does not allow in a number: write 1.0.0"},
+		{"1.02.003+b", "02 has a leading zero, which SemVer does not allow in a number: write 1.2.3+b"},
+		{"1.2", "it has 2 numbers where SemVer has three, MAJOR.MINOR.PATCH: write 1.2.0"},
+		{"1-rc.1", "it has one number where SemVer has three, MAJOR.MINOR.PATCH: write 1.0.0-rc.1"},
+		{"1.2.3.4", "it has 4 numbers where SemVer has three"},
+		{"1.x.0", `MAJOR.MINOR.PATCH are numbers, and "x" is not`},
+		{"latest", `MAJOR.MINOR.PATCH are numbers, and "latest" is not`},
+		{"1.0.0-rc..1", `the pre-release "rc..1" has an empty part`},
+		{"1.0.0-", `the pre-release "" has an empty part`},
+		{"1.0.0-rc_1", `the pre-release "rc_1" holds characters other than`},
+		{"1.0.0-rc.01", "the pre-release part 01 is a number with a leading zero"},
+		{"1.0.0+", `the build metadata "" has an empty part`},
+		{"1.0.0+b/1", `the build metadata "b/1" holds characters other than`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			got := Problem(tt.in)
+			if tt.want == "" && got != "" || !strings.Contains(got, tt.want) {
+				t.Errorf("Problem(%q) = %q, want it to contain %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
