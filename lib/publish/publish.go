@@ -69,8 +69,8 @@ type Artifact struct {
 	Revision string
 	// Uncommitted are the files (relative to the package directory, slash-separated)
 	// whose changes since the last commit the artifact holds: modified, added,
-	// deleted or untracked, packed or package.yaml. When there are any, the artifact
-	// names no revision.
+	// deleted or untracked files it packs, package.yaml and .pkgignore. When there
+	// are any, the artifact names no revision.
 	Uncommitted []string
 	tempDir     string
 }

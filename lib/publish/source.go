@@ -59,8 +59,8 @@ type platformContent struct {
 // those a platform packs, and package.yaml and .pkgignore, which decide the config and
 // what is packed. Files git ignores are not listed: build outputs in .gitignore'd
 // directories are expected to differ from any commit, and the revision names the
-// source they were built from. So is the --to layout inside the package (skipped). An
-// error from git lists nothing: the revision is kept, as before this check.
+// source they were built from. Nor is the --to layout inside the package (c.skip
+// leaves it out). An error from git lists nothing, and the revision is kept.
 func uncommitted(dir string, contents []platformContent) []string {
 	changed := gitPaths(dir, "diff", "--name-only", "-z", "--no-renames", "--relative", "HEAD", "--", ".")
 	changed = append(changed, gitPaths(dir, "ls-files", "-z", "--others", "--exclude-standard", "--", ".")...)
