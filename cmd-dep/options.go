@@ -150,6 +150,22 @@ func lockInput(ctx context.Context, env *cli.Env, files cli.FileFlags, flags *pl
 	return lock, true, nil
 }
 
+// installedKey is the name arg has in the lock of the installed packages: a package
+// installed under the name arg (as `pkg-pull list` shows it) is found by it, also a
+// companion that the lock knows by the repository a rule's `ref:` names; otherwise arg
+// as a lock writes it.
+func installedKey(env *cli.Env, arg string) (string, error) {
+	h, err := home(env)
+	if err != nil {
+		return "", err
+	}
+	key, ok, err := plan.InstalledPackage(h, arg)
+	if err != nil || !ok {
+		return plan.PackageName(arg), err
+	}
+	return key, nil
+}
+
 // readLock reads exactly one Lock document from -f.
 func readLock(env *cli.Env, files cli.FileFlags) (*api.Lock, error) {
 	_, locks, err := readInput(env, files, "")

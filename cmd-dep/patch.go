@@ -135,7 +135,7 @@ reads the descriptors cached by 'pkg-dep patch sync': no network.`,
 {prog} -f tools.lock.yaml --platform linux/arm64`,
 		Flags: func(fs *pflag.FlagSet) {
 			files.AddTo(fs)
-			fs.StringVar(&platform, "platform", "", "platform that rules' platform globs match (default: each installed package's; this machine's for a lock)")
+			fs.StringVar(&platform, "platform", "", "platform that rules' platform globs match (default: the one the installed packages, or the lock's requests, share, any not counting; else this machine's)")
 		},
 		Args: cli.ExactArgs(),
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
@@ -170,7 +170,7 @@ or those of the lock read with -f; the rules are those cached by 'pkg-dep patch 
 {prog} -f tools.lock.yaml`,
 		Flags: func(fs *pflag.FlagSet) {
 			files.AddTo(fs)
-			fs.StringVar(&platform, "platform", "", "platform that rules' platform globs match (default: each installed package's; this machine's for a lock)")
+			fs.StringVar(&platform, "platform", "", "platform that rules' platform globs match (default: the one the installed packages, or the lock's requests, share, any not counting; else this machine's)")
 		},
 		Args: func(args []string) error {
 			if len(args) > 1 {
@@ -184,7 +184,12 @@ or those of the lock read with -f; the rules are those cached by 'pkg-dep patch 
 				return err
 			}
 			target := ""
-			if len(args) == 1 {
+			switch {
+			case len(args) == 1 && len(files.Paths) == 0:
+				if target, err = installedKey(env, args[0]); err != nil {
+					return err
+				}
+			case len(args) == 1:
 				target = plan.PackageName(args[0])
 			}
 			n := 0

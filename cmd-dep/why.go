@@ -105,6 +105,11 @@ package came from is gone). PKG is NAME, TAP/NAME or a repository, as in the loc
 				return err
 			}
 			target := plan.PackageName(args[0])
+			if installed {
+				if target, err = installedKey(env, args[0]); err != nil {
+					return err
+				}
+			}
 			if _, ok := lock.Package(target); !ok {
 				where := "the lock"
 				if installed {

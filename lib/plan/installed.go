@@ -12,6 +12,7 @@ import (
 	"longshore.dev/lib/ref"
 	"longshore.dev/lib/resolve"
 	"longshore.dev/lib/store"
+	"longshore.dev/lib/tap"
 )
 
 // SyncResult is what Sync did and the lock it made.
@@ -89,6 +90,28 @@ func Installed(ctx context.Context, home string, opts Options) (*api.Lock, error
 		return nil, err
 	}
 	return lock, nil
+}
+
+// InstalledPackage is the name that the installed package name (as installed.yaml and
+// `pkg-pull list` write it) has in Installed's lock and in InstalledTargets: its bare
+// name, or the repository of a package installed by reference that no tap lists (a
+// companion a rule names by `ref:`). ok is false when nothing of that name is
+// installed.
+func InstalledPackage(home, name string) (key string, ok bool, err error) {
+	c, err := tap.Load(home)
+	if err != nil {
+		return "", false, err
+	}
+	installed, err := listInstalled(c.Home())
+	if err != nil {
+		return "", false, err
+	}
+	for _, inst := range installed {
+		if inst.Name == name {
+			return PackageName(installedName(c, inst)), true, nil
+		}
+	}
+	return "", false, nil
 }
 
 // installedLock is installed.yaml as a Lock. Each package carries its root digest and
@@ -284,7 +307,9 @@ func (s *Source) tapsGone(err error, pinned []*api.Installed) error {
 // installedName is the request name of an installed package: TAP/NAME when it came
 // through a tap; for one installed by reference, TAP/NAME when a tap lists the same
 // repository under that name, else the repository.
-func (s *Source) installedName(inst *api.Installed) string {
+func (s *Source) installedName(inst *api.Installed) string { return installedName(s.cfg, inst) }
+
+func installedName(cfg *tap.Config, inst *api.Installed) string {
 	if inst.Tap != "" {
 		return inst.Tap + "/" + inst.Name
 	}
@@ -293,11 +318,11 @@ func (s *Source) installedName(inst *api.Installed) string {
 		return inst.Name
 	}
 	repo := r.Locator()
-	if tapName, pkg, err := s.cfg.Resolve(inst.Name); err == nil && pkg.Repository == repo {
+	if tapName, pkg, err := cfg.Resolve(inst.Name); err == nil && pkg.Repository == repo {
 		return tapName + "/" + inst.Name
 	}
-	for _, spec := range s.cfg.Taps {
-		if _, pkg, err := s.cfg.Resolve(spec.Name + "/" + inst.Name); err == nil && pkg.Repository == repo {
+	for _, spec := range cfg.Taps {
+		if _, pkg, err := cfg.Resolve(spec.Name + "/" + inst.Name); err == nil && pkg.Repository == repo {
 			return spec.Name + "/" + inst.Name
 		}
 	}

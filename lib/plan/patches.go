@@ -106,7 +106,7 @@ func (p *patcher) companions(ctx context.Context, sol *resolve.Solution, platfor
 			return nil, err
 		}
 		for _, d := range []*CachedDescriptor{own, global} {
-			for _, m := range ruleCompanions(d, pkg.Name, name, pkg.Version, platform) {
+			for _, m := range ruleCompanions(d, pkg.Name, name, pkg.Origin.Repository, pkg.Version, platform) {
 				k := m.request.PatchOf + "\x00" + m.request.Name + "\x00" + m.request.Constraint
 				cp := byKey[k]
 				if cp == nil {
@@ -135,9 +135,11 @@ type ruleMatch struct {
 }
 
 // ruleCompanions lists the companions d's rules add to the package key (known to
-// descriptors as name) at version v on platform. A rule never makes a package its own
-// companion.
-func ruleCompanions(d *CachedDescriptor, key, name string, v *version.Version, platform string) []ruleMatch {
+// descriptors as name, living in repository) at version v on platform. A rule never
+// makes a package its own companion: neither by its name nor, for a companion named
+// by `ref:`, by its repository (a package found through a tap that a rule names by
+// repository is still itself).
+func ruleCompanions(d *CachedDescriptor, key, name, repository string, v *version.Version, platform string) []ruleMatch {
 	var out []ruleMatch
 	for _, i := range matchRules(d, name, v, platform) {
 		rule := d.Descriptor.Rules[i]
@@ -148,7 +150,7 @@ func ruleCompanions(d *CachedDescriptor, key, name string, v *version.Version, p
 				req.Name, written = repositoryName(c.Ref), c.Ref
 			}
 			ckey := identify(req.Name).key
-			if ckey == key {
+			if ckey == key || (c.Ref != "" && ckey == repository) {
 				continue
 			}
 			display := written

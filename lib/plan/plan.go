@@ -50,9 +50,10 @@ const MaxPatchRounds = 10
 
 // Options tune Resolve.
 type Options struct {
-	// Platform is what patch rules' platform globs match; "" means the requests'
-	// platform when they agree on one, else this machine's. The lock itself holds every
-	// platform the packages publish.
+	// Platform is what patch rules' platform globs match; "" (or "any") means the
+	// requests' platform when they agree on one, else this machine's, where a request
+	// for "any" (a platform-independent package installed here) states no platform.
+	// The lock itself holds every platform the packages publish.
 	Platform string
 	// OCI reaches repositories (for ref: dependencies) and the patch registry.
 	OCI oci.Options
@@ -173,19 +174,35 @@ func (s *Source) solve(ctx context.Context, requests []resolve.Request) (*Result
 	}
 }
 
-// platform is what patch rules match: the option, else the requests' common platform,
-// else this machine's.
+// platform is what patch rules match: the option, else the platform the requests
+// agree on, else this machine's.
 func (s *Source) platform(requests []resolve.Request) string {
-	if s.opts.Platform != "" {
-		return s.opts.Platform
+	platforms := make([]string, len(requests))
+	for i, r := range requests {
+		platforms[i] = r.Platform
+	}
+	return rulePlatform(s.opts.Platform, platforms)
+}
+
+// anyPlatform is the platform of a package that runs everywhere (published without
+// platforms), as installed.yaml records it.
+const anyPlatform = "any"
+
+// rulePlatform is the platform patch rules' globs match in one solve: option when set,
+// else the one platform the packages were asked for (or installed on), else this
+// machine's. `any` and "" are no preference: a platform-independent package installed
+// here runs on this machine, so `platform: linux/*` rules keep applying to it.
+func rulePlatform(option string, platforms []string) string {
+	if option != "" && option != anyPlatform {
+		return option
 	}
 	p := ""
-	for _, r := range requests {
+	for _, q := range platforms {
 		switch {
-		case r.Platform == "":
+		case q == "" || q == anyPlatform:
 		case p == "":
-			p = r.Platform
-		case p != r.Platform:
+			p = q
+		case p != q:
 			return store.HostPlatform()
 		}
 	}

@@ -10,43 +10,61 @@ import (
 	"longshore.dev/lib/api"
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/patch"
-	"longshore.dev/lib/store"
 	"longshore.dev/lib/tap"
 	"longshore.dev/lib/version"
 )
 
 // RuleTarget is a package to match patch rules against.
 type RuleTarget struct {
-	// Name is the package's name in a lock (or installed.yaml); Version its version;
-	// Platform what platform globs match.
+	// Name is the package's name in a lock (for an installed package, the name its
+	// solve gives it: `pkg-dep patch sync` pins it so); Version its version; Platform
+	// what platform globs match.
 	Name, Version, Platform string
+	// Repository is where the package lives, when known: a rule whose companion is
+	// this repository does not add the package to itself.
+	Repository string
 }
 
-// InstalledTargets are the installed packages, each on its installed platform.
+// InstalledTargets are the installed packages as `pkg-dep patch sync` matches them:
+// named as its solve names them, on the platform it solves for (the one the installed
+// packages share, `any` not counting, else this machine's).
 func InstalledTargets(home string) ([]RuleTarget, error) {
-	installed, err := listInstalled(home)
+	c, err := tap.Load(home)
 	if err != nil {
 		return nil, err
 	}
+	installed, err := listInstalled(c.Home())
+	if err != nil {
+		return nil, err
+	}
+	var platforms []string
+	for _, inst := range installed {
+		if inst.Reason != api.ReasonPatch {
+			platforms = append(platforms, inst.Platform)
+		}
+	}
+	platform := rulePlatform("", platforms)
 	out := make([]RuleTarget, 0, len(installed))
 	for _, inst := range installed {
-		platform := inst.Platform
-		if platform == "" {
-			platform = store.HostPlatform()
-		}
-		out = append(out, RuleTarget{Name: inst.Name, Version: inst.Version, Platform: platform})
+		out = append(out, RuleTarget{
+			Name: PackageName(installedName(c, inst)), Version: inst.Version, Platform: platform,
+			Repository: repositoryName(inst.Source),
+		})
 	}
 	return out, nil
 }
 
-// LockTargets are the packages of a lock, on platform ("" = this machine's).
+// LockTargets are the packages of a lock, on platform, else on the platform its
+// requests were resolved for (as the solve that wrote it matched them).
 func LockTargets(lock *api.Lock, platform string) []RuleTarget {
-	if platform == "" {
-		platform = store.HostPlatform()
+	platforms := make([]string, len(lock.Requests))
+	for i, r := range lock.Requests {
+		platforms[i] = r.Platform
 	}
+	platform = rulePlatform(platform, platforms)
 	out := make([]RuleTarget, 0, len(lock.Packages))
 	for _, p := range lock.Packages {
-		out = append(out, RuleTarget{Name: p.Name, Version: p.Version, Platform: platform})
+		out = append(out, RuleTarget{Name: p.Name, Version: p.Version, Platform: platform, Repository: p.Repository})
 	}
 	return out
 }
@@ -88,7 +106,7 @@ func Rules(home string, targets []RuleTarget) ([]Applied, error) {
 			return nil, err
 		}
 		for _, d := range []*CachedDescriptor{own, global} {
-			for _, m := range ruleCompanions(d, t.Name, name, v, t.Platform) {
+			for _, m := range ruleCompanions(d, t.Name, name, t.Repository, v, t.Platform) {
 				out = append(out, m.applied)
 			}
 		}

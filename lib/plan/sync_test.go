@@ -39,6 +39,12 @@ func writeInstalled(t *testing.T, home string, lines ...string) {
 		}
 		docs = append(docs, inst)
 	}
+	writeRecords(t, home, docs...)
+}
+
+// writeRecords writes records as home's installed.yaml.
+func writeRecords(t *testing.T, home string, docs ...any) {
+	t.Helper()
 	var buf bytes.Buffer
 	if err := stream.WriteYAML(&buf, docs...); err != nil {
 		t.Fatal(err)

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"longshore.dev/lib/api"
+	"longshore.dev/lib/oci"
+	"longshore.dev/lib/pkgspec"
+	"longshore.dev/lib/publish"
+	"longshore.dev/lib/ref"
+	"longshore.dev/lib/store"
+	"longshore.dev/lib/stream"
+)
+
+// publishLayout pushes a package without platforms (platform any) to the layout repo,
+// tagged with its version, and returns its digest.
+func publishLayout(t *testing.T, repo, name, version string) string {
+	t.Helper()
+	dir := t.TempDir()
+	yaml := "apiVersion: longshore.dev/v1alpha1\nkind: Package\nmetadata:\n  name: " + name + "\n  version: " + version + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "package.yaml"), []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	spec, err := pkgspec.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := publish.Build(dir, spec, publish.Options{Created: time.Unix(1, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	r, err := ref.ParseArtifact(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, err := oci.Open(context.Background(), r, oci.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	res, err := publish.Push(context.Background(), target, a, publish.PushOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Published.Digest
+}
+
+// anyHome is a home with platform-independent hello and tool installed (platform
+// any), each patched by proxyconfig, which a global rule for this machine's OS
+// (`platform: OS/*`, as a site writes `linux/*`) names by repository. It returns the
+// environment and proxyconfig's repository.
+func anyHome(t *testing.T) (map[string]string, string) {
+	t.Helper()
+	env := newHome(t)
+	home := env["LONGSHORE_HOME"]
+	proxy := "ocidir://" + filepath.Join(t.TempDir(), "demo", "proxyconfig")
+	digest := publishLayout(t, proxy, "proxyconfig", "2.1.0")
+	registry := "ocidir://" + filepath.Join(t.TempDir(), "patches")
+	goos, _, _ := strings.Cut(store.HostPlatform(), "/")
+	publishDescriptor(t, registry, "_global", "  - match: {platform: \""+goos+"/*\"}\n    companions: [{ref: \""+proxy+"\"}]\n")
+	mustRun(t, env, "", "patch", "registry", registry)
+
+	var records []any
+	for _, name := range []string{"hello", "tool", "proxyconfig"} {
+		inst := api.NewInstalled()
+		inst.Name, inst.Platform = name, "any"
+		switch name {
+		case "proxyconfig":
+			inst.Version, inst.Reason, inst.Source = "2.1.0", api.ReasonPatch, proxy+":2.1.0@"+digest
+		default:
+			inst.Version, inst.Reason, inst.Tap = "1.1.0", api.ReasonExplicit, "main"
+			if name == "tool" {
+				inst.Version = "3.1.0"
+			}
+			inst.Source = "registry.example/" + name + "@" + fakeDigest(name+inst.Version)
+			inst.Patches = []string{"proxyconfig"}
+		}
+		inst.Digest = fakeDigest(inst.Source)
+		inst.Path = "pkgs/sha256/" + strings.TrimPrefix(inst.Digest, "sha256:")
+		records = append(records, inst)
+	}
+	var buf bytes.Buffer
+	if err := stream.WriteYAML(&buf, records...); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(home, "installed.yaml"), buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return env, proxy
+}
+
+// Installed as `any`, hello and tool are still matched on this machine's platform:
+// patch sync keeps proxyconfig, patch list and patch why show the rule (and never as
+// applying to proxyconfig itself), and why finds proxyconfig by the name pkg-pull
+// list shows.
+func TestPatchesOfAnyPlatformPackages(t *testing.T) {
+	t.Parallel()
+	env, proxy := anyHome(t)
+
+	sync := mustRun(t, env, "", "patch", "sync", "-o", "yaml")
+	if !strings.Contains(sync.Stdout, "  - name: "+proxy+"\n") || !strings.Contains(sync.Stdout, "    patches:\n      - "+proxy+"\n") {
+		t.Errorf("patch sync dropped proxyconfig:\n%s", sync.Stdout)
+	}
+
+	list := mustRun(t, env, "", "patch", "list").Stdout
+	for _, pkg := range []string{"hello", "tool"} {
+		if !strings.Contains(list, pkg+" ") {
+			t.Errorf("patch list leaves out the rule for %s:\n%s", pkg, list)
+		}
+	}
+	if strings.Contains(list, "\nproxyconfig ") || strings.Contains(list, "\n"+proxy+" ") || strings.Count(list, "\n") != 3 {
+		t.Errorf("patch list: want the header and the rows of hello and tool:\n%s", list)
+	}
+	why := mustRun(t, env, "", "patch", "why", "proxyconfig").Stdout
+	for _, want := range []string{
+		proxy + " is a companion of hello 1.1.0: rule 0 of _global",
+		proxy + " is a companion of tool 3.1.0: rule 0 of _global",
+	} {
+		if !strings.Contains(why, want) {
+			t.Errorf("patch why proxyconfig:\n%s\nwant a line %q", why, want)
+		}
+	}
+	if strings.Contains(why, "companion of proxyconfig") || strings.Contains(why, "companion of "+proxy) {
+		t.Errorf("patch why shows a rule applying to its own companion:\n%s", why)
+	}
+
+	r := mustRun(t, env, "", "why", "proxyconfig")
+	if want := "hello 1.1.0 -(patch)-> " + proxy + " 2.1.0\ntool 3.1.0 -(patch)-> " + proxy + " 2.1.0\n"; r.Stdout != want {
+		t.Errorf("why proxyconfig:\n%s\nwant:\n%s", r, want)
+	}
+}
