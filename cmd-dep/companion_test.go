@@ -136,3 +136,20 @@ func TestPatchesOfAnyPlatformPackages(t *testing.T) {
 		t.Errorf("why proxyconfig:\n%s\nwant:\n%s", r, want)
 	}
 }
+
+// With patches.required false and the registry unreachable, sync says it used the
+// descriptors cached before, and does not claim to have checked them.
+func TestPatchSyncRegistryUnreachable(t *testing.T) {
+	t.Parallel()
+	env := newHome(t)
+	mustRun(t, env, "", "patch", "registry", "127.0.0.1:1/patches", "--required=false")
+	writeInstalled(t, env, "main/hello 1.1.0 explicit", "main/libgreet 1.2.0 dependency", "main/zlib 1.3.0 dependency")
+	r := mustRun(t, env, "", "patch", "sync", "-o", "yaml")
+	if !strings.Contains(r.Stderr, "Warning: patch registry 127.0.0.1:1/patches cannot be read (patches.required is false") {
+		t.Errorf("no warning:\n%s", r.Stderr)
+	}
+	const want = "The patch registry could not be read: used the descriptors cached before, unchecked, for _global, hello, libgreet, zlib.\n"
+	if !strings.Contains(r.Stderr, want) || strings.Contains(r.Stderr, "up to date") || strings.Contains(r.Stderr, "checked:") {
+		t.Errorf("sync with the registry unreachable:\n%s\nwant %q", r.Stderr, want)
+	}
+}

@@ -70,7 +70,19 @@ used.`,
 			}
 			switch {
 			case flags.offline:
-				env.Infof("Offline: used the %d cached descriptors (%s).", len(res.Checked), strings.Join(res.Checked, ", "))
+				env.Infof("Offline: used the %d cached descriptors (%s).", len(res.Cached), strings.Join(res.Cached, ", "))
+			case len(res.Cached) > 0:
+				// The warning said the registry cannot be read: say what was used
+				// instead, and claim no check that was not made.
+				msg := fmt.Sprintf("The patch registry could not be read: used the descriptors cached before, unchecked, for %s.", strings.Join(res.Cached, ", "))
+				if len(res.Checked) > 0 {
+					msg += fmt.Sprintf(" Checked before that: %s", strings.Join(res.Checked, ", "))
+					if len(res.Changed) > 0 {
+						msg += fmt.Sprintf(" (updated: %s)", strings.Join(res.Changed, ", "))
+					}
+					msg += "."
+				}
+				env.Infof("%s", msg)
 			case len(res.Changed) == 0:
 				env.Infof("Patch descriptors are up to date (%d checked: %s).", len(res.Checked), strings.Join(res.Checked, ", "))
 			default:

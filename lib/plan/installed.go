@@ -18,9 +18,13 @@ import (
 // SyncResult is what Sync did and the lock it made.
 type SyncResult struct {
 	Result
-	// Checked names every descriptor asked about (installed package names and
-	// _global), Changed those whose cached copy changed.
+	// Checked names the descriptors the registry was asked about and answered for
+	// (installed package names and _global), Changed those whose cached copy changed.
 	Checked, Changed []string
+	// Cached names the descriptors used as cached before without asking: all of them
+	// offline, and those not yet checked when the registry could not be read
+	// (patches.required false).
+	Cached []string
 }
 
 // Sync refreshes the patch descriptors of the installed packages and the global one
@@ -48,12 +52,17 @@ func Sync(ctx context.Context, home string, opts Options) (*SyncResult, error) {
 	}
 	slices.Sort(names)
 	names = slices.Compact(names)
-	res := &SyncResult{Checked: names}
-	if !opts.Offline {
-		for _, n := range names {
+	res := &SyncResult{}
+	for _, n := range names {
+		if !opts.Offline && !src.patches.isUnreachable() {
 			if _, err := src.patches.refresh(ctx, n); err != nil {
 				return nil, err
 			}
+		}
+		if opts.Offline || src.patches.isUnreachable() {
+			res.Cached = append(res.Cached, n)
+		} else {
+			res.Checked = append(res.Checked, n)
 		}
 	}
 	res.Changed = slices.Clone(src.patches.changed)

@@ -235,6 +235,14 @@ func (p *patcher) descriptor(ctx context.Context, name string) (*CachedDescripto
 	return d, nil
 }
 
+// isUnreachable reports whether the registry failed to answer (and was not required):
+// the cached descriptors are used from then on.
+func (p *patcher) isUnreachable() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.unreachable
+}
+
 // refresh asks the registry for name's descriptor: one request (resolving the tag)
 // when the cached digest is current, the descriptor itself only when it changed; a
 // registry without one caches "none". It reports whether the cache changed.

@@ -462,6 +462,19 @@ func TestPatchRegistryUnreachable(t *testing.T) {
 	if len(warnings) != 1 || !strings.Contains(warnings[0], "patches.required is false") {
 		t.Errorf("warnings: %q", warnings)
 	}
+
+	// Sync says it used the cache, not that it checked it.
+	writeInstalled(t, home, "main/hello 1.0.0 explicit")
+	res, err := Sync(ctx, home, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Checked) != 0 || len(res.Changed) != 0 || strings.Join(res.Cached, " ") != "_global hello" {
+		t.Errorf("sync with the registry unreachable: checked %v, changed %v, cached %v; want _global and hello cached, nothing checked", res.Checked, res.Changed, res.Cached)
+	}
+	if got := summary(res.Lock); got != "hello 1.0.0 requested main\nca-bundle 1.0.0 patch main" {
+		t.Errorf("sync lock: %s", got)
+	}
 }
 
 func TestPatchRulesThatDoNotSettle(t *testing.T) {

@@ -84,6 +84,9 @@ func TestSync(t *testing.T) {
 	if got := strings.Join(res.Changed, " "); got != "_global hello libgreet old-shim zlib" {
 		t.Errorf("changed: %s", got)
 	}
+	if len(res.Cached) != 0 {
+		t.Errorf("cached: %v, want every descriptor checked", res.Cached)
+	}
 	if _, err := os.Stat(filepath.Join(home, "patches", "ca-bundle.json")); err == nil {
 		t.Error("sync cached the descriptor of a package that is not installed")
 	}
