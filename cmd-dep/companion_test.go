@@ -153,3 +153,23 @@ func TestPatchSyncRegistryUnreachable(t *testing.T) {
 		t.Errorf("sync with the registry unreachable:\n%s\nwant %q", r.Stderr, want)
 	}
 }
+
+// A companion installed before that no rule adds any more is named, with the command
+// that removes it: installing the lock leaves it installed with nothing needing it.
+func TestPatchSyncNamesDroppedCompanions(t *testing.T) {
+	t.Parallel()
+	env := newHome(t)
+	writeInstalled(t, env, "main/hello 1.1.0 explicit", "main/libgreet 1.2.0 dependency", "main/zlib 1.3.0 dependency", "main/tool 3.1.0 patch")
+	r := mustRun(t, env, "", "patch", "sync", "-o", "yaml")
+	const want = "Warning: tool is a patch companion no rule adds any more, so once this lock is installed nothing needs it: pkg-pull remove tool\n"
+	if !strings.Contains(r.Stderr, want) || strings.Contains(r.Stdout, "name: tool") {
+		t.Errorf("sync with tool installed as a companion no rule adds:\n%s\nwant %q", r, want)
+	}
+	if r := mustRun(t, env, "", "patch", "sync", "-o", "yaml"); strings.Count(r.Stderr, "Warning:") != 1 {
+		t.Errorf("the warning is given on every sync until tool is removed:\n%s", r.Stderr)
+	}
+	writeInstalled(t, env, "main/hello 1.1.0 explicit", "main/libgreet 1.2.0 dependency", "main/zlib 1.3.0 dependency", "main/ca-bundle 1.0.0 patch")
+	if r := mustRun(t, env, "", "patch", "sync", "-o", "yaml"); strings.Contains(r.Stderr, "Warning:") {
+		t.Errorf("ca-bundle is still added by a rule:\n%s", r.Stderr)
+	}
+}

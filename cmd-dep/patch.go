@@ -88,6 +88,9 @@ used.`,
 			default:
 				env.Infof("Updated %d of %d patch descriptors: %s.", len(res.Changed), len(res.Checked), strings.Join(res.Changed, ", "))
 			}
+			if len(res.Dropped) > 0 {
+				env.Warnf("%s: pkg-pull remove %s", unneeded(res.Dropped, "no rule adds any more, so once this lock is installed nothing needs"), strings.Join(res.Dropped, " "))
+			}
 			for _, a := range res.Applied {
 				env.Debugf("patch: %s %s gets %s (rule %d of %s)", a.Package, a.Version, a.Request, a.Rule, a.Reference)
 			}
@@ -97,6 +100,15 @@ used.`,
 			return printLock(env, format, res.Lock)
 		},
 	}
+}
+
+// unneeded says that names are patch companions that why says; "cabundle is a patch
+// companion no rule adds any more, …it", "a and b are patch companions … them".
+func unneeded(names []string, why string) string {
+	if len(names) == 1 {
+		return names[0] + " is a patch companion " + why + " it"
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] + " are patch companions " + why + " them"
 }
 
 var ruleColumns = cli.Columns{

@@ -118,6 +118,7 @@ func runAdd(ctx context.Context, env *cli.Env, o *addOptions, args []string) err
 		return err
 	}
 	closeMeter()
+	warnUnneeded(env, s)
 	return printInstalled(env, format, out)
 }
 

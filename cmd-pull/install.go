@@ -171,6 +171,26 @@ func openStore(env *cli.Env) (*store.Store, error) {
 
 // printInstalled prints what an install did; listInstalled what is installed (with
 // -o json always a List).
+// warnUnneeded says which installed patch companions no installed package needs any
+// more, and how to remove them: a lock installed without them (a rule changed since)
+// leaves them installed, since removing what the user did not name is the user's call,
+// but a companion that stays is still composed into environments and linked into bin/.
+func warnUnneeded(env *cli.Env, s *store.Store) {
+	list, err := s.UnneededCompanions()
+	if err != nil || len(list) == 0 {
+		return
+	}
+	names := make([]string, len(list))
+	for i, inst := range list {
+		names[i] = inst.Name
+	}
+	what := names[0] + " is a patch companion"
+	if len(names) > 1 {
+		what = strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] + " are patch companions"
+	}
+	env.Warnf("%s no installed package needs any more: pkg-pull remove %s", what, strings.Join(names, " "))
+}
+
 func printInstalled(env *cli.Env, format cli.Format, list []*api.Installed) error {
 	return cli.Print(env.Stdout, format, installedDocs(list), installedColumns(list))
 }

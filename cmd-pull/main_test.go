@@ -152,6 +152,34 @@ func TestPullLockThenListEnvRemove(t *testing.T) {
 	}
 }
 
+// A lock installed without a companion it had (a rule changed, and pkg-dep patch sync
+// dropped it) leaves the companion installed: every install warns, naming it and the
+// command that removes it, until it is removed.
+func TestUnneededCompanionIsNamed(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t)
+	lock := toolboxLock(t)
+	if r := mustPull(t, env, lock, "-f", "-"); strings.Contains(r.Stderr, "Warning:") {
+		t.Errorf("the first install warned:\n%s", r)
+	}
+	// The same lock without ca: app no longer lists it, nothing else does.
+	without := strings.Replace(lock, "    patches: [ca]\n", "", 1)
+	ca, lib := strings.Index(without, "  - name: ca\n"), strings.Index(without, "  - name: lib\n")
+	without = without[:ca] + without[lib:]
+	without = strings.Replace(without, "order: [lib, app, ca]", "order: [lib, app]", 1)
+	const warning = "Warning: ca is a patch companion no installed package needs any more: pkg-pull remove ca\n"
+	if r := mustPull(t, env, without, "-f", "-"); !strings.Contains(r.Stderr, warning) {
+		t.Errorf("installing a lock without ca:\n%s\nwant %q", r, warning)
+	}
+	if r := mustPull(t, env, "", "list", "-o", "name"); !strings.Contains(r.Stdout, "installed/ca@1.0.0") {
+		t.Errorf("ca was removed without being named:\n%s", r)
+	}
+	mustPull(t, env, "", "remove", "ca")
+	if r := mustPull(t, env, without, "-f", "-"); strings.Contains(r.Stderr, "Warning:") {
+		t.Errorf("after removing ca:\n%s", r)
+	}
+}
+
 func TestInstalledMatchesSchema(t *testing.T) {
 	t.Parallel()
 	schema, err := jsonschema.NewCompiler().Compile(filepath.Join("..", "manifests", "schemas", "installed.schema.json"))

@@ -44,6 +44,10 @@ or interrupted pull never leaves a half package that a later command trusts. Pac
 and layers download in parallel (--concurrency). Entry points are linked into
 $LONGSHORE_HOME/bin. What the store already has is not downloaded again.
 
+A lock installs what it holds and removes nothing: a patch companion that an earlier
+lock installed and this one no longer has (a site rule changed) stays installed, and
+every install warns, naming it and the 'pkg-pull remove' that takes it out.
+
 REF is REGISTRY/REPO[:TAG|@DIGEST] or ocidir://PATH[:TAG|@DIGEST]; without a tag or
 digest, "latest" is used. -f reads Lock and Published documents (pkg-push -o yaml).`,
 		Example: `# install what a lock pins
@@ -139,6 +143,7 @@ func runPull(ctx context.Context, env *cli.Env, o *pullOptions, args []string) e
 		warnUnresolved(env, s, recs)
 	}
 	closeMeter()
+	warnUnneeded(env, s)
 	return printInstalled(env, format, out)
 }
 

@@ -25,6 +25,10 @@ type SyncResult struct {
 	// offline, and those not yet checked when the registry could not be read
 	// (patches.required false).
 	Cached []string
+	// Dropped names the installed patch companions (as installed.yaml does) that the
+	// lock no longer holds: no rule adds them now, so once the lock is installed
+	// nothing needs them. pkg-pull leaves them installed until `pkg-pull remove`.
+	Dropped []string
 }
 
 // Sync refreshes the patch descriptors of the installed packages and the global one
@@ -72,7 +76,24 @@ func Sync(ctx context.Context, home string, opts Options) (*SyncResult, error) {
 		return nil, err
 	}
 	res.Result = *r
+	res.Dropped = src.dropped(installed, r.Lock)
 	return res, nil
+}
+
+// dropped lists the installed patch companions that lock holds neither by name nor
+// by repository.
+func (s *Source) dropped(installed []*api.Installed, lock *api.Lock) []string {
+	var out []string
+	for _, inst := range installed {
+		if inst.Reason != api.ReasonPatch {
+			continue
+		}
+		key, repo := PackageName(s.installedName(inst)), repositoryName(inst.Source)
+		if !slices.ContainsFunc(lock.Packages, func(p api.LockedPackage) bool { return p.Name == key || p.Repository == repo }) {
+			out = append(out, inst.Name)
+		}
+	}
+	return out
 }
 
 // Installed is the graph of what is installed, as installed.yaml records it, for tree

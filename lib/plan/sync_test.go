@@ -87,6 +87,10 @@ func TestSync(t *testing.T) {
 	if len(res.Cached) != 0 {
 		t.Errorf("cached: %v, want every descriptor checked", res.Cached)
 	}
+	// old-shim came from rule 2 (hello <1.1); hello is 1.1.0 now, so nothing adds it.
+	if got := strings.Join(res.Dropped, " "); got != "old-shim" {
+		t.Errorf("dropped: %q, want old-shim", got)
+	}
 	if _, err := os.Stat(filepath.Join(home, "patches", "ca-bundle.json")); err == nil {
 		t.Error("sync cached the descriptor of a package that is not installed")
 	}

@@ -411,6 +411,26 @@ func (s *Store) unlinkAllOwned(inst *api.Installed) {
 	}
 }
 
+// UnneededCompanions are the installed patch companions that no explicit package
+// reaches any more through dependencies and patch companions: a lock installed since
+// no longer has them (a rule changed, and `pkg-dep patch sync` dropped them). They
+// stay installed, as every record does until `pkg-pull remove` names it: removing what
+// the user did not name is for the user to decide. Paths are absolute.
+func (s *Store) UnneededCompanions() ([]*api.Installed, error) {
+	list, err := s.List()
+	if err != nil {
+		return nil, err
+	}
+	reach := reachable(list, nil)
+	var out []*api.Installed
+	for _, inst := range list {
+		if inst.Reason == api.ReasonPatch && !reach[inst.Name] {
+			out = append(out, inst)
+		}
+	}
+	return out, nil
+}
+
 // reachable is every package an explicit package that stays reaches through
 // dependencies and patch companions.
 func reachable(list []*api.Installed, gone map[string]bool) map[string]bool {

@@ -197,6 +197,38 @@ func TestRemoveTakesUnneededDependencies(t *testing.T) {
 	}
 }
 
+// A lock installed without a companion (a rule changed) leaves it installed, and
+// UnneededCompanions names it until it is removed.
+func TestUnneededCompanions(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	set := toolbox(t)
+	if _, err := s.InstallSet(context.Background(), set, InstallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.UnneededCompanions(); err != nil || len(got) != 0 {
+		t.Fatalf("with app patched by ca: %v %v, want none", names(got), err)
+	}
+	app := set[1]
+	app.Patches = nil
+	if _, err := s.InstallSet(context.Background(), []Package{set[0], app}, InstallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.UnneededCompanions()
+	if err != nil || !slices.Equal(names(got), []string{"ca"}) || !filepath.IsAbs(got[0].Path) {
+		t.Fatalf("after a lock without ca: %v %v, want ca", names(got), err)
+	}
+	if list, _ := s.List(); len(list) != 3 {
+		t.Errorf("installed %v: nothing is removed without being named", names(list))
+	}
+	if _, err := s.Remove([]string{"ca"}, false); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.UnneededCompanions(); err != nil || len(got) != 0 {
+		t.Errorf("after removing ca: %v %v", names(got), err)
+	}
+}
+
 func TestClosure(t *testing.T) {
 	t.Parallel()
 	s := openStore(t)
