@@ -173,3 +173,25 @@ func TestPatchSyncNamesDroppedCompanions(t *testing.T) {
 		t.Errorf("ca-bundle is still added by a rule:\n%s", r.Stderr)
 	}
 }
+
+// A site rule that cannot be met names the rule and the descriptor, and the way on
+// the hint gives works.
+func TestBadRuleNamesTheSite(t *testing.T) {
+	t.Parallel()
+	env := newHome(t)
+	registry, _, _ := strings.Cut(mustRun(t, env, "", "patch", "registry").Stdout, " ")
+	publishDescriptor(t, registry, "_global", "  - match: {name: hello}\n    companions: [{name: main/ca-bundle, version: \"^9\"}]\n")
+	r := pkgDep(t, env, "", "resolve", "hello@^1")
+	for _, want := range []string{
+		"Error: Because a patch for hello (rule 0 of _global) adds main/ca-bundle ^9, which matches no version of ca-bundle (it has 1.0.0), version solving failed.\n",
+		"Hint: the site's patch rules ask for this, not you: rule 0 of patch descriptor _global (" + registry + "/global/rules:patches@sha256:",
+		") adds main/ca-bundle@^9 to hello. Ask the site's administrator to fix rule 0 of _global; until then `pkg-dep resolve --no-patches` resolves without patch rules",
+	} {
+		if r.Code != 5 || !strings.Contains(r.Stderr, want) {
+			t.Errorf("resolve hello with a bad rule:\n%s\nwant exit 5 and %q", r, want)
+		}
+	}
+	if r := mustRun(t, env, "", "resolve", "hello@^1", "--no-patches", "-o", "yaml"); strings.Contains(r.Stdout, "ca-bundle") {
+		t.Errorf("--no-patches:\n%s", r)
+	}
+}

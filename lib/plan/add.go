@@ -52,7 +52,7 @@ func ResolveAdd(ctx context.Context, home string, requests []resolve.Request, op
 	}
 	res, err := src.solve(ctx, all)
 	if err != nil {
-		if len(held) > 0 && fault.KindOf(err) == fault.Conflict {
+		if len(held) > 0 && fault.KindOf(err) == fault.Conflict && len(patchReasons(err)) == 0 {
 			return nil, fault.New(fault.Conflict, err, fmt.Sprintf(
 				"what is installed stays at its version (%s): ask for an installed package too to move it (pkg-pull add PKG@CONSTRAINT ...), or pkg-pull remove it first",
 				strings.Join(held, ", ")))

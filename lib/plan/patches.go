@@ -119,6 +119,7 @@ func (p *patcher) companions(ctx context.Context, sol *resolve.Solution, platfor
 	}
 	out := make([]companion, 0, len(byKey))
 	for _, c := range byKey {
+		c.request.Rule = ruleNames(c.rules)
 		out = append(out, *c)
 	}
 	slices.SortFunc(out, func(a, b companion) int {
@@ -126,6 +127,68 @@ func (p *patcher) companions(ctx context.Context, sol *resolve.Solution, platfor
 			strings.Compare(a.request.Constraint, b.request.Constraint))
 	})
 	return out, nil
+}
+
+// ruleNames names rules as explanations do: "rule 0 of _global", "rule 1 of hello and
+// rule 0 of _global".
+func ruleNames(rules []Applied) string {
+	names := make([]string, len(rules))
+	for i, a := range rules {
+		names[i] = fmt.Sprintf("rule %d of %s", a.Rule, a.Descriptor)
+	}
+	return strings.Join(names, " and ")
+}
+
+// blameRules gives a solve that failed because of companions a hint that says so:
+// which rule of which descriptor (with its reference) asks for each companion among
+// the failure's reasons, and what the user can do, since a site's constraint is not
+// one they can relax. A package the rule names that no tap has keeps the source's hint
+// (a tap to add) first. Other failures are returned as they are.
+func blameRules(err error, companions []companion) error {
+	var lines []string
+	var which []string
+	for _, r := range patchReasons(err) {
+		for _, c := range companions {
+			if c.request.PatchOf != r.PatchOf || identify(c.request.Name).key != identify(r.Name).key || c.request.Constraint != r.Constraint {
+				continue
+			}
+			for _, a := range c.rules {
+				lines = append(lines, fmt.Sprintf("rule %d of patch descriptor %s (%s) adds %s to %s", a.Rule, a.Descriptor, a.Reference, a.Request, a.Package))
+				which = append(which, fmt.Sprintf("rule %d of %s", a.Rule, a.Descriptor))
+			}
+		}
+	}
+	if len(lines) == 0 {
+		return err
+	}
+	slices.Sort(which)
+	rules := strings.Join(slices.Compact(which), " and ")
+	hint := fmt.Sprintf("the site's patch rules ask for this, not you: %s. Ask the site's administrator to fix %s; %s",
+		strings.Join(lines, "; "), rules, withoutRules)
+	if h := fault.HintOf(err); h != "" && fault.KindOf(err) == fault.NotFound {
+		// The package may be in a tap the site expects here: that hint comes first.
+		hint = fmt.Sprintf("%s. The site's patch rules ask for it, not you: %s. If the rule is wrong, ask the site's administrator to fix %s; %s",
+			strings.TrimSuffix(h, "."), strings.Join(lines, "; "), rules, withoutRules)
+	}
+	return fault.Hinted(err, hint)
+}
+
+// withoutRules is how a user goes on while a site's rule is broken.
+const withoutRules = "until then `pkg-dep resolve --no-patches` resolves without patch rules (pipe its lock to `pkg-pull -f -`)"
+
+// patchReasons are the patch companions among the reasons a solve failed.
+func patchReasons(err error) []resolve.Request {
+	var f *resolve.Failure
+	if !errors.As(err, &f) {
+		return nil
+	}
+	var out []resolve.Request
+	for _, r := range f.Requests {
+		if r.PatchOf != "" {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // ruleMatch is a companion one rule adds to one package.

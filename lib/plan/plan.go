@@ -148,7 +148,7 @@ func (s *Source) solve(ctx context.Context, requests []resolve.Request) (*Result
 		}
 		sol, err := resolve.Solve(ctx, s, reqs, resolve.Options{MaxSteps: s.opts.MaxSteps})
 		if err != nil {
-			return nil, err
+			return nil, blameRules(err, companions)
 		}
 		if err := s.checkTaps(sol); err != nil {
 			return nil, err

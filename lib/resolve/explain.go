@@ -15,6 +15,10 @@ import (
 //	So, because you requested app and tool, version solving failed.
 type Failure struct {
 	Explanation string
+	// Requests are the requests the explanation rests on, each once, in the order the
+	// derivation reaches them: a caller can say where one came from (lib/plan names
+	// the patch rule behind a companion).
+	Requests []Request
 }
 
 func (f *Failure) Error() string { return f.Explanation }
@@ -30,11 +34,35 @@ func (s *solver) failureError(root *incompat) error {
 	} else {
 		w.write(root, "Because "+w.str(root)+", version solving failed.", false)
 	}
-	f := &Failure{Explanation: w.String()}
+	f := &Failure{Explanation: w.String(), Requests: w.reasons(root)}
 	if nf := notFound(root, map[*incompat]bool{}); nf != nil {
 		return fault.New(fault.NotFound, f, fault.HintOf(nf))
 	}
 	return fault.New(fault.Conflict, f, "relax one of the constraints named above, or request versions that agree with each other")
+}
+
+// reasons lists the requests among root's reasons, each once, in derivation order.
+func (w *writer) reasons(root *incompat) []Request {
+	var out []Request
+	seen, taken := map[*incompat]bool{}, map[int]bool{}
+	var walk func(c *incompat)
+	walk = func(c *incompat) {
+		if seen[c] {
+			return
+		}
+		seen[c] = true
+		if c.derived() {
+			walk(c.left)
+			walk(c.right)
+			return
+		}
+		if r, ok := w.request(c); ok && !taken[c.request] {
+			taken[c.request] = true
+			out = append(out, r)
+		}
+	}
+	walk(root)
+	return out
 }
 
 // notFound returns the first missing package's error among c's reasons.
@@ -430,6 +458,8 @@ func (w *writer) subject(c *incompat, t term) string {
 			return "the request requires"
 		}
 		switch r := w.s.requests[c.request]; {
+		case r.PatchOf != "" && r.Rule != "":
+			return "a patch for " + r.PatchOf + " (" + r.Rule + ") adds"
 		case r.PatchOf != "":
 			return "a patch for " + r.PatchOf + " adds"
 		case r.Installed:

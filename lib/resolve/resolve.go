@@ -67,6 +67,10 @@ type Request struct {
 	// PatchOf, when set, makes the request a patch companion of that package (added
 	// by the patch registry, not by the user).
 	PatchOf string
+	// Rule, for a patch companion, names the rule that adds it as explanations write
+	// it ("rule 0 of _global"): a constraint a site's rule imposes is not one the user
+	// can relax, so the explanation says whose it is.
+	Rule string
 	// Written is the name as the user wrote it when the Source knows the package by
 	// another (core/hello, solved as hello): explanations name the request so, since
 	// that is what the user typed. "" means Name.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -351,6 +352,13 @@ So, because you requested a which depends on b ^1, version solving failed.`,
 So, because a patch for hello adds ca ^1 and you requested hello, version solving failed.`,
 		},
 		{
+			name:     "a patch rule asks for what does not exist",
+			universe: []string{"hello 1.0.0", "cabundle 1.0.0"},
+			requests: []Request{{Name: "hello"}, {Name: "cabundle", Constraint: "^9", PatchOf: "hello", Rule: "rule 0 of _global"}},
+			kind:     fault.Conflict,
+			want:     `Because a patch for hello (rule 0 of _global) adds cabundle ^9, which matches no version of cabundle (it has 1.0.0), version solving failed.`,
+		},
+		{
 			name:     "a request is named as written",
 			universe: []string{"app 1.0.0"},
 			requests: []Request{{Name: "greeter", Written: "nosuchtap/greeter"}},
@@ -423,6 +431,26 @@ So, because you requested app and the installed packages include tool =3.1.0, ve
 				t.Errorf("with candidates shuffled: %v", again)
 			}
 		})
+	}
+}
+
+// A Failure lists the requests its explanation rests on, so that a caller can say
+// where each came from; requests the explanation does not need are left out.
+func TestFailureRequests(t *testing.T) {
+	t.Parallel()
+	u := universe("hello 1.0.0 -> libssl ^3", "ca 1.0.0 -> libssl ^1", "libssl 1.1.0", "libssl 3.0.0", "tool 1.0.0")
+	requests := []Request{{Name: "tool"}, {Name: "hello"}, {Name: "ca", Constraint: "^1", PatchOf: "hello", Rule: "rule 2 of hello"}}
+	_, err := Solve(context.Background(), u, requests, Options{})
+	var f *Failure
+	if !errors.As(err, &f) {
+		t.Fatalf("err = %v, want a *Failure", err)
+	}
+	var got []string
+	for _, r := range f.Requests {
+		got = append(got, r.String()+" "+r.PatchOf+" "+r.Rule)
+	}
+	if want := []string{"ca@^1 hello rule 2 of hello", "hello  "}; !slices.Equal(got, want) {
+		t.Errorf("requests = %q, want %q", got, want)
 	}
 }
 
