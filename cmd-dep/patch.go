@@ -102,8 +102,8 @@ used.`,
 	}
 }
 
-// unneeded says that names are patch companions that why says; "cabundle is a patch
-// companion no rule adds any more, …it", "a and b are patch companions … them".
+// unneeded writes "cabundle is a patch companion WHY it" for one name, "a and b are
+// patch companions WHY them" for more.
 func unneeded(names []string, why string) string {
 	if len(names) == 1 {
 		return names[0] + " is a patch companion " + why + " it"

@@ -169,12 +169,10 @@ func openStore(env *cli.Env) (*store.Store, error) {
 	return store.Open(home)
 }
 
-// printInstalled prints what an install did; listInstalled what is installed (with
-// -o json always a List).
 // warnUnneeded says which installed patch companions no installed package needs any
 // more, and how to remove them: a lock installed without them (a rule changed since)
 // leaves them installed, since removing what the user did not name is the user's call,
-// but a companion that stays is still composed into environments and linked into bin/.
+// but a companion that stays is still linked into bin/ and kept by pkg-gc.
 func warnUnneeded(env *cli.Env, s *store.Store) {
 	list, err := s.UnneededCompanions()
 	if err != nil || len(list) == 0 {
@@ -191,6 +189,8 @@ func warnUnneeded(env *cli.Env, s *store.Store) {
 	env.Warnf("%s no installed package needs any more: pkg-pull remove %s", what, strings.Join(names, " "))
 }
 
+// printInstalled prints what an install did; listInstalled what is installed (with
+// -o json always a List).
 func printInstalled(env *cli.Env, format cli.Format, list []*api.Installed) error {
 	return cli.Print(env.Stdout, format, installedDocs(list), installedColumns(list))
 }
