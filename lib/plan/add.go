@@ -15,7 +15,9 @@ import (
 // installed, so that adding a package never breaks one installed before (cargo and brew
 // do the same). Every package installed explicitly and not named by a request is held at
 // its installed version; a request for an installed package may move it, as far as the
-// others allow. When nothing fits, the error names the held packages.
+// others allow. When nothing fits, the error names the held packages. A package whose
+// tap is no longer configured is not held (its versions went with the tap): a warning
+// says it is not checked.
 //
 // The lock holds the requests and what they reach, nothing else: an installed package
 // the requests do not reach stays as it is, even when a newer version of it fits.
@@ -44,6 +46,12 @@ func ResolveAdd(ctx context.Context, home string, requests []resolve.Request, op
 		}
 		name := src.installedName(inst)
 		if asked[PackageName(name)] {
+			continue
+		}
+		if _, ok := src.cfg.Tap(inst.Tap); inst.Tap != "" && !ok {
+			// Its versions are gone with its tap: holding it would fail every add.
+			opts.warn("%s %s came through tap %s, which is no longer configured: what is added is not checked against it (pkg-tap add %s REF checks it again)",
+				inst.Name, inst.Version, inst.Tap, inst.Tap)
 			continue
 		}
 		all = append(all, resolve.Request{Name: name, Constraint: "=" + inst.Version, Platform: inst.Platform, Installed: true})
