@@ -62,8 +62,9 @@ staging that interrupted commands left in tmp/. The roots are every package reco
 installed.yaml (explicit, dependency and patch companion), the documents given with
 --keep -f, and the lock files registered with --register.
 
-It is safe at any time, from cron or CI: it waits for running installs to finish, and
-installs started meanwhile wait for it. A collection stopped at any point leaves a
+It is safe at any time, from cron or CI: it waits for running installs to finish
+(saying so after a second; Ctrl-C stops the wait at once), and installs started
+meanwhile wait for it. A collection stopped at any point leaves a
 store that the next collection and the next install handle. It never removes
 anything outside $LONGSHORE_HOME, whatever a link inside it leads to.
 
@@ -116,6 +117,7 @@ func runCollect(ctx context.Context, env *cli.Env, o *collectOptions) error {
 	}
 	opts.DryRun = o.dryRun
 	opts.Debugf = env.Debugf
+	opts.Logf = env.Infof
 	if o.maxAge != "" {
 		if opts.MaxAge, err = gc.ParseAge(o.maxAge); err != nil {
 			return cli.Usagef("%v", err)

@@ -6,11 +6,14 @@
 package filelock
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // Exclusive blocks until it holds an exclusive lock on path (created if missing) and
@@ -21,7 +24,29 @@ func Exclusive(path string) (func(), error) { return lock(path, syscall.LOCK_EX)
 // none while an exclusive one holds it.
 func Shared(path string) (func(), error) { return lock(path, syscall.LOCK_SH) }
 
-func lock(path string, how int) (func(), error) {
+// ExclusiveContext is Exclusive for a lock that another command may hold for minutes
+// (an install, a collection): it gives up with ctx's error when ctx is done (Ctrl-C),
+// and calls waiting, if not nil, once the lock has been busy for NoticeAfter, so that
+// the command can say what it waits for instead of hanging silently.
+func ExclusiveContext(ctx context.Context, path string, waiting func()) (func(), error) {
+	return lockContext(ctx, path, syscall.LOCK_EX, waiting)
+}
+
+// SharedContext is Shared as ExclusiveContext is Exclusive.
+func SharedContext(ctx context.Context, path string, waiting func()) (func(), error) {
+	return lockContext(ctx, path, syscall.LOCK_SH, waiting)
+}
+
+// NoticeAfter is how long ExclusiveContext and SharedContext wait before they call
+// waiting: a lock released within it (an install finishing) is not worth a line.
+const NoticeAfter = time.Second
+
+// pollInterval is how often a waiting lock is tried again. flock(2) cannot be
+// interrupted by a context, only by a signal to the thread, which Go does not offer;
+// trying LOCK_NB this often costs nothing and answers Ctrl-C at once.
+const pollInterval = 50 * time.Millisecond
+
+func open(path string) (*os.File, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, err
 	}
@@ -29,21 +54,85 @@ func lock(path string, how int) (func(), error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening lock %s: %w", path, err)
 	}
+	return f, nil
+}
+
+func flock(f *os.File, how int) error {
 	for {
-		err = syscall.Flock(int(f.Fd()), how)
+		err := syscall.Flock(int(f.Fd()), how)
 		if err != syscall.EINTR {
-			break
+			return err
 		}
 	}
+}
+
+func lock(path string, how int) (func(), error) {
+	f, err := open(path)
 	if err != nil {
+		return nil, err
+	}
+	if err := flock(f, how); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("locking %s: %w", path, err)
 	}
+	return releaser(f), nil
+}
+
+func lockContext(ctx context.Context, path string, how int, waiting func()) (func(), error) {
+	if err := ctx.Err(); err != nil {
+		return nil, &waitError{path, err}
+	}
+	f, err := open(path)
+	if err != nil {
+		return nil, err
+	}
+	notice := time.Now().Add(NoticeAfter)
+	tick := time.NewTicker(pollInterval)
+	defer tick.Stop()
+	for {
+		err := flock(f, how|syscall.LOCK_NB)
+		if err == nil {
+			return releaser(f), nil
+		}
+		if err != syscall.EWOULDBLOCK {
+			f.Close()
+			return nil, fmt.Errorf("locking %s: %w", path, err)
+		}
+		if waiting != nil && !time.Now().Before(notice) {
+			waiting()
+			waiting = nil
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, &waitError{path, ctx.Err()}
+		case <-tick.C:
+		}
+	}
+}
+
+// waitError ends a wait given up: it names the lock, and is the context's error for
+// errors.Is (context.Canceled is exit 130, interrupted).
+type waitError struct {
+	path string
+	err  error
+}
+
+func (e *waitError) Error() string {
+	if errors.Is(e.err, context.Canceled) {
+		return "interrupted while waiting for " + e.path
+	}
+	return "waiting for " + e.path + ": " + e.err.Error()
+}
+
+func (e *waitError) Unwrap() error { return e.err }
+
+func releaser(f *os.File) func() {
 	var once sync.Once
 	return func() {
 		once.Do(func() {
 			syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 			f.Close()
 		})
-	}, nil
+	}
 }

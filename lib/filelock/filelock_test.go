@@ -1,8 +1,12 @@
 package filelock
 
 import (
+	"context"
+	"errors"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -42,5 +46,105 @@ func TestSharedExcludesExclusive(t *testing.T) {
 	}
 	if !got.Load() {
 		t.Fatal("exclusive lock failed")
+	}
+}
+
+// TestContextGivesUp: a lock held elsewhere is waited for until the context is done,
+// and then given up at once with the context's error, after saying once that it waits.
+func TestContextGivesUp(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		held func(string) (func(), error)
+		take func(context.Context, string, func()) (func(), error)
+	}{
+		{"exclusive behind shared", Shared, ExclusiveContext},
+		{"shared behind exclusive", Exclusive, SharedContext},
+		{"exclusive behind exclusive", Exclusive, ExclusiveContext},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "locks", "store.lock")
+			release, err := tc.held(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer release()
+			ctx, cancel := context.WithCancel(context.Background())
+			var notices atomic.Int32
+			type result struct {
+				err   error
+				after time.Duration
+			}
+			done := make(chan result, 1)
+			var cancelled time.Time
+			go func() {
+				r, err := tc.take(ctx, path, func() { notices.Add(1) })
+				if r != nil {
+					r()
+				}
+				done <- result{err, time.Since(cancelled)}
+			}()
+			time.Sleep(NoticeAfter + 3*pollInterval)
+			if notices.Load() != 1 {
+				t.Errorf("waiting was called %d times while the lock was busy, want once", notices.Load())
+			}
+			cancelled = time.Now()
+			cancel()
+			select {
+			case r := <-done:
+				if !errors.Is(r.err, context.Canceled) || !strings.Contains(r.err.Error(), path) {
+					t.Errorf("got %v, want context.Canceled naming %s", r.err, path)
+				}
+				if r.after > time.Second {
+					t.Errorf("gave up %s after the cancel", r.after)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("still waiting for the lock 5s after the context was cancelled")
+			}
+			if notices.Load() != 1 {
+				t.Errorf("waiting was called %d times, want once", notices.Load())
+			}
+		})
+	}
+}
+
+// TestContextTakesAFreedLock: a lock released while it is waited for is taken without
+// a notice when that happens before NoticeAfter; a free one is taken at once.
+func TestContextTakesAFreedLock(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "store.lock")
+	held, err := Exclusive(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.AfterFunc(3*pollInterval, held)
+	var notices atomic.Int32
+	r1, err := SharedContext(context.Background(), path, func() { notices.Add(1) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, err := SharedContext(context.Background(), path, func() { notices.Add(1) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if notices.Load() != 0 {
+		t.Errorf("a lock freed within NoticeAfter was announced %d times", notices.Load())
+	}
+	// Both shared locks are held: an exclusive one cannot be taken meanwhile.
+	if f, err := open(path); err != nil {
+		t.Fatal(err)
+	} else {
+		if err := flock(f, syscall.LOCK_EX|syscall.LOCK_NB); err != syscall.EWOULDBLOCK {
+			t.Errorf("exclusive lock while shared ones are held: %v", err)
+		}
+		f.Close()
+	}
+	r1()
+	r2()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := ExclusiveContext(ctx, path, nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("a cancelled context took the lock: %v", err)
 	}
 }

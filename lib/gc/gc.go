@@ -33,6 +33,9 @@ type Options struct {
 	Now func() time.Time
 	// Debugf, when set, hears how long each stage took (pkg-gc -v).
 	Debugf func(format string, args ...any)
+	// Logf, when set, hears what the user should while nothing else is printed: that
+	// the collection waits for running installs to release the store lock.
+	Logf func(format string, args ...any)
 }
 
 func (o *Options) debugf(format string, args ...any) {
@@ -45,7 +48,11 @@ func (o *Options) debugf(format string, args ...any) {
 // it would remove. The report of a dry run is the plan a real run started at the same
 // moment executes.
 func Collect(ctx context.Context, s *store.Store, opts Options) (*api.GCReport, error) {
-	release, err := s.LockExclusive()
+	release, err := s.LockExclusive(ctx, func() {
+		if opts.Logf != nil {
+			opts.Logf("Waiting for another pkg-pull or pkg-gc, which holds %s, to finish…", s.StoreLockPath())
+		}
+	})
 	if err != nil {
 		return nil, fmt.Errorf("taking the store lock: %w", err)
 	}
@@ -73,6 +80,10 @@ func Collect(ctx context.Context, s *store.Store, opts Options) (*api.GCReport, 
 		return nil, err
 	}
 	opts.debugf("gc: planned %d removals in %s", len(p.items), time.Since(start).Round(time.Millisecond))
+	if err := ctx.Err(); err != nil {
+		// Interrupted while marking or planning: no report, as if it never started.
+		return nil, err
+	}
 	report := api.NewGCReport()
 	report.DryRun = opts.DryRun
 	report.Kept = p.kept

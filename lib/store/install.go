@@ -96,7 +96,8 @@ type InstallOptions struct {
 	Offline bool
 	// Jobs bounds concurrent package and layer downloads; 0 is DefaultJobs.
 	Jobs int
-	// Logf, when set, gets one line per package: installed, or already there.
+	// Logf, when set, gets one line per package: installed, or already there; and one
+	// when the install waits for a collection (pkg-gc) to release the store lock.
 	Logf func(format string, args ...any)
 }
 
@@ -131,9 +132,13 @@ func (s *Store) InstallSet(ctx context.Context, pkgs []Package, opts InstallOpti
 	if opts.Jobs <= 0 {
 		opts.Jobs = DefaultJobs
 	}
-	release, err := s.LockShared()
+	release, err := s.LockShared(ctx, func() {
+		if opts.Logf != nil {
+			opts.Logf("Waiting for pkg-gc, which holds %s, to finish…", s.StoreLockPath())
+		}
+	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("taking the store lock: %w", err)
 	}
 	defer release()
 	s.sweepStaging()

@@ -3,13 +3,16 @@ package store
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -18,6 +21,7 @@ import (
 	"longshore.dev/lib/archive"
 	"longshore.dev/lib/artifact"
 	"longshore.dev/lib/fault"
+	"longshore.dev/lib/filelock"
 	"longshore.dev/lib/internal/diskio"
 	"longshore.dev/lib/oci"
 	"longshore.dev/lib/ref"
@@ -577,5 +581,58 @@ func TestSwitchBackToAStoredTreeIsReported(t *testing.T) {
 	want := []string{"Installed app 1.0.0 (any)", "Installed app 1.0.0 (any), was 1.0.0", "Installed app 1.0.0 (any), was 1.0.0", "Up to date: app 1.0.0 (any)"}
 	if !slices.Equal(lines, want) {
 		t.Errorf("reported\n%q\nwant\n%q", lines, want)
+	}
+}
+
+// TestInstallWaitsForCollection: an install that finds the store lock held exclusively
+// (a running pkg-gc) says once that it waits, gives up when its context is cancelled
+// (Ctrl-C) with nothing recorded, and installs once the lock is free.
+func TestInstallWaitsForCollection(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	set := toolbox(t)
+	release, err := s.LockExclusive(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var lines []string
+	logf := func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		lines = append(lines, fmt.Sprintf(format, args...))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(filelock.NoticeAfter+200*time.Millisecond, cancel)
+	start := time.Now()
+	_, err = s.InstallSet(ctx, set, InstallOptions{Logf: logf})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("an install behind a collection, interrupted: %v", err)
+	}
+	if took := time.Since(start); took > filelock.NoticeAfter+time.Second {
+		t.Errorf("gave up %s after it started, long after the cancel", took)
+	}
+	mu.Lock()
+	want := "Waiting for pkg-gc, which holds " + filepath.Join(s.Home, "locks", "store.lock") + ", to finish…"
+	if !slices.Equal(lines, []string{want}) {
+		t.Errorf("said %q, want %q once", lines, want)
+	}
+	lines = nil
+	mu.Unlock()
+	if list, _ := s.List(); len(list) != 0 {
+		t.Errorf("an interrupted install recorded %d packages", len(list))
+	}
+
+	time.AfterFunc(100*time.Millisecond, release)
+	if _, err := s.InstallSet(context.Background(), set, InstallOptions{Logf: logf}); err != nil {
+		t.Fatal(err)
+	}
+	if list, _ := s.List(); len(list) != 3 {
+		t.Errorf("after the collection: %d packages recorded, want 3", len(list))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "Waiting") }) {
+		t.Errorf("a wait shorter than filelock.NoticeAfter was announced: %q", lines)
 	}
 }

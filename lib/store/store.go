@@ -5,6 +5,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -98,14 +99,23 @@ func exists(path string) bool {
 // writing or has just recorded, and neither fails because of the other — one waits.
 const storeLock = "store"
 
-// LockShared takes the store lock for a command that adds to the store.
-func (s *Store) LockShared() (func(), error) {
-	return filelock.Shared(filepath.Join(s.Home, "locks", storeLock+".lock"))
+// StoreLockPath is the store lock's file, for messages that say who waits for what.
+func (s *Store) StoreLockPath() string {
+	return filepath.Join(s.Home, "locks", storeLock+".lock")
 }
 
-// LockExclusive takes the store lock for the garbage collector.
-func (s *Store) LockExclusive() (func(), error) {
-	return filelock.Exclusive(filepath.Join(s.Home, "locks", storeLock+".lock"))
+// LockShared takes the store lock for a command that adds to the store. A collection
+// can hold it for a while, so the wait ends when ctx does (Ctrl-C), and waiting, if
+// not nil, is called once when it lasts (filelock.NoticeAfter).
+func (s *Store) LockShared(ctx context.Context, waiting func()) (func(), error) {
+	return filelock.SharedContext(ctx, s.StoreLockPath(), waiting)
+}
+
+// LockExclusive takes the store lock for the garbage collector, which waits for every
+// running install: the wait ends when ctx does, and waiting is called as for
+// LockShared.
+func (s *Store) LockExclusive(ctx context.Context, waiting func()) (func(), error) {
+	return filelock.ExclusiveContext(ctx, s.StoreLockPath(), waiting)
 }
 
 // stagingPrefix names the staging directories of installs under tmp/.
