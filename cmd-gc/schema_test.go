@@ -27,6 +27,7 @@ func TestOutputMatchesSchema(t *testing.T) {
 		"dry run yaml": mustGC(t, home, "--dry-run", "-o", "yaml").Stdout,
 		"run json":     mustGC(t, home, "-o", "json").Stdout,
 		"empty run":    mustGC(t, home, "-o", "yaml").Stdout,
+		"empty json":   mustGC(t, home, "--dry-run", "-o", "json").Stdout,
 		"remote plan":  mustGC(t, home, "remote", "ocidir://"+repo, "--keep-last", "1", "--dry-run", "-o", "yaml").Stdout,
 		"remote run":   mustGC(t, home, "remote", "ocidir://"+repo, "--keep-last", "1", "-o", "json").Stdout,
 	}
@@ -34,6 +35,9 @@ func TestOutputMatchesSchema(t *testing.T) {
 		if err := schema.Validate(clitest.YAMLValue(t, out)); err != nil {
 			t.Errorf("%s does not validate: %v\n%s", name, err, out)
 		}
+	}
+	if !strings.Contains(outputs["empty json"], `"items": []`) {
+		t.Errorf("an empty collection's JSON does not list its items as []:\n%s", outputs["empty json"])
 	}
 	if !strings.Contains(outputs["dry run yaml"], "kind: tree") || !strings.Contains(outputs["remote plan"], "kind: manifest") {
 		t.Fatalf("the outputs validated are not the ones meant:\n%s\n%s", outputs["dry run yaml"], outputs["remote plan"])

@@ -89,7 +89,11 @@ func Collect(ctx context.Context, s *store.Store, opts Options) (*api.GCReport, 
 	report.Kept = p.kept
 	report.Kept.Roots = len(roots)
 	report.Warnings = append(append(warnings, g.warnings...), p.warnings...)
-	report.Items = p.items
+	if len(p.items) > 0 {
+		// Else the empty list NewGCReport made: JSON says "items": [], as YAML and
+		// the schema do, not null.
+		report.Items = p.items
+	}
 	if opts.DryRun {
 		for _, it := range p.items {
 			report.FreedBytes += it.Bytes

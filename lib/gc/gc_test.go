@@ -2,6 +2,7 @@ package gc
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -17,6 +18,7 @@ import (
 
 	"longshore.dev/lib/api"
 	"longshore.dev/lib/fault"
+	"longshore.dev/lib/store"
 )
 
 func TestCollect(t *testing.T) {
@@ -495,5 +497,25 @@ func TestTreeInUseIsKept(t *testing.T) {
 	}
 	if locks, _ := os.ReadDir(filepath.Join(s.Home, "locks", "trees")); len(locks) != 0 {
 		t.Errorf("lock files of removed trees stayed: %v", locks)
+	}
+}
+
+// TestNothingToCollectIsAnEmptyList: a report with no items says "items": [] in JSON,
+// as in YAML and as the schema requires, not null.
+func TestNothingToCollectIsAnEmptyList(t *testing.T) {
+	t.Parallel()
+	s, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dryRun := range []bool{true, false} {
+		r := collect(t, s, Options{DryRun: dryRun})
+		data, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Items == nil || !strings.Contains(string(data), `"items":[]`) || strings.Contains(string(data), "warnings") {
+			t.Errorf("dry run %v: %s", dryRun, data)
+		}
 	}
 }
