@@ -12,6 +12,7 @@ import (
 	"longshore.dev/lib/gc"
 	"longshore.dev/lib/progress"
 	"longshore.dev/lib/store"
+	"longshore.dev/lib/stream"
 )
 
 // rootFlags are the extra roots collect and why share.
@@ -35,38 +36,66 @@ func (r *rootFlags) read(env *cli.Env) (gc.Options, error) {
 	case !r.keep:
 		return gc.Options{}, nil
 	}
-	docs, err := r.files.Read(env, api.Kinds)
-	if err != nil {
+	if count(r.files.Paths, "-") > 1 {
+		_, err := r.files.Read(env, api.Kinds) // the usage error for stdin read twice
 		return gc.Options{}, err
+	}
+	// Each file on its own, to say which one keeps nothing: an empty keep.yaml left by a
+	// failed `pkg-dep resolve … > keep.yaml` would otherwise let the collection remove
+	// what it was meant to keep, without a word.
+	var docs []stream.Doc
+	for _, path := range r.files.Paths {
+		one := cli.FileFlags{Paths: []string{path}}
+		got, err := one.Read(env, api.Kinds)
+		if err != nil {
+			return gc.Options{}, err
+		}
+		if why := gc.KeepsNothing(got); why != "" {
+			env.Warnf("--keep -f %s keeps nothing: %s", path, why)
+		}
+		docs = append(docs, got...)
 	}
 	return gc.Options{Keep: docs}, nil
 }
 
+func count(list []string, s string) int {
+	n := 0
+	for _, v := range list {
+		if v == s {
+			n++
+		}
+	}
+	return n
+}
+
 type collectOptions struct {
-	roots      rootFlags
-	dryRun     bool
-	maxAge     string
-	register   string
-	unregister string
-	output     *cli.OutputFlags
+	roots          rootFlags
+	dryRun         bool
+	maxAge         string
+	register       string
+	unregister     string
+	listRegistered bool
+	output         *cli.OutputFlags
 }
 
 func newCollectCmd() *cli.Command {
 	o := &collectOptions{output: cli.NewOutputFlags(cli.Table, cli.YAML, cli.JSON)}
 	return &cli.Command{
 		Short: "collect the local store",
-		Use:   "[--dry-run] [--keep -f FILE] [--max-age AGE]",
+		Use:   "[--dry-run] [--keep -f FILE] [--max-age AGE] | --register FILE | --unregister FILE | --list-registered",
 		Long: `Marks what the roots reach and removes everything else from the local store
 ($LONGSHORE_HOME): package trees, blobs, links in bin/ that lead into removed trees, and
 staging that interrupted commands left in tmp/. The roots are every package recorded in
 installed.yaml (explicit, dependency and patch companion), the documents given with
---keep -f, and the lock files registered with --register.
+--keep -f, and the lock files registered with --register (--list-registered lists
+them). A --keep or --register file that keeps nothing, such as the empty file a failed
+'pkg-dep resolve … > FILE' leaves, is warned of; --register refuses it.
 
 It is safe at any time, from cron or CI: it waits for running installs to finish
 (saying so after a second; Ctrl-C stops the wait at once), and installs started
-meanwhile wait for it. A collection stopped at any point leaves a
-store that the next collection and the next install handle. It never removes
-anything outside $LONGSHORE_HOME, whatever a link inside it leads to.
+meanwhile wait for it. A collection stopped at any point leaves a store that the next
+collection and the next install handle. It never removes anything outside
+$LONGSHORE_HOME, whatever a link inside it leads to.
 
 --dry-run prints the plan a real run executes; -o yaml prints it as a GCReport.`,
 		Example: `# what would go, and why
@@ -75,8 +104,9 @@ anything outside $LONGSHORE_HOME, whatever a link inside it leads to.
 # collect, keeping what a project's lock names although it is not installed
 {prog} --keep -f tools.lock.yaml
 
-# keep a project's lock in every later collection
+# keep a project's lock in every later collection; list what is registered
 {prog} --register ./tools.lock.yaml
+{prog} --list-registered
 
 # also remove old staging and unused tap-cache blobs
 {prog} --max-age 7d`,
@@ -86,6 +116,7 @@ anything outside $LONGSHORE_HOME, whatever a link inside it leads to.
 			fs.StringVar(&o.maxAge, "max-age", "", "also remove other tmp/ entries and tap-cache leftovers older than `AGE` (7d, 36h, 1d12h)")
 			fs.StringVar(&o.register, "register", "", "make `FILE` (a lock) a root of every later collection; collect nothing")
 			fs.StringVar(&o.unregister, "unregister", "", "forget `FILE`, registered with --register; collect nothing")
+			fs.BoolVar(&o.listRegistered, "list-registered", false, "print the files registered with --register, one per line, and warn of those that keep nothing; collect nothing")
 			o.output.AddTo(fs)
 		},
 		Args: cli.ExactArgs(),
@@ -108,7 +139,7 @@ func runCollect(ctx context.Context, env *cli.Env, o *collectOptions) error {
 	if err != nil {
 		return err
 	}
-	if o.register != "" || o.unregister != "" {
+	if o.register != "" || o.unregister != "" || o.listRegistered {
 		return runRegister(env, o)
 	}
 	opts, err := o.roots.read(env)
@@ -156,11 +187,28 @@ func runCollect(ctx context.Context, env *cli.Env, o *collectOptions) error {
 }
 
 func runRegister(env *cli.Env, o *collectOptions) error {
-	if o.register != "" && o.unregister != "" {
-		return cli.Usagef("--register and --unregister: give one of them")
+	given := 0
+	for _, set := range []bool{o.register != "", o.unregister != "", o.listRegistered} {
+		if set {
+			given++
+		}
+	}
+	if given > 1 {
+		return cli.Usagef("--register, --unregister and --list-registered: give one of them")
 	}
 	if o.dryRun || o.roots.keep || o.maxAge != "" {
-		return cli.Usagef("--register and --unregister only register: run the collection on its own")
+		return cli.Usagef("--register, --unregister and --list-registered only register or list: run the collection on its own")
+	}
+	if o.listRegistered {
+		if o.output.Output != "" {
+			return cli.Usagef("--list-registered prints one file per line: drop -o")
+		}
+		// Listing reads: a home that does not exist yet is not created.
+		home, err := store.DefaultHome(env.Getenv)
+		if err != nil {
+			return err
+		}
+		return listRegistered(env, &store.Store{Home: home})
 	}
 	s, err := openStore(env)
 	if err != nil {
@@ -180,6 +228,23 @@ func runRegister(env *cli.Env, o *collectOptions) error {
 	}
 	env.Infof("Unregistered %s", abs)
 	return nil
+}
+
+// listRegistered prints the registered files on stdout, one per line, and on stderr
+// what a collection would say of them; a file that would stop a collection is the
+// error, after the list.
+func listRegistered(env *cli.Env, s *store.Store) error {
+	files, warnings, err := gc.Registered(s)
+	for _, f := range files {
+		fmt.Fprintln(env.Stdout, f)
+	}
+	for _, w := range warnings {
+		env.Warnf("%s", w)
+	}
+	if err == nil && len(files) == 0 {
+		env.Infof("No file is registered: pkg-gc --register FILE makes a lock a root of every collection")
+	}
+	return err
 }
 
 // summaryRow is one line of the table: a kind of item, how many went and how many

@@ -214,10 +214,16 @@ func TestKeepAndRegister(t *testing.T) {
 	if reg.Stdout != "" || !strings.Contains(reg.Stderr, "Registered "+keep) {
 		t.Errorf("register: %s", reg)
 	}
+	if list := mustGC(t, home, "--list-registered"); list.Stdout != keep+"\n" || list.Stderr != "" {
+		t.Errorf("--list-registered: %s", list)
+	}
 	if r := decodeReport(t, mustGC(t, home, "-o", "yaml").Stdout); r.Kept.Trees != 2 || len(r.Warnings) != 0 {
 		t.Errorf("with a registered lock: %+v", r)
 	}
 	os.Remove(keep)
+	if list := mustGC(t, home, "--list-registered"); list.Stdout != keep+"\n" || !strings.Contains(list.Stderr, "Warning: registered lock "+keep+" is gone") {
+		t.Errorf("--list-registered of a gone lock: %s", list)
+	}
 	r := mustGC(t, home, "-o", "yaml")
 	if !strings.Contains(r.Stderr, "Warning: registered lock "+keep+" is gone") || decodeReport(t, r.Stdout).Kept.Trees != 1 {
 		t.Errorf("a gone lock: %s", r)
@@ -243,5 +249,66 @@ func TestRemoteLayout(t *testing.T) {
 	report := decodeReport(t, r.Stdout)
 	if len(report.Items) != 2 || report.Repository != "ocidir://"+repo || !strings.Contains(r.Stderr, "Deleting 2 manifests") {
 		t.Errorf("remote:\n%s", r)
+	}
+}
+
+// TestKeepNothing: a --keep or --register file that keeps nothing — empty, as a failed
+// `pkg-dep resolve … > keep.yaml` leaves it — is not taken silently: --keep warns,
+// naming the file, and --register refuses.
+func TestKeepNothing(t *testing.T) {
+	t.Parallel()
+	home := installVersions(t, "1.0.0", "1.1.0")
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "keep.yaml")
+	os.WriteFile(empty, nil, 0o644)
+	emptyLock := filepath.Join(dir, "lock.yaml")
+	os.WriteFile(emptyLock, []byte("apiVersion: longshore.dev/v1alpha1\nkind: Lock\n"), 0o644)
+	ref := filepath.Join(dir, "ref.yaml")
+	os.WriteFile(ref, []byte("apiVersion: longshore.dev/v1alpha1\nkind: PackageRef\nname: hello\n"), 0o644)
+
+	r := mustGC(t, home, "--dry-run", "--keep", "-f", empty, "-f", ref, "-f", emptyLock, "-o", "yaml")
+	for _, want := range []string{
+		"Warning: --keep -f " + empty + " keeps nothing: it holds no Lock, Installed or PackageRef document\n",
+		"Warning: --keep -f " + emptyLock + " keeps nothing: its Lock lists no package\n",
+	} {
+		if !strings.Contains(r.Stderr, want) {
+			t.Errorf("--keep -f of files that keep nothing: want %q\n%s", want, r)
+		}
+	}
+	if strings.Count(r.Stderr, "Warning:") != 2 || len(decodeReport(t, r.Stdout).Items) != 4 {
+		t.Errorf("--keep -f with a file that keeps something among them:\n%s", r)
+	}
+	if r := mustGC(t, home, "--dry-run", "--keep", "-f", "-", "-o", "yaml"); !strings.Contains(r.Stderr, "Warning: --keep -f - keeps nothing") {
+		t.Errorf("--keep -f - of an empty stdin:\n%s", r)
+	}
+	if r := pkgGC(t, home, "--keep", "-f", "-", "-f", "-"); r.Code != 2 || !strings.Contains(r.Stderr, "standard input can be read only once") {
+		t.Errorf("-f - twice:\n%s", r)
+	}
+	for _, file := range []string{empty, emptyLock} {
+		r := pkgGC(t, home, "--register", file)
+		if r.Code != 2 || !strings.Contains(r.Stderr, "Error: registering "+file+": ") || !strings.Contains(r.Stderr, "so it would keep nothing") {
+			t.Errorf("--register %s:\n%s", file, r)
+		}
+	}
+	if r := mustGC(t, home, "--list-registered"); r.Stdout != "" || !strings.Contains(r.Stderr, "No file is registered") {
+		t.Errorf("nothing registered:\n%s", r)
+	}
+}
+
+func TestListRegisteredUsage(t *testing.T) {
+	t.Parallel()
+	home := filepath.Join(t.TempDir(), "home")
+	for _, args := range [][]string{
+		{"--list-registered", "-o", "yaml"},
+		{"--list-registered", "--dry-run"},
+		{"--list-registered", "--register", "x.yaml"},
+	} {
+		if r := pkgGC(t, home, args...); r.Code != 2 || r.Stdout != "" {
+			t.Errorf("pkg-gc %s: want exit 2\n%s", strings.Join(args, " "), r)
+		}
+	}
+	mustGC(t, home, "--list-registered")
+	if _, err := os.Stat(home); !os.IsNotExist(err) {
+		t.Errorf("--list-registered created the home: %v", err)
 	}
 }

@@ -275,6 +275,22 @@ func TestRegisteredLock(t *testing.T) {
 	if _, err := Register(f.s, bad); fault.KindOf(err) != fault.Usage {
 		t.Errorf("registering a bad file: %v", err)
 	}
+	// A file that keeps nothing is refused: most often a failed `pkg-dep resolve … > FILE`.
+	for name, content := range map[string]string{
+		"empty.yaml":     "",
+		"comments.yaml":  "# nothing yet\n---\n",
+		"emptylock.yaml": "apiVersion: longshore.dev/v1alpha1\nkind: Lock\n",
+	} {
+		want := "it holds no Lock, Installed or PackageRef document, so it would keep nothing"
+		if name == "emptylock.yaml" {
+			want = "its Lock lists no package, so it would keep nothing"
+		}
+		file := filepath.Join(project, name)
+		os.WriteFile(file, []byte(content), 0o644)
+		if _, err := Register(f.s, file); fault.KindOf(err) != fault.Usage || !strings.Contains(err.Error(), want) {
+			t.Errorf("registering %s: %v, want a usage error saying %q", name, err, want)
+		}
+	}
 	abs, err := Register(f.s, lockFile)
 	if err != nil || abs != lockFile {
 		t.Fatalf("register: %q %v", abs, err)
@@ -282,8 +298,8 @@ func TestRegisteredLock(t *testing.T) {
 	if _, err := Register(f.s, lockFile); err != nil { // twice is fine, one entry
 		t.Fatal(err)
 	}
-	if reg, _ := Registered(f.s); !slices.Equal(reg, []string{lockFile}) {
-		t.Errorf("registered: %v", reg)
+	if reg, warnings, err := Registered(f.s); !slices.Equal(reg, []string{lockFile}) || len(warnings) != 0 || err != nil {
+		t.Errorf("registered: %v, warnings %v, %v", reg, warnings, err)
 	}
 	r := collect(t, f.s, Options{DryRun: true})
 	trees := 0
@@ -301,6 +317,17 @@ func TestRegisteredLock(t *testing.T) {
 	chains, err := Why(f.s, Options{}, "tool")
 	if err != nil || len(chains) != 2 || !strings.HasPrefix(chains[1].String(), "registered "+lockFile+":1: tool 1.0.0") {
 		t.Errorf("why tool: %v %v", chains, err)
+	}
+
+	// A registered lock emptied since keeps nothing, and the report says so.
+	os.WriteFile(lockFile, nil, 0o644)
+	r = collect(t, f.s, Options{DryRun: true})
+	want := "registered lock " + lockFile + " keeps nothing now: it holds no Lock, Installed or PackageRef document (write it again, or forget it with pkg-gc --unregister " + lockFile + ")"
+	if !slices.Equal(r.Warnings, []string{want}) {
+		t.Errorf("an emptied registered lock: warnings %q, want %q", r.Warnings, want)
+	}
+	if reg, warnings, err := Registered(f.s); !slices.Equal(reg, []string{lockFile}) || !slices.Equal(warnings, []string{want}) || err != nil {
+		t.Errorf("registered, emptied: %v, warnings %q, %v", reg, warnings, err)
 	}
 
 	// A corrupt registered lock stops the collection: what it keeps is unknown.

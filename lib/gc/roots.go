@@ -140,6 +140,22 @@ func docRoots(docs []stream.Doc, installed []*api.Installed, prefix string) ([]r
 	return roots, nil
 }
 
+// KeepsNothing says why docs, read from one file, keep nothing at all: they are no
+// document (what a failed `pkg-dep resolve … > keep.yaml` leaves), or only Locks that
+// list no package. "" when they name something. A PackageRef that names nothing
+// installed is not counted: it keeps what is installed under that name later.
+func KeepsNothing(docs []stream.Doc) string {
+	if len(docs) == 0 {
+		return "it holds no Lock, Installed or PackageRef document"
+	}
+	for _, d := range docs {
+		if l, ok := d.Value.(*api.Lock); !ok || len(l.Packages) > 0 {
+			return ""
+		}
+	}
+	return "its Lock lists no package"
+}
+
 func lockedRoot(where string, p api.LockedPackage) (root, error) {
 	r := root{label: fmt.Sprintf("%s: %s %s (lock, %s)", where, p.Name, p.Version, p.Reason), name: p.Name}
 	for _, pl := range p.Platforms {
@@ -270,6 +286,9 @@ func registeredRoots(s *store.Store, installed []*api.Installed) ([]root, []stri
 			return nil, nil, fault.New(fault.Verify,
 				fmt.Errorf("registered lock %s cannot be read, so what it keeps is unknown and nothing is collected: %w", reg.target, err), hint)
 		}
+		if why := KeepsNothing(docs); why != "" {
+			warnings = append(warnings, fmt.Sprintf("registered lock %s keeps nothing now: %s (write it again, or forget it with pkg-gc --unregister %s)", reg.target, why, reg.target))
+		}
 	}
 	return roots, warnings, nil
 }
@@ -289,12 +308,18 @@ func Register(s *store.Store, file string) (string, error) {
 		}
 		return "", fmt.Errorf("registering %s: %w", abs, err)
 	}
+	const hint = "register a file of Lock, Installed or PackageRef documents (what pkg-dep resolve and pkg-pull list -o yaml print)"
 	docs, err := stream.Decode(bytes.NewReader(data), abs, api.Kinds)
 	if err == nil {
 		_, err = docRoots(docs, nil, "")
 	}
 	if err != nil {
-		return "", fault.New(fault.Usage, fmt.Errorf("registering %s: %w", abs, err), "register a file of Lock, Installed or PackageRef documents (what pkg-dep resolve and pkg-pull list -o yaml print)")
+		return "", fault.New(fault.Usage, fmt.Errorf("registering %s: %w", abs, err), hint)
+	}
+	if why := KeepsNothing(docs); why != "" {
+		// An empty file is most often what a failed `pkg-dep resolve … > FILE` left.
+		return "", fault.New(fault.Usage, fmt.Errorf("registering %s: %s, so it would keep nothing", abs, why),
+			hint+"; check that the command that wrote it succeeded")
 	}
 	dir := filepath.Join(s.Home, rootsDir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -339,18 +364,24 @@ func Unregister(s *store.Store, file string) (string, error) {
 	return abs, nil
 }
 
-// Registered lists the registered files.
-func Registered(s *store.Store) ([]string, error) {
+// Registered lists the registered files, sorted, with the warnings a collection would
+// give about them (gone, keeping nothing, entries it ignores) and the error that would
+// stop it (a file that cannot be read); the list is complete even then.
+func Registered(s *store.Store) (files, warnings []string, err error) {
 	regs, _, err := readRegistrations(s)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	out := make([]string, len(regs))
+	files = make([]string, len(regs))
 	for i, r := range regs {
-		out[i] = r.target
+		files[i] = r.target
 	}
-	slices.Sort(out)
-	return out, nil
+	slices.Sort(files)
+	installed, err := s.List()
+	if err == nil {
+		_, warnings, err = registeredRoots(s, installed)
+	}
+	return files, warnings, err
 }
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
