@@ -108,7 +108,7 @@ func lockPackages(lock *api.Lock, source string) ([]store.Package, error) {
 		p, _ := lock.Package(name)
 		r, err := ref.ParseArtifact(p.Repository)
 		if err != nil {
-			return nil, fault.New(fault.Usage, fmt.Errorf("%s: %s: repository %q: %w", source, p.Name, p.Repository, err), "")
+			return nil, fault.New(fault.Usage, fmt.Errorf("%s: %s: repository %q: %w", source, ref.Redact(p.Name), ref.Redact(p.Repository), err), "")
 		}
 		d, err := digest.Parse(p.Digest)
 		if err != nil {

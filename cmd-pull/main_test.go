@@ -420,3 +420,22 @@ func TestReadingVerbsLeaveNoHome(t *testing.T) {
 		t.Errorf("list and env created %s (%v)", home, err)
 	}
 }
+
+// TestMirrorToNeverEchoesCredentials: credentials typed into --to are refused without
+// being repeated, with a scheme or without.
+func TestMirrorToNeverEchoesCredentials(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t)
+	lock := toolboxLock(t)
+	for _, to := range []string{
+		"user:s3cret@127.0.0.1:35031/m",
+		"https://user:s3cret@127.0.0.1:35031/m",
+		"oci://user:s3cret@127.0.0.1:35031",
+		"user:s3cret@mirror.corp:5000",
+	} {
+		r := pkgPull(t, env, lock, "mirror", "-f", "-", "--to", to)
+		if r.Code != 2 || r.Stdout != "" || strings.Contains(r.Stderr, "s3cret") || !strings.Contains(r.Stderr, "***@") {
+			t.Errorf("mirror --to %s: want exit 2 with the credentials masked:\n%s", to, r)
+		}
+	}
+}

@@ -51,10 +51,10 @@ that are installed and composed right after the package they patch. See docs/pat
 			}
 			r, err := ref.ParseArtifact(patch.Repository(to, forName))
 			if err != nil {
-				return cli.Usagef("--to %s: %w", to, err)
+				return cli.Usagef("--to %s: %w", ref.Redact(to), err)
 			}
 			if r.Tag != "" || r.Digest != "" {
-				return cli.Usagef("--to %s: give the registry (and path) only; descriptors are tagged %q", to, patch.Tag)
+				return cli.Usagef("--to %s: give the registry (and path) only; descriptors are tagged %q", ref.Redact(to), patch.Tag)
 			}
 			opts := registry.Options(env)
 			opts.Create = true

@@ -50,3 +50,36 @@ func TestPatchCountsRules(t *testing.T) {
 		}
 	}
 }
+
+// TestToNeverEchoesCredentials: credentials typed into --to are refused without being
+// repeated, whatever the form (with a scheme, without).
+func TestToNeverEchoesCredentials(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "global.yaml")
+	doc := "apiVersion: longshore.dev/v1alpha1\nkind: PatchDescriptor\nrules:\n  - match: {name: \"*\"}\n    companions: [{name: ca}]\n"
+	if err := os.WriteFile(file, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pkgDir := filepath.Join(dir, "hello")
+	os.MkdirAll(pkgDir, 0o755)
+	os.WriteFile(filepath.Join(pkgDir, "package.yaml"), []byte("apiVersion: longshore.dev/v1alpha1\nkind: Package\nmetadata:\n  name: hello\n  version: 1.0.0\n"), 0o644)
+	for _, to := range []string{
+		"https://user:s3cret@H/patches",
+		"user:s3cret@H/patches",
+		"oci://user:s3cret@registry.example:5000/patches",
+		"user:s3cret@registry.example:5000",
+	} {
+		for _, args := range [][]string{
+			{"patch", file, "--for", "_global", "--to", to},
+			{"patch", file, "--for", "hello", "--to", to + ":patches"},
+			{pkgDir, "--to", to + "/hello"},
+			{pkgDir, "--to", to + "/hello:1.0.0"},
+		} {
+			code, stdout, stderr := pkgPush(t, nil, args...)
+			if code != 2 || stdout != "" || strings.Contains(stderr, "s3cret") || !strings.Contains(stderr, "***@") {
+				t.Errorf("pkg-push %s: exit %d, want 2 with the credentials masked:\n%s", strings.Join(args, " "), code, stderr)
+			}
+		}
+	}
+}

@@ -123,7 +123,7 @@ func runPush(ctx context.Context, env *cli.Env, o *pushOptions, dir string) erro
 		return err
 	}
 	if tag := ref.TagForVersion(p.Metadata.Version); to.Digest != "" || (to.Tag != "" && to.Tag != tag) {
-		return cli.Usagef("--to %s: give the repository only; the tag comes from package.yaml's version (%s)", o.to, tag)
+		return cli.Usagef("--to %s: give the repository only; the tag comes from package.yaml's version (%s)", ref.Redact(o.to), tag)
 	}
 	var leaveOut []string
 	if to.Kind == ref.Layout {

@@ -7,6 +7,7 @@ package mirror
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path"
 	"path/filepath"
@@ -37,13 +38,22 @@ type Destination struct {
 func ParseDestination(s string) (Destination, error) {
 	if dir, ok := strings.CutPrefix(s, "ocidir://"); ok {
 		if dir == "" {
-			return Destination{}, fault.Errorf(fault.Usage, "--to %q names no directory: write ocidir://DIR", s)
+			return Destination{}, fault.Errorf(fault.Usage, "--to %q names no directory: write ocidir://DIR", ref.Redact(s))
 		}
 		abs, err := filepath.Abs(dir)
 		if err != nil {
 			return Destination{}, err
 		}
 		return Destination{Dir: abs}, nil
+	}
+	if _, has := ref.StripCredentials(s); has {
+		// Said as a reference says it, never repeating them.
+		reason := "credentials do not go in --to: log in with `pkg-tap login REGISTRY` or `docker login REGISTRY`"
+		var syntax *ref.SyntaxError
+		if _, err := ref.ParseArtifact(s); errors.As(err, &syntax) {
+			reason = syntax.Reason
+		}
+		return Destination{}, fault.Errorf(fault.Usage, "--to %q: %s", ref.Redact(s), reason)
 	}
 	rest := strings.TrimPrefix(s, "oci://")
 	host, prefix, _ := strings.Cut(strings.TrimSuffix(rest, "/"), "/")
@@ -53,7 +63,7 @@ func ParseDestination(s string) (Destination, error) {
 	d := Destination{Registry: host, Prefix: prefix}
 	// Check the grammar once with a repository under it.
 	if _, err := ref.ParseArtifact(d.join("x")); err != nil || strings.ContainsAny(prefix, ":@") {
-		return Destination{}, fault.New(fault.Usage, fmt.Errorf("--to %q is not REGISTRY[/PREFIX] or ocidir://DIR", s),
+		return Destination{}, fault.New(fault.Usage, fmt.Errorf("--to %q is not REGISTRY[/PREFIX] or ocidir://DIR", ref.Redact(s)),
 			"give a registry host and optional repository prefix, without tag, e.g. mirror.corp:5000/tools")
 	}
 	return d, nil
@@ -136,7 +146,7 @@ func Lock(ctx context.Context, lock *api.Lock, dest Destination, opts Options) (
 	for i, p := range lock.Packages {
 		src, err := ref.ParseArtifact(p.Repository)
 		if err != nil {
-			return nil, Stats{}, fault.New(fault.Usage, fmt.Errorf("%s: repository %q: %w", p.Name, p.Repository, err), "")
+			return nil, Stats{}, fault.New(fault.Usage, fmt.Errorf("%s: repository %q: %w", ref.Redact(p.Name), ref.Redact(p.Repository), err), "")
 		}
 		src = src.WithTag("")
 		dst, err := dest.Repository(src)

@@ -42,6 +42,23 @@ func TestParseDestination(t *testing.T) {
 	}
 }
 
+// TestParseDestinationMasksCredentials: credentials typed into --to are refused, and
+// never repeated.
+func TestParseDestinationMasksCredentials(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ to, want string }{
+		{"user:s3cret@127.0.0.1:35031/m", `--to "***@127.0.0.1:35031/m": credentials do not go in a reference`},
+		{"https://user:s3cret@127.0.0.1:35031/m", `--to "https://***@127.0.0.1:35031/m": credentials do not go in a reference`},
+		{"oci://user:s3cret@mirror.corp", `--to "oci://***@mirror.corp": credentials do not go in a reference`},
+		{"user:s3cret@mirror.corp:5000", `--to "***@mirror.corp:5000": credentials do not go in a reference`},
+	} {
+		_, err := ParseDestination(tc.to)
+		if fault.KindOf(err) != fault.Usage || !strings.HasPrefix(err.Error(), tc.want) || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("--to %s: %v, want a usage error starting %q, without the password", tc.to, err, tc.want)
+		}
+	}
+}
+
 func TestLockToLayouts(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
