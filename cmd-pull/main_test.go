@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -437,5 +438,52 @@ func TestMirrorToNeverEchoesCredentials(t *testing.T) {
 		if r.Code != 2 || r.Stdout != "" || strings.Contains(r.Stderr, "s3cret") || !strings.Contains(r.Stderr, "***@") {
 			t.Errorf("mirror --to %s: want exit 2 with the credentials masked:\n%s", to, r)
 		}
+	}
+}
+
+// TestPullRefusesWhatValidateRefuses: pkg-pull -f checks a lock as pkg-dep validate
+// does (without --remote) before installing anything: same messages, exit 6, a hint to
+// resolve again; credentials in a repository are not repeated.
+func TestPullRefusesWhatValidateRefuses(t *testing.T) {
+	t.Parallel()
+	lock := toolboxLock(t)
+	for _, tc := range []struct {
+		name   string
+		edit   func(string) string
+		want   []string
+		absent string
+	}{
+		{"a companion nothing patches", func(l string) string { return strings.Replace(l, "    patches: [ca]\n", "", 1) },
+			[]string{"  - ca has reason patch, but no package lists it among its patches\n", "  - ca: requiredBy is [app], but the packages that depend on it or that it patches are []\n"}, ""},
+		{"an order against the dependencies", func(l string) string { return strings.Replace(l, "order: [lib, app, ca]", "order: [app, lib, ca]", 1) },
+			[]string{"  - order: app comes before its dependency lib\n"}, ""},
+		{"credentials in a repository", func(l string) string {
+			return regexp.MustCompile(`(?m)^(  - name: lib\n    version: .*\n    repository: ).*$`).ReplaceAllString(l, "${1}user:s3cret@registry.example/lib")
+		}, []string{`  - lib: repository "***@registry.example/lib" is not REGISTRY/REPO or ocidir://PATH`}, "s3cret"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env := newEnv(t)
+			bad := tc.edit(lock)
+			if bad == lock {
+				t.Fatal("the edit changed nothing")
+			}
+			r := pkgPull(t, env, bad, "-f", "-")
+			if r.Code != 6 || r.Stdout != "" || !strings.Contains(r.Stderr, "Error: <stdin>:1: the lock is not valid: ") ||
+				!strings.Contains(r.Stderr, "Hint: resolve it again with `pkg-dep resolve -f LOCK`") {
+				t.Errorf("want exit 6 and the hint:\n%s", r)
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(r.Stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, r.Stderr)
+				}
+			}
+			if tc.absent != "" && strings.Contains(r.Stderr, tc.absent) {
+				t.Errorf("stderr repeats %q:\n%s", tc.absent, r.Stderr)
+			}
+			if list := mustPull(t, env, "", "list", "-o", "name").Stdout; list != "" {
+				t.Errorf("installed from a lock that is not valid:\n%s", list)
+			}
+		})
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"longshore.dev/lib/cli"
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/oci"
+	"longshore.dev/lib/plan"
 	"longshore.dev/lib/ref"
 	"longshore.dev/lib/store"
 	"longshore.dev/lib/stream"
@@ -49,7 +50,8 @@ lock installed and this one no longer has (a site rule changed) stays installed,
 every install warns, naming it and the 'pkg-pull remove' that takes it out.
 
 REF is REGISTRY/REPO[:TAG|@DIGEST] or ocidir://PATH[:TAG|@DIGEST]; without a tag or
-digest, "latest" is used. -f reads Lock and Published documents (pkg-push -o yaml).`,
+digest, "latest" is used. -f reads Lock and Published documents (pkg-push -o yaml); a
+Lock is checked first as 'pkg-dep validate' checks it, and one it refuses is refused.`,
 		Example: `# install what a lock pins
 pkg-dep resolve hello | {prog} -f -
 {prog} -f tools.lock.yaml
@@ -89,6 +91,13 @@ func runPull(ctx context.Context, env *cli.Env, o *pullOptions, args []string) e
 	}
 	if err := stream.Unknown(docs, "Lock", "Published"); err != nil {
 		return fault.New(fault.Usage, err, "pkg-pull -f reads Lock documents (pkg-dep resolve) and Published documents (pkg-push -o yaml)")
+	}
+	for _, d := range docs {
+		if lock, ok := d.Value.(*api.Lock); ok {
+			if err := checkLock(env, lock, d.Source); err != nil {
+				return err
+			}
+		}
 	}
 	opts, closeMeter, err := o.install.options(env)
 	if err != nil {
@@ -145,6 +154,22 @@ func runPull(ctx context.Context, env *cli.Env, o *pullOptions, args []string) e
 	closeMeter()
 	warnUnneeded(env, s)
 	return printInstalled(env, format, out)
+}
+
+// checkLock refuses a lock that pkg-dep validate refuses, with its messages and exit
+// code, before anything is installed: a hand-edited lock (a companion no package
+// lists among its patches, an order that installs a package before its dependency)
+// would otherwise be installed as it stands and recorded so.
+func checkLock(env *cli.Env, lock *api.Lock, source string) error {
+	problems := plan.Check(lock)
+	if len(problems) == 0 {
+		return nil
+	}
+	for _, p := range problems {
+		fmt.Fprintf(env.Stderr, "  - %v\n", p)
+	}
+	return fault.New(fault.Verify, fmt.Errorf("%s: the lock is not valid: %d problem(s), listed above; nothing was installed", source, len(problems)),
+		"resolve it again with `pkg-dep resolve -f LOCK` rather than editing it by hand (`pkg-dep validate -f LOCK` checks it)")
 }
 
 func parseRefs(args []string) ([]ref.Ref, error) {
