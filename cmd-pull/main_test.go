@@ -15,6 +15,7 @@ import (
 
 	"longshore.dev/lib/cli"
 	"longshore.dev/lib/cli/clitest"
+	"longshore.dev/lib/mirror"
 	"longshore.dev/lib/oci"
 	"longshore.dev/lib/pkgspec"
 	"longshore.dev/lib/publish"
@@ -485,5 +486,54 @@ func TestPullRefusesWhatValidateRefuses(t *testing.T) {
 				t.Errorf("installed from a lock that is not valid:\n%s", list)
 			}
 		})
+	}
+}
+
+// TestMirrorSummary: the summary counts packages and blobs each in its own unit; a
+// repeat says every package was there and nothing was copied.
+func TestMirrorSummary(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t)
+	lock := toolboxLock(t)
+	dir := filepath.Join(t.TempDir(), "mirror")
+	first := mustPull(t, env, lock, "mirror", "-f", "-", "--to", "ocidir://"+dir)
+	// Three packages of three blobs each (manifest, config, layer): all copied.
+	if want := "Mirrored 3 packages to ocidir://" + dir + ": copied 9 blobs and manifests ("; !strings.Contains(first.Stderr, want) {
+		t.Errorf("first mirror: want %q\n%s", want, first)
+	}
+	again := mustPull(t, env, lock, "mirror", "-f", "-", "--to", "ocidir://"+dir)
+	if want := "Mirrored 3 packages to ocidir://" + dir + ": all 3 were already there; copied nothing\n"; again.Stderr != want || again.Stdout != first.Stdout {
+		t.Errorf("mirroring again: want %q\n%s", want, again)
+	}
+
+	dest, _ := mirror.ParseDestination("mirror.corp:5000/tools")
+	for _, tc := range []struct {
+		stats mirror.Stats
+		want  string
+	}{
+		{mirror.Stats{Packages: 3, Complete: 2, Copied: 3, Bytes: 484}, "Mirrored 3 packages to mirror.corp:5000/tools: 2 were already there; copied 3 blobs and manifests (484 B)"},
+		{mirror.Stats{Packages: 2, Complete: 1, Copied: 1, Bytes: 10}, "Mirrored 2 packages to mirror.corp:5000/tools: 1 was already there; copied 1 blob or manifest (10 B)"},
+		{mirror.Stats{Packages: 1, Copied: 3, Bytes: 200}, "Mirrored 1 package to mirror.corp:5000/tools: copied 3 blobs and manifests (200 B)"},
+		{mirror.Stats{Packages: 1, Complete: 1, Copied: 2, Bytes: 99}, "Mirrored 1 package to mirror.corp:5000/tools: it was already there; copied 2 blobs and manifests (99 B)"},
+	} {
+		if got := mirrorSummary(tc.stats, dest); got != tc.want {
+			t.Errorf("%+v:\n got %q\nwant %q", tc.stats, got, tc.want)
+		}
+	}
+}
+
+// TestMirrorOutputHelp: -h says what -o accepts, and that is what it accepts.
+func TestMirrorOutputHelp(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t)
+	help := mustPull(t, env, "", "mirror", "-h").Stdout
+	if !strings.Contains(help, "yaml|json (default yaml)") || strings.Contains(help, "default table") {
+		t.Errorf("mirror -h on -o:\n%s", help)
+	}
+	if r := pkgPull(t, env, toolboxLock(t), "mirror", "-f", "-", "--to", "ocidir://"+t.TempDir(), "-o", "table"); r.Code != 2 || !strings.Contains(r.Stderr, "use one of yaml, json") {
+		t.Errorf("mirror -o table:\n%s", r)
+	}
+	if r := mustPull(t, env, toolboxLock(t), "mirror", "-f", "-", "--to", "ocidir://"+t.TempDir(), "-o", "json"); !strings.HasPrefix(r.Stdout, "{") {
+		t.Errorf("mirror -o json:\n%s", r)
 	}
 }

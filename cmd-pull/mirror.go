@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -70,7 +72,8 @@ func newMirrorOptions() *mirrorOptions {
 func (o *mirrorOptions) addFlags(fs *pflag.FlagSet) {
 	o.files.AddTo(fs)
 	fs.StringVar(&o.to, "to", "", "where to copy: REGISTRY[/PREFIX] or ocidir://DIR (required)")
-	o.output.AddTo(fs)
+	// Not o.output.AddTo: its help promises a table on a terminal, and a Lock has none.
+	fs.StringVarP(&o.output.Output, "output", "o", "", "output format of the rewritten Lock: yaml|json (default yaml)")
 	fs.IntVar(&o.jobs, "concurrency", 4, "how many packages to copy at once")
 	fs.BoolVar(&o.referrers, "referrers", true,
 		"copy the referrers (signatures, SBOMs, attestations) of every manifest copied, recursively")
@@ -139,8 +142,44 @@ func (o *mirrorOptions) run(ctx context.Context, env *cli.Env, args []string) er
 	// The summary goes below the progress line, which must be cleared first.
 	stop()
 	for _, stats := range summary {
-		env.Infof("Mirrored %d packages to %s: %d blobs and manifests copied (%s), %d already there",
-			stats.Packages, dest, stats.Copied, progress.Bytes(stats.Bytes), stats.Present)
+		env.Infof("%s", mirrorSummary(stats, dest))
 	}
 	return cli.Print(env.Stdout, format, out, cli.Columns{})
+}
+
+// mirrorSummary says what a mirror did, each count in its own unit: packages the
+// destination already held whole (lib/mirror does not walk those blob by blob), and
+// the blobs and manifests copied, referrers included.
+func mirrorSummary(s mirror.Stats, dest mirror.Destination) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Mirrored %s to %s: ", count(s.Packages, "package", "packages"), dest)
+	switch {
+	case s.Complete == 0:
+	case s.Complete == 1 && s.Packages == 1:
+		b.WriteString("it was already there; ")
+	case s.Complete == s.Packages:
+		fmt.Fprintf(&b, "all %d were already there; ", s.Complete)
+	default:
+		fmt.Fprintf(&b, "%d %s already there; ", s.Complete, wasWere(s.Complete))
+	}
+	if s.Copied == 0 {
+		b.WriteString("copied nothing")
+	} else {
+		fmt.Fprintf(&b, "copied %s (%s)", count(s.Copied, "blob or manifest", "blobs and manifests"), progress.Bytes(s.Bytes))
+	}
+	return b.String()
+}
+
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func wasWere(n int) string {
+	if n == 1 {
+		return "was"
+	}
+	return "were"
 }

@@ -280,7 +280,7 @@ func TestMirrorProgressOnTTY(t *testing.T) {
 		if m[1] == m[2] || m[3] == m[4] || m[5] == "100" {
 			t.Errorf("the line drawn mid-transfer says it is complete: %q", m[0])
 		}
-		last := strings.LastIndex(out, "Mirrored 1 packages")
+		last := strings.LastIndex(out, "Mirrored 1 package ")
 		clear := regexp.MustCompile(`\r +\r`).FindAllStringIndex(out, -1)
 		if last < 0 || len(clear) == 0 || clear[len(clear)-1][1] > last {
 			t.Errorf("the progress line is not cleared before the summary:\n%q", out)
@@ -304,7 +304,7 @@ func TestMirrorProgressOnTTY(t *testing.T) {
 		if strings.Contains(stderr.String(), "\r") || strings.Contains(stderr.String(), "Copying") {
 			t.Errorf("progress drawn on a pipe:\n%q", stderr.String())
 		}
-		if !strings.HasPrefix(stderr.String(), "Mirrored 1 packages") {
+		if !strings.HasPrefix(stderr.String(), "Mirrored 1 package ") {
 			t.Errorf("stderr:\n%q", stderr.String())
 		}
 	})

@@ -644,7 +644,7 @@ func TestPullMirror(t *testing.T) {
 		}
 	}
 	again := runOK(t, runOpts{}, "pkg-pull", "mirror", "-f", lock, "--to", "ocidir://"+dir)
-	if !strings.Contains(again.Stderr, "0 blobs and manifests copied (0 B), 4 already there") || again.Stdout != res.Stdout {
+	if !strings.Contains(again.Stderr, ": all 4 were already there; copied nothing\n") || again.Stdout != res.Stdout {
 		t.Errorf("mirroring again:\n%s", again)
 	}
 	// To a registry under a prefix: the same digests, every platform.

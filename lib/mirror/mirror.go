@@ -116,12 +116,16 @@ type Options struct {
 	Logf func(format string, args ...any)
 }
 
-// Stats says what a mirror copied.
+// Stats says what a mirror copied. Packages are counted in packages, what was copied
+// in blobs and manifests: a package the destination already holds is not walked blob
+// by blob, so "already there" is only known per package.
 type Stats struct {
-	Packages int   // packages in the lock
-	Copied   int   // blobs and manifests copied
-	Present  int   // already there
-	Bytes    int64 // bytes copied
+	Packages int // packages in the lock
+	// Complete counts the packages whose root the destination already held, and so
+	// everything under it (a mirror writes a manifest after what it references).
+	Complete int
+	Copied   int   // blobs and manifests copied, referrers included
+	Bytes    int64 // bytes of the blobs copied
 }
 
 // Lock copies every package of lock to dest, skipping what is already there, and
@@ -180,16 +184,16 @@ func Lock(ctx context.Context, lock *api.Lock, dest Destination, opts Options) (
 }
 
 type mirror struct {
-	opts    Options
-	targets map[string]*oci.Target
-	opening sync.Mutex
-	copied  atomic.Int64
-	present atomic.Int64
-	bytes   atomic.Int64
+	opts     Options
+	targets  map[string]*oci.Target
+	opening  sync.Mutex
+	copied   atomic.Int64
+	complete atomic.Int64
+	bytes    atomic.Int64
 }
 
 func (m *mirror) stats(n int) Stats {
-	return Stats{Packages: n, Copied: int(m.copied.Load()), Present: int(m.present.Load()), Bytes: m.bytes.Load()}
+	return Stats{Packages: n, Complete: int(m.complete.Load()), Copied: int(m.copied.Load()), Bytes: m.bytes.Load()}
 }
 
 // target opens r once; a layout stays locked until close.
@@ -239,8 +243,12 @@ func (m *mirror) pkg(ctx context.Context, p api.LockedPackage, srcRef, dstRef re
 	if root.Digest != d {
 		return fault.Errorf(fault.Verify, "%s answered %s for %s", src.Where(), root.Digest, d)
 	}
-	if err := m.manifest(ctx, src, dst, root); err != nil {
+	there, err := m.manifest(ctx, src, dst, root)
+	if err != nil {
 		return err
+	}
+	if there {
+		m.complete.Add(1)
 	}
 	// A tag for people and other tools; installs go by digest.
 	tag := strings.ReplaceAll(p.Version, "+", "_")
@@ -258,54 +266,52 @@ func (m *mirror) pkg(ctx context.Context, p api.LockedPackage, srcRef, dstRef re
 }
 
 // manifest copies a manifest or index and everything under it, children first, so
-// that whatever the destination holds is complete: a manifest already there is not
-// copied again, only searched for referrers the source has gained since.
-func (m *mirror) manifest(ctx context.Context, src, dst *oci.Target, desc ocispec.Descriptor) error {
+// that whatever the destination holds is complete: a manifest already there (there is
+// true) is not copied again, only searched for referrers the source has gained since.
+func (m *mirror) manifest(ctx context.Context, src, dst *oci.Target, desc ocispec.Descriptor) (there bool, err error) {
 	ok, err := dst.Exists(ctx, desc)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if ok {
-		m.present.Add(1)
 		if m.opts.SkipReferrers {
-			return nil
+			return true, nil
 		}
-		return m.presentReferrers(ctx, src, dst, desc)
+		return true, m.presentReferrers(ctx, src, dst, desc)
 	}
 	data, err := src.FetchManifest(ctx, desc)
 	if err != nil {
-		return err
+		return false, err
 	}
 	node, err := parseNode(src, desc, data)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if node.MediaType != "" {
 		desc.MediaType = node.MediaType
 	}
 	for _, child := range node.Manifests {
-		if err := m.manifest(ctx, src, dst, child); err != nil {
-			return err
+		if _, err := m.manifest(ctx, src, dst, child); err != nil {
+			return false, err
 		}
 	}
 	for _, b := range node.blobs() {
 		if err := m.blob(ctx, src, dst, b); err != nil {
-			return err
+			return false, err
 		}
 	}
 	uploaded, err := dst.Push(ctx, desc, strings.NewReader(string(data)))
 	if err != nil {
-		return err
+		return false, err
 	}
 	if uploaded {
 		m.copied.Add(1)
 	}
-	return m.referrers(ctx, src, dst, desc)
+	return false, m.referrers(ctx, src, dst, desc)
 }
 
 // presentReferrers walks a manifest the destination already holds (and so every
-// manifest under it) for referrers it lacks. Nothing in the walk counts as present
-// again: the skipped subtree was counted once, at its top.
+// manifest under it) for referrers it lacks.
 func (m *mirror) presentReferrers(ctx context.Context, src, dst *oci.Target, desc ocispec.Descriptor) error {
 	data, err := dst.FetchManifest(ctx, desc)
 	if err != nil {
@@ -334,7 +340,7 @@ func (m *mirror) referrers(ctx context.Context, src, dst *oci.Target, desc ocisp
 		return err
 	}
 	for _, r := range refs {
-		if err := m.manifest(ctx, src, dst, r); err != nil {
+		if _, err := m.manifest(ctx, src, dst, r); err != nil {
 			return fmt.Errorf("referrer %s of %s: %w", r.Digest, desc.Digest, err)
 		}
 	}
@@ -369,9 +375,6 @@ func (n node) blobs() []ocispec.Descriptor {
 
 func (m *mirror) blob(ctx context.Context, src, dst *oci.Target, desc ocispec.Descriptor) error {
 	if ok, err := dst.Exists(ctx, desc); err != nil || ok {
-		if ok {
-			m.present.Add(1)
-		}
 		return err
 	}
 	rc, err := src.FetchBlob(ctx, desc)

@@ -99,7 +99,7 @@ func TestLockToLayouts(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Index, two manifests, two configs, two layers; digests unchanged.
-	if stats.Copied != 7 || stats.Present != 0 {
+	if stats.Copied != 7 || stats.Complete != 0 || stats.Packages != 1 {
 		t.Errorf("first mirror: %+v", stats)
 	}
 	if out.Packages[0].Digest != lock.Packages[0].Digest || !strings.HasPrefix(out.Packages[0].Repository, "ocidir://") || lock.Packages[0].Repository == out.Packages[0].Repository {
@@ -120,7 +120,7 @@ func TestLockToLayouts(t *testing.T) {
 	}
 	mt.Close()
 	_, stats, err = Lock(ctx, lock, dest, Options{})
-	if err != nil || stats.Copied != 0 || stats.Present != 1 {
+	if err != nil || stats.Copied != 0 || stats.Complete != 1 || stats.Packages != 1 {
 		t.Errorf("second mirror: %+v %v", stats, err)
 	}
 }
