@@ -537,3 +537,19 @@ func TestMirrorOutputHelp(t *testing.T) {
 		t.Errorf("mirror -o json:\n%s", r)
 	}
 }
+
+// TestMirrorToAFile: --to ocidir://FILE says a file is in the way, not "no OCI layout
+// there… push to it first".
+func TestMirrorToAFile(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t)
+	file := filepath.Join(t.TempDir(), "afile")
+	os.WriteFile(file, []byte("x"), 0o644)
+	lock := toolboxLock(t)
+	for _, to := range []string{file, file + "/sub"} {
+		r := pkgPull(t, env, lock, "mirror", "-f", "-", "--to", "ocidir://"+to)
+		if r.Code != 2 || r.Stdout != "" || !strings.Contains(r.Stderr, file+" is a file, not a directory") || strings.Contains(r.Stderr, "push to it first") {
+			t.Errorf("mirror --to ocidir://%s:\n%s", to, r)
+		}
+	}
+}

@@ -83,3 +83,27 @@ func TestToNeverEchoesCredentials(t *testing.T) {
 		}
 	}
 }
+
+// TestPatchToAFile: --to ocidir://FILE says a file is in the way, not "no OCI layout
+// there… push to it first".
+func TestPatchToAFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "global.yaml")
+	doc := "apiVersion: longshore.dev/v1alpha1\nkind: PatchDescriptor\nrules:\n  - match: {name: \"*\"}\n    companions: [{name: ca}]\n"
+	if err := os.WriteFile(file, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"patch", file, "--for", "_global", "--to", "ocidir://" + file},
+		{"patch", file, "--for", "hello", "--to", "ocidir://" + file},
+	} {
+		code, stdout, stderr := pkgPush(t, nil, args...)
+		if code != 2 || stdout != "" || !strings.Contains(stderr, file+" is a file, not a directory") || strings.Contains(stderr, "push to it first") {
+			t.Errorf("pkg-push %s: exit %d\n%s", strings.Join(args, " "), code, stderr)
+		}
+	}
+	if data, _ := os.ReadFile(file); string(data) != doc {
+		t.Errorf("the descriptor was changed: %q", data)
+	}
+}

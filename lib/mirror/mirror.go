@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -67,6 +68,23 @@ func ParseDestination(s string) (Destination, error) {
 			"give a registry host and optional repository prefix, without tag, e.g. mirror.corp:5000/tools")
 	}
 	return d, nil
+}
+
+// fileOnPath returns dir, or the nearest of its parents that exists, when that is not
+// a directory (a regular file, say); "" otherwise, and for "".
+func fileOnPath(dir string) string {
+	for p := dir; p != ""; p = filepath.Dir(p) {
+		if st, err := os.Stat(p); err == nil {
+			if st.IsDir() {
+				return ""
+			}
+			return p
+		}
+		if filepath.Dir(p) == p {
+			break
+		}
+	}
+	return ""
 }
 
 func (d Destination) join(repo string) string {
@@ -137,6 +155,16 @@ func Lock(ctx context.Context, lock *api.Lock, dest Destination, opts Options) (
 	}
 	if err := lock.Validate(); err != nil {
 		return nil, Stats{}, fault.New(fault.Usage, fmt.Errorf("the lock is not valid: %w", err), "")
+	}
+	if file := fileOnPath(dest.Dir); file != "" {
+		// Said before any source is read, and of --to: lib/oci would say it too, but
+		// of the first package's layout below it, once its source was open.
+		what := "is a file, not a directory"
+		if file != dest.Dir {
+			what += ", so no directory can be below it"
+		}
+		return nil, Stats{}, fault.New(fault.Usage, fmt.Errorf("--to %s: %s %s", dest, file, what),
+			"ocidir://DIR names a directory, created if missing, that holds one OCI layout per repository")
 	}
 	out := *lock
 	out.Packages = make([]api.LockedPackage, len(lock.Packages))

@@ -124,3 +124,33 @@ func TestLockToLayouts(t *testing.T) {
 		t.Errorf("second mirror: %+v %v", stats, err)
 	}
 }
+
+// TestLockToAFile: ocidir://FILE, or a directory below a file, is a usage error that
+// says a file is in the way, not "no OCI layout there… push to it first".
+func TestLockToAFile(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "afile")
+	os.WriteFile(file, []byte("x"), 0o644)
+	lock := api.NewLock()
+	lock.Requests = []api.LockRequest{{Name: "hello"}}
+	d := "sha256:" + strings.Repeat("a", 64)
+	lock.Packages = []api.LockedPackage{{Name: "hello", Version: "1.0.0", Repository: "ocidir://" + filepath.Join(t.TempDir(), "hello"),
+		Digest: d, Platforms: []api.Platform{{Platform: "any", Digest: d}}, Reason: api.ReasonRequested}}
+	lock.Order = []string{"hello"}
+	for to, want := range map[string]string{
+		"ocidir://" + file:                 "--to ocidir://" + file + ": " + file + " is a file, not a directory",
+		"ocidir://" + file + "/sub/mirror": "--to ocidir://" + file + "/sub/mirror: " + file + " is a file, not a directory, so no directory can be below it",
+	} {
+		dest, err := ParseDestination(to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = Lock(context.Background(), lock, dest, Options{})
+		if fault.KindOf(err) != fault.Usage || !strings.Contains(err.Error(), want) || strings.Contains(fault.HintOf(err), "push to it first") {
+			t.Errorf("--to %s: %v (hint %q), want a usage error saying %q", to, err, fault.HintOf(err), want)
+		}
+	}
+	if data, _ := os.ReadFile(file); string(data) != "x" {
+		t.Errorf("the file was changed: %q", data)
+	}
+}
