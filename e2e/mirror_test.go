@@ -208,11 +208,24 @@ func progressLine(verb string) *regexp.Regexp {
 	return regexp.MustCompile(`\r` + verb + ` (\d+)/(\d+)  (\S+ \S*B) / (\S+ \S*B) +(\d+)%`)
 }
 
+// first is the first match that accept takes.
+func first(matches [][]string, accept func([]string) bool) []string {
+	for _, m := range matches {
+		if accept(m) {
+			return m
+		}
+	}
+	return nil
+}
+
+// anyLine accepts every progress line.
+func anyLine([]string) bool { return true }
+
 // onTTY runs cmd with stderr on a pseudo-terminal and returns everything the terminal
-// showed and the first match of line. The gate is opened as soon as line shows, so
-// the transfer it holds is surely in flight when the line is drawn. It fails the test
+// showed and the first match of line that accept takes. The gate is opened as soon as
+// that shows, so the transfer it holds is surely in flight when the line is drawn. It fails the test
 // if cmd fails or line never shows.
-func onTTY(t *testing.T, cmd *exec.Cmd, g *gate, line *regexp.Regexp) (string, []string) {
+func onTTY(t *testing.T, cmd *exec.Cmd, g *gate, line *regexp.Regexp, accept func([]string) bool) (string, []string) {
 	t.Helper()
 	ptmx, tty, err := pty.Open()
 	if err != nil {
@@ -234,7 +247,7 @@ func onTTY(t *testing.T, cmd *exec.Cmd, g *gate, line *regexp.Regexp) (string, [
 		for {
 			n, err := ptmx.Read(buf)
 			screen.Write(buf[:n])
-			if m := line.FindStringSubmatch(screen.String()); m != nil && len(seen) == 0 {
+			if m := first(line.FindAllStringSubmatch(screen.String(), -1), accept); m != nil && len(seen) == 0 {
 				seen <- m
 				g.open()
 			}
@@ -274,7 +287,11 @@ func TestMirrorProgressOnTTY(t *testing.T) {
 		cmd := mirrorCmd(t, lock)
 		var stdout bytes.Buffer
 		cmd.Stdout = &stdout
-		out, m := onTTY(t, cmd, g, progressLine("Copying"))
+		// A line drawn before the held layer is counted (its item and bytes added as
+		// its copy starts) could read "2/2  1.2 KiB / 1.2 KiB"; wait for bytes in
+		// flight: some done, not all.
+		inFlight := func(m []string) bool { return m[3] != m[4] && !strings.HasPrefix(m[3], "0 ") }
+		out, m := onTTY(t, cmd, g, progressLine("Copying"), inFlight)
 		// Drawn mid-transfer: the layer is held half-way, so not every item is done and
 		// fewer bytes are done than the total.
 		if m[1] == m[2] || m[3] == m[4] || m[5] == "100" {

@@ -751,7 +751,7 @@ func TestPullProgressOnTTY(t *testing.T) {
 	cmd.Env = baseEnv(t)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.WaitDelay = 5 * time.Second
-	out, m := onTTY(t, cmd, g, progressLine("Downloading"))
+	out, m := onTTY(t, cmd, g, progressLine("Downloading"), anyLine)
 	if m[3] == m[4] || m[5] == "100" {
 		t.Errorf("the line drawn mid-download says it is complete: %q", m[0])
 	}
