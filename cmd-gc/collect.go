@@ -9,6 +9,7 @@ import (
 
 	"longshore.dev/lib/api"
 	"longshore.dev/lib/cli"
+	"longshore.dev/lib/fault"
 	"longshore.dev/lib/gc"
 	"longshore.dev/lib/progress"
 	"longshore.dev/lib/store"
@@ -26,8 +27,10 @@ func (r *rootFlags) addTo(fs *pflag.FlagSet) {
 	r.files.AddTo(fs)
 }
 
-// read returns the --keep documents.
-func (r *rootFlags) read(env *cli.Env) (gc.Options, error) {
+// read returns the --keep documents. A file that keeps nothing is a warning, or with
+// refuseEmpty (a collection that removes) an error: the empty file a failed
+// `pkg-dep resolve … > keep.yaml` leaves would let it remove what it was meant to keep.
+func (r *rootFlags) read(env *cli.Env, refuseEmpty bool) (gc.Options, error) {
 	switch {
 	case r.keep && len(r.files.Paths) == 0:
 		return gc.Options{}, cli.Usagef("--keep needs -f FILE: the Lock, Installed or PackageRef documents to keep")
@@ -51,6 +54,10 @@ func (r *rootFlags) read(env *cli.Env) (gc.Options, error) {
 			return gc.Options{}, err
 		}
 		if why := gc.KeepsNothing(got); why != "" {
+			if refuseEmpty {
+				return gc.Options{}, fault.New(fault.Usage, fmt.Errorf("--keep -f %s keeps nothing: %s", path, why),
+					"the collection would remove what the file was meant to keep: write the file again (or look with --dry-run), or drop it from --keep")
+			}
 			env.Warnf("--keep -f %s keeps nothing: %s", path, why)
 		}
 		docs = append(docs, got...)
@@ -89,7 +96,7 @@ staging that interrupted commands left in tmp/. The roots are every package reco
 installed.yaml (explicit, dependency and patch companion), the documents given with
 --keep -f, and the lock files registered with --register (--list-registered lists
 them). A --keep or --register file that keeps nothing, such as the empty file a failed
-'pkg-dep resolve … > FILE' leaves, is warned of; --register refuses it.
+'pkg-dep resolve … > FILE' leaves, is refused (a --dry-run only warns).
 
 It is safe at any time, from cron or CI: it waits for running installs to finish
 (saying so after a second; Ctrl-C stops the wait at once), and installs started
@@ -142,7 +149,7 @@ func runCollect(ctx context.Context, env *cli.Env, o *collectOptions) error {
 	if o.register != "" || o.unregister != "" || o.listRegistered {
 		return runRegister(env, o)
 	}
-	opts, err := o.roots.read(env)
+	opts, err := o.roots.read(env, !o.dryRun)
 	if err != nil {
 		return err
 	}

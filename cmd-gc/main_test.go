@@ -281,6 +281,13 @@ func TestKeepNothing(t *testing.T) {
 	if r := mustGC(t, home, "--dry-run", "--keep", "-f", "-", "-o", "yaml"); !strings.Contains(r.Stderr, "Warning: --keep -f - keeps nothing") {
 		t.Errorf("--keep -f - of an empty stdin:\n%s", r)
 	}
+	// A collection that removes refuses such a file, and removes nothing.
+	if r := pkgGC(t, home, "--keep", "-f", empty, "-f", ref); r.Code != 2 || !strings.Contains(r.Stderr, "Error: --keep -f "+empty+" keeps nothing") {
+		t.Errorf("a collection with --keep -f of an empty file:\n%s", r)
+	}
+	if plan := decodeReport(t, mustGC(t, home, "--dry-run", "-o", "yaml").Stdout); len(plan.Items) == 0 {
+		t.Errorf("the refused collection removed something")
+	}
 	if r := pkgGC(t, home, "--keep", "-f", "-", "-f", "-"); r.Code != 2 || !strings.Contains(r.Stderr, "standard input can be read only once") {
 		t.Errorf("-f - twice:\n%s", r)
 	}

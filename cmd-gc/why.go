@@ -25,7 +25,7 @@ nothing keeps it: then the next collection removes it, or the store does not hol
 		Flags: func(fs *pflag.FlagSet) { roots.addTo(fs) },
 		Args:  cli.ExactArgs("DIGEST or PKG"),
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
-			opts, err := roots.read(env)
+			opts, err := roots.read(env, false)
 			if err != nil {
 				return err
 			}
