@@ -553,3 +553,31 @@ func TestMirrorToAFile(t *testing.T) {
 		}
 	}
 }
+
+// A mirror to a layout directory, with --relative and its lock saved inside, can be
+// carried anywhere: pkg-pull -f reads the relative layouts against the lock's directory.
+func TestMirrorRelativeTravels(t *testing.T) {
+	t.Parallel()
+	lock := toolboxLock(t)
+	usb := filepath.Join(t.TempDir(), "usb")
+	r := mustPull(t, newEnv(t), lock, "mirror", "-f", "-", "--to", "ocidir://"+usb, "--relative", "-o", "yaml")
+	if !strings.Contains(r.Stdout, "repository: ocidir://./app") || strings.Contains(r.Stdout, usb) {
+		t.Fatalf("the lock does not name the layouts relative to the directory:\n%s", r.Stdout)
+	}
+	if err := os.WriteFile(filepath.Join(usb, "tools.lock.yaml"), []byte(r.Stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	moved := filepath.Join(t.TempDir(), "elsewhere", "mnt")
+	os.MkdirAll(filepath.Dir(moved), 0o755)
+	if err := os.Rename(usb, moved); err != nil {
+		t.Fatal(err)
+	}
+	env := newEnv(t)
+	mustPull(t, env, "", "-f", filepath.Join(moved, "tools.lock.yaml"), "--offline")
+	if out := mustPull(t, env, "", "list", "-o", "name").Stdout; !strings.Contains(out, "installed/app@2.0.0") || !strings.Contains(out, "installed/lib@1.0.0") {
+		t.Errorf("installed from the moved mirror:\n%s", out)
+	}
+	if r := pkgPull(t, newEnv(t), "", "mirror", "-f", "-", "--to", "localhost:5000/m", "--relative"); r.Code != 2 || !strings.Contains(r.Stderr, "--relative names layouts relative to an ocidir://DIR") {
+		t.Errorf("--relative to a registry: %s", r)
+	}
+}

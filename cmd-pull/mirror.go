@@ -40,6 +40,9 @@ destination alike; --from-… and --to-… set one side and win over them. Crede
 come from the docker config (DOCKER_CONFIG or ~/.docker/config.json) for both sides,
 or from the file --from-registry-config or --to-registry-config names.`,
 		Example: `{prog} -f tools.lock.yaml --to ocidir://./mirror > mirror.lock.yaml
+# for an air-gapped site: the lock travels inside the directory, which may move
+{prog} -f tools.lock.yaml --to ocidir:///media/usb/tools --relative > /media/usb/tools/tools.lock.yaml
+pkg-pull -f /mnt/usb/tools/tools.lock.yaml --offline
 {prog} -f tools.lock.yaml --to registry.corp:5000/mirror > corp.lock.yaml
 {prog} -f tools.lock.yaml --to mirror.lab:5000 --to-plain-http --to-registry-config ./lab-auth.json`,
 		Flags: o.addFlags,
@@ -59,6 +62,7 @@ type mirrorOptions struct {
 	registry cli.RegistryFlags
 	from     cli.SideRegistryFlags
 	dest     cli.SideRegistryFlags
+	relative bool
 }
 
 func newMirrorOptions() *mirrorOptions {
@@ -74,6 +78,7 @@ func (o *mirrorOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.to, "to", "", "where to copy: REGISTRY[/PREFIX] or ocidir://DIR (required)")
 	// Not o.output.AddTo: its help promises a table on a terminal, and a Lock has none.
 	fs.StringVarP(&o.output.Output, "output", "o", "", "output format of the rewritten Lock: yaml|json (default yaml)")
+	fs.BoolVar(&o.relative, "relative", false, "with --to ocidir://DIR: name the layouts relative to DIR in the printed Lock, for a lock saved in DIR (carry DIR anywhere)")
 	fs.IntVar(&o.jobs, "concurrency", 4, "how many packages to copy at once")
 	fs.BoolVar(&o.referrers, "referrers", true,
 		"copy the referrers (signatures, SBOMs, attestations) of every manifest copied, recursively")
@@ -107,6 +112,9 @@ func (o *mirrorOptions) run(ctx context.Context, env *cli.Env, args []string) er
 	if err != nil {
 		return err
 	}
+	if o.relative && dest.Dir == "" {
+		return cli.Usagef("--relative names layouts relative to an ocidir://DIR destination; --to is a registry")
+	}
 	from, to, err := o.registries(env)
 	if err != nil {
 		return err
@@ -130,11 +138,15 @@ func (o *mirrorOptions) run(ctx context.Context, env *cli.Env, args []string) er
 	var out []any
 	var summary []mirror.Stats
 	for _, d := range docs {
+		anchorLayouts(d.Value.(*api.Lock), d.Source)
 		lock, stats, err := mirror.Lock(ctx, d.Value.(*api.Lock), dest, mirror.Options{
 			From: from, To: to, SkipReferrers: !o.referrers, Jobs: o.jobs, Progress: meter, Logf: env.Debugf,
 		})
 		if err != nil {
 			return err
+		}
+		if o.relative {
+			relativeLayouts(lock, dest.Dir)
 		}
 		out = append(out, lock)
 		summary = append(summary, stats)
