@@ -66,6 +66,11 @@ func Fetch(ctx context.Context, t *oci.Target, reference, cacheDir string) (Fetc
 	defer unlock()
 	old, _ := readState(cacheDir) // an unreadable state is an empty cache
 	desc, err := t.Resolve(ctx, reference)
+	if fault.KindOf(err) == fault.NotFound && fault.HintOf(err) == "" {
+		return FetchResult{}, fault.New(fault.NotFound, err, fmt.Sprintf(
+			"no index is published at %s:%s: check the reference, or publish one there with `pkg-tap index add -f PUBLISHED --to %s` (or index build)",
+			t.Where(), reference, t.Where()))
+	}
 	if err != nil {
 		return FetchResult{}, err
 	}

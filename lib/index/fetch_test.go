@@ -264,6 +264,17 @@ func TestFetchRefusesWhatIsNotAnIndex(t *testing.T) {
 	}
 }
 
+// A reference where no index is published says so, and how to publish one.
+func TestFetchOfNothingSaysHowToPublish(t *testing.T) {
+	t.Parallel()
+	reg := newFakeRegistry(t)
+	tgt := reg.open(t, "tap/none")
+	_, err := Fetch(context.Background(), tgt, "", t.TempDir())
+	if fault.KindOf(err) != fault.NotFound || !strings.Contains(fault.HintOf(err), "no index is published at") || !strings.Contains(fault.HintOf(err), "pkg-tap index add") {
+		t.Errorf("got %v (hint %q)", err, fault.HintOf(err))
+	}
+}
+
 func TestFetchFromLayout(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
