@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"longshore.dev/lib/fault"
+	"longshore.dev/lib/internal/textdist"
 )
 
 // Env is what a verb may touch of the outside world. Tests build one around buffers.
@@ -175,7 +176,7 @@ func (a *App) near(word string) string {
 	}
 	best, bestDist := "", 3
 	for _, c := range a.Commands {
-		d := editDistance(word, c.Name)
+		d := textdist.Levenshtein(word, c.Name)
 		if len(word) >= 3 && strings.HasPrefix(c.Name, word) {
 			d = 1
 		}
@@ -191,27 +192,6 @@ func (a *App) near(word string) string {
 func isPath(arg string) bool {
 	_, err := os.Lstat(arg)
 	return err == nil
-}
-
-// editDistance is the Levenshtein distance between two short words.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func (a *App) unknownCommand(env *Env, name string) error {

@@ -14,6 +14,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"longshore.dev/lib/internal/textdist"
 	"longshore.dev/lib/pkgspec"
 	"longshore.dev/lib/stream"
 )
@@ -466,7 +467,7 @@ func describe(n *yaml.Node) string {
 func didYouMean(s string, names []string) string {
 	best, bestDist := "", 3
 	for _, n := range names {
-		if d := distance(strings.ToLower(s), strings.ToLower(n)); d < bestDist {
+		if d := textdist.Levenshtein(strings.ToLower(s), strings.ToLower(n)); d < bestDist {
 			best, bestDist = n, d
 		}
 	}
@@ -474,28 +475,4 @@ func didYouMean(s string, names []string) string {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// distance is the Levenshtein distance between a and b.
-func distance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 64
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

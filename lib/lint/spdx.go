@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"longshore.dev/lib/internal/textdist"
 )
 
 var (
@@ -239,7 +241,7 @@ func closestLicense(id string) string {
 		if cn == n || cn == n+"0" || cn == n+"00" {
 			return c
 		}
-		if d := distance(n, cn); d < bestDist {
+		if d := textdist.Levenshtein(n, cn); d < bestDist {
 			best, bestDist = c, d
 		}
 	}

@@ -31,6 +31,7 @@ import (
 
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/filelock"
+	"longshore.dev/lib/internal/fsx"
 	"longshore.dev/lib/ref"
 )
 
@@ -189,7 +190,7 @@ func openLayout(ctx context.Context, r ref.Ref, opts Options) (*Target, error) {
 	}
 	r.Path = abs
 	where := "ocidir://" + r.Path
-	if file := fileOnPath(r.Path); file != "" {
+	if file := fsx.FileOnPath(r.Path); file != "" {
 		// Said plainly: "no OCI layout there… push to it first" misleads a push.
 		const hint = "name a directory for the layout (a push creates one that does not exist yet)"
 		if file == r.Path {
@@ -219,22 +220,6 @@ func openLayout(ctx context.Context, r ref.Ref, opts Options) (*Target, error) {
 		return nil, fmt.Errorf("opening %s: %w", where, err)
 	}
 	return &Target{Ref: r, where: where, store: store, unlock: unlock}, nil
-}
-
-// fileOnPath returns p, or the nearest of its parents that exists, when that is not a
-// directory (a regular file, say); "" otherwise.
-func fileOnPath(p string) string {
-	for ; ; p = filepath.Dir(p) {
-		if st, err := os.Stat(p); err == nil {
-			if st.IsDir() {
-				return ""
-			}
-			return p
-		}
-		if filepath.Dir(p) == p {
-			return ""
-		}
-	}
 }
 
 func lockFile(path string) (func(), error) { return filelock.Exclusive(path) }

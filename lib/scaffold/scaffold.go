@@ -15,6 +15,7 @@ import (
 	"text/template"
 
 	"longshore.dev/lib/fault"
+	"longshore.dev/lib/internal/fsx"
 	"longshore.dev/lib/pkgspec"
 	"longshore.dev/lib/version"
 )
@@ -118,7 +119,7 @@ func Write(dir string, o Options) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if file := fileOnPath(dir); file != "" {
+	if file := fsx.FileOnPath(dir); file != "" {
 		const hint = "give a directory for the new package (init creates it if it does not exist)"
 		if file == dir {
 			return nil, fault.New(fault.Usage, fmt.Errorf("%s is a file, not a directory", dir), hint)
@@ -164,22 +165,6 @@ func Write(dir string, o Options) ([]string, error) {
 		written = append(written, p)
 	}
 	return written, nil
-}
-
-// fileOnPath returns p, or the nearest of its parents that exists, when that is not a
-// directory (a regular file, say); "" otherwise.
-func fileOnPath(p string) string {
-	for ; ; p = filepath.Dir(p) {
-		if st, err := os.Stat(p); err == nil {
-			if st.IsDir() {
-				return ""
-			}
-			return p
-		}
-		if filepath.Dir(p) == p {
-			return ""
-		}
-	}
 }
 
 // writeNew creates path with data, failing if it exists, with exactly mode (not
