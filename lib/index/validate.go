@@ -6,9 +6,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/opencontainers/go-digest"
 	"go.yaml.in/yaml/v3"
 
+	"longshore.dev/lib/api"
 	"longshore.dev/lib/artifact"
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/pkgspec"
@@ -124,7 +124,7 @@ func (p *Package) check(strict bool) *problem {
 
 // check returns the first problem of one version's fields and the path to it.
 func (v *Version) check(strict bool) ([]any, error) {
-	if err := validDigest(v.Digest); err != nil {
+	if err := api.CheckDigest(v.Digest); err != nil {
 		return []any{"digest"}, fmt.Errorf("digest: %w", err)
 	}
 	for j, pl := range v.Platforms {
@@ -132,7 +132,7 @@ func (v *Version) check(strict bool) ([]any, error) {
 		if err := pkgspec.CheckPlatform(field+".platform", pl.Platform); err != nil && (strict || !isPlatformShape(pl.Platform)) {
 			return []any{"platforms", j, "platform"}, err
 		}
-		if err := validDigest(pl.Digest); err != nil {
+		if err := api.CheckDigest(pl.Digest); err != nil {
 			return []any{"platforms", j, "digest"}, fmt.Errorf("%s.digest (%s): %w", field, pl.Platform, err)
 		}
 	}
@@ -209,17 +209,6 @@ func ValidRepository(s string) error {
 	}
 	if r.Kind == ref.Layout && !strings.HasPrefix(r.Path, "/") {
 		return fmt.Errorf("repository %q is a relative layout path: use an absolute ocidir:// path", s)
-	}
-	return nil
-}
-
-func validDigest(s string) error {
-	d, err := digest.Parse(s)
-	if err != nil {
-		return fmt.Errorf("%q is not a digest (sha256:64 hex digits)", s)
-	}
-	if d.Algorithm() != digest.SHA256 {
-		return fmt.Errorf("%q: only sha256 digests are accepted", s)
 	}
 	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/opencontainers/go-digest"
 	"golang.org/x/sync/errgroup"
 
 	"longshore.dev/lib/api"
@@ -42,7 +41,7 @@ func Check(lock *api.Lock) []error {
 			bad("%s: version %q is not semantic (MAJOR.MINOR.PATCH)", p.Name, p.Version)
 		}
 		if p.Digest != "" {
-			if err := checkDigest(p.Digest); err != nil {
+			if err := api.CheckDigest(p.Digest); err != nil {
 				bad("%s %s: digest: %v", p.Name, p.Version, err)
 			}
 		}
@@ -50,7 +49,7 @@ func Check(lock *api.Lock) []error {
 			bad("%s %s lists no platform manifests", p.Name, p.Version)
 		}
 		for _, pl := range p.Platforms {
-			if err := checkDigest(pl.Digest); err != nil {
+			if err := api.CheckDigest(pl.Digest); err != nil {
 				bad("%s %s: platform %s: digest: %v", p.Name, p.Version, pl.Platform, err)
 			}
 		}
@@ -110,17 +109,6 @@ func sortedUnique(s []string) []string {
 	return slices.Compact(s)
 }
 
-func checkDigest(s string) error {
-	d, err := digest.Parse(s)
-	if err != nil {
-		return fmt.Errorf("%q is not a digest (sha256:64 hex digits)", s)
-	}
-	if d.Algorithm() != digest.SHA256 {
-		return fmt.Errorf("%q: only sha256 digests are accepted", s)
-	}
-	return nil
-}
-
 // CheckRemote asks each package's repository whether its root and platform digests
 // exist (one HEAD each on a registry) and reports those that do not, one problem an
 // error. The error is for what stopped the check (an unreachable registry, a refusal).
@@ -147,7 +135,7 @@ func CheckRemote(ctx context.Context, lock *api.Lock, opts oci.Options) ([]error
 
 func checkPackage(ctx context.Context, p api.LockedPackage, opts oci.Options) ([]error, error) {
 	r, err := ref.ParseArtifact(p.Repository)
-	if err != nil || checkDigest(p.Digest) != nil {
+	if err != nil || api.CheckDigest(p.Digest) != nil {
 		return nil, nil // Check reports these
 	}
 	t, err := oci.Open(ctx, r.WithTag(""), opts)
@@ -160,7 +148,7 @@ func checkPackage(ctx context.Context, p api.LockedPackage, opts oci.Options) ([
 	defer t.Close()
 	digests := []string{p.Digest}
 	for _, pl := range p.Platforms {
-		if pl.Digest != p.Digest && checkDigest(pl.Digest) == nil {
+		if pl.Digest != p.Digest && api.CheckDigest(pl.Digest) == nil {
 			digests = append(digests, pl.Digest)
 		}
 	}
