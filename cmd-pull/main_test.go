@@ -581,3 +581,17 @@ func TestMirrorRelativeTravels(t *testing.T) {
 		t.Errorf("--relative to a registry: %s", r)
 	}
 }
+
+// A layout named by a relative path is recorded by its absolute one: the record must
+// mean the same layout from any directory.
+func TestRelativeLayoutIsRecordedAbsolute(t *testing.T) {
+	t.Parallel()
+	refs, err := parseRefs([]string{"ocidir://./reg/hello:1.0.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wd, _ := os.Getwd()
+	if got, want := refs[0].String(), "ocidir://"+filepath.Join(wd, "reg", "hello")+":1.0.0"; got != want {
+		t.Errorf("parsed %s, want %s", got, want)
+	}
+}

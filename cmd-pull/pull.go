@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -182,6 +183,15 @@ func parseRefs(args []string) ([]ref.Ref, error) {
 		}
 		if r.Reference() == "" {
 			r = r.WithTag("latest")
+		}
+		if r.Kind == ref.Layout && !filepath.IsAbs(r.Path) {
+			// The record keeps the source; a relative path would mean another layout
+			// from another directory.
+			abs, err := filepath.Abs(r.Path)
+			if err != nil {
+				return nil, err
+			}
+			r.Path = abs
 		}
 		refs = append(refs, r)
 	}
