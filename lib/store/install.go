@@ -183,7 +183,8 @@ func (s *Store) InstallSet(ctx context.Context, pkgs []Package, opts InstallOpti
 			case was != nil && was.Digest != out[i].Digest:
 				// A tree already in the store still changes what is installed.
 				opts.Logf("Installed %s %s (%s), was %s", p.config.Name, p.config.Version, p.platform, was.Version)
-			case p.built:
+			case p.built || was == nil:
+				// A tree kept in the store since a remove is installed again all the same.
 				opts.Logf("Installed %s %s (%s)", p.config.Name, p.config.Version, p.platform)
 			default:
 				opts.Logf("Up to date: %s %s (%s)", p.config.Name, p.config.Version, p.platform)

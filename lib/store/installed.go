@@ -19,6 +19,7 @@ import (
 	"longshore.dev/lib/artifact"
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/internal/atomicfile"
+	"longshore.dev/lib/pkgspec"
 	"longshore.dev/lib/ref"
 	"longshore.dev/lib/stream"
 )
@@ -93,6 +94,11 @@ func checkRecord(inst *api.Installed) error {
 		return fmt.Errorf("%s: path %q is not its tree, %s", inst.Name, inst.Path, relTree(d))
 	case inst.Reason != api.ReasonExplicit && inst.Reason != api.ReasonDependency && inst.Reason != api.ReasonPatch:
 		return fmt.Errorf("%s: reason %q is not explicit, dependency or patch", inst.Name, inst.Reason)
+	case !pkgspec.ValidVersion(inst.Version):
+		return fmt.Errorf("%s: version %q is not a semantic version", inst.Name, inst.Version)
+	}
+	if _, err := ref.ParseArtifact(inst.Source); err != nil {
+		return fmt.Errorf("%s: source %q is not a reference", inst.Name, ref.Redact(inst.Source))
 	}
 	for _, b := range inst.Bin {
 		if !filepath.IsLocal(filepath.FromSlash(b)) || strings.Contains(b, "\\") {

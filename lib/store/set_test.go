@@ -636,3 +636,25 @@ func TestInstallWaitsForCollection(t *testing.T) {
 		t.Errorf("a wait shorter than filelock.NoticeAfter was announced: %q", lines)
 	}
 }
+
+// A package removed and added again is installed again, even when its tree stayed in
+// the store (only pkg-gc removes trees): "Up to date" would say it never went.
+func TestReinstallAfterRemoveIsReported(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	target, root := published(t, "solo", "", map[string]string{"f": "x"})
+	var lines []string
+	opts := InstallOptions{Logf: func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }}
+	if _, err := s.Install(context.Background(), target, root, opts); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Remove([]string{"solo"}, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Install(context.Background(), target, root, opts); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"Installed solo 1.0.0 (any)", "Installed solo 1.0.0 (any)"}; !slices.Equal(lines, want) {
+		t.Errorf("reported %q, want %q", lines, want)
+	}
+}

@@ -249,6 +249,8 @@ func TestTamperedInstalledRecords(t *testing.T) {
 		{"unknown reason", "reason: explicit", "reason: bogus", `reason "bogus" is not explicit, dependency or patch`},
 		{"malformed digest", "digest: sha256:", "digest: sha256:zz", "is not a sha256 digest"},
 		{"no version", "version: 1.0.0", "version: \"\"", "a record needs a name, a version"},
+		{"not a version", "version: 1.0.0", "version: banana", `version "banana" is not a semantic version`},
+		{"not a source", "source: ", "source: not a ref at all #", "is not a reference"},
 		{"entry point outside the tree", "- bin/tool", "- ../../../../usr/bin/tool", `entry point "../../../../usr/bin/tool" is not a path inside its tree`},
 	} {
 		bad := strings.Replace(string(good), tc.from, tc.to, 1)
