@@ -421,3 +421,30 @@ func TestPackageYAMLForDIR(t *testing.T) {
 		})
 	}
 }
+
+// Following the scaffold's README — a push to ./registry/NAME, then one elsewhere (a
+// registry) — publishes the same content both times: the scaffold's .pkgignore leaves
+// the local layout out of every push, not only of the push into it.
+func TestScaffoldLayoutNeverPublished(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "scaf")
+	epoch := map[string]string{"SOURCE_DATE_EPOCH": "0"}
+	if code, _, stderr := pkgPush(t, epoch, "init", dir); code != 0 {
+		t.Fatal(stderr)
+	}
+	var digests []string
+	for _, to := range []string{"ocidir://" + filepath.Join(dir, "registry", "scaf"), "ocidir://" + filepath.Join(t.TempDir(), "elsewhere", "scaf")} {
+		code, stdout, stderr := pkgPush(t, epoch, dir, "--to", to, "-o", "json")
+		if code != 0 {
+			t.Fatalf("push to %s: exit %d\n%s", to, code, stderr)
+		}
+		var p struct{ Digest string }
+		if err := json.Unmarshal([]byte(stdout), &p); err != nil {
+			t.Fatal(err)
+		}
+		digests = append(digests, p.Digest)
+	}
+	if digests[0] != digests[1] {
+		t.Errorf("the second push published other content (%s, then %s): the local layout went into it", digests[0], digests[1])
+	}
+}
