@@ -338,7 +338,7 @@ repository: registry.example/hello
 		"json":  "{\n  \"apiVersion\": \"longshore.dev/v1alpha1\",\n  \"kind\": \"List\",\n  \"items\": []\n}\n",
 	} {
 		r := mustRun(t, env, fresh, "outdated", "-f", "-", "-o", format)
-		if r.Stdout != want || !strings.Contains(r.Stderr, "All 1 packages are up to date.") {
+		if r.Stdout != want || !strings.Contains(r.Stderr, "The one package is up to date.") {
 			t.Errorf("nothing outdated, -o %s: %s", format, r)
 		}
 	}

@@ -120,7 +120,14 @@ listed all the same, and the command exits 8 (partial).
 				}
 			}
 			if len(docs) == 0 {
-				env.Infof("All %d packages are up to date.", len(list))
+				switch len(list) {
+				case 0:
+					env.Infof("There are no packages to check.")
+				case 1:
+					env.Infof("The one package is up to date.")
+				default:
+					env.Infof("All %d packages are up to date.", len(list))
+				}
 				if format == cli.Table {
 					return nil // a table of no rows says less than the line above
 				}

@@ -39,8 +39,12 @@ anyway and says which packages it left without their tap (they stay installed).`
 				for i, inst := range orphaned {
 					names[i] = inst.Name + " " + inst.Version
 				}
-				env.Warnf("%d installed package(s) came from tap %s and are now orphaned (still installed, no tap to update them from): %s",
-					len(orphaned), args[0], strings.Join(names, ", "))
+				verb := "are"
+				if len(orphaned) == 1 {
+					verb = "is"
+				}
+				env.Warnf("%s came from tap %s and %s now orphaned (still installed, with no tap to update from): %s",
+					plural(len(orphaned), "installed package"), args[0], verb, strings.Join(names, ", "))
 			}
 			return nil
 		},

@@ -40,7 +40,7 @@ func Remove(home, name string, force bool) (orphaned []*api.Installed, err error
 	}
 	if len(from) > 0 && !force {
 		return nil, fault.New(fault.Conflict,
-			fmt.Errorf("tap %s is still needed by %d installed package(s): %s", name, len(from), describe(from)),
+			fmt.Errorf("tap %s is still needed by %s: %s", name, countPackages(len(from), "installed package"), describe(from)),
 			fmt.Sprintf("uninstall them first, or `pkg-tap remove %s --force` to remove the tap and leave them installed without it", name))
 	}
 	c.Taps = slices.Delete(c.Taps, i, i+1)
@@ -91,4 +91,12 @@ func describe(list []*api.Installed) string {
 		parts[i] = inst.Name + " " + inst.Version
 	}
 	return strings.Join(parts, ", ")
+}
+
+// countPackages is "1 installed package", "2 installed packages".
+func countPackages(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
