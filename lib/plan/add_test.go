@@ -2,9 +2,11 @@ package plan
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
+	"longshore.dev/lib/cli"
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/resolve"
 )
@@ -92,5 +94,83 @@ func TestBareDependencyPrefersTheDependentsTap(t *testing.T) {
 	// A bare request stays ambiguous: nothing says which tap the user meant.
 	if _, err := Resolve(context.Background(), home, []resolve.Request{{Name: "greeter"}}, opts); fault.KindOf(err) != fault.Usage || !strings.Contains(err.Error(), "ambiguous") {
 		t.Errorf("bare request in two taps: %v", err)
+	}
+}
+
+// A package whose tap was removed cannot be held (its versions are gone), so add holds
+// what it depends on instead, at the installed versions: adding a package never
+// switches a dependency under it. Dependencies whose tap is gone too are not held but
+// followed, to what they depend on.
+func TestResolveAddHoldsTheDependenciesOfAPackageWhoseTapIsGone(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	addTap(t, home, "demo", false,
+		entry("greet", v("1.0.0"), v("1.1.0"), v("5.0.0")),
+		entry("app", v("1.0.0", "greet@^1")),
+		entry("hi", v("1.0.0", "greet@^5")),
+		entry("zlib", v("1.0.0"), v("1.2.0")),
+		entry("zip", v("1.0.0", "zlib@^1.2")),
+		entry("tool", v("1.0.0")),
+	)
+	// web and lib came through tap other, which is gone; greet and zlib through demo.
+	writeInstalled(t, home, "other/web 1.0.0 explicit greet,lib", "demo/greet 5.0.0 dependency",
+		"other/lib 1.0.0 dependency zlib", "demo/zlib 1.0.0 dependency")
+	ctx := context.Background()
+	var warnings []string
+	opts := Options{Platform: "linux/amd64", Patches: PatchesOff, Offline: true,
+		Warn: func(format string, args ...any) { warnings = append(warnings, fmt.Sprintf(format, args...)) }}
+
+	// app needs greet ^1, which would switch web's greet 5.0.0: a conflict that says so.
+	_, err := ResolveAdd(ctx, home, reqs("app"), opts)
+	if cli.ExitCode(err) != cli.ExitConflict || !strings.Contains(err.Error(), "the installed packages include demo/greet =5.0.0") ||
+		!strings.Contains(fault.HintOf(err), "greet 5.0.0") || !strings.Contains(fault.HintOf(err), "web 1.0.0 depends on") {
+		t.Errorf("add app: %v (hint %q, exit %d), want a conflict naming the held greet 5.0.0 and web", err, fault.HintOf(err), cli.ExitCode(err))
+	}
+	if len(warnings) != 2 || !strings.Contains(warnings[0], "web 1.0.0 came through tap other") || !strings.Contains(warnings[0], "its dependencies are held") ||
+		!strings.Contains(warnings[1], "lib 1.0.0") {
+		t.Errorf("warnings %q, want one for web (its dependencies held) and one for lib", warnings)
+	}
+
+	// Held through lib, whose tap is gone too: zlib stays at 1.0.0.
+	if _, err := ResolveAdd(ctx, home, reqs("zip"), opts); cli.ExitCode(err) != cli.ExitConflict || !strings.Contains(fault.HintOf(err), "zlib 1.0.0") {
+		t.Errorf("add zip: %v (hint %q), want a conflict naming the held zlib 1.0.0", err, fault.HintOf(err))
+	}
+	// What fits the held versions is added.
+	lock, err := ResolveAdd(ctx, home, reqs("hi", "tool"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := summary(lock), "greet 5.0.0 dependency demo\nhi 1.0.0 requested demo\ntool 1.0.0 requested demo"; got != want {
+		t.Errorf("add hi tool:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// The reviewer's case: web and the greet it was installed with both came through a tap
+// that is gone, so neither can be held; an add that would put another greet in its place
+// is refused all the same, while one that does not touch greet goes ahead.
+func TestResolveAddKeepsADependencyWhoseTapIsGone(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	addTap(t, home, "demo", false,
+		entry("greet", v("1.0.0"), v("1.1.0")),
+		entry("app", v("1.0.0", "greet@^1")),
+		entry("tool", v("1.0.0")),
+	)
+	writeInstalled(t, home, "other/web 1.0.0 explicit greet", "other/greet 5.0.0 dependency")
+	ctx := context.Background()
+	var warnings []string
+	opts := Options{Platform: "linux/amd64", Patches: PatchesOff, Offline: true,
+		Warn: func(format string, args ...any) { warnings = append(warnings, fmt.Sprintf(format, args...)) }}
+
+	_, err := ResolveAdd(ctx, home, reqs("app"), opts)
+	want := "adding would replace greet 5.0.0 with greet 1.1.0 (tap demo), and web 1.0.0 depends on greet 5.0.0: they came through tap other, which is no longer configured, so they cannot be held"
+	if cli.ExitCode(err) != cli.ExitConflict || err.Error() != want || !strings.Contains(fault.HintOf(err), "pkg-pull remove web") {
+		t.Errorf("add app: %v (hint %q, exit %d)\nwant %s", err, fault.HintOf(err), cli.ExitCode(err), want)
+	}
+	if len(warnings) != 2 || !strings.Contains(warnings[1], "greet 5.0.0, which web 1.0.0 depends on, came through tap other") {
+		t.Errorf("warnings %q", warnings)
+	}
+	if lock, err := ResolveAdd(ctx, home, reqs("tool"), opts); err != nil || summary(lock) != "tool 1.0.0 requested demo" {
+		t.Errorf("add tool: %v", err)
 	}
 }

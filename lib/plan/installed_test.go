@@ -208,16 +208,24 @@ func TestSolveInstalledTapGone(t *testing.T) {
 	}
 
 	// pkg-pull add holds the explicit installs, but not one whose tap is gone (its
-	// versions went with it): it warns and adds.
+	// versions went with it), nor its libgreet (from that tap too): it warns and adds
+	// what leaves them alone.
 	var warnings []string
 	addOpts := opts
 	addOpts.Warn = func(format string, args ...any) { warnings = append(warnings, fmt.Sprintf(format, args...)) }
-	lock, err := ResolveAdd(ctx, home, []resolve.Request{{Name: "hello"}}, addOpts)
+	lock, err := ResolveAdd(ctx, home, []resolve.Request{{Name: "tool"}}, addOpts)
 	if err != nil {
 		t.Fatalf("add with an installed package's tap gone: %v (hint %q)", err, fault.HintOf(err))
 	}
-	if _, ok := lock.Package("hello"); !ok || len(warnings) != 1 || !strings.Contains(warnings[0], "greeter 1.0.0 came through tap demo, which is no longer configured") {
+	if _, ok := lock.Package("tool"); !ok || len(warnings) != 2 || !strings.Contains(warnings[0], "greeter 1.0.0 came through tap demo, which is no longer configured") ||
+		!strings.Contains(warnings[1], "libgreet 1.1.0, which greeter 1.0.0 depends on, came through tap demo") {
 		t.Errorf("add: %s, warnings %q", summary(lock), warnings)
+	}
+	// hello would switch greeter's libgreet to main's: refused.
+	_, err = ResolveAdd(ctx, home, []resolve.Request{{Name: "hello"}}, opts)
+	want = "adding would replace libgreet 1.1.0 with libgreet 1.2.0 (tap main), and greeter 1.0.0 depends on libgreet 1.1.0: they came through tap demo, which is no longer configured, so they cannot be held"
+	if err == nil || err.Error() != want || cli.ExitCode(err) != cli.ExitConflict {
+		t.Errorf("add hello: %v\nwant %s", err, want)
 	}
 
 	// What is missing has nothing to do with the tap that is gone: no such hint.
