@@ -2,6 +2,7 @@ package plan
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -52,9 +53,9 @@ func ResolveAdd(ctx context.Context, home string, requests []resolve.Request, op
 	}
 	res, err := src.solve(ctx, all)
 	if err != nil {
-		if fault.KindOf(err) == fault.Conflict && len(patchReasons(err)) == 0 {
-			if hint := heldHint(holds); hint != "" {
-				return nil, fault.New(fault.Conflict, err, hint)
+		if fault.KindOf(err) == fault.Conflict {
+			if hint := heldHint(err, holds); hint != "" {
+				return nil, withHint(err, hint)
 			}
 		}
 		return nil, src.tapsGone(err, pinned)
@@ -149,10 +150,24 @@ func (s *Source) tapGone(inst *api.Installed) bool {
 	return inst.Tap != "" && !ok
 }
 
-// heldHint says why held packages stay.
-func heldHint(holds []held) string {
+// heldHint says why held packages stay, naming those the failure rests on: "" when it
+// rests on none (what is held has nothing to do with it).
+func heldHint(err error, holds []held) string {
+	var f *resolve.Failure
+	if !errors.As(err, &f) {
+		return ""
+	}
+	because := map[string]bool{}
+	for _, r := range f.Requests {
+		if r.Installed {
+			because[r.Name] = true
+		}
+	}
 	var explicit, deps []string
 	for _, h := range holds {
+		if !because[PackageName(h.name)] {
+			continue
+		}
 		if h.dependent == nil {
 			explicit = append(explicit, h.inst.Name+" "+h.inst.Version)
 			continue

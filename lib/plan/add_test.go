@@ -174,3 +174,34 @@ func TestResolveAddKeepsADependencyWhoseTapIsGone(t *testing.T) {
 		t.Errorf("add tool: %v", err)
 	}
 }
+
+// The hint that what is installed stays at its version belongs to a failure that rests
+// on a held package, not to one that has nothing to do with it.
+func TestResolveAddHintsHeldOnlyWhenTheyAreWhy(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	addTap(t, home, "main", true,
+		entry("greeter", v("1.0.0"), v("2.0.0")),
+		entry("app", v("0.2.0", "greeter@^1")),
+	)
+	writeInstalled(t, home, "main/app 0.2.0 explicit greeter", "main/greeter 1.0.0 dependency")
+	ctx := context.Background()
+	opts := Options{Platform: "linux/amd64", Patches: PatchesOff, Offline: true}
+	for _, tc := range []struct {
+		request string
+		held    bool
+	}{
+		{"greeter@^2", true},
+		{"greeter@^3", false}, // no greeter 3 at all: app has nothing to do with it
+	} {
+		t.Run(tc.request, func(t *testing.T) {
+			_, err := ResolveAdd(ctx, home, reqs(tc.request), opts)
+			if fault.KindOf(err) != fault.Conflict {
+				t.Fatalf("err = %v, want a conflict", err)
+			}
+			if got := strings.Contains(fault.HintOf(err), "what is installed stays at its version (app 0.2.0)"); got != tc.held {
+				t.Errorf("hint %q: names what is held = %v, want %v", fault.HintOf(err), got, tc.held)
+			}
+		})
+	}
+}

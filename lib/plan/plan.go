@@ -17,6 +17,7 @@ package plan
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -274,4 +275,27 @@ func Requests(refs []*api.PackageRef, platform string) []resolve.Request {
 		out = append(out, resolve.Request{Name: name, Constraint: r.Version, Platform: p})
 	}
 	return out
+}
+
+// withHint attaches hint to err. A hint lib/plan gave before (a patch rule's, a bare
+// name's) is kept after it; the solver's own, which only says to relax a constraint, is
+// replaced.
+func withHint(err error, hint string) error {
+	if prev := fault.HintOf(err); prev != "" && !solverHint(err) {
+		hint += "; " + prev
+	}
+	return fault.Hinted(err, hint)
+}
+
+// solverHint reports whether err's hint (fault.HintOf's) is the one resolve.Solve gave
+// its failure.
+func solverHint(err error) bool {
+	var f *fault.Error
+	for e := err; errors.As(e, &f); e = f.Err {
+		if f.Hint != "" {
+			_, ok := f.Err.(*resolve.Failure)
+			return ok
+		}
+	}
+	return false
 }
