@@ -205,3 +205,33 @@ func TestResolveAddHintsHeldOnlyWhenTheyAreWhy(t *testing.T) {
 		})
 	}
 }
+
+// Two taps' packages depending on one bare name that both taps have: the name is
+// looked up once (in the first dependent's tap), so the explanation says the version
+// the other needs is missing; the hint says why.
+func TestBareDependencyFromTwoTaps(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	addTap(t, home, "demo", false, entry("app", v("1.0.0", "greet@^1")), entry("greet", v("1.0.0"), v("1.1.0"), v("2.0.0")))
+	addTap(t, home, "other", false, entry("web", v("1.0.0", "greet@^5")), entry("greet", v("5.0.0")))
+	opts := Options{Platform: "linux/amd64", Patches: PatchesOff, Offline: true}
+	_, err := Resolve(context.Background(), home, reqs("demo/app", "other/web"), opts)
+	hint := "greet is in taps demo and other, and demo/app and other/web both depend on it by that bare name: a lock holds one package per name; name the tap in a request (demo/greet …) or make one tap the default (pkg-tap add … --default)"
+	if fault.KindOf(err) != fault.Conflict || fault.HintOf(err) != hint {
+		t.Errorf("err = %v\nhint %q\nwant %q", err, fault.HintOf(err), hint)
+	}
+	// One dependent alone: nothing fails.
+	if _, err := Resolve(context.Background(), home, reqs("other/web"), opts); err != nil {
+		t.Errorf("other/web alone: %v", err)
+	}
+
+	// With a default tap, bare greet is the default's, as a bare request would be: the
+	// dependents' taps played no part, and the hint is not given.
+	withDefault := t.TempDir()
+	addTap(t, withDefault, "demo", true, entry("app", v("1.0.0", "greet@^1")), entry("greet", v("1.0.0"), v("1.1.0"), v("2.0.0")))
+	addTap(t, withDefault, "other", false, entry("web", v("1.0.0", "greet@^5")), entry("greet", v("5.0.0")))
+	_, err = Resolve(context.Background(), withDefault, reqs("demo/app", "other/web"), opts)
+	if fault.KindOf(err) != fault.Conflict || strings.Contains(fault.HintOf(err), "by that bare name") {
+		t.Errorf("with a default tap: %v (hint %q)", err, fault.HintOf(err))
+	}
+}

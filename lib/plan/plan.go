@@ -149,7 +149,7 @@ func (s *Source) solve(ctx context.Context, requests []resolve.Request) (*Result
 		}
 		sol, err := resolve.Solve(ctx, s, reqs, resolve.Options{MaxSteps: s.opts.MaxSteps})
 		if err != nil {
-			return nil, blameRules(err, companions)
+			return nil, s.bareNames(blameRules(err, companions))
 		}
 		if err := s.checkTaps(sol); err != nil {
 			return nil, err

@@ -37,15 +37,24 @@ type Source struct {
 	// depPins are the taps that dependencies name (TAP/NAME), first seen first; a
 	// request's pin wins over them.
 	depPins map[string]string
-	// homeTaps are the taps of the packages that depend on a name bare, first seen
-	// first: where the name is looked up when several taps have it and none is the
-	// default (the dependent's own tap is what its publisher meant).
-	homeTaps map[string]string
+	// homeTaps are the taps of the packages that depend on a name bare, each once,
+	// first seen first: the first is where the name is looked up when several taps
+	// have it and none is the default (the dependent's own tap is what its publisher
+	// meant). A later one cannot change that lookup; bareNames tells a failed solve.
+	homeTaps map[string][]homeTap
+	// byHome are the names looked up in a dependent's tap (homeTaps).
+	byHome map[string]bool
 	// qualified are the dependencies that named a tap, checked against the solution.
 	qualified []qualifiedDep
 	// clashes are dependencies TAP/NAME on a NAME requested from another tap, by
 	// the solver name they were given (TAP/NAME).
 	clashes map[string]qualifiedDep
+}
+
+// homeTap is a tap from which a package depends on a name bare, and the first such
+// package (TAP/NAME).
+type homeTap struct {
+	tap, dependent string
 }
 
 type answer struct {
@@ -78,7 +87,7 @@ func NewSource(home string, opts Options) (*Source, error) {
 	s := &Source{
 		home: cfg.Home(), opts: opts, cfg: cfg,
 		refs: &repoCache{dir: filepath.Join(cfg.Home(), refsDir)},
-		memo: map[string]answer{}, pins: map[string]string{}, depPins: map[string]string{}, homeTaps: map[string]string{},
+		memo: map[string]answer{}, pins: map[string]string{}, depPins: map[string]string{}, homeTaps: map[string][]homeTap{}, byHome: map[string]bool{},
 		clashes: map[string]qualifiedDep{},
 	}
 	s.patches = newPatcher(s, cfg.Patches, opts)
@@ -285,11 +294,17 @@ func (s *Source) tapVersions(name string) (string, []resolve.Candidate, error) {
 		// Ambiguous: several taps have it and none is the default. A dependent's
 		// own tap decides, when it has the package.
 		s.mu.Lock()
-		home := s.homeTaps[name]
+		var home string
+		if homes := s.homeTaps[name]; len(homes) > 0 {
+			home = homes[0].tap
+		}
 		s.mu.Unlock()
 		if home != "" {
 			if t, p, homeErr := s.cfg.Resolve(home + "/" + name); homeErr == nil {
 				tapName, pkg, err = t, p, nil
+				s.mu.Lock()
+				s.byHome[name] = true
+				s.mu.Unlock()
 			}
 		}
 	}
@@ -340,8 +355,9 @@ func (s *Source) requirements(home, dependent, ver string, deps []pkgspec.Depend
 		id := identify(d.Name)
 		key := id.key
 		if id.tap == "" && !id.repository && home != "" {
-			if _, ok := s.homeTaps[id.key]; !ok {
-				s.homeTaps[id.key] = home
+			homes := s.homeTaps[id.key]
+			if !slices.ContainsFunc(homes, func(h homeTap) bool { return h.tap == home }) {
+				s.homeTaps[id.key] = append(homes, homeTap{tap: home, dependent: home + "/" + dependent})
 			}
 		}
 		if id.tap != "" && !id.repository {
@@ -363,6 +379,60 @@ func (s *Source) requirements(home, dependent, ver string, deps []pkgspec.Depend
 		out = append(out, resolve.Requirement{Name: key, Constraint: d.Version})
 	}
 	return out
+}
+
+// bareNames adds a hint to err, a failed solve, when a name looked up in a dependent's
+// tap (homeTaps) is depended on bare from another tap that has it too: that lookup
+// served both dependents, so the explanation speaks of one tap's versions where the
+// other dependent meant its own tap's.
+func (s *Source) bareNames(err error) error {
+	if err == nil {
+		return nil
+	}
+	s.mu.Lock()
+	var names []string
+	for name := range s.byHome {
+		if len(s.homeTaps[name]) > 1 {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	homes := map[string][]homeTap{}
+	for _, name := range names {
+		homes[name] = slices.Clone(s.homeTaps[name])
+	}
+	s.mu.Unlock()
+	var hints []string
+	for _, name := range names {
+		var taps, dependents []string
+		for _, h := range homes[name] {
+			if _, _, err := s.cfg.Resolve(h.tap + "/" + name); err == nil {
+				taps = append(taps, h.tap)
+				dependents = append(dependents, h.dependent)
+			}
+		}
+		if len(taps) < 2 {
+			continue
+		}
+		all := "both"
+		if len(taps) > 2 {
+			all = "all"
+		}
+		hints = append(hints, fmt.Sprintf("%s is in taps %s, and %s %s depend on it by that bare name: a lock holds one package per name; name the tap in a request (%s/%s …) or make one tap the default (pkg-tap add … --default)",
+			name, andList(taps), andList(dependents), all, taps[0], name))
+	}
+	if len(hints) == 0 {
+		return err
+	}
+	return withHint(err, strings.Join(hints, "; "))
+}
+
+// andList joins words as a sentence lists them: "a", "a and b", "a, b and c".
+func andList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }
 
 // checkTaps refuses a solution in which a dependency written TAP/NAME got NAME from
