@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spf13/pflag"
 
@@ -115,7 +116,7 @@ func (a *App) run(ctx context.Context, env *Env, args []string) error {
 		a.printHelp(env.Stdout, env.Inv)
 		return nil
 	}
-	args = hoistVerb(args, func(name string) bool { return a.lookup(name) != nil })
+	args = a.hoistVerb(args)
 	if len(args) > 0 {
 		switch args[0] {
 		case "-h", "--help", "help":
@@ -151,6 +152,8 @@ func (a *App) run(ctx context.Context, env *Env, args []string) error {
 // hoistVerb moves a verb typed after flags to the front, so that `pkg-pull -v list`
 // and `pkg-tap -o yaml list` run list with those flags, as kubectl's global flags do.
 // Only leading flags (and their values) may come before it; "--" stops the search.
+// Without a Default, every flag before the verb is the verb's, so the first verb name is
+// the verb even where it could be a flag's value: no flag of ours takes a verb's name.
 func hoistVerb(args []string, isVerb func(string) bool) []string {
 	if len(args) == 0 || !strings.HasPrefix(args[0], "-") {
 		return args
@@ -160,11 +163,88 @@ func hoistVerb(args []string, isVerb func(string) bool) []string {
 			break
 		}
 		if isVerb(a) {
-			out := append([]string{a}, args[:i]...)
-			return append(out, args[i+1:]...)
+			return hoistAt(args, i)
 		}
 	}
 	return args
+}
+
+func hoistAt(args []string, i int) []string {
+	out := append([]string{args[i]}, args[:i]...)
+	return append(out, args[i+1:]...)
+}
+
+// hoistVerb is hoistVerb for this App. With a Default, flags before the first word may
+// be the Default's, so they are read with its flag set: a flag's value is never the verb
+// (`pkg-pull -f list` reads the lock file list), and a word after a flag that only the
+// Default takes is the Default's argument (`pkg-push --to ocidir://x init` pushes the
+// directory init). A flag the Default does not know is a verb's: a word after it that
+// names no verb is taken for its value.
+func (a *App) hoistVerb(args []string) []string {
+	isVerb := func(name string) bool { return a.lookup(name) != nil }
+	if a.Default == nil {
+		return hoistVerb(args, isVerb)
+	}
+	fs := newFlagSet("", a.Default)
+	var defaultFlags []string // the leading flags the Default takes, as typed: "--to", "-f"
+	for i := 0; i < len(args); i++ {
+		arg := args[i]
+		if arg == "--" || arg == "-" || !strings.HasPrefix(arg, "-") {
+			c := a.lookup(arg)
+			if c == nil || slices.ContainsFunc(defaultFlags, func(flag string) bool { return !takesFlag(c, flag) }) {
+				return args
+			}
+			return hoistAt(args, i)
+		}
+		flags, value, known := leadingFlag(fs, arg)
+		defaultFlags = append(defaultFlags, flags...)
+		if value || !known && i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") && !isVerb(args[i+1]) {
+			i++ // its value
+		}
+	}
+	return args
+}
+
+// leadingFlag reads one flag argument with fs: the flags it names as typed ("--to",
+// "-f"; several for "-vf"), whether the next argument is its value, and whether fs knows
+// every flag in it.
+func leadingFlag(fs *pflag.FlagSet, arg string) (flags []string, value, known bool) {
+	if long, ok := strings.CutPrefix(arg, "--"); ok {
+		name, _, inline := strings.Cut(long, "=")
+		f := fs.Lookup(name)
+		if f == nil {
+			return nil, false, false
+		}
+		return []string{"--" + name}, !inline && f.NoOptDefVal == "", true
+	}
+	for j := 1; j < len(arg); j++ {
+		if arg[j] >= utf8.RuneSelf {
+			return flags, false, false
+		}
+		f := fs.ShorthandLookup(arg[j : j+1])
+		if f == nil {
+			return flags, false, false
+		}
+		flags = append(flags, "-"+arg[j:j+1])
+		if f.NoOptDefVal == "" {
+			// The rest of the argument, if any, is the value: -fFILE, -f=FILE.
+			return flags, j == len(arg)-1, true
+		}
+	}
+	return flags, false, true
+}
+
+// takesFlag reports whether c (or, for a group, one of its subcommands) takes flag, as
+// typed: "--to", "-f".
+func takesFlag(c *Command, flag string) bool {
+	if len(c.Subcommands) > 0 {
+		return slices.ContainsFunc(c.Subcommands, func(sub *Command) bool { return takesFlag(sub, flag) })
+	}
+	fs := newFlagSet("", c)
+	if name, ok := strings.CutPrefix(flag, "--"); ok {
+		return fs.Lookup(name) != nil
+	}
+	return fs.ShorthandLookup(flag[1:]) != nil
 }
 
 // near is the verb a mistyped word probably meant: one or two edits away (lsit, instal,
@@ -219,22 +299,12 @@ func (a *App) runAt(ctx context.Context, env *Env, c *Command, path string, args
 	if len(c.Subcommands) > 0 {
 		return a.runGroup(ctx, env, c, path, args)
 	}
-	fs := pflag.NewFlagSet(path, pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.SortFlags = false
-	if c.Flags != nil {
-		c.Flags(fs)
+	fs := newFlagSet(path, c)
+	err := fs.Parse(args)
+	if err != nil && !errors.Is(err, pflag.ErrHelp) {
+		return &UsageError{Err: err, Prog: path, Usage: usageLine(path, c)}
 	}
-	help := fs.BoolP("help", "h", false, "show this help")
-	verbose := fs.CountP("verbose", "v", "print more detail to stderr (repeatable)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			*help = true
-		} else {
-			return &UsageError{Err: err, Prog: path, Usage: usageLine(path, c)}
-		}
-	}
-	if *help {
+	if help, _ := fs.GetBool("help"); help || err != nil {
 		a.printCommandHelp(env.Stdout, path, c, fs)
 		return nil
 	}
@@ -252,14 +322,27 @@ func (a *App) runAt(ctx context.Context, env *Env, c *Command, path string, args
 		}
 	}
 	env.ArgsLenAtDash = fs.ArgsLenAtDash()
-	env.Verbose = *verbose
-	err := c.Run(ctx, env, pos)
+	env.Verbose, _ = fs.GetCount("verbose")
+	err = c.Run(ctx, env, pos)
 	var ue *UsageError
 	if err != nil && fault.KindOf(err) == fault.Usage && !errors.As(err, &ue) {
 		// A verb's own usage complaint (a missing --to) gets the usage line too.
 		return &UsageError{Err: err, Prog: path, Usage: usageLine(path, c), Hint: fault.HintOf(err)}
 	}
 	return err
+}
+
+// newFlagSet is c's flag set: its own flags and those every command takes (-h, -v).
+func newFlagSet(path string, c *Command) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(path, pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.SortFlags = false
+	if c.Flags != nil {
+		c.Flags(fs)
+	}
+	fs.BoolP("help", "h", false, "show this help")
+	fs.CountP("verbose", "v", "print more detail to stderr (repeatable)")
+	return fs
 }
 
 // runGroup dispatches to a subcommand, or prints the group's help.

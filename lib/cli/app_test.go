@@ -88,6 +88,8 @@ func TestAppMain(t *testing.T) {
 		{name: "flags before the verb", inv: plain, args: []string{"-v", "list"}, ran: "list"},
 		{name: "flag values before the verb", inv: plain, args: []string{"-o", "yaml", "-v", "list"}, code: 2, stderr: []string{"Error: unknown shorthand flag: 'o'", "Usage: pkg-test list"}},
 		{name: "flags before the default's arguments", inv: plain, args: []string{"--to", "r", "./d"}, ran: "default:./d:r"},
+		{name: "a flag's value named like a verb", inv: plain, args: []string{"--to", "list", "./d"}, ran: "default:./d:list"},
+		{name: "an argument after the default's flags named like a verb", inv: plain, args: []string{"--to", "r", "list"}, ran: "default:list:r"},
 		{name: "a typo of a verb is not the default's argument", inv: plain, args: []string{"lsit"}, code: 2, stderr: []string{`unknown command "lsit"`, `did you mean "pkg-test list"?`}},
 		{name: "a start of a verb", inv: plain, args: []string{"lat"}, code: 2, stderr: []string{`did you mean "pkg-test later"?`}},
 		{name: "a word far from every verb is the default's argument", inv: plain, args: []string{"hello"}, code: 2, stderr: []string{"--to is required"}},
@@ -119,6 +121,69 @@ func TestAppMain(t *testing.T) {
 				t.Errorf("ran %q, want %q", got, tc.ran)
 			}
 		})
+	}
+}
+
+func TestHoistVerb(t *testing.T) {
+	t.Parallel()
+	var s string
+	var b bool
+	app := &App{
+		Default: &Command{Flags: func(fs *pflag.FlagSet) {
+			fs.StringVarP(&s, "filename", "f", "", "")
+			fs.StringVar(&s, "to", "", "")
+			fs.BoolVar(&b, "dry-run", false, "")
+		}},
+		Commands: []*Command{
+			{Name: "list", Flags: func(fs *pflag.FlagSet) { fs.StringVarP(&s, "output", "o", "", "") }},
+			{Name: "mirror", Flags: func(fs *pflag.FlagSet) {
+				fs.StringVarP(&s, "filename", "f", "", "")
+				fs.StringVar(&s, "to", "", "")
+			}},
+			{Name: "init"},
+			{Name: "index", Subcommands: []*Command{
+				{Name: "add", Flags: func(fs *pflag.FlagSet) { fs.StringVar(&s, "to", "", "") }},
+			}},
+		},
+	}
+	for _, tc := range []struct{ args, want string }{
+		{"list -v", "list -v"},
+		{"-v list", "list -v"},
+		{"-v -v list -o yaml", "list -v -v -o yaml"},
+		// A flag's value is not the verb.
+		{"-f list", "-f list"},
+		{"-f list -v", "-f list -v"},
+		{"--filename list", "--filename list"},
+		{"-vf list", "-vf list"},
+		{"-f=x mirror", "mirror -f=x"},
+		{"-fx mirror", "mirror -fx"},
+		{"--to=x mirror", "mirror --to=x"},
+		// A word after a flag only the Default takes is the Default's argument.
+		{"--to ocidir://x init", "--to ocidir://x init"},
+		{"--dry-run list", "--dry-run list"},
+		{"-fx list", "-fx list"},
+		{"--to r mirror", "mirror --to r"},
+		{"-f lock.yaml -v mirror", "mirror -f lock.yaml -v"},
+		{"--to r index add", "index --to r add"},
+		// Only flags come before the verb.
+		{"-f a b list", "-f a b list"},
+		{"-v -- list", "-v -- list"},
+		{"-v - list", "-v - list"},
+		// A flag the Default does not know is a verb's; its value is not the verb.
+		{"-o yaml -v list", "list -o yaml -v"},
+		{"-o list", "list -o"},
+		{"-vo yaml list", "list -vo yaml"},
+		{"--nope x y list", "--nope x y list"},
+	} {
+		if got := strings.Join(app.hoistVerb(strings.Fields(tc.args)), " "); got != tc.want {
+			t.Errorf("hoistVerb(%s) = %s, want %s", tc.args, got, tc.want)
+		}
+	}
+
+	// Without a Default every flag is a verb's: the first verb name is the verb.
+	app.Default = nil
+	if got := strings.Join(app.hoistVerb([]string{"-f", "list"}), " "); got != "list -f" {
+		t.Errorf("without a Default: hoistVerb(-f list) = %s, want list -f", got)
 	}
 }
 
