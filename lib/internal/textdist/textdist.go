@@ -6,9 +6,22 @@ package textdist
 // and substitutions. Words over 64 bytes are not compared (the answer is 64): hints
 // are for short names, and the table grows with the product of the lengths.
 func Levenshtein(a, b string) int {
+	return distance(a, b, false)
+}
+
+// OSA is the optimal string alignment distance between a and b: Levenshtein's edits
+// and the swap of two adjacent bytes, so that lsit is one edit from list as lnit is from
+// init. Words over 64 bytes are not compared (the answer is 64).
+func OSA(a, b string) int {
+	return distance(a, b, true)
+}
+
+func distance(a, b string, swaps bool) int {
 	if len(a) > 64 || len(b) > 64 {
 		return 64
 	}
+	// Three rows of the table: i-2 (for swaps), i-1 and i.
+	before := make([]int, len(b)+1)
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
@@ -22,8 +35,11 @@ func Levenshtein(a, b string) int {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if swaps && i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], before[j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
+		before, prev, cur = prev, cur, before
 	}
 	return prev[len(b)]
 }

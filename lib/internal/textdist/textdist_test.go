@@ -5,17 +5,23 @@ import (
 	"testing"
 )
 
-func TestLevenshtein(t *testing.T) {
+func TestDistance(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		a, b string
-		want int
+		a, b             string
+		levenshtein, osa int
 	}{
-		{"", "", 0}, {"list", "list", 0}, {"lsit", "list", 2}, {"lst", "list", 1}, {"", "abc", 3},
-		{"serach", "search", 2}, {"kitten", "sitting", 3}, {strings.Repeat("a", 65), "a", 64},
+		{"", "", 0, 0}, {"list", "list", 0, 0}, {"lsit", "list", 2, 1}, {"lst", "list", 1, 1}, {"", "abc", 3, 3},
+		{"serach", "search", 2, 1}, {"kitten", "sitting", 3, 3}, {"lnit", "init", 1, 1}, {"lnit", "lint", 2, 1},
+		// OSA edits no substring twice: ca → ac → abc is not two edits.
+		{"ca", "abc", 3, 3},
+		{strings.Repeat("a", 65), "a", 64, 64},
 	} {
-		if got := Levenshtein(tc.a, tc.b); got != tc.want {
-			t.Errorf("Levenshtein(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+		if got := Levenshtein(tc.a, tc.b); got != tc.levenshtein {
+			t.Errorf("Levenshtein(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.levenshtein)
+		}
+		if got := OSA(tc.a, tc.b); got != tc.osa {
+			t.Errorf("OSA(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.osa)
 		}
 	}
 }
