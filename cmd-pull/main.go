@@ -22,5 +22,6 @@ func newApp() *cli.App {
 			newExecCmd(),
 			newMirrorCmd(),
 		},
+		TypoHint: func(word string) string { return "to install the package " + word + ": {prog} add " + word },
 	}
 }

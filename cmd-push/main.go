@@ -19,5 +19,6 @@ func newApp() *cli.App {
 			newLintCmd(),
 			newPatchCmd(),
 		},
+		DefaultTakesPath: true,
 	}
 }

@@ -448,3 +448,23 @@ func TestScaffoldLayoutNeverPublished(t *testing.T) {
 		t.Errorf("the second push published other content (%s, then %s): the local layout went into it", digests[0], digests[1])
 	}
 }
+
+// A word near a verb is a typo unless a directory has that name: pkg-push takes one.
+func TestVerbTypoOrDirectory(t *testing.T) {
+	t.Chdir(t.TempDir())
+	code, _, stderr := pkgPush(t, nil, "lnit", "--to", "ocidir://reg")
+	if code != 2 || !strings.Contains(stderr, `Hint: did you mean "pkg-push init" or "pkg-push lint"?`) {
+		t.Errorf("lnit: exit %d, stderr:\n%s", code, stderr)
+	}
+	if err := os.Mkdir("lnit", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = pkgPush(t, nil, "lnit", "--to", "ocidir://reg")
+	if code == 0 || strings.Contains(stderr, "did you mean") || !strings.Contains(stderr, "package.yaml") {
+		t.Errorf("the directory lnit: exit %d, stderr:\n%s", code, stderr)
+	}
+	code, _, stderr = pkgPush(t, nil, "--to", "ocidir://reg", "init")
+	if code == 0 || !strings.Contains(stderr, "package directory init does not exist") {
+		t.Errorf("--to before the directory init: exit %d, stderr:\n%s", code, stderr)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -84,6 +85,23 @@ type App struct {
 	// BareRunsDefault runs Default when no argument is given (`pkg-gc` collects),
 	// where other binaries print their help.
 	BareRunsDefault bool
+	// DefaultTakesPath marks a Default whose argument is a directory (`pkg-push DIR`):
+	// a word near a verb that names something on disk is then the Default's argument
+	// (a package directory called "int" is not a typo of init).
+	DefaultTakesPath bool
+	// TypoHint adds the App's own word to the hint for a word that names no verb, after
+	// "did you mean" (pkg-pull: the user may have meant a package). "{prog}" in it
+	// becomes the command as the user typed it.
+	TypoHint func(word string) string
+}
+
+// names are the App's verbs, in the order of Commands.
+func (a *App) names() []string {
+	names := make([]string, len(a.Commands))
+	for i, c := range a.Commands {
+		names[i] = c.Name
+	}
+	return names
 }
 
 func (a *App) lookup(name string) *Command {
@@ -136,14 +154,10 @@ func (a *App) run(ctx context.Context, env *Env, args []string) error {
 			return a.runCommand(ctx, env, c, args[1:])
 		}
 		if a.Default == nil {
-			return a.unknownCommand(env, args[0])
+			return a.mistyped(env, args[0])
 		}
-		if near := a.near(args[0]); near != "" && !isPath(args[0]) {
-			return &UsageError{
-				Err:  fmt.Errorf("unknown command %q for %q", args[0], env.Inv.Prog),
-				Prog: env.Inv.Prog,
-				Hint: fmt.Sprintf("did you mean %q?", env.Inv.CommandPath(near)),
-			}
+		if nearest(args[0], a.names()) != nil && !(a.DefaultTakesPath && isPath(args[0])) {
+			return a.mistyped(env, args[0])
 		}
 	}
 	return a.runCommand(ctx, env, a.Default, args)
@@ -247,47 +261,77 @@ func takesFlag(c *Command, flag string) bool {
 	return fs.ShorthandLookup(flag[1:]) != nil
 }
 
-// near is the verb a mistyped word probably meant: one or two edits away (lsit, instal,
-// wy), or the start of one; "" when none is close. Only a plain lower-case word
-// qualifies: anything else is a default command's argument (a path, a reference).
-func (a *App) near(word string) string {
+// nearest is what a mistyped word probably meant among names: those one or two edits
+// away (lsit, instal, wy), or that start with it; all of them when several are as near.
+// Only a plain lower-case word qualifies: anything else is a default command's argument
+// (a path, a reference).
+func nearest(word string, names []string) []string {
 	if len(word) < 2 || strings.Trim(word, "abcdefghijklmnopqrstuvwxyz") != "" {
-		return ""
+		return nil
 	}
-	best, bestDist := "", 3
-	for _, c := range a.Commands {
-		d := textdist.Levenshtein(word, c.Name)
-		if len(word) >= 3 && strings.HasPrefix(c.Name, word) {
+	var best []string
+	bestDist := 3
+	for _, name := range names {
+		d := textdist.OSA(word, name)
+		if len(word) >= 3 && strings.HasPrefix(name, word) {
 			d = 1
 		}
-		if d < bestDist && d < len(c.Name) {
-			best, bestDist = c.Name, d
+		switch {
+		case d > 2 || d >= len(name):
+		case d < bestDist:
+			best, bestDist = []string{name}, d
+		case d == bestDist:
+			best = append(best, name)
 		}
 	}
 	return best
 }
 
-// isPath reports whether a default command's argument names something on disk (a
-// package directory called "int" is not a typo of init).
+// unknownHint is the hint for a word that names none of names (the commands or
+// subcommands there are, as what says): `did you mean "pkg-tap list"? (available
+// commands: add, list, …)`, with path spelling a name as the user types it.
+func unknownHint(word string, names []string, path func(string) string, what string) string {
+	available := "available " + what + ": " + strings.Join(names, ", ")
+	near := nearest(word, names)
+	if len(near) == 0 {
+		return available
+	}
+	quoted := make([]string, len(near))
+	for i, name := range near {
+		quoted[i] = strconv.Quote(path(name))
+	}
+	last := len(quoted) - 1
+	suggestion := quoted[last]
+	if last > 0 {
+		suggestion = strings.Join(quoted[:last], ", ") + " or " + suggestion
+	}
+	return fmt.Sprintf("did you mean %s? (%s)", suggestion, available)
+}
+
+// isPath reports whether a default command's argument names something on disk.
 func isPath(arg string) bool {
 	_, err := os.Lstat(arg)
 	return err == nil
 }
 
-func (a *App) unknownCommand(env *Env, name string) error {
-	var names []string
-	for _, c := range a.Commands {
-		names = append(names, c.Name)
-	}
-	hint := fmt.Sprintf("available commands: %s", strings.Join(names, ", "))
-	if near := a.near(name); near != "" {
-		hint = fmt.Sprintf("did you mean %q? (%s)", env.Inv.CommandPath(near), hint)
-	}
+func (a *App) unknownCommand(env *Env, word string) *UsageError {
 	return &UsageError{
-		Err:  fmt.Errorf("unknown command %q for %q", name, env.Inv.Prog),
+		Err:  fmt.Errorf("unknown command %q for %q", word, env.Inv.Prog),
 		Prog: env.Inv.Prog,
-		Hint: hint,
+		Hint: unknownHint(word, a.names(), env.Inv.CommandPath, "commands"),
 	}
+}
+
+// mistyped is unknownCommand for a word typed where the verb goes, with the App's own
+// hint (`help WORD` does not get it: there the word was meant as a verb).
+func (a *App) mistyped(env *Env, word string) error {
+	err := a.unknownCommand(env, word)
+	if a.TypoHint != nil {
+		if hint := a.TypoHint(word); hint != "" {
+			err.Hint += "; " + expand(hint, env.Inv.Prog)
+		}
+	}
+	return err
 }
 
 func (a *App) runCommand(ctx context.Context, env *Env, c *Command, args []string) error {
@@ -373,7 +417,7 @@ func (a *App) runGroup(ctx context.Context, env *Env, c *Command, path string, a
 	return &UsageError{
 		Err:  fmt.Errorf("unknown subcommand %q for %q", args[0], path),
 		Prog: path,
-		Hint: "available subcommands: " + strings.Join(names, ", "),
+		Hint: unknownHint(args[0], names, func(name string) string { return path + " " + name }, "subcommands"),
 	}
 }
 

@@ -90,7 +90,7 @@ func TestAppMain(t *testing.T) {
 		{name: "flags before the default's arguments", inv: plain, args: []string{"--to", "r", "./d"}, ran: "default:./d:r"},
 		{name: "a flag's value named like a verb", inv: plain, args: []string{"--to", "list", "./d"}, ran: "default:./d:list"},
 		{name: "an argument after the default's flags named like a verb", inv: plain, args: []string{"--to", "r", "list"}, ran: "default:list:r"},
-		{name: "a typo of a verb is not the default's argument", inv: plain, args: []string{"lsit"}, code: 2, stderr: []string{`unknown command "lsit"`, `did you mean "pkg-test list"?`}},
+		{name: "a typo of a verb is not the default's argument", inv: plain, args: []string{"lsit"}, code: 2, stderr: []string{`unknown command "lsit"`, `Hint: did you mean "pkg-test list"? (available commands: list, fail, later)`}},
 		{name: "a start of a verb", inv: plain, args: []string{"lat"}, code: 2, stderr: []string{`did you mean "pkg-test later"?`}},
 		{name: "a word far from every verb is the default's argument", inv: plain, args: []string{"hello"}, code: 2, stderr: []string{"--to is required"}},
 	}
@@ -187,15 +187,77 @@ func TestHoistVerb(t *testing.T) {
 	}
 }
 
-// A package directory named like a typo of a verb ("lis") is the default's argument.
+// A package directory named like a typo of a verb ("lis") is the default's argument
+// where the App says its default takes a directory, and a typo elsewhere.
 func TestDirectoryNamedLikeAVerb(t *testing.T) {
 	t.Chdir(t.TempDir())
 	if err := os.Mkdir("lis", 0o755); err != nil {
 		t.Fatal(err)
 	}
-	code, _, errOut, ran := runApp(t, Invocation{Prog: "pkg-test"}, "lis", "--to", "r")
-	if code != 0 || strings.Join(ran, ",") != "default:lis:r" {
-		t.Errorf("exit %d, ran %q; stderr:\n%s", code, ran, errOut)
+	for _, takesPath := range []bool{true, false} {
+		var ran []string
+		app := testApp(&ran)
+		app.DefaultTakesPath = takesPath
+		var out, errb bytes.Buffer
+		env := &Env{Inv: Invocation{Prog: "pkg-test"}, Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
+		code := app.Main(context.Background(), env, []string{"lis", "--to", "r"})
+		switch {
+		case takesPath && (code != 0 || strings.Join(ran, ",") != "default:lis:r"):
+			t.Errorf("DefaultTakesPath: exit %d, ran %q; stderr:\n%s", code, ran, errb.String())
+		case !takesPath && (code != 2 || !strings.Contains(errb.String(), `did you mean "pkg-test list"?`)):
+			t.Errorf("a default that takes no path: exit %d, ran %q; stderr:\n%s", code, ran, errb.String())
+		}
+	}
+}
+
+// An App's TypoHint follows the suggestion for a word typed where the verb goes.
+func TestTypoHint(t *testing.T) {
+	t.Parallel()
+	var ran []string
+	app := testApp(&ran)
+	app.TypoHint = func(word string) string { return "to install the package " + word + ": {prog} add " + word }
+	run := func(args ...string) (int, string) {
+		var out, errb bytes.Buffer
+		env := &Env{Inv: Invocation{Prog: "kubectl pkg test"}, Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
+		return app.Main(context.Background(), env, args), errb.String()
+	}
+	want := `Hint: did you mean "kubectl pkg test list"? (available commands: list, fail, later); to install the package lsit: kubectl pkg test add lsit` + "\n"
+	if code, errOut := run("lsit"); code != 2 || !strings.Contains(errOut, want) {
+		t.Errorf("lsit: exit %d, stderr:\n%s\nwant %s", code, errOut, want)
+	}
+	if code, errOut := run("help", "lsit"); code != 2 || strings.Contains(errOut, "to install") {
+		t.Errorf("help lsit: exit %d, stderr:\n%s", code, errOut)
+	}
+	app.Default = nil
+	if code, errOut := run("lsit"); code != 2 || !strings.Contains(errOut, want) {
+		t.Errorf("lsit without a Default: exit %d, stderr:\n%s\nwant %s", code, errOut, want)
+	}
+}
+
+// Verbs as near as each other are all named.
+func TestTyposNearSeveralVerbs(t *testing.T) {
+	t.Parallel()
+	var ran []string
+	app := testApp(&ran)
+	for _, name := range []string{"init", "lint"} {
+		app.Commands = append(app.Commands, &Command{Name: name, Run: func(ctx context.Context, env *Env, args []string) error { return nil }})
+	}
+	for _, tc := range []struct{ word, hint string }{
+		{"lnit", `did you mean "pkg-test init" or "pkg-test lint"? (available commands: list, fail, later, init, lint)`},
+		{"lsit", `did you mean "pkg-test list"? (`},
+		{"lit", `did you mean "pkg-test list" or "pkg-test lint"? (`},
+		{"ilnt", `did you mean "pkg-test lint"? (`},
+	} {
+		var out, errb bytes.Buffer
+		env := &Env{Inv: Invocation{Prog: "pkg-test"}, Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
+		if code := app.Main(context.Background(), env, []string{tc.word}); code != 2 || !strings.Contains(errb.String(), "Hint: "+tc.hint) {
+			t.Errorf("%s: exit %d, stderr:\n%s\nwant Hint: %s", tc.word, code, errb.String(), tc.hint)
+		}
+	}
+	path := func(name string) string { return "x " + name }
+	if got, want := unknownHint("ab", []string{"abc", "abd", "abe"}, path, "commands"),
+		`did you mean "x abc", "x abd" or "x abe"? (available commands: abc, abd, abe)`; got != want {
+		t.Errorf("three as near:\n%s\nwant\n%s", got, want)
 	}
 }
 
@@ -372,8 +434,11 @@ func TestSubcommands(t *testing.T) {
 	if code, _, errOut := run("index"); code != 2 || !strings.Contains(errOut, "missing subcommand: add") {
 		t.Errorf("no subcommand: exit %d\n%s", code, errOut)
 	}
-	if code, _, errOut := run("index", "nope"); code != 2 || !strings.Contains(errOut, `unknown subcommand "nope"`) {
+	if code, _, errOut := run("index", "nope"); code != 2 || !strings.Contains(errOut, `unknown subcommand "nope"`) || !strings.Contains(errOut, "Hint: available subcommands: add\n") {
 		t.Errorf("unknown subcommand: exit %d\n%s", code, errOut)
+	}
+	if code, _, errOut := run("index", "dad", "-v"); code != 2 || !strings.Contains(errOut, `Hint: did you mean "kubectl pkg test index add"? (available subcommands: add)`) {
+		t.Errorf("a typo of a subcommand: exit %d\n%s", code, errOut)
 	}
 	if code, _, errOut := run("index", "add", "x"); code != 2 || !strings.Contains(errOut, "Usage: kubectl pkg test index add X [flags]") {
 		t.Errorf("subcommand usage error: exit %d\n%s", code, errOut)
