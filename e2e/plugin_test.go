@@ -88,6 +88,20 @@ func TestUnknownCommand(t *testing.T) {
 	}
 }
 
+// TestDispatcherWordAfterFlags checks the dispatcher finds its word after the binary's
+// flags, and suggests one for a typo, through the real kubectl and git.
+func TestDispatcherWordAfterFlags(t *testing.T) {
+	t.Parallel()
+	res := run(t, runOpts{}, "kubectl", "pkg", "-v", "list", "-o", "yaml")
+	if res.Code != 0 || strings.Contains(res.Stderr, "unknown command") {
+		t.Errorf("kubectl pkg -v list: want pkg-pull list to run\n%s", res)
+	}
+	res = run(t, runOpts{}, "git", "pkg", "lsit")
+	if res.Code != 2 || !strings.Contains(res.Stderr, `Hint: did you mean "git pkg list"?`) {
+		t.Errorf("git pkg lsit: want exit 2 and a suggestion\n%s", res)
+	}
+}
+
 // TestVersion checks the version install.sh stamped reaches the binaries and the
 // dispatcher.
 func TestVersion(t *testing.T) {

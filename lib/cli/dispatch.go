@@ -7,11 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 
 	"longshore.dev/lib/fault"
 )
 
-// Dispatch serves the kubectl-pkg and git-pkg entries: the first argument names an area
+// Dispatch serves the kubectl-pkg and git-pkg entries: the first word names an area
 // (`kubectl pkg tap …`) or a linked verb (`kubectl pkg add …`), and the sibling binary
 // that serves it replaces this process. krew links only one binary per plugin, so any of
 // the five can be the entry; none needs to know the others beyond their names.
@@ -24,20 +25,10 @@ func Dispatch(env *Env, args []string) int {
 		fmt.Fprintf(env.Stdout, "%s version %s\n", env.Inv.Dispatch, VersionString())
 		return ExitOK
 	}
-	word := args[0]
-	binary, prog, rest := "", "", args[1:]
-	if b, ok := Binaries[word]; ok {
-		binary, prog = b, env.Inv.Dispatch+" "+word
-	} else if b, ok := VerbLinks[word]; ok {
-		// Keep the verb as the first argument; the usage prefix stays "kubectl pkg".
-		binary, prog, rest = b, env.Inv.Dispatch, args
-	} else {
-		PrintError(env.Stderr, &UsageError{
-			Err:  fmt.Errorf("unknown command %q for %q", word, env.Inv.Dispatch),
-			Prog: env.Inv.Dispatch,
-			Hint: "commands: " + joinKeys(),
-		})
-		return ExitUsage
+	binary, prog, rest, err := route(env.Inv.Dispatch, args)
+	if err != nil {
+		PrintError(env.Stderr, err)
+		return ExitCode(err)
 	}
 	path, err := findSibling(binary)
 	if err != nil {
@@ -47,15 +38,26 @@ func Dispatch(env *Env, args []string) int {
 	return execBinary(path, rest, prog, env)
 }
 
-func joinKeys() string {
-	s := ""
-	for _, k := range append(Sorted(Binaries), Sorted(VerbLinks)...) {
-		if s != "" {
-			s += ", "
-		}
-		s += k
+// route is where the dispatcher (dispatch: "kubectl pkg") sends args: the binary, the
+// command its usage lines start with, and its arguments. The area or shortcut word may
+// follow flags (`kubectl pkg -v list`), which all belong to the binary: as in an App
+// without a Default, the first known word is taken.
+func route(dispatch string, args []string) (binary, prog string, rest []string, err error) {
+	words := append(Sorted(Binaries), Sorted(VerbLinks)...)
+	args = hoistVerb(args, func(word string) bool { return slices.Contains(words, word) })
+	word := args[0]
+	if b, ok := Binaries[word]; ok {
+		return b, dispatch + " " + word, args[1:], nil
 	}
-	return s
+	if b, ok := VerbLinks[word]; ok {
+		// Keep the verb as the first argument; the usage prefix stays "kubectl pkg".
+		return b, dispatch, args, nil
+	}
+	return "", "", nil, &UsageError{
+		Err:  fmt.Errorf("unknown command %q for %q", word, dispatch),
+		Prog: dispatch,
+		Hint: unknownHint(word, words, func(w string) string { return dispatch + " " + w }, "commands"),
+	}
 }
 
 // findSibling looks next to this executable first (a krew or release install keeps all

@@ -1,0 +1,45 @@
+package cli
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestRoute(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args, binary, prog, rest string
+	}{
+		{"tap list", "pkg-tap", "kubectl pkg tap", "list"},
+		{"list -o yaml", "pkg-pull", "kubectl pkg", "list -o yaml"},
+		// The area or shortcut word may follow the binary's flags.
+		{"-v list", "pkg-pull", "kubectl pkg", "list -v"},
+		{"-v tap -o yaml list", "pkg-tap", "kubectl pkg tap", "-v -o yaml list"},
+		{"-f lock.yaml pull", "pkg-pull", "kubectl pkg pull", "-f lock.yaml"},
+	} {
+		binary, prog, rest, err := route("kubectl pkg", strings.Fields(tc.args))
+		if err != nil || binary != tc.binary || prog != tc.prog || strings.Join(rest, " ") != tc.rest {
+			t.Errorf("route(%s) = %s, %q, %q, %v; want %s, %q, %q", tc.args, binary, prog, rest, err, tc.binary, tc.prog, tc.rest)
+		}
+	}
+}
+
+func TestDispatchUnknownWord(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ args, want string }{
+		{"lsit", `Error: unknown command "lsit" for "git pkg"
+Hint: did you mean "git pkg list"? (available commands: dep, gc, pull, push, tap, add, env, exec, init, lint, list, remove)
+`},
+		{"lnit", `Hint: did you mean "git pkg init" or "git pkg lint"? (`},
+		{"frobnicate", `Hint: available commands: dep, gc, pull, push, tap, add, env, exec, init, lint, list, remove
+`},
+		{"-v", `Error: unknown command "-v" for "git pkg"`},
+	} {
+		var out, errb bytes.Buffer
+		env := &Env{Inv: Invocation{Prog: "git pkg", Dispatch: "git pkg"}, Stdout: &out, Stderr: &errb}
+		if code := Dispatch(env, strings.Fields(tc.args)); code != ExitUsage || !strings.Contains(errb.String(), tc.want) {
+			t.Errorf("git pkg %s: exit %d, stderr:\n%s\nwant\n%s", tc.args, code, errb.String(), tc.want)
+		}
+	}
+}
