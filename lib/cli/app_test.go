@@ -368,6 +368,45 @@ func TestPrintTableAndName(t *testing.T) {
 	}
 }
 
+// A cell's text comes from data: it reaches the terminal without its control
+// characters, on one line, in its column.
+func TestPrintTableEscapesCells(t *testing.T) {
+	t.Parallel()
+	docs := []any{named{"desc \x1b[31mred\x1b[0m", "a\tb\nc"}, named{"ok", "d"}}
+	cols := Columns{Headers: []string{"NAME", "DESCRIPTION"}, Row: func(d any) []string { n := d.(named); return []string{n.Name, n.Kind} }}
+	var buf bytes.Buffer
+	if err := Print(&buf, Table, docs, cols); err != nil {
+		t.Fatal(err)
+	}
+	want := "NAME     DESCRIPTION\n" +
+		"a b\\nc   desc \\x1b[31mred\\x1b[0m\n" +
+		"d        ok\n"
+	if buf.String() != want {
+		t.Errorf("table:\n%q\nwant\n%q", buf.String(), want)
+	}
+}
+
+func TestPrintable(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{"plain text", "plain text"},
+		{"héllo wörld ✓ 日本", "héllo wörld ✓ 日本"},
+		{"\x1b[31mred\x1b[0m", `\x1b[31mred\x1b[0m`},
+		{"two\nlines\r\n", `two\nlines\x0d\n`},
+		{"a\tb", "a b"},
+		{"bell\a nul\x00 del\x7f", `bell\x07 nul\x00 del\x7f`},
+		// C1 controls: CSI as a code point, and a lone byte that is not UTF-8.
+		{"\u009b31m \u0085", `\x9b31m \x85`},
+		{"\x9b31m \xff", `\x9b31m \xff`},
+		{"\ufffd", "\ufffd"},
+		{`C:\dir\x1b`, `C:\dir\x1b`},
+	} {
+		if got := Printable(tc.in); got != tc.want {
+			t.Errorf("Printable(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
 // A listing verb prints one List with -o json however many items it has; a single
 // document elsewhere is printed as itself.
 func TestPrintListIsAlwaysAList(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/spf13/pflag"
 
@@ -109,14 +110,48 @@ func printDocs(w io.Writer, f Format, docs []any, cols Columns, list bool) error
 		}
 		return nil
 	case Table:
+		// Cells hold what third parties wrote (an index's descriptions, file names): an
+		// escape sequence in one must not reach the terminal, nor a tab or a newline
+		// break the columns.
 		tw := tabwriter.NewWriter(w, 0, 4, 3, ' ', 0)
-		fmt.Fprintln(tw, strings.Join(cols.Headers, "\t"))
+		row := func(cells []string) {
+			printable := make([]string, len(cells))
+			for i, c := range cells {
+				printable[i] = Printable(c)
+			}
+			fmt.Fprintln(tw, strings.Join(printable, "\t"))
+		}
+		row(cols.Headers)
 		for _, d := range docs {
-			fmt.Fprintln(tw, strings.Join(cols.Row(d), "\t"))
+			row(cols.Row(d))
 		}
 		return tw.Flush()
 	}
 	return fmt.Errorf("unknown output format %q", f)
+}
+
+// Printable is s made safe to print on a terminal, on one line, for text that comes
+// from data: a newline becomes \n, a tab a space, any other control character (C0,
+// DEL, C1) and a byte that is not UTF-8 \xNN; printable Unicode stays as it is.
+func Printable(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteByte(' ')
+		case r < 0x20 || r >= 0x7f && r <= 0x9f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }
 
 // ShortDigest abbreviates a digest for tables: sha256: and the first 12 hex digits.
