@@ -297,3 +297,35 @@ func TestUpdatePartial(t *testing.T) {
 		t.Errorf("update of the missing tap alone: %s", r)
 	}
 }
+
+// An index's publisher writes the descriptions and homepages: an escape sequence in one
+// reaches the terminal as text, in a table and in show.
+func TestIndexDataIsPrintedSafely(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t)
+	dir := entries(t, map[string]string{"hello": "desc \x1b[31mred\x1b[0m\nnext"})
+	// A homepage too: a URL holds no ESC, but it may hold a C1 CSI (U+009B).
+	path := filepath.Join(dir, "hello.yaml")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = []byte(strings.Replace(string(data), "repository:", "homepage: \"https://x.example/\\x9b31mred\"\nrepository:", 1))
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, env, "add", "core", dir)
+	r := mustRun(t, env, "search", "hello", "-o", "table")
+	if !strings.Contains(r.Stdout, `desc \x1b[31mred\x1b[0m\nnext`) {
+		t.Errorf("search -o table:\n%q", r.Stdout)
+	}
+	r = mustRun(t, env, "show", "hello", "-o", "table")
+	for _, want := range []string{`core/hello: desc \x1b[31mred\x1b[0m\nnext` + "\n", `Homepage:    https://x.example/\x9b31mred` + "\n"} {
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("show lacks %q:\n%q", want, r.Stdout)
+		}
+	}
+	if strings.ContainsAny(r.Stdout, "\x1b\u009b") {
+		t.Errorf("show printed a control character:\n%q", r.Stdout)
+	}
+}

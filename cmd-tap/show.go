@@ -88,23 +88,25 @@ of 'pkg-tap index build').`,
 			if format != cli.Table {
 				return cli.Print(env.Stdout, format, []any{index.ToEntry(*p)}, cli.Columns{})
 			}
-			w := env.Stdout
-			fmt.Fprintf(w, "%s/%s", tapName, p.Name)
+			// The index's publisher wrote all of this: no escape sequence reaches the
+			// terminal, no newline makes up a line.
+			w, printable := env.Stdout, cli.Printable
+			fmt.Fprintf(w, "%s/%s", printable(tapName), printable(p.Name))
 			if p.Description != "" {
-				fmt.Fprintf(w, ": %s", p.Description)
+				fmt.Fprintf(w, ": %s", printable(p.Description))
 			}
-			fmt.Fprintf(w, "\n\nRepository:  %s\n", p.Repository)
+			fmt.Fprintf(w, "\n\nRepository:  %s\n", printable(p.Repository))
 			if p.Homepage != "" {
-				fmt.Fprintf(w, "Homepage:    %s\n", p.Homepage)
+				fmt.Fprintf(w, "Homepage:    %s\n", printable(p.Homepage))
 			}
 			if p.License != "" {
-				fmt.Fprintf(w, "License:     %s\n", p.License)
+				fmt.Fprintf(w, "License:     %s\n", printable(p.License))
 			}
 			if len(p.Keywords) > 0 {
-				fmt.Fprintf(w, "Keywords:    %s\n", strings.Join(p.Keywords, ", "))
+				fmt.Fprintf(w, "Keywords:    %s\n", printable(strings.Join(p.Keywords, ", ")))
 			}
 			if latest, ok := p.Latest(); ok {
-				fmt.Fprintf(w, "Latest:      %s\n", latest.Version)
+				fmt.Fprintf(w, "Latest:      %s\n", printable(latest.Version))
 			}
 			fmt.Fprintln(w)
 			// Newest first: what a reader looks for.
