@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/spf13/pflag"
 
@@ -78,7 +77,7 @@ func runLint(env *cli.Env, o *lintOptions, dir string) error {
 			Headers: []string{"RULE", "SEVERITY", "LOCATION", "MESSAGE"},
 			Row: func(doc any) []string {
 				f := doc.(api.Finding)
-				return []string{f.Rule, f.Severity, oneLine(location(dir, f)), oneLine(f.Message)}
+				return []string{f.Rule, f.Severity, location(dir, f), f.Message}
 			},
 		})
 		if err != nil {
@@ -91,13 +90,14 @@ func runLint(env *cli.Env, o *lintOptions, dir string) error {
 			fmt.Fprintln(env.Stderr, annotation(dir, workspace, f))
 		}
 	}
-	env.Infof("%s: %s", dir, summary(report))
+	// A directory's name may hold any byte: an ESC sequence must not reach the terminal.
+	env.Infof("%s: %s", cli.Printable(dir), summary(report))
 	switch {
 	case report.Errors > 0:
-		return fault.New(fault.Verify, fmt.Errorf("lint found %s in %s", plural(report.Errors, "error"), dir),
+		return fault.New(fault.Verify, fmt.Errorf("lint found %s in %s", plural(report.Errors, "error"), cli.Printable(dir)),
 			"fix the findings above; docs/lint-rules.md explains each rule")
 	case o.strict && report.Warnings > 0:
-		return fault.New(fault.Verify, fmt.Errorf("lint found %s in %s (--strict fails on warnings)", plural(report.Warnings, "warning"), dir),
+		return fault.New(fault.Verify, fmt.Errorf("lint found %s in %s (--strict fails on warnings)", plural(report.Warnings, "warning"), cli.Printable(dir)),
 			"fix the findings above; docs/lint-rules.md explains each rule")
 	}
 	return nil
@@ -127,27 +127,6 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return strconv.Itoa(n) + " " + word + "s"
-}
-
-// oneLine keeps a table row on one line whatever a message quotes.
-func oneLine(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteByte(' ')
-		case unicode.IsControl(r):
-			// A file name may hold any byte: an ESC sequence must not reach the terminal.
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 // annotation formats a finding as a GitHub Actions workflow command, its file relative

@@ -251,3 +251,25 @@ func TestLintEscapesControlCharacters(t *testing.T) {
 		t.Errorf("the finding does not show the name escaped:\n%s", stdout)
 	}
 }
+
+// A directory's name is printed without its control characters: in the summary line,
+// the table and the error.
+func TestLintEscapesTheDirectory(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "hello\x1b[31m")
+	if code, _, stderr := pkgPush(t, nil, "init", dir, "--name", "hello"); code != 0 {
+		t.Fatalf("init: exit %d\n%s", code, stderr)
+	}
+	escaped := strings.ReplaceAll(dir, "\x1b", `\x1b`)
+	code, stdout, stderr := pkgPush(t, nil, "lint", dir)
+	if code != 0 || !strings.Contains(stderr, escaped+": no problems found\n") || strings.Contains(stdout+stderr, "\x1b") {
+		t.Errorf("a clean package: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	broken := writePackage(t, dir, "broken\x1b]0;title\a", brokenYAML, 0o644)
+	escaped = strings.NewReplacer("\x1b", `\x1b`, "\a", `\x07`).Replace(broken)
+	code, stdout, stderr = pkgPush(t, nil, "lint", broken, "-o", "table")
+	if code != cli.ExitVerify || !strings.Contains(stdout, escaped+"/package.yaml:5") ||
+		!strings.Contains(stderr, "lint found 2 errors in "+escaped+"\n") || strings.ContainsAny(stdout+stderr, "\x1b\a") {
+		t.Errorf("a broken package: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}

@@ -304,7 +304,7 @@ func lintBeforePush(env *cli.Env, dir string, skip bool, leaveOut []string) erro
 	// Errors in full; warnings as a count, so routine pushes stay quiet (lint shows them).
 	for _, f := range report.Findings {
 		if f.Severity == "error" {
-			fmt.Fprintf(env.Stderr, "%s: %s [%s] %s\n", oneLine(location(dir, f)), f.Severity, f.Rule, oneLine(f.Message))
+			fmt.Fprintf(env.Stderr, "%s: %s [%s] %s\n", cli.Printable(location(dir, f)), f.Severity, f.Rule, cli.Printable(f.Message))
 		}
 		if annotate {
 			fmt.Fprintln(env.Stderr, annotation(dir, env.Getenv("GITHUB_WORKSPACE"), f))
