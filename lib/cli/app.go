@@ -287,9 +287,9 @@ func nearest(word string, names []string) []string {
 	return best
 }
 
-// unknownHint is the hint for a word that names none of names (the commands or
-// subcommands there are, as what says): `did you mean "pkg-tap list"? (available
-// commands: add, list, …)`, with path spelling a name as the user types it.
+// unknownHint is the hint for a word that names none of names, which what calls
+// "commands" or "subcommands": `did you mean "pkg-tap list"? (available commands: add,
+// list, …)`, with path spelling a name as the user types it.
 func unknownHint(word string, names []string, path func(string) string, what string) string {
 	available := "available " + what + ": " + strings.Join(names, ", ")
 	near := nearest(word, names)
@@ -345,10 +345,14 @@ func (a *App) runAt(ctx context.Context, env *Env, c *Command, path string, args
 	}
 	fs := newFlagSet(path, c)
 	err := fs.Parse(args)
-	if err != nil && !errors.Is(err, pflag.ErrHelp) {
+	help, _ := fs.GetBool("help")
+	switch {
+	case errors.Is(err, pflag.ErrHelp):
+		help = true
+	case err != nil:
 		return &UsageError{Err: err, Prog: path, Usage: usageLine(path, c)}
 	}
-	if help, _ := fs.GetBool("help"); help || err != nil {
+	if help {
 		a.printCommandHelp(env.Stdout, path, c, fs)
 		return nil
 	}
