@@ -153,6 +153,16 @@ func TestPushToLayoutInsidePackage(t *testing.T) {
 	if !strings.Contains(string(readme), suggested) {
 		t.Fatalf("the README no longer suggests %q; keep this test on what it suggests:\n%s", suggested, readme)
 	}
+	// The scaffold's .pkgignore lists /registry/; without it the push must leave its
+	// own layout out by itself.
+	ignore := filepath.Join(dir, ".pkgignore")
+	data, err := os.ReadFile(ignore)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(ignore, []byte(strings.ReplaceAll(string(data), "/registry/\n", "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	// The same command, run from inside dir (tests run in parallel: no chdir).
 	to := "ocidir://" + filepath.Join(dir, "registry", "tool")
 	var digests []string
