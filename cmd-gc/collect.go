@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strconv"
 
 	"github.com/spf13/pflag"
@@ -161,11 +164,7 @@ func runCollect(ctx context.Context, env *cli.Env, o *collectOptions) error {
 			return cli.Usagef("%v", err)
 		}
 	}
-	s, err := openStore(env)
-	if err != nil {
-		return err
-	}
-	report, err := gc.Collect(ctx, s, opts)
+	report, err := collect(ctx, env, opts)
 	if err != nil {
 		return err
 	}
@@ -191,6 +190,27 @@ func runCollect(ctx context.Context, env *cli.Env, o *collectOptions) error {
 		return cli.Print(env.Stdout, format, docs, itemColumns)
 	}
 	return nil
+}
+
+// collect runs the collection; a home that does not exist holds nothing to collect,
+// and is not created for it.
+func collect(ctx context.Context, env *cli.Env, opts gc.Options) (*api.GCReport, error) {
+	home, err := store.DefaultHome(env.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(home); errors.Is(err, fs.ErrNotExist) {
+		report := api.NewGCReport()
+		report.DryRun = opts.DryRun
+		report.Items = []api.GCItem{}
+		env.Debugf("%s does not exist: nothing to collect", home)
+		return report, nil
+	}
+	s, err := store.Open(home)
+	if err != nil {
+		return nil, err
+	}
+	return gc.Collect(ctx, s, opts)
 }
 
 func runRegister(env *cli.Env, o *collectOptions) error {

@@ -319,3 +319,18 @@ func TestListRegisteredUsage(t *testing.T) {
 		t.Errorf("--list-registered created the home: %v", err)
 	}
 }
+
+// A home that does not exist has nothing to collect, and is not created for it.
+func TestCollectWithoutHome(t *testing.T) {
+	t.Parallel()
+	home := filepath.Join(t.TempDir(), "never")
+	for _, args := range [][]string{{"--dry-run", "-o", "json"}, {"-o", "yaml"}} {
+		r := mustGC(t, home, args...)
+		if rep := decodeReport(t, r.Stdout); len(rep.Items) != 0 {
+			t.Errorf("pkg-gc %v without a home: %+v", args, rep)
+		}
+	}
+	if _, err := os.Stat(home); !os.IsNotExist(err) {
+		t.Errorf("pkg-gc created %s (%v)", home, err)
+	}
+}

@@ -420,8 +420,11 @@ func TestReadingVerbsLeaveNoHome(t *testing.T) {
 	if r := pkgPull(t, env, "", "env", "hello"); r.Code != 3 {
 		t.Errorf("env of nothing: %s", r)
 	}
+	if r := pkgPull(t, env, "", "remove", "hello"); r.Code != 3 || !strings.Contains(r.Stderr, "hello is not installed") {
+		t.Errorf("remove of nothing: %s", r)
+	}
 	if _, err := os.Stat(home); !os.IsNotExist(err) {
-		t.Errorf("list and env created %s (%v)", home, err)
+		t.Errorf("list, env or remove created %s (%v)", home, err)
 	}
 }
 

@@ -2,10 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
 
 	"github.com/spf13/pflag"
 
 	"longshore.dev/lib/cli"
+	"longshore.dev/lib/fault"
 )
 
 func newRemoveCmd() *cli.Command {
@@ -25,9 +30,14 @@ The bytes stay in the store until pkg-gc frees what nothing references.`,
 		},
 		Args: cli.MinArgs(1, "PKG: the installed package to remove"),
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
-			s, err := openStore(env)
+			s, err := readStore(env)
 			if err != nil {
 				return err
+			}
+			if _, err := os.Stat(s.Home); errors.Is(err, fs.ErrNotExist) {
+				// Nothing is installed: say so as Remove would, without creating the home.
+				return fault.New(fault.NotFound, fmt.Errorf("%s is not installed (nothing is: %s does not exist)", args[0], s.Home),
+					"pkg-pull list shows what is installed")
 			}
 			res, err := s.Remove(args, cascade)
 			if err != nil {
