@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/Masterminds/semver/v3"
-	"github.com/opencontainers/go-digest"
 
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/oci"
@@ -66,10 +65,9 @@ func semverTag(parts ...uint64) string {
 // the repository does not have yet may, and those that hold a version of the same
 // package (the normal case). A tag on anything else (a tap index, another package, an
 // image) is a conflict unless opts.Force, when it moves and is named in replaced so the
-// caller can say what it overwrote.
-func floating(ctx context.Context, t *oci.Target, a *Artifact, candidates, existing []string, opts PushOptions) (move, replaced []string, err error) {
+// caller can say what it overwrote. held has what Check read already.
+func floating(ctx context.Context, t *oci.Target, a *Artifact, candidates, existing []string, opts PushOptions, held holdings) (move, replaced []string, err error) {
 	name := a.Package.Metadata.Name
-	held := map[digest.Digest]holding{} // the floating tags often share one digest
 	var conflicts []string
 	for _, tag := range candidates {
 		if t == nil || !slices.Contains(existing, tag) {
@@ -87,16 +85,9 @@ func floating(ctx context.Context, t *oci.Target, a *Artifact, candidates, exist
 			move = append(move, tag)
 			continue
 		}
-		h, ok := held[desc.Digest]
-		if !ok {
-			h, err = whatIsAt(ctx, t, t.Where()+":"+tag, desc, data)
-			switch {
-			case fault.KindOf(err) == fault.Verify: // malformed: not this package either
-				h = holding{what: fmt.Sprintf("something that does not read as a longshore package (%v)", err)}
-			case err != nil:
-				return nil, nil, err
-			}
-			held[desc.Digest] = h
+		h, err := held.at(ctx, t, tag, desc, data)
+		if err != nil {
+			return nil, nil, err
 		}
 		switch {
 		case h.name == name:

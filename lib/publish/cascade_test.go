@@ -105,23 +105,7 @@ func TestPushCascadeChecksWhatFloatingTagsHold(t *testing.T) {
 	t.Run("a container image", func(t *testing.T) {
 		t.Parallel()
 		layout := "ocidir://" + filepath.Join(t.TempDir(), "hello")
-		target := openLayout(t, ctx, layout)
-		config := []byte("{}")
-		configDesc := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageConfig, Digest: digest.FromBytes(config), Size: int64(len(config))}
-		m, _ := json.Marshal(ocispec.Manifest{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ocispec.MediaTypeImageManifest, Config: configDesc, Layers: []ocispec.Descriptor{}})
-		mDesc := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: digest.FromBytes(m), Size: int64(len(m))}
-		for _, b := range []struct {
-			desc ocispec.Descriptor
-			data []byte
-		}{{configDesc, config}, {mDesc, m}} {
-			if _, err := target.Push(ctx, b.desc, bytes.NewReader(b.data)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := target.Tag(ctx, mDesc, "latest"); err != nil {
-			t.Fatal(err)
-		}
-		target.Close()
+		pushImage(t, ctx, layout, "latest")
 		_, err := pushErr(t, ctx, layout, hello("1.0.0"), PushOptions{Cascade: true})
 		if fault.KindOf(err) != fault.Conflict || !strings.Contains(err.Error(), ":latest holds an artifact of type application/vnd.oci.image.config.v1+json, not a longshore package") {
 			t.Fatalf("cascade onto an image: %v", err)
@@ -132,6 +116,9 @@ func TestPushCascadeChecksWhatFloatingTagsHold(t *testing.T) {
 		t.Parallel()
 		layout := "ocidir://" + filepath.Join(t.TempDir(), "hello")
 		mp := pushTo(t, ctx, layout, pkg("mp", "1.0.0", multi, map[string]string{"amd/f": "a", "arm/f": "b"}), PushOptions{Cascade: true})
+		// Forced in beside mp, hello has the newest version, so the repository reads as
+		// hello's (repository_test.go) while the floating tags still hold mp.
+		pushTo(t, ctx, layout, hello("1.1.0"), PushOptions{Force: true})
 		_, err := pushErr(t, ctx, layout, hello("1.2.0"), PushOptions{Cascade: true})
 		if fault.KindOf(err) != fault.Conflict || !strings.Contains(err.Error(), ":1 holds package mp 1.0.0; ") ||
 			!strings.Contains(err.Error(), ":latest holds package mp 1.0.0") || strings.Contains(err.Error(), ":1.2 ") {
@@ -163,6 +150,30 @@ func TestCheckWritesNothing(t *testing.T) {
 	if tags, _ := target.Tags(ctx); strings.Join(tags, " ") != "latest" {
 		t.Errorf("Check wrote tags: %v", tags)
 	}
+}
+
+// pushImage pushes a container image (an empty one) to layout, tagged tag, and returns
+// its digest.
+func pushImage(t *testing.T, ctx context.Context, layout, tag string) string {
+	t.Helper()
+	target := openLayout(t, ctx, layout)
+	defer target.Close()
+	config := []byte("{}")
+	configDesc := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageConfig, Digest: digest.FromBytes(config), Size: int64(len(config))}
+	m, _ := json.Marshal(ocispec.Manifest{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ocispec.MediaTypeImageManifest, Config: configDesc, Layers: []ocispec.Descriptor{}})
+	mDesc := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: digest.FromBytes(m), Size: int64(len(m))}
+	for _, b := range []struct {
+		desc ocispec.Descriptor
+		data []byte
+	}{{configDesc, config}, {mDesc, m}} {
+		if _, err := target.Push(ctx, b.desc, bytes.NewReader(b.data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := target.Tag(ctx, mDesc, tag); err != nil {
+		t.Fatal(err)
+	}
+	return mDesc.Digest.String()
 }
 
 // publishIndex publishes a one-package tap index at layout:latest (index.DefaultTag)

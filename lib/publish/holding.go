@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"longshore.dev/lib/artifact"
@@ -23,6 +24,27 @@ const maxConfigBytes = 1 << 20
 type holding struct {
 	name string // the package's name; "" when it is not a package
 	what string // for messages: "package hello 1.2.0", "a longshore tap index (…)"
+}
+
+// holdings are what each manifest (or index) a push looked at holds, by digest: the
+// floating tags and the newest version tag often share one, which is read once.
+type holdings map[digest.Digest]holding
+
+// at says what tag, which resolved to desc (data), holds. Something malformed is not a
+// package either: it is held as "something that does not read as a longshore package".
+func (held holdings) at(ctx context.Context, t *oci.Target, tag string, desc ocispec.Descriptor, data []byte) (holding, error) {
+	if h, ok := held[desc.Digest]; ok {
+		return h, nil
+	}
+	h, err := whatIsAt(ctx, t, t.Where()+":"+tag, desc, data)
+	switch {
+	case fault.KindOf(err) == fault.Verify:
+		h = holding{what: fmt.Sprintf("something that does not read as a longshore package (%v)", err)}
+	case err != nil:
+		return holding{}, err
+	}
+	held[desc.Digest] = h
+	return h, nil
 }
 
 // whatIsAt reads what the manifest (or index) desc is, as the resolver does

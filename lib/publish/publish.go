@@ -292,11 +292,15 @@ type Result struct {
 	Replaced []string
 	// SamePrecedence are the version tags Force published beside (Plan.SamePrecedence).
 	SamePrecedence []string
+	// Other is what the repository held, when Force published beside something other
+	// than this package (Plan.Other).
+	Other string
 }
 
 // PushOptions control Push.
 type PushOptions struct {
-	// Force moves the version tag even when it points at different content, publishes
+	// Force pushes to a repository that holds another package (or something else),
+	// moves the version tag even when it points at different content, publishes
 	// beside versions that differ only in build metadata, and with Cascade moves the
 	// floating tags even when they hold something other than this package.
 	Force bool
@@ -319,28 +323,34 @@ type Plan struct {
 	// SamePrecedence are the version tags Force publishes beside: versions that differ
 	// from this one only in build metadata (1.2.0_build.7 beside 1.2.0).
 	SamePrecedence []string
+	// Other is what Force publishes beside when the repository holds something other
+	// than this package: its newest version tag and what that holds ("1.1.0 holds
+	// package greet 1.1.0"); "" when it holds this package or nothing.
+	Other string
 }
 
 // Check reads t and says what Push would do there, or refuses as Push would: when the
-// version tag points at different content, when the repository has a version that
-// differs from this one only in build metadata, or (Cascade) when a floating tag holds
-// anything but a version of this package (a tap index, another package), unless Force.
-// It writes nothing, so a dry run can call it. A nil t is a repository that does not
-// exist yet.
+// repository's newest version is another package's or not a package at all (a
+// repository holds one package), when the version tag points at different content,
+// when the repository has a version that differs from this one only in build metadata,
+// or (Cascade) when a floating tag holds anything but a version of this package (a tap
+// index, another package), unless Force. It writes nothing, so a dry run can call it.
+// A nil t is a repository that does not exist yet.
 func Check(ctx context.Context, t *oci.Target, a *Artifact, opts PushOptions) (*Plan, error) {
 	tag := ref.TagForVersion(a.Package.Metadata.Version)
 	plan := &Plan{Tags: []string{tag}}
 	var existing []string
+	var taken error // the version tag holds different content
 	if t != nil {
 		desc, err := t.Resolve(ctx, tag)
 		switch {
 		case err == nil && desc.Digest == a.Root.Desc.Digest:
 			plan.Unchanged = true
-		case err == nil && !opts.Force:
-			return nil, fault.New(fault.Conflict,
+		case err == nil:
+			taken = fault.New(fault.Conflict,
 				fmt.Errorf("%s:%s already exists with different content (%s, this push is %s)", t.Where(), tag, desc.Digest, a.Root.Desc.Digest),
 				"publish a new version, or pass --force to move the tag")
-		case err != nil && fault.KindOf(err) != fault.NotFound:
+		case fault.KindOf(err) != fault.NotFound:
 			return nil, err
 		}
 		// An unchanged re-push publishes no new version, so only the others list tags.
@@ -350,7 +360,18 @@ func Check(ctx context.Context, t *oci.Target, a *Artifact, opts PushOptions) (*
 			}
 		}
 	}
+	held := holdings{}
 	if !plan.Unchanged {
+		// Another package's repository first: its version tags are not this package's
+		// versions, so "publish a new version" would be the wrong advice.
+		other, err := otherOccupant(ctx, t, a, existing, opts.Force, held)
+		if err != nil {
+			return nil, err
+		}
+		plan.Other = other
+		if taken != nil && !opts.Force {
+			return nil, taken
+		}
 		same, err := samePrecedence(a.Package.Metadata.Version, existing)
 		if err != nil {
 			return nil, err
@@ -367,7 +388,7 @@ func Check(ctx context.Context, t *oci.Target, a *Artifact, opts PushOptions) (*
 	if err != nil {
 		return nil, err
 	}
-	move, replaced, err := floating(ctx, t, a, candidates, existing, opts)
+	move, replaced, err := floating(ctx, t, a, candidates, existing, opts, held)
 	if err != nil {
 		return nil, err
 	}
@@ -422,7 +443,7 @@ func Push(ctx context.Context, t *oci.Target, a *Artifact, opts PushOptions) (*R
 		return nil, err
 	}
 	res := &Result{Published: a.publishedAt(t.Ref.Locator(), plan.Tags), Unchanged: plan.Unchanged, Replaced: plan.Replaced,
-		SamePrecedence: plan.SamePrecedence}
+		SamePrecedence: plan.SamePrecedence, Other: plan.Other}
 	if plan.Unchanged {
 		res.Skipped = len(a.Blobs) + 1
 	} else if err := a.upload(ctx, t, opts, res); err != nil {
