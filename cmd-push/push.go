@@ -50,6 +50,11 @@ warning, as no commit holds the content. Blobs the registry already has are not
 uploaded again. REPOSITORY is any OCI registry repository, or ocidir://PATH for a local
 OCI layout; a layout inside DIR is left out of the package.
 
+A repository holds one package. When it already has versions, pkg-push reads the
+newest (its manifest and config) before it pushes anything: another package, or
+something that is not a longshore package, is refused (exit 5); push to a repository
+of the package's own, or --force to push beside it anyway.
+
 A version is published once: a version tag that already holds different content is
 refused (exit 5), and so is a version that differs from one the repository has only
 in build metadata (1.2.0+build.8 beside 1.2.0_build.7 or 1.2.0: SemVer ranks them
@@ -67,9 +72,11 @@ level. A floating tag that holds anything but a version of this package (a tap i
 another package) is refused (exit 5) before anything is pushed; --force moves it anyway,
 as it moves a version tag that holds different content.
 
---dry-run writes nothing. Without --cascade it does not contact the registry, so a
-conflict is found only by the real push; with --cascade it reads the repository's tags
-to report those that would move, and refuses as the push would.`,
+--dry-run writes nothing. Without --cascade it does not contact the registry, so these
+checks (another package in the repository, a version tag on other content, a version
+differing only in build metadata) are made only by the real push; with --cascade it
+reads the repository's tags to report those that would move, and refuses as the push
+would.`,
 		Example: `# publish to a registry
 {prog} ./hello --to ghcr.io/org/hello
 
@@ -88,7 +95,7 @@ to report those that would move, and refuses as the push would.`,
 			fs.StringVar(&o.to, "to", "", "repository to publish to: REGISTRY/REPO or ocidir://PATH (required)")
 			fs.StringArrayVar(&o.platforms, "platform", nil, "try out only this platform of package.yaml (repeatable), with --dry-run or to a scratch repository: a version's tag holds the platforms of one push")
 			fs.BoolVar(&o.cascade, "cascade", false, "also move the X.Y, X and latest tags when this is the highest version at that level")
-			fs.BoolVar(&o.force, "force", false, "move the version tag even if it points at different content, publish beside a version differing only in build metadata, and move --cascade's tags even if they hold something else")
+			fs.BoolVar(&o.force, "force", false, "push into a repository that holds another package, move the version tag even if it points at different content, publish beside a version differing only in build metadata, and move --cascade's tags even if they hold something else")
 			fs.BoolVar(&o.dryRun, "dry-run", false, "build and print what would be pushed and tagged; push nothing (see above for what it reads)")
 			fs.BoolVar(&o.skipLint, "skip-lint", false, "publish without running lint first (not recommended)")
 			fs.StringVar(&o.compress, "compression", string(archive.DefaultCompression), "layer compression: zstd or gzip (the digest depends on it)")
@@ -186,6 +193,7 @@ func runPush(ctx context.Context, env *cli.Env, o *pushOptions, dir string) erro
 			p.Metadata.Name, p.Metadata.Version, to.Locator(), published.Tags[0], published.Digest,
 			res.Uploaded, progress.Bytes(res.Bytes), res.Skipped)
 	}
+	warnOther(env, to, p.Metadata.Name, p.Metadata.Version, res.Other, "pushed")
 	for _, r := range res.Replaced {
 		env.Warnf("--force: %s; it now holds %s %s", r, p.Metadata.Name, p.Metadata.Version)
 	}
@@ -234,6 +242,7 @@ func dryRun(ctx context.Context, env *cli.Env, o *pushOptions, format cli.Format
 		if plan, err = publish.Check(ctx, target, art, opts); err != nil {
 			return err
 		}
+		warnOther(env, to, art.Package.Metadata.Name, art.Package.Metadata.Version, plan.Other, "the push would publish")
 		for _, r := range plan.Replaced {
 			env.Warnf("--force: %s; the push would move it to %s %s", r, art.Package.Metadata.Name, art.Package.Metadata.Version)
 		}
@@ -248,6 +257,14 @@ func dryRun(ctx context.Context, env *cli.Env, o *pushOptions, format cli.Format
 	env.Infof("Dry run: would push %s %s to %s:%s (%s)%s; nothing was pushed",
 		m.Name, m.Version, to.Locator(), published.Tags[0], published.Digest, moves)
 	return print(env, format, published)
+}
+
+// warnOther says what --force published this package beside when the repository
+// held something else (publish.Plan.Other): a repository holds one package.
+func warnOther(env *cli.Env, to ref.Ref, name, v, other, verb string) {
+	if other != "" {
+		env.Warnf("--force: %s:%s; %s %s %s beside it, though a repository holds one package", to.Locator(), other, verb, name, v)
+	}
 }
 
 // warnSamePrecedence says which versions --force published this one beside though

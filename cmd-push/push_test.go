@@ -195,8 +195,8 @@ func TestPushCascadeOntoAnotherPackage(t *testing.T) {
 	parent := t.TempDir()
 	layout := "ocidir://" + filepath.Join(t.TempDir(), "reg", "tool")
 	epoch := map[string]string{"SOURCE_DATE_EPOCH": "0"}
-	for name, version := range map[string]string{"mp": "0.1.0", "tool": "0.2.0"} {
-		if code, _, stderr := pkgPush(t, epoch, "init", filepath.Join(parent, name), "--version", version); code != 0 {
+	for _, p := range []struct{ dir, name, version string }{{"mp", "mp", "0.1.0"}, {"tool-0.1.5", "tool", "0.1.5"}, {"tool", "tool", "0.2.0"}} {
+		if code, _, stderr := pkgPush(t, epoch, "init", filepath.Join(parent, p.dir), "--name", p.name, "--version", p.version); code != 0 {
 			t.Fatal(stderr)
 		}
 	}
@@ -204,6 +204,9 @@ func TestPushCascadeOntoAnotherPackage(t *testing.T) {
 	if strings.Join(mp, " ") != "0.1.0 0.1 0 latest" {
 		t.Fatalf("mp tags %v", mp)
 	}
+	// A version of tool forced in beside mp's: the repository's newest version is
+	// tool's (TestPushIntoAnotherPackagesRepository), its floating tags still mp's.
+	pkgPushOK(t, epoch, filepath.Join(parent, "tool-0.1.5"), "--to", layout, "--force")
 	tool := filepath.Join(parent, "tool")
 	for _, dry := range []bool{true, false} {
 		args := []string{tool, "--to", layout, "--cascade"}
@@ -219,6 +222,50 @@ func TestPushCascadeOntoAnotherPackage(t *testing.T) {
 	if code != 0 || !strings.Contains(stderr, "Warning: --force: 0 held package mp 0.1.0; it now holds tool 0.2.0") ||
 		!strings.Contains(stderr, "Warning: --force: latest held package mp 0.1.0; it now holds tool 0.2.0") {
 		t.Fatalf("--force: exit %d, stdout %q, stderr:\n%s", code, stdout, stderr)
+	}
+}
+
+// TestPushIntoAnotherPackagesRepository: a repository holds one package, so pushing
+// another package into it is refused (exit 5) before anything is pushed, naming the
+// repository, what it holds and the fix; a dry run with --cascade refuses as well, one
+// without contacts nothing; --force pushes anyway with a warning.
+func TestPushIntoAnotherPackagesRepository(t *testing.T) {
+	t.Parallel()
+	parent, reg := t.TempDir(), t.TempDir()
+	layout := "ocidir://" + filepath.Join(reg, "shared")
+	epoch := map[string]string{"SOURCE_DATE_EPOCH": "0"}
+	for name, version := range map[string]string{"greet": "1.0.0", "other": "1.2.0"} {
+		if code, _, stderr := pkgPush(t, epoch, "init", filepath.Join(parent, name), "--version", version); code != 0 {
+			t.Fatal(stderr)
+		}
+	}
+	pkgPushOK(t, epoch, filepath.Join(parent, "greet"), "--to", layout)
+	other := filepath.Join(parent, "other")
+	refusal := "Error: " + layout + " holds another package: its newest version tag, 1.0.0, holds package greet 1.0.0, not other; a repository holds one package, so nothing was pushed\n" +
+		"Hint: push other to a repository of its own, e.g. ocidir://" + filepath.Join(reg, "other") + ", or pass --force to push it there anyway\n"
+	for _, args := range [][]string{nil, {"--cascade"}, {"--cascade", "--dry-run"}} {
+		code, stdout, stderr := pkgPush(t, epoch, append([]string{other, "--to", layout}, args...)...)
+		if code != 5 || stdout != "" || !strings.Contains(stderr, refusal) {
+			t.Errorf("%v: exit %d, stdout %q, stderr:\n%s", args, code, stdout, stderr)
+		}
+	}
+	if index, err := os.ReadFile(filepath.Join(reg, "shared", "index.json")); err != nil || strings.Contains(string(index), `"1.2.0"`) {
+		t.Fatalf("a refused push tagged 1.2.0 (%v):\n%s", err, index)
+	}
+	// Without --cascade a dry run reads nothing, as -h says: the real push refuses.
+	if code, _, stderr := pkgPush(t, epoch, other, "--to", layout, "--dry-run"); code != 0 || !strings.Contains(stderr, "Dry run: would push other 1.2.0") {
+		t.Errorf("--dry-run: exit %d, stderr:\n%s", code, stderr)
+	}
+
+	warning := "Warning: --force: " + layout + ":1.0.0 holds package greet 1.0.0; "
+	code, _, stderr := pkgPush(t, epoch, other, "--to", layout, "--cascade", "--dry-run", "--force")
+	if code != 0 || !strings.Contains(stderr, warning+"the push would publish other 1.2.0 beside it, though a repository holds one package\n") {
+		t.Errorf("--dry-run --cascade --force: exit %d, stderr:\n%s", code, stderr)
+	}
+	code, _, stderr = pkgPush(t, epoch, other, "--to", layout, "--force")
+	if code != 0 || !strings.Contains(stderr, "Pushed other 1.2.0") ||
+		!strings.Contains(stderr, warning+"pushed other 1.2.0 beside it, though a repository holds one package\n") {
+		t.Errorf("--force: exit %d, stderr:\n%s", code, stderr)
 	}
 }
 
