@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -114,5 +115,83 @@ func TestPublisherLayoutInsidePackage(t *testing.T) {
 	again := runOK(t, opt, "pkg-push", ".", "--to", "ocidir://./registry/readme", "-o", "yaml")
 	if decodeDoc(t, again.Stdout).Digest != decodeDoc(t, first.Stdout).Digest || !strings.Contains(again.Stderr, "nothing to upload") {
 		t.Errorf("re-push from inside the package:\n%s\n%s", first, again)
+	}
+}
+
+// TestPublisherOnePackagePerRepository is the review's report against a real registry:
+// pushing a second package into a repository that holds another's versions used to be
+// accepted. It is refused before anything is sent; the check reads nothing from a new
+// repository, one manifest and one config otherwise, nothing on an unchanged re-push;
+// --force pushes anyway with a warning.
+func TestPublisherOnePackagePerRepository(t *testing.T) {
+	t.Parallel()
+	opt := runOpts{Env: []string{"SOURCE_DATE_EPOCH=0"}}
+	var mu sync.Mutex
+	var seen []string // "GET manifests", "GET blobs", "PUT manifests", …
+	px := newProxy(t, func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		kind := "other"
+		for _, k := range []string{"manifests", "blobs", "tags"} {
+			if strings.Contains(r.URL.Path, "/"+k+"/") {
+				kind = k
+			}
+		}
+		mu.Lock()
+		seen = append(seen, r.Method+" "+kind)
+		mu.Unlock()
+		next.ServeHTTP(w, r)
+	})
+	// push runs pkg-push DIR --to the repository through the proxy, and counts the
+	// writes it made and its manifest and blob reads before the first (the checks;
+	// tagging reads the manifest it tags).
+	push := func(dir string, args ...string) (res result, reads map[string]int, writes int) {
+		t.Helper()
+		mu.Lock()
+		seen = nil
+		mu.Unlock()
+		res = run(t, opt, "pkg-push", append([]string{dir, "--to", px.via(registryAddr + "/e2e/publisher/shared")}, args...)...)
+		mu.Lock()
+		defer mu.Unlock()
+		reads = map[string]int{}
+		for _, s := range seen {
+			switch method, kind, _ := strings.Cut(s, " "); method {
+			case http.MethodGet:
+				if writes == 0 {
+					reads[kind]++
+				}
+			case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+				writes++
+			}
+		}
+		return res, reads, writes
+	}
+	shared := px.via(registryAddr + "/e2e/publisher/shared")
+
+	res, reads, _ := push(newPackage(t, "greet", "1.0.0"))
+	if res.Code != 0 || reads["manifests"]+reads["blobs"] != 0 {
+		t.Fatalf("greet 1.0.0 to a new repository: %d manifest and %d blob reads\n%s", reads["manifests"], reads["blobs"], res)
+	}
+	greet := newPackage(t, "greet", "1.1.0")
+	res, reads, _ = push(greet)
+	if res.Code != 0 || reads["manifests"] != 1 || reads["blobs"] != 1 {
+		t.Fatalf("greet 1.1.0: %d manifest and %d blob reads, want 1 and 1 (1.0.0's manifest and config)\n%s", reads["manifests"], reads["blobs"], res)
+	}
+	res, reads, writes := push(greet)
+	if res.Code != 0 || !strings.Contains(res.Stderr, "nothing to upload") || writes != 0 || reads["manifests"]+reads["blobs"] != 0 {
+		t.Fatalf("unchanged re-push: %d writes, %d manifest and %d blob reads\n%s", writes, reads["manifests"], reads["blobs"], res)
+	}
+
+	other := newPackage(t, "other", "1.2.0")
+	res, _, writes = push(other)
+	if res.Code != 5 || res.Stdout != "" || writes != 0 ||
+		!strings.Contains(res.Stderr, "Error: "+shared+" holds another package: its newest version tag, 1.1.0, holds package greet 1.1.0, not other;") ||
+		!strings.Contains(res.Stderr, "Hint: push other to a repository of its own, e.g. "+px.via(registryAddr+"/e2e/publisher/other")+", or pass --force") {
+		t.Fatalf("other into greet's repository: %d writes\n%s", writes, res)
+	}
+	if tags := listTags(t, registryAddr+"/e2e/publisher/shared"); slices.Contains(tags, "1.2.0") {
+		t.Errorf("a refused push tagged 1.2.0: %v", tags)
+	}
+	res, _, _ = push(other, "--force")
+	if res.Code != 0 || !strings.Contains(res.Stderr, "Warning: --force: "+shared+":1.1.0 holds package greet 1.1.0; pushed other 1.2.0 beside it") {
+		t.Errorf("--force:\n%s", res)
 	}
 }
