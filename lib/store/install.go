@@ -62,7 +62,9 @@ type Package struct {
 	Dependencies, Patches []string
 	// Edges says Dependencies and Patches are known (the set is a Lock): they replace
 	// what installed.yaml holds. Without them, reinstalling the same content keeps the
-	// recorded edges and new content records none.
+	// recorded edges and new content records none. A Lock pins every manifest by
+	// digest, so one the registry lacks was deleted since: the error says so
+	// (versionGone).
 	Edges bool
 	// Target is an open target for Repository; nil opens one.
 	Target *oci.Target
@@ -548,10 +550,23 @@ func (in *installer) blob(ctx context.Context, p *Package, desc ocispec.Descript
 		}
 	}
 	if err != nil {
-		return nil, err
+		return nil, versionGone(p, err)
 	}
 	st.keep(desc.Digest, data)
 	return data, nil
+}
+
+// versionGone says what a registry's "not found" most likely means for a package of a
+// Lock, and what to do. A Lock names every manifest by digest, taken from an index (or
+// a resolution) earlier: the registry had it then, so it was deleted since, as pkg-gc
+// remote deletes old versions, and the index or the Lock is out of date. A package
+// installed from a tag gets no such hint: its tag was just resolved, and a missing tag
+// is explained where it is resolved (with the versions the repository has).
+func versionGone(p *Package, err error) error {
+	if !p.Edges || fault.KindOf(err) != fault.NotFound || fault.HintOf(err) != "" {
+		return err
+	}
+	return fault.Hinted(err, "the registry no longer has this version (deleted, e.g. by pkg-gc remote); pkg-tap update refreshes the index, and pkg-dep resolve picks a version that exists")
 }
 
 // platformMatches accepts an exact os/arch[/variant] match, or any variant when want

@@ -159,7 +159,7 @@ func (in *installer) openLayer(ctx context.Context, p *Package, layer ocispec.De
 	}
 	rc, err := t.FetchBlob(ctx, layer)
 	if err != nil {
-		return nil, err
+		return nil, versionGone(p, err)
 	}
 	src.rc, src.where, src.verified = rc, t.Where(), blobFile
 	w, err := diskio.Create(blobFile, 0o444, diskio.Buffers(layerBuffers, readChunk))

@@ -300,3 +300,56 @@ func TestConcurrentInstallsOfOnePackage(t *testing.T) {
 		t.Errorf("installed.yaml holds %d records, want 1", len(list))
 	}
 }
+
+// TestDeletedVersionHint: a Lock's package whose manifest (or a layer) the registry no
+// longer has — pkg-gc remote deleted the version after the index listed it — fails as
+// not found with a hint saying so and how to get a version that exists. Installed by
+// reference (no Lock), the same failure gets no such hint.
+func TestDeletedVersionHint(t *testing.T) {
+	t.Parallel()
+	const hint = "the registry no longer has this version (deleted, e.g. by pkg-gc remote); pkg-tap update refreshes the index, and pkg-dep resolve picks a version that exists"
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name   string
+		delete func(t *testing.T, target *oci.Target, root ocispec.Descriptor)
+		want   string
+	}{
+		{"manifest", func(t *testing.T, target *oci.Target, root ocispec.Descriptor) {
+			if err := target.Delete(ctx, root); err != nil {
+				t.Fatal(err)
+			}
+		}, "@sha256:"},
+		{"layer", func(t *testing.T, target *oci.Target, root ocispec.Descriptor) {
+			data, err := target.FetchManifest(ctx, root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := artifact.DecodeManifest(data, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Remove(filepath.Join(target.Ref.Path, "blobs", "sha256", m.Layers[0].Digest.Encoded())); err != nil {
+				t.Fatal(err)
+			}
+		}, "fetching blob sha256:"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			target, root := published(t, "hello", "", map[string]string{"f": "hello"})
+			tt.delete(t, target, root)
+
+			_, err := openStore(t).InstallSet(ctx, []Package{lockPackage("hello", target, root, api.ReasonExplicit, nil, nil)}, InstallOptions{})
+			if fault.KindOf(err) != fault.NotFound || !strings.Contains(err.Error(), tt.want) || !strings.HasSuffix(err.Error(), ": not found") {
+				t.Fatalf("a Lock's deleted %s: %v", tt.name, err)
+			}
+			if got := fault.HintOf(err); got != hint {
+				t.Errorf("a Lock's deleted %s: hint %q, want %q", tt.name, got, hint)
+			}
+
+			_, err = openStore(t).Install(ctx, target, root, InstallOptions{})
+			if fault.KindOf(err) != fault.NotFound || fault.HintOf(err) != "" {
+				t.Errorf("installed by reference, deleted %s: %v (hint %q)", tt.name, err, fault.HintOf(err))
+			}
+		})
+	}
+}
