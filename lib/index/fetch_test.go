@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -324,5 +325,44 @@ func TestWriteCache(t *testing.T) {
 	snap, _ = Open(cache)
 	if _, err := snap.All(); fault.KindOf(err) != fault.Verify {
 		t.Errorf("damaged cache: %v", err)
+	}
+}
+
+// TestContaining finds versions by root or platform digest, and decodes only the
+// shards that mention one.
+func TestContaining(t *testing.T) {
+	t.Parallel()
+	cache := t.TempDir()
+	pkgs := genPackages(40, 3)
+	if _, err := WriteCache(cache, mustBuild(t, pkgs)); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := Open(cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, platform := pkgs[3].Versions[0], pkgs[10].Versions[2]
+	got, err := snap.Containing([]string{platform.Platforms[1].Digest, root.Digest, digest.FromString("nowhere").String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found []string
+	for _, p := range got {
+		for _, v := range p.Versions {
+			found = append(found, p.Name+"@"+v.Version)
+		}
+	}
+	if want := []string{"pkg-00003@1.0.0", "pkg-00010@1.0.2"}; !slices.Equal(found, want) {
+		t.Errorf("found %q, want %q", found, want)
+	}
+	if len(snap.loaded) != 2 || snap.loaded[ShardKey("pkg-00003")] == nil || snap.loaded[ShardKey("pkg-00010")] == nil {
+		t.Errorf("decoded shards %d, want only the 2 that list a digest", len(snap.loaded))
+	}
+	// What Containing returns is a copy: the next lookup sees every version.
+	if p, _, _ := snap.Lookup("pkg-00003"); len(p.Versions) != 3 {
+		t.Errorf("Lookup after Containing: %d versions", len(p.Versions))
+	}
+	if got, err := snap.Containing(nil); err != nil || len(got) != 0 {
+		t.Errorf("no digests: %v %v", got, err)
 	}
 }
