@@ -17,6 +17,7 @@ import (
 	"longshore.dev/lib/api"
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/oci"
+	"longshore.dev/lib/tap"
 )
 
 // RemoteOptions control Remote.
@@ -26,6 +27,17 @@ type RemoteOptions struct {
 	DryRun   bool
 	// Progress, when set, hears the plan before the first delete and each delete.
 	Progress func(format string, args ...any)
+	// Warn, when set, hears each of the report's warnings once the plan is made, before
+	// the first delete.
+	Warn func(format string, args ...any)
+	// Taps, when set, are the taps whose cached indexes (no network) are checked for
+	// versions the plan deletes: a version an index lists and has not yanked still
+	// resolves, and every install that resolves to it fails once it is gone. Each is a
+	// warning.
+	Taps *tap.Config
+	// RefuseListed turns those warnings into an error (fault.Conflict) before anything
+	// is deleted.
+	RefuseListed bool
 }
 
 // lineTag is a floating tag that names a version line, as pkg-push --cascade moves them.
@@ -48,9 +60,12 @@ func Remote(ctx context.Context, t *oci.Target, opts RemoteOptions) (*api.GCRepo
 	if opts.KeepLast < 1 {
 		return nil, fault.Errorf(fault.Usage, "--keep-last must be at least 1, got %d", opts.KeepLast)
 	}
-	progress := opts.Progress
+	progress, warn := opts.Progress, opts.Warn
 	if progress == nil {
 		progress = func(string, ...any) {}
+	}
+	if warn == nil {
+		warn = func(string, ...any) {}
 	}
 	tags, err := t.Tags(ctx)
 	if err != nil {
@@ -192,11 +207,22 @@ func Remote(ctx context.Context, t *oci.Target, opts RemoteOptions) (*api.GCRepo
 	}
 	report.Kept.Manifests = len(keep)
 	report.Kept.Tags = len(descs) - deletedTags
-	for _, p := range plan {
+	digests := make([]string, len(plan))
+	for i, p := range plan {
 		report.Items = append(report.Items, p.item)
 		report.FreedBytes += p.item.Bytes
+		digests[i] = p.item.Digest
+	}
+	listed, warnings := listedVersions(opts.Taps, t.Where(), digests)
+	report.Warnings = append(report.Warnings, warnings...)
+	if len(listed) > 0 && opts.RefuseListed {
+		sayWarnings(warn, report.Warnings)
+		return nil, fault.New(fault.Conflict,
+			fmt.Errorf("refusing to delete from %s (--refuse-listed): versions listed by tap indexes and not yanked: %s", t.Where(), describeListings(listed)),
+			"yank them in the indexes first (as each warning says; docs/index-format.md), pkg-tap update, and run again; or keep more with a larger --keep-last")
 	}
 	if opts.DryRun || len(plan) == 0 {
+		sayWarnings(warn, report.Warnings)
 		return report, nil
 	}
 
@@ -204,6 +230,7 @@ func Remote(ctx context.Context, t *oci.Target, opts RemoteOptions) (*api.GCRepo
 	for _, p := range plan {
 		progress("  %s %s (%s)", p.item.Digest, p.item.Version, p.item.Reason)
 	}
+	sayWarnings(warn, report.Warnings)
 	for i, p := range plan {
 		err := t.Delete(ctx, p.desc)
 		if fault.KindOf(err) == fault.NotFound {
@@ -221,6 +248,61 @@ func Remote(ctx context.Context, t *oci.Target, opts RemoteOptions) (*api.GCRepo
 		progress("Deleted %s (%s)", p.item.Digest, p.item.Version)
 	}
 	return report, nil
+}
+
+func sayWarnings(warn func(string, ...any), warnings []string) {
+	for _, w := range warnings {
+		warn("%s", w)
+	}
+}
+
+// listedVersions finds the versions to delete that a tap's cached index lists, and
+// returns those not yanked with a warning for each, in the taps' order, and a warning
+// for each tap whose cache cannot be read. A yanked version is no longer chosen by a
+// resolution, so deleting it is what yanking prepared.
+func listedVersions(taps *tap.Config, repository string, digests []string) (listed []tap.Listing, warnings []string) {
+	if taps == nil || len(digests) == 0 {
+		return nil, nil
+	}
+	found, unread := taps.Listings(repository, digests)
+	for _, l := range found {
+		if l.Version.Yanked {
+			continue
+		}
+		listed = append(listed, l)
+		warnings = append(warnings, fmt.Sprintf("version %s of %s is listed by tap %s's index (%s) and not yanked: installs that resolve to it will fail once it is deleted; yank it in the index first: %s",
+			l.Version.Version, l.Package, l.Tap.Name, l.Tap.Source, howToYank(l)))
+	}
+	for _, err := range unread {
+		w := fmt.Sprintf("%v: whether its index lists versions this deletes is unknown", err)
+		if hint := fault.HintOf(err); hint != "" {
+			w += " (" + hint + ")"
+		}
+		warnings = append(warnings, w)
+	}
+	return listed, warnings
+}
+
+// howToYank is how the publisher of l's index yanks it (docs/index-format.md): in the
+// entry files a local tap reads, or with `pkg-tap index add` of the package's entry
+// (all of it: a version an entry carries replaces the index's, platforms and
+// dependencies included, and pkg-tap show prints the entry whole).
+func howToYank(l tap.Listing) string {
+	if l.Tap.Local() {
+		return fmt.Sprintf("set yanked: true on version %s of %s in the entry files at %s, then pkg-tap update %s (docs/index-format.md)",
+			l.Version.Version, l.Package, l.Tap.Source, l.Tap.Name)
+	}
+	return fmt.Sprintf("pkg-tap show %s/%s -o yaml > %s.yaml, set yanked: true on version %s in it, pkg-tap index add -f %s.yaml --to %s, pkg-tap update %s (an index built with pkg-tap index build: set it in the entry file; docs/index-format.md)",
+		l.Tap.Name, l.Package, l.Package, l.Version.Version, l.Package, l.Tap.Source, l.Tap.Name)
+}
+
+// describeListings names each listed version: "hello 1.0.0 (tap demo), …".
+func describeListings(listed []tap.Listing) string {
+	names := make([]string, len(listed))
+	for i, l := range listed {
+		names[i] = l.Package + " " + l.Version.Version + " (tap " + l.Tap.Name + ")"
+	}
+	return strings.Join(names, ", ")
 }
 
 // resolveTags resolves every tag, eight at a time. A tag removed meanwhile is left out.

@@ -2,6 +2,8 @@ package gc
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"longshore.dev/lib/oci"
 	"longshore.dev/lib/publish"
 	"longshore.dev/lib/ref"
+	"longshore.dev/lib/tap"
 )
 
 // TestRemote runs against a local layout (the real registry is in e2e/gc_test.go):
@@ -110,5 +113,117 @@ func TestRemote(t *testing.T) {
 	again, err := Remote(ctx, target, RemoteOptions{KeepLast: 2})
 	if err != nil || len(again.Items) != 0 {
 		t.Errorf("a second run: %+v %v", again, err)
+	}
+}
+
+// TestRemoteListedVersions: a version that a tap's index lists and has not yanked is
+// deleted only with a warning, said before the first delete, or not at all with
+// RefuseListed. The taps are directory taps whose entries list the layout: hello with
+// 1.0.0 and a yanked 1.1.0, the same repository again under another name in a second
+// tap, the same digest in another repository (no warning), and a tap whose cache is
+// gone (its answer is unknown, and the plan says so).
+func TestRemoteListedVersions(t *testing.T) {
+	t.Parallel()
+	layouts := t.TempDir()
+	roots := map[string]string{}
+	for _, v := range []string{"1.0.0", "1.1.0", "1.2.0"} {
+		roots[v] = publishSpec(t, layouts, "hello", v, "", map[string]string{"f": "version " + v}, publish.PushOptions{Cascade: true}).root.Digest.String()
+	}
+	repo := "ocidir://" + filepath.Join(layouts, "hello")
+	entry := func(name, repository string, versions ...string) string {
+		doc := "apiVersion: longshore.dev/v1alpha1\nkind: IndexEntry\nname: " + name + "\nrepository: " + repository + "\nversions:\n"
+		for _, v := range versions {
+			version, yanked := strings.CutSuffix(v, " yanked")
+			doc += "  - version: " + version + "\n    digest: " + roots[version] + "\n"
+			if yanked {
+				doc += "    yanked: true\n"
+			}
+		}
+		return doc
+	}
+	home := t.TempDir()
+	for _, tt := range []struct{ tap, entries string }{
+		{"demo", entry("hello", repo, "1.0.0", "1.1.0 yanked", "1.2.0")},
+		// A layout path spelled differently is the same repository.
+		{"other", entry("greeting", "ocidir://"+layouts+"/./hello", "1.0.0") + "---\n" + entry("elsewhere", "ocidir://"+filepath.Join(layouts, "copy"), "1.0.0")},
+		{"gone", entry("hello", repo, "1.0.0")},
+	} {
+		dir := filepath.Join(t.TempDir(), tt.tap)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "entries.yaml"), []byte(tt.entries), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tap.Add(context.Background(), home, tap.Spec{Name: tt.tap, Source: dir}, tap.Options{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.RemoveAll(filepath.Join(home, "taps", "gone")); err != nil {
+		t.Fatal(err)
+	}
+	taps, err := tap.Load(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	r, _ := ref.ParseArtifact(repo)
+	target, err := oci.Open(ctx, r, oci.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+
+	if plan, err := Remote(ctx, target, RemoteOptions{KeepLast: 1, DryRun: true}); err != nil || len(plan.Warnings) != 0 {
+		t.Fatalf("without taps: %v, warnings %q", err, plan.Warnings)
+	}
+	var said []string
+	plan, err := Remote(ctx, target, RemoteOptions{KeepLast: 1, DryRun: true, Taps: taps,
+		Warn: func(f string, args ...any) { said = append(said, fmt.Sprintf(f, args...)) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Items) != 2 {
+		t.Fatalf("plan: %+v", plan.Items)
+	}
+	demo, _ := taps.Tap("demo")
+	other, _ := taps.Tap("other")
+	want := []string{
+		"version 1.0.0 of hello is listed by tap demo's index (" + demo.Source + ") and not yanked: installs that resolve to it will fail once it is deleted; " +
+			"yank it in the index first: set yanked: true on version 1.0.0 of hello in the entry files at " + demo.Source + ", then pkg-tap update demo (docs/index-format.md)",
+		"version 1.0.0 of greeting is listed by tap other's index (" + other.Source + ") and not yanked: installs that resolve to it will fail once it is deleted; " +
+			"yank it in the index first: set yanked: true on version 1.0.0 of greeting in the entry files at " + other.Source + ", then pkg-tap update other (docs/index-format.md)",
+		"tap gone has no cache: whether its index lists versions this deletes is unknown (run `pkg-tap update gone` to fetch its index)",
+	}
+	if !slices.Equal(plan.Warnings, want) {
+		t.Errorf("warnings:\n got %q\nwant %q", plan.Warnings, want)
+	}
+	if !slices.Equal(said, plan.Warnings) {
+		t.Errorf("a dry run said %q, want its warnings", said)
+	}
+
+	if _, err := Remote(ctx, target, RemoteOptions{KeepLast: 1, Taps: taps, RefuseListed: true}); fault.KindOf(err) != fault.Conflict ||
+		!strings.HasSuffix(err.Error(), "(--refuse-listed): versions listed by tap indexes and not yanked: hello 1.0.0 (tap demo), greeting 1.0.0 (tap other)") {
+		t.Errorf("--refuse-listed: %v", err)
+	}
+	if _, err := target.Resolve(ctx, "1.0.0"); err != nil {
+		t.Fatalf("--refuse-listed deleted 1.0.0: %v", err)
+	}
+
+	// A real run says the warnings with the plan, before the first delete.
+	var heard []string
+	done, err := Remote(ctx, target, RemoteOptions{KeepLast: 1, Taps: taps,
+		Progress: func(f string, args ...any) { heard = append(heard, fmt.Sprintf(f, args...)) },
+		Warn:     func(f string, args ...any) { heard = append(heard, "Warning: "+fmt.Sprintf(f, args...)) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(done.Warnings, want) {
+		t.Errorf("the run's warnings differ from the plan's: %q", done.Warnings)
+	}
+	firstWarning := slices.IndexFunc(heard, func(s string) bool { return strings.HasPrefix(s, "Warning: version 1.0.0 of hello") })
+	firstDelete := slices.IndexFunc(heard, func(s string) bool { return strings.HasPrefix(s, "Deleted ") })
+	if firstWarning < 0 || firstDelete < 0 || firstWarning > firstDelete || !strings.HasPrefix(heard[0], "Deleting 2 manifests") {
+		t.Errorf("the warnings were not said with the plan, before the first delete:\n%s", strings.Join(heard, "\n"))
 	}
 }
