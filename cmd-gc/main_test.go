@@ -10,12 +10,14 @@ import (
 
 	"longshore.dev/lib/api"
 	"longshore.dev/lib/cli/clitest"
+	"longshore.dev/lib/index"
 	"longshore.dev/lib/oci"
 	"longshore.dev/lib/pkgspec"
 	"longshore.dev/lib/publish"
 	"longshore.dev/lib/ref"
 	"longshore.dev/lib/store"
 	"longshore.dev/lib/stream"
+	"longshore.dev/lib/tap"
 )
 
 // run is one in-process invocation of pkg-gc.
@@ -249,6 +251,71 @@ func TestRemoteLayout(t *testing.T) {
 	report := decodeReport(t, r.Stdout)
 	if len(report.Items) != 2 || report.Repository != "ocidir://"+repo || !strings.Contains(r.Stderr, "Deleting 2 manifests") {
 		t.Errorf("remote:\n%s", r)
+	}
+}
+
+// TestRemoteListed: the versions pkg-gc remote deletes are looked for in the indexes of
+// the home's taps; one an index lists and has not yanked is a warning, said with the
+// plan before the first delete and kept in the report, and --refuse-listed deletes
+// nothing while there is one. The tap is an index in a layout, as pkg-tap index add
+// publishes it, so the warning says how to yank with pkg-tap index add.
+func TestRemoteListed(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	layouts := t.TempDir()
+	repo := filepath.Join(layouts, "hello")
+	hello := index.Package{Name: "hello", Repository: "ocidir://" + repo}
+	for _, v := range []string{"1.0.0", "1.1.0"} {
+		publishTo(t, repo, "hello", v, true)
+		target := openLayout(t, repo, false)
+		root, err := target.Resolve(ctx, v)
+		target.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		hello.Versions = append(hello.Versions, index.Version{Version: v, Digest: root.Digest.String()})
+	}
+	indexRepo := filepath.Join(layouts, "index")
+	target := openLayout(t, indexRepo, true)
+	_, err := index.Publish(ctx, target, "", []index.Package{hello}, index.PublishOptions{})
+	target.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	if _, err := tap.Add(ctx, home, tap.Spec{Name: "demo", Source: "ocidir://" + indexRepo}, tap.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	warning := "Warning: version 1.0.0 of hello is listed by tap demo's index (ocidir://" + indexRepo + ") and not yanked: " +
+		"installs that resolve to it will fail once it is deleted; yank it in the index first: pkg-tap show demo/hello -o yaml > hello.yaml, " +
+		"set yanked: true on version 1.0.0 in it, pkg-tap index add -f hello.yaml --to ocidir://" + indexRepo + ", pkg-tap update demo " +
+		"(an index built with pkg-tap index build: set it in the entry file; docs/index-format.md)\n"
+
+	plan := mustGC(t, home, "remote", "ocidir://"+repo, "--keep-last", "1", "--dry-run", "-o", "yaml")
+	if report := decodeReport(t, plan.Stdout); len(report.Items) != 1 || len(report.Warnings) != 1 || "Warning: "+report.Warnings[0]+"\n" != warning {
+		t.Errorf("dry run: %s", plan)
+	}
+	if plan.Stderr != warning {
+		t.Errorf("dry run, stderr:\n got %q\nwant %q", plan.Stderr, warning)
+	}
+
+	refused := pkgGC(t, home, "remote", "ocidir://"+repo, "--keep-last", "1", "--refuse-listed")
+	if refused.Code != 5 || refused.Stdout != "" || !strings.HasPrefix(refused.Stderr, warning) ||
+		!strings.Contains(refused.Stderr, "Error: refusing to delete from ocidir://"+repo+" (--refuse-listed): versions listed by tap indexes and not yanked: hello 1.0.0 (tap demo)\n") {
+		t.Errorf("--refuse-listed: %s", refused)
+	}
+	target = openLayout(t, repo, false)
+	_, err = target.Resolve(ctx, "1.0.0")
+	target.Close()
+	if err != nil {
+		t.Fatalf("--refuse-listed deleted 1.0.0: %v", err)
+	}
+
+	r := mustGC(t, home, "remote", "ocidir://"+repo, "--keep-last", "1", "-o", "yaml")
+	said, deleted := strings.Index(r.Stderr, warning), strings.Index(r.Stderr, "Deleted sha256:")
+	if len(decodeReport(t, r.Stdout).Warnings) != 1 || strings.Count(r.Stderr, "Warning:") != 1 || said < 0 || deleted < said ||
+		!strings.HasPrefix(r.Stderr, "Deleting 1 manifests") {
+		t.Errorf("the warning was not said once, with the plan, before the first delete: %s", r)
 	}
 }
 

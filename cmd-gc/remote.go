@@ -12,13 +12,16 @@ import (
 	"longshore.dev/lib/oci"
 	"longshore.dev/lib/progress"
 	"longshore.dev/lib/ref"
+	"longshore.dev/lib/store"
+	"longshore.dev/lib/tap"
 )
 
 type remoteOptions struct {
-	keepLast int
-	dryRun   bool
-	output   *cli.OutputFlags
-	registry cli.RegistryFlags
+	keepLast     int
+	dryRun       bool
+	refuseListed bool
+	output       *cli.OutputFlags
+	registry     cli.RegistryFlags
 }
 
 func newRemoteCmd() *cli.Command {
@@ -35,6 +38,11 @@ version they point at; a manifest any other tag points at (latest, stable, …) 
 with a warning, and so is every manifest a kept index lists. The plan is printed on
 stderr before the first delete; --dry-run prints it and deletes nothing.
 
+The plan warns of every version it deletes that a configured tap's index lists and has
+not yanked: installs that resolve to it fail once it is gone. Only the local caches are
+read (pkg-tap update refreshes them); --refuse-listed deletes nothing while there is
+such a version.
+
 The registry frees the blobs in its own garbage collection. Registries that refuse
 deletes answer 405: for CNCF Distribution, set storage.delete.enabled: true.`,
 		Example: `{prog} ghcr.io/org/hello --keep-last 5 --dry-run
@@ -42,6 +50,7 @@ deletes answer 405: for CNCF Distribution, set storage.delete.enabled: true.`,
 		Flags: func(fs *pflag.FlagSet) {
 			fs.IntVar(&o.keepLast, "keep-last", 0, "keep the newest `N` versions (required, at least 1)")
 			fs.BoolVar(&o.dryRun, "dry-run", false, "print the plan; delete nothing")
+			fs.BoolVar(&o.refuseListed, "refuse-listed", false, "delete nothing if a version to delete is listed by a tap's index and not yanked")
 			o.output.AddTo(fs)
 			o.registry.AddTo(fs)
 		},
@@ -67,17 +76,25 @@ func runRemote(ctx context.Context, env *cli.Env, o *remoteOptions, repo string)
 	if r.Reference() != "" {
 		return cli.Usagef("%s names a version: give the repository alone, e.g. %s", repo, r.Locator())
 	}
+	home, err := store.DefaultHome(env.Getenv)
+	if err != nil {
+		return err
+	}
+	// Reading the configuration creates no home: a publisher's machine may have none,
+	// and then no tap lists anything.
+	taps, err := tap.Load(home)
+	if err != nil {
+		return err
+	}
 	t, err := oci.Open(ctx, r, o.registry.Options(env))
 	if err != nil {
 		return err
 	}
 	defer t.Close()
-	report, err := gc.Remote(ctx, t, gc.RemoteOptions{KeepLast: o.keepLast, DryRun: o.dryRun, Progress: env.Infof})
+	report, err := gc.Remote(ctx, t, gc.RemoteOptions{KeepLast: o.keepLast, DryRun: o.dryRun, Progress: env.Infof, Warn: env.Warnf,
+		Taps: taps, RefuseListed: o.refuseListed})
 	if err != nil {
 		return err
-	}
-	for _, w := range report.Warnings {
-		env.Warnf("%s", w)
 	}
 	switch format {
 	case cli.YAML:
