@@ -440,6 +440,40 @@ func TestGCRemote(t *testing.T) {
 	runOK(t, runOpts{}, "pkg-pull", repo+":stable")
 }
 
+// TestGCRemoteListedVersion is the case of a version deleted while a tap's index still
+// lists it: hello 1.0.0 and 2.0.0 in the registry and in an index. pkg-gc remote
+// --keep-last 1 warns that the index lists 1.0.0 (--refuse-listed deletes nothing),
+// deletes it when told to, and then `pkg-pull add hello@^1` in a fresh home fails with a
+// hint that says why and what to do.
+func TestGCRemoteListedVersion(t *testing.T) {
+	t.Parallel()
+	repo := registryAddr + "/e2e/gc/listed-hello"
+	index := registryAddr + "/e2e/gc/listed-index"
+	var published []string
+	for _, v := range []string{"1.0.0", "2.0.0"} {
+		published = append(published, runOK(t, runOpts{}, "pkg-push", newPackage(t, "hello", v), "--to", repo, "-o", "yaml").Stdout)
+	}
+	runOK(t, runOpts{Stdin: strings.Join(published, "---\n")}, "pkg-tap", "index", "add", "-f", "-", "--to", index)
+	publisher := runOpts{Env: []string{"LONGSHORE_HOME=" + t.TempDir()}}
+	runOK(t, publisher, "pkg-tap", "add", "demo", index)
+
+	warning := "Warning: version 1.0.0 of hello is listed by tap demo's index (" + index + ") and not yanked: installs that resolve to it will fail once it is deleted; yank it in the index first: "
+	if res := run(t, publisher, "pkg-gc", "remote", repo, "--keep-last", "1", "--refuse-listed"); res.Code != 5 || !strings.Contains(res.Stderr, warning) {
+		t.Fatalf("--refuse-listed:\n%s", res)
+	}
+	if res := runOK(t, publisher, "pkg-gc", "remote", repo, "--keep-last", "1"); !strings.Contains(res.Stderr, warning) {
+		t.Errorf("the listed version was deleted without a warning:\n%s", res)
+	}
+
+	user := runOpts{Env: []string{"LONGSHORE_HOME=" + t.TempDir()}}
+	runOK(t, user, "pkg-tap", "add", "demo", index)
+	res := run(t, user, "pkg-pull", "add", "hello@^1")
+	if res.Code != 3 || !strings.Contains(res.Stderr, "Error: fetching "+repo+"@sha256:") ||
+		!strings.Contains(res.Stderr, ": not found\nHint: the registry no longer has this version (deleted, e.g. by pkg-gc remote); pkg-tap update refreshes the index, and pkg-dep resolve picks a version that exists") {
+		t.Errorf("installing the deleted version:\n%s", res)
+	}
+}
+
 // TestGCRemoteDeletesDisabled runs pkg-gc remote against a registry configured to
 // refuse deletes: the error names the setting.
 func TestGCRemoteDeletesDisabled(t *testing.T) {
