@@ -117,6 +117,12 @@ func TestPushCompression(t *testing.T) {
 // layerMediaType reads the layer media type of the one manifest in an OCI layout.
 func layerMediaType(t *testing.T, layout string) string {
 	t.Helper()
+	return onlyManifest(t, layout).Layers[0].MediaType
+}
+
+// onlyManifest reads the one single-layer image manifest in an OCI layout.
+func onlyManifest(t *testing.T, layout string) ocispec.Manifest {
+	t.Helper()
 	blobs, err := filepath.Glob(filepath.Join(layout, "blobs", "sha256", "*"))
 	if err != nil {
 		t.Fatal(err)
@@ -128,11 +134,11 @@ func layerMediaType(t *testing.T, layout string) string {
 		}
 		var m ocispec.Manifest
 		if json.Unmarshal(data, &m) == nil && m.MediaType == ocispec.MediaTypeImageManifest && len(m.Layers) == 1 {
-			return m.Layers[0].MediaType
+			return m
 		}
 	}
 	t.Fatalf("no manifest in %s", layout)
-	return ""
+	return ocispec.Manifest{}
 }
 
 // TestPushToLayoutInsidePackage runs the command the scaffolded README suggests,
@@ -408,22 +414,7 @@ func TestPushWarnsOfUncommittedChanges(t *testing.T) {
 // revisionOf reads the revision annotation of the one manifest in an OCI layout.
 func revisionOf(t *testing.T, layout string) string {
 	t.Helper()
-	blobs, err := filepath.Glob(filepath.Join(layout, "blobs", "sha256", "*"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, b := range blobs {
-		data, err := os.ReadFile(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m ocispec.Manifest
-		if json.Unmarshal(data, &m) == nil && m.MediaType == ocispec.MediaTypeImageManifest && len(m.Layers) == 1 {
-			return m.Annotations[ocispec.AnnotationRevision]
-		}
-	}
-	t.Fatalf("no manifest in %s", layout)
-	return ""
+	return onlyManifest(t, layout).Annotations[ocispec.AnnotationRevision]
 }
 
 // git runs git in repo with a fixed identity and no user or system configuration.
