@@ -85,7 +85,11 @@ func TestContextGivesUp(t *testing.T) {
 				}
 				done <- result{err, time.Since(cancelled)}
 			}()
-			time.Sleep(NoticeAfter + 3*pollInterval)
+			// The notice comes once, after NoticeAfter; on a loaded machine maybe later.
+			for deadline := time.Now().Add(NoticeAfter + 5*time.Second); notices.Load() == 0 && time.Now().Before(deadline); {
+				time.Sleep(pollInterval)
+			}
+			time.Sleep(3 * pollInterval)
 			if notices.Load() != 1 {
 				t.Errorf("waiting was called %d times while the lock was busy, want once", notices.Load())
 			}
@@ -96,7 +100,7 @@ func TestContextGivesUp(t *testing.T) {
 				if !errors.Is(r.err, context.Canceled) || !strings.Contains(r.err.Error(), path) {
 					t.Errorf("got %v, want context.Canceled naming %s", r.err, path)
 				}
-				if r.after > time.Second {
+				if r.after > 3*time.Second {
 					t.Errorf("gave up %s after the cancel", r.after)
 				}
 			case <-time.After(5 * time.Second):
