@@ -39,7 +39,9 @@ The bytes stay in the store until pkg-gc frees what nothing references.`,
 				return fault.New(fault.NotFound, fmt.Errorf("%s is not installed (nothing is: %s does not exist)", args[0], s.Home),
 					"pkg-pull list shows what is installed")
 			}
-			res, err := s.Remove(args, cascade)
+			res, err := s.Remove(ctx, args, cascade, func() {
+				env.Infof("Waiting for pkg-gc (or another command), which holds %s, to finish…", s.RecordsLockPath())
+			})
 			if err != nil {
 				return err
 			}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"longshore.dev/lib/api"
 	"longshore.dev/lib/artifact"
 	"longshore.dev/lib/fault"
+	"longshore.dev/lib/filelock"
 	"longshore.dev/lib/internal/atomicfile"
 	"longshore.dev/lib/pkgspec"
 	"longshore.dev/lib/ref"
@@ -333,8 +335,10 @@ type RemoveResult struct {
 // trees and blobs stay for pkg-gc. A package another installed package depends on is
 // refused, naming it, unless cascade removes the dependents too. Dependencies and
 // patch companions that no remaining explicit package reaches are removed with them.
-func (s *Store) Remove(names []string, cascade bool) (*RemoveResult, error) {
-	unlock, err := s.lock("installed")
+func (s *Store) Remove(ctx context.Context, names []string, cascade bool, waiting func()) (*RemoveResult, error) {
+	// A collection holds this lock from its first read to its last removal: the wait
+	// may be long, so it ends on Ctrl-C and is announced (waiting) after a second.
+	unlock, err := filelock.ExclusiveContext(ctx, s.RecordsLockPath(), waiting)
 	if err != nil {
 		return nil, err
 	}

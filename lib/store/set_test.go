@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -155,15 +156,15 @@ func TestRemove(t *testing.T) {
 	if _, err := s.InstallSet(context.Background(), toolbox(t), InstallOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := s.Remove([]string{"lib"}, false)
+	_, err := s.Remove(context.Background(), []string{"lib"}, false, nil)
 	if fault.KindOf(err) != fault.Conflict || !strings.Contains(err.Error(), "app 1.0.0 depends on lib") {
 		t.Fatalf("removing a dependency: %v", err)
 	}
-	if _, err := s.Remove([]string{"nope"}, false); fault.KindOf(err) != fault.NotFound {
+	if _, err := s.Remove(context.Background(), []string{"nope"}, false, nil); fault.KindOf(err) != fault.NotFound {
 		t.Errorf("removing what is not installed: %v", err)
 	}
 	// Removing the companion alone is allowed; app stops naming it.
-	res, err := s.Remove([]string{"ca"}, false)
+	res, err := s.Remove(context.Background(), []string{"ca"}, false, nil)
 	if err != nil || len(res.Removed) != 1 {
 		t.Fatalf("removing a companion: %+v %v", res, err)
 	}
@@ -172,7 +173,7 @@ func TestRemove(t *testing.T) {
 		t.Errorf("after removing ca: %v, app patches %v", got, list[0].Patches)
 	}
 	// --cascade takes the dependents; nothing is left to need anything.
-	res, err = s.Remove([]string{"lib"}, true)
+	res, err = s.Remove(context.Background(), []string{"lib"}, true, nil)
 	if err != nil || !slices.Equal(names(res.Removed), []string{"app", "lib"}) {
 		t.Fatalf("cascade: %+v %v", res, err)
 	}
@@ -192,7 +193,7 @@ func TestRemoveTakesUnneededDependencies(t *testing.T) {
 	if _, err := s.InstallSet(context.Background(), toolbox(t), InstallOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	res, err := s.Remove([]string{"app"}, false)
+	res, err := s.Remove(context.Background(), []string{"app"}, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +226,7 @@ func TestUnneededCompanions(t *testing.T) {
 	if list, _ := s.List(); len(list) != 3 {
 		t.Errorf("installed %v: nothing is removed without being named", names(list))
 	}
-	if _, err := s.Remove([]string{"ca"}, false); err != nil {
+	if _, err := s.Remove(context.Background(), []string{"ca"}, false, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := s.UnneededCompanions(); err != nil || len(got) != 0 {
@@ -648,7 +649,7 @@ func TestReinstallAfterRemoveIsReported(t *testing.T) {
 	if _, err := s.Install(context.Background(), target, root, opts); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Remove([]string{"solo"}, false); err != nil {
+	if _, err := s.Remove(context.Background(), []string{"solo"}, false, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Install(context.Background(), target, root, opts); err != nil {
@@ -656,5 +657,32 @@ func TestReinstallAfterRemoveIsReported(t *testing.T) {
 	}
 	if want := []string{"Installed solo 1.0.0 (any)", "Installed solo 1.0.0 (any)"}; !slices.Equal(lines, want) {
 		t.Errorf("reported %q, want %q", lines, want)
+	}
+}
+
+// A remove waiting for a collection (which holds installed.lock throughout) says so and
+// stops on Ctrl-C, removing nothing.
+func TestRemoveWaitEndsOnCancel(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	target, root := published(t, "solo", "", map[string]string{"f": "x"})
+	if _, err := s.Install(context.Background(), target, root, InstallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	release, err := s.LockRecords() // as pkg-gc holds it
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	ctx, cancel := context.WithCancel(context.Background())
+	var said atomic.Int32
+	time.AfterFunc(filelock.NoticeAfter+200*time.Millisecond, cancel)
+	_, err = s.Remove(ctx, []string{"solo"}, false, func() { said.Add(1) })
+	if !errors.Is(err, context.Canceled) || said.Load() != 1 {
+		t.Fatalf("a remove behind a collection, interrupted: %v (waiting said %d times)", err, said.Load())
+	}
+	release()
+	if list, _ := s.List(); len(list) != 1 {
+		t.Errorf("the interrupted remove removed something: %d records left", len(list))
 	}
 }

@@ -84,6 +84,9 @@ func relTree(manifest digest.Digest) string {
 	return filepath.ToSlash(filepath.Join("pkgs", manifest.Algorithm().String(), manifest.Encoded()))
 }
 
+// RecordsLockPath is the lock of installed.yaml and bin/ (locks/installed.lock).
+func (s *Store) RecordsLockPath() string { return filepath.Join(s.Home, "locks", "installed.lock") }
+
 // lock takes an exclusive lock on locks/NAME.lock.
 func (s *Store) lock(name string) (func(), error) {
 	return filelock.Exclusive(filepath.Join(s.Home, "locks", name+".lock"))
