@@ -136,6 +136,16 @@ $LONGSHORE_HOME, whatever a link inside it leads to.
 	}
 }
 
+// readStore is the store for what only reads it (why, --unregister, --list-registered):
+// a home that does not exist is empty, and is not created.
+func readStore(env *cli.Env) (*store.Store, error) {
+	home, err := store.DefaultHome(env.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	return &store.Store{Home: home}, nil
+}
+
 func openStore(env *cli.Env) (*store.Store, error) {
 	home, err := store.DefaultHome(env.Getenv)
 	if err != nil {
@@ -230,30 +240,33 @@ func runRegister(env *cli.Env, o *collectOptions) error {
 		if o.output.Output != "" {
 			return cli.Usagef("--list-registered prints one file per line: drop -o")
 		}
-		// Listing reads: a home that does not exist yet is not created.
-		home, err := store.DefaultHome(env.Getenv)
+		s, err := readStore(env)
 		if err != nil {
 			return err
 		}
-		return listRegistered(env, &store.Store{Home: home})
+		return listRegistered(env, s)
+	}
+	if o.unregister != "" {
+		s, err := readStore(env)
+		if err != nil {
+			return err
+		}
+		abs, err := gc.Unregister(s, o.unregister)
+		if err != nil {
+			return err
+		}
+		env.Infof("Unregistered %s", abs)
+		return nil
 	}
 	s, err := openStore(env)
 	if err != nil {
 		return err
 	}
-	if o.register != "" {
-		abs, err := gc.Register(s, o.register)
-		if err != nil {
-			return err
-		}
-		env.Infof("Registered %s: every collection keeps what it names while it exists", abs)
-		return nil
-	}
-	abs, err := gc.Unregister(s, o.unregister)
+	abs, err := gc.Register(s, o.register)
 	if err != nil {
 		return err
 	}
-	env.Infof("Unregistered %s", abs)
+	env.Infof("Registered %s: every collection keeps what it names while it exists", abs)
 	return nil
 }
 

@@ -397,6 +397,12 @@ func TestCollectWithoutHome(t *testing.T) {
 			t.Errorf("pkg-gc %v without a home: %+v", args, rep)
 		}
 	}
+	if r := pkgGC(t, home, "why", "hello"); r.Code != 3 {
+		t.Errorf("why without a home: %s", r)
+	}
+	if r := pkgGC(t, home, "--unregister", "tools.lock.yaml"); r.Code == 0 {
+		t.Errorf("--unregister without a home: %s", r)
+	}
 	if _, err := os.Stat(home); !os.IsNotExist(err) {
 		t.Errorf("pkg-gc created %s (%v)", home, err)
 	}

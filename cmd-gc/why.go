@@ -29,7 +29,7 @@ nothing keeps it: then the next collection removes it, or the store does not hol
 			if err != nil {
 				return err
 			}
-			s, err := openStore(env)
+			s, err := readStore(env)
 			if err != nil {
 				return err
 			}
