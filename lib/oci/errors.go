@@ -49,12 +49,12 @@ func (t *Target) classify(err error, doing string) error {
 		return fault.New(fault.Verify, wrapped, "")
 	case errors.Is(err, auth.ErrBasicCredentialNotFound):
 		return fault.New(fault.Auth, fmt.Errorf("%s: %s asks for credentials and none are configured", doing, host),
-			fmt.Sprintf("log in with `docker login %s` (longshore reads the docker config and its credential helpers)", host))
+			loginHint(host))
 	case errors.As(err, &resp):
 		switch {
 		case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 			return fault.New(fault.Auth, fmt.Errorf("%s: %s refused access (HTTP %d)", doing, host, resp.StatusCode),
-				fmt.Sprintf("log in with `docker login %s` (longshore reads the docker config and its credential helpers)", host))
+				loginHint(host))
 		case resp.StatusCode == http.StatusNotFound:
 			return fault.New(fault.NotFound, fmt.Errorf("%s: not found", doing), "")
 		case resp.StatusCode == http.StatusNotImplemented || resp.StatusCode == http.StatusHTTPVersionNotSupported:
@@ -73,7 +73,7 @@ func (t *Target) classify(err error, doing string) error {
 		return fault.New(fault.Unknown, wrapped,
 			fmt.Sprintf("%s's TLS certificate is not trusted: pass its CA with --ca-file", host))
 	case errors.As(err, &opErr) && opErr.Op == "dial":
-		return fault.New(fault.Network, fmt.Errorf("%s: cannot reach %s: %w", doing, opErr.Addr, opErr.Err),
+		return fault.New(fault.Network, fmt.Errorf("%s: cannot reach %s: %w", doing, DialTarget(opErr, host), opErr.Err),
 			fmt.Sprintf("is a registry running at %s? check the address and port", host))
 	case errors.As(err, &netErr) && netErr.Timeout(), errors.Is(err, context.DeadlineExceeded):
 		return fault.New(fault.Network, wrapped, "the registry did not answer in time; try again")
@@ -81,4 +81,18 @@ func (t *Target) classify(err error, doing string) error {
 		return fault.New(fault.Network, wrapped, "")
 	}
 	return wrapped
+}
+
+// DialTarget is the address a failed dial was for: the resolved address when there was
+// one, else host (a DNS failure has no address, and printed "%!s(<nil>)").
+func DialTarget(opErr *net.OpError, host string) string {
+	if opErr.Addr != nil {
+		return opErr.Addr.String()
+	}
+	return host
+}
+
+// loginHint says how to give credentials for host, whichever tool the user has.
+func loginHint(host string) string {
+	return fmt.Sprintf("log in with `pkg-tap login %s -u USER --password-stdin` or `docker login %s` (longshore reads the docker config and its credential helpers)", host, host)
 }

@@ -429,3 +429,17 @@ func TestLayoutThatIsAFile(t *testing.T) {
 		t.Errorf("the file was changed: %q, %v", data, err)
 	}
 }
+
+// A host that does not resolve is named in the error (a DNS failure has no address).
+func TestUnknownHostIsNamed(t *testing.T) {
+	t.Parallel()
+	r, err := ref.ParseArtifact("example.invalid/org/index:latest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := open(t, r, Options{})
+	_, err = target.Resolve(context.Background(), "latest")
+	if fault.KindOf(err) != fault.Network || strings.Contains(err.Error(), "%!") || !strings.Contains(err.Error(), "cannot reach example.invalid") {
+		t.Errorf("got %v", err)
+	}
+}

@@ -282,7 +282,7 @@ func loginError(host, user string, err error) error {
 		return fault.New(fault.Auth, fmt.Errorf("%s refused the credentials of %s (HTTP %d)", host, user, resp.StatusCode),
 			"check the user name and password (or token); nothing was stored")
 	case errors.As(err, &opErr) && opErr.Op == "dial":
-		return fault.New(fault.Network, fmt.Errorf("logging in to %s: cannot reach %s: %w", host, opErr.Addr, opErr.Err),
+		return fault.New(fault.Network, fmt.Errorf("logging in to %s: cannot reach %s: %w", host, oci.DialTarget(opErr, host), opErr.Err),
 			fmt.Sprintf("is a registry running at %s? check the address and port", host))
 	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		return fault.New(fault.Unknown, fmt.Errorf("logging in to %s: %w", host, err),
