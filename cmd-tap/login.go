@@ -37,6 +37,9 @@ and never printed.`,
 		},
 		Args: cli.ExactArgs("REGISTRY"),
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
+			if err := tap.CheckRegistry(args[0]); err != nil {
+				return err
+			}
 			var err error
 			if user == "" {
 				if passwordStdin || !tap.IsTerminal(env.Stdin) {

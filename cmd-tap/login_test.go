@@ -63,3 +63,19 @@ func TestLoginNeverShowsThePassword(t *testing.T) {
 		}
 	}
 }
+
+// REGISTRY is checked before the user is asked for anything: nobody types a password
+// for a login that will be refused.
+func TestLoginChecksTheRegistryFirst(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t)
+	for arg, want := range map[string]string{
+		"user:s3cret@127.0.0.1:5000": "has credentials in it",
+		"ghcr.io/org/repo":           "names a repository",
+	} {
+		r := pkgTap(t, env, "", "login", arg)
+		if r.Code != cli.ExitUsage || !strings.Contains(r.Stderr, want) || strings.Contains(r.Stderr, "missing user name") || strings.Contains(r.Stderr, "s3cret") {
+			t.Errorf("login %s: %s", arg, r)
+		}
+	}
+}

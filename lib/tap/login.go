@@ -193,6 +193,13 @@ func Logout(ctx context.Context, registry, dockerConfig string) (removed bool, e
 	return true, nil
 }
 
+// CheckRegistry checks a login's REGISTRY argument before anything is asked of the
+// user: nobody should type a password for a command that will be refused.
+func CheckRegistry(s string) error {
+	_, err := registryHost(s)
+	return err
+}
+
 // registryHost checks that s is a registry host[:port], not a repository or a URL.
 func registryHost(s string) (string, error) {
 	s = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(s), "oci://"), "/")
