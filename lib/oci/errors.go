@@ -3,10 +3,12 @@ package oci
 import (
 	"context"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"os/exec"
 	"strings"
 
 	"oras.land/oras-go/v2/content"
@@ -34,6 +36,8 @@ func (t *Target) classify(err error, doing string) error {
 	var hostnameErr x509.HostnameError
 	var netErr net.Error
 	var opErr *net.OpError
+	var execErr *exec.Error
+	var syntaxErr *json.SyntaxError
 	switch {
 	case errors.Is(err, context.Canceled):
 		return wrapped
@@ -47,6 +51,14 @@ func (t *Target) classify(err error, doing string) error {
 		return fault.New(fault.Verify, wrapped, "the registry served a size that does not match the descriptor; the content was refused")
 	case errors.Is(err, errdef.ErrSizeExceedsLimit), errors.Is(err, errdef.ErrTooManyPages):
 		return fault.New(fault.Verify, wrapped, "")
+	case errors.As(err, &execErr) && errors.Is(execErr.Err, exec.ErrNotFound):
+		// The docker config names a credential helper (credsStore, credHelpers) that is
+		// not installed: nothing a login or a retry can mend.
+		return fault.New(fault.Auth, fmt.Errorf("%s: the docker config names credential helper %s, which is not installed", doing, execErr.Name),
+			fmt.Sprintf("install %s, or take it out of credsStore/credHelpers in $DOCKER_CONFIG/config.json (~/.docker/config.json)", execErr.Name))
+	case errors.As(err, &syntaxErr):
+		return fault.New(fault.Auth, fmt.Errorf("%s: the docker config is not valid JSON: %w", doing, syntaxErr),
+			"fix $DOCKER_CONFIG/config.json (~/.docker/config.json), or move it away and log in again")
 	case errors.Is(err, auth.ErrBasicCredentialNotFound):
 		return fault.New(fault.Auth, fmt.Errorf("%s: %s asks for credentials and none are configured", doing, host),
 			loginHint(host))

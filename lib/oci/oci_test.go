@@ -443,3 +443,19 @@ func TestUnknownHostIsNamed(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// A docker config naming a credential helper that is not installed is said as such,
+// with the fix, not as a raw exec error.
+func TestMissingCredentialHelper(t *testing.T) {
+	t.Parallel()
+	config := filepath.Join(t.TempDir(), "config.json")
+	if err := os.WriteFile(config, []byte(`{"credsStore":"longshore-test-nonexistent"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	target := open(t, serve(t, &fakeRegistry{user: "u", pass: "p"}), Options{RegistryConfig: config})
+	_, err := target.Resolve(context.Background(), "1.0.0")
+	if fault.KindOf(err) != fault.Auth || !strings.Contains(err.Error(), "credential helper docker-credential-longshore-test-nonexistent, which is not installed") ||
+		!strings.Contains(fault.HintOf(err), "credsStore") {
+		t.Errorf("got %v (kind %v, hint %q)", err, fault.KindOf(err), fault.HintOf(err))
+	}
+}
