@@ -3,7 +3,6 @@ package oci
 import (
 	"context"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -37,7 +36,6 @@ func (t *Target) classify(err error, doing string) error {
 	var netErr net.Error
 	var opErr *net.OpError
 	var execErr *exec.Error
-	var syntaxErr *json.SyntaxError
 	switch {
 	case errors.Is(err, context.Canceled):
 		return wrapped
@@ -56,9 +54,6 @@ func (t *Target) classify(err error, doing string) error {
 		// not installed: nothing a login or a retry can mend.
 		return fault.New(fault.Auth, fmt.Errorf("%s: the docker config names credential helper %s, which is not installed", doing, execErr.Name),
 			fmt.Sprintf("install %s, or take it out of credsStore/credHelpers in $DOCKER_CONFIG/config.json (~/.docker/config.json)", execErr.Name))
-	case errors.As(err, &syntaxErr):
-		return fault.New(fault.Auth, fmt.Errorf("%s: the docker config is not valid JSON: %w", doing, syntaxErr),
-			"fix $DOCKER_CONFIG/config.json (~/.docker/config.json), or move it away and log in again")
 	case errors.Is(err, auth.ErrBasicCredentialNotFound):
 		return fault.New(fault.Auth, fmt.Errorf("%s: %s asks for credentials and none are configured", doing, host),
 			loginHint(host))

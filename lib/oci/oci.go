@@ -115,11 +115,13 @@ func openRemote(r ref.Ref, opts Options) (*Target, error) {
 	case store != nil:
 	case opts.RegistryConfig != "":
 		if store, err = credentials.NewStore(opts.RegistryConfig, credentials.StoreOptions{}); err != nil {
-			return nil, fault.New(fault.Usage, fmt.Errorf("reading credentials from %s: %w", opts.RegistryConfig, err), "")
+			return nil, fault.New(fault.Usage, fmt.Errorf("reading credentials from %s: %w", opts.RegistryConfig, err),
+				"fix that docker config file, or name another")
 		}
 	default:
 		if store, err = credentials.NewStoreFromDocker(credentials.StoreOptions{}); err != nil {
-			return nil, fmt.Errorf("reading docker credentials (DOCKER_CONFIG or ~/.docker/config.json): %w", err)
+			return nil, fault.New(fault.Usage, fmt.Errorf("reading docker credentials (DOCKER_CONFIG or ~/.docker/config.json): %w", err),
+				"fix $DOCKER_CONFIG/config.json (~/.docker/config.json), or move it away and log in again")
 		}
 	}
 	client := &auth.Client{

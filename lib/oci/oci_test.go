@@ -459,3 +459,21 @@ func TestMissingCredentialHelper(t *testing.T) {
 		t.Errorf("got %v (kind %v, hint %q)", err, fault.KindOf(err), fault.HintOf(err))
 	}
 }
+
+// A docker config that is not JSON is named, with the fix. (Not parallel: it sets
+// DOCKER_CONFIG for the process.)
+func TestBrokenDockerConfig(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(`not json`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("DOCKER_CONFIG", dir)
+	r := serve(t, &fakeRegistry{user: "u", pass: "p"})
+	target, err := Open(context.Background(), r, Options{})
+	if err == nil {
+		_, err = target.Resolve(context.Background(), "1.0.0")
+	}
+	if err == nil || !strings.Contains(err.Error(), "config.json") || !strings.Contains(fault.HintOf(err), "move it away") {
+		t.Errorf("got %v (hint %q)", err, fault.HintOf(err))
+	}
+}
