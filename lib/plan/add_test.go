@@ -235,3 +235,14 @@ func TestBareDependencyFromTwoTaps(t *testing.T) {
 		t.Errorf("with a default tap: %v (hint %q)", err, fault.HintOf(err))
 	}
 }
+
+// "matches no version" may be the cache's word: the hint says to update the taps.
+func TestNoVersionHintsAtStaleCaches(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	addTap(t, home, "main", true, entry("tool", v("1.0.0")))
+	_, err := Resolve(context.Background(), home, []resolve.Request{{Name: "tool", Constraint: "^2"}}, Options{Platform: "linux/amd64", Patches: PatchesOff, Offline: true})
+	if fault.KindOf(err) != fault.Conflict || !strings.Contains(fault.HintOf(err), "run `pkg-tap update` first") {
+		t.Errorf("got %v (hint %q)", err, fault.HintOf(err))
+	}
+}

@@ -149,7 +149,7 @@ func (s *Source) solve(ctx context.Context, requests []resolve.Request) (*Result
 		}
 		sol, err := resolve.Solve(ctx, s, reqs, resolve.Options{MaxSteps: s.opts.MaxSteps})
 		if err != nil {
-			return nil, s.bareNames(blameRules(err, companions))
+			return nil, s.staleCaches(s.bareNames(blameRules(err, companions)))
 		}
 		if err := s.checkTaps(sol); err != nil {
 			return nil, err
@@ -280,6 +280,16 @@ func Requests(refs []*api.PackageRef, platform string) []resolve.Request {
 // withHint attaches hint to err. A hint lib/plan gave before (a patch rule's, a bare
 // name's) is kept after it; the solver's own, which only says to relax a constraint, is
 // replaced.
+// staleCaches adds to the solver's own hint that the taps are read from their caches:
+// a version published since the last `pkg-tap update` is not seen, and "matches no
+// version" is then the cache's word, not the registry's.
+func (s *Source) staleCaches(err error) error {
+	if !solverHint(err) || len(s.cfg.Taps) == 0 {
+		return err
+	}
+	return fault.Hinted(err, fault.HintOf(err)+"; the taps are read from their caches: if a version was published since, run `pkg-tap update` first")
+}
+
 func withHint(err error, hint string) error {
 	if prev := fault.HintOf(err); prev != "" && !solverHint(err) {
 		hint += "; " + prev
