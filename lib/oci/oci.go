@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -153,6 +154,12 @@ type permanentFailures struct{ retry.Policy }
 
 func (p permanentFailures) Retry(attempt int, resp *http.Response, err error) (time.Duration, error) {
 	if resp != nil && (resp.StatusCode == http.StatusNotImplemented || resp.StatusCode == http.StatusHTTPVersionNotSupported) {
+		return -1, nil
+	}
+	// A registry that let a request wait out the response-header timeout (a minute) is
+	// tried once more, not five times: five more minutes of silence helps nobody.
+	var netErr net.Error
+	if attempt >= 1 && errors.As(err, &netErr) && netErr.Timeout() {
 		return -1, nil
 	}
 	return p.Policy.Retry(attempt, resp, err)

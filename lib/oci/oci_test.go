@@ -477,3 +477,25 @@ func TestBrokenDockerConfig(t *testing.T) {
 		t.Errorf("got %v (hint %q)", err, fault.HintOf(err))
 	}
 }
+
+type timeoutErr struct{}
+
+func (timeoutErr) Error() string   { return "i/o timeout" }
+func (timeoutErr) Timeout() bool   { return true }
+func (timeoutErr) Temporary() bool { return true }
+
+// A request that waited out the timeout is tried once more, not five times; other
+// failures keep the policy's retries.
+func TestTimeoutsAreRetriedOnce(t *testing.T) {
+	t.Parallel()
+	p := permanentFailures{retry.DefaultPolicy}
+	if d, _ := p.Retry(0, nil, timeoutErr{}); d < 0 {
+		t.Errorf("the first timeout is not retried")
+	}
+	if d, _ := p.Retry(1, nil, timeoutErr{}); d >= 0 {
+		t.Errorf("a second timeout is retried (after %s)", d)
+	}
+	if d, _ := p.Retry(2, &http.Response{StatusCode: http.StatusServiceUnavailable}, nil); d < 0 {
+		t.Errorf("a 503 is no longer retried")
+	}
+}
