@@ -2,6 +2,7 @@ package cli
 
 import (
 	"os"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -27,7 +28,7 @@ func (r *RegistryFlags) AddTo(fs *pflag.FlagSet) {
 
 // Options turns the flags into oci options for the given binary.
 func (r *RegistryFlags) Options(env *Env) oci.Options {
-	opts := oci.Options{CAFile: r.CAFile, Insecure: r.Insecure, UserAgent: UserAgent(env.Binary)}
+	opts := oci.Options{CAFile: r.CAFile, Insecure: r.Insecure, UserAgent: UserAgent(env.Binary), Waiting: waiting(env)}
 	if r.fs != nil && r.fs.Changed("plain-http") {
 		plain := r.PlainHTTP
 		opts.PlainHTTP = &plain
@@ -89,4 +90,12 @@ func (s *SideRegistryFlags) Options(base oci.Options) (oci.Options, error) {
 		*f.set = f.value
 	}
 	return opts, nil
+}
+
+// waiting is the line a registry that keeps a command waiting gets: without it, a
+// silent registry looks like a hung command.
+func waiting(env *Env) func(host string, waited time.Duration) {
+	return func(host string, waited time.Duration) {
+		env.Infof("Still waiting for %s to answer (%s so far; Ctrl-C stops)...", host, waited)
+	}
 }

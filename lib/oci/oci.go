@@ -62,6 +62,9 @@ type Options struct {
 	Credentials credentials.Store
 	// Create makes a missing local layout instead of reporting it as not found.
 	Create bool
+	// Waiting is told, once per host, that a registry has left a request or a
+	// response without an answer for WaitNotice; nil says nothing.
+	Waiting func(host string, waited time.Duration)
 	// Retry overrides the retry policy (oras-go's default: 5 retries, 200ms–3s backoff
 	// with jitter, on 408, 429, 5xx and network timeouts).
 	Retry retry.Policy
@@ -107,7 +110,7 @@ func openRemote(r ref.Ref, opts Options) (*Target, error) {
 	repo.MaxMetadataBytes = MaxManifestBytes
 	repo.TagListPageSize = tagPageSize
 	repo.TagListMaxPages = MaxTags / tagPageSize
-	transport, err := newTransport(opts)
+	httpClient, err := HTTPClient(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +129,7 @@ func openRemote(r ref.Ref, opts Options) (*Target, error) {
 		}
 	}
 	client := &auth.Client{
-		Client:     &http.Client{Transport: retryTransport(transport, opts.Retry)},
+		Client:     httpClient,
 		Cache:      auth.NewCache(),
 		Credential: credentials.Credential(store),
 	}
@@ -135,6 +138,19 @@ func openRemote(r ref.Ref, opts Options) (*Target, error) {
 	}
 	repo.Client = client
 	return &Target{Ref: r, where: r.Locator(), store: repo, remote: repo}, nil
+}
+
+// HTTPClient is the client every registry request goes through: TLS as opts say,
+// retries (opts.Retry), a minute's bound on silence (watch.go) and a notice to
+// opts.Waiting while a registry keeps one waiting. tap's login uses it for the
+// registry-wide calls lib/oci has no Target for.
+func HTTPClient(opts Options) (*http.Client, error) {
+	transport, err := newTransport(opts)
+	if err != nil {
+		return nil, err
+	}
+	watched := newWatchTransport(transport, opts.Waiting)
+	return &http.Client{Transport: retryTransport(watched, opts.Retry)}, nil
 }
 
 func retryTransport(base http.RoundTripper, policy retry.Policy) http.RoundTripper {
@@ -167,7 +183,7 @@ func (p permanentFailures) Retry(attempt int, resp *http.Response, err error) (t
 
 func newTransport(opts Options) (http.RoundTripper, error) {
 	base := http.DefaultTransport.(*http.Transport).Clone()
-	base.ResponseHeaderTimeout = 60 * time.Second
+	base.ResponseHeaderTimeout = responseHeaderTimeout
 	if opts.CAFile == "" && !opts.Insecure {
 		return base, nil
 	}

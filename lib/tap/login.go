@@ -3,8 +3,6 @@ package tap
 import (
 	"bufio"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,7 +19,6 @@ import (
 	"oras.land/oras-go/v2/registry/remote/auth"
 	"oras.land/oras-go/v2/registry/remote/credentials"
 	"oras.land/oras-go/v2/registry/remote/errcode"
-	"oras.land/oras-go/v2/registry/remote/retry"
 
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/oci"
@@ -261,15 +258,11 @@ func newRegistry(host string, o oci.Options) (*remote.Registry, error) {
 	if o.PlainHTTP != nil {
 		reg.PlainHTTP = *o.PlainHTTP
 	}
-	base := http.DefaultTransport.(*http.Transport).Clone()
-	if o.CAFile != "" || o.Insecure {
-		cfg, err := tlsConfig(o.CAFile, o.Insecure)
-		if err != nil {
-			return nil, err
-		}
-		base.TLSClientConfig = cfg
+	httpClient, err := oci.HTTPClient(o)
+	if err != nil {
+		return nil, err
 	}
-	client := &auth.Client{Client: &http.Client{Transport: retry.NewTransport(base)}}
+	client := &auth.Client{Client: httpClient}
 	if o.UserAgent != "" {
 		client.SetUserAgent(o.UserAgent)
 	}
@@ -356,25 +349,4 @@ func ReadUsername(stdin io.Reader, prompt io.Writer) (string, error) {
 func IsTerminal(r io.Reader) bool {
 	f, ok := r.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
-}
-
-// tlsConfig trusts caFile's certificates besides the system's, or nothing (insecure).
-func tlsConfig(caFile string, insecure bool) (*tls.Config, error) {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: insecure}
-	if caFile == "" {
-		return cfg, nil
-	}
-	pem, err := os.ReadFile(caFile)
-	if err != nil {
-		return nil, fmt.Errorf("reading --ca-file: %w", err)
-	}
-	pool, err := x509.SystemCertPool()
-	if err != nil {
-		pool = x509.NewCertPool()
-	}
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fault.Errorf(fault.Usage, "--ca-file %s holds no PEM certificate", caFile)
-	}
-	cfg.RootCAs = pool
-	return cfg, nil
 }
