@@ -88,7 +88,7 @@ func TestArguments(t *testing.T) {
 		{[]string{"remove", "nope"}, cli.ExitNotFound, `no tap named "nope"`},
 		{[]string{"update", "nope"}, cli.ExitNotFound, `no tap named "nope"`},
 		{[]string{"update"}, cli.ExitNotFound, "no taps are configured"},
-		{[]string{"search", "a", "b"}, cli.ExitUsage, "search takes one QUERY"},
+		{[]string{"search", "a", "b"}, cli.ExitNotFound, "no taps are configured"}, // words, not a usage error
 		{[]string{"search", "x"}, cli.ExitNotFound, "no taps are configured"},
 		{[]string{"show"}, cli.ExitUsage, "missing PKG"},
 		{[]string{"show", "hello"}, cli.ExitNotFound, "no taps are configured"},

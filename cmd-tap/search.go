@@ -33,27 +33,22 @@ func newSearchCmd() *cli.Command {
 	return &cli.Command{
 		Name:  "search",
 		Short: "search packages in taps",
-		Use:   "[QUERY]",
-		Long: `Finds packages whose name, keywords or description contain QUERY (ignoring case);
-without QUERY it lists every package. Exact name matches come first, then names that
-start with QUERY, names that contain it, keyword matches and description matches;
-ties sort by name. It reads only the local caches ('pkg-tap update' refreshes them),
-so it works offline.
+		Use:   "[WORD...]",
+		Long: `Finds packages whose name, keywords or description contain every WORD (ignoring
+case, in any order); without a WORD it lists every package. Exact name matches come
+first, then names that start with the words, names that contain them, keyword matches
+and description matches (a package ranks by its weakest word); ties sort by name. It
+reads only the local caches ('pkg-tap update' refreshes them), so it works offline.
 
 -o yaml and -o json print PackageRef documents, which 'pkg-dep resolve -f -' and
 'pkg-pull add -f -' read.`,
 		Example: `{prog} hello
 {prog} db --tap core
+{prog} json parser          # both words, in the name, keywords or description
 {prog} db -o yaml | pkg-dep resolve -f -`,
 		Flags: func(fs *pflag.FlagSet) {
 			fs.StringVar(&tapName, "tap", "", "search only this tap")
 			output.AddTo(fs)
-		},
-		Args: func(args []string) error {
-			if len(args) > 1 {
-				return cli.Usagef("search takes one QUERY; quote it to search for words with spaces: %q", strings.Join(args, " "))
-			}
-			return nil
 		},
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
 			format, err := output.Format(env)
@@ -67,10 +62,7 @@ so it works offline.
 			if len(c.Taps) == 0 {
 				return fault.New(fault.NotFound, errNoTaps, "add one with `pkg-tap add NAME REF`")
 			}
-			query := ""
-			if len(args) == 1 {
-				query = args[0]
-			}
+			query := strings.Join(args, " ")
 			hits, searchErr := c.Search(query, tapName)
 			if searchErr != nil && hits == nil {
 				return searchErr

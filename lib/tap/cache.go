@@ -95,11 +95,11 @@ func writeSearch(dir string, pkgs []index.Package) error {
 }
 
 // scanSearch calls fn with every entry of search.json whose line may match the
-// lowercase query q, decoding only those lines: a field contains q only if the raw
-// line does, as long as q holds nothing JSON escapes (quote, backslash, control
-// characters). Other queries decode every line, and a file not in writeSearch's
+// lowercase query words q, decoding only those lines: a field contains a word only if
+// the raw line does, as long as the word holds nothing JSON escapes (quote, backslash,
+// control characters). Other words do not filter, and a file not in writeSearch's
 // layout is decoded whole.
-func scanSearch(data []byte, q string, fn func(e *searchEntry)) error {
+func scanSearch(data []byte, q []string, fn func(e *searchEntry)) error {
 	lines := bytes.Split(bytes.TrimSpace(data), []byte("\n"))
 	layout := len(lines) >= 2 && string(lines[0]) == "[" && string(lines[len(lines)-1]) == "]"
 	for _, l := range lines[min(1, len(lines)):max(len(lines)-1, 1)] {
@@ -120,13 +120,24 @@ func scanSearch(data []byte, q string, fn func(e *searchEntry)) error {
 	}
 	// encoding/json escapes quotes, backslashes, control characters, U+2028, U+2029 and
 	// invalid UTF-8 (as U+FFFD): a query with any of them could miss its raw line.
-	prefilter := q != "" && !strings.ContainsFunc(q, func(r rune) bool {
-		return r < 0x20 || r == '"' || r == '\\' || r == '\u2028' || r == '\u2029' || r == '\ufffd'
-	})
+	var filters []string
+	for _, w := range q {
+		if !strings.ContainsFunc(w, func(r rune) bool {
+			return r < 0x20 || r == '"' || r == '\\' || r == '\u2028' || r == '\u2029' || r == '\ufffd'
+		}) {
+			filters = append(filters, w)
+		}
+	}
+lines:
 	for _, l := range lines[1 : len(lines)-1] {
 		l = bytes.TrimSuffix(l, []byte(","))
-		if prefilter && !containsFold(string(l), q) {
-			continue
+		if len(filters) > 0 {
+			line := string(l)
+			for _, w := range filters {
+				if !containsFold(line, w) {
+					continue lines
+				}
+			}
 		}
 		var e searchEntry
 		if !decodeLine(l, &e) {

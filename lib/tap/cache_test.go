@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"longshore.dev/lib/index"
@@ -39,7 +40,8 @@ func TestScanSearchAgreesWithJSON(t *testing.T) {
 	if len(want) != len(pkgs) {
 		t.Fatalf("search.json holds %d entries", len(want))
 	}
-	for _, q := range []string{"", "e", `"`, `\`, "über", "世界", "<b>", "\t", "[c]"} {
+	for _, query := range []string{"", "e", `"`, `\`, "über", "世界", "<b>", "\t", "[c]", "plain tool", `hi" back`, "grüße ünïcode", "plain nothing"} {
+		q := strings.Fields(query)
 		var got []searchEntry
 		if err := scanSearch(data, q, func(e *searchEntry) { got = append(got, *e) }); err != nil {
 			t.Fatalf("scanSearch(%q): %v", q, err)
@@ -63,10 +65,10 @@ func TestScanSearchAgreesWithJSON(t *testing.T) {
 	// A file in another layout (hand-written, one line) still reads.
 	compact, _ := json.Marshal(want)
 	var got []searchEntry
-	if err := scanSearch(compact, "plain", func(e *searchEntry) { got = append(got, *e) }); err != nil || len(got) != len(want) {
+	if err := scanSearch(compact, []string{"plain"}, func(e *searchEntry) { got = append(got, *e) }); err != nil || len(got) != len(want) {
 		t.Errorf("compact file: %d entries, %v", len(got), err)
 	}
-	if err := scanSearch([]byte("[\n{broken\n]\n"), "", func(*searchEntry) {}); err == nil {
+	if err := scanSearch([]byte("[\n{broken\n]\n"), nil, func(*searchEntry) {}); err == nil {
 		t.Error("a broken line was accepted")
 	}
 }

@@ -37,12 +37,13 @@ type Hit struct {
 // Qualified is the hit's TAP/NAME, which resolves to it whatever else is configured.
 func (h Hit) Qualified() string { return h.Tap + "/" + h.Name }
 
-// Search finds packages whose name, keywords or description contain query (case
-// insensitive), in every tap or only in tapName. It reads only the search tables the
-// last update wrote: no shard, no network. Hits sort by rank (exact name, name prefix,
-// name substring, keyword, description), then name, then tap. An empty query lists
-// every package. A tap without a cache is skipped: the hits of the others come back
-// with a fault.Partial error naming it.
+// Search finds packages whose name, keywords or description contain each word of query
+// (case insensitive; "json parser" finds a package named json-tools described as "a
+// fast parser"), in every tap or only in tapName. It reads only the search tables the
+// last update wrote: no shard, no network. A hit ranks by its weakest word (exact name,
+// name prefix, name substring, keyword, description), then sorts by name, then tap. An
+// empty query lists every package. A tap without a cache is skipped: the hits of the
+// others come back with a fault.Partial error naming it.
 func (c *Config) Search(query, tapName string) ([]Hit, error) {
 	names := c.names()
 	if tapName != "" {
@@ -51,7 +52,7 @@ func (c *Config) Search(query, tapName string) ([]Hit, error) {
 		}
 		names = []string{tapName}
 	}
-	q := strings.ToLower(strings.TrimSpace(query))
+	q := strings.Fields(strings.ToLower(query))
 	var hits []Hit
 	var missing []error
 	for _, name := range names {
@@ -88,8 +89,25 @@ func (c *Config) Search(query, tapName string) ([]Hit, error) {
 	return hits, nil
 }
 
-// match ranks e against the lowercase query q.
-func match(e *searchEntry, q string) (Rank, bool) {
+// match ranks e against the lowercase query words q: every word must match, and the
+// weakest match is the rank.
+func match(e *searchEntry, q []string) (Rank, bool) {
+	if len(q) == 0 {
+		return RankAll, true
+	}
+	worst := RankExact
+	for _, w := range q {
+		rank, ok := matchWord(e, w)
+		if !ok {
+			return 0, false
+		}
+		worst = max(worst, rank)
+	}
+	return worst, true
+}
+
+// matchWord ranks e against one lowercase word.
+func matchWord(e *searchEntry, q string) (Rank, bool) {
 	switch {
 	case q == "":
 		return RankAll, true

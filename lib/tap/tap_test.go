@@ -268,6 +268,26 @@ func TestSearchRanking(t *testing.T) {
 	if hits, err := c.Search("zzz", ""); err != nil || len(hits) != 0 {
 		t.Errorf("search zzz = %+v, %v", hits, err)
 	}
+	// Words: each must match somewhere, in any order; the weakest match ranks the hit.
+	got = nil
+	hits, err = c.Search("  server   DB ", "")
+	for _, h := range hits {
+		got = append(got, fmt.Sprintf("%s:%d", h.Qualified(), h.Rank))
+	}
+	if want := []string{fmt.Sprintf("a/redis:%d", RankDescription)}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("search \"server DB\" = %v, %v; want %v", got, err, want)
+	}
+	got = nil
+	hits, err = c.Search("db sql", "")
+	for _, h := range hits {
+		got = append(got, fmt.Sprintf("%s:%d", h.Qualified(), h.Rank))
+	}
+	if want := []string{fmt.Sprintf("a/postgres:%d", RankKeyword)}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("search \"db sql\" = %v, %v; want %v", got, err, want)
+	}
+	if hits, err := c.Search("web database", ""); err != nil || len(hits) != 0 {
+		t.Errorf("search \"web database\" matched words of different packages: %+v, %v", hits, err)
+	}
 	if _, err := c.Search("db", "nope"); cli.ExitCode(err) != cli.ExitNotFound {
 		t.Errorf("search --tap nope: %v", err)
 	}
