@@ -1,6 +1,7 @@
 package oci
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,9 +13,9 @@ import (
 // A registry can accept a connection and then say nothing: an overloaded proxy, a
 // half-dead load balancer, a firewall that drops packets mid-stream. Without a bound, a
 // response body that stops arriving blocks a pull forever (TCP keepalive only notices a
-// peer that is gone, not one that is silent), and a minute without response headers
-// passes with nothing on the terminal. watchTransport bounds the first and announces
-// both.
+// peer that is gone, not one that is silent), so does an upload the registry stops
+// reading, and a minute without response headers passes with nothing on the terminal.
+// watchTransport bounds the first two and announces all three.
 var (
 	// WaitNotice is how long a request or a response body may be silent before
 	// Options.Waiting is told.
@@ -58,14 +59,88 @@ func (t *watchTransport) notice(host string) func() {
 }
 
 func (t *watchTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	timer := time.AfterFunc(t.noticeAfter, t.notice(req.URL.Host))
+	host := req.URL.Host
+	timer := time.AfterFunc(t.noticeAfter, t.notice(host))
+	var upload *watchedUpload
+	cancel := func() {}
+	if req.Body != nil && req.Body != http.NoBody {
+		// A registry that stops reading an upload blocks the transport's write, where
+		// no timeout reaches: the request is cancelled instead.
+		ctx, cancelCause := context.WithCancelCause(req.Context())
+		upload = t.watchUpload(req.Body, host, cancelCause)
+		cancel = func() { cancelCause(context.Canceled) }
+		req = req.Clone(ctx)
+		req.Body = upload
+	}
 	resp, err := t.base.RoundTrip(req)
 	timer.Stop()
-	if err != nil || resp.Body == nil || resp.Body == http.NoBody {
-		return resp, err
+	if upload != nil {
+		upload.done()
 	}
-	resp.Body = t.watchBody(resp.Body, req.URL.Host)
+	if err != nil {
+		cancel()
+		if upload != nil && upload.stalled.Load() {
+			return nil, stallError{host: host, after: t.stallAfter, upload: true}
+		}
+		return nil, err
+	}
+	if resp.Body == nil || resp.Body == http.NoBody {
+		cancel()
+		return resp, nil
+	}
+	resp.Body = t.watchBody(resp.Body, host, cancel)
 	return resp, nil
+}
+
+// watchedUpload is a request body that the transport must keep taking: between the
+// transport's Reads (while it writes what it read) the clocks run, and a registry
+// that takes nothing for StallTimeout has its request cancelled.
+type watchedUpload struct {
+	rc      io.ReadCloser
+	notice  *time.Timer
+	stall   *time.Timer
+	after   time.Duration
+	wait    time.Duration
+	stalled atomic.Bool
+	ended   atomic.Bool
+}
+
+func (t *watchTransport) watchUpload(rc io.ReadCloser, host string, cancel context.CancelCauseFunc) *watchedUpload {
+	u := &watchedUpload{rc: rc, after: t.stallAfter, wait: t.noticeAfter}
+	u.notice = time.AfterFunc(t.noticeAfter, t.notice(host))
+	u.notice.Stop()
+	u.stall = time.AfterFunc(t.stallAfter, func() {
+		if u.ended.Load() {
+			return
+		}
+		u.stalled.Store(true)
+		cancel(stallError{host: host, after: t.stallAfter, upload: true})
+	})
+	u.stall.Stop()
+	return u
+}
+
+func (u *watchedUpload) Read(p []byte) (int, error) {
+	u.notice.Stop()
+	u.stall.Stop()
+	n, err := u.rc.Read(p)
+	if err == nil && !u.ended.Load() {
+		u.notice.Reset(u.wait)
+		u.stall.Reset(u.after)
+	}
+	return n, err
+}
+
+// done stops the clocks: the transport has finished with the body.
+func (u *watchedUpload) done() {
+	u.ended.Store(true)
+	u.notice.Stop()
+	u.stall.Stop()
+}
+
+func (u *watchedUpload) Close() error {
+	u.done()
+	return u.rc.Close()
 }
 
 // watchedBody is a response body whose every Read must see bytes within StallTimeout.
@@ -78,10 +153,11 @@ type watchedBody struct {
 	notice                  *time.Timer
 	stall                   *time.Timer
 	stalled                 atomic.Bool
+	cancel                  func() // the request's context, once the body is closed
 }
 
-func (t *watchTransport) watchBody(rc io.ReadCloser, host string) *watchedBody {
-	b := &watchedBody{rc: rc, host: host, noticeAfter: t.noticeAfter, stallAfter: t.stallAfter}
+func (t *watchTransport) watchBody(rc io.ReadCloser, host string, cancel func()) *watchedBody {
+	b := &watchedBody{rc: rc, host: host, noticeAfter: t.noticeAfter, stallAfter: t.stallAfter, cancel: cancel}
 	b.notice = time.AfterFunc(t.noticeAfter, t.notice(host))
 	b.notice.Stop()
 	b.stall = time.AfterFunc(t.stallAfter, func() {
@@ -107,17 +183,23 @@ func (b *watchedBody) Read(p []byte) (int, error) {
 func (b *watchedBody) Close() error {
 	b.notice.Stop()
 	b.stall.Stop()
-	return b.rc.Close()
+	err := b.rc.Close()
+	b.cancel()
+	return err
 }
 
 // stallError is a response body given up on. It is a net.Error that timed out, so
 // classify reports it as a network fault worth retrying.
 type stallError struct {
-	host  string
-	after time.Duration
+	host   string
+	after  time.Duration
+	upload bool // the registry stopped taking an upload
 }
 
 func (e stallError) Error() string {
+	if e.upload {
+		return fmt.Sprintf("%s stopped taking the upload: nothing accepted for %s", e.host, e.after)
+	}
 	return fmt.Sprintf("%s stopped sending in the middle of a response: nothing for %s", e.host, e.after)
 }
 func (stallError) Timeout() bool   { return true }

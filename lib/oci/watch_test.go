@@ -1,6 +1,7 @@
 package oci
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -33,7 +34,6 @@ func shortWatch(t *testing.T) {
 func blobServer(t *testing.T, blob []byte, handle func(w http.ResponseWriter, r *http.Request, blob []byte)) (ocispec.Descriptor, ref.Ref) {
 	t.Helper()
 	desc := ocispec.Descriptor{MediaType: "application/octet-stream", Digest: digest.FromBytes(blob), Size: int64(len(blob))}
-	done := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/v2/demo/hello/blobs/"+desc.Digest.String() {
 			http.NotFound(w, r)
@@ -43,9 +43,9 @@ func blobServer(t *testing.T, blob []byte, handle func(w http.ResponseWriter, r 
 		w.Header().Set("Docker-Content-Digest", desc.Digest.String())
 		handle(w, r, blob)
 	}))
-	// Handlers that hang wait for done or their request's end; closing the client's
+	// Handlers that hang wait for their request's end; closing the client's
 	// connections ends the requests before srv.Close waits for them.
-	t.Cleanup(func() { close(done); srv.CloseClientConnections(); srv.Close() })
+	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close() })
 	r, err := ref.ParseArtifact(strings.TrimPrefix(srv.URL, "http://") + "/demo/hello:1.0.0")
 	if err != nil {
 		t.Fatal(err)
@@ -164,5 +164,49 @@ func TestSlowReaderIsNotAStall(t *testing.T) {
 	}
 	if got := told.got(); len(got) != 0 {
 		t.Errorf("Waiting was told %q about a registry that answered at once", got)
+	}
+}
+
+// A registry that takes the start of an upload and then reads no more (the transport's
+// write blocks, where no timeout reaches) has the request cancelled after StallTimeout,
+// with a network fault saying so.
+func TestStalledUploadIsGivenUp(t *testing.T) {
+	shortWatch(t)
+	done := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method == http.MethodHead:
+			http.NotFound(w, r)
+		case r.Method == http.MethodPost:
+			w.Header().Set("Location", "/v2/demo/hello/blobs/uploads/1")
+			w.WriteHeader(http.StatusAccepted)
+		default: // the PUT with the blob: read a little, then nothing
+			io.CopyN(io.Discard, r.Body, 1<<10)
+			<-done // the request's context ends only once its body is read
+		}
+	}))
+	t.Cleanup(func() { close(done); srv.Close() })
+	r, err := ref.ParseArtifact(strings.TrimPrefix(srv.URL, "http://") + "/demo/hello:1.0.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Bigger than what the loopback's socket buffers take without a reader.
+	blob := make([]byte, 64<<20)
+	desc := ocispec.Descriptor{MediaType: "application/octet-stream", Digest: digest.FromBytes(blob), Size: int64(len(blob))}
+	var told waits
+	target := open(t, r, Options{Waiting: told.add})
+	start := time.Now()
+	_, err = target.Push(context.Background(), desc, bytes.NewReader(blob))
+	if err == nil {
+		t.Fatal("an upload the registry stopped reading succeeded")
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("giving up took %s, want about StallTimeout (tried twice at most)", took)
+	}
+	if fault.KindOf(err) != fault.Network || !strings.Contains(err.Error(), "stopped taking the upload") {
+		t.Errorf("err = %v (kind %v), want a network fault saying the registry stopped taking the upload", err, fault.KindOf(err))
+	}
+	if got := told.got(); len(got) != 1 || got[0] != r.Registry {
+		t.Errorf("Waiting was told %q, want %s once", got, r.Registry)
 	}
 }
