@@ -24,8 +24,9 @@ IndexEntry documents (re-read on every update).
 
 NAME is lowercase letters, digits and '-' (at most 64). A tap's packages are always
 reachable as NAME/PACKAGE; a bare PACKAGE name found in two taps resolves to the
-default tap's, or is an error listing both. Private registries use the credentials of
-the docker config: see 'pkg-tap login'.`,
+default tap's, or is an error listing both. A NAME already configured is refused,
+except with its own REF and --default: that makes it the default, fetching nothing.
+Private registries use the credentials of the docker config: see 'pkg-tap login'.`,
 		Example: `# a published index
 {prog} core ghcr.io/org/index
 # a local layout, made the default for bare names
@@ -52,7 +53,12 @@ the docker config: see 'pkg-tap login'.`,
 				return err
 			}
 			t := res.Tap
-			env.Infof("Added tap %s: %s, %s from %s (%s)", t.Name, plural(t.Packages, "package"), plural(t.Versions, "version"), t.Source, cli.ShortDigest(t.Digest))
+			switch {
+			case !res.Existing:
+				env.Infof("Added tap %s: %s, %s from %s (%s)", t.Name, plural(t.Packages, "package"), plural(t.Versions, "version"), t.Source, cli.ShortDigest(t.Digest))
+			case res.PreviousDefault == "":
+				env.Infof("Tap %s (%s) is the default tap; nothing was fetched (`pkg-tap update %s` refreshes it)", t.Name, t.Source, t.Name)
+			}
 			if res.PreviousDefault != "" {
 				env.Infof("%s is now the default tap instead of %s", t.Name, res.PreviousDefault)
 			}

@@ -205,6 +205,20 @@ func TestTapLifecycle(t *testing.T) {
 	if r.Code != cli.ExitUsage || !strings.Contains(r.Stderr, "core/hello, extra/hello") {
 		t.Errorf("show of an ambiguous name: %s", r)
 	}
+	// Its hint makes a tap the default, and that works for a tap already added.
+	if !strings.Contains(r.Stderr, "`pkg-tap add core "+core+" --default`") {
+		t.Errorf("the hint of an ambiguous name does not say how to make core the default: %s", r)
+	}
+	r = mustRun(t, env, "add", "core", core, "--default", "-o", "name")
+	if r.Stdout != "tap/core\n" || !strings.Contains(r.Stderr, "Tap core ("+core+") is the default tap; nothing was fetched") {
+		t.Errorf("add core --default again: %s", r)
+	}
+	if r := mustRun(t, env, "add", "extra", extra, "--default"); !strings.Contains(r.Stderr, "extra is now the default tap instead of core") || strings.Contains(r.Stderr, "Added tap") {
+		t.Errorf("add extra --default again: %s", r)
+	}
+	if r := mustRun(t, env, "show", "hello", "-o", "yaml"); !strings.Contains(r.Stdout, "description: Another hello") {
+		t.Errorf("show hello with extra the default: %s", r)
+	}
 	r = mustRun(t, env, "show", "extra/hello", "-o", "yaml")
 	docs, err = stream.Decode(strings.NewReader(r.Stdout), "show", api.Kinds)
 	if err != nil || len(docs) != 1 || docs[0].Value.(*api.IndexEntry).Description != "Another hello" {

@@ -2,7 +2,9 @@ package tap
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -17,13 +19,18 @@ type AddResult struct {
 	// PreviousDefault is the tap that stopped being the default because this one was
 	// added with Default set; "" when none did.
 	PreviousDefault string
-	Fetch           index.FetchResult
+	// Existing is set when the tap was already configured with this source and Add only
+	// made it the default: nothing was fetched.
+	Existing bool
+	Fetch    index.FetchResult
 }
 
 // Add configures a new tap and fetches its index at once, so a wrong source fails here
 // and nothing is saved: the cache is built in a staging directory and moved into place
 // only when the fetch succeeded, and config.yaml changes last. A name already taken is
-// a conflict; the existing tap is left alone.
+// a conflict; the existing tap is left alone, except that adding it again with its own
+// source and Default makes it the default tap, as the hint of an ambiguous name says to
+// (`helm repo add` and `brew tap` accept a repeat of the same source too).
 func Add(ctx context.Context, home string, spec Spec, opts Options) (*AddResult, error) {
 	if err := ValidateName(spec.Name); err != nil {
 		return nil, err
@@ -42,6 +49,9 @@ func Add(ctx context.Context, home string, spec Spec, opts Options) (*AddResult,
 		return nil, err
 	}
 	if old, ok := c.Tap(spec.Name); ok {
+		if spec.Default && old.Source == src.String() {
+			return c.makeDefault(old)
+		}
 		return nil, fault.New(fault.Conflict, fmt.Errorf("a tap named %s already exists (source %s)", spec.Name, old.Source),
 			fmt.Sprintf("choose another name, or `pkg-tap remove %s` first", spec.Name))
 	}
@@ -95,5 +105,29 @@ func Add(ctx context.Context, home string, spec Spec, opts Options) (*AddResult,
 		return nil, err
 	}
 	result.Tap = newAPITap(spec, st)
+	return result, nil
+}
+
+// makeDefault marks the configured tap s as the default without fetching anything: its
+// cache is as fresh as its last update (`pkg-tap update` refreshes it).
+func (c *Config) makeDefault(s Spec) (*AddResult, error) {
+	result := &AddResult{Existing: true}
+	if !s.Default {
+		for i := range c.Taps {
+			if c.Taps[i].Default {
+				result.PreviousDefault = c.Taps[i].Name
+			}
+			c.Taps[i].Default = c.Taps[i].Name == s.Name
+		}
+		if err := c.save(); err != nil {
+			return nil, err
+		}
+		s.Default = true
+	}
+	st, err := readState(cacheDir(c.home, s.Name))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	result.Tap = newAPITap(s, st)
 	return result, nil
 }

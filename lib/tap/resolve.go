@@ -62,6 +62,7 @@ func (c *Config) Resolve(name string) (tapName string, pkg *index.Package, err e
 		return all[0].tap, all[0].pkg, nil
 	}
 	qualified := make([]string, len(all))
+	first, _ := c.Tap(all[0].tap)
 	for i, f := range all {
 		if c.isDefault(f.tap) {
 			return f.tap, f.pkg, nil
@@ -70,7 +71,7 @@ func (c *Config) Resolve(name string) (tapName string, pkg *index.Package, err e
 	}
 	return "", nil, fault.New(fault.Usage,
 		fmt.Errorf("package name %s is ambiguous: it is in %d taps: %s", r.Name, len(all), strings.Join(qualified, ", ")),
-		fmt.Sprintf("name the tap, e.g. %s, or make one tap the default (pkg-tap add NAME REF --default)", qualified[0]))
+		fmt.Sprintf("name the tap, e.g. %s, or make one tap the default, e.g. `pkg-tap add %s %s --default`", qualified[0], first.Name, first.Source))
 }
 
 func (c *Config) isDefault(name string) bool {

@@ -124,6 +124,61 @@ func TestAddDefaultMoves(t *testing.T) {
 	}
 }
 
+// The hint of an ambiguous name says how to make a tap the default; following it for a
+// tap already added must work, and must not refetch or change anything else.
+func TestAmbiguousNameHintMakesADefault(t *testing.T) {
+	t.Parallel()
+	home, coreDir, extraDir := t.TempDir(), t.TempDir(), t.TempDir()
+	writeEntries(t, coreDir, pkg("hello", "core hello", nil))
+	writeEntries(t, extraDir, pkg("hello", "extra hello", nil))
+	mustAdd(t, home, Spec{Name: "core", Source: coreDir})
+	mustAdd(t, home, Spec{Name: "extra", Source: extraDir})
+	c, err := Load(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	_, _, err = c.Resolve("hello")
+	hint := fault.HintOf(err)
+	want := "`pkg-tap add core " + coreDir + " --default`"
+	if cli.ExitCode(err) != cli.ExitUsage || !strings.Contains(hint, want) {
+		t.Fatalf("Resolve(hello) = %v, hint %q; want exit 2 and a hint with %s", err, hint, want)
+	}
+	// Change the entries: a real add would fetch them, making the default must not.
+	writeEntries(t, coreDir, pkg("hello", "changed", nil))
+	res, err := Add(context.Background(), home, Spec{Name: "core", Source: coreDir, Default: true}, Options{})
+	if err != nil {
+		t.Fatalf("following the hint: %v", err)
+	}
+	if !res.Existing || res.Tap.Name != "core" || !res.Tap.Default || res.Tap.Packages != 1 || res.PreviousDefault != "" {
+		t.Errorf("Add = %+v, tap %+v; want the existing tap core made the default", res, res.Tap)
+	}
+	c, err = Load(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if names := c.names(); c.DefaultTap() != "core" || len(names) != 2 {
+		t.Errorf("taps %v, default %q; want core and extra, core the default", names, c.DefaultTap())
+	}
+	if tap, p, err := c.Resolve("hello"); err != nil || tap != "core" || p.Description != "core hello" {
+		t.Errorf("Resolve(hello) = %s, %+v, %v; want core's, from the cache as it was", tap, p, err)
+	}
+
+	// Making another tap the default moves the mark and says from where; a repeat
+	// changes nothing.
+	res, err = Add(context.Background(), home, Spec{Name: "extra", Source: extraDir, Default: true}, Options{})
+	if err != nil || res.PreviousDefault != "core" {
+		t.Fatalf("Add(extra --default) = %+v, %v; want PreviousDefault core", res, err)
+	}
+	if res, err = Add(context.Background(), home, Spec{Name: "extra", Source: extraDir, Default: true}, Options{}); err != nil || res.PreviousDefault != "" || !res.Tap.Default {
+		t.Fatalf("Add(extra --default) again = %+v, %v; want no change", res, err)
+	}
+	// Another source under the name is still a conflict, default or not.
+	if _, err := Add(context.Background(), home, Spec{Name: "extra", Source: coreDir, Default: true}, Options{}); cli.ExitCode(err) != cli.ExitConflict {
+		t.Errorf("Add(extra with core's source) = %v; want exit 5", err)
+	}
+}
+
 func TestConcurrentAddsKeepEveryTap(t *testing.T) {
 	t.Parallel()
 	home, entries := t.TempDir(), t.TempDir()
