@@ -21,7 +21,7 @@ type RegistryFlags struct {
 func (r *RegistryFlags) AddTo(fs *pflag.FlagSet) {
 	r.fs = fs
 	fs.BoolVar(&r.PlainHTTP, "plain-http", false,
-		"talk plain HTTP to the registry (default: only for localhost and 127.0.0.1; --plain-http=false forces TLS)")
+		"talk plain HTTP to the registry (default: only for localhost, 127.0.0.0/8 and ::1; --plain-http=false forces TLS)")
 	fs.StringVar(&r.CAFile, "ca-file", "", "PEM file of CA certificates to trust for the registry")
 	fs.BoolVar(&r.Insecure, "insecure", false, "skip TLS certificate verification (unsafe)")
 }
