@@ -6,6 +6,7 @@
 package envcomp
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -125,8 +126,14 @@ func Compose(base []string, pkgs []Package) (*Result, error) {
 		for j, e := range p.Env {
 			value, err := interpolate(e.Value, p, byName)
 			if err != nil {
-				return nil, fault.New(fault.Verify, fmt.Errorf("%s %s: env[%d] (%s): %w", p.Name, p.Version, j, e.Name, err),
-					"reinstall the package with its dependencies: pkg-pull add "+p.Name)
+				// Reinstalling mends a dependency that is missing, not a value the
+				// package was published with.
+				hint := fmt.Sprintf("%s was published with an env value pkg-push lint refuses: ask its publisher for a version that fixes it", p.Name)
+				var missing *missingDependencyError
+				if errors.As(err, &missing) {
+					hint = "reinstall the package with its dependencies: pkg-pull add " + p.Name
+				}
+				return nil, fault.New(fault.Verify, fmt.Errorf("%s %s: env[%d] (%s): %w", p.Name, p.Version, j, e.Name, err), hint)
 			}
 			v := changed[e.Name]
 			if v == nil {
@@ -198,6 +205,14 @@ func join(v string, list []string, front bool) string {
 	return strings.Join(append(list, v), ListSeparator)
 }
 
+// missingDependencyError is a ${deps.NAME.installPath} whose NAME is not composed with
+// the package: unlike a malformed value, installing the dependency mends it.
+type missingDependencyError struct{ value, variable, dep, pkg string }
+
+func (e *missingDependencyError) Error() string {
+	return fmt.Sprintf("value %q uses ${%s}, but %s is not installed as a dependency of %s", e.value, e.variable, e.dep, e.pkg)
+}
+
 // interpolate replaces ${installPath} and ${deps.NAME.installPath} in v.
 func interpolate(v string, p *Package, byName map[string]*Package) (string, error) {
 	var b strings.Builder
@@ -225,7 +240,7 @@ func interpolate(v string, p *Package, byName map[string]*Package) (string, erro
 		}
 		d := byName[dep]
 		if d == nil {
-			return "", fmt.Errorf("value %q uses ${%s}, but %s is not installed as a dependency of %s", v, name, dep, p.Name)
+			return "", &missingDependencyError{value: v, variable: name, dep: dep, pkg: p.Name}
 		}
 		b.WriteString(d.Path)
 	}

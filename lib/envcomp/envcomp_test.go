@@ -99,16 +99,20 @@ func TestCompose(t *testing.T) {
 
 func TestComposeErrors(t *testing.T) {
 	t.Parallel()
+	// Reinstalling brings a missing dependency back; it cannot mend a value the package
+	// was published with, so only the first is told to.
+	reinstall := "reinstall the package with its dependencies: pkg-pull add p"
+	publisher := "p was published with an env value pkg-push lint refuses: ask its publisher for a version that fixes it"
 	for _, tc := range []struct {
-		value, want string
+		value, want, hint string
 	}{
-		{"${deps.gone.installPath}/x", "gone is not installed as a dependency of p"},
-		{"${HOME}/x", "unknown variable ${HOME}"},
-		{"${installPath", "without its closing }"},
+		{"${deps.gone.installPath}/x", "gone is not installed as a dependency of p", reinstall},
+		{"${HOME}/x", "unknown variable ${HOME}", publisher},
+		{"${installPath", "without its closing }", publisher},
 	} {
 		_, err := Compose(nil, []Package{{Name: "p", Version: "1.0.0", Env: env("set X " + tc.value)}})
-		if fault.KindOf(err) != fault.Verify || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: %v", tc.value, err)
+		if fault.KindOf(err) != fault.Verify || !strings.Contains(err.Error(), tc.want) || fault.HintOf(err) != tc.hint {
+			t.Errorf("%s: %v (hint %q); want %q, hint %q", tc.value, err, fault.HintOf(err), tc.want, tc.hint)
 		}
 	}
 }
