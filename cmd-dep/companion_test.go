@@ -137,20 +137,26 @@ func TestPatchesOfAnyPlatformPackages(t *testing.T) {
 	}
 }
 
-// With patches.required false and the registry unreachable, sync says it used the
-// descriptors cached before, and does not claim to have checked them.
+// With patches.required false and the registry unreachable, sync says which
+// descriptors it used as cached before, does not claim to have checked them, and does
+// not claim to have used those never cached from this registry.
 func TestPatchSyncRegistryUnreachable(t *testing.T) {
 	t.Parallel()
 	env := newHome(t)
-	mustRun(t, env, "", "patch", "registry", "127.0.0.1:1/patches", "--required=false")
 	writeInstalled(t, env, "main/hello 1.1.0 explicit", "main/libgreet 1.2.0 dependency", "main/zlib 1.3.0 dependency")
+	mustRun(t, env, "", "patch", "sync", "-o", "yaml") // caches the ocidir registry's answers
+	mustRun(t, env, "", "patch", "registry", "127.0.0.1:1/patches", "--required=false")
 	r := mustRun(t, env, "", "patch", "sync", "-o", "yaml")
 	if !strings.Contains(r.Stderr, "Warning: patch registry 127.0.0.1:1/patches cannot be read (patches.required is false") {
 		t.Errorf("no warning:\n%s", r.Stderr)
 	}
-	const want = "The patch registry could not be read: used the descriptors cached before, unchecked, for _global, hello, libgreet, zlib.\n"
-	if !strings.Contains(r.Stderr, want) || strings.Contains(r.Stderr, "up to date") || strings.Contains(r.Stderr, "checked:") {
-		t.Errorf("sync with the registry unreachable:\n%s\nwant %q", r.Stderr, want)
+	// What was cached came from the other registry: none of it is used.
+	const want = "The patch registry could not be read, and no descriptor was cached before. None was cached for _global, hello, libgreet, zlib, so no rules of theirs apply.\n"
+	if !strings.Contains(r.Stderr, want) || strings.Contains(r.Stderr, "up to date") || strings.Contains(r.Stderr, "checked:") || strings.Contains(r.Stdout, "reason: patch") {
+		t.Errorf("sync with the registry unreachable:\n%s\nwant %q and no companion", r, want)
+	}
+	if r := mustRun(t, env, "", "patch", "sync", "-o", "yaml", "--offline"); !strings.Contains(r.Stderr, "Offline: no descriptor was cached before. None was cached for _global, hello, libgreet, zlib") {
+		t.Errorf("sync --offline with nothing cached from this registry:\n%s", r.Stderr)
 	}
 }
 

@@ -68,13 +68,25 @@ used.`,
 			if err != nil {
 				return err
 			}
+			// A descriptor never cached from this registry was not used: say so, rather
+			// than count it among those used.
+			uncached := ""
+			if len(res.Uncached) > 0 {
+				uncached = fmt.Sprintf(" None was cached for %s, so no rules of theirs apply.", strings.Join(res.Uncached, ", "))
+			}
 			switch {
+			case flags.offline && len(res.Cached) == 0:
+				env.Infof("Offline: no descriptor was cached before.%s", uncached)
 			case flags.offline:
-				env.Infof("Offline: used the %d cached descriptors (%s).", len(res.Cached), strings.Join(res.Cached, ", "))
-			case len(res.Cached) > 0:
+				env.Infof("Offline: used the %d cached descriptors (%s).%s", len(res.Cached), strings.Join(res.Cached, ", "), uncached)
+			case len(res.Cached)+len(res.Uncached) > 0:
 				// The warning said the registry cannot be read: say what was used
 				// instead, and claim no check that was not made.
 				msg := fmt.Sprintf("The patch registry could not be read: used the descriptors cached before, unchecked, for %s.", strings.Join(res.Cached, ", "))
+				if len(res.Cached) == 0 {
+					msg = "The patch registry could not be read, and no descriptor was cached before."
+				}
+				msg += uncached
 				if len(res.Checked) > 0 {
 					msg += fmt.Sprintf(" Checked before that: %s", strings.Join(res.Checked, ", "))
 					if len(res.Changed) > 0 {

@@ -25,6 +25,9 @@ type SyncResult struct {
 	// offline, and those not yet checked when the registry could not be read
 	// (patches.required false).
 	Cached []string
+	// Uncached names the descriptors that would have been used as cached but never were
+	// cached from this patch registry: no rules of theirs apply.
+	Uncached []string
 	// Dropped names the installed patch companions (as installed.yaml does) that the
 	// lock no longer holds: no rule adds them now, so once the lock is installed
 	// nothing needs them. pkg-pull leaves them installed until `pkg-pull remove`.
@@ -64,7 +67,15 @@ func Sync(ctx context.Context, home string, opts Options) (*SyncResult, error) {
 			}
 		}
 		if opts.Offline || src.patches.isUnreachable() {
-			res.Cached = append(res.Cached, n)
+			cached, err := src.patches.isCached(n)
+			if err != nil {
+				return nil, err
+			}
+			if cached {
+				res.Cached = append(res.Cached, n)
+			} else {
+				res.Uncached = append(res.Uncached, n)
+			}
 		} else {
 			res.Checked = append(res.Checked, n)
 		}

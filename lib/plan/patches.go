@@ -298,6 +298,13 @@ func (p *patcher) descriptor(ctx context.Context, name string) (*CachedDescripto
 	return d, nil
 }
 
+// isCached reports whether the cache holds an answer from this patch registry for
+// name: its rules, or that it has none.
+func (p *patcher) isCached(name string) (bool, error) {
+	d, err := readDescriptor(p.dir, name)
+	return d != nil && d.Registry == p.conf.Registry, err
+}
+
 // isUnreachable reports whether the registry failed to answer (and was not required):
 // the cached descriptors are used from then on.
 func (p *patcher) isUnreachable() bool {

@@ -469,8 +469,16 @@ func TestPatchRegistryUnreachable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Checked) != 0 || len(res.Changed) != 0 || strings.Join(res.Cached, " ") != "_global hello" {
-		t.Errorf("sync with the registry unreachable: checked %v, changed %v, cached %v; want _global and hello cached, nothing checked", res.Checked, res.Changed, res.Cached)
+	// _global was never cached: sync must not claim it used it.
+	if len(res.Checked) != 0 || len(res.Changed) != 0 || strings.Join(res.Cached, " ") != "hello" || strings.Join(res.Uncached, " ") != "_global" {
+		t.Errorf("sync with the registry unreachable: checked %v, changed %v, cached %v, uncached %v; want hello cached, _global uncached, nothing checked", res.Checked, res.Changed, res.Cached, res.Uncached)
+	}
+	// Nor one cached from another patch registry, whose rules are not used.
+	if err := writeDescriptor(filepath.Join(home, "patches"), &CachedDescriptor{Registry: "127.0.0.1:1/elsewhere", Name: patch.Global}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := Sync(ctx, home, Options{Offline: true}); err != nil || strings.Join(res.Cached, " ") != "hello" || strings.Join(res.Uncached, " ") != "_global" {
+		t.Errorf("sync --offline with _global cached from another registry: %v; cached %v, uncached %v; want hello cached, _global uncached", err, res.Cached, res.Uncached)
 	}
 	if got := summary(res.Lock); got != "hello 1.0.0 requested main\nca-bundle 1.0.0 patch main" {
 		t.Errorf("sync lock: %s", got)
