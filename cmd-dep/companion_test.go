@@ -137,6 +137,34 @@ func TestPatchesOfAnyPlatformPackages(t *testing.T) {
 	}
 }
 
+// A rule names proxyconfig by repository, and a tap lists that repository too, as a
+// site's own tap does. pkg-pull records the companion as the rule named it (no tap), so
+// it keeps that name everywhere: patch why and why find it by the name pkg-pull list
+// shows, and tree names it as patch sync does.
+func TestRefCompanionListedByATap(t *testing.T) {
+	t.Parallel()
+	env, proxy := anyHome(t)
+	site := entry("proxyconfig", "2.1.0")
+	site.Repository = proxy
+	addTap(t, env["LONGSHORE_HOME"], "site", site)
+	sync := mustRun(t, env, "", "patch", "sync", "-o", "yaml").Stdout
+
+	why := mustRun(t, env, "", "patch", "why", "proxyconfig").Stdout
+	if want := proxy + " is a companion of hello 1.1.0: rule 0 of _global"; !strings.Contains(why, want) {
+		t.Errorf("patch why proxyconfig:\n%s\nwant a line %q", why, want)
+	}
+	r := mustRun(t, env, "", "why", "proxyconfig")
+	if want := "hello 1.1.0 -(patch)-> " + proxy + " 2.1.0\ntool 3.1.0 -(patch)-> " + proxy + " 2.1.0\n"; r.Stdout != want {
+		t.Errorf("why proxyconfig:\n%s\nwant:\n%s", r.Stdout, want)
+	}
+	tree := mustRun(t, env, "", "tree", "-o", "yaml").Stdout
+	for _, out := range []string{tree, sync} {
+		if !strings.Contains(out, "  - name: "+proxy+"\n") || strings.Contains(out, "name: proxyconfig\n") {
+			t.Errorf("want proxyconfig named %s, as the rule names it:\n%s", proxy, out)
+		}
+	}
+}
+
 // With patches.required false and the registry unreachable, sync says which
 // descriptors it used as cached before, does not claim to have checked them, and does
 // not claim to have used those never cached from this registry.

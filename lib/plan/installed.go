@@ -347,7 +347,8 @@ func (s *Source) tapsGone(err error, pinned []*api.Installed) error {
 
 // installedName is the request name of an installed package: TAP/NAME when it came
 // through a tap; for one installed by reference, TAP/NAME when a tap lists the same
-// repository under that name, else the repository.
+// repository under that name, else the repository; for a patch companion installed
+// by reference (a rule's `ref:`), the repository always.
 func (s *Source) installedName(inst *api.Installed) string { return installedName(s.cfg, inst) }
 
 func installedName(cfg *tap.Config, inst *api.Installed) string {
@@ -359,6 +360,11 @@ func installedName(cfg *tap.Config, inst *api.Installed) string {
 		return inst.Name
 	}
 	repo := r.Locator()
+	if inst.Reason == api.ReasonPatch {
+		// A companion without a tap came from a rule's `ref:`, and every solve names
+		// it so, whether or not some tap also lists the repository.
+		return repo
+	}
 	if tapName, pkg, err := cfg.Resolve(inst.Name); err == nil && pkg.Repository == repo {
 		return tapName + "/" + inst.Name
 	}
