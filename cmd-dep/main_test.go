@@ -265,6 +265,11 @@ func TestWhy(t *testing.T) {
 	if r := pkgDep(t, env, lock, "why", "gone", "-f", "-"); r.Code != cli.ExitNotFound || !strings.Contains(r.Stderr, "gone is not among the lock") {
 		t.Errorf("why gone: %s", r)
 	}
+	// The lock's zlib came through tap main: another tap's zlib is not there.
+	if r := pkgDep(t, env, lock, "why", "other/zlib", "-f", "-"); r.Code != cli.ExitNotFound || r.Stdout != "" ||
+		!strings.Contains(r.Stderr, "other/zlib is not among the lock: its zlib comes from tap main") {
+		t.Errorf("why other/zlib: %s", r)
+	}
 	if r := pkgDep(t, env, lock, "why", "-f", "-"); r.Code != cli.ExitUsage || !strings.Contains(r.Stderr, "missing PKG") {
 		t.Errorf("why without PKG: %s", r)
 	}

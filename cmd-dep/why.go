@@ -11,6 +11,7 @@ import (
 	"longshore.dev/lib/cli"
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/plan"
+	"longshore.dev/lib/ref"
 )
 
 // maxPaths bounds why's answer: the paths through a dense graph grow exponentially.
@@ -110,12 +111,22 @@ package came from is gone). PKG is NAME, TAP/NAME or a repository, as in the loc
 					return err
 				}
 			}
-			if _, ok := lock.Package(target); !ok {
-				where := "the lock"
-				if installed {
-					where = "the installed packages"
-				}
+			where := "the lock"
+			if installed {
+				where = "the installed packages"
+			}
+			p, ok := lock.Package(target)
+			if !ok {
 				return fault.New(fault.NotFound, fmt.Errorf("%s is not among %s", args[0], where), "`pkg-dep tree` shows what is there")
+			}
+			// A lock holds one package per name: TAP/NAME asks for that tap's.
+			if r, err := ref.Parse(args[0]); err == nil && r.Kind == ref.Package && r.Tap != "" && r.Tap != p.Tap {
+				from := "repository " + p.Repository
+				if p.Tap != "" {
+					from = "tap " + p.Tap
+				}
+				return fault.New(fault.NotFound, fmt.Errorf("%s is not among %s: its %s comes from %s", args[0], where, p.Name, from),
+					fmt.Sprintf("`pkg-dep why %s` shows why that one is there", p.Name))
 			}
 			found, truncated := paths(lock, target)
 			for _, p := range found {
