@@ -354,6 +354,25 @@ repository: registry.example/hello
 	}
 }
 
+// A locked version yanked since is listed, marked, even with nothing newer allowed:
+// only its exact pin keeps it, and its publisher withdrew it.
+func TestOutdatedYanked(t *testing.T) {
+	t.Parallel()
+	env := newHome(t)
+	p := entry("leftpad", "1.0.0", "1.1.0")
+	p.Versions[1].Yanked = true
+	addTap(t, env["LONGSHORE_HOME"], "extra", p)
+	lock := lockOf(t, env, "leftpad@1.1.0", "zlib")
+	got := mustRun(t, env, lock, "outdated", "-f", "-", "-o", "table").Stdout
+	want := "NAME      CURRENT          WANTED   LATEST   FROM\nleftpad   1.1.0 (yanked)   1.1.0    1.0.0    tap extra\n"
+	if got != want {
+		t.Errorf("outdated:\n%s\nwant:\n%s", got, want)
+	}
+	if y := mustRun(t, env, lock, "outdated", "-f", "-", "-o", "yaml").Stdout; !strings.Contains(y, "latest: 1.0.0\nyanked: true\n") {
+		t.Errorf("-o yaml:\n%s", y)
+	}
+}
+
 // TestOutdatedSourceGone: the installed packages include one from a tap removed since
 // (pkg-tap remove --force). It is a row with "?" and a warning, the others are listed,
 // and the exit code says the listing is partial.

@@ -27,7 +27,7 @@ func outdatedDoc(o plan.Outdated) *api.Outdated {
 	if o.Err != nil {
 		d.Error = o.Err.Error()
 	} else {
-		d.Wanted, d.Latest = o.Wanted, o.Latest
+		d.Wanted, d.Latest, d.Yanked = o.Wanted, o.Latest, o.Yanked
 	}
 	return d
 }
@@ -44,7 +44,11 @@ var outdatedColumns = cli.Columns{
 		if o.Error != "" {
 			wanted, latest = "?", "?"
 		}
-		return []string{o.Name, o.Current, wanted, latest, from}
+		current := o.Current
+		if o.Yanked {
+			current += " (yanked)"
+		}
+		return []string{o.Name, current, wanted, latest, from}
 	},
 }
 
@@ -60,7 +64,8 @@ func newOutdatedCmd() *cli.Command {
 		Long: `Lists, for each package of the lock, its locked version (CURRENT), the newest version
 its constraints allow (WANTED: the requests naming it, and what the other locked packages
 at their locked versions require of it) and the newest release there is (LATEST).
-Only packages with something newer are listed, unless --all.
+Only packages with something newer, or whose current version is yanked (CURRENT
+"1.3.0 (yanked)", yanked: true), are listed, unless --all.
 
 The lock is the one read with -f, or without it the installed packages as installed.yaml
 records them; their requests are not recorded, so WANTED is then what the other

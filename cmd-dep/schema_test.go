@@ -49,6 +49,15 @@ func TestOutdatedMatchesSchema(t *testing.T) {
 		}
 	}
 
+	// A yanked current version.
+	yanked := entry("leftpad", "1.0.0", "1.1.0")
+	yanked.Versions[1].Yanked = true
+	addTap(t, env["LONGSHORE_HOME"], "extra", yanked)
+	doc := pkgDep(t, env, lockOf(t, env, "leftpad@1.1.0"), "outdated", "-f", "-", "-o", "yaml").Stdout
+	if err := schema.Validate(clitest.YAMLValue(t, doc)); err != nil || !strings.Contains(doc, "yanked: true") {
+		t.Errorf("the document of a yanked version: %v\n%s", err, doc)
+	}
+
 	// The schema is not vacuous: it refuses typos, a version that is not one, a
 	// missing repository, and versions beside an error.
 	base := "apiVersion: longshore.dev/v1alpha1\nkind: Outdated\nname: zlib\ncurrent: 1.3.0\nrepository: registry.example/zlib\n"
@@ -57,6 +66,7 @@ func TestOutdatedMatchesSchema(t *testing.T) {
 		base + "latest: '1.4'\n",
 		base + "wanted: 1.4.0\nerror: no tap named \"demo\"\n",
 		base + "tap: Main\n",
+		base + "yanked: false\n",
 		strings.Replace(base, "repository: registry.example/zlib\n", "", 1),
 		strings.Replace(base, "kind: Outdated", "kind: Lock", 1),
 	} {

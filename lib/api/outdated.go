@@ -16,6 +16,8 @@ type Outdated struct {
 	// when Error says the versions could not be read.
 	Wanted string `json:"wanted,omitempty" yaml:"wanted,omitempty"`
 	Latest string `json:"latest,omitempty" yaml:"latest,omitempty"`
+	// Yanked says the current version is yanked: its publisher withdrew it.
+	Yanked bool `json:"yanked,omitempty" yaml:"yanked,omitempty"`
 	// Tap is the tap the package came through; empty for a repository's tags.
 	Tap        string `json:"tap,omitempty" yaml:"tap,omitempty"`
 	Repository string `json:"repository" yaml:"repository"`

@@ -21,14 +21,18 @@ type Outdated struct {
 	// versions require of it); Latest the newest release there is. Either is "" when
 	// no version qualifies, and both when Err is set.
 	Current, Wanted, Latest string
+	// Yanked says the current version is yanked: its publisher withdrew it, and only
+	// an exact pin keeps it in a lock.
+	Yanked bool
 	// Err says why the versions could not be read: the tap or repository the package
 	// came from is gone, or refused to answer. The other packages are checked anyway.
 	Err error
 }
 
-// IsOutdated reports whether a newer version is allowed or exists.
+// IsOutdated reports whether a newer version is allowed or exists, or the current one
+// is yanked.
 func (o Outdated) IsOutdated() bool {
-	return o.Err == nil && (o.Wanted != o.Current || o.Latest != o.Current)
+	return o.Err == nil && (o.Wanted != o.Current || o.Latest != o.Current || o.Yanked)
 }
 
 // CheckOutdated lists, for every package of lock in order, its locked version, the
@@ -129,6 +133,9 @@ func (s *Source) outdated(ctx context.Context, pkgs []api.LockedPackage, request
 		o := Outdated{Name: p.Name, Tap: p.Tap, Repository: p.Repository, Reason: p.Reason, Current: p.Version, Err: errs[p.Name]}
 		var wanted, latest *version.Version
 		for _, c := range versions[p.Name] {
+			if c.Yanked && c.Version.String() == p.Version {
+				o.Yanked = true
+			}
 			if allowed(c, constraints[p.Name]) && (wanted == nil || c.Version.Compare(wanted) > 0) {
 				wanted = c.Version
 			}

@@ -57,6 +57,34 @@ func TestCheckOutdated(t *testing.T) {
 	}
 }
 
+// A locked version that has been yanked since is reported as such, and counts as
+// outdated even when nothing newer is allowed: only the exact pin keeps it.
+func TestCheckOutdatedYanked(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	addTap(t, home, "main", false,
+		entry("app", v("1.0.0", "libx@1.1.0")),
+		entry("libx", v("1.0.0"), pv{version: "1.1.0", yanked: true}),
+	)
+	ctx := context.Background()
+	lock, err := Resolve(ctx, home, reqs("app"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := CheckOutdated(ctx, home, lock, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range out {
+		got = append(got, fmt.Sprintf("%s %s %s %s yanked=%v outdated=%v", o.Name, o.Current, o.Wanted, o.Latest, o.Yanked, o.IsOutdated()))
+	}
+	want := "libx 1.1.0 1.1.0 1.0.0 yanked=true outdated=true\napp 1.0.0 1.0.0 1.0.0 yanked=false outdated=false"
+	if strings.Join(got, "\n") != want {
+		t.Errorf("outdated:\n%s\nwant:\n%s", strings.Join(got, "\n"), want)
+	}
+}
+
 // deniedRegistry answers every request with HTTP 403: a repository whose versions
 // cannot be read for another reason than being gone.
 func deniedRegistry(t *testing.T) string {
