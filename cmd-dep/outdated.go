@@ -62,8 +62,9 @@ func newOutdatedCmd() *cli.Command {
 		Short: "list newer versions",
 		Use:   "[-f LOCK]",
 		Long: `Lists, for each package of the lock, its locked version (CURRENT), the newest version
-its constraints allow (WANTED: the requests naming it, and what the other locked packages
-at their locked versions require of it) and the newest release there is (LATEST).
+its constraints allow (WANTED: the requests naming it, what the other locked packages at
+their locked versions require of it, and for a patch companion the cached patch rules
+that add it) and the newest release there is (LATEST).
 Only packages with something newer, or whose current version is yanked (CURRENT
 "1.3.0 (yanked)", yanked: true), are listed, unless --all.
 

@@ -17,8 +17,8 @@ type Outdated struct {
 	Repository string
 	Reason     string
 	// Current is the locked version; Wanted the newest that the constraints on it allow
-	// (the requests naming it, and what the other locked packages at their locked
-	// versions require of it); Latest the newest release there is. Either is "" when
+	// (the requests naming it, what the other locked packages at their locked versions
+	// require of it, and for a patch companion the cached rules that add it); Latest the newest release there is. Either is "" when
 	// no version qualifies, and both when Err is set.
 	Current, Wanted, Latest string
 	// Yanked says the current version is yanked: its publisher withdrew it, and only
@@ -47,7 +47,7 @@ func CheckOutdated(ctx context.Context, home string, lock *api.Lock, opts Option
 	if err != nil {
 		return nil, err
 	}
-	return src.outdated(ctx, inOrder(lock), lock.Requests)
+	return src.outdated(ctx, inOrder(lock), lock.Requests, companionRules(home, LockTargets(lock, opts.Platform)))
 }
 
 // CheckInstalledOutdated is CheckOutdated of the installed packages at their installed
@@ -66,7 +66,28 @@ func CheckInstalledOutdated(ctx context.Context, home string, opts Options) ([]O
 	if err != nil {
 		return nil, err
 	}
-	return src.outdated(ctx, inOrder(src.installedLock(installed)), nil)
+	targets, err := InstalledTargets(home)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Platform != "" {
+		for i := range targets {
+			targets[i].Platform = opts.Platform
+		}
+	}
+	return src.outdated(ctx, inOrder(src.installedLock(installed)), nil, companionRules(home, targets))
+}
+
+// companionRules are the cached patch rules that add companions to targets: a
+// companion's version is the site's constraint, not one the user can relax, so a
+// newer version those rules refuse is not WANTED (patch sync would not take it).
+// Without a patch registry or a readable cache there are none.
+func companionRules(home string, targets []RuleTarget) []Applied {
+	rules, err := Rules(home, targets)
+	if err != nil {
+		return nil
+	}
+	return rules
 }
 
 // inOrder is the packages of lock in its order.
@@ -81,8 +102,9 @@ func inOrder(lock *api.Lock) []api.LockedPackage {
 }
 
 // outdated checks pkgs, in the order given, against their sources and the constraints
-// of requests and of the other packages at their current versions.
-func (s *Source) outdated(ctx context.Context, pkgs []api.LockedPackage, requests []api.LockRequest) ([]Outdated, error) {
+// of requests, of the other packages at their current versions and of the patch rules
+// that add companions to them.
+func (s *Source) outdated(ctx context.Context, pkgs []api.LockedPackage, requests []api.LockRequest, rules []Applied) ([]Outdated, error) {
 	locked := make(map[string]bool, len(pkgs))
 	for _, p := range pkgs {
 		locked[p.Name] = true
@@ -102,6 +124,13 @@ func (s *Source) outdated(ctx context.Context, pkgs []api.LockedPackage, request
 	for _, r := range requests {
 		if err := add(PackageName(r.Name), r.Version); err != nil {
 			return nil, fault.New(fault.Usage, fmt.Errorf("request %s: %w", r.Name, err), "")
+		}
+	}
+	for _, a := range rules {
+		if locked[a.Companion] && locked[a.Package] {
+			if err := add(a.Companion, a.Constraint); err != nil {
+				continue // the solver refuses it too
+			}
 		}
 	}
 	versions := map[string][]resolve.Candidate{}

@@ -13,6 +13,7 @@ import (
 
 	"longshore.dev/lib/api"
 	"longshore.dev/lib/oci"
+	"longshore.dev/lib/resolve"
 	"longshore.dev/lib/tap"
 )
 
@@ -82,6 +83,36 @@ func TestCheckOutdatedYanked(t *testing.T) {
 	want := "libx 1.1.0 1.1.0 1.0.0 yanked=true outdated=true\napp 1.0.0 1.0.0 1.0.0 yanked=false outdated=false"
 	if strings.Join(got, "\n") != want {
 		t.Errorf("outdated:\n%s\nwant:\n%s", strings.Join(got, "\n"), want)
+	}
+}
+
+// A patch companion's WANTED is what the rule that adds it allows: ca-bundle 2.0.0
+// exists, but the rule asks for ^1, so patch sync would never take it.
+func TestCheckOutdatedCompanion(t *testing.T) {
+	t.Parallel()
+	home, _ := patchUniverse(t, true)
+	ctx := context.Background()
+	lock, err := Resolve(ctx, home, []resolve.Request{{Name: "hello", Platform: "linux/amd64"}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := CheckOutdated(ctx, home, lock, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rows(out) + "\n"; !strings.Contains(got, "\nca-bundle 1.0.0 1.0.0 2.0.0\n") {
+		t.Errorf("outdated:\n%s\nwant ca-bundle 1.0.0 1.0.0 2.0.0 (the rule asks for ^1)", got)
+	}
+
+	// Installed, the same: the rules are matched as patch list matches them.
+	writeInstalled(t, home, "main/hello 1.1.0 explicit libgreet ca-bundle", "main/libgreet 1.2.0 dependency zlib certs",
+		"main/zlib 1.3.0 dependency", "main/ca-bundle 1.0.0 patch certs", "main/certs 1.0.0 dependency")
+	out, err = CheckInstalledOutdated(ctx, home, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rows(out) + "\n"; !strings.Contains(got, "\nca-bundle 1.0.0 1.0.0 2.0.0\n") {
+		t.Errorf("installed:\n%s\nwant ca-bundle 1.0.0 1.0.0 2.0.0 (the rule asks for ^1)", got)
 	}
 }
 

@@ -221,7 +221,7 @@ func ruleCompanions(d *CachedDescriptor, key, name, repository string, v *versio
 				display += "@" + req.Constraint
 			}
 			out = append(out, ruleMatch{request: req, applied: Applied{
-				Package: key, Version: v.String(), Companion: ckey, Request: display,
+				Package: key, Version: v.String(), Companion: ckey, Request: display, Constraint: req.Constraint,
 				Descriptor: d.Name, Reference: d.Reference(), Rule: i, Match: describeMatch(rule.Match),
 			}})
 		}

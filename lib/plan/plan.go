@@ -92,9 +92,10 @@ type Applied struct {
 	Package string
 	Version string
 	// Companion is the companion's name in the lock; Request is the companion as the
-	// rule writes it (corp/ca-bundle@^1).
-	Companion string
-	Request   string
+	// rule writes it (corp/ca-bundle@^1), and Constraint its version constraint (^1).
+	Companion  string
+	Request    string
+	Constraint string
 	// Descriptor is the package name the descriptor is published for, or _global;
 	// Reference is where it lives, REGISTRY/NAME:patches@DIGEST.
 	Descriptor string
