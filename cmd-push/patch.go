@@ -69,6 +69,8 @@ that are installed and composed right after the package they patch. See docs/pat
 			}
 			if res.Unchanged {
 				env.Infof("%s:%s already holds these rules (%s)", r.Locator(), patch.Tag, res.Digest)
+			} else if len(d.Rules) == 0 {
+				env.Infof("Published no rules for %s to %s:%s (%s): the rules published before are withdrawn once clients run `pkg-dep patch sync`", forName, r.Locator(), patch.Tag, res.Digest)
 			} else {
 				env.Infof("Published %s for %s to %s:%s (%s)", plural(len(d.Rules), "rule"), forName, r.Locator(), patch.Tag, res.Digest)
 			}

@@ -37,9 +37,12 @@ func TestPatchCountsRules(t *testing.T) {
 	for _, tc := range []struct {
 		rules int
 		want  string
-	}{{1, "Published 1 rule for hello"}, {2, "Published 2 rules for hello"}} {
+	}{{0, "Published no rules for hello"}, {1, "Published 1 rule for hello"}, {2, "Published 2 rules for hello"}} {
 		file := filepath.Join(t.TempDir(), "hello-patches.yaml")
 		doc := "apiVersion: longshore.dev/v1alpha1\nkind: PatchDescriptor\nrules:\n" + strings.Repeat(rule, tc.rules)
+		if tc.rules == 0 {
+			doc += "  []\n" // withdraws the rules
+		}
 		if err := os.WriteFile(file, []byte(doc), 0o644); err != nil {
 			t.Fatal(err)
 		}

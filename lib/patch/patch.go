@@ -99,9 +99,11 @@ func ValidFor(name string) error {
 }
 
 // Validate checks every rule; forName is the package the descriptor is published for.
+// An empty list of rules (`rules: []`) withdraws the rules published before; a
+// document without the field is refused, as it is more likely a mistake.
 func (d *Descriptor) Validate(forName string) error {
-	if len(d.Rules) == 0 {
-		return fmt.Errorf("no rules: a descriptor needs at least one rule")
+	if d.Rules == nil {
+		return fmt.Errorf("no rules: a descriptor needs a rules list (rules: [] withdraws the rules published before)")
 	}
 	for i, r := range d.Rules {
 		where := fmt.Sprintf("rules[%d]", i)

@@ -28,7 +28,8 @@ func TestParseValidates(t *testing.T) {
 		{"good", good, "hello", ""},
 		{"global may match anything", strings.Replace(good, `name: "hello"`, `name: "*"`, 1), Global, ""},
 		{"bad for name", good, "Hello", `--for "Hello"`},
-		{"no rules", head + "rules: []\n", "hello", "no rules"},
+		{"no rules list", head, "hello", "rules: [] withdraws"},
+		{"rules withdrawn", head + "rules: []\n", "hello", ""},
 		{"unknown field", head + "rules:\n  - match: {nmae: x}\n    companions: [{name: a}]\n", "hello", `:4: unknown field "nmae"`},
 		{"glob never matches the package", strings.Replace(good, `name: "hello"`, `name: "world*"`, 1), "hello", "never matches \"hello\""},
 		{"bad glob", strings.Replace(good, `name: "hello"`, `name: "[hel"`, 1), Global, "not a valid glob"},
@@ -86,6 +87,30 @@ func TestPushFetchRoundTrip(t *testing.T) {
 	}
 	if digest != first.Digest || len(got.Rules) != 1 || got.Rules[0].Companions[1].Ref != "registry.corp.example/patches/proxy-config" {
 		t.Errorf("fetched %+v (%s)", got, digest)
+	}
+}
+
+// An empty list of rules publishes and reads back as such: how a site withdraws a
+// package's rules.
+func TestPushFetchWithdrawn(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d, err := Parse([]byte(head+"rules: []\n"), "patch.yaml", "hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := ref.ParseArtifact("ocidir://" + filepath.Join(t.TempDir(), "patches", "hello"))
+	target, err := oci.Open(ctx, r, oci.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	if _, err := Push(ctx, target, d); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := Fetch(ctx, target)
+	if err != nil || got.Rules == nil || len(got.Rules) != 0 {
+		t.Fatalf("fetched %+v, %v; want no rules", got, err)
 	}
 }
 

@@ -128,6 +128,19 @@ func TestSync(t *testing.T) {
 	if got, want := summary(inst), "hello 1.1.0 requested main\nlibgreet 1.2.0 dependency main\nold-shim 0.1.0 patch main\nzlib 1.3.0 dependency main"; got != want {
 		t.Errorf("installed:\n%s\nwant:\n%s", got, want)
 	}
+
+	// The site withdraws hello's rules (rules: []): tool is no longer added, here and
+	// offline from the cache.
+	publishDescriptor(t, registry, "hello", " []\n")
+	for _, offline := range []bool{false, true} {
+		fourth, err := Sync(ctx, home, Options{Platform: "linux/amd64", Offline: offline})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(summary(fourth.Lock), "tool") || !strings.Contains(summary(fourth.Lock), "hello 1.1.0 requested main") {
+			t.Errorf("after the rules were withdrawn (offline %v):\n%s", offline, summary(fourth.Lock))
+		}
+	}
 }
 
 func TestSyncWithoutRegistry(t *testing.T) {
