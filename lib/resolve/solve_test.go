@@ -294,6 +294,13 @@ So, because you requested app <3 and tool, version solving failed.`,
 			want:     `Because you requested libx ^2, which matches no version of libx (it has 1.0.0 and 2.1.0-rc.1; pre-releases such as 2.1.0-rc.1 match only a constraint that names a pre-release), version solving failed.`,
 		},
 		{
+			name:     "only a pre-release of the lowest version would match",
+			universe: []string{"tool 1.1.0", "tool 2.0.0-beta.1"},
+			requests: reqs("tool@^2"),
+			kind:     fault.Conflict,
+			want:     `Because you requested tool ^2, which matches no version of tool (it has 1.1.0 and 2.0.0-beta.1; 2.0.0-beta.1 is a pre-release, which comes before 2.0.0: ^2 does not include it, =2.0.0-beta.1 does), version solving failed.`,
+		},
+		{
 			name:     "only a yanked version would match",
 			universe: []string{"libx 1.0.0", "libx 2.0.0 yanked"},
 			requests: reqs("libx@^2"),

@@ -625,7 +625,7 @@ func (s *solver) noMatch(id int, text string) string {
 		return "has no versions"
 	}
 	c, _ := s.constraint(text)
-	var pre, yanked, all []string
+	var pre, before, yanked, all []string
 	for _, cand := range p.cands {
 		all = append(all, cand.Version.String())
 		switch {
@@ -633,12 +633,20 @@ func (s *solver) noMatch(id int, text string) string {
 			yanked = append(yanked, cand.Version.String())
 		case !cand.Yanked && cand.Version.Prerelease() && c.MatchesPrerelease(cand.Version):
 			pre = append(pre, cand.Version.String())
+		case !cand.Yanked && cand.Version.Prerelease() && c.Matches(cand.Version.Release()):
+			// 2.0.0-beta.1 for ^2: it comes before 2.0.0, so even a constraint that
+			// lets pre-releases in from 2.0.0 on leaves it out.
+			before = append(before, cand.Version.String())
 		}
 	}
 	msg := "matches no version of " + p.name + " (it has " + summary(all)
 	switch {
 	case len(pre) > 0:
 		msg += "; pre-releases such as " + pre[len(pre)-1] + " match only a constraint that names a pre-release"
+	case len(before) > 0:
+		v, written := before[len(before)-1], cmp.Or(strings.TrimSpace(text), "*")
+		msg += "; " + v + " is a pre-release, which comes before " + version.MustParse(v).Release().String() +
+			": " + written + " does not include it, =" + v + " does"
 	case len(yanked) > 0:
 		msg += "; " + summary(yanked) + " would match but is yanked, and only an exact constraint selects a yanked version"
 	}

@@ -134,6 +134,12 @@ func (v *Version) Tag() string { return strings.ReplaceAll(v.sv.String(), "+", "
 // Prerelease reports whether v is a pre-release (1.0.0-rc.1).
 func (v *Version) Prerelease() bool { return v.sv.Prerelease() != "" }
 
+// Release is the release v leads up to: 2.0.0 for 2.0.0-beta.1 and 2.0.0+b1.
+func (v *Version) Release() *Version {
+	sv := semver.New(v.sv.Major(), v.sv.Minor(), v.sv.Patch(), "", "")
+	return &Version{sv: sv}
+}
+
 // Compare orders versions by semver precedence, then by build metadata as text so
 // that versions differing only in metadata still sort the same way every time.
 func (v *Version) Compare(o *Version) int {

@@ -150,6 +150,15 @@ func TestMatchesPrerelease(t *testing.T) {
 	}
 }
 
+func TestRelease(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{"2.0.0-beta.1": "2.0.0", "1.2.3+b1": "1.2.3", "1.0.0-rc.1+b": "1.0.0", "3.1.4": "3.1.4"} {
+		if got := MustParse(in).Release().String(); got != want {
+			t.Errorf("Release(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
+
 // TestComparePrecedence: build metadata does not count for precedence (SemVer 2.0.0
 // §10), where Compare breaks the tie by it so that sorting is stable.
 func TestComparePrecedence(t *testing.T) {
