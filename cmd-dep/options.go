@@ -102,19 +102,20 @@ func readInput(env *cli.Env, files cli.FileFlags, platform string) (requests []r
 }
 
 // requestsOf turns the positional arguments and -f documents into requests; a Lock
-// read with -f contributes its requests (resolving a lock again updates it).
-func requestsOf(env *cli.Env, args []string, files cli.FileFlags, platform string) ([]resolve.Request, error) {
+// read with -f contributes its requests (resolving a lock again updates it), and is
+// returned too.
+func requestsOf(env *cli.Env, args []string, files cli.FileFlags, platform string) ([]resolve.Request, []*api.Lock, error) {
 	var out []resolve.Request
 	for _, a := range args {
 		r, err := parseRequest(a, platform)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		out = append(out, r)
 	}
 	reqs, locks, err := readInput(env, files, platform)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out = append(out, reqs...)
 	for _, l := range locks {
@@ -127,9 +128,9 @@ func requestsOf(env *cli.Env, args []string, files cli.FileFlags, platform strin
 		}
 	}
 	if len(out) == 0 {
-		return nil, cli.Usagef("nothing to resolve: name packages (hello, core/hello@^1) or read PackageRef documents with -f")
+		return nil, nil, cli.Usagef("nothing to resolve: name packages (hello, core/hello@^1) or read PackageRef documents with -f")
 	}
-	return out, nil
+	return out, locks, nil
 }
 
 // lockInput is the lock a reading verb works on: the one Lock document of -f, else

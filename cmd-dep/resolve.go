@@ -43,6 +43,7 @@ func printLock(env *cli.Env, format cli.Format, lock *api.Lock) error {
 func newResolveCmd() *cli.Command {
 	var flags planFlags
 	var files cli.FileFlags
+	var update []string
 	output := cli.NewOutputFlags()
 	return &cli.Command{
 		Name:  "resolve",
@@ -57,7 +58,11 @@ PKG is NAME or TAP/NAME through the taps (a bare name found in several taps need
 default tap, or TAP/NAME), or a repository (REGISTRY/REPO[:VERSION], ocidir://PATH)
 whose tags list its versions; @CONSTRAINT is a semver range (^1.2, ~1.2.3, >=1 <2).
 -f reads PackageRef documents (pkg-tap search -o yaml) or a Lock (its requests are
-resolved again: an update).
+resolved again: an update of everything). With --update PKG, only PKG moves (as far as
+the constraints allow; its dependencies too when it cannot move without them), and
+every other package of the lock stays at its locked version, as 'cargo update -p'
+does; patch companions follow the site's rules as always. Resolving a Lock again
+says on stderr what changed.
 
 Versions come from the tap caches ('pkg-tap update' refreshes them) and from
 repositories' tags; the patch rules of the configured patch registry add companions
@@ -65,24 +70,37 @@ repositories' tags; the patch rules of the configured patch registry add compani
 choice works, the error explains why (exit 5), naming the chain of requirers.`,
 		Example: `{prog} hello@^1 core/tool
 pkg-tap search db -o yaml | {prog} -f - | pkg-pull -f -
-{prog} -f tools.yaml > tools.lock.yaml && pkg-pull -f tools.lock.yaml`,
+{prog} -f tools.yaml > tools.lock.yaml && pkg-pull -f tools.lock.yaml
+{prog} -f tools.lock.yaml --update libgreet > new.lock.yaml   # move libgreet only`,
 		Flags: func(fs *pflag.FlagSet) {
 			files.AddTo(fs)
 			output.AddTo(fs)
 			flags.addTo(fs, true)
+			fs.StringArrayVar(&update, "update", nil, "with -f LOCK: move only this package of the lock (repeatable), holding the others at their versions")
 		},
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
 			format, err := output.Format(env)
 			if err != nil {
 				return err
 			}
-			requests, err := requestsOf(env, args, files, flags.platform)
+			requests, locks, err := requestsOf(env, args, files, flags.platform)
 			if err != nil {
 				return err
 			}
 			h, err := home(env)
 			if err != nil {
 				return err
+			}
+			if len(update) > 0 {
+				if len(locks) != 1 || len(args) > 0 || len(requests) != len(locks[0].Requests) {
+					return cli.Usagef("--update moves packages of one lock: read exactly one Lock with -f, and name no other packages")
+				}
+				lock, err := plan.ResolveUpdate(ctx, h, locks[0], requests, update, flags.options(env))
+				if err != nil {
+					return err
+				}
+				printChanges(env, locks[0], lock)
+				return printLock(env, format, lock)
 			}
 			res, err := plan.Solve(ctx, h, requests, flags.options(env))
 			if err != nil {
@@ -91,7 +109,42 @@ pkg-tap search db -o yaml | {prog} -f - | pkg-pull -f -
 			for _, a := range res.Applied {
 				env.Debugf("patch: %s %s gets %s (rule %d of %s)", a.Package, a.Version, a.Request, a.Rule, a.Reference)
 			}
+			if len(locks) == 1 {
+				printChanges(env, locks[0], res.Lock)
+			}
 			return printLock(env, format, res.Lock)
 		},
+	}
+}
+
+// printChanges says on stderr how a lock solved again differs from the one read, one
+// line per package, as cargo update does: "Updated libgreet 1.1.0 -> 1.2.0", "Added
+// zlib 1.3.0", "Removed oldlib 0.9.0"; "Lock unchanged" when nothing moved.
+func printChanges(env *cli.Env, before, after *api.Lock) {
+	changed := false
+	for _, p := range after.Packages {
+		old, ok := before.Package(p.Name)
+		switch {
+		case !ok:
+			env.Infof("Added %s %s", p.Name, p.Version)
+		case old.Version != p.Version || old.Digest != p.Digest:
+			what := old.Version + " -> " + p.Version
+			if old.Version == p.Version {
+				what = p.Version + " (republished: " + cli.ShortDigest(old.Digest) + " -> " + cli.ShortDigest(p.Digest) + ")"
+			}
+			env.Infof("Updated %s %s", p.Name, what)
+		default:
+			continue
+		}
+		changed = true
+	}
+	for _, p := range before.Packages {
+		if _, ok := after.Package(p.Name); !ok {
+			env.Infof("Removed %s %s", p.Name, p.Version)
+			changed = true
+		}
+	}
+	if !changed {
+		env.Infof("Lock unchanged: every package is at its locked version")
 	}
 }

@@ -347,7 +347,7 @@ func (w *writer) requiresBoth(c, o *incompat, cLine, oLine int) (string, bool) {
 		cr, or := w.s.requests[c.request], w.s.requests[o.request]
 		cn, _ := single(c, false)
 		on, _ := single(o, false)
-		if cr.PatchOf == "" && or.PatchOf == "" && cr.Installed == or.Installed {
+		if cr.PatchOf == "" && or.PatchOf == "" && cr.Installed == or.Installed && cr.Locked == or.Locked {
 			return w.subject(c, cp) + " " + w.object(c, cn.negate()) + w.lineRef(cLine) + " and " + w.object(o, on.negate()) + w.lineRef(oLine), true
 		}
 		return "", false
@@ -450,7 +450,8 @@ func (w *writer) requiresForbidden(c, o *incompat, cLine, oLine int) (string, bo
 }
 
 // subject is the one positive term of c with its verb: "app 1.0.0 depends on",
-// "you requested", "a patch for hello adds", "the installed packages include".
+// "you requested", "a patch for hello adds", "the installed packages include", "the
+// lock holds".
 func (w *writer) subject(c *incompat, t term) string {
 	dependency := c.cause == causeDependency || c.cause == causeUnusable
 	if t.pkg == rootID {
@@ -464,6 +465,8 @@ func (w *writer) subject(c *incompat, t term) string {
 			return "a patch for " + r.PatchOf + " adds"
 		case r.Installed:
 			return "the installed packages include"
+		case r.Locked:
+			return "the lock holds"
 		}
 		return "you requested"
 	}

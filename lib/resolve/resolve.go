@@ -80,6 +80,9 @@ type Request struct {
 	// for it now, so explanations say "the installed packages include hello =1.1.0"
 	// rather than "you requested".
 	Installed bool
+	// Locked marks a request that holds a package of a lock at its locked version
+	// while others of it are updated: explanations say "the lock holds hello =1.1.0".
+	Locked bool
 }
 
 // String is the request as a user types it: name@constraint.
