@@ -262,8 +262,25 @@ func TestWhy(t *testing.T) {
 			t.Errorf("why %s:\n%s\nwant:\n%s", tt.pkg, got.Stdout, tt.want)
 		}
 	}
-	if r := pkgDep(t, env, lock, "why", "gone", "-f", "-"); r.Code != cli.ExitNotFound || !strings.Contains(r.Stderr, "gone is not among the lock") {
+	if r := pkgDep(t, env, lock, "why", "gone", "-f", "-"); r.Code != cli.ExitNotFound || !strings.Contains(r.Stderr, "gone is not among the lock") ||
+		!strings.Contains(r.Stderr, "Hint: `pkg-dep tree -f -` shows what is there\n") {
 		t.Errorf("why gone: %s", r)
+	}
+	// The hint draws the same input: tree without -f would show the installed packages.
+	file := filepath.Join(t.TempDir(), "my tools.lock.yaml")
+	if err := os.WriteFile(file, []byte(lock), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := pkgDep(t, env, "", "why", "gone", "-f", file); r.Code != cli.ExitNotFound ||
+		!strings.Contains(r.Stderr, "Hint: `pkg-dep tree -f '"+file+"'` shows what is there\n") {
+		t.Errorf("why gone -f FILE: %s", r)
+	}
+	// why reads a lock or installed.yaml: the flags of the verbs that resolve are not its.
+	for _, flag := range []string{"--platform=linux/amd64", "--offline", "--plain-http", "--ca-file=ca.pem", "--insecure", "--no-patches"} {
+		if r := pkgDep(t, env, lock, "why", "zlib", "-f", "-", flag); r.Code != cli.ExitUsage || r.Stdout != "" ||
+			!strings.Contains(r.Stderr, "Error: unknown flag: "+strings.Split(flag, "=")[0]+"\nUsage: pkg-dep why PKG [-f LOCK] [flags]\n") {
+			t.Errorf("why %s: %s", flag, r)
+		}
 	}
 	// The lock's zlib came through tap main: another tap's zlib is not there.
 	if r := pkgDep(t, env, lock, "why", "other/zlib", "-f", "-"); r.Code != cli.ExitNotFound || r.Stdout != "" ||
@@ -533,7 +550,8 @@ func TestInstalledGraph(t *testing.T) {
 		}
 	}
 	golden(t, "hello-tool.tree", mustRun(t, env, "", "tree").Stdout)
-	if r := pkgDep(t, env, "", "why", "gone"); r.Code != cli.ExitNotFound || !strings.Contains(r.Stderr, "gone is not among the installed packages") {
+	if r := pkgDep(t, env, "", "why", "gone"); r.Code != cli.ExitNotFound || !strings.Contains(r.Stderr, "gone is not among the installed packages") ||
+		!strings.Contains(r.Stderr, "Hint: `pkg-dep tree` shows what is there\n") {
 		t.Errorf("why gone: %s", r)
 	}
 

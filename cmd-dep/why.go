@@ -9,6 +9,7 @@ import (
 
 	"longshore.dev/lib/api"
 	"longshore.dev/lib/cli"
+	"longshore.dev/lib/envcomp"
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/plan"
 	"longshore.dev/lib/ref"
@@ -57,6 +58,25 @@ func paths(lock *api.Lock, target string) (out []whyPath, truncated bool) {
 	return out, truncated
 }
 
+// treeOf is the tree command that draws the lock why read: of the same -f input, or
+// of the installed packages.
+func treeOf(files cli.FileFlags) string {
+	cmd := "pkg-dep tree"
+	for _, p := range files.Paths {
+		cmd += " -f " + shellWord(p)
+	}
+	return cmd
+}
+
+// shellWord is s as a shell reads it back: as it is when it holds nothing the shell
+// would interpret, else single-quoted.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:@+=,%") == "" {
+		return s
+	}
+	return envcomp.QuotePOSIX(s)
+}
+
 type whyPath struct {
 	names []string
 	patch []bool
@@ -83,7 +103,6 @@ func (w whyPath) format(lock *api.Lock) string {
 }
 
 func newWhyCmd() *cli.Command {
-	var flags planFlags
 	var files cli.FileFlags
 	return &cli.Command{
 		Name:  "why",
@@ -95,13 +114,12 @@ without it the installed packages as installed.yaml records them (also when the 
 package came from is gone). PKG is NAME, TAP/NAME or a repository, as in the lock.`,
 		Example: `{prog} zlib -f tools.lock.yaml
 {prog} ca-bundle`,
-		Flags: func(fs *pflag.FlagSet) {
-			files.AddTo(fs)
-			flags.addTo(fs, false)
-		},
-		Args: cli.ExactArgs("PKG"),
+		// No --platform, --offline or registry flags: why only reads a lock, or the
+		// installed packages from installed.yaml and the local caches.
+		Flags: func(fs *pflag.FlagSet) { files.AddTo(fs) },
+		Args:  cli.ExactArgs("PKG"),
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
-			lock, installed, err := lockInput(ctx, env, files, &flags)
+			lock, installed, err := lockInput(ctx, env, files, &planFlags{})
 			if err != nil {
 				return err
 			}
@@ -117,7 +135,7 @@ package came from is gone). PKG is NAME, TAP/NAME or a repository, as in the loc
 			}
 			p, ok := lock.Package(target)
 			if !ok {
-				return fault.New(fault.NotFound, fmt.Errorf("%s is not among %s", args[0], where), "`pkg-dep tree` shows what is there")
+				return fault.New(fault.NotFound, fmt.Errorf("%s is not among %s", args[0], where), fmt.Sprintf("`%s` shows what is there", treeOf(files)))
 			}
 			// A lock holds one package per name: TAP/NAME asks for that tap's.
 			if r, err := ref.Parse(args[0]); err == nil && r.Kind == ref.Package && r.Tap != "" && r.Tap != p.Tap {
