@@ -390,6 +390,27 @@ func TestOutdatedYanked(t *testing.T) {
 	}
 }
 
+// An exact pin selects a yanked version, with a warning on stderr naming it; resolving
+// that lock again warns again, a range takes the newest version not yanked.
+func TestResolveYanked(t *testing.T) {
+	t.Parallel()
+	env := newHome(t)
+	p := entry("leftpad", "1.0.0", "1.1.0")
+	p.Versions[1].Yanked = true
+	addTap(t, env["LONGSHORE_HOME"], "extra", p)
+	const warning = "Warning: selected leftpad 1.1.0, which its publisher yanked: only an exact pin selects a yanked version\n"
+	r := mustRun(t, env, "", "resolve", "leftpad@=1.1.0", "--platform", "linux/amd64", "-o", "yaml")
+	if !strings.Contains(r.Stdout, "name: leftpad\n    tap: extra\n    version: 1.1.0\n") || r.Stderr != warning {
+		t.Errorf("resolve leftpad@=1.1.0: %s", r)
+	}
+	if again := mustRun(t, env, r.Stdout, "resolve", "-f", "-", "-o", "yaml"); again.Stdout != r.Stdout || again.Stderr != warning {
+		t.Errorf("resolve -f of that lock: %s", again)
+	}
+	if r := mustRun(t, env, "", "resolve", "leftpad", "--platform", "linux/amd64", "-o", "yaml"); !strings.Contains(r.Stdout, "version: 1.0.0\n") || r.Stderr != "" {
+		t.Errorf("resolve leftpad: %s", r)
+	}
+}
+
 // TestOutdatedSourceGone: the installed packages include one from a tap removed since
 // (pkg-tap remove --force). It is a row with "?" and a warning, the others are listed,
 // and the exit code says the listing is partial.

@@ -165,6 +165,7 @@ func (s *Source) solve(ctx context.Context, requests []resolve.Request) (*Result
 				return nil, err
 			}
 			restoreRequestNames(lock, requests, base)
+			s.warnYanked(sol, reqs)
 			return &Result{Lock: lock, Applied: applied(next), Rounds: round}, nil
 		}
 		if round == MaxPatchRounds {
@@ -173,6 +174,24 @@ func (s *Source) solve(ctx context.Context, requests []resolve.Request) (*Result
 				"check the patch descriptors for rules whose companions change the versions that select them (pkg-dep patch list)")
 		}
 		companions = next
+	}
+}
+
+// warnYanked warns of each yanked version the solution selects, as cargo does: only an
+// exact pin selects one, and whoever wrote it may not know its publisher withdrew it.
+// An installed package held at its version is not warned of again at every solve
+// (pkg-dep outdated marks it).
+func (s *Source) warnYanked(sol *resolve.Solution, requests []resolve.Request) {
+	held := map[string]bool{}
+	for _, r := range requests {
+		if r.Installed {
+			held[r.Name] = true
+		}
+	}
+	for _, p := range sol.Packages {
+		if p.Yanked && !held[p.Name] {
+			s.opts.warn("selected %s %s, which its publisher yanked: only an exact pin selects a yanked version", p.Name, p.Version)
+		}
 	}
 }
 

@@ -2,8 +2,10 @@ package plan
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -192,6 +194,57 @@ func TestLockDeterministic(t *testing.T) {
 		} else if got != first {
 			t.Fatalf("run %d differs:\n%s\nfirst:\n%s", i, got, first)
 		}
+	}
+}
+
+// A yanked version is selected only by an exact pin, and then with a warning naming it
+// (cargo warns the same way); pkg-pull add warns too, but not of an installed package
+// it only holds at its version.
+func TestResolveWarnsOfYanked(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	addTap(t, home, "main", true,
+		entry("hello", v("1.2.0"), pv{version: "1.3.0", yanked: true}),
+		entry("app", v("1.0.0", "hello@=1.3.0")),
+		entry("tool", v("1.0.0")),
+	)
+	ctx := context.Background()
+	const warning = "selected hello 1.3.0, which its publisher yanked: only an exact pin selects a yanked version"
+	tests := []struct {
+		name     string
+		add      bool
+		requests []resolve.Request
+		want     string // the lock's summary
+		warnings []string
+	}{
+		{"pinned", false, reqs("hello@=1.3.0"), "hello 1.3.0 requested main", []string{warning}},
+		{"pinned through a tap", false, reqs("main/hello@=1.3.0"), "hello 1.3.0 requested main", []string{warning}},
+		{"a range", false, reqs("hello@^1"), "hello 1.2.0 requested main", nil},
+		{"a dependency's pin", false, reqs("app"), "hello 1.3.0 dependency main\napp 1.0.0 requested main", []string{warning}},
+		{"add pinned", true, reqs("hello@=1.3.0"), "hello 1.3.0 requested main", []string{warning}},
+		{"add beside it installed", true, reqs("tool"), "tool 1.0.0 requested main", nil},
+	}
+	writeInstalled(t, home, "main/hello 1.3.0 explicit")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var warnings []string
+			opts := Options{Platform: "linux/amd64", Patches: PatchesOff, Offline: true,
+				Warn: func(format string, args ...any) { warnings = append(warnings, fmt.Sprintf(format, args...)) }}
+			resolveFn := Resolve
+			if tt.add {
+				resolveFn = ResolveAdd
+			}
+			lock, err := resolveFn(ctx, home, tt.requests, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := summary(lock); got != tt.want {
+				t.Errorf("lock:\n%s\nwant:\n%s", got, tt.want)
+			}
+			if !slices.Equal(warnings, tt.warnings) {
+				t.Errorf("warnings %q, want %q", warnings, tt.warnings)
+			}
+		})
 	}
 }
 
