@@ -157,6 +157,10 @@ func TestResolve(t *testing.T) {
 	}
 	table := mustRun(t, env, "", "resolve", "hello@^1", "main/tool", "--platform", "linux/amd64", "-o", "table")
 	golden(t, "hello-tool.table", table.Stdout)
+	// -o name is kind/name@version as for every kind: the requests at the versions locked.
+	if got := mustRun(t, env, "", "resolve", "hello@^1", "main/tool", "--platform", "linux/amd64", "-o", "name"); got.Stdout != "lock/hello@1.1.0,main/tool@3.1.0\n" {
+		t.Errorf("-o name: %q", got.Stdout)
+	}
 
 	// PackageRef documents on stdin (what pkg-tap search -o yaml prints), and a lock
 	// read back resolves to itself.

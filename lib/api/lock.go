@@ -63,16 +63,33 @@ func NewLock() *Lock {
 
 func (l *Lock) ObjectKind() string { return l.Kind }
 
-// ObjectName is the requests, as NAME[@VERSION] joined by commas.
+// ObjectName is the requests at the versions locked, NAME@VERSION joined by commas
+// (lock/hello@1.3.0,core/tool@3.1.0 with -o name), as the other kinds name one version
+// of a package: each request as written, with the version of the package it names. A
+// request the lock holds no package for (a hand-written lock) is its name alone.
 func (l *Lock) ObjectName() string {
 	names := make([]string, len(l.Requests))
 	for i, r := range l.Requests {
 		names[i] = r.Name
-		if r.Version != "" {
-			names[i] += "@" + r.Version
+		if p, ok := l.requested(r); ok {
+			names[i] += "@" + p.Version
 		}
 	}
 	return strings.Join(names, ",")
+}
+
+// requested is the package a request names: NAME or a repository as the lock names
+// the package, or TAP/NAME, that tap's NAME.
+func (l *Lock) requested(r LockRequest) (*LockedPackage, bool) {
+	if p, ok := l.Package(r.Name); ok {
+		return p, true
+	}
+	if tap, name, ok := strings.Cut(r.Name, "/"); ok {
+		if p, ok := l.Package(name); ok && p.Tap == tap {
+			return p, true
+		}
+	}
+	return nil, false
 }
 
 // Package returns the locked package named name.

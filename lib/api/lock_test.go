@@ -54,7 +54,7 @@ func TestLockDecode(t *testing.T) {
 	if err := l.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if got := l.ObjectName(); got != "hello@^1" {
+	if got := l.ObjectName(); got != "hello@1.1.0" {
 		t.Errorf("ObjectName = %q", got)
 	}
 	if p, ok := l.Package("libgreet"); !ok || p.Version != "1.2.0" {
@@ -78,6 +78,33 @@ func TestLockDecode(t *testing.T) {
 	}
 	if buf.String() != buf2.String() {
 		t.Fatalf("round trip differs:\n%s\n%s", buf.String(), buf2.String())
+	}
+}
+
+// -o name prints kind/NAME@VERSION, as for the other kinds: a lock is named by its
+// requests as written, each at the version locked, not at its constraint.
+func TestLockObjectName(t *testing.T) {
+	t.Parallel()
+	l := &Lock{Packages: []LockedPackage{
+		{Name: "hello", Tap: "main", Version: "1.3.0"},
+		{Name: "ocidir:///r/fonts", Version: "2.1.0"},
+		{Name: "tool", Tap: "core", Version: "3.1.0"},
+	}}
+	tests := []struct {
+		requests []LockRequest
+		want     string
+	}{
+		{[]LockRequest{{Name: "hello", Version: "=1.3.0"}}, "hello@1.3.0"},
+		{[]LockRequest{{Name: "hello"}, {Name: "core/tool", Version: "^3"}}, "hello@1.3.0,core/tool@3.1.0"},
+		{[]LockRequest{{Name: "ocidir:///r/fonts", Version: ">=2 <3"}}, "ocidir:///r/fonts@2.1.0"},
+		// Another tap's tool, or what the lock does not hold: the name alone.
+		{[]LockRequest{{Name: "extra/tool", Version: "^3"}, {Name: "gone", Version: "^1"}}, "extra/tool,gone"},
+	}
+	for _, tt := range tests {
+		l.Requests = tt.requests
+		if got := l.ObjectName(); got != tt.want {
+			t.Errorf("ObjectName of %+v = %q, want %q", tt.requests, got, tt.want)
+		}
 	}
 }
 
