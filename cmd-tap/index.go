@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -174,9 +175,41 @@ to the same index at once both keep their entries. A missing index is created.`,
 			if err != nil {
 				return err
 			}
-			env.Infof("Added %s to index %s:%s (%s): %s, %s", strings.Join(res.Added, ", "), t.Ref.Locator(), tag,
+			env.Infof("%s index %s:%s (%s): %s, %s", addSummary(res), t.Ref.Locator(), tag,
 				res.Digest, plural(res.Packages, "package"), plural(res.Versions, "version"))
 			return o.print(env, t, res)
 		},
 	}
+}
+
+// addSummary says what index add did to each version it carried, up to the index it
+// went into: "Added hello@2.0.0 to", or with versions the index had already "Added
+// hello@2.0.0; replaced hello@1.1.0; left hello@1.0.0 unchanged in" (re-adding a
+// version to yank it replaces it; re-adding it as it is leaves it unchanged).
+func addSummary(res *index.PublishResult) string {
+	var parts []string
+	if len(res.New) > 0 {
+		parts = append(parts, "added "+strings.Join(res.New, ", "))
+	}
+	if len(res.Replaced) > 0 {
+		parts = append(parts, "replaced "+strings.Join(res.Replaced, ", "))
+	}
+	if len(res.Unchanged) > 0 {
+		parts = append(parts, "left "+strings.Join(res.Unchanged, ", ")+" unchanged")
+	}
+	var unknown []string // merged by a concurrent add: no telling which
+	for _, nv := range res.Added {
+		if !slices.Contains(res.New, nv) && !slices.Contains(res.Replaced, nv) && !slices.Contains(res.Unchanged, nv) {
+			unknown = append(unknown, nv)
+		}
+	}
+	if len(unknown) > 0 {
+		parts = append(parts, "added or replaced "+strings.Join(unknown, ", "))
+	}
+	to := " in"
+	if len(res.Replaced)+len(res.Unchanged) == 0 {
+		to = " to"
+	}
+	msg := strings.Join(parts, "; ") + to
+	return strings.ToUpper(msg[:1]) + msg[1:]
 }

@@ -115,6 +115,39 @@ mediaType: application/vnd.oci.image.index.v1+json
 	}
 }
 
+// TestIndexAddSaysWhatItChanged: versions the index had already are not "added":
+// re-adding one to yank it replaces it, re-adding one as it is leaves it unchanged.
+func TestIndexAddSaysWhatItChanged(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t)
+	index := "ocidir://" + filepath.Join(t.TempDir(), "index")
+	entry := func(versions ...string) string {
+		doc := "apiVersion: longshore.dev/v1alpha1\nkind: IndexEntry\nname: hello\nrepository: " + index + "-hello\nversions:\n"
+		for _, v := range versions {
+			ver, yanked := strings.CutSuffix(v, " yanked")
+			doc += "  - version: " + ver + "\n    digest: sha256:" + strings.Repeat(ver[:1], 64) + "\n"
+			if yanked {
+				doc += "    yanked: true\n"
+			}
+		}
+		return doc
+	}
+	tests := []struct{ name, entry, want string }{
+		{"new", entry("1.0.0", "1.1.0"), "Added hello@1.0.0, hello@1.1.0 to index " + index + ":latest ("},
+		{"yank one, add one", entry("1.0.0", "1.1.0 yanked", "2.0.0"),
+			"Added hello@2.0.0; replaced hello@1.1.0; left hello@1.0.0 unchanged in index " + index + ":latest ("},
+		{"the same again", entry("1.0.0", "1.1.0 yanked"), "Left hello@1.0.0, hello@1.1.0 unchanged in index " + index + ":latest ("},
+		// Yanking is sticky: 1.1.0 without yanked: true is still the version the index has.
+		{"unyank", entry("1.1.0"), "Left hello@1.1.0 unchanged in index "},
+	}
+	for _, tt := range tests {
+		r := pkgTap(t, env, tt.entry, "index", "add", "-f", "-", "--to", index)
+		if r.Code != 0 || !strings.Contains(r.Stderr, tt.want) {
+			t.Errorf("%s: %s\nwant stderr with %q", tt.name, r, tt.want)
+		}
+	}
+}
+
 // TestCredentialsNeverEchoed: every argument that takes a reference or a registry
 // refuses one with credentials in it, without printing them.
 func TestCredentialsNeverEchoed(t *testing.T) {

@@ -45,7 +45,8 @@ type IndexPublished struct {
 	Tag             string `json:"tag" yaml:"tag"`
 	Packages        int    `json:"packages" yaml:"packages"`
 	Versions        int    `json:"versions" yaml:"versions"`
-	// Added lists name@version of every version this run added or replaced.
+	// Added lists name@version of every version this run carried: added, replaced or
+	// left as it was (stderr says which).
 	Added []string `json:"added,omitempty" yaml:"added,omitempty"`
 }
 

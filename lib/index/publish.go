@@ -54,6 +54,11 @@ type PublishResult struct {
 	Entries  []string // entry-log tags this call pushed
 	Rounds   int      // merge-and-verify rounds Add needed
 	Bytes    int64    // bytes uploaded
+	// Of Added, as Add merged them into the index: New were not there, Replaced were
+	// there with other content (a digest, a platform, yanked), Unchanged were there
+	// byte for byte. A version in none of them was merged by a concurrent Add, which
+	// leaves no way to tell.
+	New, Replaced, Unchanged []string
 }
 
 // state is an index as a publisher reads it.
@@ -146,6 +151,7 @@ func Add(ctx context.Context, t *oci.Target, tag string, changes []Package, opts
 	}
 	opts.Logf("pushed entry %s (%s)", own, strings.Join(res.Added, ", "))
 	ownEntries := map[string][]Package{own: changes}
+	outcome := map[string]versionOutcome{}
 	var pushed ocispec.Descriptor
 	var pushedState *state
 	for round := 1; ; round++ {
@@ -169,6 +175,16 @@ func Add(ctx context.Context, t *oci.Target, tag string, changes []Package, opts
 			opts.Logf("the index holds every listed entry after %d rounds", round)
 			res.Digest = cur.desc.Digest.String()
 			res.Packages, res.Versions, res.Rounds = cur.config.Packages, cur.config.Versions, round
+			for _, nv := range res.Added {
+				switch outcome[nv] {
+				case versionNew:
+					res.New = append(res.New, nv)
+				case versionReplaced:
+					res.Replaced = append(res.Replaced, nv)
+				case versionUnchanged:
+					res.Unchanged = append(res.Unchanged, nv)
+				}
+			}
 			return res, nil
 		}
 		if round > opts.MaxRounds {
@@ -181,7 +197,7 @@ func Add(ctx context.Context, t *oci.Target, tag string, changes []Package, opts
 			// so that two publishers do not keep overwriting each other in step.
 			sleep(ctx, time.Duration(rand.Int64N(int64(20*time.Millisecond)*int64(min(round, 10)))))
 		}
-		next, sent, err := mergeRound(ctx, t, tag, cur, pending, ownEntries, opts)
+		next, sent, err := mergeRound(ctx, t, tag, cur, pending, ownEntries, outcome, opts)
 		res.Bytes += sent
 		if err != nil {
 			return nil, err
@@ -225,9 +241,20 @@ func pendingEntries(cur *state, listed []string, own string) []string {
 	return out
 }
 
+// versionOutcome is what merging a version did to the index.
+type versionOutcome int
+
+const (
+	versionNew versionOutcome = iota + 1
+	versionReplaced
+	versionUnchanged
+)
+
 // mergeRound merges the pending entries into cur, pushes the shards that changed, the
 // config and the manifest, and tags it. It returns the new state and the bytes sent.
-func mergeRound(ctx context.Context, t *oci.Target, tag string, cur *state, pending []string, known map[string][]Package, opts PublishOptions) (*state, int64, error) {
+// For the versions of the entries in known (the caller's own), outcome records what
+// merging them did, against the index as the entries before them left it.
+func mergeRound(ctx context.Context, t *oci.Target, tag string, cur *state, pending []string, known map[string][]Package, outcome map[string]versionOutcome, opts PublishOptions) (*state, int64, error) {
 	entries, err := fetchEntries(ctx, t, pending, known, opts)
 	if err != nil {
 		return nil, 0, err
@@ -299,6 +326,11 @@ func mergeRound(ctx context.Context, t *oci.Target, tag string, cur *state, pend
 				change.Repository, change.Description, change.Homepage, change.License, change.Keywords = "", "", "", "", nil
 			}
 			m := Merge(byName[p.Name], change)
+			if _, mine := known[etag]; mine && outcome != nil {
+				for _, v := range change.Versions {
+					outcome[p.Name+"@"+v.Version] = compareVersion(byName[p.Name], m, v.Version)
+				}
+			}
 			byName[p.Name] = &m
 			for _, v := range p.Versions {
 				note(p.Name+"@"+v.Version, etag)
@@ -364,6 +396,25 @@ func mergeRound(ctx context.Context, t *oci.Target, tag string, cur *state, pend
 	}
 	opts.Logf("tagged %s:%s at %s (%d entries merged, %d shards rewritten)", t.Where(), tag, manifest.Desc.Digest, len(pending), len(changed))
 	return &state{desc: manifest.Desc, layers: layers, config: cfg}, sent, nil
+}
+
+// compareVersion says what merging changed about version v: old (nil for a package the
+// index lacked) before, merged after. Unchanged is byte for byte, as the shards hold it.
+func compareVersion(old *Package, merged Package, v string) versionOutcome {
+	if old == nil {
+		return versionNew
+	}
+	before, ok := old.Find(v)
+	if !ok {
+		return versionNew
+	}
+	after, _ := merged.Find(v)
+	b, errB := json.Marshal(before)
+	a, errA := json.Marshal(after)
+	if errB == nil && errA == nil && string(a) == string(b) {
+		return versionUnchanged
+	}
+	return versionReplaced
 }
 
 // trimMerged keeps the merged entries inside the look-back window of watermark, and

@@ -95,6 +95,47 @@ func TestAddKeepsEarlierEntries(t *testing.T) {
 	}
 }
 
+// Add says which of its versions are new, which replaced what the index had, and
+// which the index had byte for byte.
+func TestAddSaysWhatChanged(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tgt := openLayout(t, filepath.Join(t.TempDir(), "index"))
+	hello := func(versions ...string) Package {
+		p := pkgVersion("hello", versions[0])
+		for _, v := range versions[1:] {
+			p.Versions = append(p.Versions, pkgVersion("hello", v).Versions...)
+		}
+		return p
+	}
+	yanked := hello("1.0.0", "1.1.0")
+	yanked.Versions[1].Yanked = true
+	yankAndAdd := hello("1.0.0", "1.1.0", "2.0.0")
+	yankAndAdd.Versions[1].Yanked = true
+	moved := hello("1.0.0")
+	moved.Versions[0].Digest = digest.FromString("rebuilt").String()
+	tests := []struct {
+		name                     string
+		change                   []Package
+		added, replaced, unmoved string
+	}{
+		{"first", []Package{hello("1.0.0", "1.1.0")}, "hello@1.0.0,hello@1.1.0", "", ""},
+		{"yank one, add one", []Package{yankAndAdd, pkgVersion("world", "0.1.0")}, "hello@2.0.0,world@0.1.0", "hello@1.1.0", "hello@1.0.0"},
+		{"again", []Package{yanked}, "", "", "hello@1.0.0,hello@1.1.0"},
+		{"another digest", []Package{moved}, "", "hello@1.0.0", ""},
+	}
+	for _, tt := range tests {
+		res, err := Add(ctx, tgt, "", tt.change, PublishOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := [3]string{strings.Join(res.New, ","), strings.Join(res.Replaced, ","), strings.Join(res.Unchanged, ",")}
+		if want := [3]string{tt.added, tt.replaced, tt.unmoved}; got != want {
+			t.Errorf("%s: new, replaced, unchanged = %q, want %q", tt.name, got, want)
+		}
+	}
+}
+
 func TestAddRefusesAPackageTag(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -467,7 +508,7 @@ func TestAddWithASlowClock(t *testing.T) {
 	if _, err := pushEntry(ctx, tgt, own, []Package{pkgVersion("c", "1.0.0")}); err != nil {
 		t.Fatal(err)
 	}
-	next, _, err := mergeRound(ctx, tgt, "latest", cur, []string{own}, nil, PublishOptions{Logf: func(string, ...any) {}})
+	next, _, err := mergeRound(ctx, tgt, "latest", cur, []string{own}, nil, nil, PublishOptions{Logf: func(string, ...any) {}})
 	if err != nil {
 		t.Fatal(err)
 	}
