@@ -587,6 +587,32 @@ func TestMirrorRelativeTravels(t *testing.T) {
 	}
 }
 
+// A layout's REPO:TAG@DIGEST installs the digest; the record keeps the tag only when
+// the tag names that digest, and says so when it does not.
+func TestDigestBeatsTagOfALayout(t *testing.T) {
+	t.Parallel()
+	pub := publishAll(t, pkg{"hello", "1.0.0", "", map[string]string{"a": "a"}}, pkg{"world", "2.0.0", "", map[string]string{"b": "b"}})
+	hello, world := pub["hello"].Published, pub["world"].Published
+	env := newEnv(t)
+	tests := []struct{ ref, warning, source string }{
+		{hello.Repository + ":1.0.0@" + hello.Digest, "", hello.Repository + ":1.0.0@" + hello.Digest},
+		{hello.Repository + ":nosuch@" + hello.Digest, "Warning: " + hello.Repository + " has no tag nosuch; installing " + hello.Repository + ":nosuch@" + hello.Digest + " by its digest, recorded without the tag\n",
+			hello.Repository + "@" + hello.Digest},
+		// world's tag names world, not hello (whose blobs the store has by now).
+		{world.Repository + ":2.0.0@" + hello.Digest, "Warning: tag 2.0.0 of " + world.Repository + " names " + world.Digest + ", not " + hello.Digest + "; installing",
+			world.Repository + "@" + hello.Digest},
+	}
+	for _, tt := range tests {
+		r := mustPull(t, env, "", tt.ref)
+		if tt.warning == "" && strings.Contains(r.Stderr, "Warning") || !strings.Contains(r.Stderr, tt.warning) {
+			t.Errorf("pkg-pull %s: %s\nwant the warning %q", tt.ref, r, tt.warning)
+		}
+		if list := mustPull(t, env, "", "list", "-o", "yaml").Stdout; !strings.Contains(list, "\nsource: "+tt.source+"\n") {
+			t.Errorf("pkg-pull %s recorded:\n%s\nwant source %s", tt.ref, list, tt.source)
+		}
+	}
+}
+
 // A layout named by a relative path is recorded by its absolute one: the record must
 // mean the same layout from any directory.
 func TestRelativeLayoutIsRecordedAbsolute(t *testing.T) {

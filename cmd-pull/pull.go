@@ -51,8 +51,10 @@ lock installed and this one no longer has (a site rule changed) stays installed,
 every install warns, naming it and the 'pkg-pull remove' that takes it out.
 
 REF is REGISTRY/REPO[:TAG|@DIGEST] or ocidir://PATH[:TAG|@DIGEST]; without a tag or
-digest, "latest" is used. -f reads Lock and Published documents (pkg-push -o yaml); a
-Lock is checked first as 'pkg-dep validate' checks it, and one it refuses is refused.`,
+digest, "latest" is used. With both, the digest is installed, and installed.yaml keeps
+the tag only when it names that digest (a warning says when it does not). -f reads
+Lock and Published documents (pkg-push -o yaml); a Lock is checked first as 'pkg-dep
+validate' checks it, and one it refuses is refused.`,
 		Example: `# install what a lock pins
 pkg-dep resolve hello | {prog} -f -
 {prog} -f tools.lock.yaml
@@ -132,7 +134,7 @@ func runPull(ctx context.Context, env *cli.Env, o *pullOptions, args []string) e
 		}
 	}()
 	for _, r := range refs {
-		p, t, err := refPackage(ctx, s, r, opts)
+		p, t, err := refPackage(ctx, s, r, opts, env.Warnf)
 		if t != nil {
 			targets = append(targets, t)
 		}
@@ -218,8 +220,9 @@ func publishedPackage(p *api.Published, source string) (store.Package, error) {
 }
 
 // refPackage resolves r's tag (a registry request, or offline the record of an
-// earlier install from that tag) into the package to install.
-func refPackage(ctx context.Context, s *store.Store, r ref.Ref, opts store.InstallOptions) (store.Package, *oci.Target, error) {
+// earlier install from that tag) into the package to install. A reference with a
+// digest installs that digest, whatever its tag says (as docker and crane do).
+func refPackage(ctx context.Context, s *store.Store, r ref.Ref, opts store.InstallOptions, warn func(string, ...any)) (store.Package, *oci.Target, error) {
 	p := store.Package{Repository: r.WithTag(""), Tag: r.Tag, Reason: api.ReasonExplicit}
 	if r.Digest != "" {
 		d, err := digest.Parse(r.Digest)
@@ -227,6 +230,12 @@ func refPackage(ctx context.Context, s *store.Store, r ref.Ref, opts store.Insta
 			return p, nil, fault.Errorf(fault.Usage, "%s: digest: %v", r, err)
 		}
 		p.Root = ocispec.Descriptor{Digest: d}
+		if r.Tag != "" {
+			if why := tagMismatch(ctx, s, r, d, opts); why != "" {
+				warn("%s; installing %s by its digest, recorded without the tag", why, r)
+				p.Tag = ""
+			}
+		}
 		return p, nil, nil
 	}
 	if opts.Offline && r.Kind == ref.Remote {
@@ -255,6 +264,39 @@ func refPackage(ctx context.Context, s *store.Store, r ref.Ref, opts store.Insta
 	}
 	p.Root, p.Target = root, t
 	return p, t, nil
+}
+
+// tagMismatch says why r's tag does not name digest d, or "" when it does. The record
+// keeps the tag only then: --offline installs of that tag (offlineTag) and whoever reads
+// installed.yaml take the tag in a source to name its digest. Offline, a registry's tag
+// is checked against the records of earlier installs; a layout's is read as ever.
+func tagMismatch(ctx context.Context, s *store.Store, r ref.Ref, d digest.Digest, opts store.InstallOptions) string {
+	tagged := r.WithTag(r.Tag)
+	var got digest.Digest
+	if opts.Offline && r.Kind == ref.Remote {
+		var err error
+		if got, err = offlineTag(s, tagged); err != nil {
+			return fmt.Sprintf("offline, tag %s of %s cannot be checked against %s", r.Tag, r.Locator(), d)
+		}
+	} else {
+		t, err := oci.Open(ctx, tagged, opts.Registry)
+		if err == nil {
+			defer t.Close()
+			var desc ocispec.Descriptor
+			desc, err = t.Resolve(ctx, r.Tag)
+			got = desc.Digest
+		}
+		switch {
+		case fault.KindOf(err) == fault.NotFound:
+			return fmt.Sprintf("%s has no tag %s", r.Locator(), r.Tag)
+		case err != nil:
+			return fmt.Sprintf("checking tag %s of %s: %v", r.Tag, r.Locator(), err)
+		}
+	}
+	if got != d {
+		return fmt.Sprintf("tag %s of %s names %s, not %s", r.Tag, r.Locator(), got, d)
+	}
+	return ""
 }
 
 // missingTagHint says what the repository has instead of r's tag: its newest version

@@ -512,6 +512,53 @@ func TestPullOffline(t *testing.T) {
 	runOK(t, home, "pkg-pull", greet.Repository+":1.2.0", "--offline")
 }
 
+// TestPullDigestBeatsTag: REPO:TAG@DIGEST installs the digest, as docker does; the
+// record keeps the tag only when it names that digest, so that an --offline install
+// of the tag later does not take the record's word for a tag that names something
+// else, or nothing.
+func TestPullDigestBeatsTag(t *testing.T) {
+	t.Parallel()
+	greet, _, _ := toolbox(t, "digesttag")
+	home := runOpts{Env: []string{"LONGSHORE_HOME=" + t.TempDir()}}
+	source := func() string {
+		t.Helper()
+		list := runOK(t, home, "pkg-pull", "list", "-o", "yaml").Stdout
+		_, rest, _ := strings.Cut(list, "\nsource: ")
+		src, _, _ := strings.Cut(rest, "\n")
+		return src
+	}
+	pinned := greet.Repository + "@" + greet.Digest
+
+	res := runOK(t, home, "pkg-pull", greet.Repository+":nosuch@"+greet.Digest)
+	if !strings.Contains(res.Stderr, "Warning: "+greet.Repository+" has no tag nosuch; installing "+greet.Repository+":nosuch@"+greet.Digest+" by its digest, recorded without the tag\n") {
+		t.Errorf("a tag that does not exist: %s", res)
+	}
+	if got := source(); got != pinned {
+		t.Errorf("source %s, want %s", got, pinned)
+	}
+	if res := run(t, home, "pkg-pull", greet.Repository+":nosuch", "--offline"); res.Code != 3 || !strings.Contains(res.Stderr, "never installed from this store") {
+		t.Errorf("offline install of the tag that does not exist: %s", res)
+	}
+
+	// The tag names the digest: recorded, and offline it is checked against that record.
+	if res := runOK(t, home, "pkg-pull", greet.Repository+":1.2.0@"+greet.Digest); strings.Contains(res.Stderr, "Warning") {
+		t.Errorf("the tag names the digest: %s", res)
+	}
+	if got := source(); got != greet.Repository+":1.2.0@"+greet.Digest {
+		t.Errorf("source %s, want the tag kept", got)
+	}
+	if res := runOK(t, home, "pkg-pull", greet.Repository+":1.2.0@"+greet.Digest, "--offline"); strings.Contains(res.Stderr, "Warning") {
+		t.Errorf("offline, the record says the tag names the digest: %s", res)
+	}
+	res = runOK(t, home, "pkg-pull", greet.Repository+":other@"+greet.Digest, "--offline")
+	if !strings.Contains(res.Stderr, "Warning: offline, tag other of "+greet.Repository+" cannot be checked against "+greet.Digest+"; installing") {
+		t.Errorf("offline, a tag never seen: %s", res)
+	}
+	if got := source(); got != pinned {
+		t.Errorf("source %s, want %s", got, pinned)
+	}
+}
+
 // TestPullFetchesEachThingOnce: a first pull asks the registry for each manifest and
 // blob once (a single-platform package's root is also its platform manifest, and the
 // tag is resolved with the GET that fetches it), and pulling it again into the same
