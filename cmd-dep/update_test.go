@@ -62,16 +62,19 @@ func TestResolveUpdate(t *testing.T) {
 	if _, err := tap.Add(context.Background(), home, tap.Spec{Name: "main", Source: dir}, tap.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	lock := lockOf(t, env, "hello@^1", "tool")
+	lock := lockOf(t, env, "hello@^1", "tool@=3.1.0")
 	if got, want := versionsIn(t, lock), "hello 1.0.0, libgreet 1.0.0, tool 3.1.0, zlib 1.3.0"; got != want {
 		t.Fatalf("first lock: %s, want %s", got, want)
 	}
-	// New versions of everything; libgreet 1.2.0 needs a newer zlib.
+	// New versions of everything; libgreet 1.2.0 needs a newer zlib, and tool 3.1.0,
+	// which the lock pins exactly, is yanked.
+	tool := entry("tool", "3.1.0:zlib", "3.2.0:zlib")
+	tool.Versions[0].Yanked = true
 	writeTap(t, dir,
 		entry("hello", "1.0.0:libgreet@^1", "1.1.0:libgreet@^1"),
 		entry("libgreet", "1.0.0:zlib@^1", "1.2.0:zlib@^1.4"),
 		entry("zlib", "1.3.0", "1.4.0"),
-		entry("tool", "3.1.0:zlib", "3.2.0:zlib"),
+		tool,
 	)
 	if _, err := tap.Update(context.Background(), home, nil, tap.Options{}); err != nil {
 		t.Fatal(err)
@@ -81,15 +84,18 @@ func TestResolveUpdate(t *testing.T) {
 	if got, want := versionsIn(t, r.Stdout), "hello 1.1.0, libgreet 1.0.0, tool 3.1.0, zlib 1.3.0"; got != want {
 		t.Errorf("--update hello: %s, want %s", got, want)
 	}
-	if r.Stderr != "Updated hello 1.0.0 -> 1.1.0\n" {
+	// The pinned tool is yanked: said once, though two solves ran.
+	const yanked = "Warning: selected tool 3.1.0, which its publisher yanked: only an exact pin selects a yanked version\n"
+	if r.Stderr != yanked+"Updated hello 1.0.0 -> 1.1.0\n" {
 		t.Errorf("--update hello said %q", r.Stderr)
 	}
-	// libgreet cannot move without zlib: zlib moves too, tool and hello stay.
+	// libgreet cannot move without zlib: zlib moves too, tool and hello stay. Only the
+	// solve taken (the second) warns.
 	r = mustRun(t, env, lock, "resolve", "-f", "-", "--update", "main/libgreet", "-o", "yaml")
 	if got, want := versionsIn(t, r.Stdout), "hello 1.0.0, libgreet 1.2.0, tool 3.1.0, zlib 1.4.0"; got != want {
 		t.Errorf("--update libgreet: %s, want %s", got, want)
 	}
-	if r.Stderr != "Updated libgreet 1.0.0 -> 1.2.0\nUpdated zlib 1.3.0 -> 1.4.0\n" {
+	if r.Stderr != yanked+"Updated libgreet 1.0.0 -> 1.2.0\nUpdated zlib 1.3.0 -> 1.4.0\n" {
 		t.Errorf("--update libgreet said %q", r.Stderr)
 	}
 	// The lock's requests stay the lock's: the holds are not written into it.
@@ -98,18 +104,18 @@ func TestResolveUpdate(t *testing.T) {
 	}
 	// Without --update, everything moves.
 	r = mustRun(t, env, lock, "resolve", "-f", "-", "-o", "yaml")
-	if got, want := versionsIn(t, r.Stdout), "hello 1.1.0, libgreet 1.2.0, tool 3.2.0, zlib 1.4.0"; got != want {
+	if got, want := versionsIn(t, r.Stdout), "hello 1.1.0, libgreet 1.2.0, tool 3.1.0, zlib 1.4.0"; got != want {
 		t.Errorf("a full update: %s, want %s", got, want)
 	}
-	if !strings.Contains(r.Stderr, "Updated tool 3.1.0 -> 3.2.0\n") {
+	if r.Stderr != yanked+"Updated hello 1.0.0 -> 1.1.0\nUpdated libgreet 1.0.0 -> 1.2.0\nUpdated zlib 1.3.0 -> 1.4.0\n" {
 		t.Errorf("a full update said %q", r.Stderr)
 	}
-	if r := mustRun(t, env, r.Stdout, "resolve", "-f", "-", "--update", "zlib"); r.Stderr != "Lock unchanged: every package is at its locked version\n" {
+	if r := mustRun(t, env, r.Stdout, "resolve", "-f", "-", "--update", "zlib"); r.Stderr != yanked+"Lock unchanged: every package is at its locked version\n" {
 		t.Errorf("an update with nothing newer said %q", r.Stderr)
 	}
 
 	// A hold the lock's own requests contradict (edited by hand): the hint names it.
-	edited := strings.Replace(lock, "  - name: tool\n", "  - name: tool\n    version: ^3.2\n", 1)
+	edited := strings.Replace(lock, "    version: =3.1.0\n", "    version: ^3.2\n", 1)
 	r = pkgDep(t, env, edited, "resolve", "-f", "-", "--update", "hello")
 	if r.Code != cli.ExitConflict || !strings.Contains(r.Stderr, "the lock holds") || !strings.Contains(r.Stderr, "(tool 3.1.0): name them with --update too") {
 		t.Errorf("a conflicting hold: %s", r)

@@ -36,18 +36,32 @@ func ResolveUpdate(ctx context.Context, home string, lock *api.Lock, requests []
 		}
 		free[name] = true
 	}
-	src, err := NewSource(home, opts)
+	// Up to two solves run; the warnings said are those of the one taken.
+	var warnings []string
+	buffered := opts
+	buffered.Warn = func(format string, args ...any) { warnings = append(warnings, fmt.Sprintf(format, args...)) }
+	defer func() {
+		for _, w := range warnings {
+			opts.warn("%s", w)
+		}
+	}()
+	src, err := NewSource(home, buffered)
 	if err != nil {
 		return nil, err
 	}
+	before := len(warnings)
 	res, err := src.solve(ctx, withHolds(lock, requests, free))
 	if err == nil || fault.KindOf(err) == fault.Conflict {
 		// cargo's conservative update: when what is named cannot move (as far) alone,
 		// its dependencies may move too.
 		if deps := dependenciesOf(lock, free); len(deps) > len(free) {
+			first := len(warnings)
 			wider, werr := src.solve(ctx, withHolds(lock, requests, deps))
 			if werr == nil && (err != nil || movesFurther(wider.Lock, res.Lock, free)) {
 				res, err = wider, nil
+				warnings = slices.Delete(warnings, before, first)
+			} else {
+				warnings = warnings[:first]
 			}
 		}
 		if err != nil {
