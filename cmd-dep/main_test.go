@@ -113,15 +113,7 @@ func newHome(t *testing.T) map[string]string {
 func addTap(t *testing.T, home, name string, pkgs ...index.Package) {
 	t.Helper()
 	dir := t.TempDir()
-	for _, p := range pkgs {
-		var buf bytes.Buffer
-		if err := stream.WriteYAML(&buf, index.ToEntry(p)); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, p.Name+".yaml"), buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeTap(t, dir, pkgs...)
 	if _, err := tap.Add(context.Background(), home, tap.Spec{Name: name, Source: dir}, tap.Options{}); err != nil {
 		t.Fatal(err)
 	}
