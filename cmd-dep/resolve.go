@@ -8,6 +8,7 @@ import (
 	"longshore.dev/lib/api"
 	"longshore.dev/lib/cli"
 	"longshore.dev/lib/plan"
+	"longshore.dev/lib/suggest"
 )
 
 // lockRow is one package of a lock in a table, in install order.
@@ -46,9 +47,10 @@ func newResolveCmd() *cli.Command {
 	var update []string
 	output := cli.NewOutputFlags()
 	return &cli.Command{
-		Name:  "resolve",
-		Short: "solve constraints into a Lock",
-		Use:   "PKG[@CONSTRAINT]... | -f FILE",
+		Name:     "resolve",
+		Complete: suggest.Packages,
+		Short:    "solve constraints into a Lock",
+		Use:      "PKG[@CONSTRAINT]... | -f FILE",
 		Long: `Resolves the requests into a Lock: one version of every package they reach (the
 newest the constraints allow), with its repository, root digest and every platform's
 manifest digest, its dependency and patch edges, and the order to install and compose

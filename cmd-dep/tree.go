@@ -14,6 +14,7 @@ import (
 	"longshore.dev/lib/cli"
 	"longshore.dev/lib/plan"
 	"longshore.dev/lib/resolve"
+	"longshore.dev/lib/suggest"
 )
 
 // edge is one edge of a lock's graph: a dependency or a patch companion.
@@ -176,9 +177,10 @@ func newTreeCmd() *cli.Command {
 	var output string
 	var depth int
 	return &cli.Command{
-		Name:  "tree",
-		Short: "show the dependency tree",
-		Use:   "[PKG...] [-f FILE]",
+		Name:     "tree",
+		Complete: suggest.Packages,
+		Short:    "show the dependency tree",
+		Use:      "[PKG...] [-f FILE]",
 		Long: `Draws the dependency graph of a lock as a tree from its requests: dependencies,
 then patch companions (marked "(patch)"). A package whose dependencies were drawn
 before is marked "(*)" and not expanded again.
@@ -193,6 +195,7 @@ digraph (pipe it to 'dot -Tsvg'); -o yaml and -o json write the Lock itself.`,
 		Flags: func(fs *pflag.FlagSet) {
 			files.AddTo(fs)
 			fs.StringVarP(&output, "output", "o", "tree", "output format: "+strings.Join(treeFormats, "|"))
+			cli.CompleteValues(fs, "output", treeFormats...)
 			fs.IntVar(&depth, "depth", 0, "draw at most N levels below the requests (0: all)")
 			flags.addTo(fs, true)
 		},

@@ -16,6 +16,7 @@ import (
 	"longshore.dev/lib/ref"
 	"longshore.dev/lib/store"
 	"longshore.dev/lib/stream"
+	"longshore.dev/lib/suggest"
 	"longshore.dev/lib/tap"
 )
 
@@ -53,9 +54,10 @@ type addOptions struct {
 func newAddCmd() *cli.Command {
 	o := &addOptions{output: cli.NewOutputFlags()}
 	return &cli.Command{
-		Name:  "add",
-		Short: "resolve and install packages with their dependencies and patch companions",
-		Use:   "PKG[@CONSTRAINT]... | -f FILE",
+		Name:     "add",
+		Complete: suggest.Packages,
+		Short:    "resolve and install packages with their dependencies and patch companions",
+		Use:      "PKG[@CONSTRAINT]... | -f FILE",
 		Long: `Resolves the packages through the configured taps and the patch registry — the
 same solver as pkg-dep resolve, so the versions are what pkg-dep resolve would lock —
 then installs the resulting Lock: every package in the lock's order, dependencies and

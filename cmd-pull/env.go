@@ -16,6 +16,7 @@ import (
 	"longshore.dev/lib/envcomp"
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/store"
+	"longshore.dev/lib/suggest"
 )
 
 // compose builds the environment of recs (store.Closure: the packages named and what
@@ -59,9 +60,10 @@ func compose(env *cli.Env, s *store.Store, recs []*api.Installed, base []string)
 func newEnvCmd() *cli.Command {
 	var shell string
 	return &cli.Command{
-		Name:  "env",
-		Short: "print the composed environment of packages",
-		Use:   "PKG... [--shell sh|bash|zsh|fish|json|yaml|github]",
+		Name:     "env",
+		Complete: suggest.Installed,
+		Short:    "print the composed environment of packages",
+		Use:      "PKG... [--shell sh|bash|zsh|fish|json|yaml|github]",
 		Long: `Prints the environment the packages declare (their env entries, with their
 dependencies' and patch companions'), composed in the lock's order onto the current
 environment: dependencies first, patch companions right after the package they patch.
@@ -78,6 +80,7 @@ Actions expects.`,
 {prog} hello --shell github       # in a GitHub Actions step`,
 		Flags: func(fs *pflag.FlagSet) {
 			fs.StringVar(&shell, "shell", "", "output syntax: "+strings.Join(envcomp.Shells, "|")+" (default: from $SHELL)")
+			cli.CompleteValues(fs, "shell", envcomp.Shells...)
 		},
 		Args: cli.MinArgs(1, "PKG: an installed package"),
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
@@ -141,9 +144,10 @@ func writeGitHub(env *cli.Env, res *envcomp.Result) error {
 
 func newExecCmd() *cli.Command {
 	return &cli.Command{
-		Name:  "exec",
-		Short: "run a command in the composed environment of packages",
-		Use:   "PKG... -- CMD [ARGS...]",
+		Name:     "exec",
+		Complete: suggest.Installed,
+		Short:    "run a command in the composed environment of packages",
+		Use:      "PKG... -- CMD [ARGS...]",
 		Long: `Runs CMD with the environment pkg-pull env would print, composed onto the
 current one. CMD is an entry point of the packages (their bin), else it is looked up on
 the composed PATH. pkg-pull replaces itself with CMD,

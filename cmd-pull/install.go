@@ -32,6 +32,7 @@ type installFlags struct {
 
 func (f *installFlags) addTo(fs *pflag.FlagSet) {
 	fs.StringVar(&f.platform, "platform", "", "platform to install, os/arch[/variant] (default: this machine's)")
+	cli.CompleteValues(fs, "platform", cli.Platforms...)
 	fs.BoolVar(&f.offline, "offline", false, "use only the local store and cached indexes; say what is missing instead of downloading it")
 	fs.IntVar(&f.jobs, "concurrency", store.DefaultJobs, "how many packages and layers to download at once")
 	fs.StringVar(&f.maxSize, "max-size", "4GiB", "refuse a package whose files add up to more than this (B, KiB, MiB, GiB)")

@@ -78,6 +78,7 @@ func (o *mirrorOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.to, "to", "", "where to copy: REGISTRY[/PREFIX] or ocidir://DIR (required)")
 	// Not o.output.AddTo: its help promises a table on a terminal, and a Lock has none.
 	fs.StringVarP(&o.output.Output, "output", "o", "", "output format of the rewritten Lock: yaml|json (default yaml)")
+	cli.CompleteValues(fs, "output", "yaml", "json")
 	fs.BoolVar(&o.relative, "relative", false, "with --to ocidir://DIR: name the layouts relative to DIR in the printed Lock, for a lock saved in DIR (carry DIR anywhere)")
 	fs.IntVar(&o.jobs, "concurrency", 4, "how many packages to copy at once")
 	fs.BoolVar(&o.referrers, "referrers", true,

@@ -11,14 +11,16 @@ import (
 
 	"longshore.dev/lib/cli"
 	"longshore.dev/lib/fault"
+	"longshore.dev/lib/suggest"
 )
 
 func newRemoveCmd() *cli.Command {
 	var cascade bool
 	return &cli.Command{
-		Name:  "remove",
-		Short: "uninstall packages; dependencies nothing else needs go with them",
-		Use:   "PKG...",
+		Name:     "remove",
+		Complete: suggest.Installed,
+		Short:    "uninstall packages; dependencies nothing else needs go with them",
+		Use:      "PKG...",
 		Long: `Removes packages from installed.yaml and their entry points from
 $LONGSHORE_HOME/bin. A package another installed package depends on is refused, naming
 that package, unless --cascade removes the dependents too. Dependencies and patch

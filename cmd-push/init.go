@@ -40,7 +40,8 @@ exists, init writes none and names them (exit 5).`,
 			fs.StringVar(&o.name, "name", "", "package name (default: DIR's name, sanitized)")
 			fs.StringVar(&o.version, "version", scaffold.DefaultVersion, "package version (SemVer, no leading v)")
 		},
-		Args: maxOneDir,
+		Args:     maxOneDir,
+		Complete: directories,
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
 			return runInit(env, o, dirArg(args))
 		},

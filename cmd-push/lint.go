@@ -47,7 +47,8 @@ annotations (::error file=…,line=…::…).`,
 			fs.BoolVar(&o.strict, "strict", false, "fail (exit 6) on warnings too")
 			o.output.AddTo(fs)
 		},
-		Args: maxOneDir,
+		Args:     maxOneDir,
+		Complete: directories,
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
 			return runLint(env, o, dirArg(args))
 		},

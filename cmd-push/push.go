@@ -99,10 +99,13 @@ would.`,
 			fs.BoolVar(&o.dryRun, "dry-run", false, "build and print what would be pushed and tagged; push nothing (see above for what it reads)")
 			fs.BoolVar(&o.skipLint, "skip-lint", false, "publish without running lint first (not recommended)")
 			fs.StringVar(&o.compress, "compression", string(archive.DefaultCompression), "layer compression: zstd or gzip (the digest depends on it)")
+			cli.CompleteValues(fs, "compression", "zstd", "gzip")
+			cli.CompleteValues(fs, "platform", cli.Platforms...)
 			o.output.AddTo(fs)
 			o.registry.AddTo(fs)
 		},
-		Args: cli.ExactArgs("DIR"),
+		Args:     cli.ExactArgs("DIR"),
+		Complete: directories,
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
 			return runPush(ctx, env, o, args[0])
 		},
@@ -335,4 +338,12 @@ func lintBeforePush(env *cli.Env, dir string, skip bool, leaveOut []string) erro
 			"fix them (pkg-push lint "+dir+" shows them again), or pass --skip-lint to publish anyway")
 	}
 	return nil
+}
+
+// directories is the completion of a package directory argument: directories only.
+func directories(_ context.Context, _ *cli.Env, c cli.Completion) ([]string, cli.Directive) {
+	if c.Flag != "" {
+		return nil, cli.CompleteDefault
+	}
+	return nil, cli.CompleteDirs
 }

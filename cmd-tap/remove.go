@@ -7,15 +7,17 @@ import (
 	"github.com/spf13/pflag"
 
 	"longshore.dev/lib/cli"
+	"longshore.dev/lib/suggest"
 	"longshore.dev/lib/tap"
 )
 
 func newRemoveCmd() *cli.Command {
 	var force bool
 	return &cli.Command{
-		Name:  "remove",
-		Short: "remove a tap",
-		Use:   "NAME",
+		Name:     "remove",
+		Complete: suggest.Taps,
+		Short:    "remove a tap",
+		Use:      "NAME",
 		Long: `Removes a tap and its cache. It never uninstalls anything: while installed packages
 came through this tap it refuses and lists them; with --force it removes the tap
 anyway and says which packages it left without their tap (they stay installed).`,

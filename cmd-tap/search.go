@@ -9,6 +9,7 @@ import (
 	"longshore.dev/lib/api"
 	"longshore.dev/lib/cli"
 	"longshore.dev/lib/fault"
+	"longshore.dev/lib/suggest"
 	"longshore.dev/lib/tap"
 )
 
@@ -31,9 +32,10 @@ func newSearchCmd() *cli.Command {
 	var tapName string
 	output := cli.NewOutputFlags()
 	return &cli.Command{
-		Name:  "search",
-		Short: "search packages in taps",
-		Use:   "[WORD...]",
+		Name:     "search",
+		Complete: suggest.OnlyFlag("tap", suggest.Taps),
+		Short:    "search packages in taps",
+		Use:      "[WORD...]",
 		Long: `Finds packages whose name, keywords or description contain every WORD (ignoring
 case, in any order); without a WORD it lists every package. Exact name matches come
 first, then names that start with the words, names that contain them, keyword matches

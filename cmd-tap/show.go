@@ -11,6 +11,7 @@ import (
 	"longshore.dev/lib/cli"
 	"longshore.dev/lib/index"
 	"longshore.dev/lib/pkgspec"
+	"longshore.dev/lib/suggest"
 )
 
 var errNoTaps = errors.New("no taps are configured")
@@ -59,9 +60,10 @@ func orDash(s string) string {
 func newShowCmd() *cli.Command {
 	output := cli.NewOutputFlags()
 	return &cli.Command{
-		Name:  "show",
-		Short: "show a package's versions and metadata",
-		Use:   "PKG",
+		Name:     "show",
+		Complete: suggest.Packages,
+		Short:    "show a package's versions and metadata",
+		Use:      "PKG",
 		Long: `Shows what the taps know of a package: its repository, description, homepage,
 license and keywords, and for every version its platforms, dependencies and digest.
 PKG is TAP/NAME or a bare NAME (see 'pkg-tap add' for how bare names resolve). Reads

@@ -8,15 +8,17 @@ import (
 	"longshore.dev/lib/cli"
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/progress"
+	"longshore.dev/lib/suggest"
 	"longshore.dev/lib/tap"
 )
 
 func newUpdateCmd() *cli.Command {
 	var o tapOptions
 	return &cli.Command{
-		Name:  "update",
-		Short: "refresh cached indexes",
-		Use:   "[NAME...]",
+		Name:     "update",
+		Complete: suggest.Taps,
+		Short:    "refresh cached indexes",
+		Use:      "[NAME...]",
 		Long: `Refreshes the cached index of each named tap (every tap without names). An index
 that did not change costs one request; one that did costs only its changed shards.
 Each tap updates on its own: one that cannot be reached keeps its cache as it was and

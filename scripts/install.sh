@@ -51,15 +51,20 @@ link() {
 	rm -f "$bindir/$2"
 	ln -s "$1" "$bindir/$2"
 }
+# kubectl_complete-NAME answers kubectl's shell completion for the plugin kubectl-NAME
+# (kubectl 1.26 and newer): `kubectl pkg add he<Tab>`.
 for a in "${areas[@]}"; do
 	link "pkg-$a" "kubectl-pkg-$a"
+	link "pkg-$a" "kubectl_complete-pkg-$a"
 	link "pkg-$a" "git-pkg-$a"
 done
 for v in "${verb_links[@]}"; do
 	link "pkg-${v#*:}" "kubectl-pkg-${v%%:*}"
+	link "pkg-${v#*:}" "kubectl_complete-pkg-${v%%:*}"
 done
 # The dispatcher entries: any of the five serves them; pull is the one krew links too.
 link pkg-pull kubectl-pkg
+link pkg-pull kubectl_complete-pkg
 link pkg-pull git-pkg
 
 pages=()
@@ -74,6 +79,7 @@ pages+=(git-pkg.1)
 log "installed into $bindir:"
 log "  binaries: pkg-tap pkg-push pkg-pull pkg-dep pkg-gc"
 log "  kubectl:  kubectl-pkg kubectl-pkg-{tap,push,pull,dep,gc,add,remove,list,env,exec,init,lint}"
+log "            and their kubectl_complete-* links (kubectl's shell completion)"
 log "  git:      git-pkg git-pkg-{tap,push,pull,dep,gc}"
 log "  man:      ${#pages[@]} pages in $mandir"
 case ":$PATH:" in
@@ -84,3 +90,4 @@ case ":$PATH:" in
 	;;
 esac
 log "try: kubectl pkg --help, git pkg --help, pkg-push --version"
+log "completion: source <(pkg-pull completion bash) (or zsh, fish; each binary has its own)"

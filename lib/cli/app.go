@@ -70,6 +70,9 @@ type Command struct {
 	// Args checks the positional arguments; nil accepts any.
 	Args func(args []string) error
 	Run  func(ctx context.Context, env *Env, args []string) error
+	// Complete lists candidates for shell completion of an argument or a flag's value
+	// (complete.go); nil lets the shell complete file names.
+	Complete Completer
 }
 
 // App is one binary: its verbs, and optionally a default command that runs when the
@@ -95,17 +98,22 @@ type App struct {
 	TypoHint func(word string) string
 }
 
-// names are the App's verbs, in the order of Commands.
+// names are the App's verbs, in the order of Commands, then completion.
 func (a *App) names() []string {
-	names := make([]string, len(a.Commands))
-	for i, c := range a.Commands {
-		names[i] = c.Name
+	names := make([]string, 0, len(a.Commands)+1)
+	for _, c := range a.all() {
+		names = append(names, c.Name)
 	}
 	return names
 }
 
+// all is Commands and the completion verb every binary has.
+func (a *App) all() []*Command {
+	return append(slices.Clip(a.Commands), completionCommand(a.Binary))
+}
+
 func (a *App) lookup(name string) *Command {
-	for _, c := range a.Commands {
+	for _, c := range a.all() {
 		if c.Name == name {
 			return c
 		}
@@ -124,6 +132,10 @@ func (a *App) Main(ctx context.Context, env *Env, args []string) int {
 }
 
 func (a *App) run(ctx context.Context, env *Env, args []string) error {
+	if len(args) > 0 && args[0] == completeVerb {
+		a.complete(ctx, env, args[1:])
+		return nil
+	}
 	if env.Inv.Verb != "" {
 		args = append([]string{env.Inv.Verb}, args...)
 	}
@@ -467,10 +479,10 @@ func (a *App) printHelp(w io.Writer, inv Invocation) {
 	}
 	fmt.Fprintf(w, "  %s COMMAND [flags]\n\nCommands:\n", inv.Prog)
 	width := 0
-	for _, c := range a.Commands {
+	for _, c := range a.all() {
 		width = max(width, len(c.Name))
 	}
-	for _, c := range a.Commands {
+	for _, c := range a.all() {
 		short := c.Short
 		if c.NotYet {
 			short += " (not available yet)"

@@ -90,7 +90,7 @@ func TestAppMain(t *testing.T) {
 		{name: "flags before the default's arguments", inv: plain, args: []string{"--to", "r", "./d"}, ran: "default:./d:r"},
 		{name: "a flag's value named like a verb", inv: plain, args: []string{"--to", "list", "./d"}, ran: "default:./d:list"},
 		{name: "an argument after the default's flags named like a verb", inv: plain, args: []string{"--to", "r", "list"}, ran: "default:list:r"},
-		{name: "a typo of a verb is not the default's argument", inv: plain, args: []string{"lsit"}, code: 2, stderr: []string{`unknown command "lsit"`, `Hint: did you mean "pkg-test list"? (available commands: list, fail, later)`}},
+		{name: "a typo of a verb is not the default's argument", inv: plain, args: []string{"lsit"}, code: 2, stderr: []string{`unknown command "lsit"`, `Hint: did you mean "pkg-test list"? (available commands: list, fail, later, completion)`}},
 		{name: "a start of a verb", inv: plain, args: []string{"lat"}, code: 2, stderr: []string{`did you mean "pkg-test later"?`}},
 		{name: "a word far from every verb is the default's argument", inv: plain, args: []string{"hello"}, code: 2, stderr: []string{"--to is required"}},
 	}
@@ -221,7 +221,7 @@ func TestTypoHint(t *testing.T) {
 		env := &Env{Inv: Invocation{Prog: "kubectl pkg test"}, Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
 		return app.Main(context.Background(), env, args), errb.String()
 	}
-	want := `Hint: did you mean "kubectl pkg test list"? (available commands: list, fail, later); to install the package lsit: kubectl pkg test add lsit` + "\n"
+	want := `Hint: did you mean "kubectl pkg test list"? (available commands: list, fail, later, completion); to install the package lsit: kubectl pkg test add lsit` + "\n"
 	if code, errOut := run("lsit"); code != 2 || !strings.Contains(errOut, want) {
 		t.Errorf("lsit: exit %d, stderr:\n%s\nwant %s", code, errOut, want)
 	}
@@ -243,7 +243,7 @@ func TestTyposNearSeveralVerbs(t *testing.T) {
 		app.Commands = append(app.Commands, &Command{Name: name, Run: func(ctx context.Context, env *Env, args []string) error { return nil }})
 	}
 	for _, tc := range []struct{ word, hint string }{
-		{"lnit", `did you mean "pkg-test init" or "pkg-test lint"? (available commands: list, fail, later, init, lint)`},
+		{"lnit", `did you mean "pkg-test init" or "pkg-test lint"? (available commands: list, fail, later, init, lint, completion)`},
 		{"lsit", `did you mean "pkg-test list"? (`},
 		{"lit", `did you mean "pkg-test list" or "pkg-test lint"? (`},
 		{"ilnt", `did you mean "pkg-test lint"? (`},
@@ -296,7 +296,7 @@ func TestVerbsWithoutDefault(t *testing.T) {
 	if code, errOut := run("serach"); code != 2 || !strings.Contains(errOut, `unknown command "serach"`) || strings.Contains(errOut, "did you mean") {
 		t.Errorf("far typo: exit %d, stderr:\n%s", code, errOut)
 	}
-	if code, errOut := run("lst"); code != 2 || !strings.Contains(errOut, `Hint: did you mean "pkg-test list"? (available commands: list, fail, later, index)`) {
+	if code, errOut := run("lst"); code != 2 || !strings.Contains(errOut, `Hint: did you mean "pkg-test list"? (available commands: list, fail, later, index, completion)`) {
 		t.Errorf("near typo: exit %d, stderr:\n%s", code, errOut)
 	}
 	if code, errOut := run("-v", "index", "-v", "build"); code != 0 || strings.Join(ran, ",") != "build v=2" {

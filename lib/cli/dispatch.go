@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"longshore.dev/lib/fault"
 )
@@ -36,6 +37,59 @@ func Dispatch(env *Env, args []string) int {
 		return ExitError
 	}
 	return execBinary(path, rest, prog, env)
+}
+
+// DispatchComplete answers kubectl's completion of `kubectl pkg WORDS...` (invoked as
+// kubectl_complete-pkg): the area or shortcut word itself, or else what the sibling
+// binary that serves it answers to `__complete`.
+func DispatchComplete(env *Env, words []string) int {
+	if len(words) <= 1 {
+		word := ""
+		if len(words) == 1 {
+			word = words[0]
+		}
+		// kubectl lists the kubectl-pkg-WORD plugins on PATH itself: offer the others
+		// (all of them where only kubectl-pkg is installed, as krew does).
+		var words []string
+		for _, w := range dispatchWords() {
+			name, _, _ := strings.Cut(w, "\t")
+			if _, err := exec.LookPath("kubectl-pkg-" + name); err != nil || !strings.HasPrefix(env.Inv.Dispatch, "kubectl") {
+				words = append(words, w)
+			}
+		}
+		writeCandidates(env.Stdout, words, CompleteNoFiles, word)
+		return ExitOK
+	}
+	binary, prog, rest, err := route(env.Inv.Dispatch, words[:len(words)-1])
+	if err != nil {
+		writeCandidates(env.Stdout, nil, CompleteNoFiles, "")
+		return ExitOK
+	}
+	path, err := findSibling(binary)
+	if err != nil {
+		writeCandidates(env.Stdout, nil, CompleteNoFiles, "")
+		return ExitOK
+	}
+	args := append(append([]string{completeVerb}, rest...), words[len(words)-1])
+	return execBinary(path, args, prog, env)
+}
+
+// dispatchWords are the dispatcher's first words with what they do, as its help says.
+func dispatchWords() []string {
+	return []string{
+		"tap\tadd, update and search package sources (taps and their indexes)",
+		"push\tscaffold, lint and publish packages (init, lint, push)",
+		"pull\tinstall packages into the local store and run them",
+		"dep\tresolve versions into a lock, show trees, sync patches",
+		"gc\tremove what nothing references from the local store",
+		"add\tinstall packages with their dependencies",
+		"remove\tuninstall packages",
+		"list\tthe installed packages",
+		"env\tprint the composed environment of packages",
+		"exec\trun a command in it",
+		"init\tscaffold a package",
+		"lint\tcheck a package before publishing",
+	}
 }
 
 // route is where the dispatcher (dispatch: "kubectl pkg") sends args: the binary, the

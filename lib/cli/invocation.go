@@ -40,6 +40,10 @@ type Invocation struct {
 	// Dispatch is "kubectl pkg" or "git pkg" when invoked as the dispatcher entry: the
 	// first argument then selects the sibling binary.
 	Dispatch string
+	// Complete is set when invoked as kubectl's completion entry for the plugin,
+	// kubectl_complete-pkg[-WORD]: the arguments are the words to complete (the last
+	// one being typed), and the answer is what `__complete` prints.
+	Complete bool
 }
 
 // ParseInvocation reads argv[0] (and the dispatcher's EnvProg) into an Invocation.
@@ -49,6 +53,11 @@ func ParseInvocation(argv0, binary string, getenv func(string) string) Invocatio
 		return Invocation{Prog: prog}
 	}
 	base := strings.TrimSuffix(filepath.Base(argv0), ".exe")
+	if plugin, ok := strings.CutPrefix(base, "kubectl_complete-"); ok {
+		inv := ParseInvocation("kubectl-"+plugin, binary, func(string) string { return "" })
+		inv.Complete = true
+		return inv
+	}
 	switch base {
 	case "kubectl-pkg":
 		return Invocation{Prog: "kubectl pkg", Dispatch: "kubectl pkg"}

@@ -27,7 +27,13 @@ func Main(app *App) int {
 		StderrTTY: isTerminal(os.Stderr),
 		Getenv:    os.Getenv,
 	}
-	if inv.Dispatch != "" {
+	switch {
+	case inv.Complete && inv.Dispatch != "":
+		return DispatchComplete(env, os.Args[1:])
+	case inv.Complete:
+		app.complete(ctx, env, os.Args[1:])
+		return ExitOK
+	case inv.Dispatch != "":
 		return Dispatch(env, os.Args[1:])
 	}
 	return app.Main(ctx, env, os.Args[1:])

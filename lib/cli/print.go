@@ -52,6 +52,7 @@ func (o *OutputFlags) AddTo(fs *pflag.FlagSet) {
 	}
 	fs.StringVarP(&o.Output, "output", "o", "",
 		fmt.Sprintf("output format: %s (default table on a terminal, yaml otherwise)", strings.Join(names, "|")))
+	CompleteValues(fs, "output", names...)
 }
 
 // Format resolves the chosen format for this environment.

@@ -1,0 +1,198 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spf13/pflag"
+)
+
+// completionApp has a Default taking a directory, verbs with dynamic arguments and flag
+// values, and a group.
+func completionApp() *App {
+	noop := func(context.Context, *Env, []string) error { return nil }
+	installed := func(_ context.Context, _ *Env, c Completion) ([]string, Directive) {
+		if c.Flag == "tap" {
+			return []string{"core", "extra"}, CompleteNoFiles
+		}
+		if c.Flag != "" {
+			return nil, CompleteDefault
+		}
+		return []string{"hello\tinstalled 1.0.0", "helm", "zlib"}, CompleteNoFiles
+	}
+	output := NewOutputFlags(Table, YAML, JSON)
+	return &App{
+		Binary: "pkg-test",
+		Default: &Command{
+			Flags: func(fs *pflag.FlagSet) {
+				fs.String("to", "", "target repository")
+			},
+			Complete: func(context.Context, *Env, Completion) ([]string, Directive) { return nil, CompleteDirs },
+			Run:      noop,
+		},
+		Commands: []*Command{
+			{Name: "remove", Short: "remove packages", Complete: installed, Run: noop,
+				Flags: func(fs *pflag.FlagSet) {
+					output.AddTo(fs)
+					fs.Bool("cascade", false, "remove dependents too")
+					fs.String("tap", "", "only this tap")
+					fs.String("platform", "", "platform")
+					CompleteValues(fs, "platform", Platforms...)
+				}},
+			{Name: "index", Short: "publish indexes", Subcommands: []*Command{
+				{Name: "add", Short: "add entries", Run: noop},
+				{Name: "build", Short: "build an index", Run: noop},
+			}},
+		},
+	}
+}
+
+// completeWith runs `__complete words...` under inv and returns the candidates (values
+// only) and the directive line.
+func completeWith(t *testing.T, inv Invocation, words ...string) (values []string, directive string) {
+	t.Helper()
+	var out bytes.Buffer
+	env := &Env{Inv: inv, Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" }}
+	if code := completionApp().Main(context.Background(), env, append([]string{completeVerb}, words...)); code != 0 {
+		t.Fatalf("__complete %q: exit %d\n%s", words, code, out.String())
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	for _, l := range lines[:len(lines)-1] {
+		value, _, _ := strings.Cut(l, "\t")
+		values = append(values, value)
+	}
+	return values, lines[len(lines)-1]
+}
+
+func TestComplete(t *testing.T) {
+	t.Parallel()
+	plain := Invocation{Prog: "pkg-test"}
+	for _, tc := range []struct {
+		name      string
+		inv       Invocation
+		words     []string
+		want      string
+		directive string
+	}{
+		{"verbs, and the default's directories", plain, []string{""}, "remove index completion", ":16"},
+		{"a verb's prefix", plain, []string{"re"}, "remove", ":16"},
+		{"the default's flags", plain, []string{"--"}, "--to --help --verbose", ":4"},
+		{"installed packages", plain, []string{"remove", "he"}, "hello helm", ":4"},
+		{"after other arguments and flags", plain, []string{"remove", "--cascade", "zlib", "-v", ""}, "hello helm zlib", ":4"},
+		{"a verb's flags", plain, []string{"remove", "--c"}, "--cascade", ":4"},
+		{"-o values", plain, []string{"remove", "-o", ""}, "table yaml json", ":4"},
+		{"--output= values", plain, []string{"remove", "--output=y"}, "--output=yaml", ":4"},
+		{"static values", plain, []string{"remove", "--platform", "linux/a"}, "linux/amd64 linux/arm64 linux/arm/v7", ":4"},
+		{"dynamic flag values", plain, []string{"remove", "--tap", ""}, "core extra", ":4"},
+		{"a flag's value is not an argument", plain, []string{"remove", "--tap", "core", "z"}, "zlib", ":4"},
+		{"subcommands", plain, []string{"index", ""}, "add build", ":4"},
+		{"a subcommand's flags", plain, []string{"index", "add", "--h"}, "--help", ":4"},
+		{"after -- a command line", plain, []string{"remove", "hello", "--", "ec"}, "", ":0"},
+		{"shells", plain, []string{"completion", ""}, "bash zsh fish", ":4"},
+		{"a word that is no verb is the default's argument", plain, []string{"nosuch", "--tap", ""}, "", ":16"},
+		{"a verb fixed by the invocation", Invocation{Prog: "kubectl pkg remove", Verb: "remove"}, []string{"h"}, "hello helm", ":4"},
+		{"flags before the verb", plain, []string{"-v", "remove", "z"}, "zlib", ":4"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			values, directive := completeWith(t, tc.inv, tc.words...)
+			if got := strings.Join(values, " "); got != tc.want || directive != tc.directive {
+				t.Errorf("__complete %q = %q %s, want %q %s", tc.words, got, directive, tc.want, tc.directive)
+			}
+		})
+	}
+}
+
+// Descriptions ride after a tab; control characters in them cannot break the lines.
+func TestCompleteOutput(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	writeCandidates(&out, []string{"hello\tinstalled\x1b[2J 1.0", "bad\nname", "world"}, CompleteNoFiles, "")
+	if got, want := out.String(), "hello\tinstalled [2J 1.0\nworld\n:4\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestCompletionScripts(t *testing.T) {
+	t.Parallel()
+	for _, shell := range []string{"bash", "zsh", "fish"} {
+		var out, errb bytes.Buffer
+		env := &Env{Inv: Invocation{Prog: "pkg-test"}, Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
+		if code := completionApp().Main(context.Background(), env, []string{"completion", shell}); code != 0 || !strings.Contains(out.String(), " __complete ") || !strings.Contains(out.String(), "_pkg_test_complete") {
+			t.Errorf("completion %s: exit %d\n%s%s", shell, code, out.String(), errb.String())
+		}
+	}
+	var out, errb bytes.Buffer
+	env := &Env{Inv: Invocation{Prog: "pkg-test"}, Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
+	if code := completionApp().Main(context.Background(), env, []string{"completion", "tcsh"}); code != ExitUsage || !strings.Contains(errb.String(), "bash, zsh and fish") {
+		t.Errorf("completion tcsh: exit %d\n%s", code, errb.String())
+	}
+}
+
+// The bash script, run by a real bash against a stand-in program that answers
+// __complete as the binaries do: candidates, no file names when the directive says so,
+// file names when there is nothing else.
+func TestBashScript(t *testing.T) {
+	t.Parallel()
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash")
+	}
+	dir := t.TempDir()
+	var script bytes.Buffer
+	env := &Env{Inv: Invocation{Prog: "pkg-test"}, Stdout: &script, Stderr: &script, Getenv: func(string) string { return "" }}
+	if code := completionApp().Main(context.Background(), env, []string{"completion", "bash"}); code != 0 {
+		t.Fatal(script.String())
+	}
+	// The stand-in prints what the real program would for these words.
+	fake := `#!/bin/sh
+[ "$1" = __complete ] || exit 1
+shift
+case "$*" in
+"remove he") printf 'hello\tinstalled 1.0.0\nhelm\n:4\n' ;;
+"remove zz") printf ':4\n' ;;
+*) printf ':0\n' ;;
+esac
+`
+	if err := os.WriteFile(filepath.Join(dir, "pkg-test"), []byte(fake), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "afile"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := func(words ...string) string {
+		t.Helper()
+		prog := script.String() + `
+COMP_WORDS=(` + strings.Join(quoteAll(words), " ") + `)
+COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+_pkg_test_complete
+printf '%s|' "${COMPREPLY[@]}"
+`
+		cmd := exec.Command(bash, "--norc", "--noprofile", "-c", prog)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"))
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("bash: %v\n%s", err, out)
+		}
+		return string(out)
+	}
+	if got := run("pkg-test", "remove", "he"); got != "hello|helm|" {
+		t.Errorf("remove he: %q", got)
+	}
+	if got := run("pkg-test", "remove", "zz"); got != "|" {
+		t.Errorf("remove zz (no candidate, no files): %q", got)
+	}
+}
+
+func quoteAll(words []string) []string {
+	out := make([]string, len(words))
+	for i, w := range words {
+		out[i] = "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+	}
+	return out
+}

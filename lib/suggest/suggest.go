@@ -1,0 +1,102 @@
+// Package suggest lists the names shell completion offers (lib/cli's Completer): the
+// installed packages, the configured taps and the packages they list. Each reads only
+// local files, and answers nothing rather than an error: completion runs on every Tab.
+package suggest
+
+import (
+	"context"
+	"slices"
+
+	"longshore.dev/lib/cli"
+	"longshore.dev/lib/store"
+	"longshore.dev/lib/tap"
+)
+
+// Installed offers the installed packages not already among the arguments, described
+// by version and reason.
+func Installed(_ context.Context, env *cli.Env, c cli.Completion) ([]string, cli.Directive) {
+	if c.Flag != "" {
+		return nil, cli.CompleteDefault
+	}
+	home, err := store.DefaultHome(env.Getenv)
+	if err != nil {
+		return nil, cli.CompleteNoFiles
+	}
+	list, err := (&store.Store{Home: home}).List()
+	if err != nil {
+		return nil, cli.CompleteNoFiles
+	}
+	var out []string
+	for _, inst := range list {
+		if !slices.Contains(c.Args, inst.Name) {
+			out = append(out, inst.Name+"\t"+inst.Version+" ("+inst.Reason+")")
+		}
+	}
+	return out, cli.CompleteNoFiles
+}
+
+// Taps offers the configured taps, described by their source: for a verb's arguments,
+// and for any --tap flag.
+func Taps(_ context.Context, env *cli.Env, c cli.Completion) ([]string, cli.Directive) {
+	config, ok := load(env)
+	if !ok {
+		return nil, cli.CompleteNoFiles
+	}
+	var out []string
+	for _, s := range config.Taps {
+		if !slices.Contains(c.Args, s.Name) {
+			out = append(out, s.Name+"\t"+s.Source)
+		}
+	}
+	return out, cli.CompleteNoFiles
+}
+
+// Packages offers what the taps list, as NAME and TAP/NAME, described by their latest
+// version and description; --tap gets the taps.
+func Packages(ctx context.Context, env *cli.Env, c cli.Completion) ([]string, cli.Directive) {
+	if c.Flag == "tap" {
+		return Taps(ctx, env, cli.Completion{Word: c.Word})
+	}
+	if c.Flag != "" {
+		return nil, cli.CompleteDefault
+	}
+	config, ok := load(env)
+	if !ok {
+		return nil, cli.CompleteNoFiles
+	}
+	hits, _ := config.Search("", "")
+	seen := map[string]bool{}
+	var out []string
+	for _, h := range hits {
+		desc := h.Version
+		if h.Description != "" {
+			desc += " " + h.Description
+		}
+		if !seen[h.Name] {
+			seen[h.Name] = true
+			out = append(out, h.Name+"\t"+desc)
+		}
+		out = append(out, h.Qualified()+"\t"+desc)
+	}
+	return out, cli.CompleteNoFiles
+}
+
+// OnlyFlag answers only for flag (its values, by the Completer given), leaving a
+// verb's arguments to the shell.
+func OnlyFlag(flag string, complete cli.Completer) cli.Completer {
+	return func(ctx context.Context, env *cli.Env, c cli.Completion) ([]string, cli.Directive) {
+		if c.Flag != flag {
+			return nil, cli.CompleteNoFiles
+		}
+		return complete(ctx, env, cli.Completion{Word: c.Word})
+	}
+}
+
+func load(env *cli.Env) (*tap.Config, bool) {
+	home, err := store.DefaultHome(env.Getenv)
+	if err != nil {
+		return nil, false
+	}
+	config, err := tap.Load(home)
+	return config, err == nil
+}
