@@ -131,7 +131,7 @@ func TestPatchesOfAnyPlatformPackages(t *testing.T) {
 		t.Errorf("patch why shows a rule applying to its own companion:\n%s", why)
 	}
 
-	r := mustRun(t, env, "", "why", "proxyconfig")
+	r := mustRun(t, env, "", "why", "proxyconfig", "-o", "table")
 	if want := "hello 1.1.0 -(patch)-> " + proxy + " 2.1.0\ntool 3.1.0 -(patch)-> " + proxy + " 2.1.0\n"; r.Stdout != want {
 		t.Errorf("why proxyconfig:\n%s\nwant:\n%s", r, want)
 	}
@@ -153,7 +153,7 @@ func TestRefCompanionListedByATap(t *testing.T) {
 	if want := proxy + " is a companion of hello 1.1.0: rule 0 of _global"; !strings.Contains(why, want) {
 		t.Errorf("patch why proxyconfig:\n%s\nwant a line %q", why, want)
 	}
-	r := mustRun(t, env, "", "why", "proxyconfig")
+	r := mustRun(t, env, "", "why", "proxyconfig", "-o", "table")
 	if want := "hello 1.1.0 -(patch)-> " + proxy + " 2.1.0\ntool 3.1.0 -(patch)-> " + proxy + " 2.1.0\n"; r.Stdout != want {
 		t.Errorf("why proxyconfig:\n%s\nwant:\n%s", r.Stdout, want)
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -254,7 +255,7 @@ func TestWhy(t *testing.T) {
 		{"main/hello", "hello 1.1.0 (requested)\n"},
 	}
 	for _, tt := range tests {
-		if got := mustRun(t, env, lock, "why", tt.pkg, "-f", "-"); got.Stdout != tt.want {
+		if got := mustRun(t, env, lock, "why", tt.pkg, "-f", "-", "-o", "table"); got.Stdout != tt.want {
 			t.Errorf("why %s:\n%s\nwant:\n%s", tt.pkg, got.Stdout, tt.want)
 		}
 	}
@@ -285,6 +286,99 @@ func TestWhy(t *testing.T) {
 	}
 	if r := pkgDep(t, env, lock, "why", "-f", "-"); r.Code != cli.ExitUsage || !strings.Contains(r.Stderr, "missing PKG") {
 		t.Errorf("why without PKG: %s", r)
+	}
+}
+
+// TestWhyOutput: the paths of why as DependencyPath documents, the same in yaml (the
+// default into a pipe) and in a json List, one name each with -o name; the lines of
+// TestWhy are the table format.
+func TestWhyOutput(t *testing.T) {
+	t.Parallel()
+	env := newHome(t)
+	lock := lockOf(t, env, "hello", "tool")
+	step := func(name, version, edge string) api.PathStep {
+		return api.PathStep{Name: name, Version: version, Tap: "main", Edge: edge}
+	}
+	path := func(steps ...api.PathStep) *api.DependencyPath {
+		p := api.NewDependencyPath()
+		p.Target, p.Steps = "certs", steps
+		return p
+	}
+	want := []*api.DependencyPath{
+		path(step("hello", "1.1.0", "request"), step("libgreet", "1.2.0", "dependency"), step("certs", "1.0.0", "patch")),
+		path(step("hello", "1.1.0", "request"), step("ca-bundle", "1.0.0", "patch"), step("certs", "1.0.0", "dependency")),
+	}
+	wantYAML := `---
+apiVersion: longshore.dev/v1alpha1
+kind: DependencyPath
+target: certs
+steps:
+  - name: hello
+    version: 1.1.0
+    tap: main
+    edge: request
+  - name: libgreet
+    version: 1.2.0
+    tap: main
+    edge: dependency
+  - name: certs
+    version: 1.0.0
+    tap: main
+    edge: patch
+---
+`
+	yamlOut := mustRun(t, env, lock, "why", "certs", "-f", "-", "-o", "yaml").Stdout
+	if !strings.HasPrefix(yamlOut, wantYAML) {
+		t.Errorf("-o yaml:\n%s\nwant it to start with:\n%s", yamlOut, wantYAML)
+	}
+	if def := mustRun(t, env, lock, "why", "certs", "-f", "-").Stdout; def != yamlOut {
+		t.Errorf("the default into a pipe is not yaml:\n%s", def)
+	}
+	jsonOut := mustRun(t, env, lock, "why", "certs", "-f", "-", "-o", "json").Stdout
+	if !strings.HasPrefix(jsonOut, "{\n  \"apiVersion\": \"longshore.dev/v1alpha1\",\n  \"kind\": \"List\",\n  \"items\": [\n") {
+		t.Errorf("-o json is not a List:\n%s", jsonOut)
+	}
+	for format, out := range map[string]string{"yaml": yamlOut, "json": jsonOut} {
+		docs, err := stream.Decode(strings.NewReader(out), "why."+format, api.Kinds)
+		if err != nil || len(docs) != len(want) {
+			t.Fatalf("-o %s: %v, %d documents:\n%s", format, err, len(docs), out)
+		}
+		for i, d := range docs {
+			if got := d.Value.(*api.DependencyPath); !reflect.DeepEqual(got, want[i]) {
+				t.Errorf("-o %s, path %d: %+v\nwant %+v", format, i, got, want[i])
+			}
+		}
+	}
+	if name := mustRun(t, env, lock, "why", "certs", "-f", "-", "-o", "name").Stdout; name !=
+		"dependencypath/hello@1.1.0,libgreet@1.2.0,certs@1.0.0\ndependencypath/hello@1.1.0,ca-bundle@1.0.0,certs@1.0.0\n" {
+		t.Errorf("-o name:\n%s", name)
+	}
+	// A request alone is a path of one step.
+	one := mustRun(t, env, lock, "why", "tool", "-f", "-", "-o", "json").Stdout
+	if docs, err := stream.Decode(strings.NewReader(one), "why.json", api.Kinds); err != nil || len(docs) != 1 ||
+		!reflect.DeepEqual(docs[0].Value, &api.DependencyPath{TypeMeta: want[0].TypeMeta, Target: "tool", Steps: []api.PathStep{step("tool", "3.1.0", "request")}}) {
+		t.Errorf("why tool -o json: %v\n%s", err, one)
+	}
+	// Not there: the same error in every format, and nothing on stdout.
+	for _, format := range []string{"yaml", "json", "name"} {
+		if r := pkgDep(t, env, lock, "why", "gone", "-f", "-", "-o", format); r.Code != cli.ExitNotFound || r.Stdout != "" ||
+			!strings.Contains(r.Stderr, "Error: gone is not among the lock\n") {
+			t.Errorf("why gone -o %s: %s", format, r)
+		}
+	}
+	if r := pkgDep(t, env, lock, "why", "zlib", "-f", "-", "-o", "wide"); r.Code != cli.ExitUsage || !strings.Contains(r.Stderr, "use one of table, yaml, json, name") {
+		t.Errorf("-o wide: %s", r)
+	}
+
+	// Installed packages: one that nothing leads to any more (its dependent removed)
+	// starts its only path with no edge, and its text has no "(requested)".
+	writeInstalled(t, env, "main/zlib 1.3.0 dependency")
+	if r := mustRun(t, env, "", "why", "zlib", "-o", "table"); r.Stdout != "zlib 1.3.0\n" {
+		t.Errorf("why zlib of an orphan: %s", r)
+	}
+	orphan := mustRun(t, env, "", "why", "zlib", "-o", "yaml").Stdout
+	if want := "---\napiVersion: longshore.dev/v1alpha1\nkind: DependencyPath\ntarget: zlib\nsteps:\n  - name: zlib\n    version: 1.3.0\n    tap: main\n"; orphan != want {
+		t.Errorf("why zlib of an orphan, -o yaml:\n%s\nwant:\n%s", orphan, want)
 	}
 }
 
@@ -541,8 +635,8 @@ func TestInstalledGraph(t *testing.T) {
 		"tree":     {"tree"},
 		"depth 1":  {"tree", "--depth", "1"},
 		"dot":      {"tree", "-o", "dot"},
-		"why zlib": {"why", "zlib"},
-		"why ca":   {"why", "ca-bundle"},
+		"why zlib": {"why", "zlib", "-o", "table"},
+		"why ca":   {"why", "ca-bundle", "-o", "table"},
 	}
 	want := map[string]string{}
 	for name, args := range views {
@@ -618,7 +712,7 @@ func TestPatch(t *testing.T) {
 		t.Errorf("why certs before the companions are installed: %s", r)
 	}
 	installLock(t, env, sync.Stdout)
-	if r := mustRun(t, env, "", "why", "certs"); !strings.Contains(r.Stdout, "hello 1.1.0 -(patch)-> ca-bundle 1.0.0 -> certs 1.0.0") {
+	if r := mustRun(t, env, "", "why", "certs", "-o", "table"); !strings.Contains(r.Stdout, "hello 1.1.0 -(patch)-> ca-bundle 1.0.0 -> certs 1.0.0") {
 		t.Errorf("why certs of the installed packages: %s", r)
 	}
 

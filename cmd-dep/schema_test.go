@@ -83,3 +83,81 @@ func TestOutdatedMatchesSchema(t *testing.T) {
 		}
 	}
 }
+
+// validateOutput checks every document of what `-o yaml` prints, and every item of what
+// `-o json` prints for the same arguments, against schema; it returns the yaml.
+func validateOutput(t *testing.T, schema *jsonschema.Schema, env map[string]string, stdin string, args ...string) string {
+	t.Helper()
+	out := pkgDep(t, env, stdin, append(args, "-o", "yaml")...).Stdout
+	for _, doc := range strings.Split(strings.TrimPrefix(out, "---\n"), "---\n") {
+		if err := schema.Validate(clitest.YAMLValue(t, doc)); err != nil {
+			t.Errorf("%v: a document does not validate: %v\n%s", args, err, doc)
+		}
+	}
+	var list struct{ Items []json.RawMessage }
+	if err := json.Unmarshal([]byte(pkgDep(t, env, stdin, append(args, "-o", "json")...).Stdout), &list); err != nil || len(list.Items) == 0 {
+		t.Fatalf("%v -o json: %v, %d items", args, err, len(list.Items))
+	}
+	for _, item := range list.Items {
+		if err := schema.Validate(clitest.YAMLValue(t, string(item))); err != nil {
+			t.Errorf("%v: a json item does not validate: %v\n%s", args, err, item)
+		}
+	}
+	return out
+}
+
+// TestDependencyPathMatchesSchema validates what `pkg-dep why -o yaml|json` prints
+// against manifests/schemas/dependencypath.schema.json: paths through dependencies and
+// patch edges, a request alone, a companion named by its repository (no tap), and an
+// installed package nothing leads to (no edge).
+func TestDependencyPathMatchesSchema(t *testing.T) {
+	t.Parallel()
+	schema, err := jsonschema.NewCompiler().Compile(filepath.Join("..", "manifests", "schemas", "dependencypath.schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := newHome(t)
+	lock := lockOf(t, env, "hello", "tool")
+	if out := validateOutput(t, schema, env, lock, "why", "certs", "-f", "-"); strings.Count(out, "edge: patch") != 2 || strings.Count(out, "edge: dependency") != 2 {
+		t.Errorf("want two paths, each with a patch and a dependency edge:\n%s", out)
+	}
+	validateOutput(t, schema, env, lock, "why", "hello", "-f", "-")
+	anyEnv, proxy := anyHome(t)
+	if out := validateOutput(t, schema, anyEnv, "", "why", "proxyconfig"); !strings.Contains(out, "  - name: "+proxy+"\n    version: 2.1.0\n    edge: patch\n") {
+		t.Errorf("want the companion by its repository, without a tap:\n%s", out)
+	}
+	writeInstalled(t, env, "main/zlib 1.3.0 dependency")
+	if out := validateOutput(t, schema, env, "", "why", "zlib"); strings.Contains(out, "edge:") {
+		t.Errorf("want a path of one step without an edge:\n%s", out)
+	}
+
+	// The schema is not vacuous: it refuses typos, a step without a version, a path of
+	// no step, a request after the first step and a first step reached by an edge.
+	base := "apiVersion: longshore.dev/v1alpha1\nkind: DependencyPath\ntarget: zlib\nsteps:\n  - {name: hello, version: 1.1.0, tap: main, edge: request}\n"
+	last := "  - {name: zlib, version: 1.4.0, tap: main, edge: dependency}\n"
+	for _, bad := range []string{
+		base + "  - {name: zlib, version: 1.4.0, egde: dependency}\n",
+		base + "  - {name: zlib, edge: dependency}\n",
+		base + "  - {name: zlib, version: '1.4', edge: dependency}\n",
+		base + "  - {name: zlib, version: 1.4.0}\n",
+		base + "  - {name: zlib, version: 1.4.0, edge: request}\n",
+		base + "  - {name: zlib, version: 1.4.0, tap: Main, edge: patch}\n",
+		strings.Replace(base, "edge: request", "edge: dependency", 1) + last,
+		"apiVersion: longshore.dev/v1alpha1\nkind: DependencyPath\ntarget: zlib\nsteps: []\n",
+		strings.Replace(base+last, "target: zlib\n", "", 1),
+		strings.Replace(base+last, "kind: DependencyPath", "kind: Lock", 1),
+	} {
+		if err := schema.Validate(clitest.YAMLValue(t, bad)); err == nil {
+			t.Errorf("the schema accepts:\n%s", bad)
+		}
+	}
+	for _, good := range []string{
+		base + last,
+		base + "  - {name: registry.example/ca-bundle, version: 1.0.0-rc.1, edge: patch}\n",
+		"apiVersion: longshore.dev/v1alpha1\nkind: DependencyPath\ntarget: zlib\nsteps:\n  - {name: zlib, version: 1.3.0}\n",
+	} {
+		if err := schema.Validate(clitest.YAMLValue(t, good)); err != nil {
+			t.Errorf("the schema refuses: %v\n%s", err, good)
+		}
+	}
+}

@@ -82,28 +82,55 @@ type whyPath struct {
 	patch []bool
 }
 
-func (w whyPath) format(lock *api.Lock) string {
-	var b strings.Builder
+// doc is the DependencyPath -o yaml|json|name prints for w, whose packages are all in
+// lock (paths only walks through packages it finds there, and ends at one).
+func (w whyPath) doc(lock *api.Lock, target string) *api.DependencyPath {
+	d := api.NewDependencyPath()
+	d.Target = target
 	for i, n := range w.names {
+		s := api.PathStep{Name: n}
+		if p, ok := lock.Package(n); ok {
+			s.Version, s.Tap = p.Version, p.Tap
+			if i == 0 && p.Reason == api.ReasonRequested {
+				s.Edge = api.EdgeRequest
+			}
+		}
 		switch {
 		case i == 0:
 		case w.patch[i]:
+			s.Edge = api.EdgePatch
+		default:
+			s.Edge = api.EdgeDependency
+		}
+		d.Steps = append(d.Steps, s)
+	}
+	return d
+}
+
+// whyText is a path as why prints it on a terminal (and with -o table), one line:
+// "hello 1.1.0 -> libgreet 1.2.0 -(patch)-> certs 1.0.0", or "hello 1.1.0
+// (requested)" for a path of the request alone.
+func whyText(d *api.DependencyPath) string {
+	var b strings.Builder
+	for i, s := range d.Steps {
+		switch {
+		case i == 0:
+		case s.Edge == api.EdgePatch:
 			b.WriteString(" -(patch)-> ")
 		default:
 			b.WriteString(" -> ")
 		}
-		b.WriteString(label(lock, n))
+		b.WriteString(s.Name + " " + s.Version)
 	}
-	if len(w.names) == 1 {
-		if p, ok := lock.Package(w.names[0]); ok && p.Reason == api.ReasonRequested {
-			b.WriteString(" (requested)")
-		}
+	if len(d.Steps) == 1 && d.Steps[0].Edge == api.EdgeRequest {
+		b.WriteString(" (requested)")
 	}
 	return b.String()
 }
 
 func newWhyCmd() *cli.Command {
 	var files cli.FileFlags
+	output := cli.NewOutputFlags()
 	return &cli.Command{
 		Name:  "why",
 		Short: "show every path from a request to a package",
@@ -111,14 +138,29 @@ func newWhyCmd() *cli.Command {
 		Long: `Prints every path from a request of the lock to PKG, one a line: dependencies
 written "->", patch companions "-(patch)->". The lock is the one read with -f, or
 without it the installed packages as installed.yaml records them (also when the tap a
-package came from is gone). PKG is NAME, TAP/NAME or a repository, as in the lock.`,
+package came from is gone). PKG is NAME, TAP/NAME or a repository, as in the lock.
+At most 1000 paths are printed, with a warning when there are more.
+
+The lines are the table format: the default on a terminal, and -o table. -o yaml and
+-o json print DependencyPath documents, one per path: the target and the steps, each
+with its name, version, tap and the edge into it (request, dependency or patch); -o
+json always a List. -o name prints one line per path, its steps NAME@VERSION joined
+by commas: dependencypath/hello@1.1.0,libgreet@1.2.0,zlib@1.4.0.`,
 		Example: `{prog} zlib -f tools.lock.yaml
-{prog} ca-bundle`,
+{prog} ca-bundle
+{prog} zlib -o json | jq -r '.items[].steps[0].name' | sort -u`,
 		// No --platform, --offline or registry flags: why only reads a lock, or the
 		// installed packages from installed.yaml and the local caches.
-		Flags: func(fs *pflag.FlagSet) { files.AddTo(fs) },
-		Args:  cli.ExactArgs("PKG"),
+		Flags: func(fs *pflag.FlagSet) {
+			files.AddTo(fs)
+			output.AddTo(fs)
+		},
+		Args: cli.ExactArgs("PKG"),
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
+			format, err := output.Format(env)
+			if err != nil {
+				return err
+			}
 			lock, installed, err := lockInput(ctx, env, files, &planFlags{})
 			if err != nil {
 				return err
@@ -147,11 +189,20 @@ package came from is gone). PKG is NAME, TAP/NAME or a repository, as in the loc
 					fmt.Sprintf("`pkg-dep why %s` shows why that one is there", p.Name))
 			}
 			found, truncated := paths(lock, target)
-			for _, p := range found {
-				fmt.Fprintln(env.Stdout, p.format(lock))
+			docs := make([]any, len(found))
+			for i, w := range found {
+				docs[i] = w.doc(lock, target)
 			}
 			if truncated {
 				env.Warnf("only the first %d paths are shown", maxPaths)
+			}
+			if format != cli.Table {
+				return cli.PrintList(env.Stdout, format, docs, cli.Columns{})
+			}
+			// The table of a path is its line: the columns of a path are its steps,
+			// as many as it has.
+			for _, d := range docs {
+				fmt.Fprintln(env.Stdout, whyText(d.(*api.DependencyPath)))
 			}
 			return nil
 		},

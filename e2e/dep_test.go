@@ -195,7 +195,7 @@ func TestDepResolve(t *testing.T) {
 	if got := runOK(t, opt, "pkg-dep", "tree").Stdout; got != tree {
 		t.Errorf("tree without the tap:\n%s\nwant:\n%s", got, tree)
 	}
-	if why := runOK(t, opt, "pkg-dep", "why", "zlib").Stdout; !strings.Contains(why, "hello 1.0.0 -> libgreet 1.2.0 -> zlib 1.3.0\n") {
+	if why := runOK(t, opt, "pkg-dep", "why", "zlib", "-o", "table").Stdout; !strings.Contains(why, "hello 1.0.0 -> libgreet 1.2.0 -> zlib 1.3.0\n") {
 		t.Errorf("why zlib without the tap:\n%s", why)
 	}
 	if res := run(t, opt, "pkg-dep", "patch", "sync"); res.Code != 3 || strings.Contains(res.Stderr, "you requested") ||

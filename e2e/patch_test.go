@@ -107,7 +107,7 @@ func TestPatchCompanionsOfAnyPackages(t *testing.T) {
 	if list := runOK(t, opt, "pkg-dep", "patch", "list").Stdout; !strings.Contains(list, "\nhello ") || !strings.Contains(list, "\ntool ") || strings.Contains(list, "\nproxyconfig ") {
 		t.Errorf("patch list:\n%s", list)
 	}
-	if why := runOK(t, opt, "pkg-dep", "why", "proxyconfig").Stdout; !strings.Contains(why, "hello 1.0.0 -(patch)-> "+proxy+" 1.0.0\n") {
+	if why := runOK(t, opt, "pkg-dep", "why", "proxyconfig", "-o", "table").Stdout; !strings.Contains(why, "hello 1.0.0 -(patch)-> "+proxy+" 1.0.0\n") {
 		t.Errorf("why proxyconfig:\n%s", why)
 	}
 
