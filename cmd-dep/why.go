@@ -141,11 +141,11 @@ without it the installed packages as installed.yaml records them (also when the 
 package came from is gone). PKG is NAME, TAP/NAME or a repository, as in the lock.
 At most 1000 paths are printed, with a warning when there are more.
 
-The lines are the table format: the default on a terminal, and -o table. -o yaml and
--o json print DependencyPath documents, one per path: the target and the steps, each
-with its name, version, tap and the edge into it (request, dependency or patch); -o
-json always a List. -o name prints one line per path, its steps NAME@VERSION joined
-by commas: dependencypath/hello@1.1.0,libgreet@1.2.0,zlib@1.4.0.`,
+The lines are the table format: the default on a terminal (yaml is otherwise), and
+-o table. -o yaml and -o json print DependencyPath documents, one per path: the
+target and the steps, each with its name, version, tap and the edge into it (request,
+dependency or patch); -o json always a List. -o name prints one line per path, its
+steps NAME@VERSION joined by commas: dependencypath/hello@1.1.0,libgreet@1.2.0,zlib@1.4.0.`,
 		Example: `{prog} zlib -f tools.lock.yaml
 {prog} ca-bundle
 {prog} zlib -o json | jq -r '.items[].steps[0].name' | sort -u`,
