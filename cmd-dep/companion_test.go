@@ -109,7 +109,7 @@ func TestPatchesOfAnyPlatformPackages(t *testing.T) {
 		t.Errorf("patch sync dropped proxyconfig:\n%s", sync.Stdout)
 	}
 
-	list := mustRun(t, env, "", "patch", "list").Stdout
+	list := mustRun(t, env, "", "patch", "list", "-o", "table").Stdout
 	for _, pkg := range []string{"hello", "tool"} {
 		if !strings.Contains(list, pkg+" ") {
 			t.Errorf("patch list leaves out the rule for %s:\n%s", pkg, list)
@@ -118,7 +118,7 @@ func TestPatchesOfAnyPlatformPackages(t *testing.T) {
 	if strings.Contains(list, "\nproxyconfig ") || strings.Contains(list, "\n"+proxy+" ") || strings.Count(list, "\n") != 3 {
 		t.Errorf("patch list: want the header and the rows of hello and tool:\n%s", list)
 	}
-	why := mustRun(t, env, "", "patch", "why", "proxyconfig").Stdout
+	why := mustRun(t, env, "", "patch", "why", "proxyconfig", "-o", "table").Stdout
 	for _, want := range []string{
 		proxy + " is a companion of hello 1.1.0: rule 0 of _global",
 		proxy + " is a companion of tool 3.1.0: rule 0 of _global",
@@ -149,7 +149,7 @@ func TestRefCompanionListedByATap(t *testing.T) {
 	addTap(t, env["LONGSHORE_HOME"], "site", site)
 	sync := mustRun(t, env, "", "patch", "sync", "-o", "yaml").Stdout
 
-	why := mustRun(t, env, "", "patch", "why", "proxyconfig").Stdout
+	why := mustRun(t, env, "", "patch", "why", "proxyconfig", "-o", "table").Stdout
 	if want := proxy + " is a companion of hello 1.1.0: rule 0 of _global"; !strings.Contains(why, want) {
 		t.Errorf("patch why proxyconfig:\n%s\nwant a line %q", why, want)
 	}

@@ -697,9 +697,9 @@ func TestPatch(t *testing.T) {
 		t.Errorf("the sync lock: %s", r)
 	}
 
-	list := mustRun(t, env, "", "patch", "list")
+	list := mustRun(t, env, "", "patch", "list", "-o", "table")
 	golden(t, "patch-list.table", list.Stdout)
-	why := mustRun(t, env, "", "patch", "why", "ca-bundle")
+	why := mustRun(t, env, "", "patch", "why", "ca-bundle", "-o", "table")
 	if !strings.HasPrefix(why.Stdout, "ca-bundle is a companion of hello 1.1.0: rule 0 of hello (name=hello version=>=1.1 platform=linux/*) adds ca-bundle@^1\n  descriptor ocidir://") {
 		t.Errorf("patch why ca-bundle:\n%s", why.Stdout)
 	}
@@ -724,6 +724,108 @@ func TestPatch(t *testing.T) {
 	mustRun(t, env, "", "patch", "registry", "--unset")
 	if r := pkgDep(t, env, "", "patch", "sync"); r.Code != cli.ExitNotFound || !strings.Contains(r.Stderr, "no patch registry is configured") {
 		t.Errorf("sync without a registry: %s", r)
+	}
+}
+
+// TestPatchRuleOutput: patch list and patch why print the rules that apply as
+// PatchRule documents, in yaml (the default into a pipe) and in a json List, one name
+// each with -o name; their table and lines are TestPatch's. With no rule, stdout gets
+// what the format says of none.
+func TestPatchRuleOutput(t *testing.T) {
+	t.Parallel()
+	env := newHome(t)
+	registry := strings.TrimSuffix(mustRun(t, env, "", "patch", "registry").Stdout, " (required: true)\n")
+	writeInstalled(t, env, "main/hello 1.1.0 explicit", "main/libgreet 1.2.0 dependency", "main/zlib 1.3.0 dependency")
+	mustRun(t, env, "", "patch", "sync", "-o", "yaml")
+
+	rule := func(pkg, version, companion, request, constraint, descriptor, repository, match string) *api.PatchRule {
+		r := api.NewPatchRule()
+		r.Package, r.Version, r.Companion, r.Request, r.Constraint = pkg, version, companion, request, constraint
+		r.Descriptor, r.Reference, r.Match = descriptor, registry+"/"+repository+":patches@", match
+		return r
+	}
+	want := []*api.PatchRule{
+		rule("hello", "1.1.0", "ca-bundle", "ca-bundle@^1", "^1", "hello", "hello", "name=hello version=>=1.1 platform=linux/*"),
+		rule("libgreet", "1.2.0", "certs", "certs", "", "_global", "global/rules", "name=lib*"),
+	}
+	// decode reads -o yaml or -o json into PatchRules, checking each reference is
+	// pinned by a digest (the descriptor's, which the test does not know).
+	decode := func(what, out string) []*api.PatchRule {
+		t.Helper()
+		docs, err := stream.Decode(strings.NewReader(out), what, api.Kinds)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", what, err, out)
+		}
+		var rules []*api.PatchRule
+		for _, d := range docs {
+			r := d.Value.(*api.PatchRule)
+			before, digest, _ := strings.Cut(r.Reference, "@")
+			if len(digest) != len("sha256:")+64 || !strings.HasPrefix(digest, "sha256:") {
+				t.Errorf("%s: reference %s is not pinned by a digest", what, r.Reference)
+			}
+			r.Reference = before + "@"
+			rules = append(rules, r)
+		}
+		return rules
+	}
+
+	yamlOut := mustRun(t, env, "", "patch", "list", "-o", "yaml").Stdout
+	if !strings.Contains(yamlOut, "\nkind: PatchRule\npackage: hello\nversion: 1.1.0\ncompanion: ca-bundle\nrequest: ca-bundle@^1\nconstraint: ^1\ndescriptor: hello\nreference: "+registry+"/hello:patches@sha256:") {
+		t.Errorf("-o yaml:\n%s", yamlOut)
+	}
+	if def := mustRun(t, env, "", "patch", "list").Stdout; def != yamlOut {
+		t.Errorf("the default into a pipe is not yaml:\n%s", def)
+	}
+	jsonOut := mustRun(t, env, "", "patch", "list", "-o", "json").Stdout
+	if !strings.HasPrefix(jsonOut, "{\n  \"apiVersion\": \"longshore.dev/v1alpha1\",\n  \"kind\": \"List\",\n  \"items\": [\n") {
+		t.Errorf("-o json is not a List:\n%s", jsonOut)
+	}
+	for what, out := range map[string]string{"list.yaml": yamlOut, "list.json": jsonOut} {
+		if got := decode(what, out); !reflect.DeepEqual(got, want) {
+			t.Errorf("patch list, %s: %+v\nwant %+v", what, got, want)
+		}
+	}
+	if name := mustRun(t, env, "", "patch", "list", "-o", "name").Stdout; name != "patchrule/hello@1.1.0,ca-bundle\npatchrule/libgreet@1.2.0,certs\n" {
+		t.Errorf("patch list -o name:\n%s", name)
+	}
+
+	// patch why: the same documents, those of the companion asked about.
+	whyYAML := mustRun(t, env, "", "patch", "why", "certs", "-o", "yaml").Stdout
+	if def := mustRun(t, env, "", "patch", "why", "certs").Stdout; def != whyYAML {
+		t.Errorf("patch why: the default into a pipe is not yaml:\n%s", def)
+	}
+	if got := decode("why.yaml", whyYAML); !reflect.DeepEqual(got, want[1:]) {
+		t.Errorf("patch why certs -o yaml: %+v\nwant %+v", got, want[1:])
+	}
+	whyJSON := mustRun(t, env, "", "patch", "why", "ca-bundle", "-o", "json").Stdout
+	if got := decode("why.json", whyJSON); !strings.Contains(whyJSON, `"kind": "List"`) || !reflect.DeepEqual(got, want[:1]) {
+		t.Errorf("patch why ca-bundle -o json: %+v\n%s", got, whyJSON)
+	}
+	if got := decode("all.json", mustRun(t, env, "", "patch", "why", "-o", "json").Stdout); !reflect.DeepEqual(got, want) {
+		t.Errorf("patch why -o json: %+v\nwant %+v", got, want)
+	}
+	if name := mustRun(t, env, "", "patch", "why", "ca-bundle", "-o", "name").Stdout; name != "patchrule/hello@1.1.0,ca-bundle\n" {
+		t.Errorf("patch why -o name:\n%s", name)
+	}
+	// A companion no rule adds is exit 3 in every format, with nothing on stdout.
+	for _, format := range []string{"table", "yaml", "json", "name"} {
+		if r := pkgDep(t, env, "", "patch", "why", "tool", "-o", format); r.Code != cli.ExitNotFound || r.Stdout != "" ||
+			!strings.Contains(r.Stderr, "Error: no patch rule adds tool to the packages here\n") {
+			t.Errorf("patch why tool -o %s: %s", format, r)
+		}
+	}
+
+	// No rule applies to zlib alone: the line on stderr, and on stdout what the format
+	// says of none.
+	writeInstalled(t, env, "main/zlib 1.3.0 explicit")
+	emptyList := "{\n  \"apiVersion\": \"longshore.dev/v1alpha1\",\n  \"kind\": \"List\",\n  \"items\": []\n}\n"
+	for format, want := range map[string]string{"table": "", "yaml": "", "name": "", "json": emptyList} {
+		if r := mustRun(t, env, "", "patch", "list", "-o", format); r.Stdout != want || !strings.Contains(r.Stderr, "No cached patch rule applies") {
+			t.Errorf("patch list with no rule, -o %s: %s", format, r)
+		}
+		if r := mustRun(t, env, "", "patch", "why", "-o", format); r.Stdout != want || !strings.Contains(r.Stderr, "No cached patch rule adds a companion") {
+			t.Errorf("patch why with no rule, -o %s: %s", format, r)
+		}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"longshore.dev/lib/api"
 	"longshore.dev/lib/cli"
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/plan"
@@ -123,12 +124,26 @@ func unneeded(names []string, why string) string {
 	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] + " are patch companions " + why + " them"
 }
 
+// ruleDoc is the document -o yaml|json|name prints for a rule that applies.
+func ruleDoc(a plan.Applied) *api.PatchRule {
+	d := api.NewPatchRule()
+	d.Package, d.Version, d.Companion, d.Request, d.Constraint = a.Package, a.Version, a.Companion, a.Request, a.Constraint
+	d.Descriptor, d.Reference, d.Rule, d.Match = a.Descriptor, a.Reference, a.Rule, a.Match
+	return d
+}
+
 var ruleColumns = cli.Columns{
 	Headers: []string{"PACKAGE", "VERSION", "COMPANION", "DESCRIPTOR", "RULE", "MATCH"},
 	Row: func(doc any) []string {
-		a := doc.(plan.Applied)
-		return []string{a.Package, a.Version, a.Request, a.Descriptor, strconv.Itoa(a.Rule), a.Match}
+		r := doc.(*api.PatchRule)
+		return []string{r.Package, r.Version, r.Request, r.Descriptor, strconv.Itoa(r.Rule), r.Match}
 	},
+}
+
+// ruleText is a rule as patch why says it on a terminal (and with -o table).
+func ruleText(r *api.PatchRule) string {
+	return fmt.Sprintf("%s is a companion of %s %s: rule %d of %s (%s) adds %s\n  descriptor %s\n",
+		r.Companion, r.Package, r.Version, r.Rule, r.Descriptor, r.Match, r.Request, r.Reference)
 }
 
 // ruleInput matches the cached rules against the packages of -f's lock, else the
@@ -159,6 +174,7 @@ func ruleInput(env *cli.Env, files cli.FileFlags, platform string) ([]plan.Appli
 func newPatchListCmd() *cli.Command {
 	var files cli.FileFlags
 	var platform string
+	output := cli.NewOutputFlags()
 	return &cli.Command{
 		Name:  "list",
 		Short: "list the rules that apply to installed packages",
@@ -166,28 +182,41 @@ func newPatchListCmd() *cli.Command {
 		Long: `Lists every patch rule that adds a companion to an installed package (or to a package
 of the lock read with -f): the package, the companion as the rule writes it, the
 descriptor (the package's own or _global), the rule's index and what it matches. It
-reads the descriptors cached by 'pkg-dep patch sync': no network.`,
+reads the descriptors cached by 'pkg-dep patch sync': no network.
+
+The table is the default on a terminal, yaml otherwise. -o yaml and -o json print
+PatchRule documents, one per rule, package and companion, with the companion's name
+in the lock, its constraint and the descriptor's reference too (-o json always a
+List, even of none); -o name prints patchrule/PACKAGE@VERSION,COMPANION.`,
 		Example: `{prog}
-{prog} -f tools.lock.yaml --platform linux/arm64`,
+{prog} -f tools.lock.yaml --platform linux/arm64
+{prog} -o json | jq -r '.items[] | select(.descriptor == "_global") | .package'`,
 		Flags: func(fs *pflag.FlagSet) {
 			files.AddTo(fs)
+			output.AddTo(fs)
 			fs.StringVar(&platform, "platform", "", "platform that rules' platform globs match (default: the one the installed packages, or the lock's requests, share, any not counting; else this machine's)")
 		},
 		Args: cli.ExactArgs(),
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
+			format, err := output.Format(env)
+			if err != nil {
+				return err
+			}
 			rules, err := ruleInput(env, files, platform)
 			if err != nil {
 				return err
 			}
+			docs := make([]any, len(rules))
+			for i, r := range rules {
+				docs[i] = ruleDoc(r)
+			}
 			if len(rules) == 0 {
 				env.Infof("No cached patch rule applies (refresh the cache with `pkg-dep patch sync`).")
-				return nil
+				if format == cli.Table {
+					return nil // a table of no rows says less than the line above
+				}
 			}
-			rows := make([]any, len(rules))
-			for i, r := range rules {
-				rows[i] = r
-			}
-			return cli.Print(env.Stdout, cli.Table, rows, ruleColumns)
+			return cli.PrintList(env.Stdout, format, docs, ruleColumns)
 		},
 	}
 }
@@ -195,17 +224,25 @@ reads the descriptors cached by 'pkg-dep patch sync': no network.`,
 func newPatchWhyCmd() *cli.Command {
 	var files cli.FileFlags
 	var platform string
+	output := cli.NewOutputFlags()
 	return &cli.Command{
 		Name:  "why",
 		Short: "show which rule brings each companion in",
 		Use:   "[PKG] [-f LOCK]",
 		Long: `Shows, for the companion PKG (or every companion), which rule of which descriptor adds
 it to which package, and what the rule matches. The packages are the installed ones,
-or those of the lock read with -f; the rules are those cached by 'pkg-dep patch sync'.`,
+or those of the lock read with -f; the rules are those cached by 'pkg-dep patch sync'.
+
+On a terminal (and with -o table) each rule is two lines: what it adds to which
+package, then the descriptor's reference; yaml is the default into a pipe. -o yaml
+and -o json print the PatchRule documents 'pkg-dep patch list' prints, for PKG's
+rules only (-o json always a List); -o name prints patchrule/PACKAGE@VERSION,COMPANION.`,
 		Example: `{prog} ca-bundle
-{prog} -f tools.lock.yaml`,
+{prog} -f tools.lock.yaml
+{prog} ca-bundle -o json | jq -r '.items[].package'`,
 		Flags: func(fs *pflag.FlagSet) {
 			files.AddTo(fs)
+			output.AddTo(fs)
 			fs.StringVar(&platform, "platform", "", "platform that rules' platform globs match (default: the one the installed packages, or the lock's requests, share, any not counting; else this machine's)")
 		},
 		Args: func(args []string) error {
@@ -215,6 +252,10 @@ or those of the lock read with -f; the rules are those cached by 'pkg-dep patch 
 			return nil
 		},
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
+			format, err := output.Format(env)
+			if err != nil {
+				return err
+			}
 			rules, err := ruleInput(env, files, platform)
 			if err != nil {
 				return err
@@ -228,23 +269,24 @@ or those of the lock read with -f; the rules are those cached by 'pkg-dep patch 
 			case len(args) == 1:
 				target = plan.PackageName(args[0])
 			}
-			n := 0
+			docs := []any{}
 			for _, r := range rules {
-				if target != "" && r.Companion != target {
-					continue
+				if target == "" || r.Companion == target {
+					docs = append(docs, ruleDoc(r))
 				}
-				n++
-				fmt.Fprintf(env.Stdout, "%s is a companion of %s %s: rule %d of %s (%s) adds %s\n",
-					r.Companion, r.Package, r.Version, r.Rule, r.Descriptor, r.Match, r.Request)
-				fmt.Fprintf(env.Stdout, "  descriptor %s\n", r.Reference)
 			}
-			if n == 0 {
-				if target == "" {
-					env.Infof("No cached patch rule adds a companion (refresh the cache with `pkg-dep patch sync`).")
-					return nil
+			if len(docs) == 0 {
+				if target != "" {
+					return fault.New(fault.NotFound, fmt.Errorf("no patch rule adds %s to the packages here", args[0]),
+						"`pkg-dep patch list` shows the rules that apply; `pkg-dep patch sync` refreshes them")
 				}
-				return fault.New(fault.NotFound, fmt.Errorf("no patch rule adds %s to the packages here", args[0]),
-					"`pkg-dep patch list` shows the rules that apply; `pkg-dep patch sync` refreshes them")
+				env.Infof("No cached patch rule adds a companion (refresh the cache with `pkg-dep patch sync`).")
+			}
+			if format != cli.Table {
+				return cli.PrintList(env.Stdout, format, docs, ruleColumns)
+			}
+			for _, d := range docs {
+				fmt.Fprint(env.Stdout, ruleText(d.(*api.PatchRule)))
 			}
 			return nil
 		},

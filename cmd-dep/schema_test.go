@@ -161,3 +161,56 @@ func TestDependencyPathMatchesSchema(t *testing.T) {
 		}
 	}
 }
+
+// TestPatchRuleMatchesSchema validates what `pkg-dep patch list` and `pkg-dep patch
+// why` print with -o yaml|json against manifests/schemas/patchrule.schema.json: a
+// package's own rule with a constraint, a _global rule without one, and a companion a
+// rule names by ref:.
+func TestPatchRuleMatchesSchema(t *testing.T) {
+	t.Parallel()
+	schema, err := jsonschema.NewCompiler().Compile(filepath.Join("..", "manifests", "schemas", "patchrule.schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := newHome(t)
+	writeInstalled(t, env, "main/hello 1.1.0 explicit", "main/libgreet 1.2.0 dependency", "main/zlib 1.3.0 dependency")
+	mustRun(t, env, "", "patch", "sync", "-o", "yaml")
+	if out := validateOutput(t, schema, env, "", "patch", "list"); strings.Count(out, "kind: PatchRule\n") != 2 || !strings.Contains(out, "constraint: ^1\n") || !strings.Contains(out, "descriptor: _global\n") {
+		t.Errorf("want the rules of hello and of _global:\n%s", out)
+	}
+	validateOutput(t, schema, env, "", "patch", "why", "ca-bundle")
+	anyEnv, proxy := anyHome(t)
+	mustRun(t, anyEnv, "", "patch", "sync", "-o", "yaml")
+	if out := validateOutput(t, schema, anyEnv, "", "patch", "why", "proxyconfig"); !strings.Contains(out, "companion: "+proxy+"\nrequest: "+proxy+"\n") {
+		t.Errorf("want the companion a rule names by ref:\n%s", out)
+	}
+
+	// The schema is not vacuous: it refuses typos, a rule index that is not one, a
+	// reference that is not a descriptor's, a missing match.
+	base := "apiVersion: longshore.dev/v1alpha1\nkind: PatchRule\npackage: hello\nversion: 1.1.0\ncompanion: ca-bundle\nrequest: ca-bundle@^1\n" +
+		"descriptor: hello\nreference: registry.example/patches/hello:patches@sha256:" + strings.Repeat("0a", 32) + "\nrule: 0\n"
+	for _, bad := range []string{
+		base + "match: name=hello\nconstraint: ''\n",
+		base + "matche: name=hello\n",
+		base,
+		strings.Replace(base, "rule: 0", "rule: -1", 1) + "match: any package\n",
+		strings.Replace(base, "rule: 0", "rule: '0'", 1) + "match: any package\n",
+		strings.Replace(base, ":patches@", ":latest@", 1) + "match: any package\n",
+		strings.Replace(base, "descriptor: hello", "descriptor: Hello", 1) + "match: any package\n",
+		strings.Replace(base, "version: 1.1.0", "version: '1.1'", 1) + "match: any package\n",
+		strings.Replace(base, "kind: PatchRule", "kind: Lock", 1) + "match: any package\n",
+	} {
+		if err := schema.Validate(clitest.YAMLValue(t, bad)); err == nil {
+			t.Errorf("the schema accepts:\n%s", bad)
+		}
+	}
+	for _, good := range []string{
+		base + "constraint: ^1\nmatch: name=hello version=>=1.1 platform=linux/*\n",
+		strings.Replace(base, "descriptor: hello", "descriptor: _global", 1) + "match: any package\n",
+		strings.Replace(base, "@sha256:"+strings.Repeat("0a", 32), "", 1) + "match: any package\n",
+	} {
+		if err := schema.Validate(clitest.YAMLValue(t, good)); err != nil {
+			t.Errorf("the schema refuses: %v\n%s", err, good)
+		}
+	}
+}

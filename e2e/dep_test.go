@@ -176,7 +176,7 @@ func TestDepResolve(t *testing.T) {
 	if listed := runOK(t, opt, "pkg-pull", "list", "-o", "yaml").Stdout; !strings.Contains(listed, "name: ca-bundle") {
 		t.Errorf("after applying the sync lock:\n%s", listed)
 	}
-	if why := runOK(t, opt, "pkg-dep", "patch", "why", "ca-bundle"); !strings.Contains(why.Stdout, "ca-bundle is a companion of hello 1.0.0: rule 0 of hello") {
+	if why := runOK(t, opt, "pkg-dep", "patch", "why", "ca-bundle", "-o", "table"); !strings.Contains(why.Stdout, "ca-bundle is a companion of hello 1.0.0: rule 0 of hello") {
 		t.Errorf("patch why: %s", why)
 	}
 	// resolve applies the rules too.

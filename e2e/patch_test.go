@@ -104,7 +104,7 @@ func TestPatchCompanionsOfAnyPackages(t *testing.T) {
 	if res := runOK(t, opt, "pkg-pull", "add", "hello@^1", "-o", "yaml"); !strings.Contains(res.Stdout, "name: proxyconfig\n") {
 		t.Errorf("pkg-pull add hello again left proxyconfig out of its lock:\n%s", res)
 	}
-	if list := runOK(t, opt, "pkg-dep", "patch", "list").Stdout; !strings.Contains(list, "\nhello ") || !strings.Contains(list, "\ntool ") || strings.Contains(list, "\nproxyconfig ") {
+	if list := runOK(t, opt, "pkg-dep", "patch", "list", "-o", "table").Stdout; !strings.Contains(list, "\nhello ") || !strings.Contains(list, "\ntool ") || strings.Contains(list, "\nproxyconfig ") {
 		t.Errorf("patch list:\n%s", list)
 	}
 	if why := runOK(t, opt, "pkg-dep", "why", "proxyconfig", "-o", "table").Stdout; !strings.Contains(why, "hello 1.0.0 -(patch)-> "+proxy+" 1.0.0\n") {
