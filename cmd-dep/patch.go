@@ -13,6 +13,7 @@ import (
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/plan"
 	"longshore.dev/lib/ref"
+	"longshore.dev/lib/suggest"
 	"longshore.dev/lib/tap"
 )
 
@@ -195,6 +196,7 @@ List, even of none); -o name prints patchrule/PACKAGE@VERSION,COMPANION.`,
 			files.AddTo(fs)
 			output.AddTo(fs)
 			fs.StringVar(&platform, "platform", "", "platform that rules' platform globs match (default: the one the installed packages, or the lock's requests, share, any not counting; else this machine's)")
+			cli.CompleteValues(fs, "platform", cli.Platforms...)
 		},
 		Args: cli.ExactArgs(),
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
@@ -226,9 +228,10 @@ func newPatchWhyCmd() *cli.Command {
 	var platform string
 	output := cli.NewOutputFlags()
 	return &cli.Command{
-		Name:  "why",
-		Short: "show which rule brings each companion in",
-		Use:   "[PKG] [-f LOCK]",
+		Name:     "why",
+		Complete: suggest.Installed,
+		Short:    "show which rule brings each companion in",
+		Use:      "[PKG] [-f LOCK]",
 		Long: `Shows, for the companion PKG (or every companion), which rule of which descriptor adds
 it to which package, and what the rule matches. The packages are the installed ones,
 or those of the lock read with -f; the rules are those cached by 'pkg-dep patch sync'.
@@ -244,6 +247,7 @@ rules only (-o json always a List); -o name prints patchrule/PACKAGE@VERSION,COM
 			files.AddTo(fs)
 			output.AddTo(fs)
 			fs.StringVar(&platform, "platform", "", "platform that rules' platform globs match (default: the one the installed packages, or the lock's requests, share, any not counting; else this machine's)")
+			cli.CompleteValues(fs, "platform", cli.Platforms...)
 		},
 		Args: func(args []string) error {
 			if len(args) > 1 {

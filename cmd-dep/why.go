@@ -13,6 +13,7 @@ import (
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/plan"
 	"longshore.dev/lib/ref"
+	"longshore.dev/lib/suggest"
 )
 
 // maxPaths bounds why's answer: the paths through a dense graph grow exponentially.
@@ -132,9 +133,10 @@ func newWhyCmd() *cli.Command {
 	var files cli.FileFlags
 	output := cli.NewOutputFlags()
 	return &cli.Command{
-		Name:  "why",
-		Short: "show every path from a request to a package",
-		Use:   "PKG [-f LOCK]",
+		Name:     "why",
+		Complete: suggest.Installed,
+		Short:    "show every path from a request to a package",
+		Use:      "PKG [-f LOCK]",
 		Long: `Prints every path from a request of the lock to PKG, one a line: dependencies
 written "->", patch companions "-(patch)->". The lock is the one read with -f, or
 without it the installed packages as installed.yaml records them (also when the tap a
