@@ -16,6 +16,7 @@ func newApp() *cli.App {
 		Default: newPullCmd(),
 		Commands: []*cli.Command{
 			newAddCmd(),
+			newUpgradeCmd(),
 			newRemoveCmd(),
 			newListCmd(),
 			newEnvCmd(),

@@ -258,7 +258,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"x.io/a/b:1", "--offline"}, 3, "never installed from this store"},
 		{[]string{"-f", "-"}, 2, "expected one of: Lock, Published"},
 		{[]string{"-f", "list"}, 3, "-f list: file not found"},
-		{[]string{"app"}, 2, `did you mean "pkg-pull add"? (available commands: add, remove, list, env, exec, mirror, completion); to install the package app: pkg-pull add app`},
+		{[]string{"app"}, 2, `did you mean "pkg-pull add"? (available commands: add, upgrade, remove, list, env, exec, mirror, completion); to install the package app: pkg-pull add app`},
 	} {
 		stdin := ""
 		if slices.Contains(tc.args, "-f") {

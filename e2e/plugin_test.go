@@ -58,7 +58,7 @@ func TestDispatcherListsAreas(t *testing.T) {
 	if !strings.Contains(res.Stdout, "Usage:\n  kubectl pkg COMMAND") {
 		t.Errorf("stdout lacks the dispatcher's usage line\n%s", res)
 	}
-	for _, word := range []string{"tap", "push", "pull", "dep", "gc", "add", "remove", "list", "env", "exec", "init", "lint"} {
+	for _, word := range []string{"tap", "push", "pull", "dep", "gc", "add", "upgrade", "remove", "list", "env", "exec", "init", "lint"} {
 		if !regexp.MustCompile(`(?m)^\s+` + word + `\s`).MatchString(res.Stdout) {
 			t.Errorf("kubectl pkg --help does not list %q\n%s", word, res)
 		}

@@ -23,7 +23,7 @@ areas=(tap push pull dep gc)
 # kubectl tries the longest dashed name first, so kubectl-pkg-add answers `kubectl pkg add`.
 # These verb links (VERB:AREA) mirror VerbLinks in lib/cli/invocation.go. (No associative
 # array: macOS still ships bash 3.2.)
-verb_links=(add:pull remove:pull list:pull env:pull exec:pull init:push lint:push)
+verb_links=(add:pull upgrade:pull remove:pull list:pull env:pull exec:pull init:push lint:push)
 
 log() { printf 'install.sh: %s\n' "$*" >&2; }
 
@@ -78,7 +78,7 @@ pages+=(git-pkg.1)
 
 log "installed into $bindir:"
 log "  binaries: pkg-tap pkg-push pkg-pull pkg-dep pkg-gc"
-log "  kubectl:  kubectl-pkg kubectl-pkg-{tap,push,pull,dep,gc,add,remove,list,env,exec,init,lint}"
+log "  kubectl:  kubectl-pkg kubectl-pkg-{tap,push,pull,dep,gc,add,upgrade,remove,list,env,exec,init,lint}"
 log "            and their kubectl_complete-* links (kubectl's shell completion)"
 log "  git:      git-pkg git-pkg-{tap,push,pull,dep,gc}"
 log "  man:      ${#pages[@]} pages in $mandir"

@@ -83,6 +83,7 @@ func dispatchWords() []string {
 		"dep\tresolve versions into a lock, show trees, sync patches",
 		"gc\tremove what nothing references from the local store",
 		"add\tinstall packages with their dependencies",
+		"upgrade\tmove installed packages to their newest versions",
 		"remove\tuninstall packages",
 		"list\tthe installed packages",
 		"env\tprint the composed environment of packages",
@@ -166,6 +167,7 @@ Areas:
 
 Shortcuts:
   add     %[1]s pull add: install packages with their dependencies
+  upgrade %[1]s pull upgrade: move installed packages to their newest versions
   remove  %[1]s pull remove: uninstall packages
   list    %[1]s pull list: the installed packages
   env     %[1]s pull env: print the composed environment of packages

@@ -29,10 +29,10 @@ func TestDispatchUnknownWord(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ args, want string }{
 		{"lsit", `Error: unknown command "lsit" for "git pkg"
-Hint: did you mean "git pkg list"? (available commands: dep, gc, pull, push, tap, add, env, exec, init, lint, list, remove)
+Hint: did you mean "git pkg list"? (available commands: dep, gc, pull, push, tap, add, env, exec, init, lint, list, remove, upgrade)
 `},
 		{"lnit", `Hint: did you mean "git pkg init" or "git pkg lint"? (`},
-		{"frobnicate", `Hint: available commands: dep, gc, pull, push, tap, add, env, exec, init, lint, list, remove
+		{"frobnicate", `Hint: available commands: dep, gc, pull, push, tap, add, env, exec, init, lint, list, remove, upgrade
 `},
 		{"-v", `Error: unknown command "-v" for "git pkg"`},
 	} {

@@ -21,7 +21,8 @@ var Binaries = map[string]string{
 // VerbLinks are verbs reachable without their area word: `kubectl pkg add hello` runs
 // pkg-pull's add. scripts/install.sh installs one kubectl-pkg-VERB link for each.
 var VerbLinks = map[string]string{
-	"add":    "pkg-pull",
+	"add":     "pkg-pull",
+	"upgrade": "pkg-pull",
 	"remove": "pkg-pull",
 	"list":   "pkg-pull",
 	"env":    "pkg-pull",

@@ -1,0 +1,262 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"longshore.dev/lib/api"
+	"longshore.dev/lib/cli"
+	"longshore.dev/lib/fault"
+	"longshore.dev/lib/plan"
+	"longshore.dev/lib/ref"
+	"longshore.dev/lib/suggest"
+	"longshore.dev/lib/tap"
+	"longshore.dev/lib/version"
+)
+
+type upgradeOptions struct {
+	install installFlags
+	output  *cli.OutputFlags
+	refresh bool
+	dryRun  bool
+}
+
+func newUpgradeCmd() *cli.Command {
+	o := &upgradeOptions{output: cli.NewOutputFlags()}
+	return &cli.Command{
+		Name:     "upgrade",
+		Complete: suggest.Installed,
+		Short:    "move installed packages to their newest versions",
+		Use:      "[PKG...]",
+		Long: `Moves every package installed explicitly (or only each PKG named) to the newest
+version there is, with its dependencies at the newest versions that fit, as brew
+upgrade and kubectl krew upgrade do: the tap indexes are updated first (--refresh=false
+uses the cached ones), then the packages are solved together as 'pkg-pull add' solves
+them, and what changed is installed. A package whose tap is gone keeps its version.
+
+installed.yaml does not record the constraint a package was added with, so upgrade
+may cross a major version: 'pkg-pull add hello@^1' moves hello within 1.x instead.
+--dry-run prints what would change and installs nothing. PKG is a package installed
+explicitly, as 'pkg-pull list' names it; a dependency moves with what needs it.`,
+		Example: `{prog}
+{prog} --dry-run
+{prog} hello core/tool`,
+		Flags: func(fs *pflag.FlagSet) {
+			o.output.AddTo(fs)
+			fs.BoolVar(&o.refresh, "refresh", true, "update tap indexes and patch descriptors first")
+			fs.BoolVar(&o.dryRun, "dry-run", false, "print what would change; install nothing")
+			o.install.addTo(fs)
+		},
+		Run: func(ctx context.Context, env *cli.Env, args []string) error {
+			return runUpgrade(ctx, env, o, args)
+		},
+	}
+}
+
+func runUpgrade(ctx context.Context, env *cli.Env, o *upgradeOptions, args []string) error {
+	format, err := o.output.Format(env)
+	if err != nil {
+		return err
+	}
+	s, err := readStore(env)
+	if err != nil {
+		return err
+	}
+	before, err := s.List()
+	if err != nil {
+		return err
+	}
+	chosen, err := upgradeTargets(before, args)
+	if err != nil {
+		return err
+	}
+	if len(args) == 0 {
+		// A package whose tap is gone has no versions to move to: the solve holds what
+		// it depends on instead, and warns.
+		cfg, err := tap.Load(s.Home)
+		if err != nil {
+			return err
+		}
+		kept := chosen[:0]
+		for _, inst := range chosen {
+			if _, ok := cfg.Tap(inst.Tap); inst.Tap == "" || ok {
+				kept = append(kept, inst)
+			}
+		}
+		chosen = kept
+	}
+	if len(chosen) == 0 {
+		env.Infof("Nothing is installed explicitly: nothing to upgrade.")
+		return cli.PrintList(env.Stdout, format, nil, cli.Columns{})
+	}
+	opts, closeMeter, err := o.install.options(env)
+	if err != nil {
+		return err
+	}
+	defer closeMeter()
+	if o.refresh && !o.install.offline {
+		if err := refreshTaps(ctx, env, s.Home, opts.Registry); err != nil {
+			return err
+		}
+	}
+	reqs := make([]*api.PackageRef, len(chosen))
+	for i, inst := range chosen {
+		reqs[i] = upgradeRequest(inst, o.install.platform)
+	}
+	ro := resolveOptions{Platform: o.install.platform, Offline: o.install.offline, OCI: opts.Registry, Warn: env.Warnf, Patches: plan.PatchesCached}
+	if o.refresh && !o.install.offline {
+		ro.Patches = plan.PatchesRefresh
+	}
+	lock, err := resolveLock(ctx, s.Home, reqs, ro)
+	if err != nil {
+		return err
+	}
+	changes := lockChanges(before, lock)
+	if o.dryRun {
+		closeMeter()
+		for _, c := range changes {
+			env.Infof("Would %s", c)
+		}
+		if len(changes) == 0 {
+			env.Infof("Everything is up to date: %s", countPackages(len(lock.Packages)))
+		}
+		if format == cli.Table {
+			return nil
+		}
+		// The plan as a Lock, which pkg-pull -f would install.
+		return cli.Print(env.Stdout, format, []any{lock}, cli.Columns{})
+	}
+	if len(changes) == 0 {
+		closeMeter()
+		env.Infof("Everything is up to date: %s", countPackages(len(lock.Packages)))
+		return cli.PrintList(env.Stdout, format, nil, cli.Columns{})
+	}
+	if s, err = openStore(env); err != nil {
+		return err
+	}
+	out, err := installLocks(ctx, s, []*api.Lock{lock}, []string{"the upgrade"}, opts)
+	if err != nil {
+		return err
+	}
+	closeMeter()
+	warnUnneeded(env, s)
+	return printInstalled(env, format, out)
+}
+
+func countPackages(n int) string {
+	if n == 1 {
+		return "1 package checked"
+	}
+	return fmt.Sprintf("%d packages checked", n)
+}
+
+// upgradeTargets are the explicit installs args name, or all of them without args.
+func upgradeTargets(list []*api.Installed, args []string) ([]*api.Installed, error) {
+	if len(args) == 0 {
+		var out []*api.Installed
+		for _, inst := range list {
+			if inst.Reason == api.ReasonExplicit {
+				out = append(out, inst)
+			}
+		}
+		return out, nil
+	}
+	var out []*api.Installed
+	for _, arg := range args {
+		inst := findInstalled(list, arg)
+		var needers []string
+		for _, other := range list {
+			if inst != nil && (slices.Contains(other.Dependencies, inst.Name) || slices.Contains(other.Patches, inst.Name)) {
+				needers = append(needers, other.Name)
+			}
+		}
+		switch {
+		case inst == nil:
+			return nil, fault.New(fault.NotFound, fmt.Errorf("%s is not installed", ref.Redact(arg)),
+				"`pkg-pull list` shows what is; `pkg-pull add "+ref.Redact(arg)+"` installs it")
+		case inst.Reason != api.ReasonExplicit:
+			by := "the packages that need it"
+			if len(needers) > 0 {
+				by = strings.Join(needers, ", ")
+			}
+			return nil, fault.New(fault.Usage, fmt.Errorf("%s is installed as a %s, not explicitly: it moves with %s", inst.Name, reasonNoun(inst.Reason), by),
+				fmt.Sprintf("upgrade %s, or `pkg-pull add %s` to install it explicitly", by, inst.Name))
+		}
+		out = append(out, inst)
+	}
+	return out, nil
+}
+
+func reasonNoun(reason string) string {
+	if reason == api.ReasonPatch {
+		return "patch companion"
+	}
+	return reason
+}
+
+// findInstalled is the record arg names: NAME, TAP/NAME, or the repository it came from.
+func findInstalled(list []*api.Installed, arg string) *api.Installed {
+	for _, inst := range list {
+		if satisfiedBy(&api.PackageRef{Name: arg}, inst) || satisfiedBy(&api.PackageRef{Ref: arg}, inst) {
+			return inst
+		}
+	}
+	return nil
+}
+
+// upgradeRequest asks for inst at any version: through its tap, or its repository's tags.
+func upgradeRequest(inst *api.Installed, platform string) *api.PackageRef {
+	r := api.NewPackageRef()
+	r.Platform = platform
+	switch {
+	case inst.Tap != "":
+		r.Name = inst.Tap + "/" + inst.Name
+	default:
+		if src, err := ref.ParseArtifact(inst.Source); err == nil {
+			r.Ref = src.Locator()
+		} else {
+			r.Name = inst.Name
+		}
+	}
+	return r
+}
+
+// lockChanges says, per package, how installing lock changes what is installed:
+// "upgrade hello 1.0.0 -> 1.1.0", "install zlib 1.3.0" (a new dependency).
+func lockChanges(installed []*api.Installed, lock *api.Lock) []string {
+	byName := map[string]*api.Installed{}
+	for _, inst := range installed {
+		byName[inst.Name] = inst
+	}
+	var out []string
+	for _, name := range lock.Order {
+		p, ok := lock.Package(name)
+		if !ok {
+			continue
+		}
+		inst := byName[p.Name]
+		switch {
+		case inst == nil:
+			out = append(out, fmt.Sprintf("install %s %s", p.Name, p.Version))
+		case inst.Version != p.Version:
+			verb := "upgrade"
+			if v, w := parseVersion(inst.Version), parseVersion(p.Version); v != nil && w != nil && w.Compare(v) < 0 {
+				verb = "downgrade"
+			}
+			out = append(out, fmt.Sprintf("%s %s %s -> %s", verb, p.Name, inst.Version, p.Version))
+		}
+	}
+	return out
+}
+
+func parseVersion(s string) *version.Version {
+	v, err := version.Parse(s)
+	if err != nil {
+		return nil
+	}
+	return v
+}
