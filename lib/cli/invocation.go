@@ -23,12 +23,12 @@ var Binaries = map[string]string{
 var VerbLinks = map[string]string{
 	"add":     "pkg-pull",
 	"upgrade": "pkg-pull",
-	"remove": "pkg-pull",
-	"list":   "pkg-pull",
-	"env":    "pkg-pull",
-	"exec":   "pkg-pull",
-	"init":   "pkg-push",
-	"lint":   "pkg-push",
+	"remove":  "pkg-pull",
+	"list":    "pkg-pull",
+	"env":     "pkg-pull",
+	"exec":    "pkg-pull",
+	"init":    "pkg-push",
+	"lint":    "pkg-push",
 }
 
 // Invocation is how a binary was called, learned from argv[0].
