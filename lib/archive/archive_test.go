@@ -149,6 +149,102 @@ func file(name, body string) entry {
 	return entry{hdr: tar.Header{Name: name, Typeflag: tar.TypeReg}, body: body}
 }
 
+func dir(name string) entry {
+	return entry{hdr: tar.Header{Name: name + "/", Typeflag: tar.TypeDir, Mode: 0o755}}
+}
+
+func link(name, target string) entry {
+	return entry{hdr: tar.Header{Name: name, Typeflag: tar.TypeSymlink, Linkname: target, Mode: 0o777}}
+}
+
+// A package's layers unpack as one archive: a later layer cannot write through an
+// earlier layer's symlink (here one that leads out of the tree through another), nor
+// have the limits to itself.
+func TestTreeChecksAcrossLayers(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		layers [][]entry
+		limits Limits
+		want   string
+	}{
+		{"write through an earlier layer's symlink", [][]entry{
+			{dir("d"), link("d/l", ".."), link("x", "d/l/d/l/../../..")},
+			{file("x/pwned", "x")},
+		}, DefaultLimits, `through the symlink "x"`},
+		{"bytes add up", [][]entry{
+			{file("a", strings.Repeat("0", 2000))},
+			{file("b", strings.Repeat("0", 2000))},
+		}, Limits{MaxBytes: 3000, MaxFiles: 10}, "beyond 3000 bytes"},
+		{"entries add up", [][]entry{
+			{file("a", ""), file("b", "")},
+			{file("c", "")},
+		}, Limits{MaxBytes: 1 << 20, MaxFiles: 2}, "more than 2 entries"},
+		{"duplicate across layers", [][]entry{{file("a", "1")}, {file("a", "2")}}, DefaultLimits, "duplicate"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			outer := t.TempDir()
+			dest := filepath.Join(outer, "dest")
+			os.Mkdir(dest, 0o755)
+			tree := NewTree(dest, tc.limits)
+			var err error
+			for _, l := range tc.layers {
+				if err = tree.Unpack(bytes.NewReader(tarball(t, Zstd, l...)), Zstd); err != nil {
+					break
+				}
+			}
+			if err == nil {
+				err = tree.Finish()
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("want error containing %q, got %v", tc.want, err)
+			}
+			if fault.KindOf(err) != fault.Verify {
+				t.Errorf("want a Verify fault, got %v", fault.KindOf(err))
+			}
+			if ents, _ := os.ReadDir(outer); len(ents) != 1 {
+				t.Errorf("something was written beside dest: %v", ents)
+			}
+		})
+	}
+}
+
+// Symlinks that lead through each other and stay inside are kept.
+func TestTreeKeepsSymlinksThroughSymlinks(t *testing.T) {
+	t.Parallel()
+	dest := t.TempDir()
+	tree := NewTree(dest, DefaultLimits)
+	layer := tarball(t, Gzip, dir("lib"), dir("lib/v1"), file("lib/v1/data", "data"), link("lib/current", "v1"), link("data", "lib/current/data"), link("up", "lib/current/.."))
+	if err := tree.Unpack(bytes.NewReader(layer), Gzip); err != nil {
+		t.Fatal(err)
+	}
+	if err := tree.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dest, "data")); err != nil || string(b) != "data" {
+		t.Fatalf("data through two symlinks: %q, %v", b, err)
+	}
+}
+
+// pkg-push refuses the symlink pkg-pull would: one that leads out through another.
+func TestPackRefusesSymlinkOutThroughAnother(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeTree(t, root, map[string]string{"d/keep": "k"})
+	if err := os.Symlink("..", filepath.Join(root, "d", "l")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("d/l/d/l/../../../etc", filepath.Join(root, "x")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Pack(root, &bytes.Buffer{}, PackOptions{})
+	if err == nil || !strings.Contains(err.Error(), `x: symlink to "d/l/d/l/../../../etc" points outside the package`) {
+		t.Fatalf("want the symlink x refused, got %v", err)
+	}
+}
+
 func TestUnpackRefusesHostileArchives(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -174,6 +270,21 @@ func TestUnpackRefusesHostileArchives(t *testing.T) {
 		{"bomb by bytes", []entry{file("a", strings.Repeat("0", 2000)), file("b", strings.Repeat("0", 2000))}, Limits{MaxBytes: 3000, MaxFiles: 10}, "beyond 3000 bytes"},
 		{"bomb by files", []entry{file("a", ""), file("b", ""), file("c", "")}, Limits{MaxBytes: 1 << 20, MaxFiles: 2}, "more than 2 entries"},
 		{"duplicate", []entry{file("a", "1"), file("a", "2")}, DefaultLimits, "duplicate"},
+		// d/l -> .. stays inside, and so does x -> d/l/d/l/../../.. to path.Join; to the
+		// filesystem x is the parent of the tree.
+		{"symlink out through another", []entry{
+			dir("d"), link("d/l", ".."), link("x", "d/l/d/l/../../.."),
+		}, DefaultLimits, "leads outside the package through other symlinks"},
+		{"symlink out through a later one", []entry{
+			link("x", "d/l/d/l/../../.."), dir("d"), link("d/l", ".."),
+		}, DefaultLimits, "leads outside the package through other symlinks"},
+		{"symlink loop", []entry{link("a", "b/x"), link("b", "a")}, DefaultLimits, "more than 40 symlinks"},
+		{"symlink target too long", []entry{link("l", strings.Repeat("a/", 2048))}, DefaultLimits, "no filesystem holds more than 4095"},
+		// On a case-insensitive filesystem (macOS, Windows) D/x is written through d.
+		{"write through symlink in other case", []entry{dir("sub"), link("d", "sub"), file("D/x", "x")}, DefaultLimits, `through the symlink "d"`},
+		{"directory over a symlink", []entry{dir("sub"), link("d", "sub"), dir("d")}, DefaultLimits, "duplicate"},
+		{"file as a directory", []entry{file("a", "1"), file("a/b", "2")}, DefaultLimits, `through the file "a"`},
+		{"file over a directory", []entry{file("a/b", "1"), file("a", "2")}, DefaultLimits, "duplicate"},
 	}
 	for _, tc := range tests {
 		for _, c := range Compressions {

@@ -56,6 +56,7 @@ func Pack(root string, w io.Writer, opts PackOptions) (PackStats, error) {
 // caller can find out whether a tree changed without compressing it.
 func Tar(root string, w io.Writer, opts PackOptions) (PackStats, error) {
 	var stats PackStats
+	links := symlinks{}
 	tw := tar.NewWriter(w)
 	mtime := opts.ModTime.UTC()
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
@@ -101,6 +102,7 @@ func Tar(root string, w io.Writer, opts PackOptions) (PackStats, error) {
 				return err
 			}
 			hdr.Typeflag, hdr.Linkname, hdr.Mode = tar.TypeSymlink, filepath.ToSlash(target), 0o777
+			links.add(rel, hdr.Linkname)
 			stats.Links++
 		default:
 			return fault.Errorf(fault.Verify, "%s: %s files cannot be packaged; remove it or list it in .pkgignore", rel, fileType(mode))
@@ -115,6 +117,10 @@ func Tar(root string, w io.Writer, opts PackOptions) (PackStats, error) {
 	})
 	if err != nil {
 		return stats, err
+	}
+	// What pkg-pull refuses (Tree.Finish) is refused here first, naming the link.
+	if name, why := links.leadsOut(); name != "" {
+		return stats, fault.Errorf(fault.Verify, "%s: symlink to %q points outside the package: %s", name, links[fold(name)].target, why)
 	}
 	return stats, tw.Close()
 }

@@ -36,19 +36,54 @@ var DefaultLimits = Limits{MaxBytes: 4 << 30, MaxFiles: 1_000_000}
 // archive is read on: on most filesystems creating a file costs far more than its
 // bytes, and creates proceed in parallel. Every check is made in archive order, before
 // a file is handed on.
+//
+// A package of several layers is unpacked with a Tree instead: Unpack is a Tree of one.
 func Unpack(r io.Reader, c Compression, dest string, limits Limits) error {
+	t := NewTree(dest, limits)
+	if err := t.Unpack(r, c); err != nil {
+		return err
+	}
+	return t.Finish()
+}
+
+// Tree unpacks the layers of one package into dest, in order, as one archive: the
+// limits count what every layer wrote, no layer may write through a symlink an
+// earlier one made, and Finish checks the symlinks of all layers together. Layers
+// unpacked one by one would let a second layer write through a symlink of the first,
+// out of the tree, and each layer have the whole limit to itself.
+type Tree struct {
+	u unpacker
+}
+
+// NewTree returns a Tree that unpacks into dest, which must exist and be empty.
+func NewTree(dest string, limits Limits) *Tree {
+	return &Tree{unpacker{dest: dest, limits: limits, links: symlinks{}, files: map[string]bool{}, dirs: map[string]bool{}}}
+}
+
+// Unpack extracts one layer, compressed with c, from r, as the package-level Unpack
+// does.
+func (t *Tree) Unpack(r io.Reader, c Compression) error {
 	z, err := NewDecompressor(r, c)
 	if err != nil {
 		return err
 	}
 	defer z.Close()
-	u := unpacker{dest: dest, limits: limits, links: map[string]bool{}, files: map[string]bool{}, dirs: map[string]bool{}}
+	u := &t.u
 	u.writers = newFileWriters()
 	err = u.read(tar.NewReader(z))
 	if werr := u.writers.close(); err == nil {
 		err = werr
 	}
 	return err
+}
+
+// Finish refuses a tree whose symlinks, followed through each other, lead outside it
+// (see symlinks). Call it once every layer is unpacked, before the tree is trusted.
+func (t *Tree) Finish() error {
+	if name, why := t.u.links.leadsOut(); name != "" {
+		return refuse(name, "symlink to %q: %s", t.u.links[fold(name)].target, why)
+	}
+	return nil
 }
 
 // NewDecompressor returns the tar stream of a layer compressed with c. Close it: it
@@ -90,8 +125,8 @@ type unpacker struct {
 	limits  Limits
 	written int64
 	count   int
-	links   map[string]bool // symlinks created: nothing may be written through them
-	files   map[string]bool // regular files created: hard link targets
+	links   symlinks        // symlinks created: nothing may be written through them
+	files   map[string]bool // regular files created: hard link targets, never directories
 	dirs    map[string]bool // directories known to exist
 	writers *fileWriters
 	bufs    [][]byte // a big file's buffers, for diskio.Writer
@@ -183,9 +218,16 @@ func (u *unpacker) mkdirAll(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
+	// Its parents exist too: a file entry at one of them is a duplicate.
 	u.dirs[dir] = true
+	for d := filepath.Dir(dir); d != u.dest && !u.dirs[d]; d = filepath.Dir(d) {
+		u.dirs[d] = true
+	}
 	return nil
 }
+
+// maxLinkTarget is the longest symlink target Linux stores (PATH_MAX less its NUL).
+const maxLinkTarget = 4095
 
 func refuse(name, format string, args ...any) error {
 	return fault.New(fault.Verify, fmt.Errorf("refusing archive entry %q: %s", name, fmt.Sprintf(format, args...)), "")
@@ -206,15 +248,18 @@ func (u *unpacker) entry(hdr *tar.Header, body io.Reader) error {
 	if hdr.Mode&0o7000 != 0 {
 		return refuse(hdr.Name, "setuid, setgid or sticky bit set")
 	}
+	if link, ok := u.links.through(path.Dir(name)); ok {
+		return refuse(hdr.Name, "path goes through the symlink %q", link)
+	}
 	for dir := path.Dir(name); dir != "."; dir = path.Dir(dir) {
-		if u.links[dir] {
-			return refuse(hdr.Name, "path goes through the symlink %q", dir)
+		if u.files[dir] {
+			return refuse(hdr.Name, "path goes through the file %q", dir)
 		}
 	}
-	if u.links[name] || u.files[name] {
+	target := filepath.Join(u.dest, filepath.FromSlash(name))
+	if _, ok := u.links[fold(name)]; ok || u.files[name] || (u.dirs[target] && hdr.Typeflag != tar.TypeDir) {
 		return refuse(hdr.Name, "duplicate entry")
 	}
-	target := filepath.Join(u.dest, filepath.FromSlash(name))
 	switch hdr.Typeflag {
 	case tar.TypeDir:
 		return u.mkdirAll(target)
@@ -242,10 +287,13 @@ func (u *unpacker) entry(hdr *tar.Header, body io.Reader) error {
 		if err := checkLink(name, hdr.Linkname); err != nil {
 			return err
 		}
+		if len(hdr.Linkname) > maxLinkTarget {
+			return refuse(hdr.Name, "symlink target of %d bytes: no filesystem holds more than %d", len(hdr.Linkname), maxLinkTarget)
+		}
 		if err := u.mkdirAll(filepath.Dir(target)); err != nil {
 			return err
 		}
-		u.links[name] = true
+		u.links.add(name, hdr.Linkname)
 		return os.Symlink(filepath.FromSlash(hdr.Linkname), target)
 	case tar.TypeLink:
 		linked, err := cleanName(hdr.Linkname)

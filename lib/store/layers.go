@@ -21,8 +21,9 @@ import (
 
 // extract builds the package tree of manifest m in staging. Each layer is read once —
 // from the store when it has the blob, else from the registry — and in that one pass
-// verified, kept as a blob and unpacked. Layers overlay in order; the second and later
-// download while the first unpacks. The function it returns, called once every layer
+// verified, kept as a blob and unpacked. Layers overlay in order, as one archive
+// (archive.Tree: the limits and the checks span them); the second and later download
+// while the first unpacks. The function it returns, called once every layer
 // verified and the config passed, makes the staging durable, then moves the layer
 // blobs into the store and renames the tree into place: a tree in pkgs/ is trusted
 // because it is there, so its bytes must be on the disk before it is.
@@ -35,6 +36,7 @@ func (in *installer) extract(ctx context.Context, p *Package, m ocispec.Manifest
 	if err := os.Mkdir(content, 0o755); err != nil {
 		return nil, storageError("staging "+tree, err)
 	}
+	unpacked := archive.NewTree(content, in.opts.Limits)
 	var total int64
 	for _, l := range m.Layers {
 		total += l.Size
@@ -75,7 +77,7 @@ func (in *installer) extract(ctx context.Context, p *Package, m ocispec.Manifest
 		src, err := in.openLayer(ctx, p, m.Layers[0], blobFiles[0])
 		if err == nil {
 			src.progress = counted
-			err = src.unpackStreaming(content, in.opts.Limits, p)
+			err = src.unpackStreaming(unpacked, p)
 		}
 		<-in.layerSlots
 		if err != nil {
@@ -87,9 +89,13 @@ func (in *installer) extract(ctx context.Context, p *Package, m ocispec.Manifest
 		if prefetched[i] != nil {
 			return nil, prefetched[i]
 		}
-		if err := unpackFile(m.Layers[i], verified[i], content, in.opts.Limits, p); err != nil {
+		if err := unpackFile(m.Layers[i], verified[i], unpacked, p); err != nil {
 			return nil, err
 		}
+	}
+	if err := unpacked.Finish(); err != nil {
+		return nil, fault.New(fault.Verify, fmt.Errorf("%s: %w", p.label(), err),
+			"the package was refused and nothing was installed; do not trust its source")
 	}
 	return func() error {
 		if err := syncDisk(dir); err != nil {
@@ -275,13 +281,13 @@ func (src *layerSource) finish() error {
 // goroutines of its own, so reading (network, digest, blob file) overlaps inflating and
 // writing files. A refused archive is reported as such, unless the stream also failed
 // (a read, a write, the digest): then that is the real story.
-func (src *layerSource) unpackStreaming(dest string, limits archive.Limits, p *Package) error {
+func (src *layerSource) unpackStreaming(tree *archive.Tree, p *Package) error {
 	c, err := layerCompression(src.layer)
 	if err != nil {
 		src.close()
 		return err
 	}
-	uerr := archive.Unpack(src, c, dest, limits)
+	uerr := tree.Unpack(src, c)
 	if err := src.finish(); err != nil {
 		return err
 	}
@@ -291,7 +297,7 @@ func (src *layerSource) unpackStreaming(dest string, limits archive.Limits, p *P
 	return nil
 }
 
-func unpackFile(layer ocispec.Descriptor, blobFile, dest string, limits archive.Limits, p *Package) error {
+func unpackFile(layer ocispec.Descriptor, blobFile string, tree *archive.Tree, p *Package) error {
 	c, err := layerCompression(layer)
 	if err != nil {
 		return err
@@ -301,7 +307,7 @@ func unpackFile(layer ocispec.Descriptor, blobFile, dest string, limits archive.
 		return err
 	}
 	defer f.Close()
-	if err := archive.Unpack(f, c, dest, limits); err != nil {
+	if err := tree.Unpack(f, c); err != nil {
 		return unpackError(&layerSource{layer: layer, where: "its verified download"}, p, err)
 	}
 	return nil
