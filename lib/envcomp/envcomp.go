@@ -124,6 +124,15 @@ func Compose(base []string, pkgs []Package) (*Result, error) {
 	for i := range pkgs {
 		p := &pkgs[i]
 		for j, e := range p.Env {
+			// A name is printed unquoted (export NAME='value'): anything but a name
+			// would run as shell code in eval "$(pkg-pull env …)", or add lines to
+			// $GITHUB_ENV. pkg-pull refuses such a package now; one installed before
+			// is refused here.
+			if !pkgspec.ValidEnvName(e.Name) {
+				return nil, fault.New(fault.Verify,
+					fmt.Errorf("%s %s: env[%d].name %q is not an environment variable name (letters, digits and '_', not starting with a digit)", p.Name, p.Version, j, e.Name),
+					fmt.Sprintf("%s was published with an env name pkg-push lint refuses: remove it (pkg-pull remove %s) and ask its publisher for a version that fixes it", p.Name, p.Name))
+			}
 			value, err := interpolate(e.Value, p, byName)
 			if err != nil {
 				// Reinstalling mends a dependency that is missing, not a value the

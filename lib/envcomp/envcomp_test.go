@@ -117,6 +117,21 @@ func TestComposeErrors(t *testing.T) {
 	}
 }
 
+// A name is printed unquoted, so one that is shell syntax (or a line of its own in
+// $GITHUB_ENV) is refused, never printed: a package installed before pkg-pull checked
+// names at install can still hold one.
+func TestComposeRefusesNamesThatAreNotNames(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"X=1; touch pwned; Y", "Z\nPWNED=1", "$(id)", "1PATH", "A B", ""} {
+		p := Package{Name: "p", Version: "1.0.0", Env: []pkgspec.EnvVar{{Name: name, Op: "set", Value: "v"}}}
+		_, err := Compose(nil, []Package{p})
+		if fault.KindOf(err) != fault.Verify || !strings.Contains(err.Error(), "is not an environment variable name") ||
+			!strings.Contains(fault.HintOf(err), "pkg-pull remove p") {
+			t.Errorf("name %q: want a Verify fault saying it is not a name, with a hint to remove p; got %v (hint %q)", name, err, fault.HintOf(err))
+		}
+	}
+}
+
 // tricky values every shell must get back byte for byte.
 var tricky = []string{
 	"plain",

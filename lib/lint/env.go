@@ -13,8 +13,7 @@ import (
 var envOps = []string{"set", "prepend", "append"}
 
 var (
-	envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	depVarRE  = regexp.MustCompile(`^deps\.([^.]+)\.installPath$`)
+	depVarRE = regexp.MustCompile(`^deps\.([^.]+)\.installPath$`)
 )
 
 func (l *linter) checkEnv() {
@@ -32,7 +31,7 @@ func (l *linter) checkEnv() {
 		switch {
 		case name == "":
 			l.add("env", file, lineOr(e.name, e.line), "%s has no name: write the variable to change, e.g. name: PATH", where)
-		case !envNameRE.MatchString(name):
+		case !pkgspec.ValidEnvName(name):
 			l.add("env", file, e.name.Line, "%s.name %q is not an environment variable name: use letters, digits and '_', not starting with a digit", where, name)
 		}
 		switch {

@@ -74,12 +74,19 @@ var (
 	// refused there.
 	nameRE = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
 	// semverRE is the regular expression semver.org publishes for SemVer 2.0.0.
-	semverRE = regexp.MustCompile(`^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$`)
+	// envNameRE is an environment variable name as shells take it in an assignment:
+	// anything else would be shell syntax in `pkg-pull env`'s output.
+	envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	semverRE  = regexp.MustCompile(`^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$`)
 )
 
 // ValidName reports whether s is a package name: lower-case letters and digits,
 // separated by one '.', one or two '_', or dashes, at most 128 characters.
 func ValidName(s string) bool { return len(s) <= 128 && nameRE.MatchString(s) }
+
+// ValidEnvName reports whether s is an environment variable name: letters, digits and
+// '_', not starting with a digit.
+func ValidEnvName(s string) bool { return envNameRE.MatchString(s) }
 
 // ValidVersion reports whether s is a SemVer 2.0.0 version (no leading "v").
 func ValidVersion(s string) bool { return semverRE.MatchString(s) }
