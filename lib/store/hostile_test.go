@@ -16,6 +16,7 @@ import (
 	"longshore.dev/lib/artifact"
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/oci"
+	"longshore.dev/lib/pkgspec"
 	"longshore.dev/lib/ref"
 )
 
@@ -111,4 +112,43 @@ func TestSymlinkOutThroughAnotherIsRefused(t *testing.T) {
 		t.Fatalf("want chain's symlink x refused, got %v", err)
 	}
 	assertEmpty(t, filepath.Join(s.Home, "pkgs", "sha256"))
+}
+
+// What the config says becomes links in bin/, records in installed.yaml and lines of
+// pkg-pull env's output: a config lint would refuse is refused before anything is
+// written. Before, an entry point ../../x was linked out of bin/ and recorded, and the
+// record then made installed.yaml unreadable ("corrupt") for every later command.
+func TestHostileConfigIsRefused(t *testing.T) {
+	t.Parallel()
+	exe := []tar.Header{{Name: "bin/x", Typeflag: tar.TypeReg, Mode: 0o755, Linkname: "#!/bin/sh\n"}}
+	for _, tc := range []struct {
+		name   string
+		config artifact.Config
+		want   string
+	}{
+		{"bin out of the tree", artifact.Config{Name: "p", Version: "1.0.0", Bin: []string{"../../../../escaped"}}, `bin[0] "../../../../escaped" is not a path inside the package`},
+		{"bin that is the home", artifact.Config{Name: "p", Version: "1.0.0", Bin: []string{"bin/x", "bin/.."}}, `bin[1] "bin/.." is not a path inside the package`},
+		{"absolute bin", artifact.Config{Name: "p", Version: "1.0.0", Bin: []string{"/bin/sh"}}, `bin[0] "/bin/sh" is not a path inside the package`},
+		{"name that is a path", artifact.Config{Name: "../../nameesc", Version: "1.0.0"}, `config names the package "../../nameesc", which is not a package name`},
+		{"version that is not one", artifact.Config{Name: "p", Version: "latest"}, `config's version "latest" is not a semantic version`},
+		{"env name that is shell code", artifact.Config{Name: "p", Version: "1.0.0", Env: []pkgspec.EnvVar{{Name: "X=1; touch pwned; Y", Op: "set", Value: "v"}}}, `env[0].name "X=1; touch pwned; Y" is not an environment variable name`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			target, root := handMade(t, tc.config, exe)
+			s := openStore(t)
+			_, err := s.Install(context.Background(), target, root, InstallOptions{Jobs: 1})
+			if fault.KindOf(err) != fault.Verify || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("want a Verify fault containing %q, got %v", tc.want, err)
+			}
+			if list, err := s.List(); err != nil || len(list) != 0 {
+				t.Fatalf("after the refusal: records %v, %v", list, err)
+			}
+			assertEmpty(t, filepath.Join(s.Home, "bin"))
+			assertEmpty(t, filepath.Join(s.Home, "pkgs", "sha256"))
+			if ents, _ := os.ReadDir(filepath.Dir(s.Home)); len(ents) != 1 {
+				t.Errorf("something was written beside the home: %v", ents)
+			}
+		})
+	}
 }

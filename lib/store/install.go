@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -23,6 +24,7 @@ import (
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/internal/diskio"
 	"longshore.dev/lib/oci"
+	"longshore.dev/lib/pkgspec"
 	"longshore.dev/lib/progress"
 	"longshore.dev/lib/ref"
 )
@@ -407,6 +409,10 @@ func (pr *prepared) check(where string) error {
 	if c.Name == "" || c.Version == "" {
 		return fault.Errorf(fault.Verify, "%s: config names no package name or version", where)
 	}
+	if err := checkConfig(c); err != nil {
+		return fault.New(fault.Verify, fmt.Errorf("%s: %w", where, err),
+			"the package was refused and nothing was installed: pkg-push lint refuses this too, so it was published with --skip-lint or by another tool; ask its publisher for a version that fixes it")
+	}
 	if p.Version != "" && p.Version != c.Version {
 		return fault.Errorf(fault.Verify, "%s: expected %s %s, but the content is %s %s", where, p.Name, p.Version, c.Name, c.Version)
 	}
@@ -414,6 +420,38 @@ func (pr *prepared) check(where string) error {
 		return fault.Errorf(fault.Verify, "%s: expected package %s, but the content is %s %s", where, p.Name, c.Name, c.Version)
 	}
 	return nil
+}
+
+// checkConfig refuses what the store would write into a path or a record from the
+// config, and what pkg-pull env would print as shell syntax: the name and version
+// (installed.yaml, patches/NAME.json), entry points (links in bin/) and env names.
+// lint checks all of them, but a publisher can skip lint or build the config itself.
+func checkConfig(c artifact.Config) error {
+	if !pkgspec.ValidName(c.Name) {
+		return fmt.Errorf("config names the package %q, which is not a package name (lowercase letters, digits, '.', '_' and '-')", c.Name)
+	}
+	if !pkgspec.ValidVersion(c.Version) {
+		return fmt.Errorf("%s: config's version %q is not a semantic version", c.Name, c.Version)
+	}
+	for i, b := range c.Bin {
+		if !entryPointInside(b) {
+			return fmt.Errorf("%s %s: bin[%d] %q is not a path inside the package: entry points are linked into bin/ by their last name", c.Name, c.Version, i, b)
+		}
+	}
+	for i, e := range c.Env {
+		if !pkgspec.ValidEnvName(e.Name) {
+			return fmt.Errorf("%s %s: env[%d].name %q is not an environment variable name (letters, digits and '_', not starting with a digit)", c.Name, c.Version, i, e.Name)
+		}
+	}
+	return nil
+}
+
+// entryPointInside reports whether b names a file inside a package tree whose last
+// name can be a link in bin/: not absolute, not climbing out, no backslash, and not
+// ending in . or .. (bin/.. would be the home itself).
+func entryPointInside(b string) bool {
+	base := path.Base(b)
+	return filepath.IsLocal(filepath.FromSlash(b)) && !strings.Contains(b, "\\") && base != "." && base != ".."
 }
 
 func orAny(platform string) string {

@@ -103,7 +103,7 @@ func checkRecord(inst *api.Installed) error {
 		return fmt.Errorf("%s: source %q is not a reference", inst.Name, ref.Redact(inst.Source))
 	}
 	for _, b := range inst.Bin {
-		if !filepath.IsLocal(filepath.FromSlash(b)) || strings.Contains(b, "\\") {
+		if !entryPointInside(b) {
 			return fmt.Errorf("%s: entry point %q is not a path inside its tree", inst.Name, b)
 		}
 	}
