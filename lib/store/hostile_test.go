@@ -152,3 +152,20 @@ func TestHostileConfigIsRefused(t *testing.T) {
 		})
 	}
 }
+
+// Layers are downloaded before they unpack (all but the first), so a manifest whose
+// layers declare more bytes than the package may unpack to is refused before any
+// download: the size limit counted only what unpacked, one layer at a time.
+func TestLayersBeyondTheLimitAreNotDownloaded(t *testing.T) {
+	t.Parallel()
+	big := []tar.Header{{Name: "a", Typeflag: tar.TypeReg, Mode: 0o644, Linkname: randomText(40 << 10)}}
+	target, root := handMade(t, artifact.Config{Name: "big", Version: "1.0.0"}, big, big, big)
+	s := openStore(t)
+	_, err := s.Install(context.Background(), target, root, InstallOptions{Jobs: 1, Limits: archive.Limits{MaxBytes: 64 << 10, MaxFiles: 10}})
+	if fault.KindOf(err) != fault.Verify || !strings.Contains(err.Error(), "its 3 layers add up to") || !strings.Contains(fault.HintOf(err), "--max-size") {
+		t.Fatalf("want the layers refused for their size, got %v", err)
+	}
+	if ents, _ := os.ReadDir(filepath.Join(s.Home, "store", "blobs", "sha256")); len(ents) != 0 {
+		t.Errorf("%d blobs were kept", len(ents))
+	}
+}

@@ -39,7 +39,19 @@ func (in *installer) extract(ctx context.Context, p *Package, m ocispec.Manifest
 	unpacked := archive.NewTree(content, in.opts.Limits)
 	var total int64
 	for _, l := range m.Layers {
+		if l.Size < 0 || total+l.Size < total {
+			return nil, fault.Errorf(fault.Verify, "%s: layer %s declares %d bytes", p.label(), l.Digest, l.Size)
+		}
 		total += l.Size
+	}
+	// Compressed layers hold at least as few bytes as the files they unpack to, but for
+	// a little framing: more than the limit is refused before any is downloaded, or a
+	// manifest of many big layers would fill the disk with downloads the limit (counted
+	// as they unpack, one at a time) has not reached yet.
+	if max := in.opts.Limits.MaxBytes; max > 0 && total > max+max/64 {
+		return nil, fault.New(fault.Verify,
+			fmt.Errorf("%s: its %d layers add up to %d bytes compressed, more than the %d bytes its files may unpack to", p.label(), len(m.Layers), total, max),
+			"nothing was downloaded; if you trust the package, raise the limit with --max-size")
 	}
 	counted, finished := in.opts.Progress.Item(total)
 	defer finished()
