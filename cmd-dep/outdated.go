@@ -72,8 +72,8 @@ The lock is the one read with -f, or without it the installed packages as instal
 records them; their requests are not recorded, so WANTED is then what the other
 installed packages allow. Versions come from the tap caches ('pkg-tap update' refreshes
 them first) and repositories' tags. To move one package of a lock to its WANTED
-version: 'pkg-dep resolve -f LOCK --update PKG'; for installed packages: 'pkg-pull add
-PKG'.
+version: 'pkg-dep resolve -f LOCK --update PKG'; installed packages: 'pkg-pull upgrade
+[PKG]' (LATEST, not bound by WANTED's constraints; --dry-run says what would move).
 
 A package whose versions cannot be read (its tap removed, its repository gone) is
 listed with "?" (an error field with -o yaml|json) and a warning; the others are

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # quickstart: the whole loop on the embedded default, local OCI layout registries
 # (ocidir://), with no server: build and install the binaries into a temporary prefix,
-# init → lint → push → index → tap → resolve → add → exec → gc.
+# init → lint → push → index → tap → resolve → add → upgrade → exec → gc.
 # Everything lives in one temporary directory, removed at the end (KEEP=1 keeps it).
 set -euo pipefail
 
@@ -51,6 +51,12 @@ show pkg-pull add demo/greeter -o name
 
 step "What is installed"
 show pkg-pull list -o table
+
+step "Publish a new version of greeter; upgrade moves the installed one to it"
+sed -i.bak 's/^  version: 0\.1\.0$/  version: 0.2.0/' greeter/package.yaml && rm greeter/package.yaml.bak
+show pkg-push ./greeter --to ocidir://./registry/greeter -o yaml | show pkg-tap index add -f - --to ocidir://./registry/index -o name
+show pkg-pull upgrade --dry-run -o table
+show pkg-pull upgrade -o name
 
 step "Run them: through the linked entry points, and inside the composed environment"
 show "$LONGSHORE_HOME/bin/greeter"
