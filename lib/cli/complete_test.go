@@ -189,6 +189,78 @@ printf '%s|' "${COMPREPLY[@]}"
 	}
 }
 
+// The zsh and fish scripts, where those shells are installed (the CI machine may have
+// neither; bash above always runs): the same stand-in, the same answers. zsh's
+// completion system needs a terminal, so its functions are stubbed to print what
+// they are given.
+func TestZshAndFishScripts(t *testing.T) {
+	t.Parallel()
+	fake := `#!/bin/sh
+[ "$1" = __complete ] || exit 1
+shift
+case "$*" in
+"remove he") printf 'hello\tinstalled 1.0.0\nhelm\n:4\n' ;;
+"remove zz") printf ':4\n' ;;
+*) printf ':0\n' ;;
+esac
+`
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "pkg-test"), []byte(fake), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	script := func(shell string) string {
+		var out bytes.Buffer
+		env := &Env{Inv: Invocation{Prog: "pkg-test"}, Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" }}
+		if code := completionApp().Main(context.Background(), env, []string{"completion", shell}); code != 0 {
+			t.Fatal(out.String())
+		}
+		return out.String()
+	}
+	run := func(shell string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command(shell, args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"))
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", shell, err, out)
+		}
+		return string(out)
+	}
+	t.Run("zsh", func(t *testing.T) {
+		zsh, err := exec.LookPath("zsh")
+		if err != nil {
+			t.Skip("zsh is not installed")
+		}
+		prog := `compdef() { }
+_describe() { print -rl -- "${(@P)4}" }
+_files() { print FILES }
+_path_files() { print DIRS }
+` + script("zsh") + `
+words=(pkg-test remove he); CURRENT=3; _pkg_test_complete
+words=(pkg-test remove zz); CURRENT=3; _pkg_test_complete
+words=(pkg-test other x); CURRENT=3; _pkg_test_complete
+`
+		if got := run(zsh, "-f", "-c", prog); got != "hello:installed 1.0.0\nhelm\nFILES\n" {
+			t.Errorf("zsh completion: %q", got)
+		}
+	})
+	t.Run("fish", func(t *testing.T) {
+		fish, err := exec.LookPath("fish")
+		if err != nil {
+			t.Skip("fish is not installed")
+		}
+		prog := script("fish") + `
+complete -C "pkg-test remove he"
+echo sep
+complete -C "pkg-test remove zz"
+`
+		if got := run(fish, "--no-config", "-c", prog); got != "hello\tinstalled 1.0.0\nhelm\nsep\n" {
+			t.Errorf("fish completion: %q", got)
+		}
+	})
+}
+
 func quoteAll(words []string) []string {
 	out := make([]string, len(words))
 	for i, w := range words {
