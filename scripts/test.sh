@@ -27,6 +27,16 @@ step() {
 log "registry: scripts/registry.sh ensure"
 "$root/scripts/registry.sh" ensure >/dev/null
 
+# The completion scripts are tested in every shell that is installed (lib/cli); bash
+# always is. zsh and fish are added where apt can (as root), and skipped otherwise.
+if ! command -v zsh >/dev/null 2>&1 || ! command -v fish >/dev/null 2>&1; then
+	if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+		log "shells: apt-get install zsh fish (for the completion script tests)"
+		DEBIAN_FRONTEND=noninteractive timeout 300 apt-get install -y -qq zsh fish >/dev/null 2>&1 ||
+			log "shells: could not install zsh and fish; their completion tests are skipped"
+	fi
+fi
+
 gofmt_check() {
 	local files unformatted
 	# Tracked files plus new ones not yet added (ignored ones stay out).
