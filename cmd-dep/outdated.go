@@ -69,8 +69,8 @@ Only packages with something newer, or whose current version is yanked (CURRENT
 "1.3.0 (yanked)", yanked: true), are listed, unless --all.
 
 The lock is the one read with -f, or without it the installed packages as installed.yaml
-records them; their requests are not recorded, so WANTED is then what the other
-installed packages allow. Versions come from the tap caches ('pkg-tap update' refreshes
+records them: WANTED is then what the other installed packages allow, within the
+constraint each explicit install was added with (pkg-pull add hello@^1.2). Versions come from the tap caches ('pkg-tap update' refreshes
 them first) and repositories' tags. To move one package of a lock to its WANTED
 version: 'pkg-dep resolve -f LOCK --update PKG'; installed packages: 'pkg-pull upgrade
 [PKG]' (LATEST, not bound by WANTED's constraints; --dry-run says what would move).

@@ -16,6 +16,7 @@ import (
 	"longshore.dev/lib/archive"
 	"longshore.dev/lib/cli"
 	"longshore.dev/lib/fault"
+	"longshore.dev/lib/plan"
 	"longshore.dev/lib/progress"
 	"longshore.dev/lib/ref"
 	"longshore.dev/lib/store"
@@ -104,6 +105,11 @@ func lockPackages(lock *api.Lock, source string) ([]store.Package, error) {
 		return nil, fault.New(fault.Usage, fmt.Errorf("%s: the lock is not valid: %w", source, err),
 			"write it again with pkg-dep resolve")
 	}
+	// The constraint each requested package was asked for, recorded with it.
+	asked := map[string]string{}
+	for _, r := range lock.Requests {
+		asked[plan.PackageName(r.Name)] = r.Version
+	}
 	var pkgs []store.Package
 	for _, name := range lock.Order {
 		p, _ := lock.Package(name)
@@ -127,6 +133,7 @@ func lockPackages(lock *api.Lock, source string) ([]store.Package, error) {
 			Root:         ocispec.Descriptor{Digest: d},
 			Platforms:    p.Platforms,
 			Reason:       reason,
+			Constraint:   asked[p.Name],
 			Dependencies: p.Dependencies,
 			Patches:      p.Patches,
 			Edges:        true,

@@ -38,8 +38,9 @@ upgrade and kubectl krew upgrade do: the tap indexes are updated first (--refres
 uses the cached ones), then the packages are solved together as 'pkg-pull add' solves
 them, and what changed is installed. A package whose tap is gone keeps its version.
 
-installed.yaml does not record the constraint a package was added with, so upgrade
-may cross a major version: 'pkg-pull add hello@^1' moves hello within 1.x instead.
+A package added with a constraint stays within it (after 'pkg-pull add hello@^1',
+upgrade keeps hello at 1.x; 'pkg-pull add hello@^2' moves it on); one added without
+any moves to the newest version, across major versions.
 --dry-run prints what would change and installs nothing. PKG is a package installed
 explicitly, as 'pkg-pull list' names it; a dependency moves with what needs it.`,
 		Example: `{prog}
@@ -208,10 +209,11 @@ func findInstalled(list []*api.Installed, arg string) *api.Installed {
 	return nil
 }
 
-// upgradeRequest asks for inst at any version: through its tap, or its repository's tags.
+// upgradeRequest asks for inst within the constraint it was added with (any version
+// when none): through its tap, or its repository's tags.
 func upgradeRequest(inst *api.Installed, platform string) *api.PackageRef {
 	r := api.NewPackageRef()
-	r.Platform = platform
+	r.Platform, r.Version = platform, inst.Constraint
 	switch {
 	case inst.Tap != "":
 		r.Name = inst.Tap + "/" + inst.Name

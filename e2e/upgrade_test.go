@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -51,5 +52,25 @@ func TestUpgrade(t *testing.T) {
 	}
 	if res := runOK(t, opt, "pkg-pull", "upgrade", "up-app"); !strings.Contains(res.Stderr, "Everything is up to date") {
 		t.Errorf("a second upgrade:\n%s", res)
+	}
+
+	// A constraint given to add is recorded and kept: 2.0.0 is out of ^1.
+	runOK(t, opt, "pkg-pull", "add", "up-app@^1")
+	publishDep(t, opt, "up-app", "2.0.0", index, `{name: up-lib, version: "^1.1"}`)
+	if res := runOK(t, opt, "pkg-pull", "upgrade"); !strings.Contains(res.Stderr, "Everything is up to date") {
+		t.Errorf("upgrade of up-app added as ^1, with 2.0.0 out:\n%s", res)
+	}
+	if out := runOK(t, opt, "pkg-pull", "list", "-o", "yaml").Stdout; !strings.Contains(out, "reason: explicit\nconstraint: ^1\n") {
+		t.Errorf("installed.yaml does not record the constraint:\n%s", out)
+	}
+	if out := runOK(t, opt, "pkg-dep", "outdated", "-o", "table").Stdout; !regexp.MustCompile(`up-app\s+1\.1\.0\s+1\.1\.0\s+2\.0\.0`).MatchString(out) {
+		t.Errorf("outdated: want up-app WANTED 1.1.0 (its ^1), LATEST 2.0.0:\n%s", out)
+	}
+	// Asked for again without one, it moves to the newest, and the record forgets ^1.
+	if res := runOK(t, opt, "pkg-pull", "add", "up-app", "-o", "name"); !strings.Contains(res.Stdout, "installed/up-app@2.0.0") {
+		t.Errorf("add without a constraint:\n%s", res)
+	}
+	if out := runOK(t, opt, "pkg-pull", "list", "-o", "yaml").Stdout; strings.Contains(out, "constraint:") {
+		t.Errorf("add without a constraint kept the old one:\n%s", out)
 	}
 }

@@ -61,6 +61,10 @@ type Installed struct {
 	// trees by Digest so a moved home keeps working.
 	Path   string `json:"path" yaml:"path"`
 	Reason string `json:"reason" yaml:"reason"`
+	// Constraint is the version constraint an explicit install was asked for (add
+	// hello@^1.2 records ^1.2), which pkg-pull upgrade and pkg-dep outdated keep to;
+	// empty: any version. Asking for the package again replaces it.
+	Constraint string `json:"constraint,omitempty" yaml:"constraint,omitempty"`
 	// Index is the image index the platform manifest was chosen from; empty when the
 	// version is a single manifest (then Digest is its root).
 	Index string `json:"index,omitempty" yaml:"index,omitempty"`

@@ -53,9 +53,9 @@ func CheckOutdated(ctx context.Context, home string, lock *api.Lock, opts Option
 // CheckInstalledOutdated is CheckOutdated of the installed packages at their installed
 // versions. Like Installed it reads installed.yaml as it is rather than solving it
 // again: a solve needs the versions of every package, so one package whose tap was
-// removed would fail it, where here it is only a row with Err. Which packages were
-// asked for is recorded but not with what constraint, so WANTED is what the other
-// installed packages allow.
+// removed would fail it, where here it is only a row with Err. WANTED is what the
+// other installed packages allow, within the constraint an explicit install was
+// asked for (installed.yaml records it).
 func CheckInstalledOutdated(ctx context.Context, home string, opts Options) ([]Outdated, error) {
 	opts.Patches = PatchesOff
 	src, err := NewSource(home, opts)
@@ -75,7 +75,13 @@ func CheckInstalledOutdated(ctx context.Context, home string, opts Options) ([]O
 			targets[i].Platform = opts.Platform
 		}
 	}
-	return src.outdated(ctx, inOrder(src.installedLock(installed)), nil, companionRules(home, targets))
+	var requests []api.LockRequest
+	for _, inst := range installed {
+		if inst.Reason == api.ReasonExplicit && inst.Constraint != "" {
+			requests = append(requests, api.LockRequest{Name: src.installedName(inst), Version: inst.Constraint})
+		}
+	}
+	return src.outdated(ctx, inOrder(src.installedLock(installed)), requests, companionRules(home, targets))
 }
 
 // companionRules are the cached patch rules that add companions to targets: a

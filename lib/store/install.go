@@ -60,6 +60,10 @@ type Package struct {
 	Platforms []api.Platform
 	// Reason is api.ReasonExplicit, ReasonDependency or ReasonPatch.
 	Reason string
+	// Constraint is the version constraint an explicit package was asked for ("" for
+	// any); it replaces the recorded one. A package that is not explicit in this set
+	// keeps what its record holds.
+	Constraint string
 	// Dependencies and Patches name other packages of the set.
 	Dependencies, Patches []string
 	// Edges says Dependencies and Patches are known (the set is a Lock): they replace

@@ -24,6 +24,7 @@ import (
 	"longshore.dev/lib/pkgspec"
 	"longshore.dev/lib/ref"
 	"longshore.dev/lib/stream"
+	"longshore.dev/lib/version"
 )
 
 const installedFile = "installed.yaml"
@@ -98,6 +99,13 @@ func checkRecord(inst *api.Installed) error {
 		return fmt.Errorf("%s: reason %q is not explicit, dependency or patch", inst.Name, inst.Reason)
 	case !pkgspec.ValidVersion(inst.Version):
 		return fmt.Errorf("%s: version %q is not a semantic version", inst.Name, inst.Version)
+	case inst.Constraint != "" && inst.Reason != api.ReasonExplicit:
+		return fmt.Errorf("%s: a constraint (%q) is recorded only for an explicit install", inst.Name, inst.Constraint)
+	}
+	if inst.Constraint != "" {
+		if _, err := version.ParseConstraint(inst.Constraint); err != nil {
+			return fmt.Errorf("%s: constraint %q: %v", inst.Name, inst.Constraint, err)
+		}
 	}
 	if _, err := ref.ParseArtifact(inst.Source); err != nil {
 		return fmt.Errorf("%s: source %q is not a reference", inst.Name, ref.Redact(inst.Source))
@@ -155,8 +163,9 @@ func (s *Store) commit(preps []*prepared) (records, replaced []*api.Installed, e
 	for _, p := range preps {
 		rec := newRecord(p)
 		prev := byName[rec.Name]
-		if prev != nil && prev.Reason == api.ReasonExplicit {
-			rec.Reason = api.ReasonExplicit
+		if prev != nil && prev.Reason == api.ReasonExplicit && rec.Reason != api.ReasonExplicit {
+			// Brought as a dependency now: still the user's, as they asked for it.
+			rec.Reason, rec.Constraint = api.ReasonExplicit, prev.Constraint
 		}
 		if prev != nil && rec.Tap == "" && sameRepository(prev.Source, rec.Source) {
 			// Installed again by reference: it still came through its tap, which
@@ -216,6 +225,9 @@ func newRecord(p *prepared) *api.Installed {
 	inst.Reason = p.pkg.Reason
 	if inst.Reason == "" {
 		inst.Reason = api.ReasonExplicit
+	}
+	if inst.Reason == api.ReasonExplicit {
+		inst.Constraint = p.pkg.Constraint
 	}
 	if p.index != "" {
 		inst.Index = p.index.String()

@@ -252,6 +252,8 @@ func TestTamperedInstalledRecords(t *testing.T) {
 		{"not a version", "version: 1.0.0", "version: banana", `version "banana" is not a semantic version`},
 		{"not a source", "source: ", "source: not a ref at all #", "is not a reference"},
 		{"entry point outside the tree", "- bin/tool", "- ../../../../usr/bin/tool", `entry point "../../../../usr/bin/tool" is not a path inside its tree`},
+		{"a constraint that is none", "reason: explicit", "reason: explicit\nconstraint: \"^^1\"", `constraint "^^1"`},
+		{"a dependency's constraint", "reason: explicit", "reason: dependency\nconstraint: ^1", `a constraint ("^1") is recorded only for an explicit install`},
 	} {
 		bad := strings.Replace(string(good), tc.from, tc.to, 1)
 		if bad == string(good) {
