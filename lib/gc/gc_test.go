@@ -485,13 +485,28 @@ func TestParseAge(t *testing.T) {
 }
 
 // A tree a running program uses (pkg-pull exec holds its lock, inherited across exec)
-// is kept, with a warning, until the program exits; a dry run says the same.
+// is kept, with a warning, until the program exits; a dry run says the same. Its
+// manifest, config and layers stay with it, so that installing its version again
+// meanwhile finds them (offline too), and go with it afterwards.
 func TestTreeInUseIsKept(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	s := f.s
 	old := f.replaced[0] // hello 1.0.0: replaced, so no root keeps its tree
 	tree := s.TreePath(old.root.Digest)
+	refs := readManifest(s, old.root.Digest)
+	if refs.missing != "" || len(refs.layers) == 0 {
+		t.Fatalf("the fixture's manifest of hello 1.0.0 %s", refs.missing)
+	}
+	blobs := append([]digest.Digest{old.root.Digest, refs.config}, refs.layers...)
+	blobsPresent := func() (present []string) {
+		for _, d := range blobs {
+			if _, err := os.Stat(s.BlobPath(d)); err == nil {
+				present = append(present, d.String())
+			}
+		}
+		return present
+	}
 	held, err := s.UseTrees([]*api.Installed{{Name: "hello", Version: "1.0.0", Digest: old.root.Digest.String()}})
 	if err != nil {
 		t.Fatal(err)
@@ -509,9 +524,17 @@ func TestTreeInUseIsKept(t *testing.T) {
 		if !inUse(r) || slices.ContainsFunc(r.Items, func(it api.GCItem) bool { return it.Kind == api.GCTree && it.Digest == old.root.Digest.String() }) {
 			t.Errorf("dry run %v: the tree in use is planned for removal, or not reported: %+v", dry, r)
 		}
+		for _, it := range r.Items {
+			if it.Kind == api.GCBlob && slices.Contains(blobs, digest.Digest(it.Digest)) {
+				t.Errorf("dry run %v: blob %s of the tree in use is planned for removal", dry, it.Digest)
+			}
+		}
 	}
 	if _, err := os.Stat(tree); err != nil {
 		t.Fatalf("the tree in use was removed: %v", err)
+	}
+	if got := blobsPresent(); len(got) != len(blobs) {
+		t.Fatalf("blobs of the tree in use left: %v, want all of %v", got, blobs)
 	}
 	for _, fd := range held {
 		fd.Close() // the program exits
@@ -521,6 +544,9 @@ func TestTreeInUseIsKept(t *testing.T) {
 	}
 	if _, err := os.Stat(tree); !os.IsNotExist(err) {
 		t.Errorf("the tree stayed after its program exited: %v", err)
+	}
+	if got := blobsPresent(); len(got) != 0 {
+		t.Errorf("blobs of the tree stayed after its program exited: %v", got)
 	}
 	if locks, _ := os.ReadDir(filepath.Join(s.Home, "locks", "trees")); len(locks) != 0 {
 		t.Errorf("lock files of removed trees stayed: %v", locks)

@@ -46,20 +46,8 @@ func mark(s *store.Store, roots []root) *graph {
 				continue // the store keeps sha256 content only
 			}
 			g.trees[m.Encoded()] = true
-			g.blobs[m.Encoded()] = true
-			refs, seen := g.refs[m]
-			if !seen {
-				refs = readManifest(s, m)
-				g.refs[m] = refs
-				if refs.missing != "" {
-					g.warnings = append(g.warnings, fmt.Sprintf("%s: manifest %s %s: its tree is kept; blobs only it would keep are collected (installing it again restores them)", r.label, m, refs.missing))
-				}
-			}
-			if refs.config != "" {
-				g.blobs[refs.config.Encoded()] = true
-			}
-			for _, l := range refs.layers {
-				g.blobs[l.Encoded()] = true
+			if refs, seen := g.keepManifest(s, m); !seen && refs.missing != "" {
+				g.warnings = append(g.warnings, fmt.Sprintf("%s: manifest %s %s: its tree is kept; blobs only it would keep are collected (installing it again restores them)", r.label, m, refs.missing))
 			}
 		}
 		for _, ix := range r.indexes {
@@ -69,6 +57,24 @@ func mark(s *store.Store, roots []root) *graph {
 		}
 	}
 	return g
+}
+
+// keepManifest keeps the blob of platform manifest m and the config and layers it
+// names; seen says m was kept before.
+func (g *graph) keepManifest(s *store.Store, m digest.Digest) (refs *manifestRefs, seen bool) {
+	g.blobs[m.Encoded()] = true
+	refs, seen = g.refs[m]
+	if !seen {
+		refs = readManifest(s, m)
+		g.refs[m] = refs
+	}
+	if refs.config != "" {
+		g.blobs[refs.config.Encoded()] = true
+	}
+	for _, l := range refs.layers {
+		g.blobs[l.Encoded()] = true
+	}
+	return refs, seen
 }
 
 // readManifest reads a kept manifest's blob, verified, to learn its config and layers.

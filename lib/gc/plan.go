@@ -79,6 +79,7 @@ func makePlan(s *store.Store, g *graph, opts Options) (*plan, error) {
 	if opts.MaxAge > 0 {
 		cutoff = now.Add(-opts.MaxAge)
 	}
+	// planTrees before planBlobs: a tree kept because it is in use keeps its blobs.
 	steps := []func(*store.Store, *graph, *plan, time.Time) error{planLinks, planTrees, planBlobs, planTmp, planTaps}
 	for _, step := range steps {
 		if err := step(s, g, p, cutoff); err != nil {
@@ -210,6 +211,10 @@ func planTrees(s *store.Store, g *graph, p *plan, _ time.Time) error {
 			item.Digest = "sha256:" + name
 			item.Reason = "no installed package, --keep document or registered lock uses manifest sha256:" + short(name)
 			if p.inUse(s, path, digest.Digest(item.Digest)) {
+				// Its blobs stay with it: the tree goes with the first collection after
+				// the program exits, and until then installing its version again (even
+				// --offline) finds the manifest and config it needs in the store.
+				g.keepManifest(s, digest.Digest(item.Digest))
 				p.kept.Trees++
 				p.warnings = append(p.warnings, fmt.Sprintf("%s is in use by a running program (pkg-pull exec): kept until it exits", item.Path))
 				continue
