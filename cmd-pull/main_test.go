@@ -626,3 +626,20 @@ func TestRelativeLayoutIsRecordedAbsolute(t *testing.T) {
 		t.Errorf("parsed %s, want %s", got, want)
 	}
 }
+
+// An upgrade whose explicit installs all came through a tap no longer configured (a
+// Lock resolved elsewhere, installed from a mirror) names them and their tap, rather
+// than saying nothing is installed.
+func TestUpgradeNamesInstallsOfAMissingTap(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t)
+	lock := strings.ReplaceAll(toolboxLock(t), "    version: ", "    tap: demo\n    version: ")
+	mustPull(t, env, lock, "-f", "-")
+	for _, args := range [][]string{{"upgrade"}, {"upgrade", "--dry-run"}} {
+		r := mustPull(t, env, "", args...)
+		const want = "Nothing to upgrade: every explicit install came through a tap that is not configured, so it has no versions to move to: app 2.0.0 (tap demo); `pkg-tap add TAP REF` adds a tap back\n"
+		if r.Stderr != want || r.Stdout != "" {
+			t.Errorf("%v:\n%s\nwant stderr %q", args, r, want)
+		}
+	}
+}

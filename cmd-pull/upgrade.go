@@ -82,13 +82,22 @@ func runUpgrade(ctx context.Context, env *cli.Env, o *upgradeOptions, args []str
 		if err != nil {
 			return err
 		}
-		kept := chosen[:0]
+		var kept []*api.Installed
+		var tapless []string
 		for _, inst := range chosen {
 			if _, ok := cfg.Tap(inst.Tap); inst.Tap == "" || ok {
 				kept = append(kept, inst)
+			} else {
+				tapless = append(tapless, fmt.Sprintf("%s %s (tap %s)", inst.Name, inst.Version, inst.Tap))
 			}
 		}
 		chosen = kept
+		if len(chosen) == 0 && len(tapless) > 0 {
+			// Not "nothing is installed": say what is, and why it stays.
+			env.Infof("Nothing to upgrade: every explicit install came through a tap that is not configured, so it has no versions to move to: %s; `pkg-tap add TAP REF` adds a tap back",
+				strings.Join(tapless, ", "))
+			return cli.PrintList(env.Stdout, format, nil, cli.Columns{})
+		}
 	}
 	if len(chosen) == 0 {
 		env.Infof("Nothing is installed explicitly: nothing to upgrade.")
