@@ -174,6 +174,32 @@ func blameRules(err error, companions []companion) error {
 }
 
 // withoutRules is how a user goes on while a site's rule is broken.
+// clashHint is the hint for requests a and b, which name one package from two taps:
+// when patch rules made either, it names the rules, as blameRules does.
+func clashHint(companions []companion, a, b resolve.Request) string {
+	var lines, which []string
+	for _, r := range []resolve.Request{a, b} {
+		if r.PatchOf == "" {
+			continue
+		}
+		for _, c := range companions {
+			if c.request.PatchOf != r.PatchOf || c.request.Name != r.Name {
+				continue
+			}
+			for _, a := range c.rules {
+				lines = append(lines, fmt.Sprintf("rule %d of patch descriptor %s (%s) adds %s to %s", a.Rule, a.Descriptor, a.Reference, a.Request, a.Package))
+				which = append(which, fmt.Sprintf("rule %d of %s", a.Rule, a.Descriptor))
+			}
+		}
+	}
+	if len(lines) == 0 {
+		return "ask for one of them"
+	}
+	slices.Sort(which)
+	return fmt.Sprintf("the site's patch rules ask for this, not you: %s. Ask the site's administrator to make %s name the tap the package comes from here; %s",
+		strings.Join(lines, "; "), strings.Join(slices.Compact(which), " and "), withoutRules)
+}
+
 const withoutRules = "until then `pkg-dep resolve --no-patches` resolves without patch rules (pipe its lock to `pkg-pull -f -`)"
 
 // patchReasons are the patch companions among the reasons a solve failed.

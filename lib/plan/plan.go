@@ -141,7 +141,7 @@ func (s *Source) solve(ctx context.Context, requests []resolve.Request) (*Result
 		for _, c := range companions {
 			written = append(written, c.request)
 		}
-		if err := s.pinRequests(written); err != nil {
+		if err := s.pinRequests(written, companions); err != nil {
 			return nil, err
 		}
 		reqs, err := s.canonical(written)

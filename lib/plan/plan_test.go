@@ -554,3 +554,22 @@ func TestPatchRulesThatDoNotSettle(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// A patch rule that names a package from another tap than the request does makes two
+// packages of one name: the user asked for only one, so the hint names the rule, not
+// "ask for one of them".
+func TestPatchCompanionFromAnotherTapNamesTheRule(t *testing.T) {
+	t.Parallel()
+	home := twoTaps(t, false)
+	registry := "ocidir://" + filepath.Join(t.TempDir(), "patches")
+	publishDescriptor(t, registry, "app", "  - companions: [{name: extra/hello}]\n")
+	setPatches(t, home, registry, true)
+	_, err := Resolve(context.Background(), home, reqs("app", "main/hello"), Options{})
+	if err == nil || err.Error() != "main/hello and extra/hello are two packages named hello from different taps; a lock holds one package per name" || cli.ExitCode(err) != cli.ExitUsage {
+		t.Fatalf("err = %v", err)
+	}
+	want := "the site's patch rules ask for this, not you: rule 0 of patch descriptor app (" + registry + "/app:patches@"
+	if hint := fault.HintOf(err); !strings.HasPrefix(hint, want) || !strings.Contains(hint, ") adds extra/hello to app. Ask the site's administrator to make rule 0 of app name the tap the package comes from here; "+withoutRules) {
+		t.Errorf("hint %q\nwant it to start %q and name the rule", hint, want)
+	}
+}

@@ -208,22 +208,23 @@ func (s *Source) canonical(requests []resolve.Request) ([]resolve.Request, error
 
 // pinRequests records the taps requests name. Two requests naming one package from two
 // taps cannot both be met; neither can a request naming a tap other than the one a
-// previous solve of this plan already took the package from.
-func (s *Source) pinRequests(requests []resolve.Request) error {
+// previous solve of this plan already took the package from. When a patch rule made
+// one of the two (companions), the hint names the rule: the user asked for neither.
+func (s *Source) pinRequests(requests []resolve.Request, companions []companion) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	from := map[string]string{} // package → the request that named its tap
+	from := map[string]resolve.Request{} // package → the request that named its tap
 	for _, r := range requests {
 		id := identify(r.Name)
 		if id.repository || id.tap == "" {
 			continue
 		}
-		if prev, ok := from[id.key]; ok && identify(prev).tap != id.tap {
+		if prev, ok := from[id.key]; ok && identify(prev.Name).tap != id.tap {
 			return fault.New(fault.Usage,
-				fmt.Errorf("%s and %s are two packages named %s from different taps; a lock holds one package per name", prev, strings.TrimSpace(r.Name), id.key),
-				"ask for one of them")
+				fmt.Errorf("%s and %s are two packages named %s from different taps; a lock holds one package per name", strings.TrimSpace(prev.Name), strings.TrimSpace(r.Name), id.key),
+				clashHint(companions, prev, r))
 		}
-		from[id.key] = strings.TrimSpace(r.Name)
+		from[id.key] = r
 		if a, ok := s.memo[id.key]; ok {
 			if a.err == nil && a.tap != id.tap {
 				return fault.New(fault.Conflict,
