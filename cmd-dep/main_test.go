@@ -870,3 +870,27 @@ func TestCredentialsNeverEchoed(t *testing.T) {
 		}
 	}
 }
+
+// A mirror's lock names its layouts relative to its own directory (pkg-pull mirror
+// --relative); validate --remote reads them there, as pkg-pull -f does, wherever it is
+// run from. From stdin they are relative to the current directory.
+func TestValidateRemoteRelativeLayouts(t *testing.T) {
+	t.Parallel()
+	usb := filepath.Join(t.TempDir(), "usb")
+	digest := publishLayout(t, "ocidir://"+filepath.Join(usb, "demo", "hello"), "hello", "1.0.0")
+	lock := "apiVersion: longshore.dev/v1alpha1\nkind: Lock\nrequests:\n  - name: hello\npackages:\n" +
+		"  - name: hello\n    version: 1.0.0\n    repository: ocidir://./demo/hello\n    digest: " + digest + "\n" +
+		"    platforms:\n      - {platform: any, digest: " + digest + "}\n    reason: requested\norder: [hello]\n"
+	file := filepath.Join(usb, "tools.lock.yaml")
+	if err := os.WriteFile(file, []byte(lock), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := newHome(t)
+	if r := mustRun(t, env, "", "validate", "-f", file, "--remote"); !strings.Contains(r.Stderr, "every digest exists") {
+		t.Errorf("validate --remote of the mirror's lock: %s", r)
+	}
+	// The current directory (the package's) holds no demo/hello: from stdin it is missing.
+	if r := pkgDep(t, env, lock, "validate", "-f", "-", "--remote"); r.Code != cli.ExitNotFound || !strings.Contains(r.Stderr, "repository ocidir://") {
+		t.Errorf("validate --remote of the lock from stdin: %s", r)
+	}
+}

@@ -139,7 +139,7 @@ func (o *mirrorOptions) run(ctx context.Context, env *cli.Env, args []string) er
 	var out []any
 	var summary []mirror.Stats
 	for _, d := range docs {
-		anchorLayouts(d.Value.(*api.Lock), d.Source)
+		d.Value.(*api.Lock).AnchorLayouts(d.Source)
 		lock, stats, err := mirror.Lock(ctx, d.Value.(*api.Lock), dest, mirror.Options{
 			From: from, To: to, SkipReferrers: !o.referrers, Jobs: o.jobs, Progress: meter, Logf: env.Debugf,
 		})

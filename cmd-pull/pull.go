@@ -117,7 +117,7 @@ func runPull(ctx context.Context, env *cli.Env, o *pullOptions, args []string) e
 	for _, d := range docs {
 		switch v := d.Value.(type) {
 		case *api.Lock:
-			anchorLayouts(v, d.Source)
+			v.AnchorLayouts(d.Source)
 			locks, sources = append(locks, v), append(sources, d.Source)
 		case *api.Published:
 			p, err := publishedPackage(v, d.Source)

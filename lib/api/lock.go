@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -148,4 +149,29 @@ func (l *Lock) Validate() error {
 // Kinds lives in api.go, which other kinds share; Lock registers itself here.
 func init() {
 	Kinds["Lock"] = func() any { return new(Lock) }
+}
+
+// AnchorLayouts makes the relative layout paths of l absolute, against the directory
+// of source (a stream.Doc's Source: "FILE:LINE", or "<stdin>:LINE"). A Lock may name a
+// layout by a relative path (ocidir://./demo/hello): it is relative to the directory
+// of the file the Lock was read from, as a path in a Cargo.toml is, so that a
+// directory holding layouts and their lock (pkg-pull mirror --relative) can be carried
+// anywhere. A Lock read from standard input is relative to the current directory.
+func (l *Lock) AnchorLayouts(source string) {
+	file := source
+	if i := strings.LastIndexByte(source, ':'); i > 0 {
+		file = source[:i]
+	}
+	base := "."
+	if file != "<stdin>" {
+		base = filepath.Dir(file)
+	}
+	for i := range l.Packages {
+		p := &l.Packages[i]
+		if rel, ok := strings.CutPrefix(p.Repository, "ocidir://"); ok && !filepath.IsAbs(rel) {
+			if abs, err := filepath.Abs(filepath.Join(base, rel)); err == nil {
+				p.Repository = "ocidir://" + abs
+			}
+		}
+	}
 }
