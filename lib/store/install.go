@@ -608,6 +608,11 @@ func versionGone(p *Package, err error) error {
 	if !p.Edges || fault.KindOf(err) != fault.NotFound || fault.HintOf(err) != "" {
 		return err
 	}
+	if p.Repository.Kind == ref.Layout {
+		// Most often a mirror carried to an offline site in part: no registry or tap
+		// index is involved, and the fix is on the side that made the copy.
+		return fault.Hinted(err, "the layout lacks it (a mirror copied in part, or the version deleted from it): copy the mirror again, whole, from where it was made, or resolve a version the layout has")
+	}
 	return fault.Hinted(err, "the registry no longer has this version (deleted, e.g. by pkg-gc remote); pkg-tap update refreshes the index, and pkg-dep resolve picks a version that exists")
 }
 

@@ -303,13 +303,14 @@ func TestConcurrentInstallsOfOnePackage(t *testing.T) {
 	}
 }
 
-// TestDeletedVersionHint: a Lock's package whose manifest (or a layer) the registry no
-// longer has — pkg-gc remote deleted the version after the index listed it — fails as
-// not found with a hint saying so and how to get a version that exists. Installed by
+// TestDeletedVersionHint: a Lock's package whose manifest (or a layer) its layout no
+// longer has — a mirror copied in part, or the version deleted — fails as not found
+// with a hint saying so and how to get a version that exists (the registry's hint,
+// "the registry no longer has this version", is e2e/gc_test.go's). Installed by
 // reference (no Lock), the same failure gets no such hint.
 func TestDeletedVersionHint(t *testing.T) {
 	t.Parallel()
-	const hint = "the registry no longer has this version (deleted, e.g. by pkg-gc remote); pkg-tap update refreshes the index, and pkg-dep resolve picks a version that exists"
+	const hint = "the layout lacks it (a mirror copied in part, or the version deleted from it): copy the mirror again, whole, from where it was made, or resolve a version the layout has"
 	ctx := context.Background()
 	for _, tt := range []struct {
 		name   string
