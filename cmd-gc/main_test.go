@@ -314,7 +314,7 @@ func TestRemoteListed(t *testing.T) {
 	r := mustGC(t, home, "remote", "ocidir://"+repo, "--keep-last", "1", "-o", "yaml")
 	said, deleted := strings.Index(r.Stderr, warning), strings.Index(r.Stderr, "Deleted sha256:")
 	if len(decodeReport(t, r.Stdout).Warnings) != 1 || strings.Count(r.Stderr, "Warning:") != 1 || said < 0 || deleted < said ||
-		!strings.HasPrefix(r.Stderr, "Deleting 1 manifests") {
+		!strings.HasPrefix(r.Stderr, "Deleting 1 manifest from") {
 		t.Errorf("the warning was not said once, with the plan, before the first delete: %s", r)
 	}
 }

@@ -226,7 +226,11 @@ func Remote(ctx context.Context, t *oci.Target, opts RemoteOptions) (*api.GCRepo
 		return report, nil
 	}
 
-	progress("Deleting %d manifests from %s, keeping %s:", len(plan), t.Where(), strings.Join(newest, ", "))
+	manifests := fmt.Sprintf("%d manifests", len(plan))
+	if len(plan) == 1 {
+		manifests = "1 manifest"
+	}
+	progress("Deleting %s from %s, keeping %s:", manifests, t.Where(), strings.Join(newest, ", "))
 	for _, p := range plan {
 		progress("  %s %s (%s)", p.item.Digest, p.item.Version, p.item.Reason)
 	}

@@ -84,7 +84,7 @@ func TestRemote(t *testing.T) {
 	if len(done.Items) != 4 || done.DryRun || done.FreedBytes != plan.FreedBytes {
 		t.Errorf("the run differs from the plan: %+v", done)
 	}
-	if len(heard) == 0 || !strings.HasPrefix(heard[0], "Deleting %d manifests") {
+	if len(heard) == 0 || !strings.HasPrefix(heard[0], "Deleting %s from") {
 		t.Errorf("the plan was not announced first: %q", heard)
 	}
 	tags, err := target.Tags(ctx)

@@ -220,7 +220,13 @@ func (s *Source) pinRequests(requests []resolve.Request, companions []companion)
 			continue
 		}
 		if prev, ok := from[id.key]; ok && identify(prev.Name).tap != id.tap {
-			return fault.New(fault.Usage,
+			// Two requests typed so are the user's mistake; a patch rule's companion
+			// clashing with a request is a conflict of what was asked.
+			kind := fault.Usage
+			if prev.PatchOf != "" || r.PatchOf != "" {
+				kind = fault.Conflict
+			}
+			return fault.New(kind,
 				fmt.Errorf("%s and %s are two packages named %s from different taps; a lock holds one package per name", strings.TrimSpace(prev.Name), strings.TrimSpace(r.Name), id.key),
 				clashHint(companions, prev, r))
 		}
