@@ -41,7 +41,9 @@ them, and what changed is installed. A package whose tap is gone keeps its versi
 A package added with a constraint stays within it (after 'pkg-pull add hello@^1',
 upgrade keeps hello at 1.x; 'pkg-pull add hello@^2' moves it on); one added without
 any moves to the newest version, across major versions.
---dry-run prints what would change and installs nothing. PKG is a package installed
+--dry-run prints what would change and installs nothing. Standard output has the
+Installed documents of what moved (-o yaml|json|name), or with --dry-run the Lock it
+would install. PKG is a package installed
 explicitly, as 'pkg-pull list' names it; a dependency moves with what needs it.`,
 		Example: `{prog}
 {prog} --dry-run
@@ -154,7 +156,13 @@ func runUpgrade(ctx context.Context, env *cli.Env, o *upgradeOptions, args []str
 	}
 	closeMeter()
 	warnUnneeded(env, s)
-	return printInstalled(env, format, out)
+	// What moved: the others were only checked (stderr said "Up to date").
+	had := map[string]string{}
+	for _, inst := range before {
+		had[inst.Name] = inst.Digest
+	}
+	moved := slices.DeleteFunc(out, func(inst *api.Installed) bool { return had[inst.Name] == inst.Digest })
+	return printInstalled(env, format, moved)
 }
 
 func countPackages(n int) string {

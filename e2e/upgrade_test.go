@@ -73,4 +73,9 @@ func TestUpgrade(t *testing.T) {
 	if out := runOK(t, opt, "pkg-pull", "list", "-o", "yaml").Stdout; strings.Contains(out, "constraint:") {
 		t.Errorf("add without a constraint kept the old one:\n%s", out)
 	}
+	// Only what moved is printed; what was only checked is said on stderr.
+	publishDep(t, opt, "up-lib", "1.2.0", index)
+	if res := runOK(t, opt, "pkg-pull", "upgrade", "-o", "name"); res.Stdout != "installed/up-lib@1.2.0\n" || !strings.Contains(res.Stderr, "Up to date: up-app 2.0.0") {
+		t.Errorf("upgrade of the dependency alone:\n%s", res)
+	}
 }
