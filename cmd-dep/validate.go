@@ -47,7 +47,7 @@ pkg-dep resolve hello | {prog} -f - --remote`,
 			}
 			if problems := plan.Check(lock); len(problems) > 0 {
 				for _, p := range problems {
-					fmt.Fprintf(env.Stderr, "  - %v\n", p)
+					fmt.Fprintf(env.Stderr, "  - %s\n", cli.PrintableLines(fmt.Sprint(p)))
 				}
 				return fault.New(fault.Verify, fmt.Errorf("the lock is not valid: %d problem(s), listed above", len(problems)),
 					"resolve it again with `pkg-dep resolve -f LOCK` rather than editing it by hand")
@@ -64,7 +64,7 @@ pkg-dep resolve hello | {prog} -f - --remote`,
 			}
 			if len(problems) > 0 {
 				for _, p := range problems {
-					fmt.Fprintf(env.Stderr, "  - %v\n", p)
+					fmt.Fprintf(env.Stderr, "  - %s\n", cli.PrintableLines(fmt.Sprint(p)))
 				}
 				return fault.New(fault.NotFound, fmt.Errorf("%d digest(s) of the lock do not exist in their repositories, listed above", len(problems)),
 					"the versions were deleted or the lock points at another registry: resolve it again")

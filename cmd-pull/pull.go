@@ -170,7 +170,7 @@ func checkLock(env *cli.Env, lock *api.Lock, source string) error {
 		return nil
 	}
 	for _, p := range problems {
-		fmt.Fprintf(env.Stderr, "  - %v\n", p)
+		fmt.Fprintf(env.Stderr, "  - %s\n", cli.PrintableLines(fmt.Sprint(p)))
 	}
 	return fault.New(fault.Verify, fmt.Errorf("%s: the lock is not valid: %d problem(s), listed above; nothing was installed", source, len(problems)),
 		"resolve it again with `pkg-dep resolve -f LOCK` rather than editing it by hand (`pkg-dep validate -f LOCK` checks it)")

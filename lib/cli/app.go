@@ -37,20 +37,21 @@ type Env struct {
 	Verbose int
 }
 
-// Infof writes an informational line to stderr.
+// Infof writes an informational line to stderr. Like every message, its control
+// characters are escaped (PrintableLines): it may quote what a registry or an index said.
 func (e *Env) Infof(format string, args ...any) {
-	fmt.Fprintf(e.Stderr, format+"\n", args...)
+	fmt.Fprintln(e.Stderr, PrintableLines(fmt.Sprintf(format, args...)))
 }
 
 // Warnf writes a warning line to stderr.
 func (e *Env) Warnf(format string, args ...any) {
-	fmt.Fprintf(e.Stderr, "Warning: "+format+"\n", args...)
+	fmt.Fprintln(e.Stderr, PrintableLines("Warning: "+fmt.Sprintf(format, args...)))
 }
 
 // Debugf writes to stderr only with -v.
 func (e *Env) Debugf(format string, args ...any) {
 	if e.Verbose > 0 {
-		fmt.Fprintf(e.Stderr, format+"\n", args...)
+		fmt.Fprintln(e.Stderr, PrintableLines(fmt.Sprintf(format, args...)))
 	}
 }
 
@@ -559,23 +560,28 @@ func Usagef(format string, args ...any) error {
 }
 
 // PrintError writes "Error: …" once, then the usage line and a hint where they help.
-// It never prints credentials: errors from lib/oci are built without them.
+// It never prints credentials: errors from lib/oci are built without them. Control
+// characters are escaped (PrintableLines): an error quotes what registries, indexes
+// and locks said, and a registry's error text may hold escape sequences.
 func PrintError(w io.Writer, err error) {
-	fmt.Fprintf(w, "Error: %s\n", err)
+	line := func(format string, args ...any) {
+		fmt.Fprintln(w, PrintableLines(fmt.Sprintf(format, args...)))
+	}
+	line("Error: %s", err)
 	var ue *UsageError
 	if errors.As(err, &ue) {
 		// The hint belongs to the error; the usage line is the general reminder.
 		if ue.Hint != "" {
-			fmt.Fprintf(w, "Hint: %s\n", ue.Hint)
+			line("Hint: %s", ue.Hint)
 		}
 		if ue.Usage != "" {
-			fmt.Fprintf(w, "Usage: %s\n", ue.Usage)
+			line("Usage: %s", ue.Usage)
 		}
-		fmt.Fprintf(w, "Run '%s --help' for usage.\n", ue.Prog)
+		line("Run '%s --help' for usage.", ue.Prog)
 		return
 	}
 	if hint := fault.HintOf(err); hint != "" {
-		fmt.Fprintf(w, "Hint: %s\n", hint)
+		line("Hint: %s", hint)
 	}
 }
 

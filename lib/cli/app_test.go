@@ -407,6 +407,40 @@ func TestPrintable(t *testing.T) {
 	}
 }
 
+// Errors, hints, warnings and notes quote what registries, indexes and locks said: a
+// registry's error text with an escape sequence (clear the screen, print a fake line,
+// set the window title) reaches the terminal escaped, and the message keeps its lines.
+func TestMessagesEscapeControlCharacters(t *testing.T) {
+	t.Parallel()
+	hostile := "\x1b[2J\x1b[31mFAKE\x1b[0m\rOVER \x1b]0;title\a"
+	escaped := `\x1b[2J\x1b[31mFAKE\x1b[0m\x0dOVER \x1b]0;title\x07`
+	var buf bytes.Buffer
+	PrintError(&buf, fault.New(fault.Verify, errors.New("fetching x: denied: "+hostile), "hint "+hostile))
+	env := &Env{Stderr: &buf, Verbose: 1}
+	env.Warnf("index says %s", hostile)
+	env.Infof("note %s\nsecond line\tcolumn", hostile)
+	env.Debugf("%s", hostile)
+	want := "Error: fetching x: denied: " + escaped + "\n" +
+		"Hint: hint " + escaped + "\n" +
+		"Warning: index says " + escaped + "\n" +
+		"note " + escaped + "\nsecond line\tcolumn\n" +
+		escaped + "\n"
+	if buf.String() != want {
+		t.Errorf("got\n%q\nwant\n%q", buf.String(), want)
+	}
+	for _, tc := range []struct{ in, want string }{
+		{"plain, ascii", "plain, ascii"},
+		{"two\nlines\tand a tab", "two\nlines\tand a tab"},
+		{"héllo ✓", "héllo ✓"},
+		{"cr\r\n", `cr\x0d` + "\n"},
+		{"\u009b31m \xff", `\x9b31m \xff`},
+	} {
+		if got := PrintableLines(tc.in); got != tc.want {
+			t.Errorf("PrintableLines(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
 // A listing verb prints one List with -o json however many items it has; a single
 // document elsewhere is printed as itself.
 func TestPrintListIsAlwaysAList(t *testing.T) {
