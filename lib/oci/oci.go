@@ -300,8 +300,8 @@ func (t *Target) FetchManifestDigest(ctx context.Context, d digest.Digest) (ocis
 
 // FetchManifestRef reads the manifest or index a tag or digest names, with its
 // descriptor: from a registry one GET. The digest is the hash of the bytes read; a
-// registry whose headers say another (or, for a digest reference, that answers other
-// bytes) is refused, as are more than MaxManifestBytes.
+// registry whose headers say another digest or size (or, for a digest reference, that
+// answers other bytes) is refused, as are more than MaxManifestBytes.
 func (t *Target) FetchManifestRef(ctx context.Context, reference string) (ocispec.Descriptor, []byte, error) {
 	var want digest.Digest // "" for a tag
 	if d, err := digest.Parse(reference); err == nil {
@@ -323,12 +323,23 @@ func (t *Target) FetchManifestRef(ctx context.Context, reference string) (ocispe
 		return desc, nil, t.classify(err, fmt.Sprintf("fetching %s", t.display(reference)))
 	}
 	defer rc.Close()
+	// desc.Size is the registry's Content-Length. oras-go hashes a GET without a digest
+	// header after reading at most MaxManifestBytes of it, and hands on those bytes: a
+	// bigger manifest came back cut at the limit, hashed as if whole.
+	if desc.Size > MaxManifestBytes {
+		return desc, nil, fault.Errorf(fault.Verify, "%s is %d bytes, over the %d-byte manifest limit", t.display(reference), desc.Size, MaxManifestBytes)
+	}
 	data, err := io.ReadAll(io.LimitReader(rc, MaxManifestBytes+1))
 	if err != nil {
 		return desc, nil, t.classify(err, fmt.Sprintf("reading %s", t.display(reference)))
 	}
 	if len(data) > MaxManifestBytes {
 		return desc, nil, fault.Errorf(fault.Verify, "%s is over the %d-byte manifest limit", t.display(reference), MaxManifestBytes)
+	}
+	if int64(len(data)) != desc.Size {
+		return desc, nil, fault.New(fault.Verify,
+			fmt.Errorf("%s: the registry said %d bytes, but sent %d", t.display(reference), desc.Size, len(data)),
+			"the registry returned other content than it named; do not trust it")
 	}
 	got := digest.FromBytes(data)
 	for _, said := range []digest.Digest{want, desc.Digest} {

@@ -397,6 +397,33 @@ func TestFetchManifestRefByTag(t *testing.T) {
 	}
 }
 
+// A manifest over the limit is refused by tag too, whatever the registry sends: oras-go
+// cut a GET without a digest header at the limit and hashed what it kept, so a
+// manifest of 5 MiB came back as its first 4 MiB, as if whole.
+func TestFetchManifestRefRefusesOverTheLimit(t *testing.T) {
+	t.Parallel()
+	big := bytes.Repeat([]byte(" "), MaxManifestBytes+1<<20)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v2/" {
+			return
+		}
+		w.Header().Set("Content-Type", ocispec.MediaTypeImageManifest)
+		w.Header().Set("Content-Length", fmt.Sprint(len(big)))
+		if r.Method == http.MethodGet {
+			w.Write(big)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	r, err := ref.ParseArtifact(strings.TrimPrefix(srv.URL, "http://") + "/demo/hello:1.0.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc, data, err := open(t, r, Options{}).FetchManifestRef(context.Background(), "1.0.0")
+	if fault.KindOf(err) != fault.Verify || !strings.Contains(err.Error(), "over the 4194304-byte manifest limit") {
+		t.Fatalf("want the manifest refused as over the limit, got %v (%d bytes, %s)", err, len(data), desc.Digest)
+	}
+}
+
 // TestLayoutThatIsAFile: an ocidir:// path that is a file, or lies below one, is a
 // usage error that says so, whether the layout is to be created (a push) or read; it
 // used to say "no OCI layout there… push to it first", even to a push.
