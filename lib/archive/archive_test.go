@@ -269,6 +269,9 @@ func TestUnpackRefusesHostileArchives(t *testing.T) {
 		{"setuid", []entry{{hdr: tar.Header{Name: "s", Typeflag: tar.TypeReg, Mode: 0o4755}, body: "x"}}, DefaultLimits, "setuid"},
 		{"bomb by bytes", []entry{file("a", strings.Repeat("0", 2000)), file("b", strings.Repeat("0", 2000))}, Limits{MaxBytes: 3000, MaxFiles: 10}, "beyond 3000 bytes"},
 		{"bomb by files", []entry{file("a", ""), file("b", ""), file("c", "")}, Limits{MaxBytes: 1 << 20, MaxFiles: 2}, "more than 2 entries"},
+		// One entry, five directories: the directories it makes count.
+		{"bomb by implicit directories", []entry{file("a/b/c/d/e/f", "")}, Limits{MaxBytes: 1 << 20, MaxFiles: 5}, "more than 5 entries"},
+		{"bomb by directories", []entry{dir("a"), dir("b"), dir("c")}, Limits{MaxBytes: 1 << 20, MaxFiles: 2}, "more than 2 entries"},
 		{"duplicate", []entry{file("a", "1"), file("a", "2")}, DefaultLimits, "duplicate"},
 		// d/l -> .. stays inside, and so does x -> d/l/d/l/../../.. to path.Join; to the
 		// filesystem x is the parent of the tree.

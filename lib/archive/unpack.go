@@ -20,7 +20,9 @@ import (
 // Limits bound what Unpack writes, so a decompression bomb stops at the limit.
 type Limits struct {
 	MaxBytes int64 // total bytes of file content
-	MaxFiles int   // entries of any type
+	// MaxFiles bounds the files, directories and links made, the directories an entry
+	// makes implicitly (the parents of a/b/c) included: lint counts them the same way.
+	MaxFiles int
 }
 
 // DefaultLimits are generous for tools and small enough to stop a bomb early.
@@ -57,7 +59,7 @@ type Tree struct {
 
 // NewTree returns a Tree that unpacks into dest, which must exist and be empty.
 func NewTree(dest string, limits Limits) *Tree {
-	return &Tree{unpacker{dest: dest, limits: limits, links: symlinks{}, files: map[string]bool{}, dirs: map[string]bool{}}}
+	return &Tree{unpacker{dest: dest, limits: limits, links: symlinks{}, files: map[string]bool{}, dirs: map[string]bool{dest: true}}}
 }
 
 // Unpack extracts one layer, compressed with c, from r, as the package-level Unpack
@@ -210,18 +212,37 @@ func (w *fileWriters) close() error {
 	return w.failed()
 }
 
-// mkdirAll makes dir (under dest) once per archive.
+// mkdirAll makes dir (under dest) once per archive. Every directory it makes counts
+// against MaxFiles: an entry a/b/…/f makes all its parents, and an archive of a
+// thousand entries 500 directories deep, each in a directory of its own, would
+// otherwise make half a million directories under a limit of a thousand entries.
 func (u *unpacker) mkdirAll(dir string) error {
 	if u.dirs[dir] {
 		return nil
+	}
+	made := 1
+	for d := filepath.Dir(dir); !u.dirs[d]; d = filepath.Dir(d) {
+		made++
+	}
+	if err := u.counted(made); err != nil {
+		return err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	// Its parents exist too: a file entry at one of them is a duplicate.
 	u.dirs[dir] = true
-	for d := filepath.Dir(dir); d != u.dest && !u.dirs[d]; d = filepath.Dir(d) {
+	for d := filepath.Dir(dir); !u.dirs[d]; d = filepath.Dir(d) {
 		u.dirs[d] = true
+	}
+	return nil
+}
+
+// counted counts n more files, directories or links against MaxFiles.
+func (u *unpacker) counted(n int) error {
+	u.count += n
+	if u.limits.MaxFiles > 0 && u.count > u.limits.MaxFiles {
+		return fault.Errorf(fault.Verify, "archive holds more than %d entries (the limit)", u.limits.MaxFiles)
 	}
 	return nil
 }
@@ -234,9 +255,11 @@ func refuse(name, format string, args ...any) error {
 }
 
 func (u *unpacker) entry(hdr *tar.Header, body io.Reader) error {
-	u.count++
-	if u.limits.MaxFiles > 0 && u.count > u.limits.MaxFiles {
-		return fault.Errorf(fault.Verify, "archive holds more than %d entries (the limit)", u.limits.MaxFiles)
+	// A directory counts when mkdirAll makes it: a repeated one makes nothing.
+	if hdr.Typeflag != tar.TypeDir {
+		if err := u.counted(1); err != nil {
+			return err
+		}
 	}
 	name, err := cleanName(hdr.Name)
 	if err != nil {
