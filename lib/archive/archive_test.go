@@ -283,6 +283,11 @@ func TestUnpackRefusesHostileArchives(t *testing.T) {
 		}, DefaultLimits, "leads outside the package through other symlinks"},
 		{"symlink loop", []entry{link("a", "b/x"), link("b", "a")}, DefaultLimits, "more than 40 symlinks"},
 		{"symlink target too long", []entry{link("l", strings.Repeat("a/", 2048))}, DefaultLimits, "no filesystem holds more than 4095"},
+		// Names no filesystem takes are refused as such, quoted in part: not a storage
+		// error that prints a path of 10,000 bytes.
+		{"name too long", []entry{file(strings.Repeat("a", 10_000), "x")}, DefaultLimits, `"` + strings.Repeat("a", 200) + `"… (10000 bytes): a name of 10000 bytes in its path: no filesystem takes more than 255`},
+		{"name too long in a hard link", []entry{file("f", "x"), {hdr: tar.Header{Name: "h", Typeflag: tar.TypeLink, Linkname: "d/" + strings.Repeat("b", 256)}}}, DefaultLimits, "no filesystem takes more than 255"},
+		{"path too long", []entry{file(strings.Repeat("d/", 2100)+"f", "x")}, DefaultLimits, "more than the filesystem takes (4095)"},
 		// On a case-insensitive filesystem (macOS, Windows) D/x is written through d.
 		{"write through symlink in other case", []entry{dir("sub"), link("d", "sub"), file("D/x", "x")}, DefaultLimits, `through the symlink "d"`},
 		{"directory over a symlink", []entry{dir("sub"), link("d", "sub"), dir("d")}, DefaultLimits, "duplicate"},

@@ -247,11 +247,23 @@ func (u *unpacker) counted(n int) error {
 	return nil
 }
 
-// maxLinkTarget is the longest symlink target Linux stores (PATH_MAX less its NUL).
-const maxLinkTarget = 4095
+const (
+	// maxPath is the longest path, and symlink target, Linux takes (PATH_MAX less its
+	// NUL); maxNameBytes the longest name of one file or directory any filesystem
+	// takes (NAME_MAX). Longer ones are refused as such, not left to fail as a storage
+	// error ("file name too long") that reads like a fault of the disk.
+	maxPath      = 4095
+	maxNameBytes = 255
+	// maxShownName is how much of an entry's name a refusal quotes.
+	maxShownName = 200
+)
 
 func refuse(name, format string, args ...any) error {
-	return fault.New(fault.Verify, fmt.Errorf("refusing archive entry %q: %s", name, fmt.Sprintf(format, args...)), "")
+	shown := fmt.Sprintf("%q", name)
+	if len(name) > maxShownName {
+		shown = fmt.Sprintf("%q… (%d bytes)", name[:maxShownName], len(name))
+	}
+	return fault.New(fault.Verify, fmt.Errorf("refusing archive entry %s: %s", shown, fmt.Sprintf(format, args...)), "")
 }
 
 func (u *unpacker) entry(hdr *tar.Header, body io.Reader) error {
@@ -280,6 +292,9 @@ func (u *unpacker) entry(hdr *tar.Header, body io.Reader) error {
 		}
 	}
 	target := filepath.Join(u.dest, filepath.FromSlash(name))
+	if len(target) > maxPath {
+		return refuse(hdr.Name, "its path in the store is %d bytes long, more than the filesystem takes (%d)", len(target), maxPath)
+	}
 	if _, ok := u.links[fold(name)]; ok || u.files[name] || (u.dirs[target] && hdr.Typeflag != tar.TypeDir) {
 		return refuse(hdr.Name, "duplicate entry")
 	}
@@ -310,8 +325,8 @@ func (u *unpacker) entry(hdr *tar.Header, body io.Reader) error {
 		if err := checkLink(name, hdr.Linkname); err != nil {
 			return err
 		}
-		if len(hdr.Linkname) > maxLinkTarget {
-			return refuse(hdr.Name, "symlink target of %d bytes: no filesystem holds more than %d", len(hdr.Linkname), maxLinkTarget)
+		if len(hdr.Linkname) > maxPath {
+			return refuse(hdr.Name, "symlink target of %d bytes: no filesystem holds more than %d", len(hdr.Linkname), maxPath)
 		}
 		if err := u.mkdirAll(filepath.Dir(target)); err != nil {
 			return err
@@ -352,6 +367,9 @@ func cleanName(name string) (string, error) {
 	for _, part := range strings.Split(name, "/") {
 		if part == ".." {
 			return "", refuse(name, "path escapes the package root")
+		}
+		if len(part) > maxNameBytes {
+			return "", refuse(name, "a name of %d bytes in its path: no filesystem takes more than %d", len(part), maxNameBytes)
 		}
 	}
 	return path.Clean(name), nil
