@@ -24,6 +24,12 @@ import (
 // MaxShardBytes bounds one shard or config blob read from anywhere.
 const MaxShardBytes = 64 << 20
 
+// MaxIndexBytes bounds the config and shards of one index together. 256 shards of
+// MaxShardBytes would be 16 GiB to download and cache, and an update holds every
+// package in memory to write the tap's search file. (A tap of a million packages, one
+// version each, has a search file of 124 MB, and one search of it allocates 626 MB.)
+const MaxIndexBytes = 512 << 20
+
 // The cache Fetch keeps in a caller's directory. Other files in that directory are the
 // caller's: Fetch touches only these names.
 const (
@@ -193,6 +199,7 @@ func DecodeManifest(data []byte, where string) (ocispec.Manifest, error) {
 		return m, err
 	}
 	prev := ""
+	total := m.Config.Size
 	for _, l := range m.Layers {
 		if l.MediaType != ShardMediaType {
 			return m, fault.Errorf(fault.Verify, "%s: layer %s has media type %q; this version reads only %q", where, l.Digest, l.MediaType, ShardMediaType)
@@ -208,6 +215,11 @@ func DecodeManifest(data []byte, where string) (ocispec.Manifest, error) {
 			return m, fault.Errorf(fault.Verify, "%s: shard keys are not sorted and unique (%q after %q)", where, key, prev)
 		}
 		prev = key
+		if total += l.Size; total > MaxIndexBytes {
+			return m, fault.New(fault.Verify,
+				fmt.Errorf("%s: the index's shards add up to more than %d bytes (the limit)", where, MaxIndexBytes),
+				"nothing was downloaded; an index this big is not one a tap can hold: check the reference")
+		}
 	}
 	return m, nil
 }

@@ -3,6 +3,8 @@ package index
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/oci"
@@ -262,6 +265,44 @@ func TestFetchRefusesWhatIsNotAnIndex(t *testing.T) {
 	}
 	if _, err := Open(cache); fault.KindOf(err) != fault.NotFound {
 		t.Errorf("Open of an empty cache: %v", err)
+	}
+}
+
+// An index whose shards add up to more than MaxIndexBytes is refused before any is
+// downloaded, though each is within MaxShardBytes: 256 of them would be 16 GiB.
+func TestFetchRefusesAnIndexOverTheLimit(t *testing.T) {
+	t.Parallel()
+	reg := newFakeRegistry(t)
+	tgt := reg.open(t, "tap/huge")
+	ctx := context.Background()
+	var m ocispec.Manifest
+	b := mustBuild(t, genPackages(3, 1))
+	if err := json.Unmarshal(b.Manifest.Data, &m); err != nil {
+		t.Fatal(err)
+	}
+	shard := m.Layers[0]
+	m.Layers = nil
+	for i := range 256 {
+		l := shard
+		l.Digest = digest.FromString(fmt.Sprint(i))
+		l.Size = MaxShardBytes / 16 // 4 MiB each, 1 GiB in all
+		l.Annotations = map[string]string{ShardAnnotation: fmt.Sprintf("%02x", i)}
+		m.Layers = append(m.Layers, l)
+	}
+	data, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: digest.FromBytes(data), Size: int64(len(data))}
+	if _, err := tgt.Push(ctx, desc, bytes.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	if err := tgt.Tag(ctx, desc, "latest"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Fetch(ctx, tgt, "latest", t.TempDir())
+	if fault.KindOf(err) != fault.Verify || !strings.Contains(err.Error(), "add up to more than 536870912 bytes") {
+		t.Fatalf("want the index refused for its size, got %v", err)
 	}
 }
 
