@@ -164,9 +164,22 @@ func TestCollectAndWhy(t *testing.T) {
 		}
 	}
 	// why: the installed package, its manifest; the old tree is not kept (exit 3).
-	why := mustGC(t, home, "why", "hello")
+	why := mustGC(t, home, "why", "hello", "-o", "table")
 	if !strings.HasPrefix(why.Stdout, "installed.yaml: hello 1.1.0 (explicit) -> manifest sha256:") {
 		t.Errorf("why hello: %s", why)
+	}
+	// The same chain as a document (the default into a pipe), and by name.
+	digest := strings.Fields(why.Stdout)[6]
+	want := "---\napiVersion: longshore.dev/v1alpha1\nkind: KeepChain\ntarget: hello\nroot: 'installed.yaml: hello 1.1.0 (explicit)'\nlinks:\n  - kind: manifest\n    digest: " +
+		digest + "\n    tree: pkgs/sha256/" + strings.TrimPrefix(digest, "sha256:") + "\n"
+	if got := mustGC(t, home, "why", "hello").Stdout; got != want {
+		t.Errorf("why hello -o yaml:\n%s\nwant:\n%s", got, want)
+	}
+	if got := mustGC(t, home, "why", "hello", "-o", "name").Stdout; got != "keepchain/manifest:"+digest+"\n" {
+		t.Errorf("why hello -o name: %q", got)
+	}
+	if got := mustGC(t, home, "why", "hello", "-o", "json").Stdout; !strings.Contains(got, `"kind": "List"`) || !strings.Contains(got, `"root": "installed.yaml: hello 1.1.0 (explicit)"`) {
+		t.Errorf("why hello -o json:\n%s", got)
 	}
 	if r := pkgGC(t, home, "why", tree.Digest); r.Code != 3 || !strings.Contains(r.Stderr, "is not kept") || !strings.Contains(r.Stderr, "Hint: the next pkg-gc removes it") {
 		t.Errorf("why of garbage: %s", r)
@@ -209,7 +222,7 @@ func TestKeepAndRegister(t *testing.T) {
 	if kept.Kept.Trees != 2 || kept.Kept.Roots != 2 {
 		t.Errorf("--keep: %+v", kept.Kept)
 	}
-	if r := mustGC(t, home, "why", "--keep", "-f", keep, old); !strings.HasPrefix(r.Stdout, keep+":1: hello 1.0.0 (explicit) -> manifest "+old) {
+	if r := mustGC(t, home, "why", "--keep", "-f", keep, old, "-o", "table"); !strings.HasPrefix(r.Stdout, keep+":1: hello 1.0.0 (explicit) -> manifest "+old) {
 		t.Errorf("why with --keep: %s", r)
 	}
 	reg := mustGC(t, home, "--register", keep)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -41,6 +43,47 @@ func TestOutputMatchesSchema(t *testing.T) {
 	}
 	if !strings.Contains(outputs["dry run yaml"], "kind: tree") || !strings.Contains(outputs["remote plan"], "kind: manifest") {
 		t.Fatalf("the outputs validated are not the ones meant:\n%s\n%s", outputs["dry run yaml"], outputs["remote plan"])
+	}
+
+	// pkg-gc why's KeepChain documents: a manifest, and a layer through its manifest.
+	chains, err := jsonschema.NewCompiler().Compile(filepath.Join("..", "manifests", "schemas", "keepchain.schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	why := mustGC(t, home, "why", "hello", "-o", "json").Stdout
+	manifest := strings.TrimSpace(strings.TrimPrefix(mustGC(t, home, "why", "hello", "-o", "name").Stdout, "keepchain/manifest:"))
+	raw, err := os.ReadFile(filepath.Join(home, "store", "blobs", "sha256", strings.TrimPrefix(manifest, "sha256:")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct{ Layers []struct{ Digest string } }
+	if err := json.Unmarshal(raw, &m); err != nil || len(m.Layers) == 0 {
+		t.Fatalf("the manifest %s: %v\n%s", manifest, err, raw)
+	}
+	layer := mustGC(t, home, "why", m.Layers[0].Digest, "-o", "json").Stdout
+	if !strings.Contains(layer, `"kind": "layer"`) {
+		t.Errorf("why of a layer names no layer link:\n%s", layer)
+	}
+	for name, out := range map[string]string{"why hello": why, "why of a layer": layer} {
+		list := clitest.YAMLValue(t, out).(map[string]any)
+		items, _ := list["items"].([]any)
+		if len(items) == 0 {
+			t.Fatalf("%s printed no chain:\n%s", name, out)
+		}
+		for _, item := range items {
+			if err := chains.Validate(item); err != nil {
+				t.Errorf("%s does not validate: %v\n%s", name, err, out)
+			}
+		}
+	}
+	for _, bad := range []string{
+		"apiVersion: longshore.dev/v1alpha1\nkind: KeepChain\ntarget: x\nroot: r\nlinks: []\n",
+		"apiVersion: longshore.dev/v1alpha1\nkind: KeepChain\ntarget: x\nroot: r\nlinks: [{kind: tree, digest: 'sha256:" + strings.Repeat("a", 64) + "'}]\n",
+		"apiVersion: longshore.dev/v1alpha1\nkind: KeepChain\ntarget: x\nroot: r\nlinks: [{kind: layer, digest: 'sha256:" + strings.Repeat("a", 64) + "', tree: ../x}]\n",
+	} {
+		if err := chains.Validate(clitest.YAMLValue(t, bad)); err == nil {
+			t.Errorf("the KeepChain schema accepts:\n%s", bad)
+		}
 	}
 
 	// The schema is not vacuous.

@@ -6,25 +6,40 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"longshore.dev/lib/api"
 	"longshore.dev/lib/cli"
 	"longshore.dev/lib/gc"
 )
 
 func newWhyCmd() *cli.Command {
 	var roots rootFlags
+	output := cli.NewOutputFlags()
 	return &cli.Command{
 		Name:  "why",
 		Short: "explain why something is kept",
 		Use:   "DIGEST|PKG",
 		Long: `Prints every chain from a root to what is named, one per line: a package name, a
 digest (sha256:…), or a unique prefix of one (at least 6 hex digits). Exits 3 when
-nothing keeps it: then the next collection removes it, or the store does not hold it.`,
+nothing keeps it: then the next collection removes it, or the store does not hold it.
+
+The lines are the table format: the default on a terminal (yaml is otherwise), and
+-o table. -o yaml and -o json print KeepChain documents, one per chain: the target, the
+root and the links (kind and digest; the tree of a manifest the chain ends at); -o json
+always a List. -o name prints the links, keepchain/manifest:sha256:…,layer:sha256:….`,
 		Example: `{prog} hello
 {prog} sha256:4f2a9c
-{prog} --keep -f tools.lock.yaml sha256:4f2a9c`,
-		Flags: func(fs *pflag.FlagSet) { roots.addTo(fs) },
-		Args:  cli.ExactArgs("DIGEST or PKG"),
+{prog} --keep -f tools.lock.yaml sha256:4f2a9c
+{prog} sha256:4f2a9c -o json | jq -r '.items[].root'`,
+		Flags: func(fs *pflag.FlagSet) {
+			roots.addTo(fs)
+			output.AddTo(fs)
+		},
+		Args: cli.ExactArgs("DIGEST or PKG"),
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
+			format, err := output.Format(env)
+			if err != nil {
+				return err
+			}
 			opts, err := roots.read(env, false)
 			if err != nil {
 				return err
@@ -37,10 +52,31 @@ nothing keeps it: then the next collection removes it, or the store does not hol
 			if err != nil {
 				return err
 			}
-			for _, c := range chains {
-				fmt.Fprintln(env.Stdout, c)
+			if format == cli.Table {
+				for _, c := range chains {
+					fmt.Fprintln(env.Stdout, cli.Printable(c.String()))
+				}
+				return nil
 			}
-			return nil
+			docs := make([]any, len(chains))
+			for i, c := range chains {
+				docs[i] = keepChainDoc(args[0], c)
+			}
+			return cli.PrintList(env.Stdout, format, docs, cli.Columns{})
 		},
 	}
+}
+
+// keepChainDoc is the KeepChain document of c, asked about as target.
+func keepChainDoc(target string, c gc.Chain) *api.KeepChain {
+	d := api.NewKeepChain()
+	d.Target, d.Root = target, c.Root
+	for i, l := range c.Links {
+		link := api.KeepLink{Kind: l.Kind, Digest: l.Digest.String()}
+		if l.Kind == "manifest" && i == len(c.Links)-1 {
+			link.Tree = fmt.Sprintf("pkgs/%s/%s", l.Digest.Algorithm(), l.Digest.Encoded())
+		}
+		d.Links = append(d.Links, link)
+	}
+	return d
 }

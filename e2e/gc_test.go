@@ -230,7 +230,7 @@ func TestGCConcurrentWithInstalls(t *testing.T) {
 	if trees, _ := os.ReadDir(filepath.Join(home, "pkgs", "sha256")); len(trees) != len(names) {
 		t.Errorf("%d trees left, want %d", len(trees), len(names))
 	}
-	why := runOK(t, opt, "kubectl", "pkg", "gc", "why", "alpha")
+	why := runOK(t, opt, "kubectl", "pkg", "gc", "why", "alpha", "-o", "table")
 	if !strings.HasPrefix(why.Stdout, "installed.yaml: alpha ") || !strings.Contains(why.Stdout, " -> manifest sha256:") {
 		t.Errorf("why alpha: %s", why)
 	}

@@ -16,9 +16,32 @@ import (
 
 // Chain is one path from a root to a kept item: the root first, then each step,
 // e.g. ["installed.yaml: hello 1.0.0 (explicit)", "manifest sha256:…", "layer sha256:…"].
-type Chain []string
+type Chain struct {
+	// Root is the root the chain starts from, as the collection names it:
+	// "installed.yaml: hello 1.0.0 (explicit)", "--keep tools.lock.yaml: …".
+	Root  string
+	Links []Link
+}
 
-func (c Chain) String() string { return strings.Join(c, " -> ") }
+// Link is one object of a chain: its kind (index, manifest, config or layer) and digest.
+type Link struct {
+	Kind   string
+	Digest digest.Digest
+}
+
+// String is the chain on one line: "ROOT -> manifest sha256:… -> layer sha256:…", a
+// manifest at the end with its tree.
+func (c Chain) String() string {
+	parts := []string{c.Root}
+	for i, l := range c.Links {
+		part := l.Kind + " " + l.Digest.String()
+		if l.Kind == "manifest" && i == len(c.Links)-1 {
+			part += fmt.Sprintf(" (tree pkgs/%s/%s)", l.Digest.Algorithm(), l.Digest.Encoded())
+		}
+		parts = append(parts, part)
+	}
+	return strings.Join(parts, " -> ")
+}
 
 var hexPrefix = regexp.MustCompile(`^(sha256:)?[0-9a-f]{6,64}$`)
 
@@ -74,14 +97,10 @@ func (g *graph) packageChains(name string) []Chain {
 			continue
 		}
 		for _, m := range r.manifests {
-			chains = append(chains, Chain{r.label, g.describeManifest(m)})
+			chains = append(chains, Chain{r.label, []Link{{"manifest", m}}})
 		}
 	}
 	return chains
-}
-
-func (g *graph) describeManifest(m digest.Digest) string {
-	return fmt.Sprintf("manifest %s (tree pkgs/%s/%s)", m, m.Algorithm(), m.Encoded())
 }
 
 // digestChains are the chains that reach d.
@@ -90,12 +109,12 @@ func (g *graph) digestChains(d digest.Digest) []Chain {
 	for _, r := range g.roots {
 		for _, ix := range r.indexes {
 			if ix == d {
-				chains = append(chains, Chain{r.label, "index " + ix.String()})
+				chains = append(chains, Chain{r.label, []Link{{"index", ix}}})
 			}
 		}
 		for _, m := range r.manifests {
 			if m == d {
-				chains = append(chains, Chain{r.label, g.describeManifest(m)})
+				chains = append(chains, Chain{r.label, []Link{{"manifest", m}}})
 				continue
 			}
 			refs := g.refs[m]
@@ -103,16 +122,16 @@ func (g *graph) digestChains(d digest.Digest) []Chain {
 				continue
 			}
 			if refs.config == d {
-				chains = append(chains, Chain{r.label, "manifest " + m.String(), "config " + d.String()})
+				chains = append(chains, Chain{r.label, []Link{{"manifest", m}, {"config", d}}})
 			}
 			for _, l := range refs.layers {
 				if l == d {
-					chains = append(chains, Chain{r.label, "manifest " + m.String(), "layer " + d.String()})
+					chains = append(chains, Chain{r.label, []Link{{"manifest", m}, {"layer", d}}})
 				}
 			}
 		}
 	}
-	return slices.CompactFunc(chains, slices.Equal)
+	return slices.CompactFunc(chains, func(a, b Chain) bool { return a.Root == b.Root && slices.Equal(a.Links, b.Links) })
 }
 
 // resolve turns a digest or a unique prefix of one into the digest, looking at what
