@@ -9,15 +9,17 @@ import (
 	"longshore.dev/lib/api"
 	"longshore.dev/lib/cli"
 	"longshore.dev/lib/gc"
+	"longshore.dev/lib/suggest"
 )
 
 func newWhyCmd() *cli.Command {
 	var roots rootFlags
 	output := cli.NewOutputFlags()
 	return &cli.Command{
-		Name:  "why",
-		Short: "explain why something is kept",
-		Use:   "DIGEST|PKG",
+		Name:     "why",
+		Short:    "explain why something is kept",
+		Complete: suggest.Installed,
+		Use:      "DIGEST|PKG",
 		Long: `Prints every chain from a root to what is named, one per line: a package name, a
 digest (sha256:…), or a unique prefix of one (at least 6 hex digits). Exits 3 when
 nothing keeps it: then the next collection removes it, or the store does not hold it.
