@@ -254,14 +254,16 @@ func listInstalled(home string) ([]*api.Installed, error) {
 
 // installedPlan pins every installed package that is not a patch companion as a
 // request at its version (=VERSION), solves with the patch rules, and puts the
-// installed reasons back: only explicit installs stay requests, packages installed as
+// installed reasons back: only explicit installs stay requests, with the constraint
+// they were installed with (installed.yaml's, none for any), packages installed as
 // dependencies keep reason dependency, and companions come from the rules again (a
 // rule removed since drops its companion from the lock). The solve needs the versions
 // of every pinned package: one whose tap is gone fails it (see tapsGone).
 func (s *Source) installedPlan(ctx context.Context, installed []*api.Installed) (*Result, error) {
 	var requests []resolve.Request
 	var pinned []*api.Installed
-	explicit := map[string]bool{}
+	// asked is, for each explicit install, the constraint it was asked for.
+	asked := map[string]string{}
 	for _, inst := range installed {
 		if inst.Reason == api.ReasonPatch {
 			continue
@@ -270,7 +272,7 @@ func (s *Source) installedPlan(ctx context.Context, installed []*api.Installed) 
 		name := s.installedName(inst)
 		requests = append(requests, resolve.Request{Name: name, Constraint: "=" + inst.Version, Platform: inst.Platform, Installed: true})
 		if inst.Reason != api.ReasonDependency {
-			explicit[PackageName(name)] = true
+			asked[PackageName(name)] = inst.Constraint
 		}
 	}
 	if len(requests) == 0 {
@@ -283,16 +285,20 @@ func (s *Source) installedPlan(ctx context.Context, installed []*api.Installed) 
 		return nil, s.tapsGone(err, pinned)
 	}
 	lock := res.Lock
+	// The requests say what was asked for, not the pins: pkg-pull -f records a
+	// request's constraint, and a =VERSION there would hold the package at that version
+	// for every later upgrade.
 	kept := lock.Requests[:0]
 	for _, r := range lock.Requests {
-		if explicit[PackageName(r.Name)] {
+		if c, ok := asked[PackageName(r.Name)]; ok {
+			r.Version = c
 			kept = append(kept, r)
 		}
 	}
 	lock.Requests = kept
 	for i := range lock.Packages {
 		p := &lock.Packages[i]
-		if p.Reason != api.ReasonRequested || explicit[p.Name] {
+		if _, ok := asked[p.Name]; p.Reason != api.ReasonRequested || ok {
 			continue
 		}
 		p.Reason = api.ReasonDependency

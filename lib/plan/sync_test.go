@@ -71,7 +71,9 @@ func TestSync(t *testing.T) {
 	if got := summary(res.Lock); got != want {
 		t.Errorf("lock:\n%s\nwant:\n%s", got, want)
 	}
-	if len(res.Lock.Requests) != 1 || res.Lock.Requests[0].Name != "main/hello" || res.Lock.Requests[0].Version != "=1.1.0" {
+	// hello was asked for without a constraint: its request has none, though the solve
+	// held it at 1.1.0.
+	if len(res.Lock.Requests) != 1 || res.Lock.Requests[0].Name != "main/hello" || res.Lock.Requests[0].Version != "" {
 		t.Errorf("requests: %+v", res.Lock.Requests)
 	}
 	if errs := Check(res.Lock); len(errs) != 0 {
@@ -199,4 +201,35 @@ func keys(m map[string]string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// The lock sync prints is installed with pkg-pull -f, which records each request's
+// constraint: a request at =VERSION would hold the package there for every later
+// pkg-pull upgrade. The requests carry the constraints installed.yaml recorded.
+func TestSyncRequestsAreTheRecordedConstraints(t *testing.T) {
+	t.Parallel()
+	home, _ := patchUniverse(t, true)
+	writeInstalled(t, home, "main/hello 1.1.0 explicit libgreet", "main/libgreet 1.2.0 dependency", "main/zlib 1.3.0 dependency")
+	path := filepath.Join(home, "installed.yaml")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withConstraint := strings.Replace(string(data), "reason: explicit\n", "reason: explicit\nconstraint: ~1.1\n", 1)
+	if withConstraint == string(data) {
+		t.Fatal("no explicit record to give a constraint")
+	}
+	if err := os.WriteFile(path, []byte(withConstraint), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Sync(context.Background(), home, Options{Platform: "linux/amd64"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Lock.Requests) != 1 || res.Lock.Requests[0].Name != "main/hello" || res.Lock.Requests[0].Version != "~1.1" {
+		t.Errorf("requests: %+v, want main/hello at ~1.1, as installed.yaml records it", res.Lock.Requests)
+	}
+	if p, ok := res.Lock.Package("hello"); !ok || p.Version != "1.1.0" {
+		t.Errorf("hello: %+v, want it held at its installed 1.1.0", p)
+	}
 }
