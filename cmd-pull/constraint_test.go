@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"longshore.dev/lib/api"
 )
 
 // An explicit install records the constraint its Lock request carried; a later Lock
@@ -62,5 +64,31 @@ func TestInstalledConstraint(t *testing.T) {
 		entry("lib", "dependency", "    requiredBy: [app]\n"))+"order: [lib, app]\n", "-f", "-")
 	if got := constraintOf("app"); got != "" {
 		t.Errorf("app asked for again without a constraint: %q kept", got)
+	}
+}
+
+// upgrade keeps the platform the installs were made for: "any" says nothing, one
+// platform is kept, two cannot share one install and are named.
+func TestUpgradePlatform(t *testing.T) {
+	t.Parallel()
+	inst := func(name, platform string) *api.Installed {
+		i := api.NewInstalled()
+		i.Name, i.Platform = name, platform
+		return i
+	}
+	for _, tc := range []struct {
+		chosen  []*api.Installed
+		want    string
+		wantErr string
+	}{
+		{[]*api.Installed{inst("a", "any"), inst("b", "any")}, "", ""},
+		{[]*api.Installed{inst("a", "any"), inst("b", "linux/arm64")}, "linux/arm64", ""},
+		{[]*api.Installed{inst("a", "linux/arm64"), inst("b", "linux/amd64"), inst("c", "linux/arm64")}, "",
+			"installed for different platforms: linux/amd64 (b), linux/arm64 (a, c)"},
+	} {
+		got, err := upgradePlatform(tc.chosen)
+		if got != tc.want || (err == nil) != (tc.wantErr == "") || err != nil && !strings.Contains(err.Error(), tc.wantErr) {
+			t.Errorf("upgradePlatform: %q, %v; want %q, %q", got, err, tc.want, tc.wantErr)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -40,7 +41,8 @@ them, and what changed is installed. A package whose tap is gone keeps its versi
 
 A package added with a constraint stays within it (after 'pkg-pull add hello@^1',
 upgrade keeps hello at 1.x; 'pkg-pull add hello@^2' moves it on); one added without
-any moves to the newest version, across major versions.
+any moves to the newest version, across major versions. Each keeps the platform it
+was installed for unless --platform says otherwise.
 --dry-run prints what would change and installs nothing. Standard output has the
 Installed documents of what moved (-o yaml|json|name), or with --dry-run the Lock it
 would install. PKG is a package installed
@@ -104,6 +106,11 @@ func runUpgrade(ctx context.Context, env *cli.Env, o *upgradeOptions, args []str
 	if len(chosen) == 0 {
 		env.Infof("Nothing is installed explicitly: nothing to upgrade.")
 		return cli.PrintList(env.Stdout, format, nil, cli.Columns{})
+	}
+	if o.install.platform == "" {
+		if o.install.platform, err = upgradePlatform(chosen); err != nil {
+			return err
+		}
 	}
 	opts, closeMeter, err := o.install.options(env)
 	if err != nil {
@@ -170,6 +177,34 @@ func countPackages(n int) string {
 		return "1 package checked"
 	}
 	return fmt.Sprintf("%d packages checked", n)
+}
+
+// upgradePlatform is the platform the chosen installs were made for, so that an
+// upgrade without --platform keeps it: one added with --platform linux/arm64 stays an
+// arm64 build rather than becoming this machine's. "" (this machine's) when all run
+// anywhere. Installs made for different platforms cannot share one install of a Lock,
+// which is of one platform: the error names them, to be upgraded apart.
+func upgradePlatform(chosen []*api.Installed) (string, error) {
+	byPlatform := map[string][]string{}
+	for _, inst := range chosen {
+		if inst.Platform != "" && inst.Platform != "any" {
+			byPlatform[inst.Platform] = append(byPlatform[inst.Platform], inst.Name)
+		}
+	}
+	platforms := slices.Sorted(maps.Keys(byPlatform))
+	switch len(platforms) {
+	case 0:
+		return "", nil
+	case 1:
+		return platforms[0], nil
+	}
+	var which, commands []string
+	for _, p := range platforms {
+		which = append(which, p+" ("+strings.Join(byPlatform[p], ", ")+")")
+		commands = append(commands, "`pkg-pull upgrade "+strings.Join(byPlatform[p], " ")+"`")
+	}
+	return "", fault.New(fault.Usage, fmt.Errorf("the packages to upgrade were installed for different platforms: %s", strings.Join(which, ", ")),
+		"upgrade those of each platform on their own: "+strings.Join(commands, ", then "))
 }
 
 // upgradeTargets are the explicit installs args name, or all of them without args.

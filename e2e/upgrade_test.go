@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -77,5 +79,52 @@ func TestUpgrade(t *testing.T) {
 	publishDep(t, opt, "up-lib", "1.2.0", index)
 	if res := runOK(t, opt, "pkg-pull", "upgrade", "-o", "name"); res.Stdout != "installed/up-lib@1.2.0\n" || !strings.Contains(res.Stderr, "Up to date: up-app 2.0.0") {
 		t.Errorf("upgrade of the dependency alone:\n%s", res)
+	}
+}
+
+// TestUpgradeKeepsThePlatform: a package added with --platform for another machine
+// is upgraded to that platform's build of the new version, not this machine's; and
+// installs made for two platforms are upgraded apart, as the error says.
+func TestUpgradeKeepsThePlatform(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	opt := runOpts{Env: []string{"LONGSHORE_HOME=" + home}}
+	index := registryAddr + "/e2e/upgrade/platform/index"
+	other := "linux/arm64"
+	if runtime.GOARCH == "arm64" {
+		other = "linux/amd64"
+	}
+	publish := func(name, version string) {
+		t.Helper()
+		dir := writePkg(t, name, version, "  platforms:\n    linux/amd64: amd64\n    linux/arm64: arm64\n", map[string]string{
+			"amd64/which": "amd64 " + version, "arm64/which": "arm64 " + version,
+		})
+		add := opt
+		add.Stdin = pushPkg(t, dir, registryAddr+"/e2e/upgrade/platform/"+name).raw
+		runOK(t, add, "pkg-tap", "index", "add", "-f", "-", "--to", index)
+	}
+	publish("cross", "1.0.0")
+	publish("native", "1.0.0")
+	runOK(t, opt, "pkg-tap", "add", "plat", index)
+	runOK(t, opt, "pkg-pull", "add", "cross", "--platform", other)
+	runOK(t, opt, "pkg-pull", "add", "native")
+	publish("cross", "1.1.0")
+	publish("native", "1.1.0")
+
+	res := run(t, opt, "pkg-pull", "upgrade")
+	if res.Code != 2 || !strings.Contains(res.Stderr, "installed for different platforms") || !strings.Contains(res.Stderr, "`pkg-pull upgrade cross`") {
+		t.Errorf("upgrade of installs made for two platforms: want exit 2 naming them\n%s", res)
+	}
+	docs := decodeStream(t, runOK(t, opt, "pkg-pull", "upgrade", "cross", "-o", "yaml").Stdout)
+	if len(docs) != 1 || docs[0].Version != "1.1.0" || docs[0].Platform != other {
+		t.Fatalf("upgrade cross: want 1.1.0 for %s, got %+v", other, docs)
+	}
+	want := strings.TrimPrefix(other, "linux/") + " 1.1.0"
+	if data, _ := os.ReadFile(filepath.Join(docs[0].Path, "which")); string(data) != want {
+		t.Errorf("upgrade cross installed %q, want %q", data, want)
+	}
+	docs = decodeStream(t, runOK(t, opt, "pkg-pull", "upgrade", "native", "-o", "yaml").Stdout)
+	if len(docs) != 1 || docs[0].Version != "1.1.0" || docs[0].Platform != "linux/"+runtime.GOARCH {
+		t.Errorf("upgrade native: want 1.1.0 for this machine, got %+v", docs)
 	}
 }
