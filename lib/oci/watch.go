@@ -65,18 +65,19 @@ func (t *watchTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	cancel := func() {}
 	if req.Body != nil && req.Body != http.NoBody {
 		// A registry that stops reading an upload blocks the transport's write, where
-		// no timeout reaches: the request is cancelled instead.
+		// no timeout reaches: the request is cancelled instead. The upload's progress
+		// restarts the notice's clock: a big upload that keeps going is no wait.
 		ctx, cancelCause := context.WithCancelCause(req.Context())
-		upload = t.watchUpload(req.Body, host, cancelCause)
+		upload = t.watchUpload(req.Body, host, cancelCause, timer)
 		cancel = func() { cancelCause(context.Canceled) }
 		req = req.Clone(ctx)
 		req.Body = upload
 	}
 	resp, err := t.base.RoundTrip(req)
-	timer.Stop()
 	if upload != nil {
 		upload.done()
 	}
+	timer.Stop()
 	if err != nil {
 		cancel()
 		if upload != nil && upload.stalled.Load() {
@@ -94,7 +95,9 @@ func (t *watchTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // watchedUpload is a request body that the transport must keep taking: between the
 // transport's Reads (while it writes what it read) the clocks run, and a registry
-// that takes nothing for StallTimeout has its request cancelled.
+// that takes nothing for StallTimeout has its request cancelled. The notice's clock is
+// the request's own, restarted by each Read: it runs while the transport writes, and
+// once the body is read, while the registry has yet to answer.
 type watchedUpload struct {
 	rc      io.ReadCloser
 	notice  *time.Timer
@@ -102,15 +105,19 @@ type watchedUpload struct {
 	after   time.Duration
 	wait    time.Duration
 	stalled atomic.Bool
-	ended   atomic.Bool
+	// mu orders the clocks' restarts after a Read with done: the transport may still
+	// read the body after its RoundTrip returned.
+	mu    sync.Mutex
+	ended bool
 }
 
-func (t *watchTransport) watchUpload(rc io.ReadCloser, host string, cancel context.CancelCauseFunc) *watchedUpload {
-	u := &watchedUpload{rc: rc, after: t.stallAfter, wait: t.noticeAfter}
-	u.notice = time.AfterFunc(t.noticeAfter, t.notice(host))
-	u.notice.Stop()
+func (t *watchTransport) watchUpload(rc io.ReadCloser, host string, cancel context.CancelCauseFunc, notice *time.Timer) *watchedUpload {
+	u := &watchedUpload{rc: rc, after: t.stallAfter, wait: t.noticeAfter, notice: notice}
 	u.stall = time.AfterFunc(t.stallAfter, func() {
-		if u.ended.Load() {
+		u.mu.Lock()
+		ended := u.ended
+		u.mu.Unlock()
+		if ended {
 			return
 		}
 		u.stalled.Store(true)
@@ -124,16 +131,22 @@ func (u *watchedUpload) Read(p []byte) (int, error) {
 	u.notice.Stop()
 	u.stall.Stop()
 	n, err := u.rc.Read(p)
-	if err == nil && !u.ended.Load() {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if !u.ended {
 		u.notice.Reset(u.wait)
-		u.stall.Reset(u.after)
+		if err == nil {
+			u.stall.Reset(u.after)
+		}
 	}
 	return n, err
 }
 
 // done stops the clocks: the transport has finished with the body.
 func (u *watchedUpload) done() {
-	u.ended.Store(true)
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.ended = true
 	u.notice.Stop()
 	u.stall.Stop()
 }

@@ -210,3 +210,59 @@ func TestStalledUploadIsGivenUp(t *testing.T) {
 		t.Errorf("Waiting was told %q, want %s once", got, r.Registry)
 	}
 }
+
+// roundTripFunc is an http.RoundTripper made of a function.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// An upload that keeps going for longer than WaitNotice is no wait: the transport takes
+// a piece every 20ms for half a second (a big push on a slow link), and nobody is told
+// that the registry does not answer. Once the body is sent, a registry slow to answer
+// is announced.
+func TestSteadyUploadIsNotAWait(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		answer time.Duration // how long the registry takes once the body is sent
+		told   int
+	}{
+		{"answered at once", 0, 0},
+		{"slow to answer", 300 * time.Millisecond, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			// A host of its own each run: a host is announced once per process.
+			host := fmt.Sprintf("%s-%d.upload.test", strings.ReplaceAll(tc.name, " ", "-"), time.Now().UnixNano())
+			base := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				buf := make([]byte, 1<<10)
+				for {
+					_, err := r.Body.Read(buf)
+					if err == io.EOF {
+						break
+					}
+					if err != nil {
+						return nil, err
+					}
+					time.Sleep(20 * time.Millisecond) // writing the piece to a slow link
+				}
+				time.Sleep(tc.answer)
+				return &http.Response{StatusCode: http.StatusCreated, Body: http.NoBody, Request: r}, nil
+			})
+			var told waits
+			tr := &watchTransport{base: base, waiting: told.add, noticeAfter: 100 * time.Millisecond, stallAfter: 5 * time.Second}
+			req, err := http.NewRequest(http.MethodPut, "http://"+host+"/v2/demo/hello/blobs/uploads/1", bytes.NewReader(make([]byte, 25<<10)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := tr.RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if got := told.got(); len(got) != tc.told {
+				t.Errorf("Waiting was told %q, want %d notice(s)", got, tc.told)
+			}
+		})
+	}
+}
