@@ -62,7 +62,7 @@ func (f *installFlags) options(env *cli.Env) (opts store.InstallOptions, close f
 		Platform: f.platform,
 		Limits:   limits,
 		Progress: meter,
-		Registry: f.registry.Options(env),
+		Registry: cli.WaitingAbove(f.registry.Options(env), meter),
 		Offline:  f.offline,
 		Jobs:     f.jobs,
 		// Each package's line goes above the progress line, not onto its end.

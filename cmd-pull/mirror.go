@@ -136,6 +136,7 @@ func (o *mirrorOptions) run(ctx context.Context, env *cli.Env, args []string) er
 	}
 	stop := closeOnce(meter)
 	defer stop()
+	from, to = cli.WaitingAbove(from, meter), cli.WaitingAbove(to, meter)
 	var out []any
 	var summary []mirror.Stats
 	for _, d := range docs {

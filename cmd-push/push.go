@@ -173,16 +173,17 @@ func runPush(ctx context.Context, env *cli.Env, o *pushOptions, dir string) erro
 	if o.dryRun {
 		return dryRun(ctx, env, o, format, to, art, pushOpts)
 	}
-	opts := o.registry.Options(env)
-	opts.Create = true
-	target, err := oci.Open(ctx, to, opts)
-	if err != nil {
-		return err
-	}
-	defer target.Close()
 	if env.StderrTTY {
 		pushOpts.Progress = progress.New(env.Stderr, "Uploading", 100*time.Millisecond)
 	}
+	opts := cli.WaitingAbove(o.registry.Options(env), pushOpts.Progress)
+	opts.Create = true
+	target, err := oci.Open(ctx, to, opts)
+	if err != nil {
+		pushOpts.Progress.Close()
+		return err
+	}
+	defer target.Close()
 	res, err := publish.Push(ctx, target, art, pushOpts)
 	pushOpts.Progress.Close()
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"longshore.dev/lib/oci"
+	"longshore.dev/lib/progress"
 )
 
 // RegistryFlags is the group every verb that talks to a registry shares.
@@ -98,4 +99,17 @@ func waiting(env *Env) func(host string, waited time.Duration) {
 	return func(host string, waited time.Duration) {
 		env.Infof("Still waiting for %s to answer (%s so far; Ctrl-C stops)...", host, waited)
 	}
+}
+
+// WaitingAbove has opts' line about a registry that keeps a command waiting printed
+// above meter's status line, as a transfer's other lines are (progress.Meter.Above):
+// written as it is, it would run onto the end of "Downloading … 23%". A nil meter
+// changes nothing.
+func WaitingAbove(opts oci.Options, meter *progress.Meter) oci.Options {
+	if wait := opts.Waiting; wait != nil && meter != nil {
+		opts.Waiting = func(host string, waited time.Duration) {
+			meter.Above(func() { wait(host, waited) })
+		}
+	}
+	return opts
 }

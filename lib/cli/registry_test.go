@@ -2,8 +2,12 @@ package cli
 
 import (
 	"bytes"
+	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"longshore.dev/lib/progress"
 )
 
 // Every registry client a verb opens tells stderr when a registry keeps it waiting.
@@ -18,5 +22,48 @@ func TestRegistryOptionsAnnounceWaits(t *testing.T) {
 	want := "Still waiting for registry.example.com to answer (10s so far; Ctrl-C stops)...\n"
 	if stderr.String() != want {
 		t.Errorf("stderr = %q, want %q", stderr.String(), want)
+	}
+}
+
+// syncBuffer is a bytes.Buffer a meter's goroutine and the test may write at once.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// On a terminal the wait is said on a line of its own, not onto the end of the
+// progress line the meter is drawing ("Downloading … 23%Still waiting …").
+func TestWaitingAboveTheProgressLine(t *testing.T) {
+	var stderr syncBuffer
+	var flags RegistryFlags
+	env := &Env{Binary: "pkg-pull", Stderr: &stderr}
+	meter := progress.New(&stderr, "Downloading", time.Millisecond)
+	defer meter.Close()
+	w, _ := meter.Item(100)
+	w.Write(make([]byte, 23))
+	for !strings.Contains(stderr.String(), "23%") {
+		time.Sleep(time.Millisecond)
+	}
+	opts := WaitingAbove(flags.Options(env), meter)
+	opts.Waiting("registry.example.com", 10*time.Second)
+	out := stderr.String()
+	before, _, ok := strings.Cut(out, "Still waiting for registry.example.com")
+	if !ok || !strings.HasSuffix(before, "\r") {
+		t.Errorf("the wait was not said on a cleared line:\n%q", out)
+	}
+	if opts := WaitingAbove(flags.Options(env), nil); opts.Waiting == nil {
+		t.Error("without a meter the wait is still to be said")
 	}
 }
