@@ -56,7 +56,7 @@ func Pack(root string, w io.Writer, opts PackOptions) (PackStats, error) {
 // caller can find out whether a tree changed without compressing it.
 func Tar(root string, w io.Writer, opts PackOptions) (PackStats, error) {
 	var stats PackStats
-	links := symlinks{}
+	links := newSymlinks(foldsCase(root))
 	tw := tar.NewWriter(w)
 	mtime := opts.ModTime.UTC()
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
@@ -120,7 +120,8 @@ func Tar(root string, w io.Writer, opts PackOptions) (PackStats, error) {
 	}
 	// What pkg-pull refuses (Tree.Finish) is refused here first, naming the link.
 	if name, why := links.leadsOut(); name != "" {
-		return stats, fault.Errorf(fault.Verify, "%s: symlink to %q points outside the package: %s", name, links[fold(name)].target, why)
+		l, _ := links.get(name)
+		return stats, fault.Errorf(fault.Verify, "%s: symlink to %q points outside the package: %s", name, l.target, why)
 	}
 	return stats, tw.Close()
 }

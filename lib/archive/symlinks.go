@@ -2,35 +2,95 @@ package archive
 
 import (
 	"maps"
+	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
+	"unicode"
 )
 
-// symlinks are the symbolic links of a tree, known by their names folded to lower
-// case. A link is checked lexically when it is made (checkLink), but that cannot see
-// the other links its target goes through: with d/l -> .., the target d/l/../.. is
-// "." to path.Join and the parent of the tree to the filesystem. So, once every link
-// is known, each is followed through the others (leadsOut). Names are folded because
-// macOS and Windows filesystems are case-insensitive: there a file D/x is written
-// through the link d, and a link through D/L leads where d/l does.
-type symlinks map[string]symlink
+// symlinks are the symbolic links of a tree, known by their names as the tree's
+// filesystem compares them. A link is checked lexically when it is made (checkLink),
+// but that cannot see the other links its target goes through: with d/l -> .., the
+// target d/l/../.. is "." to path.Join and the parent of the tree to the filesystem.
+// So, once every link is known, each is followed through the others (leadsOut). On a
+// filesystem that folds case (macOS's and Windows' by default) names are compared
+// folded to lower case: there a file D/x is written through the link d, and a link
+// through D/L leads where d/l does. Elsewhere they are not: on Linux the link
+// share/Data -> data beside the directory share/data is an ordinary package.
+type symlinks struct {
+	byKey map[string]symlink
+	folds bool
+}
 
 type symlink struct{ name, target string }
 
-func fold(name string) string { return strings.ToLower(name) }
+func newSymlinks(folds bool) symlinks {
+	return symlinks{byKey: map[string]symlink{}, folds: folds}
+}
 
-func (s symlinks) add(name, target string) { s[fold(name)] = symlink{name, target} }
+func (s symlinks) key(name string) string {
+	if s.folds {
+		return strings.ToLower(name)
+	}
+	return name
+}
+
+func (s symlinks) add(name, target string) { s.byKey[s.key(name)] = symlink{name, target} }
+
+// get returns the link name is, as the filesystem compares names.
+func (s symlinks) get(name string) (symlink, bool) {
+	l, ok := s.byKey[s.key(name)]
+	return l, ok
+}
 
 // through returns the link that a path below name would go through: name itself or
 // one of its parent directories.
 func (s symlinks) through(name string) (string, bool) {
 	for p := name; p != "."; p = path.Dir(p) {
-		if l, ok := s[fold(p)]; ok {
+		if l, ok := s.get(p); ok {
 			return l.name, true
 		}
 	}
 	return "", false
+}
+
+// foldsCase reports whether the filesystem of dir takes names that differ only in
+// case for one name. It looks dir up (or, for a name without letters, its nearest
+// parent with some) in the other case, writing nothing: the package directory pkg-push
+// reads is the user's. When that cannot tell, it says yes, the stricter answer.
+func foldsCase(dir string) bool {
+	p, err := filepath.Abs(dir)
+	if err != nil {
+		return true
+	}
+	for {
+		base := filepath.Base(p)
+		if other := swapCase(base); other != base {
+			here, err := os.Lstat(p)
+			if err != nil {
+				return true
+			}
+			there, err := os.Lstat(filepath.Join(filepath.Dir(p), other))
+			return err == nil && os.SameFile(here, there)
+		}
+		parent := filepath.Dir(p)
+		if parent == p {
+			return true
+		}
+		p = parent
+	}
+}
+
+// swapCase is s with upper and lower case swapped.
+func swapCase(s string) string {
+	return strings.Map(func(r rune) rune {
+		if u := unicode.ToUpper(r); u != r {
+			return u
+		}
+		return unicode.ToLower(r)
+	}, s)
 }
 
 // maxHops is how many links a path may go through, Linux's MAXSYMLINKS: a chain
@@ -42,10 +102,10 @@ const maxHops = 40
 // link gets a budget of steps, so links built to be slow to follow are refused rather
 // than followed for hours.
 func (s symlinks) leadsOut() (name, why string) {
-	keys := slices.Sorted(maps.Keys(s)) // the same archive names the same link
-	budget := 1<<20 + 32*len(s)
+	keys := slices.Sorted(maps.Keys(s.byKey)) // the same archive names the same link
+	budget := 1<<20 + 32*len(s.byKey)
 	for _, k := range keys {
-		l := s[k]
+		l := s.byKey[k]
 		// Resolve the link's directory and then its target, component by component,
 		// replacing each link met by its target.
 		todo := strings.Split(l.target, "/")
@@ -71,7 +131,7 @@ func (s symlinks) leadsOut() (name, why string) {
 				continue
 			}
 			at = append(at, c)
-			next, ok := s[fold(strings.Join(at, "/"))]
+			next, ok := s.get(strings.Join(at, "/"))
 			if !ok {
 				continue
 			}

@@ -59,7 +59,7 @@ type Tree struct {
 
 // NewTree returns a Tree that unpacks into dest, which must exist and be empty.
 func NewTree(dest string, limits Limits) *Tree {
-	return &Tree{unpacker{dest: dest, limits: limits, links: symlinks{}, files: map[string]bool{}, dirs: map[string]bool{dest: true}}}
+	return &Tree{unpacker{dest: dest, limits: limits, links: newSymlinks(foldsCase(dest)), files: map[string]bool{}, dirs: map[string]bool{dest: true}}}
 }
 
 // Unpack extracts one layer, compressed with c, from r, as the package-level Unpack
@@ -83,7 +83,8 @@ func (t *Tree) Unpack(r io.Reader, c Compression) error {
 // (see symlinks). Call it once every layer is unpacked, before the tree is trusted.
 func (t *Tree) Finish() error {
 	if name, why := t.u.links.leadsOut(); name != "" {
-		return refuse(name, "symlink to %q: %s", t.u.links[fold(name)].target, why)
+		l, _ := t.u.links.get(name)
+		return refuse(name, "symlink to %q: %s", l.target, why)
 	}
 	return nil
 }
@@ -295,7 +296,7 @@ func (u *unpacker) entry(hdr *tar.Header, body io.Reader) error {
 	if len(target) > maxPath {
 		return refuse(hdr.Name, "its path in the store is %d bytes long, more than the filesystem takes (%d)", len(target), maxPath)
 	}
-	if _, ok := u.links[fold(name)]; ok || u.files[name] || (u.dirs[target] && hdr.Typeflag != tar.TypeDir) {
+	if _, ok := u.links.get(name); ok || u.files[name] || (u.dirs[target] && hdr.Typeflag != tar.TypeDir) {
 		return refuse(hdr.Name, "duplicate entry")
 	}
 	switch hdr.Typeflag {
