@@ -136,3 +136,39 @@ func TestResolveUpdate(t *testing.T) {
 		}
 	}
 }
+
+// A lock holds its versions also once their publisher yanks them, as cargo's does:
+// a range of the lock's requests or of a dependency does not select a yanked version,
+// but what --update holds is selected whatever asks for it, so updating one package
+// does not fail on another's yanked version.
+func TestResolveUpdateHoldsYankedVersions(t *testing.T) {
+	t.Parallel()
+	home, dir := t.TempDir(), t.TempDir()
+	env := map[string]string{"LONGSHORE_HOME": home, "HOME": t.TempDir(), "DOCKER_CONFIG": t.TempDir()}
+	writeTap(t, dir, entry("hello", "1.0.0:libgreet@^1"), entry("libgreet", "1.0.0"), entry("tool", "1.0.0"))
+	if _, err := tap.Add(context.Background(), home, tap.Spec{Name: "main", Source: dir}, tap.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	lock := lockOf(t, env, "hello@^1", "tool")
+	// Every version the lock holds is yanked; hello and tool have newer ones, libgreet
+	// a newer one hello could take.
+	hello, libgreet, tool := entry("hello", "1.0.0:libgreet@^1", "1.1.0:libgreet@^1"), entry("libgreet", "1.0.0", "1.1.0"), entry("tool", "1.0.0", "1.1.0")
+	hello.Versions[0].Yanked, libgreet.Versions[0].Yanked, tool.Versions[0].Yanked = true, true, true
+	writeTap(t, dir, hello, libgreet, tool)
+	if _, err := tap.Update(context.Background(), home, nil, tap.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ update, want string }{
+		{"tool", "hello 1.0.0, libgreet 1.0.0, tool 1.1.0"},  // hello ^1 and its libgreet ^1 held
+		{"hello", "hello 1.1.0, libgreet 1.0.0, tool 1.0.0"}, // tool, requested at any version, held
+	} {
+		r := pkgDep(t, env, lock, "resolve", "-f", "-", "--update", tc.update, "-o", "yaml")
+		if r.Code != 0 {
+			t.Errorf("--update %s: %s", tc.update, r)
+			continue
+		}
+		if got := versionsIn(t, r.Stdout); got != tc.want {
+			t.Errorf("--update %s: %s, want %s", tc.update, got, tc.want)
+		}
+	}
+}

@@ -65,6 +65,11 @@ type solver struct {
 	level   int
 
 	queued []bool
+
+	// held are the versions the Installed and Locked requests hold, by package name:
+	// such a version is chosen even when it is yanked, so any constraint it matches
+	// selects it (a lock keeps its yanked versions, as cargo's does).
+	held map[string]*version.Version
 }
 
 type constraintResult struct {
@@ -93,6 +98,7 @@ func Solve(ctx context.Context, src Source, requests []Request, opts Options) (*
 		ids:         map[string]int{},
 		constraints: map[string]constraintResult{},
 		listed:      map[listKey]bool{},
+		held:        map[string]*version.Version{},
 	}
 	if len(requests) == 0 {
 		return nil, fault.Errorf(fault.Usage, "nothing to resolve: no package was requested")
@@ -102,8 +108,12 @@ func Solve(ctx context.Context, src Source, requests []Request, opts Options) (*
 		if strings.TrimSpace(r.Name) == "" {
 			return nil, fault.Errorf(fault.Usage, "request %d names no package", i+1)
 		}
-		if _, err := s.constraint(r.Constraint); err != nil {
+		c, err := s.constraint(r.Constraint)
+		if err != nil {
 			return nil, fault.New(fault.Usage, fmt.Errorf("request %s: %w", r, err), "")
+		}
+		if exact := c.Exact(); exact != nil && (r.Installed || r.Locked) {
+			s.held[strings.TrimSpace(r.Name)] = exact
 		}
 		rootDeps[i] = Requirement{Name: strings.TrimSpace(r.Name), Constraint: strings.TrimSpace(r.Constraint)}
 	}
@@ -219,7 +229,8 @@ func (s *solver) constraint(text string) (*version.Constraint, error) {
 }
 
 // versions returns the versions of package id that constraint text selects:
-// matching ones, without yanked versions unless the constraint pins them exactly.
+// matching ones, without yanked versions unless the constraint pins them exactly or
+// an installed package or a lock holds them.
 func (s *solver) versions(id int, text string) (vset, error) {
 	p := s.pkgs[id]
 	if set, ok := p.sets[text]; ok {
@@ -229,9 +240,10 @@ func (s *solver) versions(id int, text string) (vset, error) {
 	if err != nil {
 		return nil, err
 	}
+	held := s.held[p.name]
 	set := newSet(len(p.cands))
 	for i, cand := range p.cands {
-		if c.Matches(cand.Version) && (!cand.Yanked || c.Exact() != nil) {
+		if c.Matches(cand.Version) && (!cand.Yanked || c.Exact() != nil || held != nil && held.Equal(cand.Version)) {
 			set.add(i)
 		}
 	}
