@@ -170,5 +170,12 @@ func TestResolveUpdateHoldsYankedVersions(t *testing.T) {
 		if got := versionsIn(t, r.Stdout); got != tc.want {
 			t.Errorf("--update %s: %s, want %s", tc.update, got, tc.want)
 		}
+		// Each yanked version kept is said once, as the lock's, with the way to move it.
+		if tc.update == "hello" && !strings.Contains(r.Stderr, "Warning: the lock holds tool 1.0.0, which its publisher yanked: --update tool moves it\n") {
+			t.Errorf("--update hello: no warning that the lock holds a yanked tool:\n%s", r.Stderr)
+		}
+		if strings.Contains(r.Stderr, "only an exact pin") {
+			t.Errorf("--update %s: a held version is not an exact pin:\n%s", tc.update, r.Stderr)
+		}
 	}
 }

@@ -30,7 +30,7 @@ func newUpgradeCmd() *cli.Command {
 	o := &upgradeOptions{output: cli.NewOutputFlags()}
 	return &cli.Command{
 		Name:     "upgrade",
-		Complete: suggest.Installed,
+		Complete: suggest.Explicit,
 		Short:    "move installed packages to their newest versions",
 		Use:      "[PKG...]",
 		Long: `Moves every package installed explicitly (or only each PKG named) to the newest

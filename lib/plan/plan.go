@@ -182,14 +182,20 @@ func (s *Source) solve(ctx context.Context, requests []resolve.Request) (*Result
 // An installed package held at its version is not warned of again at every solve
 // (pkg-dep outdated marks it).
 func (s *Source) warnYanked(sol *resolve.Solution, requests []resolve.Request) {
-	held := map[string]bool{}
+	held, locked, pinned := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, r := range requests {
-		if r.Installed {
-			held[r.Name] = true
-		}
+		held[r.Name] = held[r.Name] || r.Installed
+		locked[r.Name] = locked[r.Name] || r.Locked
+		pinned[r.Name] = pinned[r.Name] || !r.Installed && !r.Locked && strings.HasPrefix(strings.TrimSpace(r.Constraint), "=")
 	}
 	for _, p := range sol.Packages {
-		if p.Yanked && !held[p.Name] {
+		switch {
+		case !p.Yanked || held[p.Name]:
+		case locked[p.Name] && !pinned[p.Name]:
+			// Kept because the lock holds it (as cargo keeps a yanked version in
+			// Cargo.lock), not because anyone pinned it.
+			s.opts.warn("the lock holds %s %s, which its publisher yanked: --update %s moves it", p.Name, p.Version, p.Name)
+		default:
 			s.opts.warn("selected %s %s, which its publisher yanked: only an exact pin selects a yanked version", p.Name, p.Version)
 		}
 	}

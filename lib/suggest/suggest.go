@@ -7,6 +7,7 @@ import (
 	"context"
 	"slices"
 
+	"longshore.dev/lib/api"
 	"longshore.dev/lib/cli"
 	"longshore.dev/lib/store"
 	"longshore.dev/lib/tap"
@@ -15,6 +16,16 @@ import (
 // Installed offers the installed packages not already among the arguments, described
 // by version and reason.
 func Installed(_ context.Context, env *cli.Env, c cli.Completion) ([]string, cli.Directive) {
+	return installed(env, c, false)
+}
+
+// Explicit is Installed of the packages installed explicitly (pkg-pull upgrade takes
+// no dependency).
+func Explicit(_ context.Context, env *cli.Env, c cli.Completion) ([]string, cli.Directive) {
+	return installed(env, c, true)
+}
+
+func installed(env *cli.Env, c cli.Completion, explicitOnly bool) ([]string, cli.Directive) {
 	if c.Flag != "" {
 		return nil, cli.CompleteDefault
 	}
@@ -28,7 +39,7 @@ func Installed(_ context.Context, env *cli.Env, c cli.Completion) ([]string, cli
 	}
 	var out []string
 	for _, inst := range list {
-		if !slices.Contains(c.Args, inst.Name) {
+		if !slices.Contains(c.Args, inst.Name) && (!explicitOnly || inst.Reason == api.ReasonExplicit) {
 			out = append(out, inst.Name+"\t"+inst.Version+" ("+inst.Reason+")")
 		}
 	}

@@ -39,8 +39,13 @@ func home(t *testing.T) *cli.Env {
 	inst.Digest = "sha256:" + strings.Repeat("c", 64)
 	inst.Source = "localhost:5000/hello@" + inst.Digest
 	inst.Path = "pkgs/sha256/" + strings.Repeat("c", 64)
+	dep := api.NewInstalled()
+	dep.Name, dep.Tap, dep.Version, dep.Reason, dep.Platform = "zlib", "core", "1.3.0", api.ReasonDependency, "any"
+	dep.Digest = "sha256:" + strings.Repeat("d", 64)
+	dep.Source = "localhost:5000/zlib@" + dep.Digest
+	dep.Path = "pkgs/sha256/" + strings.Repeat("d", 64)
 	var buf bytes.Buffer
-	if err := stream.WriteYAML(&buf, inst); err != nil {
+	if err := stream.WriteYAML(&buf, inst, dep); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "installed.yaml"), buf.Bytes(), 0o644); err != nil {
@@ -64,8 +69,9 @@ func TestSuggest(t *testing.T) {
 		c    cli.Completion
 		want string
 	}{
-		{"installed", Installed, cli.Completion{}, "hello\t1.2.0 (explicit)"},
-		{"installed, not twice", Installed, cli.Completion{Args: []string{"hello"}}, ""},
+		{"installed", Installed, cli.Completion{}, "hello\t1.2.0 (explicit)|zlib\t1.3.0 (dependency)"},
+		{"installed, not twice", Installed, cli.Completion{Args: []string{"hello"}}, "zlib\t1.3.0 (dependency)"},
+		{"explicit", Explicit, cli.Completion{}, "hello\t1.2.0 (explicit)"},
 		{"taps", Taps, cli.Completion{}, "core\t"},
 		{"packages", Packages, cli.Completion{}, "hello\t1.2.0 say hello|core/hello\t1.2.0 say hello|zlib\t1.3.0|core/zlib\t1.3.0"},
 		{"--tap of a package verb", Packages, cli.Completion{Flag: "tap"}, "core\t"},
