@@ -148,16 +148,7 @@ func TestBashScript(t *testing.T) {
 	if code := completionApp().Main(context.Background(), env, []string{"completion", "bash"}); code != 0 {
 		t.Fatal(script.String())
 	}
-	// The stand-in prints what the real program would for these words.
-	fake := `#!/bin/sh
-[ "$1" = __complete ] || exit 1
-shift
-case "$*" in
-"remove he") printf 'hello\tinstalled 1.0.0\nhelm\n:4\n' ;;
-"remove zz") printf ':4\n' ;;
-*) printf ':0\n' ;;
-esac
-`
+	fake := fakeProgram
 	if err := os.WriteFile(filepath.Join(dir, "pkg-test"), []byte(fake), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -195,15 +186,7 @@ printf '%s|' "${COMPREPLY[@]}"
 // they are given.
 func TestZshAndFishScripts(t *testing.T) {
 	t.Parallel()
-	fake := `#!/bin/sh
-[ "$1" = __complete ] || exit 1
-shift
-case "$*" in
-"remove he") printf 'hello\tinstalled 1.0.0\nhelm\n:4\n' ;;
-"remove zz") printf ':4\n' ;;
-*) printf ':0\n' ;;
-esac
-`
+	fake := fakeProgram
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "pkg-test"), []byte(fake), 0o755); err != nil {
 		t.Fatal(err)
@@ -260,6 +243,18 @@ complete -C "pkg-test remove zz"
 		}
 	})
 }
+
+// fakeProgram stands in for a binary in the shell script tests: it answers __complete
+// as the real program would for these words.
+const fakeProgram = `#!/bin/sh
+[ "$1" = __complete ] || exit 1
+shift
+case "$*" in
+"remove he") printf 'hello\tinstalled 1.0.0\nhelm\n:4\n' ;;
+"remove zz") printf ':4\n' ;;
+*) printf ':0\n' ;;
+esac
+`
 
 func quoteAll(words []string) []string {
 	out := make([]string, len(words))
