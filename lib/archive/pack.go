@@ -121,7 +121,7 @@ func Tar(root string, w io.Writer, opts PackOptions) (PackStats, error) {
 	// What pkg-pull refuses (Tree.Finish) is refused here first, naming the link.
 	if name, why := links.leadsOut(); name != "" {
 		l, _ := links.get(name)
-		return stats, fault.Errorf(fault.Verify, "%s: symlink to %q points outside the package: %s", name, l.target, why)
+		return stats, fault.Errorf(fault.Verify, "%s: symlink to %q %s", name, l.target, why)
 	}
 	return stats, tw.Close()
 }

@@ -98,9 +98,9 @@ func swapCase(s string) string {
 const maxHops = 40
 
 // leadsOut returns the first link that, followed through the others, leads outside
-// the tree or through more than maxHops links, with why. The work is bounded: each
-// link gets a budget of steps, so links built to be slow to follow are refused rather
-// than followed for hours.
+// the tree or through more than maxHops links, with why: a phrase that follows
+// `symlink to "TARGET"`. The work is bounded: each link gets a budget of steps, so
+// links built to be slow to follow are refused rather than followed for hours.
 func (s symlinks) leadsOut() (name, why string) {
 	keys := slices.Sorted(maps.Keys(s.byKey)) // the same archive names the same link
 	budget := 1<<20 + 32*len(s.byKey)
@@ -116,7 +116,7 @@ func (s symlinks) leadsOut() (name, why string) {
 		hops := 0
 		for len(todo) > 0 {
 			if budget--; budget < 0 {
-				return l.name, "the archive's symlinks take too long to follow"
+				return l.name, "takes too long to follow through the other symlinks"
 			}
 			c := todo[0]
 			todo = todo[1:]
@@ -125,7 +125,7 @@ func (s symlinks) leadsOut() (name, why string) {
 				continue
 			case "..":
 				if len(at) == 0 {
-					return l.name, "it leads outside the package through other symlinks of the archive"
+					return l.name, "leads outside the package through other symlinks"
 				}
 				at = at[:len(at)-1]
 				continue
@@ -136,7 +136,7 @@ func (s symlinks) leadsOut() (name, why string) {
 				continue
 			}
 			if hops++; hops > maxHops {
-				return l.name, "it goes through more than 40 symlinks (a loop)"
+				return l.name, "goes through more than 40 symlinks (a loop)"
 			}
 			at = at[:len(at)-1]
 			todo = append(strings.Split(next.target, "/"), todo...)

@@ -84,7 +84,7 @@ func (t *Tree) Unpack(r io.Reader, c Compression) error {
 func (t *Tree) Finish() error {
 	if name, why := t.u.links.leadsOut(); name != "" {
 		l, _ := t.u.links.get(name)
-		return refuse(name, "symlink to %q: %s", l.target, why)
+		return refuse(name, "symlink to %q %s", l.target, why)
 	}
 	return nil
 }
