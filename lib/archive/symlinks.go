@@ -144,3 +144,27 @@ func (s symlinks) leadsOut() (name, why string) {
 	}
 	return "", ""
 }
+
+// Symlinks gathers the symlinks of a directory to check them together, as Tar does
+// before it finishes a layer and Tree.Finish after unpacking one: lint reports the
+// links publishing would refuse by the same check, so that the two never disagree.
+type Symlinks struct{ s symlinks }
+
+// NewSymlinks returns an empty Symlinks for the tree at root, whose names are
+// compared as root's filesystem compares them.
+func NewSymlinks(root string) *Symlinks { return &Symlinks{newSymlinks(foldsCase(root))} }
+
+// Add records the link name (slash-separated, relative to the root) to target.
+func (l *Symlinks) Add(name, target string) { l.s.add(name, filepath.ToSlash(target)) }
+
+// LeadsOut returns the first link that, followed through the others, leads outside
+// the tree or round a loop, and why: a phrase that follows `symlink to "TARGET"`.
+// name is "" when every link stays inside.
+func (l *Symlinks) LeadsOut() (name, target, why string) {
+	name, why = l.s.leadsOut()
+	if name == "" {
+		return "", "", ""
+	}
+	link, _ := l.s.get(name)
+	return name, link.target, why
+}

@@ -11,6 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"longshore.dev/lib/archive"
 	"longshore.dev/lib/pkgspec"
 	"longshore.dev/lib/progress"
 )
@@ -46,6 +47,7 @@ func (l *linter) checkContent(dirs []contentDir) {
 func (l *linter) walkContent(c contentDir) {
 	var total int64
 	count := 0
+	links := archive.NewSymlinks(c.abs)
 	_ = filepath.WalkDir(c.abs, func(p string, d fs.DirEntry, err error) error {
 		rel, rerr := filepath.Rel(c.abs, p)
 		if rerr != nil {
@@ -81,7 +83,9 @@ func (l *linter) walkContent(c contentDir) {
 		mode := info.Mode()
 		switch {
 		case mode&fs.ModeSymlink != 0:
-			l.checkSymlink(p, rel, shown)
+			if target, ok := l.checkSymlink(p, rel, shown); ok {
+				links.Add(rel, target)
+			}
 		case mode.IsRegular():
 			if info.Size() > l.opts.MaxFileSize {
 				l.add("content-size", shown, 0, "is %s (%d bytes), over the limit of %s (%d bytes) for one file: publish it elsewhere (a separate package, a download), or list it in %s",
@@ -104,6 +108,13 @@ func (l *linter) walkContent(c contentDir) {
 		}
 		return nil
 	})
+	// Each link stays inside on its own; followed through the others, one may not
+	// (x -> d/l/../.. with d/l -> ..), or never end. Publishing refuses the first such
+	// link, and so does installing.
+	if name, target, why := links.LeadsOut(); name != "" {
+		l.add("content-symlink", path.Join(c.rel, name), 0, "is a symlink to %s that %s: point it straight at a file inside the content, or list the link in %s",
+			target, why, pkgspec.IgnoreFileName)
+	}
 	if total > l.opts.MaxTotalSize {
 		l.add("content-size", c.rel, 0, "the content of %s is %s (%d bytes), over the limit of %s (%d bytes) that installing accepts: split the package, or list large files in %s",
 			c.platform, progress.Bytes(total), total, progress.Bytes(l.opts.MaxTotalSize), l.opts.MaxTotalSize, pkgspec.IgnoreFileName)
@@ -114,13 +125,14 @@ func (l *linter) walkContent(c contentDir) {
 	}
 }
 
-// checkSymlink refuses what publishing refuses: an absolute target, or one that
-// leaves the content directory.
-func (l *linter) checkSymlink(p, rel, shown string) {
+// checkSymlink refuses what publishing refuses of a link on its own: an absolute
+// target, or one that leaves the content directory. It returns the target, and
+// whether the link passed.
+func (l *linter) checkSymlink(p, rel, shown string) (string, bool) {
 	target, err := os.Readlink(p)
 	if err != nil {
 		l.add("content-symlink", shown, 0, "cannot be read (%v): fix it, or list it in %s", unwrapPath(err), pkgspec.IgnoreFileName)
-		return
+		return "", false
 	}
 	slash := filepath.ToSlash(target)
 	switch {
@@ -132,8 +144,11 @@ func (l *linter) checkSymlink(p, rel, shown string) {
 		resolved := path.Join(path.Dir(rel), slash)
 		if resolved == ".." || strings.HasPrefix(resolved, "../") {
 			l.add("content-symlink", shown, 0, "points to %s, outside the content directory: point it at a file inside, copy the file in, or list the link in %s", target, pkgspec.IgnoreFileName)
+			return "", false
 		}
+		return target, true
 	}
+	return "", false
 }
 
 // nameProblem says why a file name would break an archive or a shell, or "".

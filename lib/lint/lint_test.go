@@ -3,6 +3,7 @@ package lint
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -262,6 +263,18 @@ var lintCases = []struct {
 	{name: "content-symlink: absolute", files: map[string]fixture{"etc/passwd": {mode: fs.ModeSymlink, link: "/etc/passwd"}}, want: []want{{"content-symlink", "etc/passwd", 0, "absolute path /etc/passwd"}}},
 	{name: "content-symlink: escaping", files: map[string]fixture{"lib/up": {mode: fs.ModeSymlink, link: "../../secret"}}, want: []want{{"content-symlink", "lib/up", 0, "outside the content directory"}}},
 	{name: "content-symlink: inside is fine", files: map[string]fixture{"bin/hi": {mode: fs.ModeSymlink, link: "hello"}}},
+	// Each stays inside on its own: d/l is the package directory, and x its parent.
+	{name: "content-symlink: out through another", files: map[string]fixture{"d/l": {mode: fs.ModeSymlink, link: ".."}, "x": {mode: fs.ModeSymlink, link: "d/l/d/l/../.."}}, want: []want{
+		{"content-symlink", "x", 0, "is a symlink to d/l/d/l/../.. that leads outside the package through other symlinks"},
+	}},
+	{name: "content-symlink: loop", files: map[string]fixture{"lib/a": {mode: fs.ModeSymlink, link: "b/x"}, "lib/b": {mode: fs.ModeSymlink, link: "a"}}, want: []want{
+		{"content-symlink", "lib/a", 0, "goes through more than 40 symlinks (a loop)"},
+	}},
+	{name: "content-symlink: ignored loop is fine", files: map[string]fixture{"lib/a": {mode: fs.ModeSymlink, link: "b/x"}, "lib/b": {mode: fs.ModeSymlink, link: "a"}, ".pkgignore": {content: "/lib/a\n"}}},
+	{name: "content-symlink: chains and directory links are fine", files: map[string]fixture{
+		"lib/libfoo.so.1.2.3": {content: "x"}, "lib/libfoo.so.1": {mode: fs.ModeSymlink, link: "libfoo.so.1.2.3"}, "lib/libfoo.so": {mode: fs.ModeSymlink, link: "libfoo.so.1"},
+		"lib/v2/data": {mode: fs.ModeSymlink, link: "../share/data"}, "lib/share/data": {content: "x"}, "lib/current": {mode: fs.ModeSymlink, link: "v2"},
+	}},
 
 	// content-special
 	{name: "content-special: named pipe", files: map[string]fixture{"run/fifo": {mode: fs.ModeNamedPipe}}, want: []want{{"content-special", "run/fifo", 0, "named pipe"}}},
@@ -318,6 +331,34 @@ func TestCheck(t *testing.T) {
 			}
 			if report.Errors != errs || report.Warnings != warns {
 				t.Errorf("counts = %d errors, %d warnings; findings hold %d, %d", report.Errors, report.Warnings, errs, warns)
+			}
+		})
+	}
+}
+
+// TestContentSymlinkAgreesWithPublishing: lint finds a symlink at fault exactly when
+// publishing refuses the content, so lint never passes a package pkg-push refuses,
+// nor refuses one pkg-push would publish.
+func TestContentSymlinkAgreesWithPublishing(t *testing.T) {
+	t.Parallel()
+	for _, tt := range lintCases {
+		if !strings.HasPrefix(tt.name, "content-symlink: ") {
+			continue
+		}
+		if _, ignores := tt.files[".pkgignore"]; ignores {
+			continue // archive.Tar alone does not read .pkgignore
+		}
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := write(t, ptr(validYAML), tt.files)
+			report, err := Check(dir, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			linted := slices.ContainsFunc(report.Findings, func(f api.Finding) bool { return f.Rule == "content-symlink" })
+			_, err = archive.Tar(dir, io.Discard, archive.PackOptions{})
+			if linted != (err != nil) {
+				t.Errorf("lint found a content-symlink error: %v; publishing refused the content: %v", linted, err)
 			}
 		})
 	}
