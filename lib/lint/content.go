@@ -34,20 +34,42 @@ func (l *linter) loadIgnore() {
 
 // checkContent walks each platform's content as publishing would pack it.
 func (l *linter) checkContent(dirs []contentDir) {
+	// A directory several platforms publish is walked once, for all of them.
+	folding := map[string]string{}
+	for _, c := range dirs {
+		if folding[c.rel] == "" {
+			folding[c.rel] = foldingPlatform(c.platform)
+		}
+	}
 	walked := map[string]bool{}
 	for _, c := range dirs {
 		if walked[c.rel] {
 			continue
 		}
 		walked[c.rel] = true
-		l.walkContent(c)
+		l.walkContent(c, folding[c.rel])
 	}
 }
 
-func (l *linter) walkContent(c contentDir) {
+// foldingPlatform says where platform installs on filesystems that fold case by
+// default (macOS, Windows, and any, which installs everywhere), or "".
+func foldingPlatform(platform string) string {
+	switch goos, _, _ := strings.Cut(platform, "/"); goos {
+	case "any":
+		return "macOS and Windows, where platform any installs too,"
+	case "darwin", "windows":
+		return platform
+	}
+	return ""
+}
+
+// walkContent checks the content of c. folding says where c installs on filesystems
+// that take names differing only in case for one name ("" for nowhere).
+func (l *linter) walkContent(c contentDir, folding string) {
 	var total int64
 	count := 0
 	links := archive.NewSymlinks(c.abs)
+	folded := map[string]string{} // a name folded to lower case, with its directory: the name
 	_ = filepath.WalkDir(c.abs, func(p string, d fs.DirEntry, err error) error {
 		rel, rerr := filepath.Rel(c.abs, p)
 		if rerr != nil {
@@ -72,6 +94,15 @@ func (l *linter) walkContent(c contentDir) {
 			return nil
 		}
 		count++
+		if folding != "" {
+			key := path.Join(path.Dir(rel), strings.ToLower(d.Name()))
+			if first, ok := folded[key]; ok {
+				l.add("content-case", shown, 0, "differs from %s only in case: on %s the filesystem takes both for one name by default, so the package does not install there as published; rename one, or list it in %s",
+					path.Join(c.rel, first), folding, pkgspec.IgnoreFileName)
+			} else {
+				folded[key] = rel
+			}
+		}
 		if problem := nameProblem(d.Name()); problem != "" {
 			l.add("content-path", shown, 0, "the name %q %s: rename it, or list it in %s", d.Name(), problem, pkgspec.IgnoreFileName)
 		}

@@ -276,6 +276,18 @@ var lintCases = []struct {
 		"lib/v2/data": {mode: fs.ModeSymlink, link: "../share/data"}, "lib/share/data": {content: "x"}, "lib/current": {mode: fs.ModeSymlink, link: "v2"},
 	}},
 
+	// content-case: the package installs everywhere (any), macOS and Windows included.
+	{name: "content-case: names differing only in case", files: map[string]fixture{"README": {content: "x"}, "readme": {content: "y"}, "Doc/a": {content: "x"}, "doc/b": {content: "y"}}, want: []want{
+		{"content-case", "doc", 0, "differs from Doc only in case: on macOS and Windows, where platform any installs too, the filesystem takes both for one name"},
+		{"content-case", "readme", 0, "differs from README only in case"},
+	}},
+	{name: "content-case: an ignored one is fine", files: map[string]fixture{"README": {content: "x"}, "readme": {content: "y"}, ".pkgignore": {content: "/readme\n"}}},
+	{name: "content-case: linux only is fine", yaml: ptr(edit(12, "  platforms: {linux/amd64: .}", "  bin: [bin/hello]")), files: map[string]fixture{"README": {content: "x"}, "readme": {content: "y"}}},
+	{name: "content-case: a directory macOS shares with Linux", yaml: ptr(edit(12, "  platforms: {linux/amd64: ./out, darwin/arm64: ./out}", "  bin: [bin/hello]")), files: map[string]fixture{
+		"out/bin/hello": {content: "x", mode: 0o755}, "out/README": {content: "x"}, "out/readme": {content: "y"},
+	}, want: []want{{"content-case", "out/readme", 0, "differs from out/README only in case: on darwin/arm64 the filesystem"}}},
+	{name: "content-case: same names in different directories are fine", files: map[string]fixture{"a/README": {content: "x"}, "b/readme": {content: "y"}}},
+
 	// content-special
 	{name: "content-special: named pipe", files: map[string]fixture{"run/fifo": {mode: fs.ModeNamedPipe}}, want: []want{{"content-special", "run/fifo", 0, "named pipe"}}},
 	{name: "content-special: ignored pipe is fine", files: map[string]fixture{"run/fifo": {mode: fs.ModeNamedPipe}, ".pkgignore": {content: "/run/\n"}}},
