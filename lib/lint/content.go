@@ -116,6 +116,7 @@ func (l *linter) walkContent(c contentDir, folding string) {
 		case mode&fs.ModeSymlink != 0:
 			if target, ok := l.checkSymlink(p, rel, shown); ok {
 				links.Add(rel, target)
+				l.checkBroken(c, p, shown, target)
 			}
 		case mode.IsRegular():
 			if info.Size() > l.opts.MaxFileSize {
@@ -180,6 +181,48 @@ func (l *linter) checkSymlink(p, rel, shown string) (string, bool) {
 		return target, true
 	}
 	return "", false
+}
+
+// checkBroken warns of a link whose target the package will not hold: a file that
+// was never built or copied in (libfoo.so -> libfoo.so.1 without libfoo.so.1), or
+// one .pkgignore leaves out. Publishing and installing take such a link as it is,
+// broken, so only lint can say.
+func (l *linter) checkBroken(c contentDir, p, shown, target string) {
+	resolved, err := filepath.EvalSymlinks(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		l.add("content-broken-symlink", shown, 0, "points to %s, which does not exist: build or copy it in, correct the target, or list the link in %s",
+			target, pkgspec.IgnoreFileName)
+		return
+	}
+	if err != nil {
+		return // a loop: the content-symlink check reports it
+	}
+	root, err := filepath.EvalSymlinks(c.abs)
+	if err != nil {
+		return
+	}
+	rel, err := filepath.Rel(root, resolved)
+	if err != nil {
+		return
+	}
+	rel = filepath.ToSlash(rel)
+	if rel == "." || rel == ".." || strings.HasPrefix(rel, "../") {
+		return // the content itself, or out of it: the content-symlink check reports that
+	}
+	info, err := os.Stat(resolved)
+	if err != nil {
+		return
+	}
+	// The target, or a directory it is in, may be left out: name the outermost.
+	parts := strings.Split(rel, "/")
+	for i := range parts {
+		r := strings.Join(parts[:i+1], "/")
+		if l.excluded(c, r, i < len(parts)-1 || info.IsDir()) {
+			l.add("content-broken-symlink", shown, 0, "points to %s, which publishing leaves out (%s): the installed link would be broken; publish %s, or list the link in %s too",
+				target, pkgspec.IgnoreFileName, path.Join(c.rel, r), pkgspec.IgnoreFileName)
+			return
+		}
+	}
 }
 
 // nameProblem says why a file name would break an archive or a shell, or "".

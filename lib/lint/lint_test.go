@@ -276,6 +276,21 @@ var lintCases = []struct {
 		"lib/v2/data": {mode: fs.ModeSymlink, link: "../share/data"}, "lib/share/data": {content: "x"}, "lib/current": {mode: fs.ModeSymlink, link: "v2"},
 	}},
 
+	// content-broken-symlink
+	{name: "content-broken-symlink: missing target", files: map[string]fixture{"lib/libfoo.so": {mode: fs.ModeSymlink, link: "libfoo.so.1"}}, want: []want{
+		{"content-broken-symlink", "lib/libfoo.so", 0, "points to libfoo.so.1, which does not exist"},
+	}},
+	{name: "content-broken-symlink: target left out", files: map[string]fixture{
+		"lib/libfoo.so": {mode: fs.ModeSymlink, link: "libfoo.so.1"}, "lib/libfoo.so.1": {content: "x"}, "docs": {mode: fs.ModeSymlink, link: "build/docs"}, "build/docs/index.html": {content: "x"},
+		".pkgignore": {content: "*.1\n/build/\n"},
+	}, want: []want{
+		{"content-broken-symlink", "docs", 0, "points to build/docs, which publishing leaves out (.pkgignore): the installed link would be broken; publish build, or"},
+		{"content-broken-symlink", "lib/libfoo.so", 0, "points to libfoo.so.1, which publishing leaves out (.pkgignore): the installed link would be broken; publish lib/libfoo.so.1, or"},
+	}},
+	{name: "content-broken-symlink: through a directory link is fine", files: map[string]fixture{
+		"lib/current": {mode: fs.ModeSymlink, link: "v2"}, "lib/v2/data": {content: "x"}, "data": {mode: fs.ModeSymlink, link: "lib/current/data"},
+	}},
+
 	// content-case: the package installs everywhere (any), macOS and Windows included.
 	{name: "content-case: names differing only in case", files: map[string]fixture{"README": {content: "x"}, "readme": {content: "y"}, "Doc/a": {content: "x"}, "doc/b": {content: "y"}}, want: []want{
 		{"content-case", "doc", 0, "differs from Doc only in case: on macOS and Windows, where platform any installs too, the filesystem takes both for one name"},

@@ -29,6 +29,7 @@ var Rules = []Rule{
 	{"ignore", api.SeverityError, ".pkgignore holds valid patterns"},
 	{"content-path", api.SeverityError, "no path leaves the package directory; content names are printable"},
 	{"content-symlink", api.SeverityError, "no symlink in the content is absolute or points outside it"},
+	{"content-broken-symlink", api.SeverityWarning, "every symlink in the content points at something the package holds"},
 	{"content-case", api.SeverityWarning, "no two content names differ only in case, where a platform installs on a filesystem that folds case"},
 	{"content-special", api.SeverityError, "no device files, named pipes or sockets in the content"},
 	{"content-setuid", api.SeverityError, "no setuid or setgid bits in the content"},
