@@ -163,8 +163,12 @@ func runPush(ctx context.Context, env *cli.Env, o *pushOptions, dir string) erro
 		if n > len(shown) {
 			more = fmt.Sprintf(" and %d more", n-len(shown))
 		}
-		env.Warnf("%s has uncommitted changes the package holds (%s%s): no commit holds this content, so it names no git revision (org.opencontainers.image.revision); commit them first for a package that names its source",
-			dir, strings.Join(shown, ", "), more)
+		empty := ""
+		if slices.ContainsFunc(art.Uncommitted, func(rel string) bool { return strings.HasSuffix(rel, "/") }) {
+			empty = " (git holds no empty directory: put a file in one, such as .gitkeep, or list it in .pkgignore; a push from a checkout would pack another digest)"
+		}
+		env.Warnf("%s has uncommitted changes the package holds (%s%s): no commit holds this content, so it names no git revision (org.opencontainers.image.revision); commit them first for a package that names its source%s",
+			dir, strings.Join(shown, ", "), more, empty)
 	}
 	for _, left := range art.LeftOut {
 		env.Infof("Leaving %s out of the package: it holds the --to layout", path.Join(filepath.ToSlash(dir), left)+"/")

@@ -409,6 +409,19 @@ func TestPushWarnsOfUncommittedChanges(t *testing.T) {
 	if got := revisionOf(t, layout); got != "" {
 		t.Errorf("dirty: revision %q, want none", got)
 	}
+	if strings.Contains(stderr, "empty directory") {
+		t.Errorf("dirty: the empty-directory advice with no empty directory:\n%s", stderr)
+	}
+
+	// An empty directory: a checkout lacks it, so the advice is to fill it.
+	git(t, repo, "add", "-A")
+	git(t, repo, "commit", "-q", "-m", "changes")
+	os.Mkdir(filepath.Join(dir, "empty"), 0o755)
+	layout = filepath.Join(t.TempDir(), "empty")
+	code, _, stderr = pkgPush(t, epoch, dir, "--to", "ocidir://"+layout)
+	if code != 0 || !strings.Contains(stderr, warning+" (empty/)") || !strings.Contains(stderr, "git holds no empty directory: put a file in one, such as .gitkeep") {
+		t.Fatalf("empty directory: exit %d\n%s", code, stderr)
+	}
 }
 
 // revisionOf reads the revision annotation of the one manifest in an OCI layout.

@@ -69,8 +69,9 @@ type Artifact struct {
 	Revision string
 	// Uncommitted are the files (relative to the package directory, slash-separated)
 	// whose changes since the last commit the artifact holds: modified, added,
-	// deleted or untracked files it packs, package.yaml and .pkgignore. When there
-	// are any, the artifact names no revision.
+	// deleted or untracked files it packs, package.yaml and .pkgignore; and the
+	// empty directories it packs, which git cannot hold, with a trailing slash. When
+	// there are any, the artifact names no revision.
 	Uncommitted []string
 	tempDir     string
 }

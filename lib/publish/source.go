@@ -1,8 +1,10 @@
 package publish
 
 import (
+	"io/fs"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -65,9 +67,65 @@ func uncommitted(dir string, contents []platformContent) []string {
 	changed := gitPaths(dir, "diff", "--name-only", "-z", "--no-renames", "--relative", "HEAD", "--", ".")
 	changed = append(changed, gitPaths(dir, "ls-files", "-z", "--others", "--exclude-standard", "--", ".")...)
 	var out []string
+	// git holds no directory without a file, so a checkout lacks an empty directory
+	// the package packs: a push from it (CI's) makes another digest, refused as
+	// different content for the same version, and no commit holds this content.
+	if empty := emptyDirs(dir, contents); len(empty) > 0 {
+		ignored := gitIgnored(dir, empty)
+		for _, rel := range empty {
+			if !ignored[rel] {
+				out = append(out, rel+"/")
+			}
+		}
+	}
 	for _, rel := range changed {
 		if rel == pkgspec.FileName || rel == pkgspec.IgnoreFileName || slices.ContainsFunc(contents, func(c platformContent) bool { return c.packs(dir, rel) }) {
 			out = append(out, rel)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// emptyDirs lists the directories the contents pack that hold nothing else packed,
+// the outermost of each such subtree only, slash-separated and relative to pkgDir.
+func emptyDirs(pkgDir string, contents []platformContent) []string {
+	var out []string
+	for _, c := range contents {
+		var dirs []string           // packed directories, in walk order
+		filled := map[string]bool{} // directories with something packed below
+		_ = filepath.WalkDir(c.dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return nil // Tar reports what cannot be read
+			}
+			rel, err := filepath.Rel(c.dir, p)
+			if err != nil || rel == "." {
+				return nil
+			}
+			rel = filepath.ToSlash(rel)
+			if c.skip(rel, d.IsDir()) {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if d.IsDir() {
+				dirs = append(dirs, rel)
+				return nil
+			}
+			for dir := path.Dir(rel); dir != "." && !filled[dir]; dir = path.Dir(dir) {
+				filled[dir] = true
+			}
+			return nil
+		})
+		contentRel, err := filepath.Rel(pkgDir, c.dir)
+		if err != nil {
+			continue
+		}
+		for _, rel := range dirs {
+			if parent := path.Dir(rel); !filled[rel] && (parent == "." || filled[parent]) {
+				out = append(out, path.Join(filepath.ToSlash(contentRel), rel))
+			}
 		}
 	}
 	slices.Sort(out)
@@ -90,6 +148,25 @@ func (c platformContent) packs(pkgDir, rel string) bool {
 		}
 	}
 	return !c.skip(inner, false)
+}
+
+// gitIgnored returns which of the directories rels (relative to dir) git ignores; none
+// when git fails.
+func gitIgnored(dir string, rels []string) map[string]bool {
+	var in strings.Builder
+	for _, rel := range rels {
+		in.WriteString(rel + "/\x00") // the slash: a pattern build/ matches directories only
+	}
+	cmd := exec.Command("git", "-C", dir, "check-ignore", "-z", "--stdin")
+	cmd.Stdin = strings.NewReader(in.String())
+	out, _ := cmd.Output() // exit 1: none is ignored
+	ignored := map[string]bool{}
+	for p := range strings.SplitSeq(string(out), "\x00") {
+		if p != "" {
+			ignored[strings.TrimSuffix(p, "/")] = true
+		}
+	}
+	return ignored
 }
 
 // gitPaths runs git in dir and splits its -z output into paths.

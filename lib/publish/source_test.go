@@ -51,6 +51,13 @@ func TestUncommittedChangesDropTheRevision(t *testing.T) {
 		{name: "the layout inside", layout: "registry/hello", change: write("registry/hello/index.json", "{}"), want: ""},
 		{name: "outside the content", yaml: platforms, change: write("notes.txt", "x"), want: ""},
 		{name: "inside the content", yaml: platforms, change: write("dist/amd64/bin/hello", "y"), want: "dist/amd64/bin/hello"},
+		// git holds no empty directory: a checkout lacks it, and packs another digest.
+		{name: "empty directory", change: mkdir("share/empty"), want: "share/"},
+		{name: "empty directory beside a file", change: mkdir("bin/empty"), want: "bin/empty/"},
+		{name: "empty directory in the content", yaml: platforms, change: mkdir("dist/amd64/lib"), want: "dist/amd64/lib/"},
+		{name: "pkgignored empty directory", change: mkdir("tmp/empty"), want: ""},
+		{name: "gitignored empty directory", change: mkdir("build/empty"), want: ""},
+		{name: "empty directory outside the content", yaml: platforms, change: mkdir("share/empty"), want: ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -129,6 +136,15 @@ func write(name, body string) func(t *testing.T, repo, pkg string) {
 }
 
 // remove returns a change that deletes a file of the package.
+func mkdir(name string) func(t *testing.T, repo, pkg string) {
+	return func(t *testing.T, repo, pkg string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Join(pkg, filepath.FromSlash(name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func remove(name string) func(t *testing.T, repo, pkg string) {
 	return func(t *testing.T, repo, pkg string) {
 		t.Helper()
