@@ -130,6 +130,10 @@ func runPush(ctx context.Context, env *cli.Env, o *pushOptions, dir string) erro
 	}
 	p, err := pkgspec.Load(dir)
 	if err != nil {
+		if fault.KindOf(err) == fault.Usage && fault.HintOf(err) == "" {
+			// package.yaml, not the command line: lint lists every problem at once.
+			return cli.BadInput(err, fmt.Sprintf("`%s lint %s` lists every problem, each with its fix", env.Inv.Prog, dir))
+		}
 		return err
 	}
 	if tag := ref.TagForVersion(p.Metadata.Version); to.Digest != "" || (to.Tag != "" && to.Tag != tag) {

@@ -37,6 +37,19 @@ func TestPushLintsFirst(t *testing.T) {
 	}
 }
 
+// A package.yaml push cannot read is the file's problem, not the command line's: exit 2
+// with a hint to lint, and no usage line.
+func TestPushOfAnInvalidPackageYAML(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "package.yaml"), []byte("apiVersion: longshore.dev/v1alpha1\nkind: Package\nmetadata: {name: Bad_Name, version: banana}\nspec: {}\n"), 0o644)
+	code, stdout, stderr := pkgPush(t, nil, dir, "--to", "ocidir://"+filepath.Join(t.TempDir(), "reg"))
+	if code != 2 || stdout != "" || !strings.Contains(stderr, `metadata.name "Bad_Name" is invalid`) ||
+		!strings.Contains(stderr, "Hint: `pkg-push lint "+dir+"` lists every problem, each with its fix") || strings.Contains(stderr, "Usage:") {
+		t.Errorf("exit %d, stderr:\n%s", code, stderr)
+	}
+}
+
 // TestPushCascadeAndDryRun covers the flags a publisher's workflow uses.
 func TestPushCascadeAndDryRun(t *testing.T) {
 	t.Parallel()

@@ -386,7 +386,8 @@ func (a *App) runAt(ctx context.Context, env *Env, c *Command, path string, args
 	env.Verbose, _ = fs.GetCount("verbose")
 	err = c.Run(ctx, env, pos)
 	var ue *UsageError
-	if err != nil && fault.KindOf(err) == fault.Usage && !errors.As(err, &ue) {
+	var bad *badInput
+	if err != nil && fault.KindOf(err) == fault.Usage && !errors.As(err, &ue) && !errors.As(err, &bad) {
 		// A verb's own usage complaint (a missing --to) gets the usage line too.
 		return &UsageError{Err: err, Prog: path, Usage: usageLine(path, c), Hint: fault.HintOf(err)}
 	}
@@ -553,6 +554,18 @@ func (e *UsageError) Error() string { return e.Err.Error() }
 func (e *UsageError) Unwrap() error {
 	return &fault.Error{Kind: fault.Usage, Err: e.Err, Hint: e.Hint}
 }
+
+// BadInput is a usage error (exit 2) about what the command read rather than how it
+// was typed: a package.yaml that is not valid. It is printed with its hint and without
+// the usage line, which would only distract from the file to fix.
+func BadInput(err error, hint string) error {
+	return &badInput{fault.New(fault.Usage, err, hint)}
+}
+
+type badInput struct{ err error }
+
+func (b *badInput) Error() string { return b.err.Error() }
+func (b *badInput) Unwrap() error { return b.err }
 
 // Usagef is a usage error raised by a verb after flag parsing (a missing --to, say).
 func Usagef(format string, args ...any) error {
