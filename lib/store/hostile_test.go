@@ -169,3 +169,15 @@ func TestLayersBeyondTheLimitAreNotDownloaded(t *testing.T) {
 		t.Errorf("%d blobs were kept", len(ents))
 	}
 }
+
+// One layer over the limit is said to be one: "its 1 layers add up to" read wrong.
+func TestOneLayerBeyondTheLimitIsOneLayer(t *testing.T) {
+	t.Parallel()
+	big := []tar.Header{{Name: "a", Typeflag: tar.TypeReg, Mode: 0o644, Linkname: randomText(40 << 10)}}
+	target, root := handMade(t, artifact.Config{Name: "big", Version: "1.0.0"}, big)
+	s := openStore(t)
+	_, err := s.Install(context.Background(), target, root, InstallOptions{Jobs: 1, Limits: archive.Limits{MaxBytes: 1 << 10, MaxFiles: 10}})
+	if fault.KindOf(err) != fault.Verify || !strings.Contains(err.Error(), ": its layer is ") {
+		t.Fatalf("want the one layer refused for its size, got %v", err)
+	}
+}

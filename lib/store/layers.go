@@ -49,8 +49,12 @@ func (in *installer) extract(ctx context.Context, p *Package, m ocispec.Manifest
 	// manifest of many big layers would fill the disk with downloads the limit (counted
 	// as they unpack, one at a time) has not reached yet.
 	if max := in.opts.Limits.MaxBytes; max > 0 && total > max+max/64 {
+		layers := fmt.Sprintf("its %d layers add up to", len(m.Layers))
+		if len(m.Layers) == 1 {
+			layers = "its layer is"
+		}
 		return nil, fault.New(fault.Verify,
-			fmt.Errorf("%s: its %d layers add up to %d bytes compressed, more than the %d bytes its files may unpack to", p.label(), len(m.Layers), total, max),
+			fmt.Errorf("%s: %s %d bytes compressed, more than the %d bytes its files may unpack to", p.label(), layers, total, max),
 			"nothing was downloaded; if you trust the package, raise the limit with --max-size")
 	}
 	counted, finished := in.opts.Progress.Item(total)
