@@ -1,8 +1,8 @@
 // Package lint owns the checks `pkg-push lint` runs on a package directory: package.yaml
 // (structure, metadata, dependencies, platforms, entry points, environment) and the
 // content that would be published (paths, symlinks, names that differ only in case,
-// special files, setuid bits, sizes), honouring .pkgignore. Every finding names a stable rule id (see Rules and
-// docs/lint-rules.md), a severity, and where to look.
+// special files, setuid bits, sizes), honouring .pkgignore. Every finding names a stable
+// rule id (see Rules and docs/lint-rules.md), a severity, and where to look.
 package lint
 
 import (
