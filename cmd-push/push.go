@@ -210,8 +210,14 @@ func runPush(ctx context.Context, env *cli.Env, o *pushOptions, dir string) erro
 		env.Warnf("--force: %s; it now holds %s %s", r, p.Metadata.Name, p.Metadata.Version)
 	}
 	warnSamePrecedence(env, to, p.Metadata.Version, res.SamePrecedence, "published")
-	if moved := published.Tags[1:]; len(moved) > 0 {
+	moved := slices.DeleteFunc(slices.Clone(published.Tags[1:]), func(tag string) bool { return slices.Contains(res.AlreadyTagged, tag) })
+	switch {
+	case len(moved) > 0 && len(res.AlreadyTagged) > 0:
+		env.Infof("Tagged %s (%s already pointed here)", strings.Join(moved, ", "), strings.Join(res.AlreadyTagged, ", "))
+	case len(moved) > 0:
 		env.Infof("Tagged %s", strings.Join(moved, ", "))
+	case len(res.AlreadyTagged) > 0:
+		env.Infof("%s already pointed here", strings.Join(res.AlreadyTagged, ", "))
 	}
 	return print(env, format, published)
 }

@@ -87,6 +87,11 @@ func TestPushCascadeAndDryRun(t *testing.T) {
 	if again := tagsOf(t, pkgPushOK(t, epoch, dir, "--to", layout, "--cascade", "--dry-run", "-o", "json")); strings.Join(again, " ") != "0.1.0 0.1 0 latest" {
 		t.Errorf("dry run against the pushed layout: tags %v", again)
 	}
+	// Pushed again: the tags already point here, and it says so rather than "Tagged".
+	code, stdout, stderr = pkgPush(t, epoch, dir, "--to", layout, "--cascade", "-o", "json")
+	if code != 0 || strings.Contains(stderr, "Tagged") || !strings.Contains(stderr, "0.1, 0, latest already pointed here") || strings.Join(tagsOf(t, stdout), " ") != "0.1.0 0.1 0 latest" {
+		t.Errorf("cascade again: exit %d\n%s\n%s", code, stdout, stderr)
+	}
 	code, _, stderr = pkgPush(t, epoch, dir, "--to", layout+":9.9.9")
 	if code != 2 || !strings.Contains(stderr, "the tag comes from package.yaml's version (0.1.0)") {
 		t.Fatalf("a --to tag that is not the version: exit %d\n%s", code, stderr)

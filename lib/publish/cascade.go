@@ -65,8 +65,9 @@ func semverTag(parts ...uint64) string {
 // the repository does not have yet may, and those that hold a version of the same
 // package (the normal case). A tag on anything else (a tap index, another package, an
 // image) is a conflict unless opts.Force, when it moves and is named in replaced so the
-// caller can say what it overwrote. held has what Check read already.
-func floating(ctx context.Context, t *oci.Target, a *Artifact, candidates, existing []string, opts PushOptions, held holdings) (move, replaced []string, err error) {
+// caller can say what it overwrote. Those that point at a already are in move and in
+// already. held has what Check read already.
+func floating(ctx context.Context, t *oci.Target, a *Artifact, candidates, existing []string, opts PushOptions, held holdings) (move, already, replaced []string, err error) {
 	name := a.Package.Metadata.Name
 	var conflicts []string
 	for _, tag := range candidates {
@@ -80,14 +81,14 @@ func floating(ctx context.Context, t *oci.Target, a *Artifact, candidates, exist
 			move = append(move, tag)
 			continue
 		case err != nil:
-			return nil, nil, err
+			return nil, nil, nil, err
 		case desc.Digest == a.Root.Desc.Digest:
-			move = append(move, tag)
+			move, already = append(move, tag), append(already, tag)
 			continue
 		}
 		h, err := held.at(ctx, t, tag, desc, data)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		switch {
 		case h.name == name:
@@ -100,9 +101,9 @@ func floating(ctx context.Context, t *oci.Target, a *Artifact, candidates, exist
 		}
 	}
 	if len(conflicts) > 0 {
-		return nil, nil, fault.New(fault.Conflict,
+		return nil, nil, nil, fault.New(fault.Conflict,
 			fmt.Errorf("--cascade would move tags off something other than %s: %s; nothing was pushed", name, strings.Join(conflicts, "; ")),
 			fmt.Sprintf("publish %s to a repository of its own, or pass --force to move the tags anyway", name))
 	}
-	return move, replaced, nil
+	return move, already, replaced, nil
 }

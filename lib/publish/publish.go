@@ -291,6 +291,9 @@ type Result struct {
 	// Replaced are the floating tags Force moved off something other than this
 	// package, each with what it held.
 	Replaced []string
+	// AlreadyTagged are the floating tags of Published.Tags that pointed here before
+	// (Plan.Already): a re-push with Cascade moved nothing.
+	AlreadyTagged []string
 	// SamePrecedence are the version tags Force published beside (Plan.SamePrecedence).
 	SamePrecedence []string
 	// Other is what the repository held, when Force published beside something other
@@ -321,6 +324,9 @@ type Plan struct {
 	// Replaced are the floating tags Force moves off something other than this package,
 	// each with what it holds.
 	Replaced []string
+	// Already are the floating tags among Tags that point at the artifact already: Push
+	// leaves them as they are.
+	Already []string
 	// SamePrecedence are the version tags Force publishes beside: versions that differ
 	// from this one only in build metadata (1.2.0_build.7 beside 1.2.0).
 	SamePrecedence []string
@@ -389,12 +395,12 @@ func Check(ctx context.Context, t *oci.Target, a *Artifact, opts PushOptions) (*
 	if err != nil {
 		return nil, err
 	}
-	move, replaced, err := floating(ctx, t, a, candidates, existing, opts, held)
+	move, already, replaced, err := floating(ctx, t, a, candidates, existing, opts, held)
 	if err != nil {
 		return nil, err
 	}
 	plan.Tags = append(plan.Tags, move...)
-	plan.Replaced = replaced
+	plan.Replaced, plan.Already = replaced, already
 	return plan, nil
 }
 
@@ -444,7 +450,7 @@ func Push(ctx context.Context, t *oci.Target, a *Artifact, opts PushOptions) (*R
 		return nil, err
 	}
 	res := &Result{Published: a.publishedAt(t.Ref.Locator(), plan.Tags), Unchanged: plan.Unchanged, Replaced: plan.Replaced,
-		SamePrecedence: plan.SamePrecedence, Other: plan.Other}
+		AlreadyTagged: plan.Already, SamePrecedence: plan.SamePrecedence, Other: plan.Other}
 	if plan.Unchanged {
 		res.Skipped = len(a.Blobs) + 1
 	} else if err := a.upload(ctx, t, opts, res); err != nil {
@@ -453,7 +459,7 @@ func Push(ctx context.Context, t *oci.Target, a *Artifact, opts PushOptions) (*R
 	// The version tag first, so a reader of "latest" never finds a version that is not
 	// also reachable by its own tag.
 	for _, tag := range plan.Tags {
-		if plan.Unchanged && tag == plan.Tags[0] {
+		if plan.Unchanged && tag == plan.Tags[0] || slices.Contains(plan.Already, tag) {
 			continue
 		}
 		if err := t.Tag(ctx, a.Root.Desc, tag); err != nil {
