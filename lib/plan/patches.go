@@ -383,6 +383,11 @@ func (p *patcher) refreshLocked(ctx context.Context, name string) (bool, error) 
 		return false, err
 	}
 	p.loaded[name] = fresh
+	if cached == nil && fresh.Digest == "" {
+		// Learned that the registry has no descriptor for name: nothing to update, and
+		// "Updated … _global" would say otherwise.
+		return false, nil
+	}
 	p.changed = append(p.changed, name)
 	return true, nil
 }
