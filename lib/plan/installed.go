@@ -19,8 +19,8 @@ import (
 type SyncResult struct {
 	Result
 	// Checked names the descriptors the registry was asked about and answered for
-	// (installed package names and _global), Changed those whose cached copy changed (learning that the
-	// registry has none for a name, the first time, is no change).
+	// (installed package names and _global), Changed those whose cached copy changed
+	// (learning that the registry has none for a name, the first time, is no change).
 	Checked, Changed []string
 	// Cached names the descriptors used as cached before without asking: all of them
 	// offline, and those not yet checked when the registry could not be read
