@@ -48,7 +48,7 @@ func newResolveCmd() *cli.Command {
 	output := cli.NewOutputFlags()
 	return &cli.Command{
 		Name:     "resolve",
-		Complete: suggest.Packages,
+		Complete: suggest.Resolve,
 		Short:    "solve constraints into a Lock",
 		Use:      "PKG[@CONSTRAINT]... | -f FILE",
 		Long: `Resolves the requests into a Lock: one version of every package they reach (the

@@ -39,6 +39,9 @@ type Completion struct {
 	Flag string
 	// Word is the word being completed, as typed so far.
 	Word string
+	// Flags are the values of the flags typed before the word, by long name
+	// (-f tools.lock.yaml: Flags["filename"]), for a completer that reads what they name.
+	Flags map[string][]string
 }
 
 // Completer lists the candidates for c.Word. It need not filter by the word (the caller
@@ -161,10 +164,12 @@ func completeCommand(ctx context.Context, env *Env, c *Command, args []string, w
 	// Positional arguments so far, and whether the last argument waits for its value.
 	var positional []string
 	var pending *pflag.Flag
+	flags := map[string][]string{}
 	dash := false
 	for _, arg := range args {
 		switch {
 		case pending != nil:
+			flags[pending.Name] = append(flags[pending.Name], arg)
 			pending = nil
 		case dash || arg == "-" || !strings.HasPrefix(arg, "-"):
 			positional = append(positional, arg)
@@ -172,6 +177,9 @@ func completeCommand(ctx context.Context, env *Env, c *Command, args []string, w
 			dash = true
 		default:
 			pending = valueFlag(fs, arg)
+			if name, value, ok := strings.Cut(strings.TrimPrefix(arg, "--"), "="); ok && strings.HasPrefix(arg, "--") && fs.Lookup(name) != nil {
+				flags[name] = append(flags[name], value)
+			}
 		}
 	}
 	if dash {
@@ -181,7 +189,7 @@ func completeCommand(ctx context.Context, env *Env, c *Command, args []string, w
 	if pending == nil && strings.HasPrefix(word, "--") && strings.Contains(word, "=") {
 		name, value, _ := strings.Cut(strings.TrimPrefix(word, "--"), "=")
 		if f := fs.Lookup(name); f != nil {
-			cands, dir := flagValues(ctx, env, c, f, positional, value)
+			cands, dir := flagValues(ctx, env, c, f, Completion{Args: positional, Flag: f.Name, Word: value, Flags: flags})
 			for i := range cands {
 				cands[i] = "--" + name + "=" + cands[i]
 			}
@@ -189,7 +197,7 @@ func completeCommand(ctx context.Context, env *Env, c *Command, args []string, w
 		}
 	}
 	if pending != nil {
-		return flagValues(ctx, env, c, pending, positional, word)
+		return flagValues(ctx, env, c, pending, Completion{Args: positional, Flag: pending.Name, Word: word, Flags: flags})
 	}
 	if strings.HasPrefix(word, "-") {
 		return flagNames(fs), CompleteNoFiles
@@ -197,7 +205,7 @@ func completeCommand(ctx context.Context, env *Env, c *Command, args []string, w
 	if c.Complete == nil {
 		return nil, CompleteDefault
 	}
-	return c.Complete(ctx, env, Completion{Args: positional, Word: word})
+	return c.Complete(ctx, env, Completion{Args: positional, Word: word, Flags: flags})
 }
 
 // valueFlag is the flag arg names when its value is the next argument, else nil.
@@ -228,8 +236,8 @@ func valueFlag(fs *pflag.FlagSet, arg string) *pflag.Flag {
 	return nil
 }
 
-// flagValues completes the value of flag f.
-func flagValues(ctx context.Context, env *Env, c *Command, f *pflag.Flag, positional []string, word string) ([]string, Directive) {
+// flagValues completes the value of flag f (want.Flag).
+func flagValues(ctx context.Context, env *Env, c *Command, f *pflag.Flag, want Completion) ([]string, Directive) {
 	if values, ok := f.Annotations[annotationValues]; ok {
 		return slices.Clone(values), CompleteNoFiles
 	}
@@ -237,7 +245,7 @@ func flagValues(ctx context.Context, env *Env, c *Command, f *pflag.Flag, positi
 		return nil, CompleteDirs
 	}
 	if c.Complete != nil {
-		return c.Complete(ctx, env, Completion{Args: positional, Flag: f.Name, Word: word})
+		return c.Complete(ctx, env, want)
 	}
 	return nil, CompleteDefault
 }

@@ -20,6 +20,10 @@ func completionApp() *App {
 		if c.Flag == "tap" {
 			return []string{"core", "extra"}, CompleteNoFiles
 		}
+		if c.Flag == "seen" {
+			// Echoes what was typed before, so the test sees Flags.
+			return []string{strings.Join(c.Flags["tap"], ",") + "|" + strings.Join(c.Flags["platform"], ",")}, CompleteNoFiles
+		}
 		if c.Flag != "" {
 			return nil, CompleteDefault
 		}
@@ -41,6 +45,7 @@ func completionApp() *App {
 					output.AddTo(fs)
 					fs.Bool("cascade", false, "remove dependents too")
 					fs.String("tap", "", "only this tap")
+					fs.String("seen", "", "echoes the flags typed before it")
 					fs.String("platform", "", "platform")
 					CompleteValues(fs, "platform", Platforms...)
 				}},
@@ -97,6 +102,7 @@ func TestComplete(t *testing.T) {
 		{"a word that is no verb is the default's argument", plain, []string{"nosuch", "--tap", ""}, "", ":16"},
 		{"a verb fixed by the invocation", Invocation{Prog: "kubectl pkg remove", Verb: "remove"}, []string{"h"}, "hello helm", ":4"},
 		{"flags before the verb", plain, []string{"-v", "remove", "z"}, "zlib", ":4"},
+		{"the values of earlier flags reach the completer", plain, []string{"remove", "--tap", "core", "--platform=linux/amd64", "--seen", ""}, "core|linux/amd64", ":4"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			values, directive := completeWith(t, tc.inv, tc.words...)

@@ -10,6 +10,7 @@ import (
 	"longshore.dev/lib/api"
 	"longshore.dev/lib/cli"
 	"longshore.dev/lib/store"
+	"longshore.dev/lib/stream"
 	"longshore.dev/lib/tap"
 )
 
@@ -110,4 +111,34 @@ func load(env *cli.Env) (*tap.Config, bool) {
 	}
 	config, err := tap.Load(home)
 	return config, err == nil
+}
+
+// Resolve is pkg-dep resolve's completion: --update offers the packages of the locks
+// read with -f (files only; stdin cannot be read twice), arguments the taps' packages.
+func Resolve(ctx context.Context, env *cli.Env, c cli.Completion) ([]string, cli.Directive) {
+	if c.Flag != "update" {
+		return Packages(ctx, env, c)
+	}
+	var out []string
+	for _, path := range c.Flags["filename"] {
+		if path == "-" {
+			continue
+		}
+		docs, err := stream.ReadFiles([]string{path}, nil, api.Kinds)
+		if err != nil {
+			continue
+		}
+		for _, d := range docs {
+			lock, ok := d.Value.(*api.Lock)
+			if !ok {
+				continue
+			}
+			for _, p := range lock.Packages {
+				if !slices.Contains(c.Flags["update"], p.Name) {
+					out = append(out, p.Name+"\t"+p.Version+" ("+p.Reason+")")
+				}
+			}
+		}
+	}
+	return out, cli.CompleteNoFiles
 }

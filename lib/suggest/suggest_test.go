@@ -105,3 +105,28 @@ func TestSuggest(t *testing.T) {
 		t.Errorf("completion created %s", missing)
 	}
 }
+
+// --update offers the packages of the lock -f names, less those already named.
+func TestResolveUpdateSuggestsTheLocksPackages(t *testing.T) {
+	t.Parallel()
+	env := home(t)
+	lock := filepath.Join(t.TempDir(), "tools.lock.yaml")
+	doc := "apiVersion: longshore.dev/v1alpha1\nkind: Lock\nrequests: [{name: hello}]\npackages:\n" +
+		"  - {name: hello, tap: core, version: 1.2.0, repository: localhost:5000/hello, digest: 'sha256:" + strings.Repeat("a", 64) + "', platforms: [], reason: requested, dependencies: [zlib]}\n" +
+		"  - {name: zlib, tap: core, version: 1.3.0, repository: localhost:5000/zlib, digest: 'sha256:" + strings.Repeat("b", 64) + "', platforms: [], reason: dependency, requiredBy: [hello]}\n" +
+		"order: [zlib, hello]\n"
+	if err := os.WriteFile(lock, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := Resolve(context.Background(), env, cli.Completion{Flag: "update", Flags: map[string][]string{"filename": {lock}, "update": {"zlib"}}})
+	if strings.Join(got, "|") != "hello\t1.2.0 (requested)" {
+		t.Errorf("--update offers %q", got)
+	}
+	// stdin cannot be read twice; arguments are the taps' packages.
+	if got, _ := Resolve(context.Background(), env, cli.Completion{Flag: "update", Flags: map[string][]string{"filename": {"-"}}}); len(got) != 0 {
+		t.Errorf("--update with -f - offers %q", got)
+	}
+	if got, _ := Resolve(context.Background(), env, cli.Completion{}); len(got) != 4 {
+		t.Errorf("arguments: %q, want the 4 names of the taps' packages", got)
+	}
+}
