@@ -120,7 +120,7 @@ func runAdd(ctx context.Context, env *cli.Env, o *addOptions, args []string) err
 		return err
 	}
 	closeMeter()
-	warnUnneeded(env, s)
+	tidy(ctx, env, s)
 	return printInstalled(env, format, out)
 }
 

@@ -177,6 +177,22 @@ func openStore(env *cli.Env) (*store.Store, error) {
 	return store.Open(home)
 }
 
+// tidy runs after every install: dependencies nothing installed needs any more (an
+// upgrade dropped them) are removed, as brew's autoremove does, each said on stderr;
+// patch companions nothing needs are named with the remove that takes them out
+// (warnUnneeded). A failure to tidy is a warning: the install itself succeeded.
+func tidy(ctx context.Context, env *cli.Env, s *store.Store) {
+	res, err := s.PruneDependencies(ctx, nil)
+	if err != nil {
+		env.Warnf("checking for dependencies nothing needs any more: %v", err)
+	} else {
+		for _, inst := range res.Unneeded {
+			env.Infof("Removed %s %s: a dependency nothing installed needs any more (its files stay until pkg-gc)", inst.Name, inst.Version)
+		}
+	}
+	warnUnneeded(env, s)
+}
+
 // warnUnneeded says which installed patch companions no installed package needs any
 // more, and how to remove them: a lock installed without them (a rule changed since)
 // leaves them installed, since removing what the user did not name is the user's call,

@@ -46,9 +46,12 @@ or interrupted pull never leaves a half package that a later command trusts. Pac
 and layers download in parallel (--concurrency). Entry points are linked into
 $LONGSHORE_HOME/bin. What the store already has is not downloaded again.
 
-A lock installs what it holds and removes nothing: a patch companion that an earlier
-lock installed and this one no longer has (a site rule changed) stays installed, and
-every install warns, naming it and the 'pkg-pull remove' that takes it out.
+After a lock is installed, a dependency no installed package needs any more (the
+new version of what needed it does not) is removed, as brew's autoremove does; its
+files stay until pkg-gc. A patch companion that an earlier lock installed and this one
+no longer has (a site rule changed) stays installed, and every install warns, naming
+it and the 'pkg-pull remove' that takes it out. Installing references (REF…) removes
+nothing: a reference records no dependencies.
 
 REF is REGISTRY/REPO[:TAG|@DIGEST] or ocidir://PATH[:TAG|@DIGEST]; without a tag or
 digest, "latest" is used. With both, the digest is installed, and installed.yaml keeps
@@ -156,7 +159,13 @@ func runPull(ctx context.Context, env *cli.Env, o *pullOptions, args []string) e
 		warnUnresolved(env, s, recs)
 	}
 	closeMeter()
-	warnUnneeded(env, s)
+	if len(direct) == 0 {
+		tidy(ctx, env, s)
+	} else {
+		// A reference records no dependencies: what it needs is unknown here, so
+		// nothing is taken for unneeded (warnUnresolved named what to add).
+		warnUnneeded(env, s)
+	}
 	return printInstalled(env, format, out)
 }
 

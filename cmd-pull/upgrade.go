@@ -162,7 +162,7 @@ func runUpgrade(ctx context.Context, env *cli.Env, o *upgradeOptions, args []str
 		return err
 	}
 	closeMeter()
-	warnUnneeded(env, s)
+	tidy(ctx, env, s)
 	// What moved: the others were only checked (stderr said "Up to date").
 	had := map[string]string{}
 	for _, inst := range before {

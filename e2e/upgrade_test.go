@@ -80,6 +80,19 @@ func TestUpgrade(t *testing.T) {
 	if res := runOK(t, opt, "pkg-pull", "upgrade", "-o", "name"); res.Stdout != "installed/up-lib@1.2.0\n" || !strings.Contains(res.Stderr, "Up to date: up-app 2.0.0") {
 		t.Errorf("upgrade of the dependency alone:\n%s", res)
 	}
+	// A version that no longer needs up-lib: the dependency nothing needs goes, its link
+	// with it (brew's autoremove).
+	publishDep(t, opt, "up-app", "3.0.0", index)
+	res = runOK(t, opt, "pkg-pull", "upgrade", "-o", "name")
+	if res.Stdout != "installed/up-app@3.0.0\n" || !strings.Contains(res.Stderr, "Removed up-lib 1.2.0: a dependency nothing installed needs any more") {
+		t.Errorf("upgrade to a version without the dependency:\n%s", res)
+	}
+	if list := runOK(t, opt, "pkg-pull", "list", "-o", "name").Stdout; list != "installed/up-app@3.0.0\n" {
+		t.Errorf("after the upgrade, installed:\n%s", list)
+	}
+	if _, err := os.Lstat(filepath.Join(home, "bin", "up-lib")); !os.IsNotExist(err) {
+		t.Errorf("the removed dependency's entry point is still linked: %v", err)
+	}
 }
 
 // TestUpgradeKeepsThePlatform: a package added with --platform for another machine

@@ -387,6 +387,34 @@ func (s *Store) Remove(ctx context.Context, names []string, cascade bool, waitin
 			}
 		}
 	}
+	return s.dropUnreached(list, gone, func(*api.Installed) bool { return true })
+}
+
+// PruneDependencies removes the records of dependencies no explicit package reaches any
+// more (an upgrade dropped the dependency, or a lock installed since no longer has it),
+// as brew's autoremove does after an upgrade, and unlinks their entry points; their
+// bytes stay for pkg-gc. Patch companions nothing needs stay (UnneededCompanions names
+// them): the site chose those, and removing one is the user's call. It returns what
+// it removed, as Unneeded.
+func (s *Store) PruneDependencies(ctx context.Context, waiting func()) (*RemoveResult, error) {
+	unlock, err := filelock.ExclusiveContext(ctx, s.RecordsLockPath(), waiting)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	list, err := s.readInstalled()
+	if err != nil {
+		return nil, err
+	}
+	if !slices.ContainsFunc(list, func(inst *api.Installed) bool { return inst.Reason == api.ReasonDependency }) {
+		return &RemoveResult{}, nil
+	}
+	return s.dropUnreached(list, nil, func(inst *api.Installed) bool { return inst.Reason == api.ReasonDependency })
+}
+
+// dropUnreached writes list without the records in gone and those no explicit record
+// outside gone reaches, for which drop says yes, unlinking their entry points.
+func (s *Store) dropUnreached(list []*api.Installed, gone map[string]bool, drop func(*api.Installed) bool) (*RemoveResult, error) {
 	res := &RemoveResult{}
 	reach := reachable(list, gone)
 	var kept []*api.Installed
@@ -394,11 +422,14 @@ func (s *Store) Remove(ctx context.Context, names []string, cascade bool, waitin
 		switch {
 		case gone[inst.Name]:
 			res.Removed = append(res.Removed, inst)
-		case !reach[inst.Name]:
+		case !reach[inst.Name] && drop(inst):
 			res.Unneeded = append(res.Unneeded, inst)
 		default:
 			kept = append(kept, inst)
 		}
+	}
+	if len(res.Removed)+len(res.Unneeded) == 0 {
+		return res, nil
 	}
 	// A companion removed by name leaves the package it patched.
 	for _, inst := range kept {

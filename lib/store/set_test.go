@@ -234,6 +234,39 @@ func TestUnneededCompanions(t *testing.T) {
 	}
 }
 
+// A set installed since without a dependency (an upgrade dropped it) leaves it
+// unreached: PruneDependencies removes its record and link, and leaves a companion no
+// package needs any more to the user (UnneededCompanions names it).
+func TestPruneDependencies(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	set := toolbox(t)
+	if _, err := s.InstallSet(context.Background(), set, InstallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := s.PruneDependencies(context.Background(), nil); err != nil || len(res.Unneeded) != 0 {
+		t.Fatalf("with everything needed: %v, %v", res, err)
+	}
+	app := set[1]
+	app.Dependencies, app.Patches = nil, nil
+	if _, err := s.InstallSet(context.Background(), []Package{app}, InstallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.PruneDependencies(context.Background(), nil)
+	if err != nil || !slices.Equal(names(res.Unneeded), []string{"lib"}) || len(res.Removed) != 0 {
+		t.Fatalf("after app dropped lib: %v, %v; want lib pruned", res, err)
+	}
+	if list, _ := s.List(); !slices.Equal(names(list), []string{"app", "ca"}) {
+		t.Errorf("installed %v, want app and ca (a companion stays until named)", names(list))
+	}
+	if _, err := os.Lstat(filepath.Join(s.Home, "bin", "lib")); !os.IsNotExist(err) {
+		t.Errorf("lib's entry point is still linked: %v", err)
+	}
+	if _, err := os.Stat(s.TreePath(digest.Digest(res.Unneeded[0].Digest))); err != nil {
+		t.Errorf("lib's tree went with its record (pkg-gc frees it): %v", err)
+	}
+}
+
 func TestClosure(t *testing.T) {
 	t.Parallel()
 	s := openStore(t)
