@@ -269,3 +269,116 @@ func quoteAll(words []string) []string {
 	}
 	return out
 }
+
+// gitFake stands in for pkg-pull and its git names in the git completion tests: it
+// answers with the name it was run as, so a test sees which program git's hook asked.
+const gitFake = `#!/bin/sh
+[ "$1" = __complete ] || exit 1
+shift
+case "$*" in
+"remove he") printf 'hello\t1.0.0\nhe-%s\n:4\n' "$(basename "$0")" ;;
+*) printf ':0\n' ;;
+esac
+`
+
+// The git plugin forms, `git pkg …` and `git pkg-pull …`, through each shell's hook for
+// git's own completion: in bash, git's completion script (where installed) calls
+// _git_pkg; zsh's _git calls _git-pkg (here straight, and autoloaded from $fpath as
+// scripts/install.sh installs it); fish forwards `git pkg …` to the command git-pkg.
+func TestGitCompletion(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, name := range []string{"pkg-pull", "git-pkg-pull", "git-pkg"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(gitFake), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	script := func(shell string) string {
+		s, err := CompletionScript(GitDispatcher, shell)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	run := func(t *testing.T, shell string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command(shell, args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"))
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", shell, err, out)
+		}
+		return string(out)
+	}
+	t.Run("bash", func(t *testing.T) {
+		var gitScript string
+		for _, p := range []string{
+			"/usr/share/bash-completion/completions/git",
+			"/usr/share/git/completion/git-completion.bash",
+			"/etc/bash_completion.d/git",
+		} {
+			if _, err := os.Stat(p); err == nil {
+				gitScript = p
+				break
+			}
+		}
+		if gitScript == "" {
+			t.Skip("git's bash completion is not installed")
+		}
+		prog := `source ` + gitScript + `
+` + script("bash") + `
+for line in "git pkg remove he" "git -C /tmp pkg remove he" "git pkg-pull remove he" "pkg-pull remove he"; do
+    read -ra COMP_WORDS <<<"$line"
+    COMP_CWORD=$((${#COMP_WORDS[@]} - 1)) COMP_LINE=$line COMP_POINT=${#line}
+    COMPREPLY=()
+    if [[ ${COMP_WORDS[0]} == git ]]; then __git_wrap__git_main; else _pkg_pull_complete; fi
+    printf '%s|' "${COMPREPLY[@]}"
+    echo
+done
+`
+		want := "hello|he-git-pkg|\nhello|he-git-pkg|\nhello|he-git-pkg-pull|\nhello|he-pkg-pull|\n"
+		if got := run(t, "bash", "--norc", "--noprofile", "-c", prog); got != want {
+			t.Errorf("bash: got\n%s\nwant\n%s", got, want)
+		}
+	})
+	t.Run("zsh", func(t *testing.T) {
+		if _, err := exec.LookPath("zsh"); err != nil {
+			t.Skip("zsh is not installed")
+		}
+		fpath := filepath.Join(dir, "fpath")
+		if err := os.MkdirAll(fpath, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		_, body, _ := strings.Cut(script("zsh"), "\n")
+		if err := os.WriteFile(filepath.Join(fpath, "_git-pkg"), []byte("#compdef git-pkg\n"+body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		prog := `compdef() { }
+_describe() { print -rl -- "${(@P)4}" }
+fpath=(` + fpath + ` $fpath)
+autoload -Uz _git-pkg
+words=(pkg remove he); CURRENT=3; _git-pkg
+words=(pkg remove he); CURRENT=3; _git-pkg
+` + script("zsh") + `
+words=(pkg-pull remove he); CURRENT=3; _git-pkg-pull
+`
+		want := "hello:1.0.0\nhe-git-pkg\nhello:1.0.0\nhe-git-pkg\nhello:1.0.0\nhe-git-pkg-pull\n"
+		if got := run(t, "zsh", "-f", "-c", prog); got != want {
+			t.Errorf("zsh: got\n%s\nwant\n%s", got, want)
+		}
+	})
+	t.Run("fish", func(t *testing.T) {
+		if _, err := exec.LookPath("fish"); err != nil {
+			t.Skip("fish is not installed")
+		}
+		prog := script("fish") + `
+complete -C "git-pkg remove he"
+complete -C "git-pkg-pull remove he"
+`
+		want := "hello\t1.0.0\nhe-git-pkg\nhello\t1.0.0\nhe-git-pkg-pull\n"
+		if got := run(t, "fish", "--no-config", "-c", prog); got != want {
+			t.Errorf("fish: got\n%s\nwant\n%s", got, want)
+		}
+	})
+}

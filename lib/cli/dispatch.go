@@ -22,6 +22,10 @@ func Dispatch(env *Env, args []string) int {
 		printDispatchHelp(env.Stdout, env.Inv.Dispatch)
 		return ExitOK
 	}
+	if args[0] == completeVerb {
+		// git's completion for `git pkg` (the scripts of completion.go) asks git-pkg itself.
+		return DispatchComplete(env, args[1:])
+	}
 	if args[0] == "--version" || args[0] == "version" {
 		fmt.Fprintf(env.Stdout, "%s version %s\n", env.Inv.Dispatch, VersionString())
 		return ExitOK
@@ -39,9 +43,10 @@ func Dispatch(env *Env, args []string) int {
 	return execBinary(path, rest, prog, env)
 }
 
-// DispatchComplete answers kubectl's completion of `kubectl pkg WORDS...` (invoked as
-// kubectl_complete-pkg): the area or shortcut word itself, or else what the sibling
-// binary that serves it answers to `__complete`.
+// DispatchComplete answers the completion of `kubectl pkg WORDS...` (invoked as
+// kubectl_complete-pkg) and of `git pkg WORDS...` (git-pkg __complete): the area or
+// shortcut word itself, or else what the sibling binary that serves it answers to
+// `__complete`.
 func DispatchComplete(env *Env, words []string) int {
 	if len(words) <= 1 {
 		word := ""

@@ -43,3 +43,17 @@ Hint: did you mean "git pkg list"? (available commands: dep, gc, pull, push, tap
 		}
 	}
 }
+
+// git's completion asks `git-pkg __complete WORDS... WORD`: the dispatcher answers the
+// first word itself, every area and shortcut (git lists no git-pkg-WORD for it).
+func TestDispatchComplete(t *testing.T) {
+	t.Parallel()
+	var out, errb bytes.Buffer
+	env := &Env{Inv: Invocation{Prog: "git pkg", Dispatch: "git pkg"}, Stdout: &out, Stderr: &errb}
+	if code := Dispatch(env, []string{"__complete", "a"}); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if want := "add\tinstall packages with their dependencies\n:4\n"; out.String() != want {
+		t.Errorf("git-pkg __complete a = %q, want %q", out.String(), want)
+	}
+}
