@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -42,5 +43,45 @@ _pkg_pull_complete
 printf '%s\n' "${COMPREPLY[@]}"`
 	if res := runOK(t, opts, "bash", "--norc", "--noprofile", "-c", script); res.Stdout != "comp-hello\n" {
 		t.Errorf("bash completion of pkg-pull remove c:\n%s", res)
+	}
+}
+
+// TestGitCompletion completes `git pkg …` and `git pkg-pull …` in a real bash through
+// git's own completion script, with the completion files scripts/install.sh installed
+// (loaded as bash-completion loads them, by the git command's name), against the real
+// binaries.
+func TestGitCompletion(t *testing.T) {
+	t.Parallel()
+	gitScript := ""
+	for _, p := range []string{"/usr/share/bash-completion/completions/git", "/usr/share/git/completion/git-completion.bash", "/etc/bash_completion.d/git"} {
+		if _, err := os.Stat(p); err == nil {
+			gitScript = p
+			break
+		}
+	}
+	if gitScript == "" {
+		t.Skip("git's bash completion is not installed")
+	}
+	home := t.TempDir()
+	opts := runOpts{Env: []string{"LONGSHORE_HOME=" + home}}
+	layout := "ocidir://" + filepath.Join(t.TempDir(), "reg", "git-hello")
+	runOK(t, opts, "pkg-push", newPackage(t, "git-hello", "1.0.0"), "--to", layout)
+	runOK(t, opts, "pkg-pull", layout+":1.0.0")
+
+	completions := filepath.Join(prefix, "share", "bash-completion", "completions")
+	script := `source ` + gitScript + `
+# bash-completion's loader, as git's completion calls it: the file named after the command.
+_completion_loader() { source "` + completions + `/$1"; }
+for line in "git pkg remove git-" "git pkg-pull exec git-" "git pkg ad"; do
+    read -ra COMP_WORDS <<<"$line"
+    COMP_CWORD=$((${#COMP_WORDS[@]} - 1)) COMP_LINE=$line COMP_POINT=${#line}
+    COMPREPLY=()
+    __git_wrap__git_main
+    printf '%s|' "${COMPREPLY[@]}"
+    echo
+done`
+	res := runOK(t, opts, "bash", "--norc", "--noprofile", "-c", script)
+	if want := "git-hello|\ngit-hello|\nadd|\n"; res.Stdout != want {
+		t.Errorf("git completion: want\n%s\n%s", want, res)
 	}
 }

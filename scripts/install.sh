@@ -76,12 +76,34 @@ done
 "$root/scripts/man.sh" "$bindir/pkg-pull" git-pkg >"$mandir/git-pkg.1"
 pages+=(git-pkg.1)
 
+# Completion scripts where each shell looks under a prefix (for ~/.local bash-completion
+# and fish look there; bash-completion 2.12+ also finds PREFIX/share/… for PREFIX/bin
+# on PATH). Each serves pkg-X, git-X's `git pkg-X` and,
+# pkg-pull's, `git pkg`: shells load them by the command being completed, so the git
+# names are the same script under another name (zsh's under its own #compdef line).
+bashdir=$PREFIX/share/bash-completion/completions
+zshdir=$PREFIX/share/zsh/site-functions
+fishdir=$PREFIX/share/fish/vendor_completions.d
+mkdir -p "$bashdir" "$zshdir" "$fishdir"
+for a in "${areas[@]}"; do
+	"$bindir/pkg-$a" completion bash >"$bashdir/pkg-$a"
+	ln -sf "pkg-$a" "$bashdir/git-pkg-$a"
+	"$bindir/pkg-$a" completion zsh >"$zshdir/_pkg-$a"
+	sed "1s/.*/#compdef git-pkg-$a/" "$zshdir/_pkg-$a" >"$zshdir/_git-pkg-$a"
+	"$bindir/pkg-$a" completion fish >"$fishdir/pkg-$a.fish"
+	ln -sf "pkg-$a.fish" "$fishdir/git-pkg-$a.fish"
+done
+ln -sf pkg-pull "$bashdir/git-pkg"
+sed "1s/.*/#compdef git-pkg/" "$zshdir/_pkg-pull" >"$zshdir/_git-pkg"
+ln -sf pkg-pull.fish "$fishdir/git-pkg.fish"
+
 log "installed into $bindir:"
 log "  binaries: pkg-tap pkg-push pkg-pull pkg-dep pkg-gc"
 log "  kubectl:  kubectl-pkg kubectl-pkg-{tap,push,pull,dep,gc,add,upgrade,remove,list,env,exec,init,lint}"
 log "            and their kubectl_complete-* links (kubectl's shell completion)"
 log "  git:      git-pkg git-pkg-{tap,push,pull,dep,gc}"
 log "  man:      ${#pages[@]} pages in $mandir"
+log "  completion: $bashdir, $zshdir, $fishdir"
 case ":$PATH:" in
 *":$bindir:"*) ;;
 *)
@@ -90,4 +112,5 @@ case ":$PATH:" in
 	;;
 esac
 log "try: kubectl pkg --help, git pkg --help, pkg-push --version"
-log "completion: source <(pkg-pull completion bash) (or zsh, fish; each binary has its own)"
+log "completion: bash (with bash-completion) and fish load it from there; zsh needs"
+log "  fpath=($zshdir \$fpath) before compinit; or: source <(pkg-pull completion bash)"
