@@ -207,14 +207,7 @@ func TestZshAndFishScripts(t *testing.T) {
 	}
 	run := func(shell string, args ...string) string {
 		t.Helper()
-		cmd := exec.Command(shell, args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"))
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("%s: %v\n%s", shell, err, out)
-		}
-		return string(out)
+		return runShell(t, dir, shell, args...)
 	}
 	t.Run("zsh", func(t *testing.T) {
 		zsh, err := exec.LookPath("zsh")
@@ -300,17 +293,6 @@ func TestGitCompletion(t *testing.T) {
 		}
 		return s
 	}
-	run := func(t *testing.T, shell string, args ...string) string {
-		t.Helper()
-		cmd := exec.Command(shell, args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"))
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("%s: %v\n%s", shell, err, out)
-		}
-		return string(out)
-	}
 	t.Run("bash", func(t *testing.T) {
 		var gitScript string
 		for _, p := range []string{
@@ -338,7 +320,7 @@ for line in "git pkg remove he" "git -C /tmp pkg remove he" "git pkg-pull remove
 done
 `
 		want := "hello|he-git-pkg|\nhello|he-git-pkg|\nhello|he-git-pkg-pull|\nhello|he-pkg-pull|\n"
-		if got := run(t, "bash", "--norc", "--noprofile", "-c", prog); got != want {
+		if got := runShell(t, dir, "bash", "--norc", "--noprofile", "-c", prog); got != want {
 			t.Errorf("bash: got\n%s\nwant\n%s", got, want)
 		}
 	})
@@ -364,7 +346,7 @@ words=(pkg remove he); CURRENT=3; _git-pkg
 words=(pkg-pull remove he); CURRENT=3; _git-pkg-pull
 `
 		want := "hello:1.0.0\nhe-git-pkg\nhello:1.0.0\nhe-git-pkg\nhello:1.0.0\nhe-git-pkg-pull\n"
-		if got := run(t, "zsh", "-f", "-c", prog); got != want {
+		if got := runShell(t, dir, "zsh", "-f", "-c", prog); got != want {
 			t.Errorf("zsh: got\n%s\nwant\n%s", got, want)
 		}
 	})
@@ -377,8 +359,22 @@ complete -C "git-pkg remove he"
 complete -C "git-pkg-pull remove he"
 `
 		want := "hello\t1.0.0\nhe-git-pkg\nhello\t1.0.0\nhe-git-pkg-pull\n"
-		if got := run(t, "fish", "--no-config", "-c", prog); got != want {
+		if got := runShell(t, dir, "fish", "--no-config", "-c", prog); got != want {
 			t.Errorf("fish: got\n%s\nwant\n%s", got, want)
 		}
 	})
+}
+
+// runShell runs shell with args in dir, dir leading PATH (where the stand-ins are), and
+// returns what it printed.
+func runShell(t *testing.T, dir, shell string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(shell, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", shell, err, out)
+	}
+	return string(out)
 }
