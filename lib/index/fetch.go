@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/opencontainers/go-digest"
@@ -82,10 +83,12 @@ func Fetch(ctx context.Context, t *oci.Target, reference, cacheDir string) (Fetc
 	}
 	where := t.Where() + ":" + reference
 	if old.Digest == desc.Digest.String() {
-		if m, err := readManifest(cacheDir, desc.Digest, where); err == nil {
+		if m, err := readManifest(cacheDir, desc.Digest, where); err == nil && haveBlobs(cacheDir, m) {
 			return FetchResult{Digest: old.Digest, Shards: len(m.Layers)}, nil
 		}
-		// The cached manifest is gone or damaged: fetch it again below.
+		// The cached manifest, its config or a shard is gone or damaged (a reader's
+		// error says to update again): fetch what is missing below. Only sizes are
+		// checked here, so that an unchanged update stays one request and no hashing.
 	}
 	if err := checkManifestDesc(desc, where); err != nil {
 		return FetchResult{}, err
@@ -325,7 +328,8 @@ func WriteCache(cacheDir string, b *Built) (FetchResult, error) {
 	defer unlock()
 	old, _ := readState(cacheDir)
 	res := FetchResult{Digest: b.Manifest.Desc.Digest.String(), Shards: len(b.Shards)}
-	if old.Digest == res.Digest && haveBlob(cacheDir, b.Manifest.Desc) {
+	if old.Digest == res.Digest && haveBlob(cacheDir, b.Manifest.Desc) && haveBlob(cacheDir, b.Config.Desc) &&
+		!slices.ContainsFunc(b.Shards, func(s Blob) bool { return !haveBlob(cacheDir, s.Desc) }) {
 		return res, nil
 	}
 	res.Changed = true
@@ -359,6 +363,20 @@ func haveBlob(cacheDir string, d ocispec.Descriptor) bool {
 	}
 	st, err := os.Stat(blobPath(cacheDir, d.Digest))
 	return err == nil && st.Size() == d.Size
+}
+
+// haveBlobs reports whether the config and every shard of m are cached (by size, as
+// haveBlob).
+func haveBlobs(cacheDir string, m ocispec.Manifest) bool {
+	if !haveBlob(cacheDir, m.Config) {
+		return false
+	}
+	for _, l := range m.Layers {
+		if !haveBlob(cacheDir, l) {
+			return false
+		}
+	}
+	return true
 }
 
 func readState(cacheDir string) (cacheState, error) {

@@ -239,6 +239,70 @@ func TestFetchCorruptShardLeavesCacheUntouched(t *testing.T) {
 	}
 }
 
+// A cache that lost a shard, or holds a damaged one, is repaired by the next Fetch of
+// the same digest: the hint of the reader's error ("update the tap again") holds.
+func TestFetchRepairsADamagedCacheOfTheSameDigest(t *testing.T) {
+	t.Parallel()
+	reg := newFakeRegistry(t)
+	tgt := reg.open(t, "tap/index")
+	b := mustBuild(t, genPackages(50, 1))
+	pushBuilt(t, tgt, b, "latest")
+	ctx := context.Background()
+	for _, damage := range []string{"truncated", "removed", "same size"} {
+		t.Run(damage, func(t *testing.T) {
+			cache := t.TempDir()
+			if _, err := Fetch(ctx, tgt, "latest", cache); err != nil {
+				t.Fatal(err)
+			}
+			shard := blobPath(cache, b.Shards[0].Desc.Digest)
+			var err error
+			switch damage {
+			case "truncated":
+				err = os.WriteFile(shard, []byte("{"), 0o644)
+			case "removed":
+				err = os.Remove(shard)
+			default:
+				bad := bytes.Clone(b.Shards[0].Data)
+				bad[len(bad)/2] ^= 1
+				err = os.WriteFile(shard, bad, 0o644)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			snap, err := Open(cache)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := snap.All(); fault.KindOf(err) != fault.Verify {
+				t.Fatalf("reading a damaged cache: %v", err)
+			}
+			if damage == "same size" {
+				// Sizes are all an unchanged update looks at: the hint says to remove it.
+				if _, err := snap.All(); !strings.Contains(fault.HintOf(err), "remove "+shard) {
+					t.Fatalf("hint %q does not name the blob to remove", fault.HintOf(err))
+				}
+				if err := os.Remove(shard); err != nil {
+					t.Fatal(err)
+				}
+			}
+			res, err := Fetch(ctx, tgt, "latest", cache)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.ShardsFetched != 1 || res.Digest != b.Manifest.Desc.Digest.String() {
+				t.Errorf("repairing fetch: %+v, want the one shard refetched", res)
+			}
+			snap, err = Open(cache)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if all, err := snap.All(); err != nil || len(all) != 50 {
+				t.Fatalf("after the repair: %d packages, %v", len(all), err)
+			}
+		})
+	}
+}
+
 func TestFetchRefusesWhatIsNotAnIndex(t *testing.T) {
 	t.Parallel()
 	reg := newFakeRegistry(t)
@@ -366,6 +430,14 @@ func TestWriteCache(t *testing.T) {
 	snap, _ = Open(cache)
 	if _, err := snap.All(); fault.KindOf(err) != fault.Verify {
 		t.Errorf("damaged cache: %v", err)
+	}
+	// Writing the same index again (a local tap's update) repairs it.
+	if res, err := WriteCache(cache, b); err != nil || res.ShardsFetched != 1 {
+		t.Errorf("rewriting a damaged cache: %+v %v, want the one shard rewritten", res, err)
+	}
+	snap, _ = Open(cache)
+	if all, err := snap.All(); err != nil || len(all) != 40 {
+		t.Errorf("after the repair: %d packages, %v", len(all), err)
 	}
 }
 

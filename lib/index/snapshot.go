@@ -63,7 +63,14 @@ func readBlob(cacheDir string, d ocispec.Descriptor) ([]byte, error) {
 		return nil, fault.New(fault.Verify, fmt.Errorf("index cache %s: blob %s: %w", cacheDir, d.Digest, err), "update the tap again to refetch it")
 	}
 	if int64(len(data)) != d.Size || digest.FromBytes(data) != d.Digest {
-		return nil, fault.New(fault.Verify, fmt.Errorf("index cache %s: blob %s does not match its digest", cacheDir, d.Digest), "update the tap again to refetch it")
+		// An update refetches a blob that is missing or of the wrong size, but does not
+		// hash what it has (an unchanged update stays cheap): same-size damage needs the
+		// file gone first.
+		hint := "update the tap again to refetch it"
+		if int64(len(data)) == d.Size {
+			hint = fmt.Sprintf("remove %s, then update the tap again to refetch it", blobPath(cacheDir, d.Digest))
+		}
+		return nil, fault.New(fault.Verify, fmt.Errorf("index cache %s: blob %s does not match its digest", cacheDir, d.Digest), hint)
 	}
 	return data, nil
 }
