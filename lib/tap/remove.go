@@ -64,7 +64,7 @@ func Remove(home, name string, force bool) (orphaned []*api.Installed, err error
 func (c *Config) notConfigured(name string) error {
 	hint := "no taps are configured"
 	if len(c.Taps) > 0 {
-		hint = fmt.Sprintf("configured taps: %s (`pkg-tap list` shows them)", strings.Join(c.names(), ", "))
+		hint = fmt.Sprintf("%sconfigured taps: %s (`pkg-tap list` shows them)", didYouMean(nearby(name, c.names())), strings.Join(c.names(), ", "))
 	}
 	return fault.New(fault.NotFound, fmt.Errorf("no tap named %q", name), hint)
 }

@@ -167,7 +167,7 @@ func lower(b byte) byte {
 func (c *Config) unknownTap(name string) error {
 	hint := "add it with `pkg-tap add " + name + " REF`"
 	if len(c.Taps) > 0 {
-		hint = fmt.Sprintf("configured taps: %s; %s", strings.Join(c.names(), ", "), hint)
+		hint = fmt.Sprintf("%sconfigured taps: %s; %s", didYouMean(nearby(name, c.names())), strings.Join(c.names(), ", "), hint)
 	}
 	return fault.New(fault.NotFound, fmt.Errorf("no tap named %q", name), hint)
 }

@@ -220,14 +220,20 @@ func TestResolve(t *testing.T) {
 		name, tap, desc string
 		code            int
 		want            []string
+		hint            string // the start of the error's hint
 	}{
 		{name: "core/hello", tap: "core", desc: "core hello"},
 		{name: "extra/hello", tap: "extra", desc: "extra hello"},
 		{name: "only-core", tap: "core"},
 		{name: "hello", code: cli.ExitUsage, want: []string{"ambiguous", "core/hello", "extra/hello"}},
-		{name: "nope", code: cli.ExitNotFound, want: []string{"no tap has a package named nope"}},
-		{name: "core/nope", code: cli.ExitNotFound, want: []string{"tap core has no package nope"}},
-		{name: "other/hello", code: cli.ExitNotFound, want: []string{`no tap named "other"`}},
+		{name: "nope", code: cli.ExitNotFound, want: []string{"no tap has a package named nope"}, hint: "search with `pkg-tap search nope`"},
+		{name: "core/nope", code: cli.ExitNotFound, want: []string{"tap core has no package nope"}, hint: "search with"},
+		{name: "other/hello", code: cli.ExitNotFound, want: []string{`no tap named "other"`}, hint: "configured taps: core, extra;"},
+		// A "did you mean" for a typo in the name or the tap, and for the wrong tap.
+		{name: "helo", code: cli.ExitNotFound, want: []string{"no tap has a package named helo"}, hint: "did you mean core/hello or extra/hello? search with"},
+		{name: "core/only-cor", code: cli.ExitNotFound, hint: "did you mean core/only-core? search with"},
+		{name: "extra/only-core", code: cli.ExitNotFound, want: []string{"tap extra has no package only-core"}, hint: "did you mean core/only-core? search with"},
+		{name: "cor/hello", code: cli.ExitNotFound, want: []string{`no tap named "cor"`}, hint: "did you mean core? configured taps: core, extra;"},
 		{name: "hello@^1", code: cli.ExitUsage, want: []string{"without a version constraint"}},
 		{name: "Hello", code: cli.ExitUsage, want: []string{"not a package name"}},
 	}
@@ -243,6 +249,9 @@ func TestResolve(t *testing.T) {
 					if !strings.Contains(err.Error(), w) {
 						t.Errorf("error %q does not contain %q", err, w)
 					}
+				}
+				if hint := fault.HintOf(err); !strings.HasPrefix(hint, tt.hint) {
+					t.Errorf("hint %q does not start with %q", hint, tt.hint)
 				}
 				return
 			}

@@ -1,0 +1,109 @@
+package tap
+
+import (
+	"cmp"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"longshore.dev/lib/internal/textdist"
+)
+
+// maxSuggestions bounds a "did you mean": more than a few is a search, not a guess.
+const maxSuggestions = 3
+
+// nearby is what a mistyped name probably meant among names: the nearest of those at
+// most two edits away (helo, hlelo, hello2) or that start with it (hello for hel), by
+// name; at most maxSuggestions. A word of one letter is too short to guess from.
+func nearby(word string, names []string) []string {
+	type near struct {
+		name string
+		dist int
+	}
+	if len(word) < 2 {
+		return nil
+	}
+	var found []near
+	for _, name := range names {
+		if name == word {
+			continue
+		}
+		var d int
+		switch {
+		case len(word) >= 3 && strings.HasPrefix(name, word):
+			d = 1
+		case abs(len(name)-len(word)) > 2:
+			continue // more than two edits, without computing them
+		default:
+			d = textdist.OSA(word, name)
+		}
+		if d <= 2 && d < len(name) {
+			found = append(found, near{name, d})
+		}
+	}
+	slices.SortFunc(found, func(a, b near) int { return cmp.Or(cmp.Compare(a.dist, b.dist), strings.Compare(a.name, b.name)) })
+	var out []string
+	for _, f := range found {
+		if f.dist > found[0].dist || len(out) == maxSuggestions {
+			break
+		}
+		out = append(out, f.name)
+	}
+	return out
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// nearbyPackages is what a name that no tap of taps has probably meant, as TAP/NAME:
+// the same name in another configured tap first (a wrong TAP/), then names near it in
+// taps. It reads only the local caches; a tap without one is passed over (the error
+// being built is about something else).
+func (c *Config) nearbyPackages(name string, taps []string) []string {
+	var out []string
+	for _, s := range c.Taps {
+		if slices.Contains(taps, s.Name) {
+			continue
+		}
+		if _, ok, err := c.lookup(s.Name, name); err == nil && ok {
+			out = append(out, s.Name+"/"+name)
+		}
+	}
+	for _, t := range taps {
+		for _, n := range nearby(name, c.packageNames(t)) {
+			out = append(out, t+"/"+n)
+		}
+	}
+	return out[:min(len(out), maxSuggestions)]
+}
+
+// packageNames lists the packages of tap's search table; none when it cannot be read.
+func (c *Config) packageNames(tap string) []string {
+	data, err := os.ReadFile(filepath.Join(cacheDir(c.home, tap), searchFile))
+	if err != nil {
+		return nil
+	}
+	var names []string
+	if err := scanSearch(data, nil, func(e *searchEntry) { names = append(names, e.Name) }); err != nil {
+		return nil
+	}
+	return names
+}
+
+// didYouMean is the start of a hint for suggestions: `did you mean core/hello?`, or
+// `did you mean core/hello or core/hello2?`; "" for none.
+func didYouMean(suggestions []string) string {
+	switch len(suggestions) {
+	case 0:
+		return ""
+	case 1:
+		return fmt.Sprintf("did you mean %s? ", suggestions[0])
+	}
+	return fmt.Sprintf("did you mean %s or %s? ", strings.Join(suggestions[:len(suggestions)-1], ", "), suggestions[len(suggestions)-1])
+}
