@@ -56,12 +56,12 @@ func (t *Target) classify(err error, doing string) error {
 			fmt.Sprintf("install %s, or take it out of credsStore/credHelpers in $DOCKER_CONFIG/config.json (~/.docker/config.json)", execErr.Name))
 	case errors.Is(err, auth.ErrBasicCredentialNotFound):
 		return fault.New(fault.Auth, fmt.Errorf("%s: %s asks for credentials and none are configured", doing, host),
-			loginHint(host))
+			LoginHint(host))
 	case errors.As(err, &resp):
 		switch {
 		case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 			return fault.New(fault.Auth, fmt.Errorf("%s: %s refused access (HTTP %d)", doing, host, resp.StatusCode),
-				loginHint(host))
+				LoginHint(host))
 		case resp.StatusCode == http.StatusNotFound:
 			return fault.New(fault.NotFound, fmt.Errorf("%s: not found", doing), "")
 		case resp.StatusCode == http.StatusNotImplemented || resp.StatusCode == http.StatusHTTPVersionNotSupported:
@@ -99,7 +99,8 @@ func DialTarget(opErr *net.OpError, host string) string {
 	return host
 }
 
-// loginHint says how to give credentials for host, whichever tool the user has.
-func loginHint(host string) string {
+// LoginHint says how to give credentials for host, whichever tool the user has: the
+// hint of a refusal, or of credentials none are configured for.
+func LoginHint(host string) string {
 	return fmt.Sprintf("log in with `pkg-tap login %s -u USER --password-stdin` or `docker login %s` (longshore reads the docker config and its credential helpers)", host, host)
 }

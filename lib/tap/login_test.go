@@ -12,6 +12,7 @@ import (
 
 	"longshore.dev/lib/cli"
 	"longshore.dev/lib/fault"
+	"longshore.dev/lib/oci"
 )
 
 const secret = "s3cr3t-Pa55word"
@@ -173,5 +174,49 @@ func TestReadPassword(t *testing.T) {
 	_, err := ReadPassword(strings.NewReader("pw\n"), nil, false)
 	if cli.ExitCode(err) != cli.ExitUsage || !strings.Contains(fault.HintOf(err), "--password-stdin") {
 		t.Errorf("ReadPassword from a pipe without the flag: %v", err)
+	}
+}
+
+// TestAddOfARefusedIndexSaysHowToGetIn adds a tap on a registry that wants a password:
+// without credentials the hint says to log in; when the docker config names a
+// credential helper that is not installed, logging in cannot help, and the hint says
+// what can.
+func TestAddOfARefusedIndexSaysHowToGetIn(t *testing.T) {
+	t.Parallel()
+	host := basicAuthRegistry(t)
+	tests := []struct {
+		name, config, hint string
+	}{
+		{"no credentials", "", "log in with `pkg-tap login " + host + " -u USER --password-stdin`"},
+		{"helper not installed", `{"credHelpers":{"` + host + `":"longshore-test-missing"}}`, "install docker-credential-longshore-test-missing"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			if tt.config != "" {
+				if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(tt.config), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			getenv := func(k string) string {
+				if k == "DOCKER_CONFIG" {
+					return dir
+				}
+				return ""
+			}
+			home := t.TempDir()
+			_, err := Add(context.Background(), home, Spec{Name: "private", Source: host + "/private/index"},
+				Options{OCI: oci.Options{Credentials: CredentialStore(getenv)}})
+			if cli.ExitCode(err) != cli.ExitAuth {
+				t.Fatalf("Add: %v (exit %d), want exit %d", err, cli.ExitCode(err), cli.ExitAuth)
+			}
+			if hint := fault.HintOf(err); !strings.Contains(hint, tt.hint) {
+				t.Errorf("hint %q does not say %q", hint, tt.hint)
+			}
+			if _, err := os.Stat(filepath.Join(home, "config.yaml")); !os.IsNotExist(err) {
+				t.Errorf("a refused add wrote config.yaml: %v", err)
+			}
+		})
 	}
 }

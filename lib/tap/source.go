@@ -93,10 +93,11 @@ func fetch(ctx context.Context, src source, dir string, opts Options) (index.Fet
 	return res, authHint(err, src.ref)
 }
 
-// authHint turns the generic "docker login" hint on a refusal into one naming
-// pkg-tap login and the registry that refused.
+// authHint turns the generic login hint on a refusal into one that says the index was
+// refused. Other auth faults keep their own hint: a login cannot mend a credential
+// helper that is not installed.
 func authHint(err error, r ref.Ref) error {
-	if err == nil || fault.KindOf(err) != fault.Auth || r.Kind != ref.Remote {
+	if err == nil || fault.KindOf(err) != fault.Auth || r.Kind != ref.Remote || fault.HintOf(err) != oci.LoginHint(r.Registry) {
 		return err
 	}
 	return fault.Hinted(err, fmt.Sprintf("%s refused access to the index: log in with `pkg-tap login %s -u USER --password-stdin` (or `docker login %s`; credentials in the docker config and its helpers are used)", r.Registry, r.Registry, r.Registry))
