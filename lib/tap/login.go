@@ -215,7 +215,7 @@ func registryHost(s string) (string, error) {
 		return "", fault.Errorf(fault.Usage, "registry %q: give the host without a scheme, e.g. %s", s, s[strings.Index(s, "://")+3:])
 	}
 	if host, _, ok := strings.Cut(s, "/"); ok {
-		return "", fault.Errorf(fault.Usage, "registry %q names a repository: log in to the registry host, %s", s, host)
+		return "", fault.Errorf(fault.Usage, "registry %q names a repository: give the registry host alone, %s", s, host)
 	}
 	r, err := ref.ParseArtifact(s + "/probe")
 	if err != nil || r.Kind != ref.Remote || r.Registry != s {

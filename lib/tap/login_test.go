@@ -140,6 +140,11 @@ func TestLoginArguments(t *testing.T) {
 			t.Errorf("Login(%q, %q): %v; want a usage error with %q", tt.registry, tt.user, err, tt.want)
 		}
 	}
+	// The same checks serve logout, whose error must not tell to log in.
+	_, err := Logout(context.Background(), "ghcr.io/org/repo", config)
+	if cli.ExitCode(err) != cli.ExitUsage || !strings.Contains(err.Error(), "give the registry host alone, ghcr.io") || strings.Contains(err.Error(), "log in") {
+		t.Errorf("Logout of a repository: %v", err)
+	}
 }
 
 func TestLoginUnreachable(t *testing.T) {
