@@ -72,16 +72,27 @@ func Fetch(ctx context.Context, t *oci.Target, reference, cacheDir string) (Fetc
 	}
 	defer unlock()
 	old, _ := readState(cacheDir) // an unreadable state is an empty cache
+	where := t.Where() + ":" + reference
+	_, digestErr := digest.Parse(reference)
+	pinned := digestErr == nil
+	if pinned {
+		where = t.Where() + "@" + reference
+	}
 	desc, err := t.Resolve(ctx, reference)
 	if fault.KindOf(err) == fault.NotFound && fault.HintOf(err) == "" {
+		if pinned {
+			// Publishing cannot bring a digest back: only a tag moves to a new index.
+			return FetchResult{}, fault.New(fault.NotFound, err, fmt.Sprintf(
+				"%s holds no manifest %s: it was deleted, or never pushed there; a digest never moves, so follow a tag instead (e.g. %s:%s)",
+				t.Where(), reference, t.Where(), DefaultTag))
+		}
 		return FetchResult{}, fault.New(fault.NotFound, err, fmt.Sprintf(
-			"no index is published at %s:%s: check the reference, or publish one there with `pkg-tap index add -f PUBLISHED --to %s` (or index build)",
-			t.Where(), reference, t.Where()))
+			"no index is published at %s: check the reference, or publish one there with `pkg-tap index add -f PUBLISHED --to %s` (or index build)",
+			where, t.Where()))
 	}
 	if err != nil {
 		return FetchResult{}, err
 	}
-	where := t.Where() + ":" + reference
 	if old.Digest == desc.Digest.String() {
 		if m, err := readManifest(cacheDir, desc.Digest, where); err == nil && haveBlobs(cacheDir, m) {
 			return FetchResult{Digest: old.Digest, Shards: len(m.Layers)}, nil

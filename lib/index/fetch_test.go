@@ -379,6 +379,15 @@ func TestFetchOfNothingSaysHowToPublish(t *testing.T) {
 	if fault.KindOf(err) != fault.NotFound || !strings.Contains(fault.HintOf(err), "no index is published at") || !strings.Contains(fault.HintOf(err), "pkg-tap index add") {
 		t.Errorf("got %v (hint %q)", err, fault.HintOf(err))
 	}
+	// A digest that is gone cannot be published again: the hint says to follow a tag,
+	// and writes the reference with '@'.
+	gone := digest.FromString("deleted index").String()
+	_, err = Fetch(context.Background(), tgt, gone, t.TempDir())
+	hint := fault.HintOf(err)
+	if fault.KindOf(err) != fault.NotFound || !strings.Contains(hint, "holds no manifest "+gone) || !strings.Contains(hint, "follow a tag") ||
+		strings.Contains(hint, "pkg-tap index add") || strings.Contains(hint, ":"+gone) {
+		t.Errorf("a missing digest: %v (hint %q)", err, hint)
+	}
 }
 
 func TestFetchFromLayout(t *testing.T) {
