@@ -61,26 +61,36 @@ func abs(n int) int {
 	return n
 }
 
-// nearbyPackages is what a name that no tap of taps has probably meant, as TAP/NAME:
-// the same name in another configured tap first (a wrong TAP/), then names near it in
-// taps. It reads only the local caches; a tap without one is passed over (the error
-// being built is about something else).
-func (c *Config) nearbyPackages(name string, taps []string) []string {
+// nearbyPackages is what a package name that tap does not have probably meant, as
+// TAP/NAME: the same name in another configured tap first (a wrong TAP/), then names
+// near it in tap. It reads only the local caches; a tap without one is passed over
+// (the error being built is about something else).
+func (c *Config) nearbyPackages(tap, name string) []string {
 	var out []string
 	for _, s := range c.Taps {
-		if slices.Contains(taps, s.Name) {
+		if s.Name == tap {
 			continue
 		}
 		if _, ok, err := c.lookup(s.Name, name); err == nil && ok {
 			out = append(out, s.Name+"/"+name)
 		}
 	}
-	for _, t := range taps {
-		for _, n := range nearby(name, c.packageNames(t)) {
-			out = append(out, t+"/"+n)
-		}
+	for _, n := range nearby(name, c.packageNames(tap)) {
+		out = append(out, tap+"/"+n)
 	}
 	return out[:min(len(out), maxSuggestions)]
+}
+
+// nearbyNames is what a bare package name no tap has probably meant: the names near it
+// in every tap, bare, as the user wrote theirs (one in several taps is named once; what
+// it then resolves to is Resolve's to say).
+func (c *Config) nearbyNames(name string) []string {
+	var all []string
+	for _, t := range c.names() {
+		all = append(all, c.packageNames(t)...)
+	}
+	slices.Sort(all)
+	return nearby(name, slices.Compact(all))
 }
 
 // packageNames lists the packages of tap's search table; none when it cannot be read.

@@ -36,7 +36,7 @@ func (c *Config) Resolve(name string) (tapName string, pkg *index.Package, err e
 		}
 		if !found {
 			return "", nil, fault.New(fault.NotFound, fmt.Errorf("tap %s has no package %s", r.Tap, r.Name),
-				didYouMean(c.nearbyPackages(r.Name, []string{r.Tap}))+
+				didYouMean(c.nearbyPackages(r.Tap, r.Name))+
 					fmt.Sprintf("search with `pkg-tap search %s`, or refresh the index with `pkg-tap update %s`", r.Name, r.Tap))
 		}
 		return r.Tap, pkg, nil
@@ -58,7 +58,7 @@ func (c *Config) Resolve(name string) (tapName string, pkg *index.Package, err e
 	switch len(all) {
 	case 0:
 		return "", nil, fault.New(fault.NotFound, fmt.Errorf("no tap has a package named %s (taps: %s)", r.Name, strings.Join(c.names(), ", ")),
-			didYouMean(c.nearbyPackages(r.Name, c.names()))+
+			didYouMean(c.nearbyNames(r.Name))+
 				fmt.Sprintf("search with `pkg-tap search %s`, or refresh the indexes with `pkg-tap update`", r.Name))
 	case 1:
 		return all[0].tap, all[0].pkg, nil

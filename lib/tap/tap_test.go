@@ -230,7 +230,8 @@ func TestResolve(t *testing.T) {
 		{name: "core/nope", code: cli.ExitNotFound, want: []string{"tap core has no package nope"}, hint: "search with"},
 		{name: "other/hello", code: cli.ExitNotFound, want: []string{`no tap named "other"`}, hint: "configured taps: core, extra;"},
 		// A "did you mean" for a typo in the name or the tap, and for the wrong tap.
-		{name: "helo", code: cli.ExitNotFound, want: []string{"no tap has a package named helo"}, hint: "did you mean core/hello or extra/hello? search with"},
+		{name: "helo", code: cli.ExitNotFound, want: []string{"no tap has a package named helo"}, hint: "did you mean hello? search with"},
+		{name: "only-cor", code: cli.ExitNotFound, hint: "did you mean only-core? search with"},
 		{name: "core/only-cor", code: cli.ExitNotFound, hint: "did you mean core/only-core? search with"},
 		{name: "extra/only-core", code: cli.ExitNotFound, want: []string{"tap extra has no package only-core"}, hint: "did you mean core/only-core? search with"},
 		{name: "cor/hello", code: cli.ExitNotFound, want: []string{`no tap named "cor"`}, hint: "did you mean core? configured taps: core, extra;"},
