@@ -187,10 +187,16 @@ func TestTapLifecycle(t *testing.T) {
 			t.Errorf("%s: %+v", d.Source, d.Value)
 		}
 	}
-	if r := mustRun(t, env, "search", "nothing-like-this", "-o", "table"); r.Stdout != "" || !strings.Contains(r.Stderr, "No package matches") {
+	if r := mustRun(t, env, "search", "nothing-like-this", "-o", "table"); r.Stdout != "" ||
+		!strings.Contains(r.Stderr, `No package matches "nothing-like-this": searched the cached indexes of 2 taps; `+"`pkg-tap update` refreshes them.") {
 		t.Errorf("a search without hits: %s", r)
 	}
-	if r := mustRun(t, env, "search", "nothing-like-this", "-o", "json"); !strings.Contains(r.Stdout, `"items": []`) {
+	// Empty output on a pipe is explained on stderr too.
+	if r := mustRun(t, env, "search", "nothing-like-this", "--tap", "core", "-o", "yaml"); r.Stdout != "" ||
+		!strings.Contains(r.Stderr, "searched the cached index of tap core; `pkg-tap update core` refreshes it.") {
+		t.Errorf("a search without hits, -o yaml: %s", r)
+	}
+	if r := mustRun(t, env, "search", "nothing-like-this", "-o", "json"); !strings.Contains(r.Stdout, `"items": []`) || !strings.Contains(r.Stderr, "No package matches") {
 		t.Errorf("a search without hits, -o json: %s", r)
 	}
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -69,9 +70,22 @@ reads only the local caches ('pkg-tap update' refreshes them), so it works offli
 			if searchErr != nil && hits == nil {
 				return searchErr
 			}
-			if len(hits) == 0 && format == cli.Table {
-				env.Infof("No package matches %q.", query)
-				return searchErr
+			if len(hits) == 0 {
+				// A note on stderr whatever the format: an empty document stream says
+				// nothing to whoever reads the pipe's end. Search reads only the caches,
+				// so say where it looked and how to refresh them.
+				where, update := fmt.Sprintf("the cached indexes of %s", plural(len(c.Taps), "tap")), "`pkg-tap update` refreshes them"
+				if tapName != "" {
+					where, update = "the cached index of tap "+tapName, fmt.Sprintf("`pkg-tap update %s` refreshes it", tapName)
+				}
+				if query == "" {
+					env.Infof("No packages: searched %s; %s.", where, update)
+				} else {
+					env.Infof("No package matches %q: searched %s; %s.", query, where, update)
+				}
+				if format == cli.Table {
+					return searchErr
+				}
 			}
 			docs := make([]any, len(hits))
 			for i, h := range hits {
