@@ -225,3 +225,37 @@ func TestTapPrivateLogin(t *testing.T) {
 		}
 	}
 }
+
+// TestTapUpdateRepairsCache damages a tap's cache as a crash or a careless hand would
+// (a shard gone, one truncated): show fails and says to update, and the update that
+// follows, although the index did not change, refetches what was lost.
+func TestTapUpdateRepairsCache(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	opt := runOpts{Env: []string{"LONGSHORE_HOME=" + home}}
+	index := registryAddr + "/e2e/tap-repair/index"
+	publishToIndex(t, opt, "mend", "1.0.0", registryAddr+"/e2e/tap-repair/mend", index)
+	runOK(t, opt, "pkg-tap", "add", "core", index)
+
+	shards, err := filepath.Glob(filepath.Join(home, "taps", "core", "blobs", "sha256", "*"))
+	if err != nil || len(shards) == 0 {
+		t.Fatalf("no cached blobs: %v", err)
+	}
+	for _, b := range shards {
+		// The manifest and config stay; every shard ({"packages":[…]}) is truncated.
+		if data, err := os.ReadFile(b); err == nil && strings.HasPrefix(string(data), `{"packages":`) {
+			if err := os.WriteFile(b, []byte("{"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if res := run(t, opt, "pkg-tap", "show", "core/mend"); res.Code != 6 || !strings.Contains(res.Stderr, "update the tap again") {
+		t.Fatalf("show of a damaged cache: %s", res)
+	}
+	if res := runOK(t, opt, "pkg-tap", "update", "core"); !strings.Contains(res.Stderr, "Updated core") {
+		t.Errorf("update of a damaged cache did not refetch: %s", res)
+	}
+	if out := runOK(t, opt, "pkg-tap", "show", "core/mend").Stdout; !strings.Contains(out, "1.0.0") {
+		t.Errorf("show after the repair: %s", out)
+	}
+}
