@@ -274,30 +274,14 @@ func takesFlag(c *Command, flag string) bool {
 	return fs.ShorthandLookup(flag[1:]) != nil
 }
 
-// nearest is what a mistyped word probably meant among names: those one or two edits
-// away (lsit, instal, wy), or that start with it; all of them when several are as near.
-// Only a plain lower-case word qualifies: anything else is a default command's argument
-// (a path, a reference).
+// nearest is what a mistyped word probably meant among names (textdist.Nearest). Only
+// a plain lower-case word qualifies: anything else is a default command's argument (a
+// path, a reference).
 func nearest(word string, names []string) []string {
-	if len(word) < 2 || strings.Trim(word, "abcdefghijklmnopqrstuvwxyz") != "" {
+	if strings.Trim(word, "abcdefghijklmnopqrstuvwxyz") != "" {
 		return nil
 	}
-	var best []string
-	bestDist := 3
-	for _, name := range names {
-		d := textdist.OSA(word, name)
-		if len(word) >= 3 && strings.HasPrefix(name, word) {
-			d = 1
-		}
-		switch {
-		case d > 2 || d >= len(name):
-		case d < bestDist:
-			best, bestDist = []string{name}, d
-		case d == bestDist:
-			best = append(best, name)
-		}
-	}
-	return best
+	return textdist.Nearest(word, names)
 }
 
 // unknownHint is the hint for a word that names none of names, which what calls

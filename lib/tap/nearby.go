@@ -1,7 +1,6 @@
 package tap
 
 import (
-	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,51 +13,11 @@ import (
 // maxSuggestions bounds a "did you mean": more than a few is a search, not a guess.
 const maxSuggestions = 3
 
-// nearby is what a mistyped name probably meant among names: the nearest of those at
-// most two edits away (helo, hlelo, hello2) or that start with it (hello for hel), by
-// name; at most maxSuggestions. A word of one letter is too short to guess from.
+// nearby is what a mistyped name probably meant among names (textdist.Nearest), by
+// name; at most maxSuggestions.
 func nearby(word string, names []string) []string {
-	type near struct {
-		name string
-		dist int
-	}
-	if len(word) < 2 {
-		return nil
-	}
-	var found []near
-	for _, name := range names {
-		if name == word {
-			continue
-		}
-		var d int
-		switch {
-		case len(word) >= 3 && strings.HasPrefix(name, word):
-			d = 1
-		case abs(len(name)-len(word)) > 2:
-			continue // more than two edits, without computing them
-		default:
-			d = textdist.OSA(word, name)
-		}
-		if d <= 2 && d < len(name) {
-			found = append(found, near{name, d})
-		}
-	}
-	slices.SortFunc(found, func(a, b near) int { return cmp.Or(cmp.Compare(a.dist, b.dist), strings.Compare(a.name, b.name)) })
-	var out []string
-	for _, f := range found {
-		if f.dist > found[0].dist || len(out) == maxSuggestions {
-			break
-		}
-		out = append(out, f.name)
-	}
-	return out
-}
-
-func abs(n int) int {
-	if n < 0 {
-		return -n
-	}
-	return n
+	near := slices.Sorted(slices.Values(textdist.Nearest(word, names)))
+	return near[:min(len(near), maxSuggestions)]
 }
 
 // nearbyPackages is what a package name that tap does not have probably meant, as

@@ -2,6 +2,8 @@
 // (a mistyped verb, an unknown field, a licence id).
 package textdist
 
+import "strings"
+
 // Levenshtein is the edit distance between a and b, in bytes: insertions, deletions
 // and substitutions. Words over 64 bytes are not compared (the answer is 64): hints
 // are for short names, and the table grows with the product of the lengths.
@@ -42,4 +44,39 @@ func distance(a, b string, swaps bool) int {
 		before, prev, cur = prev, cur, before
 	}
 	return prev[len(b)]
+}
+
+// Nearest is what a mistyped word probably meant among names, for a "did you mean":
+// the names at the least distance (OSA) from it, if that is at most two edits and less
+// than the name's length (lsit, instal, hlelo), a name that starts with a word of three
+// letters or more counting as one edit (hel for hello). The names keep their order;
+// word itself is not among them, and a word of one letter is too short to guess from.
+func Nearest(word string, names []string) []string {
+	if len(word) < 2 {
+		return nil
+	}
+	var best []string
+	bestDist := 3
+	for _, name := range names {
+		if name == word {
+			continue
+		}
+		var d int
+		switch {
+		case len(word) >= 3 && strings.HasPrefix(name, word):
+			d = 1
+		case max(len(name)-len(word), len(word)-len(name)) > 2:
+			continue // more than two edits, without computing them
+		default:
+			d = OSA(word, name)
+		}
+		switch {
+		case d > 2 || d >= len(name):
+		case d < bestDist:
+			best, bestDist = []string{name}, d
+		case d == bestDist:
+			best = append(best, name)
+		}
+	}
+	return best
 }

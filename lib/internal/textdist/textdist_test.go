@@ -1,6 +1,7 @@
 package textdist
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -22,6 +23,28 @@ func TestDistance(t *testing.T) {
 		}
 		if got := OSA(tc.a, tc.b); got != tc.osa {
 			t.Errorf("OSA(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.osa)
+		}
+	}
+}
+
+func TestNearest(t *testing.T) {
+	t.Parallel()
+	names := []string{"list", "lint", "init", "hello", "hello2", "helm", "add"}
+	for _, tc := range []struct {
+		word string
+		want []string
+	}{
+		{"lsit", []string{"list"}},                   // a swap is one edit
+		{"lnit", []string{"lint", "init"}},           // as near: both, in order
+		{"hel", []string{"hello", "hello2", "helm"}}, // a prefix counts as one
+		{"hlelo", []string{"hello"}},                 // nearest only: hello2 is two away
+		{"hello", []string{"hello2"}},                // not the word itself
+		{"frobnicate", nil},                          // too far
+		{"a", nil},                                   // too short to guess from
+		{"ab", []string{"add"}},                      // one edit, shorter than add
+	} {
+		if got := Nearest(tc.word, names); !slices.Equal(got, tc.want) {
+			t.Errorf("Nearest(%q) = %q, want %q", tc.word, got, tc.want)
 		}
 	}
 }
