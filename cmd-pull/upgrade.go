@@ -135,6 +135,13 @@ func runUpgrade(ctx context.Context, env *cli.Env, o *upgradeOptions, args []str
 		return err
 	}
 	changes := lockChanges(before, lock)
+	if !o.dryRun {
+		for _, inst := range before {
+			if p, ok := lock.Package(inst.Name); ok && movedFrom(inst, p) != "" {
+				env.Warnf("%s %s%s", p.Name, p.Version, movedFrom(inst, p))
+			}
+		}
+	}
 	if o.dryRun {
 		closeMeter()
 		for _, c := range changes {
@@ -280,7 +287,10 @@ func upgradeRequest(inst *api.Installed, platform string) *api.PackageRef {
 }
 
 // lockChanges says, per package, how installing lock changes what is installed:
-// "upgrade hello 1.0.0 -> 1.1.0", "install zlib 1.3.0" (a new dependency).
+// "upgrade hello 1.0.0 -> 1.1.0", "install zlib 1.3.0" (a new dependency), and "hello
+// 1.0.0: from REPO, not OLD where it was installed from" for a package whose tap now
+// lists it in another repository (a tap re-added under the same name, a package that
+// moved): the upgrade follows the tap, which is the user's to know.
 func lockChanges(installed []*api.Installed, lock *api.Lock) []string {
 	byName := map[string]*api.Installed{}
 	for _, inst := range installed {
@@ -301,10 +311,22 @@ func lockChanges(installed []*api.Installed, lock *api.Lock) []string {
 			if v, w := parseVersion(inst.Version), parseVersion(p.Version); v != nil && w != nil && w.Compare(v) < 0 {
 				verb = "downgrade"
 			}
-			out = append(out, fmt.Sprintf("%s %s %s -> %s", verb, p.Name, inst.Version, p.Version))
+			out = append(out, fmt.Sprintf("%s %s %s -> %s%s", verb, p.Name, inst.Version, p.Version, movedFrom(inst, p)))
+		case plan.RootDigest(inst) != p.Digest || movedFrom(inst, p) != "":
+			out = append(out, fmt.Sprintf("reinstall %s %s%s", p.Name, p.Version, movedFrom(inst, p)))
 		}
 	}
 	return out
+}
+
+// movedFrom is ", from REPO, not OLD where it was installed from" when the lock has inst's
+// package in another repository than the one it was installed from; else "".
+func movedFrom(inst *api.Installed, p *api.LockedPackage) string {
+	was := plan.RepositoryName(inst.Source)
+	if was == p.Repository {
+		return ""
+	}
+	return fmt.Sprintf(", from %s, not %s where it was installed from", p.Repository, was)
 }
 
 func parseVersion(s string) *version.Version {

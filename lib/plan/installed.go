@@ -100,7 +100,7 @@ func (s *Source) dropped(installed []*api.Installed, lock *api.Lock) []string {
 		if inst.Reason != api.ReasonPatch {
 			continue
 		}
-		key, repo := PackageName(s.installedName(inst)), repositoryName(inst.Source)
+		key, repo := PackageName(s.installedName(inst)), RepositoryName(inst.Source)
 		if !slices.ContainsFunc(lock.Packages, func(p api.LockedPackage) bool { return p.Name == key || p.Repository == repo }) {
 			out = append(out, inst.Name)
 		}
@@ -183,7 +183,7 @@ func (s *Source) installedLock(installed []*api.Installed) *api.Lock {
 	for i, inst := range installed {
 		id := identify(names[i])
 		p := api.LockedPackage{
-			Name: id.key, Tap: id.tap, Version: inst.Version, Repository: repositoryName(inst.Source), Digest: rootDigest(inst),
+			Name: id.key, Tap: id.tap, Version: inst.Version, Repository: RepositoryName(inst.Source), Digest: RootDigest(inst),
 			Platforms:    []api.Platform{{Platform: inst.Platform, Digest: inst.Digest}},
 			Dependencies: translate(inst.Dependencies), Patches: translate(inst.Patches), Reason: inst.Reason,
 		}
@@ -214,9 +214,9 @@ func (s *Source) installedLock(installed []*api.Installed) *api.Lock {
 	return lock
 }
 
-// rootDigest is the root of an installed version: the digest its source is pinned by,
+// RootDigest is the root of an installed version: the digest its source is pinned by,
 // else the index the platform was chosen from, else the manifest itself.
-func rootDigest(inst *api.Installed) string {
+func RootDigest(inst *api.Installed) string {
 	if r, err := ref.ParseArtifact(inst.Source); err == nil && r.Digest != "" {
 		return r.Digest
 	}

@@ -236,7 +236,7 @@ func ruleCompanions(d *CachedDescriptor, key, name, repository string, v *versio
 			req := resolve.Request{Name: c.Name, Constraint: strings.TrimSpace(c.Version), Platform: platform, PatchOf: key}
 			written := c.Name
 			if c.Ref != "" {
-				req.Name, written = repositoryName(c.Ref), c.Ref
+				req.Name, written = RepositoryName(c.Ref), c.Ref
 			}
 			ckey := identify(req.Name).key
 			if ckey == key || (c.Ref != "" && ckey == repository) {

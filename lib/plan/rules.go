@@ -48,7 +48,7 @@ func InstalledTargets(home string) ([]RuleTarget, error) {
 	for _, inst := range installed {
 		out = append(out, RuleTarget{
 			Name: PackageName(installedName(c, inst)), Version: inst.Version, Platform: platform,
-			Repository: repositoryName(inst.Source),
+			Repository: RepositoryName(inst.Source),
 		})
 	}
 	return out, nil

@@ -131,8 +131,9 @@ func identify(name string) identity {
 // name of TAP/NAME, the repository of a reference.
 func PackageName(name string) string { return identify(name).key }
 
-// repositoryName is the key of a repository reference given as a dependency (ref:).
-func repositoryName(s string) string {
+// RepositoryName is the key of a repository reference given as a dependency (ref:), or
+// of an installed package's source: what a lock's repository is compared with.
+func RepositoryName(s string) string {
 	r, err := ref.ParseArtifact(s)
 	if err != nil {
 		return strings.TrimSpace(s)
@@ -356,7 +357,7 @@ func (s *Source) requirements(home, dependent, ver string, deps []pkgspec.Depend
 	defer s.mu.Unlock()
 	for _, d := range deps {
 		if d.Ref != "" {
-			out = append(out, resolve.Requirement{Name: repositoryName(d.Ref), Constraint: d.Version})
+			out = append(out, resolve.Requirement{Name: RepositoryName(d.Ref), Constraint: d.Version})
 			continue
 		}
 		id := identify(d.Name)
