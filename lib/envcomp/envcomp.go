@@ -158,14 +158,21 @@ func Compose(base []string, pkgs []Package) (*Result, error) {
 				lastSet[e.Name] = setBy{p.Name, value}
 				env[e.Name] = value
 				v.Set, v.Prepended, v.Appended = true, nil, nil
-			case "prepend":
-				env[e.Name] = join(value, without(split(cur, had), value), true)
-				v.Prepended = append([]string{value}, slices.DeleteFunc(v.Prepended, func(s string) bool { return s == value })...)
-				v.Appended = slices.DeleteFunc(v.Appended, func(s string) bool { return s == value })
-			case "append":
-				env[e.Name] = join(value, without(split(cur, had), value), false)
-				v.Appended = append(slices.DeleteFunc(v.Appended, func(s string) bool { return s == value }), value)
-				v.Prepended = slices.DeleteFunc(v.Prepended, func(s string) bool { return s == value })
+			case "prepend", "append":
+				// A value may itself be a list (a:b): each of its entries is moved, so
+				// composing again does not add the whole value a second time.
+				entries := strings.Split(value, ListSeparator)
+				added := func(s string) bool { return slices.Contains(entries, s) }
+				rest := slices.DeleteFunc(split(cur, had), added)
+				if e.Op == "prepend" {
+					env[e.Name] = strings.Join(append(slices.Clone(entries), rest...), ListSeparator)
+					v.Prepended = append(slices.Clone(entries), slices.DeleteFunc(v.Prepended, added)...)
+					v.Appended = slices.DeleteFunc(v.Appended, added)
+				} else {
+					env[e.Name] = strings.Join(append(rest, entries...), ListSeparator)
+					v.Appended = append(slices.DeleteFunc(v.Appended, added), entries...)
+					v.Prepended = slices.DeleteFunc(v.Prepended, added)
+				}
 			default:
 				return nil, fault.Errorf(fault.Verify, "%s %s: env[%d] (%s): op %q is not set, prepend or append", p.Name, p.Version, j, e.Name, e.Op)
 			}
@@ -201,17 +208,6 @@ func split(v string, had bool) []string {
 		return nil
 	}
 	return strings.Split(v, ListSeparator)
-}
-
-func without(list []string, v string) []string {
-	return slices.DeleteFunc(list, func(s string) bool { return s == v })
-}
-
-func join(v string, list []string, front bool) string {
-	if front {
-		return strings.Join(append([]string{v}, list...), ListSeparator)
-	}
-	return strings.Join(append(list, v), ListSeparator)
 }
 
 // missingDependencyError is a ${deps.NAME.installPath} whose NAME is not composed with

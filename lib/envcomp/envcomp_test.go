@@ -97,6 +97,32 @@ func TestCompose(t *testing.T) {
 	}
 }
 
+// A value that is itself a list (a:b) adds its entries one by one, so composing again
+// moves them rather than adding the whole value a second time.
+func TestComposeListValues(t *testing.T) {
+	t.Parallel()
+	pkgs := []Package{{Name: "p", Version: "1.0.0", Path: "/s/p",
+		Env: env("prepend PATH ${installPath}/bin:${installPath}/sbin", "append MANPATH ${installPath}/man:${installPath}/share/man")}}
+	res, err := Compose([]string{"PATH=/usr/bin:/s/p/sbin", "MANPATH=/usr/share/man"}, pkgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"MANPATH=/usr/share/man:/s/p/man:/s/p/share/man", "PATH=/s/p/bin:/s/p/sbin:/usr/bin"}
+	if !slices.Equal(res.Environ, want) {
+		t.Errorf("environ %q, want %q", res.Environ, want)
+	}
+	again, err := Compose(res.Environ, pkgs)
+	if err != nil || !slices.Equal(again.Environ, want) {
+		t.Errorf("composing twice: %q (%v), want %q", again.Environ, err, want)
+	}
+	// $GITHUB_PATH takes one directory a line.
+	for _, v := range res.Vars {
+		if v.Name == "PATH" && !slices.Equal(v.Prepended, []string{"/s/p/bin", "/s/p/sbin"}) {
+			t.Errorf("PATH prepended %q, want its two entries", v.Prepended)
+		}
+	}
+}
+
 func TestComposeErrors(t *testing.T) {
 	t.Parallel()
 	// Reinstalling brings a missing dependency back; it cannot mend a value the package
