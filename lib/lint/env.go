@@ -12,9 +12,9 @@ import (
 // Env ops, as lib's environment composition applies them.
 var envOps = []string{"set", "prepend", "append"}
 
-var (
-	depVarRE = regexp.MustCompile(`^deps\.([^.]+)\.installPath$`)
-)
+// depVarRE is ${deps.NAME.installPath}; NAME is a whole package name, which may hold
+// dots (lib.greet), as composition reads it.
+var depVarRE = regexp.MustCompile(`^deps\.(.+)\.installPath$`)
 
 func (l *linter) checkEnv() {
 	const file = pkgspec.FileName
