@@ -133,6 +133,11 @@ func Compose(base []string, pkgs []Package) (*Result, error) {
 					fmt.Errorf("%s %s: env[%d].name %q is not an environment variable name (letters, digits and '_', not starting with a digit)", p.Name, p.Version, j, e.Name),
 					fmt.Sprintf("%s was published with an env name pkg-push lint refuses: remove it (pkg-pull remove %s) and ask its publisher for a version that fixes it", p.Name, p.Name))
 			}
+			if !pkgspec.ValidEnvValue(e.Value) {
+				return nil, fault.New(fault.Verify,
+					fmt.Errorf("%s %s: env[%d] (%s): the value holds a NUL byte, which no environment variable can hold", p.Name, p.Version, j, e.Name),
+					fmt.Sprintf("%s was published with an env value pkg-push lint refuses: ask its publisher for a version that fixes it", p.Name))
+			}
 			value, err := interpolate(e.Value, p, byName)
 			if err != nil {
 				// Reinstalling mends a dependency that is missing, not a value the

@@ -135,6 +135,8 @@ func TestComposeErrors(t *testing.T) {
 		{"${deps.gone.installPath}/x", "gone is not installed as a dependency of p", reinstall},
 		{"${HOME}/x", "unknown variable ${HOME}", publisher},
 		{"${installPath", "without its closing }", publisher},
+		// No environment holds a NUL: execve refuses it, shells drop what follows.
+		{"a\x00b", "the value holds a NUL byte", publisher},
 	} {
 		_, err := Compose(nil, []Package{{Name: "p", Version: "1.0.0", Env: env("set X " + tc.value)}})
 		if fault.KindOf(err) != fault.Verify || !strings.Contains(err.Error(), tc.want) || fault.HintOf(err) != tc.hint {

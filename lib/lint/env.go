@@ -52,6 +52,9 @@ func (l *linter) checkEnv() {
 		case e.value.Value == "" && (op == "prepend" || op == "append"):
 			l.add("env", file, lineOr(e.value, e.line), "%s %ss an empty value to %s, which adds an empty entry (the current directory, in PATH): give a value such as \"${installPath}/bin\"", where, op, name)
 		}
+		if !pkgspec.ValidEnvValue(e.value.Value) {
+			l.add("env", file, lineOr(e.value, e.line), "%s.value %q holds a NUL byte, which no environment variable can hold: remove it", where, e.value.Value)
+		}
 		if problem := envValueProblem(e.value.Value, deps); problem != "" {
 			l.add("env", file, lineOr(e.value, e.line), "%s.value %q %s", where, e.value.Value, problem)
 		}

@@ -248,6 +248,7 @@ var lintCases = []struct {
 	{name: "env: known dependency", yaml: ptr(edit(14, `    - {name: FONTS, op: set, value: "${deps.fonts.installPath}/share:${deps.libgreet.installPath}"}`))},
 	// Package names may hold dots: such a dependency is named whole in ${deps.NAME.installPath}.
 	{name: "env: dependency with a dot in its name", yaml: ptr(strings.NewReplacer("{name: libgreet,", "{name: lib.greet,", "${installPath}", "${deps.lib.greet.installPath}").Replace(validYAML))},
+	{name: "env: NUL in a value", yaml: ptr(edit(14, `    - {name: A, op: set, value: "a\0b"}`)), want: []want{{"env", "package.yaml", 14, "NUL byte"}}},
 	{name: "env: unterminated variable", yaml: ptr(edit(14, `    - {name: PATH, op: prepend, value: "${installPath/bin"}`)), want: []want{{"env", "package.yaml", 14, "without its closing }"}}},
 	{name: "env: empty prepend", yaml: ptr(edit(14, `    - {name: PATH, op: prepend, value: ""}`)), want: []want{{"env", "package.yaml", 14, "empty entry"}}},
 	{name: "env: set twice", yaml: ptr(edit(14, `    - {name: A, op: set, value: x}`, `    - {name: A, op: set, value: y}`)), want: []want{{"env", "package.yaml", 15, "sets A again"}}},

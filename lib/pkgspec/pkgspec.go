@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strings"
 
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/stream"
@@ -87,6 +88,11 @@ func ValidName(s string) bool { return len(s) <= 128 && nameRE.MatchString(s) }
 // ValidEnvName reports whether s is an environment variable name: letters, digits and
 // '_', not starting with a digit.
 func ValidEnvName(s string) bool { return envNameRE.MatchString(s) }
+
+// ValidEnvValue reports whether s can be an environment variable's value: any bytes
+// but NUL, which no environment holds (execve refuses it; shells drop it, or what
+// follows it).
+func ValidEnvValue(s string) bool { return !strings.Contains(s, "\x00") }
 
 // ValidVersion reports whether s is a SemVer 2.0.0 version (no leading "v").
 func ValidVersion(s string) bool { return semverRE.MatchString(s) }

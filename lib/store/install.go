@@ -446,6 +446,9 @@ func checkConfig(c artifact.Config) error {
 		if !pkgspec.ValidEnvName(e.Name) {
 			return fmt.Errorf("%s %s: env[%d].name %q is not an environment variable name (letters, digits and '_', not starting with a digit)", c.Name, c.Version, i, e.Name)
 		}
+		if !pkgspec.ValidEnvValue(e.Value) {
+			return fmt.Errorf("%s %s: env[%d] (%s): the value holds a NUL byte, which no environment variable can hold", c.Name, c.Version, i, e.Name)
+		}
 	}
 	return nil
 }
