@@ -210,12 +210,13 @@ func TestShellQuotingRoundTrips(t *testing.T) {
 
 func TestWriteFormats(t *testing.T) {
 	t.Parallel()
-	vars := []Var{{Name: "A", Value: "x y"}, {Name: "MANPATH", Value: "/a:/b"}}
+	vars := []Var{{Name: "A", Value: "x y"}, {Name: "MANPATH", Value: "/a:/b"}, {Name: "Q", Value: "a&b<c>"}}
 	for _, tc := range []struct{ shell, want string }{
-		{"bash", "export A='x y'\nexport MANPATH='/a:/b'\n"},
-		{"fish", "set -gx A 'x y'\nset -gx MANPATH '/a' '/b'\n"},
-		{"json", "{\n  \"A\": \"x y\",\n  \"MANPATH\": \"/a:/b\"\n}\n"},
-		{"yaml", "A: x y\nMANPATH: /a:/b\n"},
+		{"bash", "export A='x y'\nexport MANPATH='/a:/b'\nexport Q='a&b<c>'\n"},
+		{"fish", "set -gx A 'x y'\nset -gx MANPATH '/a' '/b'\nset -gx Q 'a&b<c>'\n"},
+		// Values as they are, as the project's other JSON: not \u0026 for &.
+		{"json", "{\n  \"A\": \"x y\",\n  \"MANPATH\": \"/a:/b\",\n  \"Q\": \"a&b<c>\"\n}\n"},
+		{"yaml", "A: x y\nMANPATH: /a:/b\nQ: a&b<c>\n"},
 	} {
 		var b bytes.Buffer
 		if err := Write(&b, tc.shell, vars); err != nil || b.String() != tc.want {

@@ -58,12 +58,10 @@ func Write(w io.Writer, shell string, vars []Var) error {
 		}
 		return nil
 	case "json":
-		data, err := json.MarshalIndent(asMap(vars), "", "  ")
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintf(w, "%s\n", data)
-		return err
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false) // a value as it is: & not \u0026
+		return enc.Encode(asMap(vars))
 	case "yaml":
 		enc := yaml.NewEncoder(w)
 		enc.SetIndent(2)
