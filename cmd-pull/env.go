@@ -86,9 +86,9 @@ Actions expects.`,
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
 			if shell == "" {
 				login := env.Getenv("SHELL")
-				shell = envcomp.DefaultShell(login)
-				if base := filepath.Base(login); login != "" && base != shell && !slices.Contains(envcomp.POSIXShells, base) {
-					env.Warnf("$SHELL is %s, which pkg-pull env has no syntax for; printing %s syntax (choose with --shell %s)", base, shell, strings.Join(envcomp.Shells, "|"))
+				var known bool
+				if shell, known = envcomp.DefaultShell(login); !known {
+					env.Warnf("$SHELL is %s, which pkg-pull env has no syntax for; printing %s syntax (choose with --shell %s)", filepath.Base(login), shell, strings.Join(envcomp.Shells, "|"))
 				}
 			}
 			if !slices.Contains(envcomp.Shells, shell) {

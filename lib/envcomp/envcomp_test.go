@@ -226,8 +226,29 @@ func TestWriteFormats(t *testing.T) {
 	if err := Write(&bytes.Buffer{}, "powershell", vars); err == nil {
 		t.Error("an unknown shell was accepted")
 	}
-	if DefaultShell("/usr/bin/fish") != "fish" || DefaultShell("/bin/dash") != "sh" || DefaultShell("") != "sh" {
-		t.Error("DefaultShell")
+}
+
+func TestDefaultShell(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		login, shell string
+		known        bool
+	}{
+		{"/usr/bin/fish", "fish", true},
+		{"/bin/zsh", "zsh", true},
+		{"bash", "bash", true},
+		{"/bin/bash/", "bash", true},
+		{"/bin/dash", "sh", true},
+		{"/usr/bin/yash", "sh", true},
+		{"/bin/ksh93", "sh", true},
+		{"", "sh", true},
+		// A shell with another syntax gets sh syntax, and pkg-pull says so.
+		{"/bin/tcsh", "sh", false},
+		{"/usr/bin/nu", "sh", false},
+	} {
+		if shell, known := DefaultShell(tc.login); shell != tc.shell || known != tc.known {
+			t.Errorf("DefaultShell(%q) = %q, %v; want %q, %v", tc.login, shell, known, tc.shell, tc.known)
+		}
 	}
 }
 

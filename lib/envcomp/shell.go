@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path"
 	"slices"
 	"strings"
 
@@ -15,18 +16,21 @@ import (
 // Shells are the formats Write knows.
 var Shells = []string{"sh", "bash", "zsh", "fish", "json", "yaml", "github"}
 
-// DefaultShell picks the format for $SHELL: fish, zsh or bash by name, else sh.
-// POSIXShells are the login shells DefaultShell answers "sh" for knowingly: they read
-// sh syntax.
-var POSIXShells = []string{"sh", "dash", "ash", "ksh", "mksh", "busybox"}
+// posixShells are the login shells that read sh syntax.
+var posixShells = []string{"sh", "dash", "ash", "ksh", "ksh93", "mksh", "lksh", "oksh", "loksh", "pdksh", "posh", "yash", "busybox"}
 
-func DefaultShell(shellPath string) string {
-	base := shellPath[strings.LastIndexByte(shellPath, '/')+1:]
-	switch base {
-	case "fish", "zsh", "bash":
-		return base
+// DefaultShell picks the format for the login shell $SHELL names: fish, zsh or bash by
+// name, else sh. known is false for a shell that does not read sh syntax (tcsh, nu):
+// it gets sh syntax all the same, and the caller says so.
+func DefaultShell(shellPath string) (shell string, known bool) {
+	base := path.Base(strings.TrimRight(shellPath, "/"))
+	switch {
+	case base == "fish" || base == "zsh" || base == "bash":
+		return base, true
+	case shellPath == "" || slices.Contains(posixShells, base):
+		return "sh", true
 	}
-	return "sh"
+	return "sh", false
 }
 
 // Write prints vars in the given shell's syntax, one variable a line, so that
