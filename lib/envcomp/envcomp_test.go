@@ -2,6 +2,9 @@ package envcomp
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
 	"os/exec"
 	"slices"
 	"strings"
@@ -165,22 +168,50 @@ var tricky = []string{
 	"plain",
 	"with spaces and\ttabs",
 	`it's "quoted" \back\slashed\`,
-	"$HOME `date` $(id) !bang *glob ~tilde",
-	"line one\nline two",
+	"$HOME `date` $(id) !bang !! !$ *glob ~tilde {a,b} ; & | < > # (x)",
+	"line one\nline two\n",
 	"",
+	"100% %s %n %0A %25",
+	"h\u00e9llo \u2713 \u65e5\u672c\u00a0\u2028 \U0001F600",
+	"cr\r\nlf\r",
+	`\`,
+	"'",
+	"-n",
+	"a=b",
+	// fish keeps a *PATH variable as a list of its entries: each must come back.
+	"/a b:/it's:/c\\d:/e\nf",
+	"/x::/y:",
 }
 
+// TestShellQuotingRoundTrips evaluates env's output in the real shells (those
+// installed) and compares what a command started from them sees with the values, and
+// with what the json form says.
 func TestShellQuotingRoundTrips(t *testing.T) {
 	t.Parallel()
 	shells := map[string][]string{
-		"sh":   {"sh", "-c", `eval "$(cat)"; printf '%s\0' "$V0" "$V1" "$V2" "$V3" "$V4" "$V5"`},
-		"bash": {"bash", "-c", `eval "$(cat)"; printf '%s\0' "$V0" "$V1" "$V2" "$V3" "$V4" "$V5"`},
-		"zsh":  {"zsh", "-c", `eval "$(cat)"; printf '%s\0' "$V0" "$V1" "$V2" "$V3" "$V4" "$V5"`},
-		"fish": {"fish", "-c", `source; printf '%s\0' "$V0" "$V1" "$V2" "$V3" "$V4" "$V5"`},
+		"sh":   {"sh", "-c", `eval "$(cat)"; exec env -0`},
+		"dash": {"dash", "-c", `eval "$(cat)"; exec env -0`},
+		"bash": {"bash", "-c", `eval "$(cat)"; exec env -0`},
+		"zsh":  {"zsh", "-c", `eval "$(cat)"; exec env -0`},
+		"fish": {"fish", "-c", `source; exec env -0`},
 	}
 	var vars []Var
+	want := map[string]string{}
 	for i, v := range tricky {
-		vars = append(vars, Var{Name: "V" + string(rune('0'+i)), Value: v})
+		name := fmt.Sprintf("V%d", i)
+		if strings.Contains(v, ":") {
+			name = fmt.Sprintf("V%d_PATH", i)
+		}
+		vars = append(vars, Var{Name: name, Value: v})
+		want[name] = v
+	}
+	var js bytes.Buffer
+	if err := Write(&js, "json", vars); err != nil {
+		t.Fatal(err)
+	}
+	var fromJSON map[string]string
+	if err := json.Unmarshal(js.Bytes(), &fromJSON); err != nil || !maps.Equal(fromJSON, want) {
+		t.Errorf("json says %q (%v), want %q", fromJSON, err, want)
 	}
 	ran := 0
 	for shell, argv := range shells {
@@ -188,8 +219,12 @@ func TestShellQuotingRoundTrips(t *testing.T) {
 			continue
 		}
 		ran++
+		syntax := shell
+		if shell == "dash" {
+			syntax = "sh"
+		}
 		var script bytes.Buffer
-		if err := Write(&script, shell, vars); err != nil {
+		if err := Write(&script, syntax, vars); err != nil {
 			t.Fatal(err)
 		}
 		cmd := exec.Command(argv[0], argv[1:]...)
@@ -198,9 +233,21 @@ func TestShellQuotingRoundTrips(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v\n%s", shell, err, script.String())
 		}
-		got := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
-		if !slices.Equal(got, tricky) {
-			t.Errorf("%s read back %q, want %q\nscript:\n%s", shell, got, tricky, script.String())
+		got := map[string]string{}
+		for _, kv := range strings.Split(string(out), "\x00") {
+			if k, v, ok := strings.Cut(kv, "="); ok {
+				if _, ours := want[k]; ours {
+					got[k] = v
+				}
+			}
+		}
+		if !maps.Equal(got, want) {
+			for _, v := range vars {
+				if got[v.Name] != v.Value {
+					t.Errorf("%s: %s is %q, want %q", shell, v.Name, got[v.Name], v.Value)
+				}
+			}
+			t.Logf("%s script:\n%s", shell, script.String())
 		}
 	}
 	if ran == 0 {
@@ -277,5 +324,75 @@ func TestWriteGitHub(t *testing.T) {
 	WriteGitHub(&envFile, &pathFile, []Var{{Name: "PATH", Value: "/usr/bin:/q", Appended: []string{"/q"}}})
 	if envFile.String() != "PATH=/usr/bin:/q\n" || pathFile.Len() != 0 {
 		t.Errorf("appended PATH: env %q path %q", envFile.String(), pathFile.String())
+	}
+}
+
+// readGitHubEnv parses a $GITHUB_ENV file as the Actions runner does (on Linux:
+// lines end at \n; NAME=value, or NAME<<DELIMITER, the value's lines, DELIMITER).
+func readGitHubEnv(t *testing.T, text string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for len(text) > 0 {
+		line, rest, _ := strings.Cut(text, "\n")
+		text = rest
+		eq, heredoc := strings.Index(line, "="), strings.Index(line, "<<")
+		switch {
+		case line == "":
+		case eq >= 0 && (heredoc < 0 || eq < heredoc):
+			out[line[:eq]] = line[eq+1:]
+		case heredoc >= 0:
+			name, delim := line[:heredoc], line[heredoc+2:]
+			var lines []string
+			for {
+				l, rest, ok := strings.Cut(text, "\n")
+				if !ok || name == "" || delim == "" {
+					t.Fatalf("GITHUB_ENV: no delimiter %q after %q", delim, line)
+				}
+				text = rest
+				if l == delim {
+					break
+				}
+				lines = append(lines, l)
+			}
+			out[name] = strings.Join(lines, "\n")
+		default:
+			t.Fatalf("GITHUB_ENV: invalid line %q", line)
+		}
+	}
+	return out
+}
+
+// What the next step of a job sees is what the json form says: the values through
+// $GITHUB_ENV, PATH through $GITHUB_PATH's prepends.
+func TestWriteGitHubRoundTrips(t *testing.T) {
+	t.Parallel()
+	var vars []Var
+	want := map[string]string{}
+	for i, v := range tricky {
+		name := fmt.Sprintf("V%d", i)
+		vars = append(vars, Var{Name: name, Value: v, Set: true})
+		want[name] = v
+	}
+	// A value holding what a delimiter looks like, and lines that look like commands.
+	sneaky := "x\nghadelimiter_" + strings.Repeat("0", 24) + "\nEVIL=1\n" + githubDelimiter("x")
+	vars = append(vars, Var{Name: "SNEAKY", Value: sneaky, Set: true},
+		Var{Name: "PATH", Value: "/p1:/p 2:/usr/bin", Prepended: []string{"/p1", "/p 2"}})
+	want["SNEAKY"] = sneaky
+	var envFile, pathFile bytes.Buffer
+	if err := WriteGitHub(&envFile, &pathFile, vars); err != nil {
+		t.Fatal(err)
+	}
+	if got := readGitHubEnv(t, envFile.String()); !maps.Equal(got, want) {
+		t.Errorf("GITHUB_ENV reads back %q, want %q\n%s", got, want, envFile.String())
+	}
+	// The runner prepends each line in turn (moving one it has): the last line ends up first.
+	var prepended []string
+	for _, dir := range strings.Split(strings.TrimSuffix(pathFile.String(), "\n"), "\n") {
+		prepended = append(slices.DeleteFunc(prepended, func(s string) bool { return s == dir }), dir)
+	}
+	slices.Reverse(prepended)
+	path := strings.Join(append(prepended, "/usr/bin"), ":")
+	if path != "/p1:/p 2:/usr/bin" {
+		t.Errorf("PATH after GITHUB_PATH %q: %q", pathFile.String(), path)
 	}
 }
