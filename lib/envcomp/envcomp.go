@@ -133,21 +133,15 @@ func Compose(base []string, pkgs []Package) (*Result, error) {
 					fmt.Errorf("%s %s: env[%d].name %q is not an environment variable name (letters, digits and '_', not starting with a digit)", p.Name, p.Version, j, e.Name),
 					fmt.Sprintf("%s was published with an env name pkg-push lint refuses: remove it (pkg-pull remove %s) and ask its publisher for a version that fixes it", p.Name, p.Name))
 			}
-			if !pkgspec.ValidEnvValue(e.Value) {
-				return nil, fault.New(fault.Verify,
-					fmt.Errorf("%s %s: env[%d] (%s): the value holds a NUL byte, which no environment variable can hold", p.Name, p.Version, j, e.Name),
+			if err := CheckValue(e.Value); err != nil {
+				return nil, fault.New(fault.Verify, fmt.Errorf("%s %s: env[%d] (%s): %w", p.Name, p.Version, j, e.Name, err),
 					fmt.Sprintf("%s was published with an env value pkg-push lint refuses: ask its publisher for a version that fixes it", p.Name))
 			}
 			value, err := interpolate(e.Value, p, byName)
 			if err != nil {
-				// Reinstalling mends a dependency that is missing, not a value the
-				// package was published with.
-				hint := fmt.Sprintf("%s was published with an env value pkg-push lint refuses: ask its publisher for a version that fixes it", p.Name)
-				var missing *missingDependencyError
-				if errors.As(err, &missing) {
-					hint = "reinstall the package with its dependencies: pkg-pull add " + p.Name
-				}
-				return nil, fault.New(fault.Verify, fmt.Errorf("%s %s: env[%d] (%s): %w", p.Name, p.Version, j, e.Name, err), hint)
+				// CheckValue passed: a dependency is missing, which reinstalling mends.
+				return nil, fault.New(fault.Verify, fmt.Errorf("%s %s: env[%d] (%s): %w", p.Name, p.Version, j, e.Name, err),
+					"reinstall the package with its dependencies: pkg-pull add "+p.Name)
 			}
 			v := changed[e.Name]
 			if v == nil {
@@ -221,6 +215,20 @@ type missingDependencyError struct{ value, variable, dep, pkg string }
 
 func (e *missingDependencyError) Error() string {
 	return fmt.Sprintf("value %q uses ${%s}, but %s is not installed as a dependency of %s", e.value, e.variable, e.dep, e.pkg)
+}
+
+// CheckValue reports an env value composition could never use: one holding a NUL
+// byte, a ${ without its closing }, or a variable other than ${installPath} and
+// ${deps.NAME.installPath}. Whether NAME is installed is known only when composing.
+func CheckValue(v string) error {
+	if !pkgspec.ValidEnvValue(v) {
+		return fmt.Errorf("the value holds a NUL byte, which no environment variable can hold")
+	}
+	_, err := interpolate(v, &Package{}, nil)
+	if _, missing := errors.AsType[*missingDependencyError](err); missing {
+		return nil
+	}
+	return err
 }
 
 // interpolate replaces ${installPath} and ${deps.NAME.installPath} in v.

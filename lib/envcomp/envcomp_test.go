@@ -148,6 +148,27 @@ func TestComposeErrors(t *testing.T) {
 	}
 }
 
+// Install refuses what CheckValue refuses; a dependency is known only when composing.
+func TestCheckValue(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"", "plain", "$HOME $$ $ {x} $(id)", "${installPath}/bin", "${deps.lib.greet.installPath}/share"} {
+		if err := CheckValue(v); err != nil {
+			t.Errorf("%q: %v", v, err)
+		}
+	}
+	for v, want := range map[string]string{
+		"${HOME}":        "unknown variable ${HOME}",
+		"${deps.x}":      "unknown variable ${deps.x}",
+		"${}":            "unknown variable ${}",
+		"x${installPath": "without its closing }",
+		"a\x00b":         "NUL byte",
+	} {
+		if err := CheckValue(v); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", v, err, want)
+		}
+	}
+}
+
 // A name is printed unquoted, so one that is shell syntax (or a line of its own in
 // $GITHUB_ENV) is refused, never printed: a package installed before pkg-pull checked
 // names at install can still hold one.

@@ -132,6 +132,9 @@ func TestHostileConfigIsRefused(t *testing.T) {
 		{"name that is a path", artifact.Config{Name: "../../nameesc", Version: "1.0.0"}, `config names the package "../../nameesc", which is not a package name`},
 		{"version that is not one", artifact.Config{Name: "p", Version: "latest"}, `config's version "latest" is not a semantic version`},
 		{"env name that is shell code", artifact.Config{Name: "p", Version: "1.0.0", Env: []pkgspec.EnvVar{{Name: "X=1; touch pwned; Y", Op: "set", Value: "v"}}}, `env[0].name "X=1; touch pwned; Y" is not an environment variable name`},
+		// Composition could never expand these: refused now, not at every env and exec.
+		{"env value with an unknown variable", artifact.Config{Name: "p", Version: "1.0.0", Env: []pkgspec.EnvVar{{Name: "X", Op: "set", Value: "${HOME}/x"}}}, `env[0] (X): value "${HOME}/x" uses the unknown variable ${HOME}`},
+		{"env value with an unclosed ${", artifact.Config{Name: "p", Version: "1.0.0", Env: []pkgspec.EnvVar{{Name: "X", Op: "set", Value: "${installPath/x"}}}, `env[0] (X): value "${installPath/x" has a ${ without its closing }`},
 		{"env value no environment can hold", artifact.Config{Name: "p", Version: "1.0.0", Env: []pkgspec.EnvVar{{Name: "X", Op: "set", Value: "a\x00b"}}}, `env[0] (X): the value holds a NUL byte`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -21,6 +21,7 @@ import (
 	"longshore.dev/lib/api"
 	"longshore.dev/lib/archive"
 	"longshore.dev/lib/artifact"
+	"longshore.dev/lib/envcomp"
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/internal/diskio"
 	"longshore.dev/lib/oci"
@@ -428,7 +429,9 @@ func (pr *prepared) check(where string) error {
 
 // checkConfig refuses what the store would write into a path or a record from the
 // config, and what pkg-pull env would print as shell syntax: the name and version
-// (installed.yaml, patches/NAME.json), entry points (links in bin/) and env names.
+// (installed.yaml, patches/NAME.json), entry points (links in bin/) and env names;
+// and env values composition could never use (envcomp.CheckValue), which would
+// otherwise fail every env and exec.
 // lint checks all of them, but a publisher can skip lint or build the config itself.
 func checkConfig(c artifact.Config) error {
 	if !pkgspec.ValidName(c.Name) {
@@ -446,8 +449,8 @@ func checkConfig(c artifact.Config) error {
 		if !pkgspec.ValidEnvName(e.Name) {
 			return fmt.Errorf("%s %s: env[%d].name %q is not an environment variable name (letters, digits and '_', not starting with a digit)", c.Name, c.Version, i, e.Name)
 		}
-		if !pkgspec.ValidEnvValue(e.Value) {
-			return fmt.Errorf("%s %s: env[%d] (%s): the value holds a NUL byte, which no environment variable can hold", c.Name, c.Version, i, e.Name)
+		if err := envcomp.CheckValue(e.Value); err != nil {
+			return fmt.Errorf("%s %s: env[%d] (%s): %w", c.Name, c.Version, i, e.Name, err)
 		}
 	}
 	return nil
