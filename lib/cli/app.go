@@ -347,7 +347,8 @@ func (a *App) runAt(ctx context.Context, env *Env, c *Command, path string, args
 	case errors.Is(err, pflag.ErrHelp):
 		help = true
 	case err != nil:
-		return &UsageError{Err: err, Prog: path, Usage: usageLine(path, c)}
+		err, hint := flagError(err, fs)
+		return &UsageError{Err: err, Prog: path, Usage: usageLine(path, c), Hint: hint}
 	}
 	if help {
 		a.printCommandHelp(env.Stdout, path, c, fs)

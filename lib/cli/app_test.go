@@ -517,3 +517,69 @@ func TestSubcommands(t *testing.T) {
 		t.Errorf("subcommand usage error: exit %d\n%s", code, errOut)
 	}
 }
+
+// TestFlagErrors: a mistyped flag gets "did you mean", a verb without -o points at the
+// flag that chooses its output, and a value that does not parse says what the flag
+// takes, never what strconv said.
+func TestFlagErrors(t *testing.T) {
+	t.Parallel()
+	app := func() *App {
+		output := NewOutputFlags()
+		return &App{Binary: "pkg-test", Commands: []*Command{
+			{Name: "show", Flags: func(fs *pflag.FlagSet) {
+				output.AddTo(fs)
+				fs.Bool("dry-run", false, "print only")
+				fs.Bool("refresh", true, "update first")
+				fs.Int("depth", 0, "levels")
+			}, Run: func(ctx context.Context, env *Env, args []string) error {
+				_, err := output.Format(env)
+				return err
+			}},
+			{Name: "env", Flags: func(fs *pflag.FlagSet) {
+				fs.String("shell", "", "output syntax: sh|json")
+			}, Run: func(ctx context.Context, env *Env, args []string) error { return nil }},
+			{Name: "plain", Run: func(ctx context.Context, env *Env, args []string) error { return nil }},
+		}}
+	}
+	tests := []struct {
+		args   []string
+		stderr []string
+		not    []string
+	}{
+		{[]string{"show", "--outptu", "yaml"}, []string{"Error: unknown flag: --outptu\nHint: did you mean --output?\nUsage: pkg-test show [flags]\n"}, nil},
+		{[]string{"show", "--dryrun"}, []string{"Hint: did you mean --dry-run?"}, nil},
+		{[]string{"show", "--dry"}, []string{"Hint: did you mean --dry-run?"}, nil},
+		{[]string{"show", "--frobnicate"}, []string{"Error: unknown flag: --frobnicate\nUsage:"}, []string{"Hint:"}},
+		{[]string{"env", "-o", "json"}, []string{"Error: unknown shorthand flag: 'o' in -o\nHint: this command has no -o; --shell chooses its output syntax: sh|json\n"}, nil},
+		{[]string{"env", "--output=json"}, []string{"Hint: this command has no -o; --shell chooses its output syntax"}, nil},
+		{[]string{"plain", "-o", "json"}, []string{"Error: unknown shorthand flag: 'o' in -o\nUsage:"}, []string{"Hint:"}},
+		{[]string{"show", "--depth", "x"}, []string{"Error: --depth \"x\": not a whole number\nUsage: pkg-test show [flags]\n"}, []string{"strconv", "Parse"}},
+		{[]string{"show", "--depth", "99999999999999999999"}, []string{"Error: --depth \"99999999999999999999\": out of range\n"}, []string{"strconv"}},
+		{[]string{"show", "--refresh=maybe"}, []string{"Error: --refresh \"maybe\": not true or false (--refresh alone means true; --refresh=false turns it off)\n"}, []string{"strconv"}},
+		{[]string{"show", "-o", "yml"}, []string{"Error: unknown output format \"yml\": use one of table, yaml, json, name\nHint: did you mean -o yaml?\nUsage: pkg-test show [flags]\n"}, nil},
+		{[]string{"show", "-o", "wide"}, []string{"Error: unknown output format \"wide\""}, []string{"Hint:"}},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			t.Parallel()
+			var out, errb bytes.Buffer
+			env := &Env{Inv: Invocation{Prog: "pkg-test"}, Binary: "pkg-test", Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
+			if code := app().Main(context.Background(), env, tc.args); code != ExitUsage {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, ExitUsage, errb.String())
+			}
+			for _, s := range tc.stderr {
+				if !strings.Contains(errb.String(), s) {
+					t.Errorf("stderr lacks %q:\n%s", s, errb.String())
+				}
+			}
+			for _, s := range tc.not {
+				if strings.Contains(errb.String(), s) {
+					t.Errorf("stderr has %q:\n%s", s, errb.String())
+				}
+			}
+			if out.Len() > 0 {
+				t.Errorf("stdout should be empty, got:\n%s", out.String())
+			}
+		})
+	}
+}

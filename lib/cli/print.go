@@ -10,6 +10,8 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"longshore.dev/lib/fault"
+	"longshore.dev/lib/internal/textdist"
 	"longshore.dev/lib/stream"
 )
 
@@ -69,7 +71,12 @@ func (o *OutputFlags) Format(env *Env) (Format, error) {
 		for i, f := range o.Formats {
 			names[i] = string(f)
 		}
-		return "", Usagef("unknown output format %q: use one of %s", o.Output, strings.Join(names, ", "))
+		err := fmt.Errorf("unknown output format %q: use one of %s", o.Output, strings.Join(names, ", "))
+		hint := ""
+		if near := textdist.Nearest(string(f), names); len(near) > 0 {
+			hint = "did you mean -o " + strings.Join(near, " or -o ") + "?"
+		}
+		return "", fault.New(fault.Usage, err, hint)
 	}
 	return f, nil
 }
