@@ -643,3 +643,23 @@ func TestUpgradeNamesInstallsOfAMissingTap(t *testing.T) {
 		}
 	}
 }
+
+// TestNothingToInstallIsRefused: -f that reads no document installs nothing and says
+// so (exit 2), as add, resolve and mirror do: an empty file or stream is what a failed
+// `pkg-dep resolve … | pkg-pull -f -` leaves, and exiting 0 would hide that failure.
+func TestNothingToInstallIsRefused(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.yaml")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"-f", "-"}, {"-f", empty}, {"-f", dir, "-f", "-"}} {
+		r := pkgPull(t, newEnv(t), "", args...)
+		want := "Error: nothing to install: -f " + strings.Join(slices.DeleteFunc(slices.Clone(args), func(a string) bool { return a == "-f" }), ", -f ") +
+			" holds no Lock or Published document\n"
+		if r.Code != cli.ExitUsage || r.Stdout != "" || !strings.Contains(r.Stderr, want) {
+			t.Errorf("pkg-pull %s: want exit 2 and %q\n%s", strings.Join(args, " "), want, r)
+		}
+	}
+}

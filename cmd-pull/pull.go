@@ -98,6 +98,13 @@ func runPull(ctx context.Context, env *cli.Env, o *pullOptions, args []string) e
 	if err := stream.Unknown(docs, "Lock", "Published"); err != nil {
 		return fault.New(fault.Usage, err, "pkg-pull -f reads Lock documents (pkg-dep resolve) and Published documents (pkg-push -o yaml)")
 	}
+	if len(refs) == 0 && len(docs) == 0 {
+		// Installing nothing and exiting 0 would hide the failure of what was meant to
+		// write the input: `pkg-dep resolve nosuch | pkg-pull -f -` succeeds in a pipeline
+		// without pipefail.
+		return fault.New(fault.Usage, fmt.Errorf("nothing to install: -f %s holds no Lock or Published document", strings.Join(o.files.Paths, ", -f ")),
+			"is it the output of a command that failed? pkg-dep resolve writes a Lock, pkg-push -o yaml a Published document")
+	}
 	for _, d := range docs {
 		if lock, ok := d.Value.(*api.Lock); ok {
 			if err := checkLock(env, lock, d.Source); err != nil {
