@@ -223,6 +223,11 @@ func TestTree(t *testing.T) {
 	if got := mustRun(t, env, lock, "tree", "-f", "-", "-o", "yaml"); got.Stdout != lock {
 		t.Errorf("-o yaml is not the lock:\n%s", got.Stdout)
 	}
+	// An empty -f is an error, not a drawing of the installed packages in its place.
+	if r := pkgDep(t, env, "", "tree", "-f", "-"); r.Code != cli.ExitUsage || r.Stdout != "" ||
+		!strings.Contains(r.Stderr, "Error: -f: found no Lock or PackageRef document") {
+		t.Errorf("tree -f of nothing: %s", r)
+	}
 	for _, format := range []string{"svg", "table", "name"} {
 		r := pkgDep(t, env, lock, "tree", "-f", "-", "-o", format)
 		if r.Code != cli.ExitUsage || !strings.Contains(r.Stderr, "Error: unknown output format \""+format+"\": tree has its own text formats in place of table and name") ||

@@ -240,6 +240,10 @@ func graphInput(ctx context.Context, env *cli.Env, args []string, files cli.File
 		return nil, cli.Usagef("give one Lock with -f, or packages to resolve (PKG arguments, PackageRef documents), not both")
 	case len(locks) == 1:
 		return locks[0], nil
+	case len(args) == 0 && len(requests) == 0 && len(files.Paths) > 0:
+		// Not the installed packages: the user asked about a file, and drawing something
+		// else would hide that it is empty (a failed `pkg-dep resolve … > FILE`).
+		return nil, cli.Usagef("-f: found no Lock or PackageRef document (pkg-dep resolve writes a Lock)")
 	case len(args) == 0 && len(requests) == 0:
 		lock, _, err := lockInput(ctx, env, cli.FileFlags{}, flags)
 		return lock, err
