@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -225,9 +226,7 @@ func openLayout(ctx context.Context, r ref.Ref, opts Options) (*Target, error) {
 	}
 	if _, err := os.Stat(filepath.Join(r.Path, "index.json")); err != nil {
 		if !opts.Create || !errors.Is(err, os.ErrNotExist) {
-			return nil, fault.New(fault.NotFound,
-				fmt.Errorf("%s: no OCI layout there (index.json: %w)", where, err),
-				"push to it first, or check the path")
+			return nil, layoutMissing(where, r.Path, err)
 		}
 		if err := os.MkdirAll(r.Path, 0o755); err != nil {
 			return nil, fmt.Errorf("creating layout %s: %w", where, err)
@@ -245,6 +244,34 @@ func openLayout(ctx context.Context, r ref.Ref, opts Options) (*Target, error) {
 		return nil, fmt.Errorf("opening %s: %w", where, err)
 	}
 	return &Target{Ref: r, where: where, store: store, unlock: unlock}, nil
+}
+
+// layoutMissing says why there is no layout at path (its index.json could not be
+// read: err) in the user's words, not os.Stat's ("stat /x/index.json: no such file or
+// directory").
+func layoutMissing(where, path string, err error) error {
+	const hint = "check the path, or publish to it first (pkg-push DIR --to ocidir://PATH creates the layout)"
+	var why string
+	switch {
+	case errors.Is(err, os.ErrPermission):
+		why = "index.json cannot be read: permission denied"
+	case !errors.Is(err, os.ErrNotExist):
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		why = "index.json cannot be read: " + err.Error()
+	case isDir(path):
+		why = "the directory has no index.json"
+	default:
+		why = "no such directory"
+	}
+	return fault.New(fault.NotFound, fmt.Errorf("%s: no OCI layout there (%s)", where, why), hint)
+}
+
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
 }
 
 func lockFile(path string) (func(), error) { return filelock.Exclusive(path) }

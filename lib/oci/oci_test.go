@@ -273,8 +273,18 @@ func TestLayoutNotFoundAndLocking(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "reg", "hello")
 	r, _ := ref.ParseArtifact("ocidir://" + dir + ":1.0.0")
 	_, err := Open(context.Background(), r, Options{})
-	if fault.KindOf(err) != fault.NotFound || !strings.Contains(err.Error(), "no OCI layout") {
-		t.Fatalf("missing layout: %v", err)
+	// Said in the user's words, not os.Stat's ("stat …/index.json: no such file or
+	// directory"), for a missing directory and for one that holds no layout.
+	if want := "ocidir://" + dir + ": no OCI layout there (no such directory)"; fault.KindOf(err) != fault.NotFound || err == nil || err.Error() != want ||
+		!strings.Contains(fault.HintOf(err), "check the path") {
+		t.Fatalf("missing layout: %v (hint %q), want %q", err, fault.HintOf(err), want)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(context.Background(), r, Options{})
+	if want := "ocidir://" + dir + ": no OCI layout there (the directory has no index.json)"; fault.KindOf(err) != fault.NotFound || err == nil || err.Error() != want {
+		t.Fatalf("directory without a layout: %v, want %q", err, want)
 	}
 	target, err := Open(context.Background(), r, Options{Create: true})
 	if err != nil {
