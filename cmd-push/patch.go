@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 
 	"github.com/spf13/pflag"
@@ -41,9 +43,9 @@ that are installed and composed right after the package they patch. See docs/pat
 			if err := patchFlagsMissing(forName, to); err != nil {
 				return err
 			}
-			data, err := os.ReadFile(args[0])
+			data, err := readDescriptor(args[0])
 			if err != nil {
-				return fault.New(fault.NotFound, fmt.Errorf("reading %s: %w", args[0], err), "")
+				return err
 			}
 			d, err := patch.Parse(data, args[0], forName)
 			if err != nil {
@@ -78,6 +80,23 @@ that are installed and composed right after the package they patch. See docs/pat
 			return nil
 		},
 	}
+}
+
+// readDescriptor reads the PatchDescriptor file, saying what is wrong with path in the
+// user's words rather than os.ReadFile's ("open x.yaml: no such file or directory").
+func readDescriptor(path string) ([]byte, error) {
+	const hint = "give the file of the PatchDescriptor to publish (docs/patches.md describes it)"
+	data, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		return data, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fault.New(fault.NotFound, fmt.Errorf("%s: no such file", path), hint)
+	}
+	if st, statErr := os.Stat(path); statErr == nil && st.IsDir() {
+		return nil, fault.New(fault.Usage, fmt.Errorf("%s is a directory, not a PatchDescriptor file", path), hint)
+	}
+	return nil, fmt.Errorf("reading %s: %w", path, err)
 }
 
 // patchFlagsMissing names exactly the required flags that are missing.

@@ -110,3 +110,24 @@ func TestPatchToAFile(t *testing.T) {
 		t.Errorf("the descriptor was changed: %q", data)
 	}
 }
+
+// TestPatchFileMissing: a FILE that is not there, or is a directory, is named in the
+// user's words, not os.ReadFile's ("open x.yaml: no such file or directory").
+func TestPatchFileMissing(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	to := "ocidir://" + filepath.Join(t.TempDir(), "patches")
+	for _, tc := range []struct {
+		file string
+		code int
+		want string
+	}{
+		{filepath.Join(dir, "nosuch.yaml"), 3, "Error: " + filepath.Join(dir, "nosuch.yaml") + ": no such file\nHint: give the file of the PatchDescriptor"},
+		{dir, 2, "Error: " + dir + " is a directory, not a PatchDescriptor file\nHint: give the file of the PatchDescriptor"},
+	} {
+		code, stdout, stderr := pkgPush(t, nil, "patch", tc.file, "--for", "hello", "--to", to)
+		if code != tc.code || stdout != "" || !strings.Contains(stderr, tc.want) || strings.Contains(stderr, "open ") {
+			t.Errorf("%s: exit %d (want %d), stdout %q, stderr:\n%s", tc.file, code, tc.code, stdout, stderr)
+		}
+	}
+}
