@@ -70,8 +70,9 @@ Only packages with something newer, or whose current version is yanked (CURRENT
 
 The lock is the one read with -f, or without it the installed packages as installed.yaml
 records them: WANTED is then what the other installed packages allow, within the
-constraint each explicit install was added with (pkg-pull add hello@^1.2). Versions come from the tap caches ('pkg-tap update' refreshes
-them first) and repositories' tags. To move one package of a lock to its WANTED
+constraint each explicit install was added with (pkg-pull add hello@^1.2). Versions
+come from the tap caches ('pkg-tap update' refreshes them first) and repositories'
+tags. To move one package of a lock to its WANTED
 version: 'pkg-dep resolve -f LOCK --update PKG'; installed packages: 'pkg-pull upgrade
 [PKG]' (LATEST, not bound by WANTED's constraints; --dry-run says what would move).
 

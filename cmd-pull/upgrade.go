@@ -42,11 +42,12 @@ them, and what changed is installed. A package whose tap is gone keeps its versi
 A package added with a constraint stays within it (after 'pkg-pull add hello@^1',
 upgrade keeps hello at 1.x; 'pkg-pull add hello@^2' moves it on); one added without
 any moves to the newest version, across major versions. Each keeps the platform it
-was installed for unless --platform says otherwise.
+was installed for unless --platform says otherwise. PKG is a package installed
+explicitly, as 'pkg-pull list' names it; a dependency moves with what needs it.
+
 --dry-run prints what would change and installs nothing. Standard output has the
 Installed documents of what moved (-o yaml|json|name), or with --dry-run the Lock it
-would install. PKG is a package installed
-explicitly, as 'pkg-pull list' names it; a dependency moves with what needs it.`,
+would install.`,
 		Example: `{prog}
 {prog} --dry-run
 {prog} hello core/tool`,

@@ -29,9 +29,10 @@ func newLintCmd() *cli.Command {
 		Long: `Checks DIR (default: the current directory) the way pkg-push would publish it:
 package.yaml (fields, name, version, license, URLs, dependencies, platforms, entry
 points, environment) and each platform's content (paths, symlinks followed through
-each other, broken symlinks, names that differ only in case where a platform folds case,
-special files, setuid bits, sizes), honouring .pkgignore. Each finding has a stable rule id, a severity,
-a location and what to do; docs/lint-rules.md describes every rule.
+each other, broken symlinks, names that differ only in case where a platform folds
+case, special files, setuid bits, sizes), honouring .pkgignore. Each finding has a
+stable rule id, a severity, a location and what to do; docs/lint-rules.md describes
+every rule.
 
 Exits 6 when there is an error, or with --strict a warning; the report is printed
 first. With GITHUB_ACTIONS=true, findings are also written to stderr as GitHub workflow

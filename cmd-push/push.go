@@ -40,15 +40,15 @@ func newPushCmd() *cli.Command {
 	return &cli.Command{
 		Short: "publish a package directory as an OCI artifact",
 		Use:   "DIR --to REPOSITORY",
-		Long: `Reads DIR/package.yaml, packs each platform's content as one reproducible compressed
-tar layer (zstd unless --compression gzip), and pushes the manifest (an image index when the package has several platforms)
-tagged with the package version. The same inputs always give the same digest: mtimes are
-fixed (SOURCE_DATE_EPOCH, else the last commit touching DIR, else the Unix epoch),
-entries sorted, owners and modes normalized. The revision annotation names that last
-commit, unless DIR has uncommitted changes the package holds: then none, with a
-warning, as no commit holds the content. Blobs the registry already has are not
-uploaded again. REPOSITORY is any OCI registry repository, or ocidir://PATH for a local
-OCI layout; a layout inside DIR is left out of the package.
+		Long: `Reads DIR/package.yaml, packs each platform's content as one reproducible compressed tar
+layer (zstd unless --compression gzip), and pushes the manifest (an image index when the
+package has several platforms) tagged with the package version. The same inputs always
+give the same digest: mtimes are fixed (SOURCE_DATE_EPOCH, else the last commit touching
+DIR, else the Unix epoch), entries sorted, owners and modes normalized. The revision
+annotation names that last commit, unless DIR has uncommitted changes the package holds:
+then none, with a warning, as no commit holds the content. Blobs the registry already
+has are not uploaded again. REPOSITORY is any OCI registry repository, or ocidir://PATH
+for a local OCI layout; a layout inside DIR is left out of the package.
 
 A repository holds one package. When it already has versions, pkg-push reads the
 newest (its manifest and config) before it pushes anything: another package, or

@@ -97,8 +97,9 @@ func newIndexBuildCmd() *cli.Command {
 subdirectories too), checks them (valid names, semantic versions, repositories that are
 references, platforms with Go's names, dependencies that resolve, an http(s) homepage,
 an SPDX licence, each package once; an index in a registry takes no ocidir:// entries),
-and publishes exactly those packages as the index at REF, replacing what was there. Entries added with "index add" before the build count as
-merged: the directory is the whole truth. The same entries always give the same shards.`,
+and publishes exactly those packages as the index at REF, replacing what was there:
+the directory is the whole truth, and entries "index add" put in the index's entry
+log before the build do not come back. The same entries always give the same shards.`,
 		Example: `{prog} ./entries --to ghcr.io/org/index
 {prog} ./entries --to ocidir://./registry/index:stable`,
 		Flags: o.addTo,

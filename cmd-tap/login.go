@@ -77,10 +77,11 @@ and never printed.`,
 
 func newLogoutCmd() *cli.Command {
 	return &cli.Command{
-		Name:    "logout",
-		Short:   "remove stored credentials for a registry",
-		Use:     "REGISTRY",
-		Long:    `Removes the credentials stored for REGISTRY from the docker config or its credential helper.`,
+		Name:  "logout",
+		Short: "remove stored credentials for a registry",
+		Use:   "REGISTRY",
+		Long: `Removes the credentials stored for REGISTRY from the docker config or its
+credential helper.`,
 		Example: "{prog} ghcr.io",
 		Args:    cli.ExactArgs("REGISTRY"),
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {

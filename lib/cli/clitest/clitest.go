@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -70,4 +71,48 @@ func YAMLValue(t testing.TB, doc string) any {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// HelpWidth is how wide a line of a help text's prose may be: it is read in a terminal
+// of 80 to 100 columns.
+const HelpWidth = 90
+
+// CheckHelp runs --help for app and for each of its commands and subcommands, and
+// checks that each says what it does in one line, has a usage line and at least one
+// example, prints only to stdout, and wraps its prose within HelpWidth columns.
+func CheckHelp(t *testing.T, app *cli.App) {
+	t.Helper()
+	check := func(args []string, summary string) {
+		t.Helper()
+		r := Run(app, nil, "", append(args, "--help")...)
+		path := strings.Join(append([]string{app.Binary}, args...), " ")
+		if r.Code != 0 || r.Stderr != "" {
+			t.Errorf("%s --help: %s", path, r)
+			return
+		}
+		first, rest, _ := strings.Cut(r.Stdout, "\n")
+		if got, ok := strings.CutPrefix(first, path+": "); !ok || got == "" || summary != "" && got != summary {
+			t.Errorf("%s --help: first line %q, want %q (a one-line summary)", path, first, path+": "+summary)
+		}
+		prose, _, ok := strings.Cut(rest, "\nUsage:\n")
+		if !ok {
+			t.Errorf("%s --help has no usage:\n%s", path, r.Stdout)
+		}
+		if !strings.Contains(r.Stdout, "\nExamples:\n  ") {
+			t.Errorf("%s --help has no example:\n%s", path, r.Stdout)
+		}
+		for _, line := range strings.Split(prose, "\n") {
+			if len([]rune(line)) > HelpWidth {
+				t.Errorf("%s --help: a line of %d columns (wrap at %d): %q", path, len([]rune(line)), HelpWidth, line)
+			}
+		}
+	}
+	check(nil, app.Short)
+	// Every binary has completion too; its summary is lib/cli's.
+	for _, c := range append(slices.Clip(app.Commands), &cli.Command{Name: "completion"}) {
+		check([]string{c.Name}, c.Short)
+		for _, sub := range c.Subcommands {
+			check([]string{c.Name, sub.Name}, sub.Short)
+		}
+	}
 }
