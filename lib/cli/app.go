@@ -153,7 +153,8 @@ func (a *App) run(ctx context.Context, env *Env, args []string) error {
 		case "-h", "--help", "help":
 			if args[0] == "help" && len(args) > 1 {
 				if c := a.lookup(args[1]); c != nil {
-					return a.runCommand(ctx, env, c, []string{"--help"})
+					// `help patch sync` is sync's help, as `help add` is add's.
+					return a.runCommand(ctx, env, c, append(slices.Clip(args[2:]), "--help"))
 				}
 				return a.unknownCommand(env, args[1])
 			}

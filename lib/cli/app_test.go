@@ -504,6 +504,13 @@ func TestSubcommands(t *testing.T) {
 	if code, out, _ := run("index", "add", "-h"); code != 0 || !strings.Contains(out, "Usage:\n  kubectl pkg test index add X [flags]") {
 		t.Errorf("subcommand help: exit %d\n%s", code, out)
 	}
+	// help GROUP SUB is SUB's help, as help VERB is VERB's.
+	if code, out, _ := run("help", "index", "add"); code != 0 || !strings.Contains(out, "Usage:\n  kubectl pkg test index add X [flags]") {
+		t.Errorf("help index add: exit %d\n%s", code, out)
+	}
+	if code, _, errOut := run("help", "index", "nope"); code != 2 || !strings.Contains(errOut, `unknown subcommand "nope"`) {
+		t.Errorf("help index nope: exit %d\n%s", code, errOut)
+	}
 	if code, _, errOut := run("index"); code != 2 || !strings.Contains(errOut, "missing subcommand: add") {
 		t.Errorf("no subcommand: exit %d\n%s", code, errOut)
 	}
