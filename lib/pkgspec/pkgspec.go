@@ -112,7 +112,9 @@ func Load(dir string) (*Package, error) {
 		return nil, fault.New(fault.Usage, fmt.Errorf("%s is not a directory", dir),
 			"give the directory that holds package.yaml, not the file")
 	case errors.Is(err, fs.ErrNotExist) && serr != nil:
-		return nil, fault.New(fault.NotFound, fmt.Errorf("package directory %s does not exist", dir), "")
+		// The hint pkg-push lint gives: pkg-push DIR said nothing more.
+		return nil, fault.New(fault.NotFound, fmt.Errorf("package directory %s does not exist", dir),
+			"give the directory that holds package.yaml, or create one with pkg-push init")
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, fault.New(fault.NotFound, fmt.Errorf("no %s in %s", FileName, dir),
 			"a package directory needs a package.yaml: see docs/package-format.md")

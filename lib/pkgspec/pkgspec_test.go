@@ -56,8 +56,8 @@ func TestLoadMissing(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 	_, err = Load(filepath.Join(dir, "nope"))
-	if fault.KindOf(err) != fault.NotFound || !strings.Contains(err.Error(), "does not exist") {
-		t.Fatalf("got %v", err)
+	if fault.KindOf(err) != fault.NotFound || !strings.Contains(err.Error(), "does not exist") || !strings.Contains(fault.HintOf(err), "pkg-push init") {
+		t.Fatalf("got %v (hint %q)", err, fault.HintOf(err))
 	}
 	os.WriteFile(filepath.Join(dir, "package.yaml"), []byte("apiVersion: longshore.dev/v1alpha1\nkind: Package\nmetadata: {name: ok, version: 0.1.0-rc.1+b.2}\n"), 0o644)
 	if p, err := Load(dir); err != nil || p.Metadata.Version != "0.1.0-rc.1+b.2" {
