@@ -121,6 +121,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"why"}, 2, "missing DIGEST or PKG"},
 		{[]string{"remote"}, 2, "missing REPO"},
 		{[]string{"remote", "localhost:5000/x"}, 2, "--keep-last N is required"},
+		{[]string{"remote", "localhost:5000/x", "--keep-last", "0"}, 2, "Error: --keep-last 0: keep at least 1 version"},
 		{[]string{"remote", "localhost:5000/x:1.0.0", "--keep-last", "1"}, 2, "names a version"},
 		{[]string{"remote", "ocidir://" + filepath.Join(home, "nothing"), "--keep-last", "1"}, 3, "no OCI layout there"},
 	}

@@ -18,6 +18,7 @@ import (
 
 type remoteOptions struct {
 	keepLast     int
+	keepLastSet  func() bool // whether --keep-last was given
 	dryRun       bool
 	refuseListed bool
 	output       *cli.OutputFlags
@@ -49,6 +50,7 @@ deletes answer 405: for CNCF Distribution, set storage.delete.enabled: true.`,
 {prog} localhost:5000/demo/hello --keep-last 3 -o yaml`,
 		Flags: func(fs *pflag.FlagSet) {
 			fs.IntVar(&o.keepLast, "keep-last", 0, "keep the newest `N` versions (required, at least 1)")
+			o.keepLastSet = func() bool { return fs.Changed("keep-last") }
 			fs.BoolVar(&o.dryRun, "dry-run", false, "print the plan; delete nothing")
 			fs.BoolVar(&o.refuseListed, "refuse-listed", false, "delete nothing if a version to delete is listed by a tap's index and not yanked")
 			o.output.AddTo(fs)
@@ -66,8 +68,12 @@ func runRemote(ctx context.Context, env *cli.Env, o *remoteOptions, repo string)
 	if err != nil {
 		return err
 	}
-	if o.keepLast < 1 {
+	switch {
+	case o.keepLastSet == nil || !o.keepLastSet():
 		return cli.Usagef("--keep-last N is required: how many of the newest versions to keep (at least 1)")
+	case o.keepLast < 1:
+		// Given, so not "required": say what is wrong with it.
+		return cli.Usagef("--keep-last %d: keep at least 1 version (deleting every version is not what remote does)", o.keepLast)
 	}
 	r, err := ref.ParseArtifact(repo)
 	if err != nil {
