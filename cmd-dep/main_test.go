@@ -190,6 +190,9 @@ func TestResolveErrors(t *testing.T) {
 			"Error: Because you requested zlib ^2, which matches no version of zlib (it has 1.3.0 and 1.4.0), version solving failed.\n"},
 		{"nothing", []string{"resolve"}, "", cli.ExitUsage, "Error: nothing to resolve"},
 		{"bad name", []string{"resolve", "Hello"}, "", cli.ExitUsage, "upper-case"},
+		// Refused as pkg-pull refuses it, not recorded in the lock's requests.
+		{"bad platform", []string{"resolve", "zlib", "--platform", "linux"}, "", cli.ExitUsage, `Error: --platform "linux": not os/arch[/variant]`},
+		{"bad platform of patch list", []string{"patch", "list", "--platform", "linux/"}, "", cli.ExitUsage, `Error: --platform "linux/": not os/arch[/variant]`},
 		{"another kind", []string{"resolve", "-f", "-"}, "apiVersion: longshore.dev/v1alpha1\nkind: Published\nname: x\nversion: 1.0.0\nrepository: r.io/x\ndigest: sha256:0\nmediaType: x\ntags: []\nplatforms: []\n", cli.ExitUsage, `kind "Published" is not read here`},
 	}
 	for _, tt := range tests {

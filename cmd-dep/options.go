@@ -27,8 +27,7 @@ type planFlags struct {
 }
 
 func (f *planFlags) addTo(fs *pflag.FlagSet, patches bool) {
-	fs.StringVar(&f.platform, "platform", "", "platform os/arch[/variant] that patch rules match and requests record (default: this machine's)")
-	cli.CompleteValues(fs, "platform", cli.Platforms...)
+	cli.PlatformVar(fs, &f.platform, "platform os/arch[/variant] that patch rules match and requests record (default: this machine's)")
 	fs.BoolVar(&f.offline, "offline", false, "use only local caches: tap indexes, repositories' tags and patch descriptors seen before")
 	if patches {
 		fs.BoolVar(&f.noPatches, "no-patches", false, "apply no patch rules")

@@ -195,8 +195,7 @@ List, even of none); -o name prints patchrule/PACKAGE@VERSION,COMPANION.`,
 		Flags: func(fs *pflag.FlagSet) {
 			files.AddTo(fs)
 			output.AddTo(fs)
-			fs.StringVar(&platform, "platform", "", "platform that rules' platform globs match (default: the one the installed packages, or the lock's requests, share, any not counting; else this machine's)")
-			cli.CompleteValues(fs, "platform", cli.Platforms...)
+			cli.PlatformVar(fs, &platform, "platform that rules' platform globs match (default: the one the installed packages, or the lock's requests, share, any not counting; else this machine's)")
 		},
 		Args: cli.ExactArgs(),
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
@@ -246,8 +245,7 @@ rules only (-o json always a List); -o name prints patchrule/PACKAGE@VERSION,COM
 		Flags: func(fs *pflag.FlagSet) {
 			files.AddTo(fs)
 			output.AddTo(fs)
-			fs.StringVar(&platform, "platform", "", "platform that rules' platform globs match (default: the one the installed packages, or the lock's requests, share, any not counting; else this machine's)")
-			cli.CompleteValues(fs, "platform", cli.Platforms...)
+			cli.PlatformVar(fs, &platform, "platform that rules' platform globs match (default: the one the installed packages, or the lock's requests, share, any not counting; else this machine's)")
 		},
 		Args: func(args []string) error {
 			if len(args) > 1 {

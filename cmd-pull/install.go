@@ -32,8 +32,7 @@ type installFlags struct {
 }
 
 func (f *installFlags) addTo(fs *pflag.FlagSet) {
-	fs.StringVar(&f.platform, "platform", "", "platform to install, os/arch[/variant] (default: this machine's)")
-	cli.CompleteValues(fs, "platform", cli.Platforms...)
+	cli.PlatformVar(fs, &f.platform, "platform to install, os/arch[/variant] (default: this machine's)")
 	fs.BoolVar(&f.offline, "offline", false, "use only the local store and cached indexes; say what is missing instead of downloading it")
 	fs.IntVar(&f.jobs, "concurrency", store.DefaultJobs, "how many packages and layers to download at once")
 	fs.StringVar(&f.maxSize, "max-size", "4GiB", "refuse a package whose files add up to more than this (B, KiB, MiB, GiB)")
@@ -51,9 +50,6 @@ func (f *installFlags) options(env *cli.Env) (opts store.InstallOptions, close f
 	}
 	limits := archive.DefaultLimits
 	limits.MaxBytes = max
-	if f.platform != "" && f.platform != "any" && strings.Count(f.platform, "/") < 1 {
-		return opts, nil, cli.Usagef("--platform %q is not os/arch[/variant], e.g. linux/amd64 or linux/arm64/v8", f.platform)
-	}
 	var meter *progress.Meter
 	if env.StderrTTY {
 		meter = progress.New(env.Stderr, "Downloading", 100*time.Millisecond)

@@ -256,6 +256,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"x.io/a/b:1", "--max-size", "lots"}, 2, "--max-size"},
 		{[]string{"x.io/a/b:1", "--concurrency", "0"}, 2, "--concurrency"},
 		{[]string{"x.io/a/b:1", "--offline"}, 3, "never installed from this store"},
+		{[]string{"x.io/a/b:1", "--platform", "linux/amd64/v1/x"}, 2, `--platform "linux/amd64/v1/x": not os/arch[/variant]`},
+		{[]string{"add", "hello", "--platform", "linux"}, 2, `--platform "linux": not os/arch[/variant]`},
 		{[]string{"-f", "-"}, 2, "expected one of: Lock, Published"},
 		{[]string{"-f", "list"}, 3, "-f list: file not found"},
 		{[]string{"app"}, 2, `did you mean "pkg-pull add"? (available commands: add, upgrade, remove, list, env, exec, mirror, completion); to install the package app: pkg-pull add app`},

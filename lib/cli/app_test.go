@@ -538,6 +538,8 @@ func TestFlagErrors(t *testing.T) {
 				fs.Bool("dry-run", false, "print only")
 				fs.Bool("refresh", true, "update first")
 				fs.Int("depth", 0, "levels")
+				var platform string
+				PlatformVar(fs, &platform, "platform")
 			}, Run: func(ctx context.Context, env *Env, args []string) error {
 				_, err := output.Format(env)
 				return err
@@ -563,6 +565,9 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"show", "--depth", "x"}, []string{"Error: --depth \"x\": not a whole number\nUsage: pkg-test show [flags]\n"}, []string{"strconv", "Parse"}},
 		{[]string{"show", "--depth", "99999999999999999999"}, []string{"Error: --depth \"99999999999999999999\": out of range\n"}, []string{"strconv"}},
 		{[]string{"show", "--refresh=maybe"}, []string{"Error: --refresh \"maybe\": not true or false (--refresh alone means true; --refresh=false turns it off)\n"}, []string{"strconv"}},
+		{[]string{"show", "--platform", "linux"}, []string{"Error: --platform \"linux\": not os/arch[/variant]: write e.g. linux/amd64 or linux/arm64/v8, or any\nUsage:"}, nil},
+		{[]string{"show", "--platform=linux/arm64/v8/x"}, []string{"Error: --platform \"linux/arm64/v8/x\": not os/arch[/variant]"}, nil},
+		{[]string{"show", "--platform", "linux//v8"}, []string{"Error: --platform \"linux//v8\": not os/arch[/variant]"}, nil},
 		{[]string{"show", "-o", "yml"}, []string{"Error: unknown output format \"yml\": use one of table, yaml, json, name\nHint: did you mean -o yaml?\nUsage: pkg-test show [flags]\n"}, nil},
 		{[]string{"show", "-o", "wide"}, []string{"Error: unknown output format \"wide\""}, []string{"Hint:"}},
 	}
