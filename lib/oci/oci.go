@@ -192,7 +192,7 @@ func newTransport(opts Options) (http.RoundTripper, error) {
 	if opts.CAFile != "" {
 		pem, err := os.ReadFile(opts.CAFile)
 		if err != nil {
-			return nil, fmt.Errorf("reading --ca-file: %w", err)
+			return nil, caFileError(opts.CAFile, err)
 		}
 		pool, err := x509.SystemCertPool()
 		if err != nil {
@@ -244,6 +244,20 @@ func openLayout(ctx context.Context, r ref.Ref, opts Options) (*Target, error) {
 		return nil, fmt.Errorf("opening %s: %w", where, err)
 	}
 	return &Target{Ref: r, where: where, store: store, unlock: unlock}, nil
+}
+
+// caFileError says why --ca-file could not be read in the user's words, not
+// os.ReadFile's ("open /x: no such file or directory").
+func caFileError(path string, err error) error {
+	const hint = "--ca-file takes a PEM file of the CA certificates that signed the registry's certificate"
+	if errors.Is(err, fs.ErrNotExist) {
+		return fault.New(fault.NotFound, fmt.Errorf("--ca-file %s: no such file", path), hint)
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fault.New(fault.Unknown, fmt.Errorf("--ca-file %s: cannot be read: %w", path, err), hint)
 }
 
 // layoutMissing says why there is no layout at path (its index.json could not be

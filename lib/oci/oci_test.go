@@ -536,3 +536,19 @@ func TestTimeoutsAreRetriedOnce(t *testing.T) {
 		t.Errorf("a 503 is no longer retried")
 	}
 }
+
+// TestCAFileMissing: a --ca-file that is not there is named plainly, not as
+// os.ReadFile says it ("reading --ca-file: open /x: no such file or directory").
+func TestCAFileMissing(t *testing.T) {
+	t.Parallel()
+	missing := filepath.Join(t.TempDir(), "ca.pem")
+	r, err := ref.ParseArtifact("localhost:5000/demo/hello:1.0.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(context.Background(), r, Options{CAFile: missing})
+	if want := "--ca-file " + missing + ": no such file"; fault.KindOf(err) != fault.NotFound || err == nil || err.Error() != want ||
+		!strings.Contains(fault.HintOf(err), "PEM file") {
+		t.Fatalf("got %v (hint %q), want %q", err, fault.HintOf(err), want)
+	}
+}
