@@ -80,7 +80,7 @@ func TestArguments(t *testing.T) {
 		{[]string{"add", "core"}, cli.ExitUsage, "missing REF"},
 		{[]string{"add", "core", "x", "y"}, cli.ExitUsage, `unexpected argument "y"`},
 		{[]string{"add", "Core", "/nonexistent"}, cli.ExitUsage, `tap name "Core" is invalid`},
-		{[]string{"add", "core", "/nonexistent/dir"}, cli.ExitNotFound, "/nonexistent/dir does not exist"},
+		{[]string{"add", "core", "/nonexistent/dir"}, cli.ExitNotFound, "Error: adding tap core: /nonexistent/dir: no such directory or file of IndexEntry documents\nHint: a tap source is an index reference"},
 		{[]string{"add", "core", "no such thing"}, cli.ExitUsage, `tap source "no such thing"`},
 		{[]string{"list", "extra"}, cli.ExitUsage, "takes no arguments"},
 		{[]string{"list", "-o", "wide"}, cli.ExitUsage, `unknown output format "wide"`},

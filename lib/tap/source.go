@@ -30,6 +30,8 @@ func (s source) String() string {
 	return s.ref.String()
 }
 
+const sourceHint = "a tap source is an index reference (REGISTRY/REPO[:TAG], ocidir://PATH[:TAG]) or an existing directory or file of IndexEntry documents"
+
 // parseSource reads what `pkg-tap add NAME REF` was given: ocidir://PATH[:TAG] and
 // [oci://]REGISTRY/REPO[:TAG|@DIGEST] are index artifacts; a path (absolute, starting
 // with ./ or ../, or naming something that exists) is a directory or file of entry
@@ -49,8 +51,7 @@ func parseSource(s string) (source, error) {
 	}
 	r, err := ref.ParseArtifact(s)
 	if err != nil {
-		return source{}, fault.New(fault.Usage, fmt.Errorf("tap source %q: %w", ref.Redact(s), err),
-			"a tap source is an index reference (REGISTRY/REPO[:TAG], ocidir://PATH[:TAG]) or an existing directory or file of IndexEntry documents")
+		return source{}, fault.New(fault.Usage, fmt.Errorf("tap source %q: %w", ref.Redact(s), err), sourceHint)
 	}
 	if r.Kind == ref.Layout {
 		abs, err := filepath.Abs(r.Path)
@@ -69,6 +70,11 @@ func fetch(ctx context.Context, src source, dir string, opts Options) (index.Fet
 	if src.path != "" {
 		entries, err := index.LoadEntries(src.path)
 		if err != nil {
+			if _, serr := os.Stat(src.path); errors.Is(serr, fs.ErrNotExist) {
+				// Said once ("reading entries from /x: /x does not exist" said it twice),
+				// with what a source may be.
+				return index.FetchResult{}, fault.New(fault.NotFound, fmt.Errorf("%s: no such directory or file of IndexEntry documents", src.path), sourceHint)
+			}
 			if errors.Is(err, fs.ErrNotExist) && fault.KindOf(err) == fault.Unknown {
 				err = fault.New(fault.NotFound, err, "")
 			}
