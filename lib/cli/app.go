@@ -348,7 +348,7 @@ func (a *App) runAt(ctx context.Context, env *Env, c *Command, path string, args
 	case errors.Is(err, pflag.ErrHelp):
 		help = true
 	case err != nil:
-		err, hint := flagError(err, fs)
+		hint, err := flagError(err, fs)
 		return &UsageError{Err: err, Prog: path, Usage: usageLine(path, c), Hint: hint}
 	}
 	if help {

@@ -21,7 +21,7 @@ packages the taps list. The script asks the program itself on each Tab
 (` + binary + ` __complete), so it stays right as the program changes; nothing is read from the
 network.
 
-The script also completes the git plugin form 'git ` + binary + ` …' (` + GitDispatcher + `'s also 'git pkg …')
+It also completes the git plugin form 'git ` + binary + ` …' (` + GitDispatcher + `'s also 'git pkg …')
 through the hooks of git's own completion. scripts/install.sh installs the scripts
 where bash-completion, zsh and fish look for them.
 

@@ -13,17 +13,17 @@ import (
 // flagError is a parse error of fs said for the user: a mistyped flag gets "did you
 // mean", and a value that does not parse says what the flag takes instead of quoting
 // strconv ("strconv.ParseInt: parsing "x": invalid syntax").
-func flagError(err error, fs *pflag.FlagSet) (error, string) {
+func flagError(err error, fs *pflag.FlagSet) (hint string, _ error) {
 	var missing *pflag.NotExistError
 	if errors.As(err, &missing) {
-		return err, unknownFlagHint(missing, fs)
+		return unknownFlagHint(missing, fs), err
 	}
 	var invalid *pflag.InvalidValueError
 	if errors.As(err, &invalid) {
 		f := invalid.GetFlag()
-		return fmt.Errorf("--%s %q: %s", f.Name, invalid.GetValue(), wantOf(f, invalid.Unwrap())), ""
+		return "", fmt.Errorf("--%s %q: %s", f.Name, invalid.GetValue(), wantOf(f, invalid.Unwrap()))
 	}
-	return err, ""
+	return "", err
 }
 
 // unknownFlagHint names the flag an unknown one was probably meant to be: one or two
