@@ -70,7 +70,8 @@ environment: dependencies first, patch companions right after the package they p
 A later set overriding an earlier one is reported on stderr (a warning between
 packages, an info line for a patch companion, which overrides by design).
 
-The shell is guessed from $SHELL unless --shell says; values are quoted for it. json
+Without --shell, the syntax is that of the shell running pkg-pull (its parent process,
+past git or kubectl), else of the login shell $SHELL; values are quoted for it. json
 and yaml print one object of NAME: value. github appends to the files $GITHUB_ENV and
 $GITHUB_PATH (entries prepended to PATH go to $GITHUB_PATH), as a step in GitHub
 Actions expects.`,
@@ -79,7 +80,7 @@ Actions expects.`,
 {prog} hello --shell json | jq -r .PATH
 {prog} hello --shell github       # in a GitHub Actions step`,
 		Flags: func(fs *pflag.FlagSet) {
-			fs.StringVar(&shell, "shell", "", "output syntax: "+strings.Join(envcomp.Shells, "|")+" (default: from $SHELL)")
+			fs.StringVar(&shell, "shell", "", "output syntax: "+strings.Join(envcomp.Shells, "|")+" (default: the shell running it, else $SHELL)")
 			cli.CompleteValues(fs, "shell", envcomp.Shells...)
 		},
 		Args: cli.MinArgs(1, "PKG: an installed package"),
@@ -87,8 +88,13 @@ Actions expects.`,
 			if shell == "" {
 				login := env.Getenv("SHELL")
 				var known bool
-				if shell, known = envcomp.DefaultShell(login); !known {
-					env.Warnf("$SHELL is %s, which pkg-pull env has no syntax for; printing %s syntax (choose with --shell %s)", filepath.Base(login), shell, strings.Join(envcomp.Shells, "|"))
+				var from string
+				if shell, known, from = envcomp.DetectShell(ancestors(), login); !known {
+					what := "the shell running it, " + from + ","
+					if from == "$SHELL" {
+						what = "$SHELL, " + filepath.Base(login) + ","
+					}
+					env.Warnf("pkg-pull env has no syntax for %s; printing %s syntax (choose with --shell %s)", what, shell, strings.Join(envcomp.Shells, "|"))
 				}
 			}
 			if !slices.Contains(envcomp.Shells, shell) {

@@ -308,8 +308,28 @@ func TestPullLockEnvExec(t *testing.T) {
 	// A login shell env has no syntax for is said, not silently given sh syntax.
 	tcsh := opt
 	tcsh.Env = append(slices.Clone(opt.Env), "SHELL=/bin/tcsh")
-	if res := runOK(t, tcsh, "pkg-pull", "env", "hello"); !strings.Contains(res.Stderr, "Warning: $SHELL is tcsh") || !strings.Contains(res.Stdout, "export ") {
+	if res := runOK(t, tcsh, "pkg-pull", "env", "hello"); !strings.Contains(res.Stderr, "Warning: pkg-pull env has no syntax for $SHELL, tcsh,") || !strings.Contains(res.Stdout, "export ") {
 		t.Errorf("env with SHELL=/bin/tcsh: %s", res)
+	}
+	// Without --shell, the shell running pkg-pull decides, not the login shell: a fish
+	// user's bash script gets bash syntax, through git too; fish gets fish's.
+	fishUser, bashUser := opt, opt
+	fishUser.Env = append(slices.Clone(opt.Env), "SHELL=/usr/bin/fish")
+	bashUser.Env = append(slices.Clone(opt.Env), "SHELL=/bin/bash")
+	for _, tc := range []struct {
+		opt  runOpts
+		args []string
+	}{
+		{fishUser, []string{"bash", "-c", `eval "$(pkg-pull env hello)" && printf %s "$GREETING"`}},
+		{fishUser, []string{"bash", "-c", `eval "$(git pkg env hello)" && printf %s "$GREETING"`}},
+		{bashUser, []string{"fish", "--no-config", "-c", `pkg-pull env hello | source; and printf %s "$GREETING"`}},
+	} {
+		if _, err := exec.LookPath(tc.args[0]); err != nil {
+			continue // fish where it is installed
+		}
+		if res := runOK(t, tc.opt, tc.args[0], tc.args[1:]...); res.Stdout != "site greeting, with spaces" {
+			t.Errorf("%q: %s", tc.args, res)
+		}
 	}
 
 	// env, for sh: eval it and read the values back, quotes and spaces intact.

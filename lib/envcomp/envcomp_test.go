@@ -320,6 +320,32 @@ func TestDefaultShell(t *testing.T) {
 	}
 }
 
+// The shell running pkg-pull decides before the login shell: the nearest ancestor that
+// is a shell, past git and the like; a program that is no shell leaves it to $SHELL.
+func TestDetectShell(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		ancestors   []string
+		login       string
+		shell, from string
+		known       bool
+	}{
+		{[]string{"bash", "fish"}, "/usr/bin/fish", "bash", "bash", true}, // a fish user's bash script
+		{[]string{"-zsh", "login"}, "/bin/bash", "zsh", "zsh", true},      // a login shell's "-zsh"
+		{[]string{"git", "fish"}, "/bin/bash", "fish", "fish", true},      // git pkg env
+		{[]string{"sudo", "/bin/dash"}, "/bin/zsh", "sh", "dash", true},
+		{[]string{"tcsh"}, "/bin/bash", "sh", "tcsh", false},
+		{[]string{"python3", "bash"}, "/usr/bin/fish", "fish", "$SHELL", true}, // a program ran it
+		{nil, "/bin/zsh", "zsh", "$SHELL", true},
+		{[]string{"git", "kubectl", "env", "sudo"}, "", "sh", "$SHELL", true},
+	} {
+		shell, known, from := DetectShell(tc.ancestors, tc.login)
+		if shell != tc.shell || known != tc.known || from != tc.from {
+			t.Errorf("DetectShell(%q, %q) = %q, %v, %q; want %q, %v, %q", tc.ancestors, tc.login, shell, known, from, tc.shell, tc.known, tc.from)
+		}
+	}
+}
+
 func TestWriteGitHub(t *testing.T) {
 	t.Parallel()
 	vars := []Var{

@@ -19,6 +19,13 @@ var Shells = []string{"sh", "bash", "zsh", "fish", "json", "yaml", "github"}
 // posixShells are the login shells that read sh syntax.
 var posixShells = []string{"sh", "dash", "ash", "ksh", "ksh93", "mksh", "lksh", "oksh", "loksh", "pdksh", "posh", "yash", "busybox"}
 
+// otherShells are shells with a syntax of their own, which Write does not print.
+var otherShells = []string{"csh", "tcsh", "nu", "elvish", "xonsh", "pwsh", "powershell", "rc", "es", "ion", "oil", "osh", "ysh"}
+
+// runners are programs that run another without being a shell: `git pkg env` has git
+// between the shell and pkg-pull.
+var runners = []string{"git", "kubectl", "sudo", "doas", "env", "nohup", "nice", "time", "timeout", "stdbuf", "setsid", "command"}
+
 // DefaultShell picks the format for the login shell $SHELL names: fish, zsh or bash by
 // name, else sh. known is false for a shell that does not read sh syntax (tcsh, nu):
 // it gets sh syntax all the same, and the caller says so.
@@ -31,6 +38,31 @@ func DefaultShell(shellPath string) (shell string, known bool) {
 		return "sh", true
 	}
 	return "sh", false
+}
+
+// DetectShell picks the format for the shell that runs pkg-pull, as brew shellenv does:
+// the nearest of ancestors (the names of the parent process, its parent, …) that is a
+// shell, passing over runners. `eval "$(pkg-pull env hello)"` in a bash script gets bash
+// syntax whatever the user's login shell. When no ancestor is a shell (a program ran
+// pkg-pull), or they are unknown, the login shell decides (DefaultShell). from names
+// what decided: the shell's name, or "$SHELL".
+func DetectShell(ancestors []string, login string) (shell string, known bool, from string) {
+	for _, name := range ancestors {
+		name = strings.TrimPrefix(path.Base(name), "-") // "-bash": a login shell
+		switch {
+		case slices.Contains(runners, name):
+			continue
+		case slices.Contains(otherShells, name):
+			return "sh", false, name
+		case name == "fish" || name == "zsh" || name == "bash":
+			return name, true, name
+		case slices.Contains(posixShells, name):
+			return "sh", true, name
+		}
+		break
+	}
+	shell, known = DefaultShell(login)
+	return shell, known, "$SHELL"
 }
 
 // Write prints vars in the given shell's syntax, one variable a line, so that
