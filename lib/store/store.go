@@ -32,13 +32,34 @@ type Store struct {
 // DefaultHome is $LONGSHORE_HOME, else ~/.longshore.
 func DefaultHome(getenv func(string) string) (string, error) {
 	if h := getenv(EnvHome); h != "" {
-		return filepath.Abs(h)
+		abs, err := filepath.Abs(h)
+		if err != nil {
+			return "", err
+		}
+		return abs, checkHome(abs, EnvHome+"="+h)
 	}
 	home, err := os.UserHomeDir()
 	if err != nil {
 		return "", fmt.Errorf("finding the home directory for ~/.longshore (set %s): %w", EnvHome, err)
 	}
-	return filepath.Join(home, ".longshore"), nil
+	abs := filepath.Join(home, ".longshore")
+	return abs, checkHome(abs, abs)
+}
+
+// checkHome refuses a home that is a file, or under one: every command would
+// otherwise fail on its first file with "not a directory". A home that does not exist
+// yet is fine: it is made on first use.
+func checkHome(home, named string) error {
+	st, err := os.Stat(home)
+	if err == nil && !st.IsDir() || errors.Is(err, syscall.ENOTDIR) {
+		what := "is a file"
+		if err != nil {
+			what = "is under a file"
+		}
+		return fault.New(fault.Unknown, fmt.Errorf("the longshore home %s %s, not a directory", named, what),
+			fmt.Sprintf("set %s to a directory (made on first use), or unset it for ~/.longshore", EnvHome))
+	}
+	return nil
 }
 
 // Open prepares home's directories (creating them on first use).

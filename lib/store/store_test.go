@@ -356,3 +356,23 @@ func TestDeletedVersionHint(t *testing.T) {
 		})
 	}
 }
+
+// A home that is a file, or under one, is refused up front with the fix, not on the
+// first file every command opens ("not a directory"); one that does not exist is fine.
+func TestDefaultHomeIsADirectory(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []string{file, filepath.Join(file, "sub")} {
+		_, err := DefaultHome(func(string) string { return h })
+		if err == nil || fault.KindOf(err) != fault.Unknown || !strings.Contains(err.Error(), "LONGSHORE_HOME="+h) || !strings.Contains(fault.HintOf(err), "set LONGSHORE_HOME to a directory") {
+			t.Errorf("LONGSHORE_HOME=%s: %v (hint %q)", h, err, fault.HintOf(err))
+		}
+	}
+	missing := filepath.Join(t.TempDir(), "new")
+	if got, err := DefaultHome(func(string) string { return missing }); err != nil || got != missing {
+		t.Errorf("a home not made yet: %q, %v", got, err)
+	}
+}
