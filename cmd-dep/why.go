@@ -62,7 +62,12 @@ func paths(lock *api.Lock, target string) (out []whyPath, truncated bool) {
 // treeOf is the tree command that draws the lock why read: of the same -f input, or
 // of the installed packages.
 func treeOf(files cli.FileFlags) string {
-	cmd := "pkg-dep tree"
+	return withFiles("pkg-dep tree", files)
+}
+
+// withFiles is cmd reading the same -f files as the command that failed, so that a hint
+// names the same lock rather than the installed packages.
+func withFiles(cmd string, files cli.FileFlags) string {
 	for _, p := range files.Paths {
 		cmd += " -f " + shellWord(p)
 	}
@@ -188,7 +193,7 @@ steps NAME@VERSION joined by commas: dependencypath/hello@1.1.0,libgreet@1.2.0,z
 					from = "tap " + p.Tap
 				}
 				return fault.New(fault.NotFound, fmt.Errorf("%s is not among %s: its %s comes from %s", args[0], where, p.Name, from),
-					fmt.Sprintf("`pkg-dep why %s` shows why that one is there", p.Name))
+					fmt.Sprintf("`%s` shows why that one is there", withFiles("pkg-dep why "+shellWord(p.Name), files)))
 			}
 			found, truncated := paths(lock, target)
 			docs := make([]any, len(found))
