@@ -41,6 +41,7 @@ come from the docker config (DOCKER_CONFIG or ~/.docker/config.json) for both si
 or from the file --from-registry-config or --to-registry-config names.`,
 		Example: `{prog} -f tools.lock.yaml --to ocidir://./mirror > mirror.lock.yaml
 # for an air-gapped site: the lock travels inside the directory, which may move
+mkdir -p /media/usb/tools
 {prog} -f tools.lock.yaml --to ocidir:///media/usb/tools --relative > /media/usb/tools/tools.lock.yaml
 pkg-pull -f /mnt/usb/tools/tools.lock.yaml --offline
 {prog} -f tools.lock.yaml --to registry.corp:5000/mirror > corp.lock.yaml
