@@ -21,8 +21,9 @@ func newWhyCmd() *cli.Command {
 		Complete: suggest.Installed,
 		Use:      "DIGEST|PKG",
 		Long: `Prints every chain from a root to what is named, one per line: a package name, a
-digest (sha256:…), or a unique prefix of one (at least 6 hex digits). Exits 3 when
-nothing keeps it: then the next collection removes it, or the store does not hold it.
+digest (sha256:…), or a unique prefix of one (sha256:4f2a; without sha256:, at least
+6 hex digits, as fewer read as a package name). Exits 3 when nothing keeps it: then the
+next collection removes it, or the store does not hold it.
 
 The lines are the table format: the default on a terminal (yaml is otherwise), and
 -o table. -o yaml and -o json print KeepChain documents, one per chain: the target, the
