@@ -130,6 +130,8 @@ func TestResolveUpdate(t *testing.T) {
 		{[]string{"resolve", "-f", "-", "--update", "other/zlib"}, cli.ExitNotFound, "other/zlib is not in the lock: its zlib comes from tap main", lock},
 		{[]string{"resolve", "hello", "--update", "hello"}, cli.ExitUsage, "--update moves packages of one lock", ""},
 		{[]string{"resolve", "-f", "-", "tool", "--update", "hello"}, cli.ExitUsage, "--update moves packages of one lock", lock},
+		// A locked version removed by hand: said as validate says it.
+		{[]string{"resolve", "-f", "-", "--update", "hello"}, cli.ExitVerify, "the lock is not valid: ", strings.Replace(lock, "    version: 1.0.0\n", "", 1)},
 	} {
 		if r := pkgDep(t, env, tt.stdin, tt.args...); r.Code != tt.code || !strings.Contains(r.Stderr, tt.want) || r.Stdout != "" {
 			t.Errorf("%v: %s\nwant exit %d and %q", tt.args, r, tt.code, tt.want)

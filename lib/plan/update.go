@@ -28,6 +28,12 @@ func ResolveUpdate(ctx context.Context, home string, lock *api.Lock, requests []
 	if len(requests) == 0 {
 		return nil, fault.New(fault.Usage, fmt.Errorf("the lock has no requests to resolve again"), "")
 	}
+	// Holding the others at their locked versions needs those versions: a lock edited
+	// by hand is said as pkg-dep validate says it, not as a constraint "=" that fails.
+	if problems := Check(lock); len(problems) > 0 {
+		return nil, fault.New(fault.Verify, fmt.Errorf("--update holds the lock's packages at their versions, and the lock is not valid: %v (pkg-dep validate -f LOCK lists every problem)", problems[0]),
+			"resolve it again without --update, `pkg-dep resolve -f LOCK`, which moves every package")
+	}
 	free := map[string]bool{}
 	for _, u := range update {
 		name, err := lockPackageOf(lock, u)
