@@ -143,8 +143,11 @@ var ruleColumns = cli.Columns{
 
 // ruleText is a rule as patch why says it on a terminal (and with -o table).
 func ruleText(r *api.PatchRule) string {
+	// Every field comes from a lock or a patch registry's descriptor (a glob may hold
+	// any character): escaped as a table's cells are.
+	p := cli.Printable
 	return fmt.Sprintf("%s is a companion of %s %s: rule %d of %s (%s) adds %s\n  descriptor %s\n",
-		r.Companion, r.Package, r.Version, r.Rule, r.Descriptor, r.Match, r.Request, r.Reference)
+		p(r.Companion), p(r.Package), p(r.Version), r.Rule, p(r.Descriptor), p(r.Match), p(r.Request), p(r.Reference))
 }
 
 // ruleInput matches the cached rules against the packages of -f's lock, else the

@@ -83,11 +83,14 @@ func roots(lock *api.Lock) []string {
 	return out
 }
 
+// label is a package as the tree draws it. A lock is input, hand-edited or not: its
+// names and versions are escaped as a table's cells are, so that none can put an
+// escape sequence on the terminal.
 func label(lock *api.Lock, name string) string {
 	if p, ok := lock.Package(name); ok {
-		return p.Name + " " + p.Version
+		return cli.Printable(p.Name + " " + p.Version)
 	}
-	return name + " (not in the lock)"
+	return cli.Printable(name) + " (not in the lock)"
 }
 
 // writeTree draws the lock as indented trees from its roots. A package whose

@@ -126,7 +126,7 @@ func whyText(d *api.DependencyPath) string {
 		default:
 			b.WriteString(" -> ")
 		}
-		b.WriteString(s.Name + " " + s.Version)
+		b.WriteString(cli.Printable(s.Name + " " + s.Version)) // from a lock: escaped as a table's cells are
 	}
 	if len(d.Steps) == 1 && d.Steps[0].Edge == api.EdgeRequest {
 		b.WriteString(" (requested)")
