@@ -19,8 +19,9 @@ import (
 // (*api.Lock).Validate checks (sorted unique packages, edges naming packages of the
 // lock, reasons, an order of every package once), and also that versions are semantic,
 // digests well-formed sha256 digests, every request names a package, requiredBy is the
-// inverse of the dependency and patch edges, and the order is topological: every
-// package after its dependencies, every companion after the package it patches.
+// inverse of the dependency and patch edges, no package names itself, and the order is
+// topological: every package after its dependencies, every companion after the package
+// it patches.
 func Check(lock *api.Lock) []error {
 	var problems []error
 	if err := lock.Validate(); err != nil {
@@ -81,6 +82,14 @@ func Check(lock *api.Lock) []error {
 		at, ok := pos[p.Name]
 		if !ok {
 			continue // Validate reported it
+		}
+		// A package that names itself passes the order check (it is where it is) but
+		// is a cycle: installed.yaml would record it, and env and exec refuse it.
+		if slices.Contains(p.Dependencies, p.Name) {
+			bad("%s depends on itself", p.Name)
+		}
+		if slices.Contains(p.Patches, p.Name) {
+			bad("%s is its own patch companion", p.Name)
 		}
 		for _, d := range p.Dependencies {
 			if i, ok := pos[d]; ok && i > at {

@@ -39,6 +39,14 @@ func TestCheck(t *testing.T) {
 		{"missing from the order", func(l *api.Lock) { l.Order = l.Order[1:] }, "order holds 5 of the 6 packages"},
 		{"a bad version", func(l *api.Lock) { pkg(l, "zlib").Version = "1.3" }, `zlib: version "1.3" is not semantic`},
 		{"credentials in a repository are not repeated", func(l *api.Lock) { pkg(l, "zlib").Repository = "user:s3cret@registry.example/zlib" }, `zlib: repository "***@registry.example/zlib"`},
+		{"a package depending on itself", func(l *api.Lock) {
+			pkg(l, "zlib").Dependencies = []string{"zlib"}
+			pkg(l, "zlib").RequiredBy = append(pkg(l, "zlib").RequiredBy, "zlib")
+		}, "zlib depends on itself"},
+		{"a package patching itself", func(l *api.Lock) {
+			pkg(l, "zlib").Patches = []string{"zlib"}
+			pkg(l, "zlib").RequiredBy = append(pkg(l, "zlib").RequiredBy, "zlib")
+		}, "zlib is its own patch companion"},
 		{"a patch reason without a patch edge", func(l *api.Lock) {
 			pkg(l, "hello").Patches = nil
 			pkg(l, "ca-bundle").RequiredBy = []string{"hello"}
