@@ -131,6 +131,15 @@ func (o *mirrorOptions) run(ctx context.Context, env *cli.Env, args []string) er
 	if len(docs) == 0 {
 		return cli.Usagef("-f holds no Lock document")
 	}
+	// A lock pkg-pull -f would refuse is refused here too, before anything is copied:
+	// a malformed digest or version would otherwise stop the mirror half way, as a
+	// usage error, or be copied into a lock that no install accepts.
+	for _, d := range docs {
+		d.Value.(*api.Lock).AnchorLayouts(d.Source)
+		if err := checkLock(env, d.Value.(*api.Lock), d.Source, "nothing was copied"); err != nil {
+			return err
+		}
+	}
 	var meter *progress.Meter
 	if env.StderrTTY {
 		meter = progress.New(env.Stderr, "Copying", 100*time.Millisecond)
@@ -141,7 +150,6 @@ func (o *mirrorOptions) run(ctx context.Context, env *cli.Env, args []string) er
 	var out []any
 	var summary []mirror.Stats
 	for _, d := range docs {
-		d.Value.(*api.Lock).AnchorLayouts(d.Source)
 		lock, stats, err := mirror.Lock(ctx, d.Value.(*api.Lock), dest, mirror.Options{
 			From: from, To: to, SkipReferrers: !o.referrers, Jobs: o.jobs, Progress: meter, Logf: env.Debugf,
 		})

@@ -107,7 +107,7 @@ func runPull(ctx context.Context, env *cli.Env, o *pullOptions, args []string) e
 	}
 	for _, d := range docs {
 		if lock, ok := d.Value.(*api.Lock); ok {
-			if err := checkLock(env, lock, d.Source); err != nil {
+			if err := checkLock(env, lock, d.Source, "nothing was installed"); err != nil {
 				return err
 			}
 		}
@@ -180,7 +180,8 @@ func runPull(ctx context.Context, env *cli.Env, o *pullOptions, args []string) e
 // code, before anything is installed: a hand-edited lock (a companion no package
 // lists among its patches, an order that installs a package before its dependency)
 // would otherwise be installed as it stands and recorded so.
-func checkLock(env *cli.Env, lock *api.Lock, source string) error {
+// undone says what did not happen ("nothing was installed").
+func checkLock(env *cli.Env, lock *api.Lock, source, undone string) error {
 	problems := plan.Check(lock)
 	if len(problems) == 0 {
 		return nil
@@ -188,7 +189,7 @@ func checkLock(env *cli.Env, lock *api.Lock, source string) error {
 	for _, p := range problems {
 		fmt.Fprintf(env.Stderr, "  - %s\n", cli.PrintableLines(fmt.Sprint(p)))
 	}
-	return fault.New(fault.Verify, fmt.Errorf("%s: the lock is not valid: %d problem(s), listed above; nothing was installed", source, len(problems)),
+	return fault.New(fault.Verify, fmt.Errorf("%s: the lock is not valid: %d problem(s), listed above; %s", source, len(problems), undone),
 		"resolve it again with `pkg-dep resolve -f LOCK` rather than editing it by hand (`pkg-dep validate -f LOCK` checks it)")
 }
 
