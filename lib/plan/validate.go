@@ -29,12 +29,14 @@ func Check(lock *api.Lock) []error {
 	}
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Errorf(format, args...)) }
 	inverse := map[string][]string{}
+	patched := map[string]bool{} // the packages some package lists among its patches
 	for _, p := range lock.Packages {
 		for _, n := range p.Dependencies {
 			inverse[n] = append(inverse[n], p.Name)
 		}
 		for _, n := range p.Patches {
 			inverse[n] = append(inverse[n], p.Name)
+			patched[n] = true
 		}
 	}
 	for _, p := range lock.Packages {
@@ -63,7 +65,7 @@ func Check(lock *api.Lock) []error {
 		if !slices.Equal(want, sortedUnique(p.RequiredBy)) {
 			bad("%s: requiredBy is [%s], but the packages that depend on it or that it patches are [%s]", p.Name, strings.Join(p.RequiredBy, " "), strings.Join(want, " "))
 		}
-		if p.Reason == api.ReasonPatch && !slices.ContainsFunc(lock.Packages, func(q api.LockedPackage) bool { return slices.Contains(q.Patches, p.Name) }) {
+		if p.Reason == api.ReasonPatch && !patched[p.Name] {
 			bad("%s has reason patch, but no package lists it among its patches", p.Name)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"longshore.dev/lib/api"
 	"longshore.dev/lib/oci"
@@ -127,5 +128,34 @@ func TestCheckRemote(t *testing.T) {
 	problems, err = CheckRemote(ctx, lock, oci.Options{})
 	if err != nil || len(problems) != 1 || problems[0].Error() != fmt.Sprintf("%s 2.1.0: %s does not exist in %s", fonts, missing, fonts) {
 		t.Errorf("a missing platform manifest: %v %v", err, problems)
+	}
+}
+
+// TestCheckManyCompanions: a lock of tens of thousands of patch companions (a hostile
+// or generated one) is checked in linear time; looking up each companion's patcher
+// among all the packages took minutes.
+func TestCheckManyCompanions(t *testing.T) {
+	t.Parallel()
+	const n = 40000
+	d := "sha256:" + strings.Repeat("a", 64)
+	lock := api.NewLock()
+	base := api.LockedPackage{Name: "zz-base", Version: "1.0.0", Repository: "registry.example/base", Digest: d,
+		Platforms: []api.Platform{{Platform: "any", Digest: d}}, Reason: api.ReasonRequested}
+	lock.Requests = []api.LockRequest{{Name: base.Name}}
+	lock.Order = []string{base.Name}
+	for i := range n {
+		name := fmt.Sprintf("c%06d", i)
+		base.Patches = append(base.Patches, name)
+		lock.Packages = append(lock.Packages, api.LockedPackage{Name: name, Version: "1.0.0", Repository: "registry.example/c", Digest: d,
+			Platforms: []api.Platform{{Platform: "any", Digest: d}}, Reason: api.ReasonPatch, RequiredBy: []string{base.Name}})
+		lock.Order = append(lock.Order, name)
+	}
+	lock.Packages = append(lock.Packages, base)
+	start := time.Now()
+	if errs := Check(lock); len(errs) != 0 {
+		t.Fatalf("problems: %v", errs[0])
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("checking %d companions took %s", n, took)
 	}
 }
