@@ -1,9 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+
+	"longshore.dev/lib/api"
 )
 
 // TestLockTextEscaped: tree and why draw a lock's names and versions, and patch why a
@@ -34,4 +39,41 @@ func TestLockTextEscaped(t *testing.T) {
 	if strings.Contains(r.Stdout, "\x1b") || !strings.Contains(r.Stdout, `(name=h[e\x1b]llo)`) {
 		t.Errorf("patch why certs: %q", r.Stdout)
 	}
+}
+
+// TestTreeOfALongChain: the drawing of a chain thousands deep takes memory in
+// proportion to the chain, not to its square (a prefix string per level took
+// gigabytes for a hand-made lock of 50,000). Not parallel: it counts the process's
+// allocations.
+func TestTreeOfALongChain(t *testing.T) {
+	const n = 10000
+	lock := api.NewLock()
+	for i := range n {
+		p := api.LockedPackage{Name: fmt.Sprintf("p%05d", i), Version: "1.0.0", Reason: api.ReasonDependency}
+		if i > 0 {
+			p.Dependencies = []string{fmt.Sprintf("p%05d", i-1)}
+		}
+		lock.Packages = append(lock.Packages, p)
+		lock.Order = append(lock.Order, p.Name)
+	}
+	lock.Packages[n-1].Reason = api.ReasonRequested
+	lock.Requests = []api.LockRequest{{Name: lock.Packages[n-1].Name}}
+	var out countingWriter
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	writeTree(&out, lock, 0)
+	runtime.ReadMemStats(&after)
+	if out.lines != n {
+		t.Errorf("drew %d lines, want %d", out.lines, n)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 40<<20 {
+		t.Errorf("drawing a chain of %d allocated %d MiB", n, alloc>>20)
+	}
+}
+
+type countingWriter struct{ lines int }
+
+func (w *countingWriter) Write(b []byte) (int, error) {
+	w.lines += bytes.Count(b, []byte("\n"))
+	return len(b), nil
 }

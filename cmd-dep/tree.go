@@ -95,11 +95,14 @@ func label(lock *api.Lock, name string) string {
 
 // writeTree draws the lock as indented trees from its roots. A package whose
 // dependencies were drawn before is marked (*) and not expanded again; depth > 0 stops
-// that many levels below the roots.
+// that many levels below the roots. The indentation is one buffer, grown and cut back
+// as the drawing goes down and up: a prefix string per level, each kept by its caller,
+// took memory quadratic in the depth (gigabytes for a hand-made chain of 50,000).
 func writeTree(w io.Writer, lock *api.Lock, depth int) {
 	expanded := map[string]bool{}
-	var draw func(name, prefix string, level int)
-	draw = func(name, prefix string, level int) {
+	var prefix []byte
+	var draw func(name string, level int)
+	draw = func(name string, level int) {
 		p, ok := lock.Package(name)
 		if !ok {
 			return
@@ -125,7 +128,10 @@ func writeTree(w io.Writer, lock *api.Lock, depth int) {
 			fmt.Fprintf(w, "%s%s%s\n", prefix, branch, line)
 			if !repeat {
 				expanded[e.to] = true
-				draw(e.to, prefix+next, level+1)
+				n := len(prefix)
+				prefix = append(prefix, next...)
+				draw(e.to, level+1)
+				prefix = prefix[:n]
 			}
 		}
 	}
@@ -138,7 +144,7 @@ func writeTree(w io.Writer, lock *api.Lock, depth int) {
 		}
 		fmt.Fprintln(w, line)
 		expanded[r] = true
-		draw(r, "", 0)
+		draw(r, 0)
 	}
 }
 
