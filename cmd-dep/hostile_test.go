@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"longshore.dev/lib/api"
+	"longshore.dev/lib/cli"
 )
 
 // TestLockTextEscaped: tree and why draw a lock's names and versions, and patch why a
@@ -76,4 +77,19 @@ type countingWriter struct{ lines int }
 func (w *countingWriter) Write(b []byte) (int, error) {
 	w.lines += bytes.Count(b, []byte("\n"))
 	return len(b), nil
+}
+
+// TestTreeOfTwoLocks: two Locks are said to be one too many, as why and validate say
+// it, not "a Lock or packages, not both" when no package was given.
+func TestTreeOfTwoLocks(t *testing.T) {
+	t.Parallel()
+	env := newHome(t)
+	lock := lockOf(t, env, "hello")
+	r := pkgDep(t, env, lock+lock, "tree", "-f", "-")
+	if r.Code != cli.ExitUsage || r.Stdout != "" || !strings.Contains(r.Stderr, "Error: -f: expected one Lock document, found 2 (pkg-dep resolve writes one)\n") {
+		t.Errorf("tree of two locks: %s", r)
+	}
+	if r := pkgDep(t, env, lock, "tree", "hello", "-f", "-"); r.Code != cli.ExitUsage || !strings.Contains(r.Stderr, "not both") {
+		t.Errorf("tree of a lock and a package: %s", r)
+	}
 }

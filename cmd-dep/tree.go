@@ -245,7 +245,10 @@ func graphInput(ctx context.Context, env *cli.Env, args []string, files cli.File
 		return nil, err
 	}
 	switch {
-	case len(locks) > 0 && (len(requests) > 0 || len(args) > 0 || len(locks) > 1):
+	case len(locks) > 1:
+		// Said as why and validate say it: "not both" would blame packages not given.
+		return nil, cli.Usagef("-f: expected one Lock document, found %d (pkg-dep resolve writes one)", len(locks))
+	case len(locks) > 0 && (len(requests) > 0 || len(args) > 0):
 		return nil, cli.Usagef("give one Lock with -f, or packages to resolve (PKG arguments, PackageRef documents), not both")
 	case len(locks) == 1:
 		return locks[0], nil
