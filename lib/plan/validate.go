@@ -52,6 +52,9 @@ func Check(lock *api.Lock) []error {
 			bad("%s %s lists no platform manifests", p.Name, p.Version)
 		}
 		for _, pl := range p.Platforms {
+			if err := api.CheckPlatform(pl.Platform); err != nil {
+				bad("%s %s: %v", p.Name, p.Version, err)
+			}
 			if err := api.CheckDigest(pl.Digest); err != nil {
 				bad("%s %s: platform %s: digest: %v", p.Name, p.Version, pl.Platform, err)
 			}

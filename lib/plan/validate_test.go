@@ -40,6 +40,7 @@ func TestCheck(t *testing.T) {
 		{"missing from the order", func(l *api.Lock) { l.Order = l.Order[1:] }, "order holds 5 of the 6 packages"},
 		{"a bad version", func(l *api.Lock) { pkg(l, "zlib").Version = "1.3" }, `zlib: version "1.3" is not semantic`},
 		{"credentials in a repository are not repeated", func(l *api.Lock) { pkg(l, "zlib").Repository = "user:s3cret@registry.example/zlib" }, `zlib: repository "***@registry.example/zlib"`},
+		{"a platform with an escape", func(l *api.Lock) { pkg(l, "zlib").Platforms[0].Platform = "linux/amd64/\x1b[2J" }, `zlib 1.3.0: platform "linux/amd64/\x1b[2J" is not os/arch[/variant] or any`},
 		{"a package depending on itself", func(l *api.Lock) {
 			pkg(l, "zlib").Dependencies = []string{"zlib"}
 			pkg(l, "zlib").RequiredBy = append(pkg(l, "zlib").RequiredBy, "zlib")

@@ -185,3 +185,20 @@ func TestOneLayerBeyondTheLimitIsOneLayer(t *testing.T) {
 		t.Fatalf("want the one layer refused for its size, got %v", err)
 	}
 }
+
+// A config whose platform is this machine's with a hostile variant matches it, and was
+// recorded as it came: installed.yaml, which refuses such a platform when read, would
+// then have been refused as corrupt by every later command. It is refused at install.
+func TestHostilePlatformVariantIsRefused(t *testing.T) {
+	t.Parallel()
+	file := []tar.Header{{Name: "a", Typeflag: tar.TypeReg, Mode: 0o644, Linkname: "x"}}
+	target, root := handMade(t, artifact.Config{Name: "p", Version: "1.0.0", Platform: "linux/amd64/\x1b]0;x\a"}, file)
+	s := openStore(t)
+	_, err := s.Install(context.Background(), target, root, InstallOptions{Platform: "linux/amd64"})
+	if fault.KindOf(err) != fault.Verify || !strings.Contains(err.Error(), `platform "linux/amd64/\x1b]0;x\a" is not os/arch[/variant]`) {
+		t.Fatalf("want the platform refused, got %v", err)
+	}
+	if list, err := s.List(); err != nil || len(list) != 0 {
+		t.Errorf("after the refusal: records %v, %v", list, err)
+	}
+}

@@ -352,6 +352,11 @@ func (in *installer) prepare(ctx context.Context, p *Package) (*prepared, error)
 					"pick one with --platform")
 			}
 		}
+		// installed.yaml records it, and refuses on reading what CheckPlatform refuses:
+		// a variant from a hostile index or config (linux/amd64/<escape>) that matched.
+		if err := api.CheckPlatform(pr.platform); err != nil {
+			return fault.Errorf(fault.Verify, "%s: %v", where, err)
+		}
 		return nil
 	}
 	tree := s.TreePath(pr.manifest.Digest)

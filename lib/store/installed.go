@@ -91,6 +91,10 @@ func checkRecord(inst *api.Installed) error {
 	switch {
 	case inst.Name == "" || inst.Version == "" || inst.Digest == "" || inst.Path == "" || inst.Source == "":
 		return fmt.Errorf("a record needs a name, a version, a digest, a source and a path")
+	case !pkgspec.ValidName(inst.Name):
+		// The store records a config's name only once checkConfig passed it; another is
+		// a hand edit, which later fails as a reference or a file name, far from here.
+		return fmt.Errorf("name %q is not a package name (lowercase letters, digits, '.', '_' and '-')", inst.Name)
 	case err != nil || d.Algorithm() != digest.SHA256:
 		return fmt.Errorf("%s: digest %q is not a sha256 digest", inst.Name, inst.Digest)
 	case inst.Path != relTree(d):
@@ -109,6 +113,18 @@ func checkRecord(inst *api.Installed) error {
 	}
 	if _, err := ref.ParseArtifact(inst.Source); err != nil {
 		return fmt.Errorf("%s: source %q is not a reference", inst.Name, ref.Redact(inst.Source))
+	}
+	if inst.Platform != "" {
+		if err := api.CheckPlatform(inst.Platform); err != nil {
+			return fmt.Errorf("%s: %w", inst.Name, err)
+		}
+	}
+	for _, edge := range [][]string{inst.Dependencies, inst.Patches} {
+		for _, n := range edge {
+			if !pkgspec.ValidName(n) {
+				return fmt.Errorf("%s: %q is not a package name, so no installed package", inst.Name, n)
+			}
+		}
 	}
 	for _, b := range inst.Bin {
 		if !entryPointInside(b) {

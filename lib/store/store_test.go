@@ -254,6 +254,9 @@ func TestTamperedInstalledRecords(t *testing.T) {
 		{"entry point outside the tree", "- bin/tool", "- ../../../../usr/bin/tool", `entry point "../../../../usr/bin/tool" is not a path inside its tree`},
 		{"a constraint that is none", "reason: explicit", "reason: explicit\nconstraint: \"^^1\"", `constraint "^^1"`},
 		{"a dependency's constraint", "reason: explicit", "reason: dependency\nconstraint: ^1", `a constraint ("^1") is recorded only for an explicit install`},
+		{"a name that is a path", "name: tool", "name: ../../tool", `name "../../tool" is not a package name`},
+		{"a platform with an escape", "platform: any", "platform: \"linux/amd64/\\e]0;x\\a\"", `platform "linux/amd64/\x1b]0;x\a" is not os/arch[/variant]`},
+		{"a dependency that is a path", "reason: explicit", "reason: explicit\ndependencies: [../x]", `tool: "../x" is not a package name`},
 	} {
 		bad := strings.Replace(string(good), tc.from, tc.to, 1)
 		if bad == string(good) {
