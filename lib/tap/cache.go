@@ -47,7 +47,9 @@ func readState(dir string) (*state, error) {
 	}
 	var s state
 	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, fmt.Errorf("%s is corrupt: %w", filepath.Join(dir, stateFile), err)
+		// As search.json says it: the cache is refused (exit 6), and update rewrites it.
+		return nil, fault.New(fault.Verify, fmt.Errorf("%s is corrupt: %w", filepath.Join(dir, stateFile), err),
+			fmt.Sprintf("run `pkg-tap update %s` to rewrite it", filepath.Base(dir)))
 	}
 	return &s, nil
 }

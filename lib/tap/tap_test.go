@@ -653,3 +653,30 @@ func TestUpdateOfARemovedTap(t *testing.T) {
 		t.Errorf("the update recreated the removed tap's cache: %v", err)
 	}
 }
+
+// TestTruncatedState: a tap.json cut short is refused as a corrupt cache (exit 6) with
+// the repair, as a damaged search.json is, and pkg-tap update is that repair.
+func TestTruncatedState(t *testing.T) {
+	t.Parallel()
+	home, entries := t.TempDir(), t.TempDir()
+	writeEntries(t, entries, pkg("hello", "", nil))
+	mustAdd(t, home, Spec{Name: "core", Source: entries})
+	file := filepath.Join(cacheDir(home, "core"), stateFile)
+	if err := os.WriteFile(file, []byte(`{"source":"`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.List(); cli.ExitCode(err) != cli.ExitVerify || !strings.Contains(err.Error(), "tap.json is corrupt") ||
+		fault.HintOf(err) != "run `pkg-tap update core` to rewrite it" {
+		t.Errorf("List: %v (hint %q)", err, fault.HintOf(err))
+	}
+	if _, err := Update(context.Background(), home, nil, Options{}); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	if list, err := c.List(); err != nil || len(list) != 1 || list[0].Packages != 1 {
+		t.Errorf("List after update: %+v, %v", list, err)
+	}
+}
