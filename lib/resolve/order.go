@@ -205,17 +205,26 @@ func (o *orderer) cycleError(waiting []int) error {
 	}
 	var b strings.Builder
 	b.WriteString("dependency cycle: " + o.label(path[0]))
+	throughPatch := false
 	for k := 1; k < len(path); k++ {
 		from, to := path[k-1], path[k]
 		b.WriteString(" -> " + o.label(to))
 		switch e := o.after[from][to]; e.kind {
 		case edgePatch:
 			b.WriteString(fmt.Sprintf(" (%s patches %s)", o.names[from], o.names[to]))
+			throughPatch = true
 		case edgeCompanionDependency:
 			b.WriteString(fmt.Sprintf(" (a dependency of %s, which patches %s)", o.names[e.via], o.names[from]))
+			throughPatch = true
 		}
 	}
-	return fault.New(fault.Conflict, fmt.Errorf("%s", b.String()), "a package cannot be installed before itself: break the cycle in one of the packages named")
+	hint := "a package cannot be installed before itself: break the cycle in one of the packages named"
+	if throughPatch {
+		// The packages are not at fault and their publishers cannot fix it: the site's
+		// patch rules made the companion (docs/patches.md says whose a rule is).
+		hint = "the cycle goes through a patch companion, which the site's patch rules add: ask the site's administrator to change the rule; until then `pkg-dep resolve --no-patches` resolves without patch rules"
+	}
+	return fault.New(fault.Conflict, fmt.Errorf("%s", b.String()), hint)
 }
 
 func (o *orderer) label(i int) string {

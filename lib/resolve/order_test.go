@@ -152,6 +152,10 @@ func TestOrderErrors(t *testing.T) {
 			if strings.HasPrefix(tt.want, "dependency cycle") && fault.KindOf(err) != fault.Conflict {
 				t.Errorf("kind = %v, want conflict", fault.KindOf(err))
 			}
+			// A cycle through a companion is the site's patch rules', not the packages'.
+			if hint := fault.HintOf(err); strings.Contains(tt.want, "patches") != strings.Contains(hint, "--no-patches") {
+				t.Errorf("hint = %q", hint)
+			}
 		})
 	}
 }
