@@ -407,11 +407,27 @@ func (in *installer) keepIndex(ctx context.Context, p *Package, pr *prepared, st
 		return nil
 	}
 	desc := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageIndex, Digest: p.Root.Digest, Size: p.Root.Size}
-	_, err := in.blob(ctx, p, desc, st, true, "the index of "+p.label())
+	data, err := in.blob(ctx, p, desc, st, true, "the index of "+p.label())
 	if isMissing(err) {
 		return nil
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	// The Lock's root and platform digests must agree: a manifest the root does not
+	// list for that platform is not the version the Lock names, whatever its config says.
+	idx, err := artifact.DecodeIndex(data, p.Repository.Locator()+"@"+p.Root.Digest.String())
+	if err != nil {
+		return err
+	}
+	for _, m := range idx.Manifests {
+		if m.Digest == pr.manifest.Digest && artifact.PlatformString(m.Platform) == pr.platform {
+			return nil
+		}
+	}
+	return fault.New(fault.Verify,
+		fmt.Errorf("%s: the lock names manifest %s for %s, which its root index %s does not list for that platform", p.label(), pr.manifest.Digest, pr.platform, p.Root.Digest),
+		"nothing was installed: the lock was edited by hand or is not what pkg-dep resolve wrote; resolve it again, or check it with `pkg-dep validate -f LOCK --remote`")
 }
 
 func (pr *prepared) check(where string) error {

@@ -180,6 +180,37 @@ func TestLockInstallKeepsTheIndex(t *testing.T) {
 	}
 }
 
+// A Lock whose platform digest its root index does not list for that platform (edited,
+// or hostile: the arm64 entry naming the amd64 build) is refused, and nothing recorded:
+// the manifest installed must be the one the root names.
+func TestLockPlatformNotInItsIndex(t *testing.T) {
+	t.Parallel()
+	spec := "  platforms:\n    linux/amd64: amd\n    linux/arm64: arm\n"
+	target, root := published(t, "multi", spec, map[string]string{"amd/f": "amd", "arm/f": "arm"})
+	idx, err := target.FetchManifest(context.Background(), root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	index, err := artifact.DecodeIndex(idx, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := lockPackage("multi", target, root, api.ReasonExplicit, nil, nil)
+	p.Platforms = nil
+	for i, m := range index.Manifests {
+		other := index.Manifests[1-i] // each platform names the other's build
+		p.Platforms = append(p.Platforms, api.Platform{Platform: artifact.PlatformString(m.Platform), Digest: other.Digest.String()})
+	}
+	s := openStore(t)
+	_, err = s.InstallSet(context.Background(), []Package{p}, InstallOptions{Platform: "linux/arm64"})
+	if fault.KindOf(err) != fault.Verify || !strings.Contains(err.Error(), "which its root index "+root.Digest.String()+" does not list for that platform") {
+		t.Fatalf("a lock naming another platform's build: %v", err)
+	}
+	if list, _ := s.List(); len(list) != 0 {
+		t.Errorf("recorded %+v", list)
+	}
+}
+
 func TestInstallPlatformSelection(t *testing.T) {
 	t.Parallel()
 	spec := "  platforms:\n    linux/amd64: amd\n    linux/arm64/v8: arm\n"
