@@ -119,10 +119,12 @@ func checkRecord(inst *api.Installed) error {
 			return fmt.Errorf("%s: %w", inst.Name, err)
 		}
 	}
+	// An edge names a package of the lock: by name, or by repository for a dependency
+	// or companion given as a reference (ref:).
 	for _, edge := range [][]string{inst.Dependencies, inst.Patches} {
 		for _, n := range edge {
-			if !pkgspec.ValidName(n) {
-				return fmt.Errorf("%s: %q is not a package name, so no installed package", inst.Name, n)
+			if _, err := ref.ParseArtifact(n); err != nil && !pkgspec.ValidName(n) {
+				return fmt.Errorf("%s: %q is neither a package name nor a repository, so no installed package", inst.Name, ref.Redact(n))
 			}
 		}
 	}

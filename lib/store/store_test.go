@@ -287,7 +287,7 @@ func TestTamperedInstalledRecords(t *testing.T) {
 		{"a dependency's constraint", "reason: explicit", "reason: dependency\nconstraint: ^1", `a constraint ("^1") is recorded only for an explicit install`},
 		{"a name that is a path", "name: tool", "name: ../../tool", `name "../../tool" is not a package name`},
 		{"a platform with an escape", "platform: any", "platform: \"linux/amd64/\\e]0;x\\a\"", `platform "linux/amd64/\x1b]0;x\a" is not os/arch[/variant]`},
-		{"a dependency that is a path", "reason: explicit", "reason: explicit\ndependencies: [../x]", `tool: "../x" is not a package name`},
+		{"a dependency that is a path", "reason: explicit", "reason: explicit\ndependencies: [../x]", `tool: "../x" is neither a package name nor a repository`},
 	} {
 		bad := strings.Replace(string(good), tc.from, tc.to, 1)
 		if bad == string(good) {
