@@ -1,6 +1,7 @@
 package oci
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"os/exec"
 	"strings"
+	"time"
 
 	"oras.land/oras-go/v2/content"
 	"oras.land/oras-go/v2/errdef"
@@ -30,12 +32,10 @@ func (t *Target) classify(err error, doing string) error {
 	host := t.Ref.Registry
 	wrapped := fmt.Errorf("%s: %w", doing, err)
 	var resp *errcode.ErrorResponse
-	var unknownAuthority x509.UnknownAuthorityError
-	var certInvalid x509.CertificateInvalidError
-	var hostnameErr x509.HostnameError
 	var netErr net.Error
 	var opErr *net.OpError
 	var execErr *exec.Error
+	tlsErr := TLSFault(doing, host, t.caFile, err)
 	switch {
 	case errors.Is(err, context.Canceled):
 		return wrapped
@@ -71,14 +71,8 @@ func (t *Target) classify(err error, doing string) error {
 			return fault.New(fault.Network, wrapped, "the registry is overloaded or failing; try again later")
 		}
 		return wrapped
-	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
-		return fault.New(fault.Unknown, wrapped,
-			fmt.Sprintf("%s speaks plain HTTP: use --plain-http if you trust the network to it", host))
-	case strings.Contains(err.Error(), "first record does not look like a TLS handshake"):
-		return fault.New(fault.Unknown, wrapped, fmt.Sprintf("%s speaks plain HTTP: use --plain-http", host))
-	case errors.As(err, &unknownAuthority), errors.As(err, &certInvalid), errors.As(err, &hostnameErr):
-		return fault.New(fault.Unknown, wrapped,
-			fmt.Sprintf("%s's TLS certificate is not trusted: pass its CA with --ca-file", host))
+	case tlsErr != nil:
+		return tlsErr
 	case errors.As(err, &opErr) && opErr.Op == "dial":
 		return fault.New(fault.Network, fmt.Errorf("%s: cannot reach %s: %w", doing, DialTarget(opErr, host), opErr.Err),
 			fmt.Sprintf("is a registry running at %s? check the address and port", host))
@@ -103,4 +97,85 @@ func DialTarget(opErr *net.OpError, host string) string {
 // hint of a refusal, or of credentials none are configured for.
 func LoginHint(host string) string {
 	return fmt.Sprintf("log in with `pkg-tap login %s -u USER --password-stdin` or `docker login %s` (longshore reads the docker config and its credential helpers)", host, host)
+}
+
+// TLSFault says what went wrong between plain HTTP and TLS with host, or with its
+// certificate, in words a user acts on, doing first; nil when err is something else.
+// caFile is the CA file the user gave ("" for none). Go's own x509 text ("certificate
+// signed by unknown authority") names neither the registry nor the certificate's
+// issuer, nor what to do. A problem of trust is exit 1: no retry mends it, and no
+// login either.
+func TLSFault(doing, host, caFile string, err error) error {
+	var plainToTLS *PlainHTTPToTLSError
+	var unknownAuthority x509.UnknownAuthorityError
+	var certInvalid x509.CertificateInvalidError
+	var hostnameErr x509.HostnameError
+	const insecure = "; --insecure skips the check as a last resort: anyone on the network between you and the registry could then pose as it, and read your credentials"
+	switch {
+	case errors.As(err, &plainToTLS):
+		return fault.New(fault.Unknown, fmt.Errorf("%s: %w", doing, plainToTLS),
+			"drop --plain-http (or give --plain-http=false): it speaks TLS")
+	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"),
+		strings.Contains(err.Error(), "first record does not look like a TLS handshake"):
+		return fault.New(fault.Unknown, fmt.Errorf("%s: %s speaks plain HTTP, not TLS", doing, host),
+			fmt.Sprintf("use --plain-http if you trust the network to %s: plain HTTP is neither private nor checked", host))
+	case errors.As(err, &unknownAuthority):
+		issuer := "an unknown issuer"
+		if c := unknownAuthority.Cert; c != nil {
+			issuer = fmt.Sprintf("%q", certName(c.Issuer.CommonName, c.Issuer.String()))
+			if bytes.Equal(c.RawIssuer, c.RawSubject) {
+				issuer = "itself (a self-signed certificate)"
+			}
+		}
+		if caFile != "" {
+			return fault.New(fault.Unknown,
+				fmt.Errorf("%s: the TLS certificate of %s is not trusted: it was issued by %s, which neither the CA file %s nor the system trusts", doing, host, issuer, caFile),
+				"pass the CA certificate that issued it (PEM) with --ca-file; the file given holds other CAs"+insecure)
+		}
+		return fault.New(fault.Unknown,
+			fmt.Errorf("%s: the TLS certificate of %s is not trusted: it was issued by %s, which is not among the system's trusted CAs", doing, host, issuer),
+			"if you trust the registry, pass the CA certificate that issued its certificate (PEM) with --ca-file FILE (or set LONGSHORE_CA_FILE=FILE), or add the CA to the system's trust store"+insecure)
+	case errors.As(err, &hostnameErr):
+		names := "no name"
+		if c := hostnameErr.Certificate; c != nil {
+			var list []string
+			list = append(list, c.DNSNames...)
+			for _, ip := range c.IPAddresses {
+				list = append(list, ip.String())
+			}
+			if len(list) == 0 && c.Subject.CommonName != "" {
+				list = append(list, c.Subject.CommonName+" (as its common name only, which TLS no longer accepts)")
+			}
+			if len(list) > 0 {
+				names = strings.Join(list, ", ")
+			}
+		}
+		return fault.New(fault.Unknown,
+			fmt.Errorf("%s: the TLS certificate of %s is for %s, not %s", doing, host, names, hostnameErr.Host),
+			fmt.Sprintf("reach the registry by a name its certificate holds, or have the certificate reissued with %s among its subject alternative names", hostnameErr.Host))
+	case errors.As(err, &certInvalid) && certInvalid.Reason == x509.Expired && certInvalid.Cert != nil:
+		c := certInvalid.Cert
+		now := time.Now()
+		if now.Before(c.NotBefore) {
+			return fault.New(fault.Unknown,
+				fmt.Errorf("%s: the TLS certificate of %s is not valid before %s (this machine's clock says %s)", doing, host, c.NotBefore.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339)),
+				"check this machine's clock; if it is right, the registry's certificate is misissued"+insecure)
+		}
+		return fault.New(fault.Unknown,
+			fmt.Errorf("%s: the TLS certificate of %s expired on %s", doing, host, c.NotAfter.UTC().Format(time.RFC3339)),
+			"the registry's operator must renew its certificate (or check this machine's clock, which says "+now.UTC().Format(time.RFC3339)+")"+insecure)
+	case errors.As(err, &certInvalid):
+		return fault.New(fault.Unknown,
+			fmt.Errorf("%s: the TLS certificate of %s is not valid: %w", doing, host, certInvalid),
+			"the registry's operator must fix its certificate"+insecure)
+	}
+	return nil
+}
+
+// certName is a certificate name's common name, else its whole distinguished name.
+func certName(common, dn string) string {
+	if common != "" {
+		return common
+	}
+	return dn
 }

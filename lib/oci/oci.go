@@ -76,6 +76,7 @@ type Target struct {
 	Ref ref.Ref
 	// where names the target in errors: "localhost:5000/demo/hello" or "ocidir://./reg/hello".
 	where  string
+	caFile string // the CA file the user gave, for errors
 	store  storage
 	remote *remote.Repository
 	unlock func()
@@ -138,11 +139,11 @@ func openRemote(r ref.Ref, opts Options) (*Target, error) {
 		client.SetUserAgent(opts.UserAgent)
 	}
 	repo.Client = client
-	return &Target{Ref: r, where: r.Locator(), store: repo, remote: repo}, nil
+	return &Target{Ref: r, where: r.Locator(), caFile: opts.CAFile, store: repo, remote: repo}, nil
 }
 
-// HTTPClient is the client every registry request goes through: TLS as opts say,
-// retries (opts.Retry), a minute's bound on silence (watch.go) and a notice to
+// HTTPClient is the client every registry request goes through: TLS as opts say (a
+// loopback registry that turns out to speak TLS gets it: tls.go), retries (opts.Retry), a minute's bound on silence (watch.go) and a notice to
 // opts.Waiting while a registry keeps one waiting. tap's login uses it for the
 // registry-wide calls lib/oci has no Target for.
 func HTTPClient(opts Options) (*http.Client, error) {
@@ -150,7 +151,8 @@ func HTTPClient(opts Options) (*http.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	watched := newWatchTransport(transport, opts.Waiting)
+	scheme := &schemeTransport{base: transport, auto: opts.PlainHTTP == nil}
+	watched := newWatchTransport(scheme, opts.Waiting)
 	return &http.Client{Transport: retryTransport(watched, opts.Retry)}, nil
 }
 
