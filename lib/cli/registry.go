@@ -23,13 +23,23 @@ func (r *RegistryFlags) AddTo(fs *pflag.FlagSet) {
 	r.fs = fs
 	fs.BoolVar(&r.PlainHTTP, "plain-http", false,
 		"talk plain HTTP to the registry (default: only for localhost, 127.0.0.0/8 and ::1; --plain-http=false forces TLS)")
-	fs.StringVar(&r.CAFile, "ca-file", "", "PEM file of CA certificates to trust for the registry")
+	fs.StringVar(&r.CAFile, "ca-file", "", "PEM file of CA certificates to trust for the registry, besides the system's (default: $"+CAFileEnv+")")
 	fs.BoolVar(&r.Insecure, "insecure", false, "skip TLS certificate verification (unsafe)")
 }
+
+// CAFileEnv names a CA file every registry verb trusts when --ca-file is not given: a
+// company's internal CA, set once in a profile or a CI job, rather than on each
+// command (pkg-tap update and pkg-pull upgrade included). --ca-file= turns it off.
+const CAFileEnv = "LONGSHORE_CA_FILE"
 
 // Options turns the flags into oci options for the given binary.
 func (r *RegistryFlags) Options(env *Env) oci.Options {
 	opts := oci.Options{CAFile: r.CAFile, Insecure: r.Insecure, UserAgent: UserAgent(env.Binary), Waiting: waiting(env)}
+	if (r.fs == nil || !r.fs.Changed("ca-file")) && env.Getenv != nil {
+		if file := env.Getenv(CAFileEnv); file != "" {
+			opts.CAFile, opts.CAFileFrom = file, CAFileEnv
+		}
+	}
 	if r.fs != nil && r.fs.Changed("plain-http") {
 		plain := r.PlainHTTP
 		opts.PlainHTTP = &plain
@@ -89,6 +99,9 @@ func (s *SideRegistryFlags) Options(base oci.Options) (oci.Options, error) {
 			return opts, Usagef("--%s: %w", s.flag(f.name), err)
 		}
 		*f.set = f.value
+		if f.name == "ca-file" {
+			opts.CAFileFrom = "--" + s.flag(f.name)
+		}
 	}
 	return opts, nil
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"longshore.dev/lib/progress"
 )
 
@@ -65,5 +67,41 @@ func TestWaitingAboveTheProgressLine(t *testing.T) {
 	}
 	if opts := WaitingAbove(flags.Options(env), nil); opts.Waiting == nil {
 		t.Error("without a meter the wait is still to be said")
+	}
+}
+
+// LONGSHORE_CA_FILE is --ca-file's default, so that an internal CA is set once, not on
+// every command; --ca-file wins over it, and --ca-file= turns it off.
+func TestCAFileFromTheEnvironment(t *testing.T) {
+	t.Parallel()
+	getenv := func(k string) string {
+		if k == CAFileEnv {
+			return "/etc/corp/ca.pem"
+		}
+		return ""
+	}
+	tests := []struct {
+		args     []string
+		file     string
+		fileFrom string
+	}{
+		{nil, "/etc/corp/ca.pem", CAFileEnv},
+		{[]string{"--ca-file", "./mine.pem"}, "./mine.pem", ""},
+		{[]string{"--ca-file="}, "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			t.Parallel()
+			fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+			var flags RegistryFlags
+			flags.AddTo(fs)
+			if err := fs.Parse(tc.args); err != nil {
+				t.Fatal(err)
+			}
+			opts := flags.Options(&Env{Binary: "pkg-pull", Getenv: getenv})
+			if opts.CAFile != tc.file || opts.CAFileFrom != tc.fileFrom {
+				t.Errorf("CAFile %q from %q, want %q from %q", opts.CAFile, opts.CAFileFrom, tc.file, tc.fileFrom)
+			}
+		})
 	}
 }

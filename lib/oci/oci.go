@@ -52,6 +52,8 @@ type Options struct {
 	PlainHTTP *bool
 	// CAFile is a PEM bundle of extra roots for the registry's TLS certificate.
 	CAFile string
+	// CAFileFrom is what named CAFile, for errors: "--ca-file" when empty.
+	CAFileFrom string
 	// Insecure skips TLS verification. Never the default.
 	Insecure bool
 	// UserAgent names the binary and its version.
@@ -192,16 +194,20 @@ func newTransport(opts Options) (http.RoundTripper, error) {
 	}
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: opts.Insecure}
 	if opts.CAFile != "" {
+		from := opts.CAFileFrom
+		if from == "" {
+			from = "--ca-file"
+		}
 		pem, err := os.ReadFile(opts.CAFile)
 		if err != nil {
-			return nil, caFileError(opts.CAFile, err)
+			return nil, caFileError(from, opts.CAFile, err)
 		}
 		pool, err := x509.SystemCertPool()
 		if err != nil {
 			pool = x509.NewCertPool()
 		}
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fault.Errorf(fault.Usage, "--ca-file %s holds no PEM certificate", opts.CAFile)
+			return nil, fault.Errorf(fault.Usage, "%s %s holds no PEM certificate", from, opts.CAFile)
 		}
 		cfg.RootCAs = pool
 	}
@@ -250,16 +256,16 @@ func openLayout(ctx context.Context, r ref.Ref, opts Options) (*Target, error) {
 
 // caFileError says why --ca-file could not be read in the user's words, not
 // os.ReadFile's ("open /x: no such file or directory").
-func caFileError(path string, err error) error {
-	const hint = "--ca-file takes a PEM file of the CA certificates that signed the registry's certificate"
+func caFileError(from, path string, err error) error {
+	hint := from + " takes a PEM file of the CA certificates that signed the registry's certificate"
 	if errors.Is(err, fs.ErrNotExist) {
-		return fault.New(fault.NotFound, fmt.Errorf("--ca-file %s: no such file", path), hint)
+		return fault.New(fault.NotFound, fmt.Errorf("%s %s: no such file", from, path), hint)
 	}
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		err = pe.Err
 	}
-	return fault.New(fault.Unknown, fmt.Errorf("--ca-file %s: cannot be read: %w", path, err), hint)
+	return fault.New(fault.Unknown, fmt.Errorf("%s %s: cannot be read: %w", from, path, err), hint)
 }
 
 // layoutMissing says why there is no layout at path (its index.json could not be

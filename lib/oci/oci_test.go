@@ -552,3 +552,18 @@ func TestCAFileMissing(t *testing.T) {
 		t.Fatalf("got %v (hint %q), want %q", err, fault.HintOf(err), want)
 	}
 }
+
+// A CA file the environment named is named as coming from there: the user typed no
+// --ca-file to look for.
+func TestCAFileFromNamesItsSource(t *testing.T) {
+	t.Parallel()
+	missing := filepath.Join(t.TempDir(), "ca.pem")
+	r, err := ref.ParseArtifact("localhost:5000/demo/hello:1.0.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(context.Background(), r, Options{CAFile: missing, CAFileFrom: "LONGSHORE_CA_FILE"})
+	if want := "LONGSHORE_CA_FILE " + missing + ": no such file"; err == nil || err.Error() != want {
+		t.Fatalf("got %v, want %q", err, want)
+	}
+}
