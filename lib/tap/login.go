@@ -150,7 +150,7 @@ func Login(ctx context.Context, o LoginOptions) (*LoginResult, error) {
 	// store read differently: ping /v2/ with the credentials, then store them.
 	reg.Client.(*auth.Client).Credential = auth.StaticCredential(host, cred)
 	if err := reg.Ping(ctx); err != nil {
-		return nil, loginError(host, o.Username, err)
+		return nil, loginError(host, o.Username, o.OCI.CAFile, err)
 	}
 	if err := store.Put(ctx, credentials.ServerAddressFromRegistry(host), cred); err != nil {
 		if helper != "" {
@@ -271,8 +271,8 @@ func newRegistry(host string, o oci.Options) (*remote.Registry, error) {
 }
 
 // loginError phrases a failed credential check. It names the registry and the user,
-// never the password.
-func loginError(host, user string, err error) error {
+// never the password. caFile is the CA file the user gave, for a certificate's error.
+func loginError(host, user, caFile string, err error) error {
 	var resp *errcode.ErrorResponse
 	var opErr *net.OpError
 	switch {
@@ -284,9 +284,11 @@ func loginError(host, user string, err error) error {
 	case errors.As(err, &opErr) && opErr.Op == "dial":
 		return fault.New(fault.Network, fmt.Errorf("logging in to %s: cannot reach %s: %w", host, oci.DialTarget(opErr, host), opErr.Err),
 			fmt.Sprintf("is a registry running at %s? check the address and port", host))
-	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
-		return fault.New(fault.Unknown, fmt.Errorf("logging in to %s: %w", host, err),
-			fmt.Sprintf("%s speaks plain HTTP: use --plain-http if you trust the network to it", host))
+	}
+	// Before the network errors: a certificate's error comes as one (a *url.Error), and
+	// exit 7 says "retry later", which mends no certificate.
+	if tlsErr := oci.TLSFault("logging in to "+host, host, caFile, err); tlsErr != nil {
+		return tlsErr
 	}
 	var netErr net.Error
 	if errors.As(err, &netErr) {

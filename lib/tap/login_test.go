@@ -3,6 +3,9 @@ package tap
 import (
 	"context"
 	"encoding/base64"
+	"encoding/pem"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -223,5 +226,51 @@ func TestAddOfARefusedIndexSaysHowToGetIn(t *testing.T) {
 				t.Errorf("a refused add wrote config.yaml: %v", err)
 			}
 		})
+	}
+}
+
+// Login to a registry with a certificate from a private CA: without the CA it says the
+// certificate is not trusted (exit 1, not "network, retry later"), with --ca-file it
+// logs in, over TLS although the registry is on 127.0.0.1.
+func TestLoginOverTLS(t *testing.T) {
+	t.Parallel()
+	var plainSeen bool
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS == nil {
+			plainSeen = true
+		}
+		user, pass, ok := r.BasicAuth()
+		if !ok || user != "alice" || pass != secret {
+			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.Write([]byte("{}"))
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // "TLS handshake error": the plain attempt
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "https://")
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	config := filepath.Join(t.TempDir(), "config.json")
+	ctx := context.Background()
+
+	_, err := Login(ctx, LoginOptions{Registry: host, Username: "alice", Password: secret, DockerConfig: config})
+	if cli.ExitCode(err) != cli.ExitError || !strings.Contains(err.Error(), "not trusted") ||
+		!strings.Contains(fault.HintOf(err), "--ca-file") || strings.Contains(err.Error(), secret) {
+		t.Fatalf("Login without the CA: %v (exit %d, hint %q)", err, cli.ExitCode(err), fault.HintOf(err))
+	}
+	if _, err := os.Stat(config); !os.IsNotExist(err) {
+		t.Errorf("a failed login wrote %s", config)
+	}
+
+	if _, err := Login(ctx, LoginOptions{Registry: host, Username: "alice", Password: secret, DockerConfig: config,
+		OCI: oci.Options{CAFile: caFile}}); err != nil {
+		t.Fatalf("Login with --ca-file: %v (hint %q)", err, fault.HintOf(err))
+	}
+	if plainSeen {
+		t.Error("a request reached the registry's handler over plain HTTP")
 	}
 }
