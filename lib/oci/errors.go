@@ -113,11 +113,11 @@ func TLSFault(doing, host, caFile string, err error) error {
 	const insecure = "; --insecure skips the check as a last resort: anyone on the network between you and the registry could then pose as it, and read your credentials"
 	switch {
 	case errors.As(err, &plainToTLS):
-		return fault.New(fault.Unknown, fmt.Errorf("%s: %w", doing, plainToTLS),
+		return tlsFault(fmt.Errorf("%s: %w", doing, plainToTLS),
 			"drop --plain-http (or give --plain-http=false): it speaks TLS")
 	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"),
 		strings.Contains(err.Error(), "first record does not look like a TLS handshake"):
-		return fault.New(fault.Unknown, fmt.Errorf("%s: %s speaks plain HTTP, not TLS", doing, host),
+		return tlsFault(fmt.Errorf("%s: %s speaks plain HTTP, not TLS", doing, host),
 			fmt.Sprintf("use --plain-http if you trust the network to %s: plain HTTP is neither private nor checked", host))
 	case errors.As(err, &unknownAuthority):
 		issuer := "an unknown issuer"
@@ -128,11 +128,11 @@ func TLSFault(doing, host, caFile string, err error) error {
 			}
 		}
 		if caFile != "" {
-			return fault.New(fault.Unknown,
+			return tlsFault(
 				fmt.Errorf("%s: the TLS certificate of %s is not trusted: it was issued by %s, which neither the CA file %s nor the system trusts", doing, host, issuer, caFile),
 				"pass the CA certificate that issued it (PEM) with --ca-file; the file given holds other CAs"+insecure)
 		}
-		return fault.New(fault.Unknown,
+		return tlsFault(
 			fmt.Errorf("%s: the TLS certificate of %s is not trusted: it was issued by %s, which is not among the system's trusted CAs", doing, host, issuer),
 			"if you trust the registry, pass the CA certificate that issued its certificate (PEM) with --ca-file FILE (or set LONGSHORE_CA_FILE=FILE), or add the CA to the system's trust store"+insecure)
 	case errors.As(err, &hostnameErr):
@@ -150,26 +150,44 @@ func TLSFault(doing, host, caFile string, err error) error {
 				names = strings.Join(list, ", ")
 			}
 		}
-		return fault.New(fault.Unknown,
+		return tlsFault(
 			fmt.Errorf("%s: the TLS certificate of %s is for %s, not %s", doing, host, names, hostnameErr.Host),
 			fmt.Sprintf("reach the registry by a name its certificate holds, or have the certificate reissued with %s among its subject alternative names", hostnameErr.Host))
 	case errors.As(err, &certInvalid) && certInvalid.Reason == x509.Expired && certInvalid.Cert != nil:
 		c := certInvalid.Cert
 		now := time.Now()
 		if now.Before(c.NotBefore) {
-			return fault.New(fault.Unknown,
+			return tlsFault(
 				fmt.Errorf("%s: the TLS certificate of %s is not valid before %s (this machine's clock says %s)", doing, host, c.NotBefore.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339)),
 				"check this machine's clock; if it is right, the registry's certificate is misissued"+insecure)
 		}
-		return fault.New(fault.Unknown,
+		return tlsFault(
 			fmt.Errorf("%s: the TLS certificate of %s expired on %s", doing, host, c.NotAfter.UTC().Format(time.RFC3339)),
 			"the registry's operator must renew its certificate (or check this machine's clock, which says "+now.UTC().Format(time.RFC3339)+")"+insecure)
 	case errors.As(err, &certInvalid):
-		return fault.New(fault.Unknown,
+		return tlsFault(
 			fmt.Errorf("%s: the TLS certificate of %s is not valid: %w", doing, host, certInvalid),
 			"the registry's operator must fix its certificate"+insecure)
 	}
 	return nil
+}
+
+// tlsError marks the errors TLSFault phrased, for IsTLSFault.
+type tlsError struct{ err error }
+
+func (e *tlsError) Error() string { return e.err.Error() }
+func (e *tlsError) Unwrap() error { return e.err }
+
+func tlsFault(err error, hint string) error {
+	return fault.New(fault.Unknown, &tlsError{err}, hint)
+}
+
+// IsTLSFault reports whether err is, or wraps, one TLSFault phrased: a matter of
+// configuration (a CA file, --plain-http), not of the network, whose hint a caller that
+// adds its own should keep.
+func IsTLSFault(err error) bool {
+	var e *tlsError
+	return errors.As(err, &e)
 }
 
 // certName is a certificate name's common name, else its whole distinguished name.

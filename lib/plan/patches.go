@@ -364,12 +364,18 @@ func (p *patcher) refreshLocked(ctx context.Context, name string) (bool, error) 
 	if err != nil {
 		if p.conf.IsRequired() {
 			kind := fault.KindOf(err)
-			if kind != fault.Auth && kind != fault.Verify {
+			fix := "fix the connection (or log in)"
+			switch {
+			case oci.IsTLSFault(err):
+				// An untrusted certificate is no network failure to retry: keep what
+				// to do about it (--ca-file, --plain-http).
+				kind, fix = fault.Unknown, fault.HintOf(err)+";"
+			case kind != fault.Auth && kind != fault.Verify:
 				kind = fault.Network
 			}
 			return false, fault.New(kind,
 				fmt.Errorf("patch registry %s cannot be read (patches.required is true in config.yaml, so resolution fails closed): %w", p.conf.Registry, err),
-				"fix the connection (or log in), or run `pkg-dep patch registry "+p.conf.Registry+" --required=false` to go on with the descriptors cached before")
+				fix+" or run `pkg-dep patch registry "+p.conf.Registry+" --required=false` to go on with the descriptors cached before")
 		}
 		p.unreachable = true
 		p.opts.warn("patch registry %s cannot be read (patches.required is false: going on with the descriptors cached before): %v", p.conf.Registry, err)

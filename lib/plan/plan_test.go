@@ -3,6 +3,10 @@ package plan
 import (
 	"context"
 	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -572,5 +576,27 @@ func TestPatchCompanionFromAnotherTapNamesTheRule(t *testing.T) {
 	want := "the site's patch rules ask for this, not you: rule 0 of patch descriptor app (" + registry + "/app:patches@"
 	if hint := fault.HintOf(err); !strings.HasPrefix(hint, want) || !strings.Contains(hint, ") adds extra/hello to app. Ask the site's administrator to make rule 0 of app name the tap the package comes from here; "+withoutRules) {
 		t.Errorf("hint %q\nwant it to start %q and name the rule", hint, want)
+	}
+}
+
+// A required patch registry whose certificate is not trusted fails closed with what to
+// do about the certificate, and exits 1: "network, retry later" mends no certificate.
+func TestPatchRegistryUntrustedCertificate(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewTLSServer(http.NotFoundHandler())
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	t.Cleanup(srv.Close)
+	home := t.TempDir()
+	addTap(t, home, "main", false, entry("hello", v("1.0.0")))
+	registry := strings.TrimPrefix(srv.URL, "https://") + "/patches"
+	setPatches(t, home, registry, true)
+	_, err := Resolve(context.Background(), home, reqs("hello"), Options{})
+	if err == nil || !strings.Contains(err.Error(), "not trusted") || cli.ExitCode(err) != cli.ExitError {
+		t.Fatalf("got %v (exit %d)", err, cli.ExitCode(err))
+	}
+	for _, want := range []string{"--ca-file", "--required=false"} {
+		if !strings.Contains(fault.HintOf(err), want) {
+			t.Errorf("hint %q lacks %q", fault.HintOf(err), want)
+		}
 	}
 }
