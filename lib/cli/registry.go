@@ -16,6 +16,7 @@ type RegistryFlags struct {
 	CAFile    string
 	Insecure  bool
 	fs        *pflag.FlagSet
+	warned    bool // --insecure was said, once
 }
 
 // AddTo registers the registry flags on fs.
@@ -35,6 +36,10 @@ const CAFileEnv = "LONGSHORE_CA_FILE"
 // Options turns the flags into oci options for the given binary.
 func (r *RegistryFlags) Options(env *Env) oci.Options {
 	opts := oci.Options{CAFile: r.CAFile, Insecure: r.Insecure, UserAgent: UserAgent(env.Binary), Waiting: waiting(env)}
+	if r.Insecure && !r.warned {
+		r.warned = true
+		env.Warnf("--insecure: registry TLS certificates are not checked; anyone on the network between you and a registry can pose as it, and read your credentials")
+	}
 	if (r.fs == nil || !r.fs.Changed("ca-file")) && env.Getenv != nil {
 		if file := env.Getenv(CAFileEnv); file != "" {
 			opts.CAFile, opts.CAFileFrom = file, CAFileEnv

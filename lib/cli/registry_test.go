@@ -105,3 +105,24 @@ func TestCAFileFromTheEnvironment(t *testing.T) {
 		})
 	}
 }
+
+// --insecure is said on stderr once per command, however many registries it opens.
+func TestInsecureIsSaid(t *testing.T) {
+	t.Parallel()
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+	var flags RegistryFlags
+	flags.AddTo(fs)
+	if err := fs.Parse([]string{"--insecure"}); err != nil {
+		t.Fatal(err)
+	}
+	var errb bytes.Buffer
+	env := &Env{Binary: "pkg-pull", Stderr: &errb, Getenv: func(string) string { return "" }}
+	for range 2 {
+		if !flags.Options(env).Insecure {
+			t.Fatal("--insecure not passed on")
+		}
+	}
+	if got := strings.Count(errb.String(), "Warning: --insecure: registry TLS certificates are not checked"); got != 1 {
+		t.Errorf("said %d times:\n%s", got, errb.String())
+	}
+}
