@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -343,7 +344,7 @@ func TestNewMirrorCmdSides(t *testing.T) {
 			if err := fs.Parse(tc.args); err != nil {
 				t.Fatal(err)
 			}
-			from, to, err := o.registries(&cli.Env{Binary: "pkg-pull"})
+			from, to, err := o.registries(&cli.Env{Binary: "pkg-pull", Stderr: io.Discard})
 			if err != nil {
 				t.Fatal(err)
 			}
