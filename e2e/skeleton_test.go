@@ -161,7 +161,7 @@ func TestSkeletonBadInput(t *testing.T) {
 		{"no package.yaml", []string{"pkg-push", empty, "--to", registryAddr + "/e2e/bad"}, "", 3, []string{"no package.yaml in " + empty}},
 		{"yaml syntax error", []string{"pkg-push", broken, "--to", registryAddr + "/e2e/bad"}, "", 2, []string{"package.yaml:4: yaml:"}},
 		{"registry not running", []string{"pkg-pull", dead + "/e2e/bad:1.0.0"}, "", 7, []string{"cannot reach 127.0.0.1:1", "is a registry running at " + dead}},
-		{"https to an http registry", []string{"pkg-pull", "--plain-http=false", registryAddr + "/e2e/bad:1.0.0"}, "", 1, []string{"server gave HTTP response to HTTPS client", "Hint: ", "--plain-http"}},
+		{"https to an http registry", []string{"pkg-pull", "--plain-http=false", registryAddr + "/e2e/bad:1.0.0"}, "", 1, []string{"speaks plain HTTP, not TLS", "Hint: use --plain-http"}},
 		{"bad tag", []string{"pkg-pull", registryAddr + "/e2e/bad:no/good"}, "", 2, []string{"invalid reference", "REGISTRY/REPOSITORY[:TAG]"}},
 		{"bad tag characters", []string{"pkg-pull", registryAddr + "/e2e/bad:v1!"}, "", 2, []string{"invalid characters"}},
 		{"missing tag", []string{"pkg-pull", registryAddr + "/e2e/bad:9.9.9"}, "", 3, []string{"e2e/bad:9.9.9: not found"}},
