@@ -146,8 +146,11 @@ func (s *Store) writeInstalled(list []*api.Installed) error {
 	if err := stream.WriteYAML(&buf, docs...); err != nil {
 		return err
 	}
-	return storageError("recording what is installed", atomicfile.Write(filepath.Join(s.Home, installedFile), buf.Bytes(), 0o644))
+	return storageError("recording what is installed", writeRecords(filepath.Join(s.Home, installedFile), buf.Bytes(), 0o644))
 }
+
+// writeRecords replaces installed.yaml (a test makes it fail, as a full disk would).
+var writeRecords = atomicfile.Write
 
 // commit records the prepared packages in installed.yaml and links their entry points
 // as one change, under the installed lock so concurrent installs never lose each
@@ -207,13 +210,19 @@ func (s *Store) commit(preps []*prepared) (records, replaced []*api.Installed, e
 	if err := s.checkBins(records, final); err != nil {
 		return nil, nil, err
 	}
-	for i, rec := range records {
-		if err := s.link(rec, old[i]); err != nil {
-			return nil, nil, err
-		}
-	}
+	// installed.yaml first, bin/ after: the links follow the records, so an install
+	// that fails or is killed before the record leaves bin/ as installed.yaml says, and
+	// one killed after leaves links the next command puts right (relink).
 	if err := s.writeInstalled(final); err != nil {
 		return nil, nil, err
+	}
+	for i, rec := range records {
+		if err := s.link(rec, old[i]); err != nil {
+			return nil, nil, linkError(err)
+		}
+	}
+	if err := s.relink(final); err != nil {
+		return nil, nil, linkError(err)
 	}
 	out := make([]*api.Installed, len(records))
 	for i, rec := range records {
@@ -310,14 +319,8 @@ func (s *Store) link(inst, prev *api.Installed) error {
 		if cur, err := os.Readlink(linkPath); err == nil && cur == filepath.FromSlash(target) {
 			continue
 		}
-		tmp := linkPath + ".tmp-link"
-		os.Remove(tmp)
-		if err := os.Symlink(filepath.FromSlash(target), tmp); err != nil {
-			return storageError("linking bin/"+name, err)
-		}
-		if err := os.Rename(tmp, linkPath); err != nil {
-			os.Remove(tmp)
-			return storageError("linking bin/"+name, err)
+		if err := switchLink(linkPath, target); err != nil {
+			return err
 		}
 	}
 	if prev != nil && prev.Path != inst.Path {
@@ -328,6 +331,56 @@ func (s *Store) link(inst, prev *api.Installed) error {
 		}
 	}
 	return nil
+}
+
+// switchLink points linkPath at target (slash-separated, relative to bin/) in one
+// rename, so the name always leads somewhere.
+func switchLink(linkPath, target string) error {
+	name := filepath.Base(linkPath)
+	tmp := linkPath + LinkStagingSuffix
+	os.Remove(tmp)
+	if err := os.Symlink(filepath.FromSlash(target), tmp); err != nil {
+		return storageError("linking bin/"+name, err)
+	}
+	if err := os.Rename(tmp, linkPath); err != nil {
+		os.Remove(tmp)
+		return storageError("linking bin/"+name, err)
+	}
+	return nil
+}
+
+// relink puts bin/ in line with the records list: an entry point whose link is
+// missing, or leads anywhere but into a recorded tree, is linked again. A command
+// killed between writing installed.yaml and switching bin/ leaves such links (into
+// the tree a record stopped naming, which pkg-gc then removes); the next command
+// that writes installed.yaml repairs them. A link into another record's tree is left
+// alone: checkBins keeps entry point names unique, and a clash is not for a repair to
+// settle.
+func (s *Store) relink(list []*api.Installed) error {
+	for _, inst := range list {
+		for _, b := range inst.Bin {
+			linkPath := filepath.Join(s.Home, "bin", path.Base(b))
+			target := path.Join("..", inst.Path, b)
+			cur, err := os.Readlink(linkPath)
+			if err == nil && (cur == filepath.FromSlash(target) || ownerOf(cur, list) != nil) {
+				continue
+			}
+			if err != nil && !errors.Is(err, os.ErrNotExist) {
+				continue // not a link: not the store's to replace
+			}
+			if err := switchLink(linkPath, target); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// linkError is a failure to link once installed.yaml changed: the change is recorded,
+// and the next command that records puts bin/ right (relink).
+func linkError(err error) error {
+	return fault.New(fault.KindOf(err), fmt.Errorf("installed.yaml is updated, but bin/ is not: %w", err),
+		"fix what stopped it (a full disk, permissions), then run pkg-pull again: every install and remove puts bin/ in line with installed.yaml")
 }
 
 // unlinkIfOwned removes bin/name when it leads into inst's tree.
@@ -453,6 +506,11 @@ func (s *Store) dropUnreached(list []*api.Installed, gone map[string]bool, drop 
 	for _, inst := range kept {
 		inst.Patches = slices.DeleteFunc(slices.Clone(inst.Patches), func(n string) bool { return !reach[n] })
 	}
+	// The record goes first and its links after, as in commit: killed between, the
+	// links lead into a tree no record names, which pkg-gc removes them with.
+	if err := s.writeInstalled(kept); err != nil {
+		return nil, err
+	}
 	for _, inst := range append(slices.Clone(res.Removed), res.Unneeded...) {
 		for _, b := range inst.Bin {
 			s.unlinkIfOwned(inst, path.Base(b))
@@ -461,8 +519,8 @@ func (s *Store) dropUnreached(list []*api.Installed, gone map[string]bool, drop 
 			s.unlinkAllOwned(inst)
 		}
 	}
-	if err := s.writeInstalled(kept); err != nil {
-		return nil, err
+	if err := s.relink(kept); err != nil {
+		return nil, linkError(err)
 	}
 	for _, inst := range append(slices.Clone(res.Removed), res.Unneeded...) {
 		inst.Path = s.abs(inst.Path)
