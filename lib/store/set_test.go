@@ -400,9 +400,16 @@ func TestSweepStaging(t *testing.T) {
 	os.WriteFile(filepath.Join(dead, "tree", "f"), nil, 0o444)
 	os.Chmod(filepath.Join(dead, "tree"), 0o555)
 	os.WriteFile(dead+".lock", nil, 0o644)
+	// What a pkg-gc killed between a staging's lock file and its directory leaves: a
+	// directory no install can own, as an owner's lock file outlives its directory.
+	orphan := filepath.Join(s.Home, "tmp", stagingPrefix+"orphan")
+	os.MkdirAll(filepath.Join(orphan, "tree"), 0o755)
 	s.sweepStaging()
 	if exists(dead) || exists(dead+".lock") {
 		t.Errorf("the dead staging directory stayed")
+	}
+	if exists(orphan) {
+		t.Errorf("a staging directory without its lock file stayed")
 	}
 	if !exists(live) {
 		t.Errorf("a live staging directory was swept")

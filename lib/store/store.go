@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/opencontainers/go-digest"
 
@@ -145,10 +144,6 @@ func (s *Store) LockExclusive(ctx context.Context, waiting func()) (func(), erro
 // stagingPrefix names the staging directories of installs under tmp/.
 const stagingPrefix = "install-"
 
-// staleAge is how old an unlocked staging entry must be before a later command removes
-// it; entries whose owner provably died (their lock is free) go at once.
-const staleAge = time.Hour
-
 // newStaging makes tmp/install-XXXX for one package and holds tmp/install-XXXX.lock
 // while it lives. The lock file is created and locked before the directory exists, so
 // a command that finds the directory and can take its lock knows the owner is gone (a
@@ -187,8 +182,13 @@ func flock(f *os.File, how int) error {
 }
 
 // sweepStaging removes what killed installs left in tmp/: staging directories whose
-// lock is free, and unlocked entries older than staleAge. Nothing there is ever
-// trusted, so this is tidiness, not repair; pkg-gc sweeps the rest.
+// lock is free or gone. An owner makes its lock file before its directory and removes
+// it after, and only a process holding the lock (or pkg-gc, when no install runs)
+// removes it otherwise: a directory without one has no owner. That is what a pkg-gc
+// killed between removing a staging's lock file and its directory leaves. Nothing
+// there is ever trusted, so this is tidiness, not repair; pkg-gc sweeps the rest (a
+// lock file alone, which a sweep cannot tell from one whose owner is about to lock
+// it).
 func (s *Store) sweepStaging() {
 	tmp := filepath.Join(s.Home, "tmp")
 	ents, err := os.ReadDir(tmp)
@@ -203,11 +203,11 @@ func (s *Store) sweepStaging() {
 		path := filepath.Join(tmp, name)
 		lockPath := path + ".lock"
 		f, err := os.OpenFile(lockPath, os.O_RDWR, 0)
+		if errors.Is(err, os.ErrNotExist) {
+			removeTree(path)
+			continue
+		}
 		if err != nil {
-			// No lock: not ours to judge until it is clearly abandoned.
-			if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > staleAge {
-				removeTree(path)
-			}
 			continue
 		}
 		if flock(f, syscall.LOCK_EX|syscall.LOCK_NB) == nil {
