@@ -146,7 +146,11 @@ func (s *Store) writeInstalled(list []*api.Installed) error {
 	if err := stream.WriteYAML(&buf, docs...); err != nil {
 		return err
 	}
-	return storageError("recording what is installed", writeRecords(filepath.Join(s.Home, installedFile), buf.Bytes(), 0o644))
+	// Every writer holds the installed lock, as this one does: a temporary file beside
+	// installed.yaml is what a writer killed before its rename left.
+	file := filepath.Join(s.Home, installedFile)
+	atomicfile.RemoveStale(file)
+	return storageError("recording what is installed", writeRecords(file, buf.Bytes(), 0o644))
 }
 
 // writeRecords replaces installed.yaml (a test makes it fail, as a full disk would).

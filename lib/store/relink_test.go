@@ -99,3 +99,21 @@ func TestNextCommandRepairsLinksAKillLeft(t *testing.T) {
 	linkLeadsInto(t, s, "hello", ra.Digest, "after the next remove")
 	linkLeadsInto(t, s, "lib", rl.Digest, "after the next remove")
 }
+
+// A command killed between writing installed.yaml's temporary file and renaming it
+// leaves the temporary file; the next command that records removes it.
+func TestNextRecordRemovesAKilledWritersTemporary(t *testing.T) {
+	t.Parallel()
+	target, root := published(t, "hello", "  bin: [bin/hello]\n", map[string]string{"bin/hello": "#!/bin/sh\n"})
+	s := openStore(t)
+	stale := filepath.Join(s.Home, ".installed.yaml.tmp-12345")
+	if err := os.WriteFile(stale, []byte("half a record"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Install(context.Background(), target, root, InstallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if exists(stale) {
+		t.Errorf("%s stayed after the next install", stale)
+	}
+}

@@ -221,7 +221,11 @@ func (c *Config) save() error {
 	if err := stream.WriteYAML(&buf, c); err != nil {
 		return err
 	}
-	return atomicfile.Write(filepath.Join(c.home, ConfigFile), buf.Bytes(), 0o644)
+	// Every writer holds the config lock, as this one does: a temporary file beside
+	// config.yaml is what a writer killed before its rename left.
+	file := filepath.Join(c.home, ConfigFile)
+	atomicfile.RemoveStale(file)
+	return atomicfile.Write(file, buf.Bytes(), 0o644)
 }
 
 // edit runs fn on the configuration under the config lock and saves it when fn

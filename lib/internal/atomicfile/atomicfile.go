@@ -1,12 +1,13 @@
 // Package atomicfile replaces files whole: data goes to a temporary file beside the
 // target, which is renamed over it, so a reader sees the old content or the new, never
-// a part, and a crash leaves at worst a stray ".NAME.tmp-…" file.
+// a part, and a crash leaves at worst a stray ".NAME.tmp-…" file (RemoveStale).
 package atomicfile
 
 import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Write replaces path with data (mode perm), creating its directory if needed, and
@@ -49,4 +50,26 @@ func write(path string, data []byte, perm os.FileMode, sync bool) error {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
+}
+
+// RemoveStale removes the ".NAME.tmp-…" files that writers of path killed before their
+// rename left beside it. Only a caller holding the lock that every writer of path
+// holds may call it: then no such file belongs to a live writer.
+func RemoveStale(path string) {
+	stale, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "."+globEscape(filepath.Base(path))+".tmp-*"))
+	for _, f := range stale {
+		os.Remove(f)
+	}
+}
+
+// globEscape quotes the characters filepath.Match treats specially.
+func globEscape(s string) string {
+	var b []byte
+	for i := 0; i < len(s); i++ {
+		if strings.IndexByte(`*?[\`, s[i]) >= 0 {
+			b = append(b, '\\')
+		}
+		b = append(b, s[i])
+	}
+	return string(b)
 }

@@ -49,3 +49,24 @@ func TestWriteFailureNamesThePathAndKeepsTheOld(t *testing.T) {
 		t.Errorf("the other file changed: %q", got)
 	}
 }
+
+// A writer killed between its temporary file and the rename leaves the temporary file;
+// the next writer that holds the file's lock removes it, and nothing else beside it.
+func TestRemoveStaleTakesOnlyTheFilesTemporaries(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "installed.yaml")
+	for _, name := range []string{"installed.yaml", ".installed.yaml.tmp-123", ".installed.yaml.tmp-456", ".config.yaml.tmp-1", "other"} {
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	RemoveStale(path)
+	var left []string
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		left = append(left, e.Name())
+	}
+	if strings.Join(left, " ") != ".config.yaml.tmp-1 installed.yaml other" {
+		t.Errorf("left %v", left)
+	}
+}
