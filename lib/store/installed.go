@@ -354,7 +354,8 @@ func switchLink(linkPath, target string) error {
 }
 
 // relink puts bin/ in line with the records list: an entry point whose link is
-// missing, or leads anywhere but into a recorded tree, is linked again. A command
+// missing, or leads anywhere but into a recorded tree, is linked again, and a link
+// into a tree no record names is removed. A command
 // killed between writing installed.yaml and switching bin/ leaves such links (into
 // the tree a record stopped naming, which pkg-gc then removes); the next command
 // that writes installed.yaml repairs them. A link into another record's tree is left
@@ -375,6 +376,27 @@ func (s *Store) relink(list []*api.Installed) error {
 			if err := switchLink(linkPath, target); err != nil {
 				return err
 			}
+		}
+	}
+	// Links into trees no record names are what a remove killed between its record and
+	// its unlinking leaves, and a link staged by a command that was killed: no live
+	// command owns them while the installed lock is held.
+	ents, err := os.ReadDir(filepath.Join(s.Home, "bin"))
+	if err != nil {
+		return nil
+	}
+	trees := filepath.Join("..", "pkgs", "sha256") + string(filepath.Separator)
+	for _, e := range ents {
+		linkPath := filepath.Join(s.Home, "bin", e.Name())
+		if e.Type()&os.ModeSymlink == 0 {
+			continue
+		}
+		if strings.HasSuffix(e.Name(), LinkStagingSuffix) {
+			os.Remove(linkPath)
+			continue
+		}
+		if cur, err := os.Readlink(linkPath); err == nil && strings.HasPrefix(cur, trees) && ownerOf(cur, list) == nil {
+			os.Remove(linkPath)
 		}
 	}
 	return nil

@@ -85,6 +85,16 @@ func TestNextCommandRepairsLinksAKillLeft(t *testing.T) {
 		if err := os.Remove(filepath.Join(bin, "lib")); err != nil {
 			t.Fatal(err)
 		}
+		// A removed package's link, which a remove killed after its record left.
+		if err := os.Symlink(filepath.Join("..", "pkgs", "sha256", rb.Digest.Encoded(), "bin", "hello"), filepath.Join(bin, "gone")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	strayGone := func(when string) {
+		t.Helper()
+		if _, err := os.Lstat(filepath.Join(bin, "gone")); err == nil {
+			t.Errorf("%s: bin/gone, a link into a tree no record names, stayed", when)
+		}
 	}
 	breakLinks()
 	if _, err := s.Install(ctx, to, ro, InstallOptions{}); err != nil {
@@ -92,12 +102,14 @@ func TestNextCommandRepairsLinksAKillLeft(t *testing.T) {
 	}
 	linkLeadsInto(t, s, "hello", ra.Digest, "after the next install")
 	linkLeadsInto(t, s, "lib", rl.Digest, "after the next install")
+	strayGone("after the next install")
 	breakLinks()
 	if _, err := s.Remove(ctx, []string{"other"}, false, nil); err != nil {
 		t.Fatal(err)
 	}
 	linkLeadsInto(t, s, "hello", ra.Digest, "after the next remove")
 	linkLeadsInto(t, s, "lib", rl.Digest, "after the next remove")
+	strayGone("after the next remove")
 }
 
 // A command killed between writing installed.yaml's temporary file and renaming it
