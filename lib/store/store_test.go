@@ -141,10 +141,10 @@ func TestInstallRefusesTamperedBlob(t *testing.T) {
 	}
 }
 
-// A Lock names the platform manifest; the install keeps the index anyway, so that the
-// package can be installed again by its index digest with no network.
-func TestLockInstallKeepsTheIndex(t *testing.T) {
-	t.Parallel()
+// multiPlatformLock publishes a package for linux/amd64 and linux/arm64 and describes
+// it as a Lock does, each platform's digest chosen by digestOf from the index's entries.
+func multiPlatformLock(t *testing.T, digestOf func(m ocispec.Descriptor, all []ocispec.Descriptor) digest.Digest) (*oci.Target, ocispec.Descriptor, Package) {
+	t.Helper()
 	spec := "  platforms:\n    linux/amd64: amd\n    linux/arm64: arm\n"
 	target, root := published(t, "multi", spec, map[string]string{"amd/f": "amd", "arm/f": "arm"})
 	idx, err := target.FetchManifest(context.Background(), root)
@@ -158,8 +158,16 @@ func TestLockInstallKeepsTheIndex(t *testing.T) {
 	p := lockPackage("multi", target, root, api.ReasonExplicit, nil, nil)
 	p.Platforms = nil
 	for _, m := range index.Manifests {
-		p.Platforms = append(p.Platforms, api.Platform{Platform: artifact.PlatformString(m.Platform), Digest: m.Digest.String()})
+		p.Platforms = append(p.Platforms, api.Platform{Platform: artifact.PlatformString(m.Platform), Digest: digestOf(m, index.Manifests).String()})
 	}
+	return target, root, p
+}
+
+// A Lock names the platform manifest; the install keeps the index anyway, so that the
+// package can be installed again by its index digest with no network.
+func TestLockInstallKeepsTheIndex(t *testing.T) {
+	t.Parallel()
+	target, root, p := multiPlatformLock(t, func(m ocispec.Descriptor, _ []ocispec.Descriptor) digest.Digest { return m.Digest })
 	s := openStore(t)
 	if _, err := s.InstallSet(context.Background(), []Package{p}, InstallOptions{Platform: "linux/arm64"}); err != nil {
 		t.Fatal(err)
@@ -185,24 +193,15 @@ func TestLockInstallKeepsTheIndex(t *testing.T) {
 // the manifest installed must be the one the root names.
 func TestLockPlatformNotInItsIndex(t *testing.T) {
 	t.Parallel()
-	spec := "  platforms:\n    linux/amd64: amd\n    linux/arm64: arm\n"
-	target, root := published(t, "multi", spec, map[string]string{"amd/f": "amd", "arm/f": "arm"})
-	idx, err := target.FetchManifest(context.Background(), root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	index, err := artifact.DecodeIndex(idx, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := lockPackage("multi", target, root, api.ReasonExplicit, nil, nil)
-	p.Platforms = nil
-	for i, m := range index.Manifests {
-		other := index.Manifests[1-i] // each platform names the other's build
-		p.Platforms = append(p.Platforms, api.Platform{Platform: artifact.PlatformString(m.Platform), Digest: other.Digest.String()})
-	}
+	// Each platform names the other's build.
+	_, root, p := multiPlatformLock(t, func(m ocispec.Descriptor, all []ocispec.Descriptor) digest.Digest {
+		if m.Digest == all[0].Digest {
+			return all[1].Digest
+		}
+		return all[0].Digest
+	})
 	s := openStore(t)
-	_, err = s.InstallSet(context.Background(), []Package{p}, InstallOptions{Platform: "linux/arm64"})
+	_, err := s.InstallSet(context.Background(), []Package{p}, InstallOptions{Platform: "linux/arm64"})
 	if fault.KindOf(err) != fault.Verify || !strings.Contains(err.Error(), "which its root index "+root.Digest.String()+" does not list for that platform") {
 		t.Fatalf("a lock naming another platform's build: %v", err)
 	}
