@@ -98,12 +98,16 @@ func overTLS(req *http.Request, body io.ReadCloser) *http.Request {
 
 // tlsComplaint reports whether resp, a 400 to req, is a TLS server's answer to plain
 // HTTP. It reads at most maxTLSComplaint bytes of the body and puts them back. A HEAD's
-// answer has no body to read: a GET of /v2/ asks again.
+// answer has no body to read, and a TLS server that answers a request with a body
+// closes the connection while the body is still being sent, which may cut its answer
+// short: then a GET of /v2/ asks again.
 func (t *schemeTransport) tlsComplaint(req *http.Request, resp *http.Response) bool {
 	if req.Method != http.MethodHead {
 		head, err := io.ReadAll(io.LimitReader(resp.Body, maxTLSComplaint))
 		resp.Body = readCloser{io.MultiReader(bytes.NewReader(head), resp.Body), resp.Body}
-		return err == nil && isTLSComplaint(head)
+		if err == nil && isTLSComplaint(head) {
+			return true
+		}
 	}
 	probe, err := http.NewRequestWithContext(req.Context(), http.MethodGet, "http://"+req.URL.Host+"/v2/", nil)
 	if err != nil {
