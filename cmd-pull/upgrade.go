@@ -323,8 +323,10 @@ func lockChanges(installed []*api.Installed, lock *api.Lock) []string {
 // movedFrom is ", from REPO, not OLD where it was installed from" when the lock has inst's
 // package in another repository than the one it was installed from; else "".
 func movedFrom(inst *api.Installed, p *api.LockedPackage) string {
+	// Both sides as keys: an index may spell its repository oci://REGISTRY/REPO, which
+	// the recorded source drops, and that is no move.
 	was := plan.RepositoryName(inst.Source)
-	if was == p.Repository {
+	if was == plan.RepositoryName(p.Repository) {
 		return ""
 	}
 	return fmt.Sprintf(", from %s, not %s where it was installed from", p.Repository, was)

@@ -25,6 +25,9 @@ func TestLockChanges(t *testing.T) {
 		want []string
 	}{
 		{"unchanged", api.LockedPackage{Name: "hello", Version: "1.0.0", Repository: repo, Digest: d1}, nil},
+		// An index may spell its repository as any reference to it: oci:// is dropped
+		// when the source is recorded, so it is no move.
+		{"unchanged, oci://", api.LockedPackage{Name: "hello", Version: "1.0.0", Repository: "oci://" + repo, Digest: d1}, nil},
 		{"newer", api.LockedPackage{Name: "hello", Version: "1.1.0", Repository: repo, Digest: d2},
 			[]string{"upgrade hello 1.0.0 -> 1.1.0"}},
 		{"republished", api.LockedPackage{Name: "hello", Version: "1.0.0", Repository: repo, Digest: d2},
