@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -50,7 +51,16 @@ func processInfo(pid int) (name string, ppid int, ok bool) {
 			return "", 0, false
 		}
 		ppid, err := strconv.Atoi(fields[1])
-		return string(data[open+1 : end]), ppid, err == nil
+		name := string(data[open+1 : end])
+		// COMM is the file execve ran: for a script run by its #! line, the script's
+		// ("deploy.sh"), not the shell's. argv[0] is the interpreter's then, and the
+		// shell's own otherwise ("-bash" for a login shell).
+		if cmdline, cerr := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline"); cerr == nil {
+			if argv0, _, _ := bytes.Cut(cmdline, []byte{0}); len(argv0) > 0 {
+				name = filepath.Base(string(argv0))
+			}
+		}
+		return name, ppid, err == nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()

@@ -2,8 +2,11 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"testing"
+	"time"
 )
 
 // processInfo reads this very process: its own name and its parent, as ancestors reads
@@ -18,5 +21,39 @@ func TestProcessInfo(t *testing.T) {
 	}
 	if _, _, ok := processInfo(1 << 30); ok {
 		t.Error("processInfo of no process answered")
+	}
+}
+
+// A script run by its #! line is named by its file in the kernel's comm ("deploy.sh"),
+// but it is its interpreter that runs pkg-pull: `eval "$(pkg-pull env hello)"` in
+// ./deploy.sh, a bash script, must read as bash.
+func TestProcessInfoOfAScript(t *testing.T) {
+	t.Parallel()
+	if runtime.GOOS != "linux" {
+		t.Skip("the /proc reading is Linux's")
+	}
+	script := filepath.Join(t.TempDir(), "deploy.sh")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nread line\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(script)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { stdin.Close(); cmd.Wait() }()
+	// Until the kernel has run the #! line, the child is this test binary's fork.
+	var name string
+	for i := 0; i < 200; i++ {
+		if name, _, _ = processInfo(cmd.Process.Pid); name == "sh" || name == "deploy.sh" {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if name != "sh" {
+		t.Errorf("processInfo(./deploy.sh) = %q, want its interpreter, sh", name)
 	}
 }
