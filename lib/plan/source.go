@@ -308,7 +308,7 @@ func (s *Source) tapVersions(name string) (string, []resolve.Candidate, error) {
 		}
 		s.mu.Unlock()
 		if home != "" {
-			if t, p, homeErr := s.cfg.Resolve(home + "/" + name); homeErr == nil {
+			if t, p, homeErr := s.cfg.Find(home + "/" + name); homeErr == nil {
 				tapName, pkg, err = t, p, nil
 				s.mu.Lock()
 				s.byHome[name] = true
@@ -414,7 +414,7 @@ func (s *Source) bareNames(err error) error {
 	for _, name := range names {
 		var taps, dependents []string
 		for _, h := range homes[name] {
-			if _, _, err := s.cfg.Resolve(h.tap + "/" + name); err == nil {
+			if _, _, err := s.cfg.Find(h.tap + "/" + name); err == nil {
 				taps = append(taps, h.tap)
 				dependents = append(dependents, h.dependent)
 			}

@@ -15,6 +15,17 @@ import (
 // that lists every qualified name. A version constraint (NAME@^1.2) is not allowed
 // here: the caller splits it off (ref.Parse does).
 func (c *Config) Resolve(name string) (tapName string, pkg *index.Package, err error) {
+	return c.resolve(name, true)
+}
+
+// Find is Resolve for a caller that only asks whether name is there (which record
+// came through which tap): a name no tap has gets no "did you mean", whose search of
+// every tap's table costs milliseconds where a lookup costs microseconds.
+func (c *Config) Find(name string) (tapName string, pkg *index.Package, err error) {
+	return c.resolve(name, false)
+}
+
+func (c *Config) resolve(name string, suggest bool) (tapName string, pkg *index.Package, err error) {
 	r, err := ref.Parse(name)
 	if err != nil || r.Kind != ref.Package {
 		return "", nil, fault.New(fault.Usage, fmt.Errorf("%q is not a package name: write NAME or TAP/NAME, e.g. hello or core/hello", ref.Redact(name)), "")
@@ -36,7 +47,7 @@ func (c *Config) Resolve(name string) (tapName string, pkg *index.Package, err e
 		}
 		if !found {
 			return "", nil, fault.New(fault.NotFound, fmt.Errorf("tap %s has no package %s", r.Tap, r.Name),
-				didYouMean(c.nearbyPackages(r.Tap, r.Name))+
+				c.suggest(suggest, func() []string { return c.nearbyPackages(r.Tap, r.Name) })+
 					fmt.Sprintf("search with `pkg-tap search %s`, or refresh the index with `pkg-tap update %s`", r.Name, r.Tap))
 		}
 		return r.Tap, pkg, nil
@@ -58,7 +69,7 @@ func (c *Config) Resolve(name string) (tapName string, pkg *index.Package, err e
 	switch len(all) {
 	case 0:
 		return "", nil, fault.New(fault.NotFound, fmt.Errorf("no tap has a package named %s (taps: %s)", r.Name, strings.Join(c.names(), ", ")),
-			didYouMean(c.nearbyNames(r.Name))+
+			c.suggest(suggest, func() []string { return c.nearbyNames(r.Name) })+
 				fmt.Sprintf("search with `pkg-tap search %s`, or refresh the indexes with `pkg-tap update`", r.Name))
 	case 1:
 		return all[0].tap, all[0].pkg, nil
@@ -74,6 +85,14 @@ func (c *Config) Resolve(name string) (tapName string, pkg *index.Package, err e
 	return "", nil, fault.New(fault.Usage,
 		fmt.Errorf("package name %s is ambiguous: it is in %d taps: %s", r.Name, len(all), strings.Join(qualified, ", ")),
 		fmt.Sprintf("name the tap, e.g. %s, or make one tap the default, e.g. `pkg-tap add %s %s --default`", qualified[0], first.Name, first.Source))
+}
+
+// suggest is didYouMean of what near finds, when asked to.
+func (c *Config) suggest(asked bool, near func() []string) string {
+	if !asked {
+		return ""
+	}
+	return didYouMean(near())
 }
 
 func (c *Config) isDefault(name string) bool {
