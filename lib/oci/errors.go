@@ -113,8 +113,12 @@ func TLSFault(doing, host, caFile string, err error) error {
 	const insecure = "; --insecure skips the check as a last resort: anyone on the network between you and the registry could then pose as it, and read your credentials"
 	switch {
 	case errors.As(err, &plainToTLS):
-		return tlsFault(fmt.Errorf("%s: %w", doing, plainToTLS),
-			"drop --plain-http (or give --plain-http=false): it speaks TLS")
+		hint := "drop --plain-http (or give --plain-http=false): it speaks TLS"
+		if !plainToTLS.Chosen {
+			// Plain HTTP was the loopback default, not the user's choice.
+			hint = "give --plain-http=false: it speaks TLS, and a loopback registry gets plain HTTP by default"
+		}
+		return tlsFault(fmt.Errorf("%s: %w", doing, plainToTLS), hint)
 	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"),
 		strings.Contains(err.Error(), "first record does not look like a TLS handshake"):
 		return tlsFault(fmt.Errorf("%s: %s speaks plain HTTP, not TLS", doing, host),

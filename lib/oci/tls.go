@@ -37,7 +37,12 @@ const maxTLSComplaint = 1024
 
 // PlainHTTPToTLSError is a registry that answered a plain HTTP request as a TLS server
 // does: it speaks HTTPS.
-type PlainHTTPToTLSError struct{ Host string }
+type PlainHTTPToTLSError struct {
+	Host string
+	// Chosen is set when the user asked for plain HTTP (--plain-http), rather than
+	// getting it as a loopback registry's default.
+	Chosen bool
+}
 
 func (e *PlainHTTPToTLSError) Error() string {
 	return fmt.Sprintf("%s speaks HTTPS, but was sent plain HTTP (it answered 400 Bad Request)", e.Host)
@@ -58,7 +63,7 @@ func (t *schemeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp.Body.Close()
 	if !auto {
-		return nil, &PlainHTTPToTLSError{Host: host}
+		return nil, &PlainHTTPToTLSError{Host: host, Chosen: !t.auto}
 	}
 	t.tlsHosts.Store(host, true)
 	body := req.Body
@@ -66,7 +71,7 @@ func (t *schemeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		// The first request's body went to the plain attempt. Requests that carry one
 		// (an upload) come after a HEAD or GET to the same host, so this is rare.
 		if req.GetBody == nil {
-			return nil, &PlainHTTPToTLSError{Host: host}
+			return nil, &PlainHTTPToTLSError{Host: host, Chosen: !t.auto}
 		}
 		if body, err = req.GetBody(); err != nil {
 			return nil, err

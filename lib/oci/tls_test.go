@@ -240,3 +240,21 @@ type staticCreds map[string]authCredential
 func (s staticCreds) Get(_ context.Context, host string) (authCredential, error) { return s[host], nil }
 func (staticCreds) Put(context.Context, string, authCredential) error            { return nil }
 func (staticCreds) Delete(context.Context, string) error                         { return nil }
+
+// Plain HTTP the user did not ask for (a loopback registry's default) is not theirs to
+// drop: the hint says how to ask for TLS instead.
+func TestPlainHTTPToTLSHintFollowsTheChoice(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		chosen bool
+		want   string
+	}{
+		{true, "drop --plain-http"},
+		{false, "give --plain-http=false: it speaks TLS, and a loopback registry gets plain HTTP by default"},
+	} {
+		err := TLSFault("fetching x", "localhost", "", &PlainHTTPToTLSError{Host: "localhost", Chosen: tc.chosen})
+		if hint := fault.HintOf(err); !strings.HasPrefix(hint, tc.want) {
+			t.Errorf("chosen %v: hint %q, want it to start %q", tc.chosen, hint, tc.want)
+		}
+	}
+}
