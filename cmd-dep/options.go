@@ -95,7 +95,7 @@ func readInput(env *cli.Env, files cli.FileFlags, platform string) (requests []r
 		case *api.Lock:
 			// A mirror's lock (pkg-pull mirror --relative) names its layouts relative
 			// to its own directory, as pkg-pull -f reads them.
-			v.AnchorLayouts(d.Source)
+			v.NormalizeRepositories(d.Source)
 			locks = append(locks, v)
 		default:
 			return nil, nil, fault.Errorf(fault.Usage, "%s: kind %s is not read by pkg-dep; it reads PackageRef and Lock documents", d.Source, d.Kind)

@@ -135,7 +135,7 @@ func (o *mirrorOptions) run(ctx context.Context, env *cli.Env, args []string) er
 	// a malformed digest or version would otherwise stop the mirror half way, as a
 	// usage error, or be copied into a lock that no install accepts.
 	for _, d := range docs {
-		d.Value.(*api.Lock).AnchorLayouts(d.Source)
+		d.Value.(*api.Lock).NormalizeRepositories(d.Source)
 		if err := checkLock(env, d.Value.(*api.Lock), d.Source, "nothing was copied"); err != nil {
 			return err
 		}

@@ -127,7 +127,7 @@ func runPull(ctx context.Context, env *cli.Env, o *pullOptions, args []string) e
 	for _, d := range docs {
 		switch v := d.Value.(type) {
 		case *api.Lock:
-			v.AnchorLayouts(d.Source)
+			v.NormalizeRepositories(d.Source)
 			locks, sources = append(locks, v), append(sources, d.Source)
 		case *api.Published:
 			p, err := publishedPackage(v, d.Source)

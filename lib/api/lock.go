@@ -151,13 +151,15 @@ func init() {
 	Kinds["Lock"] = func() any { return new(Lock) }
 }
 
-// AnchorLayouts makes the relative layout paths of l absolute, against the directory
-// of source (a stream.Doc's Source: "FILE:LINE", or "<stdin>:LINE"). A Lock may name a
-// layout by a relative path (ocidir://./demo/hello): it is relative to the directory
-// of the file the Lock was read from, as a path in a Cargo.toml is, so that a
-// directory holding layouts and their lock (pkg-pull mirror --relative) can be carried
-// anywhere. A Lock read from standard input is relative to the current directory.
-func (l *Lock) AnchorLayouts(source string) {
+// NormalizeRepositories puts the repositories of l, read from source (a stream.Doc's
+// Source: "FILE:LINE", or "<stdin>:LINE"), in the one spelling plan and the store
+// compare: a registry's repository without the optional oci:// scheme, a layout's path
+// absolute. A Lock may name a layout by a relative path (ocidir://./demo/hello): it is
+// relative to the directory of the file the Lock was read from, as a path in a
+// Cargo.toml is, so that a directory holding layouts and their lock (pkg-pull mirror
+// --relative) can be carried anywhere. A Lock read from standard input is relative to
+// the current directory.
+func (l *Lock) NormalizeRepositories(source string) {
 	file := source
 	if i := strings.LastIndexByte(source, ':'); i > 0 {
 		file = source[:i]
@@ -168,6 +170,7 @@ func (l *Lock) AnchorLayouts(source string) {
 	}
 	for i := range l.Packages {
 		p := &l.Packages[i]
+		p.Repository = strings.TrimPrefix(p.Repository, "oci://")
 		if rel, ok := strings.CutPrefix(p.Repository, "ocidir://"); ok && !filepath.IsAbs(rel) {
 			if abs, err := filepath.Abs(filepath.Join(base, rel)); err == nil {
 				p.Repository = "ocidir://" + abs

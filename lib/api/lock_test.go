@@ -145,3 +145,22 @@ func TestLockValidate(t *testing.T) {
 		})
 	}
 }
+
+// A lock names a repository in the spelling installed sources are compared with, however
+// the file wrote it: the optional oci:// dropped, a relative layout made absolute
+// against the file's directory.
+func TestNormalizeRepositories(t *testing.T) {
+	l := Lock{Packages: []LockedPackage{
+		{Name: "a", Repository: "oci://ghcr.io/org/a"},
+		{Name: "b", Repository: "ghcr.io/org/b"},
+		{Name: "c", Repository: "ocidir://./layouts/c"},
+		{Name: "d", Repository: "ocidir:///abs/d"},
+	}}
+	l.NormalizeRepositories("/work/site/lock.yaml:3")
+	want := []string{"ghcr.io/org/a", "ghcr.io/org/b", "ocidir:///work/site/layouts/c", "ocidir:///abs/d"}
+	for i, p := range l.Packages {
+		if p.Repository != want[i] {
+			t.Errorf("%s: repository %q, want %q", p.Name, p.Repository, want[i])
+		}
+	}
+}

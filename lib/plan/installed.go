@@ -372,11 +372,11 @@ func installedName(cfg *tap.Config, inst *api.Installed) string {
 		// it so, whether or not some tap also lists the repository.
 		return repo
 	}
-	if tapName, pkg, err := cfg.Find(inst.Name); err == nil && pkg.Repository == repo {
+	if tapName, pkg, err := cfg.Find(inst.Name); err == nil && RepositoryName(pkg.Repository) == repo {
 		return tapName + "/" + inst.Name
 	}
 	for _, spec := range cfg.Taps {
-		if _, pkg, err := cfg.Find(spec.Name + "/" + inst.Name); err == nil && pkg.Repository == repo {
+		if _, pkg, err := cfg.Find(spec.Name + "/" + inst.Name); err == nil && RepositoryName(pkg.Repository) == repo {
 			return spec.Name + "/" + inst.Name
 		}
 	}

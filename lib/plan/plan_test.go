@@ -18,6 +18,7 @@ import (
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/patch"
 	"longshore.dev/lib/resolve"
+	"longshore.dev/lib/tap"
 )
 
 // twoTaps is a home with taps main and extra (extra the default when extraDefault).
@@ -598,5 +599,32 @@ func TestPatchRegistryUntrustedCertificate(t *testing.T) {
 		if !strings.Contains(fault.HintOf(err), want) {
 			t.Errorf("hint %q lacks %q", fault.HintOf(err), want)
 		}
+	}
+}
+
+// An index may write a repository with the optional oci:// scheme. The lock holds it
+// in the spelling installed sources have, and a package installed from that repository
+// is known as the tap's.
+func TestIndexRepositoryWithScheme(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	p := entry("hello", v("1.0.0"))
+	p.Repository = "oci://registry.example/hello"
+	addTap(t, home, "main", false, p)
+	lock, err := Resolve(context.Background(), home, reqs("hello"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hello, _ := lock.Package("hello"); hello == nil || hello.Repository != "registry.example/hello" {
+		t.Errorf("hello in the lock: %+v", hello)
+	}
+	cfg, err := tap.Load(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst := &api.Installed{Name: "hello", Version: "1.0.0", Reason: api.ReasonExplicit,
+		Source: "registry.example/hello@" + fakeDigest("hello1.0.0")}
+	if got := installedName(cfg, inst); got != "main/hello" {
+		t.Errorf("installedName = %q, want main/hello", got)
 	}
 }

@@ -342,8 +342,11 @@ func (s *Source) tapVersions(name string) (string, []resolve.Candidate, error) {
 	return tapName, cands, nil
 }
 
+// origin is where a tap's version lives. The repository is in the spelling a lock
+// compares with installed sources (RepositoryName): an index may write it with the
+// optional oci:// scheme.
 func origin(tapName string, pkg *index.Package, v index.Version) resolve.Origin {
-	return resolve.Origin{Tap: tapName, Repository: pkg.Repository, Digest: v.Digest, Platforms: slices.Clone(v.Platforms)}
+	return resolve.Origin{Tap: tapName, Repository: RepositoryName(pkg.Repository), Digest: v.Digest, Platforms: slices.Clone(v.Platforms)}
 }
 
 // requirements turns a version's dependencies into the solver's names, remembering
