@@ -13,6 +13,8 @@ fi
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
 show() { printf '$ %s\n' "$*" >&2; "$@"; }
+# pipeline 'A | B': shows a pipeline as one command line, then runs it.
+pipeline() { printf '$ %s\n' "$1" >&2; eval "$1"; }
 
 step "Build and install the longshore binaries into $work/prefix"
 PREFIX="$work/prefix" "$root/scripts/install.sh"
@@ -34,7 +36,7 @@ step "Publishing again uploads nothing: same inputs, same digest"
 show pkg-push ./hello --to ocidir://./registry/hello -o name
 
 step "Publish an index of both packages (what a tap serves): pkg-push output feeds pkg-tap"
-cat greeter.yaml hello.yaml | show pkg-tap index add -f - --to ocidir://./registry/index -o name
+pipeline 'cat greeter.yaml hello.yaml | pkg-tap index add -f - --to ocidir://./registry/index -o name'
 
 step "Tap the index, search it, show a package"
 show pkg-tap add demo ocidir://./registry/index
@@ -54,7 +56,7 @@ show pkg-pull list -o table
 
 step "Publish a new version of greeter; upgrade moves the installed one to it"
 sed -i.bak 's/^  version: 0\.1\.0$/  version: 0.2.0/' greeter/package.yaml && rm greeter/package.yaml.bak
-show pkg-push ./greeter --to ocidir://./registry/greeter -o yaml | show pkg-tap index add -f - --to ocidir://./registry/index -o name
+pipeline 'pkg-push ./greeter --to ocidir://./registry/greeter -o yaml | pkg-tap index add -f - --to ocidir://./registry/index -o name'
 show pkg-pull upgrade --dry-run -o table
 show pkg-pull upgrade -o name
 
