@@ -234,17 +234,36 @@ func TestTapLifecycle(t *testing.T) {
 		t.Errorf("show of a unique bare name: %s", r)
 	}
 
-	// update: unchanged, then a change in the directory.
+	// update: unchanged, then a change in the directory; it prints the taps as list
+	// does, in every format.
+	list := mustRun(t, env, "list", "-o", "yaml").Stdout
 	r = mustRun(t, env, "update")
-	if !strings.Contains(r.Stderr, "core is up to date") || !strings.Contains(r.Stderr, "extra is up to date") || r.Stdout != "" {
-		t.Errorf("update without changes: %s", r)
+	if !strings.Contains(r.Stderr, "core is up to date") || !strings.Contains(r.Stderr, "extra is up to date") || r.Stdout != list {
+		t.Errorf("update without changes: %s\nwant on stdout what list -o yaml prints:\n%s", r, list)
 	}
 	if err := os.Remove(filepath.Join(core, "world.yaml")); err != nil {
 		t.Fatal(err)
 	}
-	r = mustRun(t, env, "update", "core")
+	r = mustRun(t, env, "update", "core", "-o", "json")
 	if !strings.Contains(r.Stderr, "Updated core: 2 packages, 4 versions") {
 		t.Errorf("update core: %s", r)
+	}
+	docs, err = stream.Decode(strings.NewReader(r.Stdout), "update", api.Kinds)
+	if err != nil || len(docs) != 1 || !strings.Contains(r.Stdout, `"kind": "List"`) {
+		t.Fatalf("update core -o json is not a List of one Tap: %v\n%s", err, r.Stdout)
+	}
+	if tp := docs[0].Value.(*api.Tap); tp.Name != "core" || tp.Packages != 2 || tp.Versions != 4 || tp.Default || tp.Digest == "" {
+		t.Errorf("update core -o json: %+v", tp)
+	}
+	if r := mustRun(t, env, "update", "extra", "-o", "yaml"); !strings.Contains(r.Stdout, "name: extra\n") || !strings.Contains(r.Stdout, "default: true\n") {
+		t.Errorf("update of the default tap, -o yaml:\n%s", r.Stdout)
+	}
+	if r := mustRun(t, env, "update", "extra", "core", "-o", "name"); r.Stdout != "tap/extra\ntap/core\n" {
+		t.Errorf("update extra core -o name: %q", r.Stdout)
+	}
+	r = mustRun(t, env, "update", "core", "-o", "table")
+	if lines := strings.Split(strings.TrimSpace(r.Stdout), "\n"); len(lines) != 2 || !strings.HasPrefix(lines[0], "NAME ") || !strings.HasPrefix(lines[1], "core ") {
+		t.Errorf("update core -o table:\n%s", r.Stdout)
 	}
 
 	// remove.
@@ -307,13 +326,17 @@ func TestUpdatePartial(t *testing.T) {
 	if err := os.RemoveAll(bad); err != nil {
 		t.Fatal(err)
 	}
-	r := pkgTap(t, env, "", "update")
+	r := pkgTap(t, env, "", "update", "-o", "name")
 	if r.Code != cli.ExitPartial || !strings.Contains(r.Stderr, "good is up to date") || !strings.Contains(r.Stderr, "Failed: tap bad:") ||
 		!strings.Contains(r.Stderr, "Error: 1 of 2 taps could not be updated: bad") {
 		t.Errorf("update with one tap gone: %s", r)
 	}
-	r = pkgTap(t, env, "", "update", "bad")
-	if r.Code != cli.ExitNotFound || strings.Count(r.Stderr, "Error:") != 1 || strings.Contains(r.Stderr, "Failed:") {
+	// The taps that did update are printed all the same; the one that failed is not.
+	if r.Stdout != "tap/good\n" {
+		t.Errorf("update with one tap gone, -o name: %q", r.Stdout)
+	}
+	r = pkgTap(t, env, "", "update", "bad", "-o", "json")
+	if r.Code != cli.ExitNotFound || strings.Count(r.Stderr, "Error:") != 1 || strings.Contains(r.Stderr, "Failed:") || r.Stdout != "" {
 		t.Errorf("update of the missing tap alone: %s", r)
 	}
 }

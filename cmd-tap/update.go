@@ -14,6 +14,7 @@ import (
 
 func newUpdateCmd() *cli.Command {
 	var o tapOptions
+	output := cli.NewOutputFlags()
 	return &cli.Command{
 		Name:     "update",
 		Complete: suggest.Taps,
@@ -22,16 +23,27 @@ func newUpdateCmd() *cli.Command {
 		Long: `Refreshes the cached index of each named tap (every tap without names). An index
 that did not change costs one request; one that did costs only its changed shards.
 Each tap updates on its own: one that cannot be reached keeps its cache as it was and
-is reported, the others still update, and the exit code is 8 (partial). Reports go to
-standard error; 'pkg-tap list' shows the result.`,
-		Example: "{prog}\n{prog} core extra",
-		Flags:   func(fs *pflag.FlagSet) { o.registry.AddTo(fs) },
+is reported, the others still update, and the exit code is 8 (partial). What each
+update fetched goes to standard error.
+
+Prints each tap it brought up to date as 'pkg-tap list' shows it, a Tap document: a
+table on a terminal, yaml otherwise; -o json always a List, -o name tap/NAME.`,
+		Example: "{prog}\n{prog} core extra\n{prog} -o json | jq -r '.items[] | .name + \" \" + .digest'",
+		Flags: func(fs *pflag.FlagSet) {
+			output.AddTo(fs)
+			o.registry.AddTo(fs)
+		},
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
+			format, err := output.Format(env)
+			if err != nil {
+				return err
+			}
 			h, err := home(env)
 			if err != nil {
 				return err
 			}
 			results, err := tap.Update(ctx, h, args, o.options(env))
+			var docs []any
 			for _, r := range results {
 				switch {
 				case r.Err != nil:
@@ -42,6 +54,7 @@ standard error; 'pkg-tap list' shows the result.`,
 							env.Infof("  Hint: %s", hint)
 						}
 					}
+					continue
 				case r.Fetch.Changed:
 					env.Infof("Updated %s: %s, %s (%s; fetched %s in %d of %s)",
 						r.Name, plural(r.Packages, "package"), plural(r.Versions, "version"), cli.ShortDigest(r.Fetch.Digest),
@@ -49,6 +62,15 @@ standard error; 'pkg-tap list' shows the result.`,
 				default:
 					env.Infof("%s is up to date (%s)", r.Name, cli.ShortDigest(r.Fetch.Digest))
 				}
+				docs = append(docs, r.Tap)
+			}
+			if len(docs) == 0 {
+				// Nothing updated: the error says why, and no empty table or List
+				// pretends otherwise.
+				return err
+			}
+			if perr := cli.PrintList(env.Stdout, format, docs, tapColumns); perr != nil {
+				return perr
 			}
 			return err
 		},

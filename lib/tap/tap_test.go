@@ -512,7 +512,11 @@ func TestUpdatePartialFailure(t *testing.T) {
 	if r := byName["good"]; r.Err != nil || !r.Fetch.Changed || r.Versions != 2 {
 		t.Errorf("good: %+v", r)
 	}
-	if r := byName["bad"]; cli.ExitCode(r.Err) != cli.ExitNotFound {
+	// The tap as pkg-tap list shows it now, for pkg-tap update -o to print.
+	if tp := byName["good"].Tap; tp == nil || tp.Kind != "Tap" || tp.Name != "good" || tp.Versions != 2 || tp.Digest != byName["good"].Fetch.Digest || tp.Updated == "" {
+		t.Errorf("good's Tap: %+v", tp)
+	}
+	if r := byName["bad"]; cli.ExitCode(r.Err) != cli.ExitNotFound || r.Tap != nil {
 		t.Errorf("bad: %+v", r)
 	}
 	if r := byName["far"]; cli.ExitCode(r.Err) != cli.ExitNetwork || !strings.Contains(r.Err.Error(), "tap far") {

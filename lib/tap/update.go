@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"longshore.dev/lib/api"
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/index"
 )
@@ -22,6 +23,8 @@ type UpdateResult struct {
 	Fetch  index.FetchResult
 	// Packages and Versions count the index now cached.
 	Packages, Versions int
+	// Tap is the tap as `pkg-tap list` now shows it; nil when Err is set.
+	Tap *api.Tap
 	// Err is why this tap was not updated; its cache is as it was.
 	Err error
 }
@@ -89,9 +92,12 @@ func updateLocked(ctx context.Context, home string, s Spec, opts Options, r *Upd
 	defer unlock()
 	// Under the tap lock, the tap must still be what Update read: a remove (or a remove
 	// and an add of the same name) may have finished since.
-	if c, err := Load(home); err != nil {
+	c, err := Load(home)
+	if err != nil {
 		return err
-	} else if cur, ok := c.Tap(s.Name); !ok || cur.Source != s.Source {
+	}
+	cur, ok := c.Tap(s.Name)
+	if !ok || cur.Source != s.Source {
 		return fault.Errorf(fault.Conflict, "the tap was removed or replaced while the update waited")
 	}
 	st, res, err := refresh(ctx, src, cacheDir(home, s.Name), opts)
@@ -100,6 +106,7 @@ func updateLocked(ctx context.Context, home string, s Spec, opts Options, r *Upd
 		return err
 	}
 	r.Packages, r.Versions = st.Packages, st.Versions
+	r.Tap = newAPITap(cur, st)
 	return nil
 }
 
