@@ -111,7 +111,7 @@ used.`,
 			if len(res.Lock.Packages) == 0 {
 				env.Infof("Nothing is installed.")
 			}
-			return printLock(env, format, res.Lock)
+			return cli.PrintLocks(env.Stdout, format, res.Lock)
 		},
 	}
 }

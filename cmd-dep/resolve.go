@@ -11,36 +11,6 @@ import (
 	"longshore.dev/lib/suggest"
 )
 
-// lockRow is one package of a lock in a table, in install order.
-type lockRow struct{ p *api.LockedPackage }
-
-var lockColumns = cli.Columns{
-	Headers: []string{"NAME", "VERSION", "REASON", "FROM", "DIGEST"},
-	Row: func(doc any) []string {
-		p := doc.(lockRow).p
-		from := p.Repository
-		if p.Tap != "" {
-			from = "tap " + p.Tap
-		}
-		return []string{p.Name, p.Version, p.Reason, from, cli.ShortDigest(p.Digest)}
-	},
-}
-
-// printLock writes a lock: the document for yaml, json and name, one row per package
-// in install order for a table.
-func printLock(env *cli.Env, format cli.Format, lock *api.Lock) error {
-	if format != cli.Table {
-		return cli.Print(env.Stdout, format, []any{lock}, cli.Columns{})
-	}
-	rows := make([]any, 0, len(lock.Order))
-	for _, n := range lock.Order {
-		if p, ok := lock.Package(n); ok {
-			rows = append(rows, lockRow{p})
-		}
-	}
-	return cli.Print(env.Stdout, format, rows, lockColumns)
-}
-
 func newResolveCmd() *cli.Command {
 	var flags planFlags
 	var files cli.FileFlags
@@ -102,7 +72,7 @@ pkg-tap search db -o yaml | {prog} -f - | pkg-pull -f -
 					return err
 				}
 				printChanges(env, locks[0], lock)
-				return printLock(env, format, lock)
+				return cli.PrintLocks(env.Stdout, format, lock)
 			}
 			res, err := plan.Solve(ctx, h, requests, flags.options(env))
 			if err != nil {
@@ -114,7 +84,7 @@ pkg-tap search db -o yaml | {prog} -f - | pkg-pull -f -
 			if len(locks) == 1 {
 				printChanges(env, locks[0], res.Lock)
 			}
-			return printLock(env, format, res.Lock)
+			return cli.PrintLocks(env.Stdout, format, res.Lock)
 		},
 	}
 }
