@@ -14,6 +14,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/spf13/pflag"
 
+	"longshore.dev/lib/api"
 	"longshore.dev/lib/cli"
 	"longshore.dev/lib/cli/clitest"
 	"longshore.dev/lib/mirror"
@@ -21,6 +22,7 @@ import (
 	"longshore.dev/lib/pkgspec"
 	"longshore.dev/lib/publish"
 	"longshore.dev/lib/ref"
+	"longshore.dev/lib/stream"
 )
 
 // run is one in-process invocation of pkg-pull.
@@ -530,19 +532,50 @@ func TestMirrorSummary(t *testing.T) {
 	}
 }
 
-// TestMirrorOutputHelp: -h says what -o accepts, and that is what it accepts.
-func TestMirrorOutputHelp(t *testing.T) {
+// TestMirrorOutput: mirror takes -o as every verb does, and prints its Lock in each
+// format: the document (yaml into a pipe), the table pkg-dep resolve draws of a Lock,
+// and the lock's name.
+func TestMirrorOutput(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
 	help := mustPull(t, env, "", "mirror", "-h").Stdout
-	if !strings.Contains(help, "yaml|json (default yaml)") || strings.Contains(help, "default table") {
+	if !strings.Contains(help, "output format: table|yaml|json|name (default table on a terminal, yaml otherwise)") {
 		t.Errorf("mirror -h on -o:\n%s", help)
 	}
-	if r := pkgPull(t, env, toolboxLock(t), "mirror", "-f", "-", "--to", "ocidir://"+t.TempDir(), "-o", "table"); r.Code != 2 || !strings.Contains(r.Stderr, "use one of yaml, json") {
-		t.Errorf("mirror -o table:\n%s", r)
+	lock := toolboxLock(t)
+	dir := t.TempDir()
+	mirrorTo := func(format ...string) string {
+		t.Helper()
+		return mustPull(t, env, lock, append([]string{"mirror", "-f", "-", "--to", "ocidir://" + dir}, format...)...).Stdout
 	}
-	if r := mustPull(t, env, toolboxLock(t), "mirror", "-f", "-", "--to", "ocidir://"+t.TempDir(), "-o", "json"); !strings.HasPrefix(r.Stdout, "{") {
-		t.Errorf("mirror -o json:\n%s", r)
+	out := mirrorTo()
+	docs, err := stream.Decode(strings.NewReader(out), "mirror", api.Kinds)
+	if err != nil || len(docs) != 1 || !strings.HasPrefix(out, "---\napiVersion: longshore.dev/v1alpha1\nkind: Lock\n") {
+		t.Fatalf("mirror into a pipe is not one Lock in yaml: %v\n%s", err, out)
+	}
+	mirrored := docs[0].Value.(*api.Lock)
+	if got := mirrorTo("-o", "yaml"); got != out {
+		t.Errorf("mirror -o yaml differs from the default into a pipe:\n%s", got)
+	}
+	if got := mirrorTo("-o", "json"); !strings.HasPrefix(got, "{") || !strings.Contains(got, `"kind": "Lock"`) {
+		t.Errorf("mirror -o json:\n%s", got)
+	}
+	if got := mirrorTo("-o", "name"); got != "lock/app@2.0.0\n" {
+		t.Errorf("mirror -o name: %q", got)
+	}
+	// The table: a row per package in install order, from its mirrored repository.
+	lines := strings.Split(strings.TrimSuffix(mirrorTo("-o", "table"), "\n"), "\n")
+	if len(lines) != 4 || strings.Join(strings.Fields(lines[0]), " ") != "NAME VERSION REASON FROM DIGEST" {
+		t.Fatalf("mirror -o table:\n%s", strings.Join(lines, "\n"))
+	}
+	for i, name := range []string{"lib", "app", "ca"} {
+		p, _ := mirrored.Package(name)
+		if f := strings.Fields(lines[i+1]); len(f) != 5 || f[0] != name || f[3] != p.Repository || !strings.HasPrefix(f[3], "ocidir://"+dir) {
+			t.Errorf("mirror -o table, row %d: %q, want %s from %s", i+1, lines[i+1], name, p.Repository)
+		}
+	}
+	if r := pkgPull(t, env, lock, "mirror", "-f", "-", "--to", "ocidir://"+dir, "-o", "tabel"); r.Code != 2 || !strings.Contains(r.Stderr, "did you mean -o table?") {
+		t.Errorf("mirror -o tabel:\n%s", r)
 	}
 }
 

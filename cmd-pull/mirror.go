@@ -30,6 +30,10 @@ needed), skipping what is already there. Prints the Lock rewritten to the new
 repositories, so that pkg-pull -f installs from the mirror: for air-gapped sites, copy
 DIR and the printed lock across, then pkg-pull -f mirror.lock.yaml --offline.
 
+The Lock is printed as yaml into a file or a pipe; on a terminal as the table
+'pkg-dep resolve' draws of a Lock, one row per package, unless -o yaml or json asks
+for the document. -o name prints the lock's requests: lock/hello@1.3.0.
+
 The referrers of every manifest copied — signatures, SBOMs and attestations attached
 through the OCI subject field, and theirs in turn — are copied too, so the mirror can
 be verified without the original registries; --referrers=false leaves them out. A
@@ -45,6 +49,7 @@ mkdir -p /media/usb/tools
 {prog} -f tools.lock.yaml --to ocidir:///media/usb/tools --relative > /media/usb/tools/tools.lock.yaml
 pkg-pull -f /mnt/usb/tools/tools.lock.yaml --offline
 {prog} -f tools.lock.yaml --to registry.corp:5000/mirror > corp.lock.yaml
+{prog} -f tools.lock.yaml --to registry.corp:5000/mirror -o json | jq -r '.packages[].repository'
 {prog} -f tools.lock.yaml --to mirror.lab:5000 --to-plain-http --to-registry-config ./lab-auth.json`,
 		Flags: o.addFlags,
 		Args:  cli.ExactArgs(),
@@ -68,7 +73,7 @@ type mirrorOptions struct {
 
 func newMirrorOptions() *mirrorOptions {
 	return &mirrorOptions{
-		output: cli.NewOutputFlags(cli.YAML, cli.JSON),
+		output: cli.NewOutputFlags(),
 		from:   cli.SideRegistryFlags{Prefix: "from", What: "the source registries"},
 		dest:   cli.SideRegistryFlags{Prefix: "to", What: "the destination registry"},
 	}
@@ -77,9 +82,7 @@ func newMirrorOptions() *mirrorOptions {
 func (o *mirrorOptions) addFlags(fs *pflag.FlagSet) {
 	o.files.AddTo(fs)
 	fs.StringVar(&o.to, "to", "", "where to copy: REGISTRY[/PREFIX] or ocidir://DIR (required)")
-	// Not o.output.AddTo: its help promises a table on a terminal, and a Lock has none.
-	fs.StringVarP(&o.output.Output, "output", "o", "", "output format of the rewritten Lock: yaml|json (default yaml)")
-	cli.CompleteValues(fs, "output", "yaml", "json")
+	o.output.AddTo(fs)
 	fs.BoolVar(&o.relative, "relative", false, "with --to ocidir://DIR: name the layouts relative to DIR in the printed Lock, for a lock saved in DIR (carry DIR anywhere)")
 	fs.IntVar(&o.jobs, "concurrency", 4, "how many packages to copy at once")
 	fs.BoolVar(&o.referrers, "referrers", true,
@@ -147,7 +150,7 @@ func (o *mirrorOptions) run(ctx context.Context, env *cli.Env, args []string) er
 	stop := closeOnce(meter)
 	defer stop()
 	from, to = cli.WaitingAbove(from, meter), cli.WaitingAbove(to, meter)
-	var out []any
+	var out []*api.Lock
 	var summary []mirror.Stats
 	for _, d := range docs {
 		lock, stats, err := mirror.Lock(ctx, d.Value.(*api.Lock), dest, mirror.Options{
@@ -167,7 +170,7 @@ func (o *mirrorOptions) run(ctx context.Context, env *cli.Env, args []string) er
 	for _, stats := range summary {
 		env.Infof("%s", mirrorSummary(stats, dest))
 	}
-	return cli.Print(env.Stdout, format, out, cli.Columns{})
+	return cli.PrintLocks(env.Stdout, format, out...)
 }
 
 // mirrorSummary says what a mirror did, each count in its own unit: packages the
