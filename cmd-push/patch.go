@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strconv"
 
 	"github.com/spf13/pflag"
 
+	"longshore.dev/lib/api"
 	"longshore.dev/lib/cli"
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/oci"
@@ -19,6 +21,7 @@ import (
 func newPatchCmd() *cli.Command {
 	var forName, to string
 	var registry cli.RegistryFlags
+	output := cli.NewOutputFlags()
 	return &cli.Command{
 		Name:  "patch",
 		Short: "publish a patch descriptor to a patch registry",
@@ -27,20 +30,32 @@ func newPatchCmd() *cli.Command {
 'pkg-dep patch sync' finds it for installed packages named NAME. --for _global publishes
 rules that may match any package. Each rule matches packages by name glob, version
 constraint and platform glob, and adds companion packages (a CA bundle, proxy settings)
-that are installed and composed right after the package they patch. See docs/patches.md.`,
+that are installed and composed right after the package they patch. See docs/patches.md.
+
+Prints what it published, a PatchPublished document: the package the rules patch, the
+repository, the tag (patches), the digest and how many rules it holds; a table on a
+terminal, yaml otherwise, -o name patchpublished/REPOSITORY:patches.`,
 		Example: `# add the corporate CA bundle to every hello 1.x
 {prog} hello-patches.yaml --for hello --to registry.corp.example/patches
 
 # rules for any package, in a local layout
-{prog} global.yaml --for _global --to ocidir://./patches`,
+{prog} global.yaml --for _global --to ocidir://./patches
+
+# the digest now tagged, for a change record
+{prog} hello-patches.yaml --for hello --to registry.corp.example/patches -o json | jq -r .digest`,
 		Flags: func(fs *pflag.FlagSet) {
 			fs.StringVar(&forName, "for", "", "the package the rules patch, or _global (required)")
 			fs.StringVar(&to, "to", "", "the patch registry: REGISTRY[/PATH] or ocidir://PATH (required)")
+			output.AddTo(fs)
 			registry.AddTo(fs)
 		},
 		Args: cli.ExactArgs("FILE"),
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
 			if err := patchFlagsMissing(forName, to); err != nil {
+				return err
+			}
+			format, err := output.Format(env)
+			if err != nil {
 				return err
 			}
 			data, err := readDescriptor(args[0])
@@ -76,10 +91,19 @@ that are installed and composed right after the package they patch. See docs/pat
 			} else {
 				env.Infof("Published %s for %s to %s:%s (%s)", plural(len(d.Rules), "rule"), forName, r.Locator(), patch.Tag, res.Digest)
 			}
-			fmt.Fprintf(env.Stdout, "%s:%s@%s\n", t.Ref.Locator(), patch.Tag, res.Digest)
-			return nil
+			doc := api.NewPatchPublished()
+			doc.Descriptor, doc.Repository, doc.Tag, doc.Digest, doc.Rules = forName, t.Ref.Locator(), patch.Tag, res.Digest, len(d.Rules)
+			return cli.Print(env.Stdout, format, []any{doc}, patchPublishedColumns)
 		},
 	}
+}
+
+var patchPublishedColumns = cli.Columns{
+	Headers: []string{"DESCRIPTOR", "REPOSITORY", "TAG", "RULES", "DIGEST"},
+	Row: func(doc any) []string {
+		p := doc.(*api.PatchPublished)
+		return []string{p.Descriptor, p.Repository, p.Tag, strconv.Itoa(p.Rules), p.Digest}
+	},
 }
 
 // readDescriptor reads the PatchDescriptor file, saying what is wrong with path in the

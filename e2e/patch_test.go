@@ -23,7 +23,7 @@ rules:
 `), 0o644)
 	root := registryAddr + "/e2e/patches"
 	first := runOK(t, runOpts{}, "pkg-push", "patch", file, "--for", "hello", "--to", root)
-	if !strings.HasPrefix(first.Stdout, root+"/hello:patches@sha256:") {
+	if !strings.Contains(first.Stdout, "\nkind: PatchPublished\ndescriptor: hello\nrepository: "+root+"/hello\ntag: patches\ndigest: sha256:") {
 		t.Fatalf("stdout: %q", first.Stdout)
 	}
 	again := runOK(t, runOpts{}, "pkg-push", "patch", file, "--for", "hello", "--to", root)
@@ -39,8 +39,9 @@ rules:
 	global := filepath.Join(dir, "global.yaml")
 	os.WriteFile(global, []byte("apiVersion: longshore.dev/v1alpha1\nkind: PatchDescriptor\nrules:\n  - match: {name: \"lib*\"}\n    companions: [{name: corp/ca-bundle}]\n"), 0o644)
 	g := runOK(t, runOpts{}, "pkg-push", "patch", global, "--for", "_global", "--to", root)
-	if !strings.HasPrefix(g.Stdout, root+"/global/rules:patches@sha256:") {
-		t.Errorf("global descriptor: %q", g.Stdout)
+	if name := runOK(t, runOpts{}, "pkg-push", "patch", global, "--for", "_global", "--to", root, "-o", "name").Stdout; !strings.Contains(g.Stdout, "\nrepository: "+root+"/global/rules\n") ||
+		name != "patchpublished/"+root+"/global/rules:patches\n" {
+		t.Errorf("global descriptor: %q, -o name %q", g.Stdout, name)
 	}
 
 	// A rule that can never apply to the package it is published for is refused.
