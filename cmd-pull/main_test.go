@@ -148,9 +148,19 @@ func TestPullLockThenListEnvRemove(t *testing.T) {
 	if r.Code != 5 || !strings.Contains(r.Stderr, "app 2.0.0 depends on lib") {
 		t.Errorf("remove of a dependency:\n%s", r)
 	}
+	installed := map[string]string{}
+	list := mustPull(t, env, "", "list", "-o", "yaml").Stdout
+	for _, doc := range strings.Split(strings.TrimPrefix(list, "---\n"), "---\n") {
+		installed[regexp.MustCompile(`(?m)^name: (.*)$`).FindStringSubmatch(doc)[1]] = "---\n" + doc
+	}
 	r = mustPull(t, env, "", "remove", "app")
 	if !strings.Contains(r.Stderr, "Removed app 2.0.0") || !strings.Contains(r.Stderr, "Removed lib 1.0.0 (a dependency nothing installed needs any more)") {
 		t.Errorf("remove app:\n%s", r)
+	}
+	// Into a pipe it prints the records it removed, as list printed them: what was
+	// asked for, then what went with it (by name).
+	if want := installed["app"] + installed["ca"] + installed["lib"]; r.Stdout != want {
+		t.Errorf("remove app, stdout:\n%s\nwant:\n%s", r.Stdout, want)
 	}
 	if list := mustPull(t, env, "", "list", "-o", "name").Stdout; list != "" {
 		t.Errorf("left installed:\n%s", list)
@@ -179,7 +189,9 @@ func TestUnneededCompanionIsNamed(t *testing.T) {
 	if r := mustPull(t, env, "", "list", "-o", "name"); !strings.Contains(r.Stdout, "installed/ca@1.0.0") {
 		t.Errorf("ca was removed without being named:\n%s", r)
 	}
-	mustPull(t, env, "", "remove", "ca")
+	if r := mustPull(t, env, "", "remove", "ca", "-o", "name"); r.Stdout != "installed/ca@1.0.0\n" {
+		t.Errorf("remove ca -o name: %q", r.Stdout)
+	}
 	if r := mustPull(t, env, without, "-f", "-"); strings.Contains(r.Stderr, "Warning:") {
 		t.Errorf("after removing ca:\n%s", r)
 	}

@@ -16,6 +16,7 @@ import (
 
 func newRemoveCmd() *cli.Command {
 	var cascade bool
+	output := cli.NewOutputFlags()
 	return &cli.Command{
 		Name:     "remove",
 		Complete: suggest.Installed,
@@ -25,13 +26,22 @@ func newRemoveCmd() *cli.Command {
 $LONGSHORE_HOME/bin. A package another installed package depends on is refused, naming
 that package, unless --cascade removes the dependents too. Dependencies and patch
 companions that no remaining package needs are removed from installed.yaml with them.
-The bytes stay in the store until pkg-gc frees what nothing references.`,
-		Example: "{prog} hello\n{prog} libgreet --cascade",
+The bytes stay in the store until pkg-gc frees what nothing references.
+
+Prints the records it removed from installed.yaml, what was asked for first, as
+Installed documents: a table on a terminal, yaml otherwise; -o name prints
+installed/NAME@VERSION, so a script sees which dependencies went too.`,
+		Example: "{prog} hello\n{prog} libgreet --cascade\n{prog} hello -o name",
 		Flags: func(fs *pflag.FlagSet) {
 			fs.BoolVar(&cascade, "cascade", false, "also remove the installed packages that depend on PKG")
+			output.AddTo(fs)
 		},
 		Args: cli.MinArgs(1, "PKG: the installed package to remove"),
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
+			format, err := output.Format(env)
+			if err != nil {
+				return err
+			}
 			s, err := readStore(env)
 			if err != nil {
 				return err
@@ -56,7 +66,7 @@ The bytes stay in the store until pkg-gc frees what nothing references.`,
 			if len(res.Removed)+len(res.Unneeded) > 0 {
 				env.Infof("Their files stay in the store until `pkg-gc` frees what nothing uses.")
 			}
-			return nil
+			return printInstalled(env, format, append(res.Removed, res.Unneeded...))
 		},
 	}
 }

@@ -66,7 +66,7 @@ show pkg-pull exec hello -- hello
 show pkg-pull env hello --shell bash
 
 step "Remove one, then collect what nothing references any more"
-show pkg-pull remove greeter
+show pkg-pull remove greeter -o name
 show pkg-gc --dry-run -o table
 show pkg-gc -o table
 
