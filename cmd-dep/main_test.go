@@ -523,7 +523,7 @@ func TestOutdatedSourceGone(t *testing.T) {
 	if want := "NAME      CURRENT   WANTED   LATEST   FROM\ngreeter   1.0.0     1.1.0    1.1.0    tap demo\nzlib      1.3.0     1.4.0    1.4.0    tap main\n"; before.Stdout != want {
 		t.Errorf("with every tap:\n%s\nwant:\n%s", before.Stdout, want)
 	}
-	if _, err := tap.Remove(env["LONGSHORE_HOME"], "demo", true); err != nil {
+	if _, _, err := tap.Remove(env["LONGSHORE_HOME"], "demo", true); err != nil {
 		t.Fatal(err)
 	}
 
@@ -540,7 +540,7 @@ func TestOutdatedSourceGone(t *testing.T) {
 	}
 
 	// No tap left: every package is a row that says so.
-	if _, err := tap.Remove(env["LONGSHORE_HOME"], "main", true); err != nil {
+	if _, _, err := tap.Remove(env["LONGSHORE_HOME"], "main", true); err != nil {
 		t.Fatal(err)
 	}
 	r = pkgDep(t, env, "", "outdated", "-o", "name")
@@ -661,7 +661,7 @@ func TestInstalledGraph(t *testing.T) {
 		t.Errorf("tree -o yaml of the installed packages:\n%s\nwant:\n%s", got, pinned)
 	}
 
-	if _, err := tap.Remove(env["LONGSHORE_HOME"], "main", true); err != nil {
+	if _, _, err := tap.Remove(env["LONGSHORE_HOME"], "main", true); err != nil {
 		t.Fatal(err)
 	}
 	for name, args := range views {

@@ -25,7 +25,7 @@ func TestOutdatedMatchesSchema(t *testing.T) {
 	env := newHome(t)
 	addTap(t, env["LONGSHORE_HOME"], "demo", entry("greeter", "1.0.0", "1.1.0"))
 	writeInstalled(t, env, "main/zlib 1.3.0 explicit", "main/certs 1.0.0 explicit", "demo/greeter 1.0.0 explicit")
-	if _, err := tap.Remove(env["LONGSHORE_HOME"], "demo", true); err != nil {
+	if _, _, err := tap.Remove(env["LONGSHORE_HOME"], "demo", true); err != nil {
 		t.Fatal(err)
 	}
 

@@ -266,10 +266,11 @@ func TestTapLifecycle(t *testing.T) {
 		t.Errorf("update core -o table:\n%s", r.Stdout)
 	}
 
-	// remove.
+	// remove: it prints the tap it removed, as list showed it.
+	listed := mustRun(t, env, "list", "-o", "yaml").Stdout
 	r = mustRun(t, env, "remove", "extra")
-	if !strings.Contains(r.Stderr, "Removed tap extra") {
-		t.Errorf("remove: %s", r)
+	if !strings.Contains(r.Stderr, "Removed tap extra") || r.Stdout == "" || !strings.HasSuffix(listed, r.Stdout) || !strings.Contains(r.Stdout, "\nname: extra\n") {
+		t.Errorf("remove: %s\nwant on stdout extra's document of:\n%s", r, listed)
 	}
 	if r := mustRun(t, env, "list", "-o", "name"); r.Stdout != "tap/core\n" {
 		t.Errorf("list after remove: %q", r.Stdout)
@@ -310,9 +311,9 @@ func TestRemoveRefusesInstalled(t *testing.T) {
 	if r.Code != cli.ExitConflict || !strings.Contains(r.Stderr, "hello 1.1.0") || !strings.Contains(r.Stderr, "--force") {
 		t.Errorf("remove of a tap in use: %s", r)
 	}
-	r = mustRun(t, env, "remove", "core", "--force")
-	if !strings.Contains(r.Stderr, "Removed tap core") || !strings.Contains(r.Stderr, "orphaned") || !strings.Contains(r.Stderr, "hello 1.1.0") {
-		t.Errorf("remove --force: %s", r)
+	r = mustRun(t, env, "remove", "core", "--force", "-o", "name")
+	if !strings.Contains(r.Stderr, "Removed tap core") || !strings.Contains(r.Stderr, "orphaned") || !strings.Contains(r.Stderr, "hello 1.1.0") || r.Stdout != "tap/core\n" {
+		t.Errorf("remove --force -o name: %s", r)
 	}
 }
 

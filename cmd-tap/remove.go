@@ -13,6 +13,7 @@ import (
 
 func newRemoveCmd() *cli.Command {
 	var force bool
+	output := cli.NewOutputFlags()
 	return &cli.Command{
 		Name:     "remove",
 		Complete: suggest.Taps,
@@ -20,18 +21,26 @@ func newRemoveCmd() *cli.Command {
 		Use:      "NAME",
 		Long: `Removes a tap and its cache. It never uninstalls anything: while installed packages
 came through this tap it refuses and lists them; with --force it removes the tap
-anyway and says which packages it left without their tap (they stay installed).`,
-		Example: "{prog} extra\n{prog} extra --force",
+anyway and says which packages it left without their tap (they stay installed).
+
+Prints the tap it removed as 'pkg-tap list' showed it, a Tap document: a table on a
+terminal, yaml otherwise; -o name prints tap/NAME.`,
+		Example: "{prog} extra\n{prog} extra --force\n{prog} extra -o name",
 		Flags: func(fs *pflag.FlagSet) {
 			fs.BoolVar(&force, "force", false, "remove the tap even though installed packages came from it (they stay installed)")
+			output.AddTo(fs)
 		},
 		Args: cli.ExactArgs("NAME"),
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
+			format, err := output.Format(env)
+			if err != nil {
+				return err
+			}
 			h, err := home(env)
 			if err != nil {
 				return err
 			}
-			orphaned, err := tap.Remove(h, args[0], force)
+			removed, orphaned, err := tap.Remove(h, args[0], force)
 			if err != nil {
 				return err
 			}
@@ -48,7 +57,7 @@ anyway and says which packages it left without their tap (they stay installed).`
 				env.Warnf("%s came from tap %s and %s now orphaned (still installed, with no tap to update from): %s",
 					plural(len(orphaned), "installed package"), args[0], verb, strings.Join(names, ", "))
 			}
-			return nil
+			return cli.Print(env.Stdout, format, []any{removed}, tapColumns)
 		},
 	}
 }

@@ -119,7 +119,7 @@ func TestInstalledIsWhatIsInstalled(t *testing.T) {
 
 	// demo removed, as `pkg-tap remove demo --force` does: the same graph, and only the
 	// installed platform of demo's packages (the caches no longer know the others).
-	if _, err := tap.Remove(home, "demo", true); err != nil {
+	if _, _, err := tap.Remove(home, "demo", true); err != nil {
 		t.Fatal(err)
 	}
 	inst, err = Installed(ctx, home, opts)
@@ -134,7 +134,7 @@ func TestInstalledIsWhatIsInstalled(t *testing.T) {
 	}
 
 	// No tap at all.
-	if _, err := tap.Remove(home, "main", true); err != nil {
+	if _, _, err := tap.Remove(home, "main", true); err != nil {
 		t.Fatal(err)
 	}
 	inst, err = Installed(ctx, home, opts)
@@ -194,7 +194,7 @@ func TestSolveInstalledTapGone(t *testing.T) {
 	home, _ := patchUniverse(t, true)
 	addTap(t, home, "demo", false, entry("libgreet", v("1.1.0")), entry("greeter", v("1.0.0", "demo/libgreet@^1")))
 	writeInstalled(t, home, "main/zlib 1.3.0 explicit", "demo/greeter 1.0.0 explicit libgreet", "demo/libgreet 1.1.0 dependency")
-	if _, err := tap.Remove(home, "demo", true); err != nil {
+	if _, _, err := tap.Remove(home, "demo", true); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()

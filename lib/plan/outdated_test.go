@@ -148,7 +148,7 @@ func TestCheckOutdatedSourceGone(t *testing.T) {
 	lock.Packages = append(lock.Packages, api.LockedPackage{Name: fonts, Version: "2.0.0", Repository: fonts, Reason: api.ReasonRequested})
 	slices.SortFunc(lock.Packages, func(a, b api.LockedPackage) int { return strings.Compare(a.Name, b.Name) })
 	lock.Order = append(lock.Order, fonts)
-	if _, err := tap.Remove(home, "demo", true); err != nil {
+	if _, _, err := tap.Remove(home, "demo", true); err != nil {
 		t.Fatal(err)
 	}
 
@@ -218,7 +218,7 @@ func TestCheckInstalledOutdated(t *testing.T) {
 	}
 
 	// The tap of greeter removed, as `pkg-tap remove demo --force` does.
-	if _, err := tap.Remove(home, "demo", true); err != nil {
+	if _, _, err := tap.Remove(home, "demo", true); err != nil {
 		t.Fatal(err)
 	}
 	src, err := NewSource(home, Options{Offline: true, Patches: PatchesOff})
@@ -242,7 +242,7 @@ func TestCheckInstalledOutdated(t *testing.T) {
 	}
 
 	// No tap at all: every row says so, and still no error.
-	if _, err := tap.Remove(home, "main", true); err != nil {
+	if _, _, err := tap.Remove(home, "main", true); err != nil {
 		t.Fatal(err)
 	}
 	out, err = CheckInstalledOutdated(ctx, home, Options{})

@@ -11,51 +11,55 @@ import (
 	"longshore.dev/lib/store"
 )
 
-// Remove deletes tap name from config.yaml and its cache. Installed packages are never
-// touched: while any came from this tap, Remove refuses with a conflict that lists
-// them, unless force is set; then it removes the tap anyway and returns those
-// packages, now orphaned (still installed, their tap gone).
-func Remove(home, name string, force bool) (orphaned []*api.Installed, err error) {
+// Remove deletes tap name from config.yaml and its cache, and returns the tap as
+// `pkg-tap list` showed it last (without cache state when that was unreadable: a
+// broken cache is no reason to keep a tap). Installed packages are never touched:
+// while any came from this tap, Remove refuses with a conflict that lists them, unless
+// force is set; then it removes the tap anyway and returns those packages, now
+// orphaned (still installed, their tap gone).
+func Remove(home, name string, force bool) (removed *api.Tap, orphaned []*api.Installed, err error) {
 	if err := ValidateName(name); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// The config lock is held until the cache is gone, so that an add of the same name
 	// cannot slip in between and lose its new cache.
 	unlock, err := lock(home, "config")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer unlock()
 	c, err := Load(home)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	i := slices.IndexFunc(c.Taps, func(s Spec) bool { return s.Name == name })
 	if i < 0 {
-		return nil, c.notConfigured(name)
+		return nil, nil, c.notConfigured(name)
 	}
 	from, err := installedFrom(c.home, name)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(from) > 0 && !force {
-		return nil, fault.New(fault.Conflict,
+		return nil, nil, fault.New(fault.Conflict,
 			fmt.Errorf("tap %s is still needed by %s: %s", name, countPackages(len(from), "installed package"), describe(from)),
 			fmt.Sprintf("uninstall them first, or `pkg-tap remove %s --force` to remove the tap and leave them installed without it", name))
 	}
+	spec := c.Taps[i]
 	c.Taps = slices.Delete(c.Taps, i, i+1)
 	if err := c.save(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	unlockTap, err := lock(c.home, tapLock(name))
 	if err != nil {
-		return from, err
+		return nil, from, err
 	}
 	defer unlockTap()
+	st, _ := readState(cacheDir(c.home, name))
 	if err := os.RemoveAll(cacheDir(c.home, name)); err != nil {
-		return from, fmt.Errorf("tap %s is removed from the configuration, but its cache stays: %w", name, err)
+		return nil, from, fmt.Errorf("tap %s is removed from the configuration, but its cache stays: %w", name, err)
 	}
-	return from, nil
+	return newAPITap(spec, st), from, nil
 }
 
 // notConfigured is the error for removing a tap that is not configured. Its hint lists

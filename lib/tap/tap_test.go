@@ -421,7 +421,7 @@ func TestRemove(t *testing.T) {
 	)
 	installedBefore, _ := os.ReadFile(filepath.Join(home, "installed.yaml"))
 
-	_, err := Remove(home, "core", false)
+	_, _, err := Remove(home, "core", false)
 	if cli.ExitCode(err) != cli.ExitConflict {
 		t.Fatalf("Remove without --force: %v (exit %d), want a conflict", err, cli.ExitCode(err))
 	}
@@ -443,12 +443,16 @@ func TestRemove(t *testing.T) {
 		t.Error("a refused remove deleted the cache")
 	}
 
-	orphaned, err := Remove(home, "core", true)
+	removed, orphaned, err := Remove(home, "core", true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(orphaned) != 2 || orphaned[0].Name != "hello" || orphaned[1].Name != "world" {
 		t.Errorf("orphaned = %+v", orphaned)
+	}
+	// The tap as list showed it before it went, cache state included.
+	if removed == nil || removed.Kind != "Tap" || removed.Name != "core" || removed.Source != entries || removed.Packages != 1 || removed.Digest == "" {
+		t.Errorf("removed = %+v", removed)
 	}
 	c, err := Load(home)
 	if err != nil {
@@ -466,15 +470,20 @@ func TestRemove(t *testing.T) {
 
 	// An unknown tap is not found, and the hint lists those configured (not how to add
 	// it); a tap nothing came from goes without --force.
-	_, err = Remove(home, "nosuch", false)
+	_, _, err = Remove(home, "nosuch", false)
 	if hint := fault.HintOf(err); cli.ExitCode(err) != cli.ExitNotFound || hint != "configured taps: other (`pkg-tap list` shows them)" {
 		t.Errorf("Remove(nosuch): %v (hint %q), want not found listing the configured taps", err, hint)
 	}
 	installed(t, home)
-	if _, err := Remove(home, "other", false); err != nil {
-		t.Errorf("Remove(other): %v", err)
+	// A cache whose state is unreadable is no reason to keep the tap: it goes, and is
+	// returned without cache state.
+	if err := os.WriteFile(filepath.Join(cacheDir(home, "other"), stateFile), []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	_, err = Remove(home, "other", false)
+	if removed, _, err := Remove(home, "other", false); err != nil || removed == nil || removed.Name != "other" || removed.Digest != "" {
+		t.Errorf("Remove(other): %+v, %v", removed, err)
+	}
+	_, _, err = Remove(home, "other", false)
 	if hint := fault.HintOf(err); cli.ExitCode(err) != cli.ExitNotFound || hint != "no taps are configured" {
 		t.Errorf("second Remove(other): %v (hint %q)", err, hint)
 	}
@@ -646,7 +655,7 @@ func TestUpdateOfARemovedTap(t *testing.T) {
 		t.Fatal(err)
 	}
 	spec, _ := c.Tap("core")
-	if _, err := Remove(home, "core", false); err != nil {
+	if _, _, err := Remove(home, "core", false); err != nil {
 		t.Fatal(err)
 	}
 	r := updateOne(context.Background(), home, spec, Options{})
