@@ -46,8 +46,8 @@ was installed for unless --platform says otherwise. PKG is a package installed
 explicitly, as 'pkg-pull list' names it; a dependency moves with what needs it.
 
 --dry-run prints what would change and installs nothing. Standard output has the
-Installed documents of what moved (-o yaml|json|name), or with --dry-run the Lock it
-would install.`,
+Installed documents of what moved, or with --dry-run the Lock it would install: a
+table on a terminal, yaml otherwise (-o table|yaml|json|name).`,
 		Example: `{prog}
 {prog} --dry-run
 {prog} hello core/tool`,
@@ -151,11 +151,8 @@ func runUpgrade(ctx context.Context, env *cli.Env, o *upgradeOptions, args []str
 		if len(changes) == 0 {
 			env.Infof("Everything is up to date: %s", countPackages(len(lock.Packages)))
 		}
-		if format == cli.Table {
-			return nil
-		}
 		// The plan as a Lock, which pkg-pull -f would install.
-		return cli.Print(env.Stdout, format, []any{lock}, cli.Columns{})
+		return cli.PrintLocks(env.Stdout, format, lock)
 	}
 	if len(changes) == 0 {
 		closeMeter()

@@ -37,6 +37,11 @@ func TestUpgrade(t *testing.T) {
 	if lock := decodeLock(t, res.Stdout); len(lock.Packages) != 2 {
 		t.Errorf("upgrade --dry-run -o yaml: want the Lock of both\n%s", res.Stdout)
 	}
+	// On a terminal, or with -o table, the plan is the Lock's table, in install order.
+	table := runOK(t, opt, "pkg-pull", "upgrade", "--dry-run", "-o", "table").Stdout
+	if !regexp.MustCompile(`^NAME +VERSION +REASON +FROM +DIGEST\nup-lib +1\.1\.0 +dependency +tap up +sha256:[0-9a-f]{12}\nup-app +1\.1\.0 +requested +tap up +sha256:[0-9a-f]{12}\n$`).MatchString(table) {
+		t.Errorf("upgrade --dry-run -o table:\n%s", table)
+	}
 	if list := runOK(t, opt, "pkg-pull", "list", "-o", "name").Stdout; list != "installed/up-app@1.0.0\ninstalled/up-lib@1.0.0\n" {
 		t.Errorf("--dry-run installed something:\n%s", list)
 	}
