@@ -82,6 +82,8 @@ type Target struct {
 	store  storage
 	remote *remote.Repository
 	unlock func()
+	// ingest is a writable layout's ingest directory, which Close clears.
+	ingest string
 }
 
 type storage interface {
@@ -251,7 +253,11 @@ func openLayout(ctx context.Context, r ref.Ref, opts Options) (*Target, error) {
 		unlock()
 		return nil, fmt.Errorf("opening %s: %w", where, err)
 	}
-	return &Target{Ref: r, where: where, store: store, unlock: unlock}, nil
+	t := &Target{Ref: r, where: where, store: store, unlock: unlock}
+	if opts.Create {
+		t.ingest = filepath.Join(r.Path, "ingest")
+	}
+	return t, nil
 }
 
 // caFileError says why --ca-file could not be read in the user's words, not
@@ -298,12 +304,21 @@ func isDir(path string) bool {
 
 func lockFile(path string) (func(), error) { return filelock.Exclusive(path) }
 
-// Close releases the target's resources.
+// Close releases the target's resources. A layout opened to write is rid of its
+// ingest directory, where oras writes a blob before moving it into place: what is
+// left there is a push that failed (oras-go leaves the file of bytes it refused) or a
+// writer that was killed, and nobody else writes while the layout is locked.
 func (t *Target) Close() error {
+	var err error
+	if t.ingest != "" {
+		if err = os.RemoveAll(t.ingest); err != nil {
+			err = fmt.Errorf("closing %s: %w", t.where, err)
+		}
+	}
 	if t.unlock != nil {
 		t.unlock()
 	}
-	return nil
+	return err
 }
 
 // Where names the target for messages.

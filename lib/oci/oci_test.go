@@ -567,3 +567,35 @@ func TestCAFileFromNamesItsSource(t *testing.T) {
 		t.Fatalf("got %v, want %q", err, want)
 	}
 }
+
+// TestFailedPushLeavesNothing: a push of bytes that do not match their digest into a
+// layout is refused, and once the target is closed no copy of them is left in it
+// (oras-go leaves its ingest file behind), nor of a push a killed writer left.
+func TestFailedPushLeavesNothing(t *testing.T) {
+	t.Parallel()
+	r, _ := ref.ParseArtifact("ocidir://" + filepath.Join(t.TempDir(), "hello"))
+	// What a writer killed mid-push leaves.
+	if err := os.MkdirAll(filepath.Join(r.Path, "ingest"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(r.Path, "ingest", strings.Repeat("a", 64)+"_123"), []byte("half a blob"), 0o644)
+	target, err := Open(context.Background(), r, Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := []byte(strings.Repeat("good ", 100))
+	bad := append([]byte("B"), good[1:]...)
+	desc := ocispec.Descriptor{MediaType: "application/octet-stream", Digest: digest.FromBytes(good), Size: int64(len(good))}
+	if _, err := target.Push(context.Background(), desc, bytes.NewReader(bad)); err == nil {
+		t.Fatal("bytes that do not match their digest were taken")
+	}
+	target.Close()
+	filepath.WalkDir(r.Path, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if rel, _ := filepath.Rel(r.Path, path); rel != "index.json" && rel != "oci-layout" && rel != ".longshore.lock" {
+				t.Errorf("left in the layout: %s", rel)
+			}
+		}
+		return nil
+	})
+}
