@@ -65,6 +65,10 @@ type Options struct {
 	Credentials credentials.Store
 	// Create makes a missing local layout instead of reporting it as not found.
 	Create bool
+	// Repair removes the damaged manifests that keep a local layout from opening (its
+	// index lists them, and their files do not match their digests), so that a push can
+	// write them again; Target.Repaired lists them. Without it, Open names the first.
+	Repair bool
 	// Waiting is told, once per host, that a registry has left a request or a
 	// response without an answer for WaitNotice; nil says nothing.
 	Waiting func(host string, waited time.Duration)
@@ -84,6 +88,8 @@ type Target struct {
 	unlock func()
 	// ingest is a writable layout's ingest directory, which Close clears.
 	ingest string
+	// Repaired lists the damaged manifests Open removed from a layout (Options.Repair).
+	Repaired []*DamagedError
 }
 
 type storage interface {
@@ -249,11 +255,27 @@ func openLayout(ctx context.Context, r ref.Ref, opts Options) (*Target, error) {
 		return nil, fmt.Errorf("locking %s: %w", where, err)
 	}
 	store, err := orasoci.NewWithContext(ctx, r.Path)
+	var damaged []*DamagedError
+	if err != nil {
+		// oras reads every manifest the index lists, and one damaged file stops it with
+		// "invalid OCI Image Index: read failed: expected content size…".
+		damaged = damagedManifests(ctx, r.Path, where)
+		switch {
+		case len(damaged) > 0 && opts.Repair:
+			if err = removeDamaged(r.Path, damaged); err == nil {
+				store, err = orasoci.NewWithContext(ctx, r.Path)
+			}
+		case len(damaged) > 0:
+			unlock()
+			return nil, fault.New(fault.Verify, damaged[0],
+				"mirror the packages into the layout again (pkg-pull mirror -f LOCK --to ocidir://DIR copies damaged files anew), or carry the directory again")
+		}
+	}
 	if err != nil {
 		unlock()
 		return nil, fmt.Errorf("opening %s: %w", where, err)
 	}
-	t := &Target{Ref: r, where: where, store: store, unlock: unlock}
+	t := &Target{Ref: r, where: where, store: store, unlock: unlock, Repaired: damaged}
 	if opts.Create {
 		t.ingest = filepath.Join(r.Path, "ingest")
 	}
