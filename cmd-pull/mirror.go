@@ -150,11 +150,12 @@ func (o *mirrorOptions) run(ctx context.Context, env *cli.Env, args []string) er
 	stop := closeOnce(meter)
 	defer stop()
 	from, to = cli.WaitingAbove(from, meter), cli.WaitingAbove(to, meter)
+	warnf := func(format string, args ...any) { meter.Above(func() { env.Warnf(format, args...) }) }
 	var out []*api.Lock
 	var summary []mirror.Stats
 	for _, d := range docs {
 		lock, stats, err := mirror.Lock(ctx, d.Value.(*api.Lock), dest, mirror.Options{
-			From: from, To: to, SkipReferrers: !o.referrers, Jobs: o.jobs, Progress: meter, Logf: env.Debugf,
+			From: from, To: to, SkipReferrers: !o.referrers, Jobs: o.jobs, Progress: meter, Logf: env.Debugf, Warnf: warnf,
 		})
 		if err != nil {
 			return err

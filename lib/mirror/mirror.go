@@ -120,7 +120,7 @@ func (d Destination) Repository(src ref.Ref) (ref.Ref, error) {
 // Options control Lock.
 type Options struct {
 	// From says how to reach the source registries, To the destination registry
-	// (plain HTTP, TLS, credentials); To.Create is set here.
+	// (plain HTTP, TLS, credentials); To.Create and To.Repair are set here.
 	From, To oci.Options
 	// SkipReferrers leaves out the manifests that refer to a copied one through their
 	// subject field (signatures, SBOMs, attestations). By default they are copied,
@@ -132,15 +132,19 @@ type Options struct {
 	Progress *progress.Meter
 	// Logf, when set, gets one line per package.
 	Logf func(format string, args ...any)
+	// Warnf, when set, is told of each damaged file found in a layout destination
+	// (it is copied again).
+	Warnf func(format string, args ...any)
 }
 
 // Stats says what a mirror copied. Packages are counted in packages, what was copied
-// in blobs and manifests: a package the destination already holds is not walked blob
-// by blob, so "already there" is only known per package.
+// in blobs and manifests: a package a registry destination already holds is not walked
+// blob by blob, so "already there" is only known per package.
 type Stats struct {
 	Packages int // packages in the lock
 	// Complete counts the packages whose root the destination already held, and so
-	// everything under it (a mirror writes a manifest after what it references).
+	// everything under it (a mirror writes a manifest after what it references); in a
+	// layout, each file under it was found intact too.
 	Complete int
 	Copied   int   // blobs and manifests copied, referrers included
 	Bytes    int64 // bytes of the blobs copied
@@ -235,11 +239,14 @@ func (m *mirror) target(ctx context.Context, r ref.Ref, create bool) (*oci.Targe
 	opts := m.opts.From
 	if create {
 		opts = m.opts.To
-		opts.Create = true
+		opts.Create, opts.Repair = true, true
 	}
 	t, err := oci.Open(ctx, r, opts)
 	if err != nil {
 		return nil, err
+	}
+	for _, damaged := range t.Repaired {
+		m.warnDamaged(damaged)
 	}
 	m.targets[key] = t
 	return t, nil
@@ -294,48 +301,83 @@ func (m *mirror) pkg(ctx context.Context, p api.LockedPackage, srcRef, dstRef re
 }
 
 // manifest copies a manifest or index and everything under it, children first, so
-// that whatever the destination holds is complete: a manifest already there (there is
-// true) is not copied again, only searched for referrers the source has gained since.
+// that whatever the destination holds is complete. there is true when the destination
+// held desc and everything under it already.
+//
+// A registry that holds a manifest is trusted to hold what is under it: it checked
+// every digest when they were pushed, so the manifest is only searched for referrers
+// the source has gained since. A layout is walked whole, each file checked against its
+// digest (oci.Target.Intact): a file in a directory can be cut short or changed
+// later, and a damaged one is copied again.
 func (m *mirror) manifest(ctx context.Context, src, dst *oci.Target, desc ocispec.Descriptor) (there bool, err error) {
-	ok, err := dst.Exists(ctx, desc)
+	there, err = m.intact(ctx, dst, desc)
 	if err != nil {
 		return false, err
 	}
-	if ok {
+	if there && dst.Ref.Kind != ref.Layout {
 		if m.opts.SkipReferrers {
 			return true, nil
 		}
 		return true, m.presentReferrers(ctx, src, dst, desc)
 	}
-	data, err := src.FetchManifest(ctx, desc)
+	from := src
+	if there {
+		from = dst // checked: read what is there, not the source
+	}
+	data, err := from.FetchManifest(ctx, desc)
 	if err != nil {
 		return false, err
 	}
-	node, err := parseNode(src, desc, data)
+	node, err := parseNode(from, desc, data)
 	if err != nil {
 		return false, err
 	}
 	if node.MediaType != "" {
 		desc.MediaType = node.MediaType
 	}
+	whole := there
 	for _, child := range node.Manifests {
-		if _, err := m.manifest(ctx, src, dst, child); err != nil {
+		ok, err := m.manifest(ctx, src, dst, child)
+		if err != nil {
 			return false, err
 		}
+		whole = whole && ok
 	}
 	for _, b := range node.blobs() {
-		if err := m.blob(ctx, src, dst, b); err != nil {
+		ok, err := m.blob(ctx, src, dst, b)
+		if err != nil {
 			return false, err
 		}
+		whole = whole && ok
 	}
-	uploaded, err := dst.Push(ctx, desc, strings.NewReader(string(data)))
-	if err != nil {
-		return false, err
+	if !there {
+		uploaded, err := dst.Push(ctx, desc, strings.NewReader(string(data)))
+		if err != nil {
+			return false, err
+		}
+		if uploaded {
+			m.copied.Add(1)
+		}
 	}
-	if uploaded {
-		m.copied.Add(1)
+	return whole, m.referrers(ctx, src, dst, desc)
+}
+
+// intact reports whether dst holds desc whole; a damaged file in a layout is reported
+// to Warnf and counts as missing, to be copied again.
+func (m *mirror) intact(ctx context.Context, dst *oci.Target, desc ocispec.Descriptor) (bool, error) {
+	ok, err := dst.Intact(ctx, desc)
+	var damaged *oci.DamagedError
+	if errors.As(err, &damaged) {
+		m.warnDamaged(damaged)
+		return false, nil
 	}
-	return false, m.referrers(ctx, src, dst, desc)
+	return ok, err
+}
+
+func (m *mirror) warnDamaged(damaged *oci.DamagedError) {
+	if m.opts.Warnf != nil {
+		m.opts.Warnf("%v: copying it again", damaged)
+	}
 }
 
 // presentReferrers walks a manifest the destination already holds (and so every
@@ -401,26 +443,27 @@ func (n node) blobs() []ocispec.Descriptor {
 	return append(append(out, n.Layers...), n.Blobs...)
 }
 
-func (m *mirror) blob(ctx context.Context, src, dst *oci.Target, desc ocispec.Descriptor) error {
-	if ok, err := dst.Exists(ctx, desc); err != nil || ok {
-		return err
+// blob copies a config or layer unless dst holds it whole (there).
+func (m *mirror) blob(ctx context.Context, src, dst *oci.Target, desc ocispec.Descriptor) (there bool, err error) {
+	if ok, err := m.intact(ctx, dst, desc); err != nil || ok {
+		return ok, err
 	}
 	rc, err := src.FetchBlob(ctx, desc)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer rc.Close()
 	counted, finished := m.opts.Progress.Item(desc.Size)
 	defer finished()
 	uploaded, err := dst.Push(ctx, desc, &countingReader{rc, counted})
 	if err != nil {
-		return err
+		return false, err
 	}
 	if uploaded {
 		m.copied.Add(1)
 		m.bytes.Add(desc.Size)
 	}
-	return nil
+	return false, nil
 }
 
 type countingReader struct {
