@@ -338,3 +338,28 @@ func mirrorCmd(t *testing.T, lock string) *exec.Cmd {
 	cmd.WaitDelay = 5 * time.Second
 	return cmd
 }
+
+// TestMirrorLyingDestination mirrors to a registry whose HEAD says it holds every
+// manifest and blob of the package (it answers as the source would: a cache that
+// outlived its storage) but whose GET finds none: refused as a destination that
+// contradicts itself (exit 6), not as a manifest of the lock that does not exist, with
+// or without referrers, and no lock is printed. Blobs are trusted on HEAD, as oras and
+// crane trust them; the manifest that lets a whole package be skipped is read back.
+func TestMirrorLyingDestination(t *testing.T) {
+	t.Parallel()
+	pub := pushPkg(t, newPackage(t, "cached", "1.0.0"), registryAddr+"/e2e/mirror/lying/cached")
+	lock := writeLock(t, "cached", lockEntry{pub: pub, reason: "requested"})
+	px := newProxy(t, func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		if r.Method == http.MethodHead && strings.Contains(r.URL.Path, "/sha256:") {
+			r.URL.Path = strings.Replace(r.URL.Path, "/v2/empty/", "/v2/", 1)
+		}
+		next.ServeHTTP(w, r)
+	})
+	for _, referrers := range []string{"--referrers=true", "--referrers=false"} {
+		res := run(t, runOpts{}, "pkg-pull", "mirror", "-f", lock, "--to", px.addr+"/empty", referrers)
+		want := px.addr + "/empty/e2e/mirror/lying/cached answers that it holds " + pub.Digest + " (HEAD), but does not serve it (GET)"
+		if res.Code != 6 || res.Stdout != "" || !strings.Contains(res.Stderr, want) || !strings.Contains(res.Stderr, "Hint: the destination registry contradicts itself") {
+			t.Errorf("%s: want exit 6 saying %q, and no lock\n%s", referrers, want, res)
+		}
+	}
+}

@@ -316,7 +316,10 @@ func (m *mirror) manifest(ctx context.Context, src, dst *oci.Target, desc ocispe
 	}
 	if there && dst.Ref.Kind != ref.Layout {
 		if m.opts.SkipReferrers {
-			return true, nil
+			// Read back all the same: this HEAD alone would let the whole package be
+			// skipped, and one small GET tells a registry that only says it holds it.
+			_, err := heldManifest(ctx, dst, desc)
+			return err == nil, err
 		}
 		return true, m.presentReferrers(ctx, src, dst, desc)
 	}
@@ -383,7 +386,7 @@ func (m *mirror) warnDamaged(damaged *oci.DamagedError) {
 // presentReferrers walks a manifest the destination already holds (and so every
 // manifest under it) for referrers it lacks.
 func (m *mirror) presentReferrers(ctx context.Context, src, dst *oci.Target, desc ocispec.Descriptor) error {
-	data, err := dst.FetchManifest(ctx, desc)
+	data, err := heldManifest(ctx, dst, desc)
 	if err != nil {
 		return err
 	}
@@ -397,6 +400,20 @@ func (m *mirror) presentReferrers(ctx context.Context, src, dst *oci.Target, des
 		}
 	}
 	return m.referrers(ctx, src, dst, desc)
+}
+
+// heldManifest reads a manifest a registry destination answered HEAD for. A registry
+// whose HEAD answers from state its storage no longer backs (a cache that outlived a
+// purge, a proxy in front of the wrong backend) then says not found, or sends other
+// bytes: said as what it is, not as a manifest the lock names that does not exist.
+func heldManifest(ctx context.Context, dst *oci.Target, desc ocispec.Descriptor) ([]byte, error) {
+	data, err := dst.FetchManifest(ctx, desc)
+	if kind := fault.KindOf(err); kind == fault.NotFound || kind == fault.Verify {
+		return nil, fault.New(fault.Verify,
+			fmt.Errorf("%s answers that it holds %s (HEAD), but does not serve it (GET): %w", dst.Where(), desc.Digest, err),
+			"the destination registry contradicts itself: have its operator check its storage and caches, or mirror to another repository")
+	}
+	return data, err
 }
 
 // referrers copies the manifests whose subject is desc, each with its own referrers.
