@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -361,5 +363,54 @@ func TestMirrorLyingDestination(t *testing.T) {
 		if res.Code != 6 || res.Stdout != "" || !strings.Contains(res.Stderr, want) || !strings.Contains(res.Stderr, "Hint: the destination registry contradicts itself") {
 			t.Errorf("%s: want exit 6 saying %q, and no lock\n%s", referrers, want, res)
 		}
+	}
+}
+
+// TestMirrorDestinationFaults: a destination that answers the upload of a layer with
+// 503 twice gets it a third time (oras cannot retry a request whose body streams from
+// the source); one that refuses the push with 403 is named, with how to log in, and
+// the credentials given for it appear nowhere.
+func TestMirrorDestinationFaults(t *testing.T) {
+	t.Parallel()
+	pub := pushPkg(t, writePkg(t, "pushed", "1.0.0", "", map[string]string{"data.bin": noise(64 << 10)}),
+		registryAddr+"/e2e/mirror/faults/pushed")
+	lock := writeLock(t, "pushed", lockEntry{pub: pub, reason: "requested"})
+
+	var failed atomic.Int32
+	flaky := newProxy(t, func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/blobs/uploads/") && failed.Add(1) <= 2 {
+			io.Copy(io.Discard, r.Body)
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+	res := runOK(t, runOpts{}, "pkg-pull", "mirror", "-f", lock, "--to", flaky.addr+"/flaky")
+	if failed.Load() <= 2 || !strings.Contains(res.Stdout, "repository: "+flaky.addr+"/flaky/") {
+		t.Errorf("the proxy failed %d uploads\n%s", failed.Load(), res)
+	}
+
+	denied := newProxy(t, func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusForbidden)
+			w.Write([]byte(`{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}`))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+	const secret = "s3cret-pass"
+	auth := base64.StdEncoding.EncodeToString([]byte("mirror-bot:" + secret))
+	config := filepath.Join(t.TempDir(), "config.json")
+	if err := os.WriteFile(config, []byte(`{"auths":{"`+denied.addr+`":{"auth":"`+auth+`"}}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res = run(t, runOpts{}, "pkg-pull", "mirror", "-f", lock, "--to", denied.addr+"/denied", "--to-registry-config", config)
+	if res.Code != 4 || !strings.Contains(res.Stderr, denied.addr+" refused access (HTTP 403)") ||
+		!strings.Contains(res.Stderr, "pkg-tap login "+denied.addr) || res.Stdout != "" {
+		t.Errorf("a destination that refuses the push: want exit 4 naming it, with how to log in\n%s", res)
+	}
+	if strings.Contains(res.Stderr, secret) || strings.Contains(res.Stderr, auth) {
+		t.Errorf("the credentials were printed:\n%s", res.Stderr)
 	}
 }
