@@ -414,3 +414,195 @@ func TestMirrorDestinationFaults(t *testing.T) {
 		t.Errorf("the credentials were printed:\n%s", res.Stderr)
 	}
 }
+
+// assertLayoutSound fails the test unless every blob under dir (a directory of
+// layouts) hashes to its name, and (unless ingest) no ingest file is left: nothing a
+// later mirror could take for a blob it holds, and no copy of refused bytes.
+func assertLayoutSound(t *testing.T, dir string, ingest bool) {
+	t.Helper()
+	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		switch {
+		case d.Name() == "ingest":
+			if !ingest {
+				entries, _ := os.ReadDir(path)
+				t.Errorf("%s is left, with %d files", rel, len(entries))
+			}
+			return filepath.SkipDir
+		case !d.IsDir() && filepath.Base(filepath.Dir(path)) == "sha256":
+			data, _ := os.ReadFile(path)
+			if got := fmt.Sprintf("%x", sha256.Sum256(data)); got != d.Name() {
+				t.Errorf("%s holds bytes that hash to %s", rel, got)
+			}
+		}
+		return nil
+	})
+}
+
+// rewriting is a proxy handler that passes the bodies of GETs whose path matches on
+// after change has had them, and counts how many it changed.
+func rewriting(match string, change func([]byte) []byte, changed *atomic.Int32) func(http.ResponseWriter, *http.Request, http.Handler) {
+	return func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		if r.Method != http.MethodGet || !strings.Contains(r.URL.Path, match) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rec := &recorder{header: http.Header{}, code: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		body := rec.body.Bytes()
+		if rec.code == http.StatusOK {
+			if b := change(bytes.Clone(body)); !bytes.Equal(b, body) {
+				body = b
+				changed.Add(1)
+			}
+		}
+		for k, v := range rec.header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.code)
+		w.Write(body)
+	}
+}
+
+// TestMirrorCorruptSource mirrors through a proxy that changes bytes the source
+// registry serves — a layer, or the package's manifest (same length, so only its
+// digest tells) — to a layout and to a registry: refused (exit 6), no lock printed,
+// and nothing of the changed bytes left in the destination, not even in oras' ingest
+// directory.
+func TestMirrorCorruptSource(t *testing.T) {
+	t.Parallel()
+	pub := pushPkg(t, writePkg(t, "tampered", "1.0.0", "", map[string]string{"data.bin": noise(128 << 10)}),
+		registryAddr+"/e2e/mirror/corrupt/tampered")
+	for _, tc := range []struct {
+		name, match string
+		change      func([]byte) []byte
+	}{
+		{"layer", "/blobs/sha256:", func(b []byte) []byte {
+			if len(b) > 64<<10 {
+				b[len(b)/2] ^= 0x20
+			}
+			return b
+		}},
+		{"manifest", "/manifests/" + pub.Digest, func(b []byte) []byte {
+			return bytes.Replace(b, []byte(`"schemaVersion":2`), []byte(`"schemaVersion":3`), 1)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var changed atomic.Int32
+			px := newProxy(t, rewriting(tc.match, tc.change, &changed))
+			lock := writeLock(t, "tampered", lockEntry{pub: pub, repo: px.via(pub.Repository), reason: "requested"})
+			dir := filepath.Join(t.TempDir(), "mirror")
+			repo := "e2e/mirror/corrupt/" + tc.name
+			for _, to := range []string{"ocidir://" + dir, registryAddr + "/" + repo} {
+				res := run(t, runOpts{}, "pkg-pull", "mirror", "-f", lock, "--to", to)
+				if res.Code != 6 || res.Stdout != "" || !strings.Contains(res.Stderr, "do not match their digest") {
+					t.Errorf("--to %s: want exit 6, a digest mismatch and no lock\n%s", to, res)
+				}
+			}
+			if changed.Load() == 0 {
+				t.Fatal("the proxy changed nothing: the test proves nothing")
+			}
+			assertLayoutSound(t, dir, false)
+			if got := manifestStatus(t, registryAddr+"/"+repo+"/e2e/mirror/corrupt/tampered", pub.Digest); got != http.StatusNotFound {
+				t.Errorf("the package is in the registry mirror (HTTP %d)", got)
+			}
+		})
+	}
+}
+
+// TestMirrorLayoutRecovers kills a mirror into a layout while a layer is half-way
+// (the source holds the rest until the kill), then mirrors again: it completes,
+// and no half-written blob is left for a later mirror to skip. A layer damaged
+// afterwards is found, named, and copied again; then nothing is left to copy.
+func TestMirrorLayoutRecovers(t *testing.T) {
+	t.Parallel()
+	pub := pushPkg(t, writePkg(t, "interrupted", "1.0.0", "", map[string]string{"data.bin": noise(256 << 10)}),
+		registryAddr+"/e2e/mirror/recovers/interrupted")
+	// The first fetch of the layer takes the one place in held, and is held half-way
+	// until the client goes; later ones find held full and get the layer whole.
+	held := make(chan struct{}, 1)
+	px := newProxy(t, func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		if r.Method != http.MethodGet || !strings.Contains(r.URL.Path, "/blobs/sha256:") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rec := &recorder{header: http.Header{}, code: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		for k, v := range rec.header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.code)
+		body := rec.body.Bytes()
+		if len(body) < 64<<10 {
+			w.Write(body)
+			return
+		}
+		w.Write(body[:len(body)/2])
+		w.(http.Flusher).Flush()
+		select {
+		case held <- struct{}{}:
+			<-r.Context().Done()
+		default:
+			w.Write(body[len(body)/2:])
+		}
+	})
+	lock := writeLock(t, "interrupted", lockEntry{pub: pub, repo: px.via(pub.Repository), reason: "requested"})
+	dir := filepath.Join(t.TempDir(), "mirror")
+	cmd := exec.Command("pkg-pull", "mirror", "-f", lock, "--to", "ocidir://"+dir)
+	cmd.Env = baseEnv(t)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Killed once the layer's first half is on disk, in oras' ingest directory.
+	ingest := filepath.Join(dir, "e2e", "mirror", "recovers", "interrupted", "ingest", "*")
+	deadline := time.After(runTimeout)
+	for written := false; !written; {
+		select {
+		case <-deadline:
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatal("the mirror never wrote the layer's first half")
+		case <-time.After(10 * time.Millisecond):
+		}
+		files, _ := filepath.Glob(ingest)
+		for _, f := range files {
+			if st, err := os.Stat(f); err == nil && st.Size() > 0 {
+				written = true
+			}
+		}
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	assertLayoutSound(t, dir, true) // the half-written layer is in ingest/ only
+
+	runOK(t, runOpts{}, "pkg-pull", "mirror", "-f", lock, "--to", "ocidir://"+dir)
+	assertLayoutSound(t, dir, false)
+
+	layers, _ := filepath.Glob(filepath.Join(dir, "e2e", "mirror", "recovers", "interrupted", "blobs", "sha256", "*"))
+	var layer string
+	for _, p := range layers {
+		if st, err := os.Stat(p); err == nil && st.Size() > 64<<10 {
+			layer = p
+		}
+	}
+	if layer == "" {
+		t.Fatalf("no layer in the mirror: %v", layers)
+	}
+	os.Chmod(layer, 0o644)
+	if err := os.Truncate(layer, 1000); err != nil {
+		t.Fatal(err)
+	}
+	res := runOK(t, runOpts{}, "pkg-pull", "mirror", "-f", lock, "--to", "ocidir://"+dir)
+	want := "Warning: ocidir://" + filepath.Dir(filepath.Dir(filepath.Dir(layer))) + ": sha256:" + filepath.Base(layer) + " is damaged (1000 bytes, not "
+	if !strings.Contains(res.Stderr, want) || !strings.Contains(res.Stderr, "copying it again") {
+		t.Errorf("mirroring into the damaged layout: want a warning starting %q\n%s", want, res)
+	}
+	assertLayoutSound(t, dir, false)
+	if res := runOK(t, runOpts{}, "pkg-pull", "mirror", "-f", lock, "--to", "ocidir://"+dir); !strings.Contains(res.Stderr, "it was already there; copied nothing") {
+		t.Errorf("mirroring into the repaired layout:\n%s", res)
+	}
+}
