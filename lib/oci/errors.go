@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os/exec"
@@ -41,6 +42,10 @@ func (t *Target) classify(err error, doing string) error {
 		return wrapped
 	case errors.Is(err, errdef.ErrNotFound):
 		return fault.New(fault.NotFound, fmt.Errorf("%s: not found", doing), "")
+	case t.remote == nil && (errors.Is(err, content.ErrMismatchedDigest) || errors.Is(err, content.ErrTrailingData) ||
+		errors.Is(err, io.ErrUnexpectedEOF)):
+		// A layout's file is shorter or other than its digest says: damaged on disk.
+		return fault.New(fault.Verify, wrapped, "the layout's copy is damaged; "+repairLayout)
 	case errors.Is(err, content.ErrMismatchedDigest), errors.Is(err, content.ErrTrailingData),
 		errors.Is(err, content.ErrInvalidDescriptorSize):
 		return fault.New(fault.Verify, wrapped, "the registry served bytes that do not match their digest; the content was refused")

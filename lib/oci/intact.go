@@ -14,6 +14,9 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
+// repairLayout says how to mend a layout with a damaged file.
+const repairLayout = "mirror the packages into the layout again (pkg-pull mirror -f LOCK --to ocidir://DIR copies damaged files anew), or carry the directory again"
+
 // DamagedError says a layout held a file under a digest whose bytes are not that
 // digest's: a copy cut short, a disk going bad, a hand that edited it.
 type DamagedError struct {

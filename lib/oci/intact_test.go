@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -90,5 +91,45 @@ func TestOpenDamagedManifest(t *testing.T) {
 	}
 	if ok, err := target.Intact(context.Background(), manifest); ok || err != nil {
 		t.Errorf("the removed manifest: %v %v, want missing", ok, err)
+	}
+}
+
+// TestFetchDamagedLayoutBlob: reading a layout's blob that was cut short or changed
+// is a verification failure that says the layout's copy is damaged and how to mend
+// it, not "unexpected EOF" or a registry that served other bytes.
+func TestFetchDamagedLayoutBlob(t *testing.T) {
+	t.Parallel()
+	r, blob, _ := damagedLayout(t, "blob")
+	target, err := Open(context.Background(), r, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	read := func() error {
+		rc, err := target.FetchBlob(context.Background(), blob)
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		_, err = io.ReadAll(rc)
+		return err
+	}
+	changed := make([]byte, blob.Size)
+	for _, tc := range []struct {
+		name   string
+		damage func(path string) error
+	}{
+		{"cut short", func(string) error { return nil }}, // as damagedLayout left it
+		{"changed", func(path string) error { return os.WriteFile(path, changed, 0o644) }},
+	} {
+		path := layoutBlob(r.Path, blob.Digest)
+		os.Chmod(path, 0o644)
+		if err := tc.damage(path); err != nil {
+			t.Fatal(err)
+		}
+		err := read()
+		if fault.KindOf(err) != fault.Verify || !strings.HasPrefix(fault.HintOf(err), "the layout's copy is damaged; mirror the packages into the layout again") {
+			t.Errorf("%s: %v (hint %q), want a verification failure saying the layout's copy is damaged", tc.name, err, fault.HintOf(err))
+		}
 	}
 }

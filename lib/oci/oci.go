@@ -267,8 +267,7 @@ func openLayout(ctx context.Context, r ref.Ref, opts Options) (*Target, error) {
 			}
 		case len(damaged) > 0:
 			unlock()
-			return nil, fault.New(fault.Verify, damaged[0],
-				"mirror the packages into the layout again (pkg-pull mirror -f LOCK --to ocidir://DIR copies damaged files anew), or carry the directory again")
+			return nil, fault.New(fault.Verify, damaged[0], repairLayout)
 		}
 	}
 	if err != nil {
