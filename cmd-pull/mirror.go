@@ -175,8 +175,9 @@ func (o *mirrorOptions) run(ctx context.Context, env *cli.Env, args []string) er
 }
 
 // mirrorSummary says what a mirror did, each count in its own unit: packages the
-// destination already held whole (lib/mirror does not walk those blob by blob), and
-// the blobs and manifests copied, referrers included.
+// destination already held whole (a registry's are not walked blob by blob; a
+// layout's are, each file checked), and the blobs and manifests copied, referrers
+// included.
 func mirrorSummary(s mirror.Stats, dest mirror.Destination) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Mirrored %s to %s: ", count(s.Packages, "package", "packages"), dest)
