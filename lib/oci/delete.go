@@ -27,7 +27,7 @@ func (t *Target) Delete(ctx context.Context, desc ocispec.Descriptor) error {
 	}
 	err := deleter.Delete(ctx, desc)
 	if err == nil {
-		return nil
+		return t.saveIndex()
 	}
 	if refusesDeletes(err) {
 		return fault.New(fault.Unknown,

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/opencontainers/go-digest"
@@ -88,6 +89,8 @@ type Target struct {
 	unlock func()
 	// ingest is a writable layout's ingest directory, which Close clears.
 	ingest string
+	// index saves a layout's index.json after each change to it (layoutindex.go).
+	index *layoutIndex
 	// Repaired lists the damaged manifests Open removed from a layout (Options.Repair).
 	Repaired []*DamagedError
 }
@@ -240,7 +243,7 @@ func openLayout(ctx context.Context, r ref.Ref, opts Options) (*Target, error) {
 		}
 		return nil, fault.New(fault.Usage, fmt.Errorf("%s: %s is a file, not a directory, so no layout can be below it", where, file), hint)
 	}
-	if _, err := os.Stat(filepath.Join(r.Path, "index.json")); err != nil {
+	if err := hasIndex(r.Path); err != nil {
 		if !opts.Create || !errors.Is(err, os.ErrNotExist) {
 			return nil, layoutMissing(where, r.Path, err)
 		}
@@ -253,6 +256,10 @@ func openLayout(ctx context.Context, r ref.Ref, opts Options) (*Target, error) {
 	unlock, err := lockFile(filepath.Join(r.Path, ".longshore.lock"))
 	if err != nil {
 		return nil, fmt.Errorf("locking %s: %w", where, err)
+	}
+	if _, err := recoverIndex(r.Path); err != nil {
+		unlock()
+		return nil, fmt.Errorf("opening %s: putting back the index.json an earlier writer did not finish saving: %w", where, err)
 	}
 	store, err := orasoci.NewWithContext(ctx, r.Path)
 	var damaged []*DamagedError
@@ -274,7 +281,8 @@ func openLayout(ctx context.Context, r ref.Ref, opts Options) (*Target, error) {
 		unlock()
 		return nil, fmt.Errorf("opening %s: %w", where, err)
 	}
-	t := &Target{Ref: r, where: where, store: store, unlock: unlock, Repaired: damaged}
+	store.AutoSaveIndex = false // saved by layoutIndex, which a killed writer cannot cut short
+	t := &Target{Ref: r, where: where, store: store, unlock: unlock, Repaired: damaged, index: &layoutIndex{store: store, root: r.Path}}
 	if opts.Create {
 		t.ingest = filepath.Join(r.Path, "ingest")
 	}
@@ -497,7 +505,41 @@ func (t *Target) Push(ctx context.Context, desc ocispec.Descriptor, r io.Reader)
 	if err != nil && !errors.Is(err, errdef.ErrAlreadyExists) && !staleReferrersIndex(err) {
 		return false, t.classify(err, fmt.Sprintf("pushing %s to %s", desc.Digest, t.where))
 	}
+	if isManifest(desc) {
+		// A layout's index lists every manifest pushed to it, tagged or not.
+		if err := t.saveIndex(); err != nil {
+			return false, err
+		}
+	}
 	return true, nil
+}
+
+// saveIndex writes a layout's index.json after a change to it; a registry has none.
+func (t *Target) saveIndex() error {
+	if t.index == nil {
+		return nil
+	}
+	err := t.index.save()
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return fault.New(fault.Unknown, fmt.Errorf("%s: %w", t.where, err),
+			"the disk holding the layout is full: free space and retry; the layout keeps the index it had before")
+	}
+	return fmt.Errorf("%s: %w", t.where, err)
+}
+
+// isManifest tells the media types oras-go lists in a layout's index when pushed.
+func isManifest(desc ocispec.Descriptor) bool {
+	switch desc.MediaType {
+	case ocispec.MediaTypeImageManifest, ocispec.MediaTypeImageIndex,
+		"application/vnd.docker.distribution.manifest.v2+json",
+		"application/vnd.docker.distribution.manifest.list.v2+json",
+		"application/vnd.oci.artifact.manifest.v1+json":
+		return true
+	}
+	return false
 }
 
 // staleReferrersIndex recognises a registry without the referrers API that took a
@@ -548,7 +590,7 @@ func (t *Target) Tag(ctx context.Context, desc ocispec.Descriptor, tag string) e
 	if err := t.store.Tag(ctx, desc, tag); err != nil {
 		return t.classify(err, fmt.Sprintf("tagging %s", t.display(tag)))
 	}
-	return nil
+	return t.saveIndex()
 }
 
 // Tags lists every tag, following pagination up to MaxTags.

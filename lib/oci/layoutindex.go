@@ -1,0 +1,98 @@
+package oci
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	orasoci "oras.land/oras-go/v2/content/oci"
+)
+
+// A layout's index.json holds its tags and lists its manifests. oras-go rewrites it in
+// place (os.WriteFile: truncate, then write), so a writer killed in between, or a disk
+// that fills up, leaves it empty or cut short: the layout no longer opens, and every
+// tag in it is lost (oras-project/oras-go#1301). So a Target saves the index itself:
+// the file is moved aside to previousIndex first, and that copy is removed only once
+// the new file is written and on the disk. Opening the layout (under its lock) puts
+// the copy back when the new file never got there: the change that was being saved
+// is lost, as the writer never said it was done, but nothing before it is.
+const previousIndex = ".longshore-index.json.prev"
+
+// layoutIndex saves the index of a layout opened with AutoSaveIndex off.
+type layoutIndex struct {
+	store *orasoci.Store
+	root  string
+}
+
+func (l *layoutIndex) save() error {
+	index, prev := filepath.Join(l.root, ocispec.ImageIndexFile), filepath.Join(l.root, previousIndex)
+	if err := os.Rename(index, prev); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("saving index.json: %w", err)
+	}
+	err := l.store.SaveIndex()
+	if err == nil {
+		err = syncPath(index)
+	}
+	if err != nil {
+		// The disk filled up, or the file could not be written: the index before stays.
+		if rerr := os.Rename(prev, index); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+			err = errors.Join(err, rerr)
+		}
+		return fmt.Errorf("saving index.json: %w", err)
+	}
+	if err := os.Remove(prev); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("saving index.json: %w", err)
+	}
+	return nil
+}
+
+// syncPath makes path's bytes durable before the copy they replace is removed.
+func syncPath(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// recoverIndex puts back the index a save did not finish writing: when the copy moved
+// aside is there, the new index.json is kept only if it reads as an index. An empty
+// index.json with no copy is the cut-short first write of a new layout, which held
+// nothing yet: it is removed, and the layout starts again empty. It reports whether
+// it changed anything.
+func recoverIndex(root string) (bool, error) {
+	index, prev := filepath.Join(root, ocispec.ImageIndexFile), filepath.Join(root, previousIndex)
+	if _, err := os.Lstat(prev); err != nil {
+		if fi, err := os.Stat(index); err == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
+			return true, os.Remove(index)
+		}
+		return false, nil
+	}
+	if data, err := os.ReadFile(index); err == nil {
+		var i ocispec.Index
+		if json.Unmarshal(data, &i) == nil {
+			// The save finished; only the copy's removal did not.
+			return false, os.Remove(prev)
+		}
+	}
+	return true, os.Rename(prev, index)
+}
+
+// hasIndex reports whether root holds an index.json, or the copy a save moved aside.
+func hasIndex(root string) error {
+	_, err := os.Stat(filepath.Join(root, ocispec.ImageIndexFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		if _, perr := os.Lstat(filepath.Join(root, previousIndex)); perr == nil {
+			return nil
+		}
+	}
+	return err
+}

@@ -1,0 +1,127 @@
+package oci
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/opencontainers/go-digest"
+	"github.com/opencontainers/image-spec/specs-go"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"longshore.dev/lib/ref"
+)
+
+// pushTagged pushes a tiny image manifest (an empty config, no layers) to the layout at
+// r and tags it, and returns its descriptor.
+func pushTagged(t *testing.T, r ref.Ref, tag, note string) ocispec.Descriptor {
+	t.Helper()
+	ctx := context.Background()
+	target, err := Open(ctx, r, Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	config := []byte("{}")
+	cdesc := ocispec.Descriptor{MediaType: "application/vnd.oci.empty.v1+json", Digest: digest.FromBytes(config), Size: int64(len(config))}
+	if _, err := target.Push(ctx, cdesc, bytes.NewReader(config)); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := json.Marshal(ocispec.Manifest{
+		Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ocispec.MediaTypeImageManifest, Config: cdesc,
+		Layers: []ocispec.Descriptor{}, Annotations: map[string]string{"note": note},
+	})
+	desc := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: digest.FromBytes(m), Size: int64(len(m))}
+	if _, err := target.Push(ctx, desc, bytes.NewReader(m)); err != nil {
+		t.Fatal(err)
+	}
+	if err := target.Tag(ctx, desc, tag); err != nil {
+		t.Fatal(err)
+	}
+	return desc
+}
+
+func resolveTag(t *testing.T, r ref.Ref, tag string) (ocispec.Descriptor, error) {
+	t.Helper()
+	target, err := Open(context.Background(), r, Options{})
+	if err != nil {
+		return ocispec.Descriptor{}, err
+	}
+	defer target.Close()
+	return target.Resolve(context.Background(), tag)
+}
+
+// A layout's index.json is saved so that a writer killed while saving it, which oras-go
+// would leave empty or cut short, loses at most the change it was saving.
+func TestLayoutIndexSurvivesACutSave(t *testing.T) {
+	t.Parallel()
+	r, _ := ref.ParseArtifact("ocidir://" + filepath.Join(t.TempDir(), "hello"))
+	v1 := pushTagged(t, r, "1.0.0", "one")
+	index, prev := filepath.Join(r.Path, "index.json"), filepath.Join(r.Path, previousIndex)
+	if _, err := os.Stat(prev); !os.IsNotExist(err) {
+		t.Fatalf("a finished save left its copy: %v", err)
+	}
+	good, err := os.ReadFile(index)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tc := range []struct {
+		name  string
+		index []byte // what the killed save left, nil: no file at all
+	}{
+		{"cut short", good[:len(good)/2]},
+		{"empty", []byte{}},
+		{"not written yet", nil},
+	} {
+		// What a writer killed in the middle of a save leaves: the copy, and the new file
+		// as far as it got.
+		if err := os.WriteFile(prev, good, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		os.Remove(index)
+		if tc.index != nil {
+			if err := os.WriteFile(index, tc.index, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := resolveTag(t, r, "1.0.0")
+		if err != nil || got.Digest != v1.Digest {
+			t.Errorf("%s: resolving 1.0.0: %v %v, want %s", tc.name, got.Digest, err, v1.Digest)
+		}
+		if _, err := os.Stat(prev); !os.IsNotExist(err) {
+			t.Errorf("%s: the copy is still there: %v", tc.name, err)
+		}
+	}
+
+	// A save that finished but for removing the copy: the new index is the one kept.
+	pushTagged(t, r, "2.0.0", "two")
+	if err := os.WriteFile(prev, good, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := resolveTag(t, r, "2.0.0"); err != nil {
+		t.Errorf("after a save that left its copy: %v", err)
+	}
+	if _, err := os.Stat(prev); !os.IsNotExist(err) {
+		t.Errorf("the copy of a finished save is still there: %v", err)
+	}
+}
+
+// The first write of a new layout's index.json, cut short, leaves an empty file and
+// nothing it could have listed: the layout opens, empty, and takes a push.
+func TestLayoutEmptyIndexOfANewLayout(t *testing.T) {
+	t.Parallel()
+	r, _ := ref.ParseArtifact("ocidir://" + filepath.Join(t.TempDir(), "hello"))
+	if err := os.MkdirAll(r.Path, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(r.Path, "oci-layout"), []byte(`{"imageLayoutVersion":"1.0.0"}`), 0o644)
+	os.WriteFile(filepath.Join(r.Path, "index.json"), nil, 0o644)
+	desc := pushTagged(t, r, "1.0.0", "one")
+	if got, err := resolveTag(t, r, "1.0.0"); err != nil || got.Digest != desc.Digest {
+		t.Errorf("resolving 1.0.0: %v %v", got.Digest, err)
+	}
+}
