@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os/exec"
+	"slices"
 	"strings"
 	"time"
 
@@ -67,6 +68,12 @@ func (t *Target) classify(err error, doing string) error {
 		case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 			return fault.New(fault.Auth, fmt.Errorf("%s: %s refused access (HTTP %d)", doing, host, resp.StatusCode),
 				LoginHint(host))
+		case hasCode(resp, errcode.ErrorCodeBlobUploadUnknown):
+			// The registry no longer knows the upload session the PUT completes: a
+			// retried PUT whose first answer was lost after the registry stored the
+			// blob, or a session that expired. A new upload may well succeed.
+			return fault.New(fault.Network, fmt.Errorf("%s: %s lost the upload (%w)", doing, host, err),
+				"the registry is overloaded or failing; try again later")
 		case resp.StatusCode == http.StatusNotFound:
 			return fault.New(fault.NotFound, fmt.Errorf("%s: not found", doing), "")
 		case resp.StatusCode == http.StatusNotImplemented || resp.StatusCode == http.StatusHTTPVersionNotSupported:
@@ -87,6 +94,16 @@ func (t *Target) classify(err error, doing string) error {
 		return fault.New(fault.Network, wrapped, "")
 	}
 	return wrapped
+}
+
+// hasCode reports whether a registry's error answer holds one of codes.
+func hasCode(resp *errcode.ErrorResponse, codes ...string) bool {
+	for _, e := range resp.Errors {
+		if slices.Contains(codes, e.Code) {
+			return true
+		}
+	}
+	return false
 }
 
 // DialTarget is the address a failed dial was for: the resolved address when there was

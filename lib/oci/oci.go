@@ -76,6 +76,11 @@ type Options struct {
 	// Retry overrides the retry policy (oras-go's default: 5 retries, 200ms–3s backoff
 	// with jitter, on 408, 429, 5xx and network timeouts).
 	Retry retry.Policy
+	// Retrying is told before PushBlob tries an upload again; nil says nothing.
+	Retrying func(UploadRetry)
+	// UploadBackoff overrides the wait before an upload's second try (500ms), which
+	// doubles before its third (tests).
+	UploadBackoff time.Duration
 }
 
 // Target is a repository in a registry or a local OCI layout.
@@ -93,6 +98,9 @@ type Target struct {
 	index *layoutIndex
 	// Repaired lists the damaged manifests Open removed from a layout (Options.Repair).
 	Repaired []*DamagedError
+	// retrying and uploadBackoff are Options.Retrying and UploadBackoff, for PushBlob.
+	retrying      func(UploadRetry)
+	uploadBackoff time.Duration
 }
 
 type storage interface {
@@ -103,13 +111,24 @@ type storage interface {
 
 // Open returns the target r points at. Close releases a local layout's lock.
 func Open(ctx context.Context, r ref.Ref, opts Options) (*Target, error) {
+	var t *Target
+	var err error
 	switch r.Kind {
 	case ref.Remote:
-		return openRemote(r, opts)
+		t, err = openRemote(r, opts)
 	case ref.Layout:
-		return openLayout(ctx, r, opts)
+		t, err = openLayout(ctx, r, opts)
+	default:
+		return nil, fault.Errorf(fault.Usage, "%q is not an OCI reference", r.String())
 	}
-	return nil, fault.Errorf(fault.Usage, "%q is not an OCI reference", r.String())
+	if err != nil {
+		return nil, err
+	}
+	t.retrying, t.uploadBackoff = opts.Retrying, opts.UploadBackoff
+	if t.uploadBackoff <= 0 {
+		t.uploadBackoff = uploadBackoff
+	}
+	return t, nil
 }
 
 func openRemote(r ref.Ref, opts Options) (*Target, error) {
@@ -157,7 +176,8 @@ func openRemote(r ref.Ref, opts Options) (*Target, error) {
 
 // HTTPClient is the client every registry request goes through: TLS as opts say (a
 // loopback registry that turns out to speak TLS gets it: tls.go), retries (opts.Retry), a minute's bound on silence (watch.go) and a notice to
-// opts.Waiting while a registry keeps one waiting. tap's login uses it for the
+// opts.Waiting while a registry keeps one waiting; an upload's PUT is sent once, for
+// PushBlob to retry the whole upload (upload.go). tap's login uses it for the
 // registry-wide calls lib/oci has no Target for.
 func HTTPClient(opts Options) (*http.Client, error) {
 	transport, err := newTransport(opts)
@@ -166,7 +186,7 @@ func HTTPClient(opts Options) (*http.Client, error) {
 	}
 	scheme := &schemeTransport{base: transport, auto: opts.PlainHTTP == nil}
 	watched := newWatchTransport(scheme, opts.Waiting)
-	return &http.Client{Transport: retryTransport(watched, opts.Retry)}, nil
+	return &http.Client{Transport: uploadTransport{retrying: retryTransport(watched, opts.Retry), once: watched}}, nil
 }
 
 func retryTransport(base http.RoundTripper, policy retry.Policy) http.RoundTripper {
@@ -488,7 +508,8 @@ func (t *Target) Exists(ctx context.Context, desc ocispec.Descriptor) (bool, err
 	return ok, nil
 }
 
-// Push uploads a blob or manifest unless the target already has it.
+// Push uploads a blob or manifest unless the target already has it. A blob's upload is
+// tried once: PushBlob tries again when it fails for a moment.
 func (t *Target) Push(ctx context.Context, desc ocispec.Descriptor, r io.Reader) (uploaded bool, err error) {
 	if ok, err := t.Exists(ctx, desc); err != nil || ok {
 		return false, err
@@ -552,15 +573,7 @@ func staleReferrersIndex(err error) bool {
 
 func manifestBlobUnknown(err error) bool {
 	var resp *errcode.ErrorResponse
-	if !errors.As(err, &resp) {
-		return false
-	}
-	for _, e := range resp.Errors {
-		if e.Code == errcode.ErrorCodeManifestBlobUnknown || e.Code == errcode.ErrorCodeBlobUnknown {
-			return true
-		}
-	}
-	return false
+	return errors.As(err, &resp) && hasCode(resp, errcode.ErrorCodeManifestBlobUnknown, errcode.ErrorCodeBlobUnknown)
 }
 
 func (t *Target) retryManifest(ctx context.Context, desc ocispec.Descriptor, r io.Reader) error {
