@@ -486,14 +486,8 @@ func (a *Artifact) upload(ctx context.Context, t *oci.Target, opts PushOptions, 
 	g.SetLimit(4)
 	for i, d := range blobs {
 		g.Go(func() error {
-			r, closeFn, err := a.open(d)
-			if err != nil {
-				return err
-			}
-			defer closeFn()
-			counted, finished := opts.Progress.Item(d.Size)
-			defer finished()
-			results[i], err = t.Push(gctx, d, io.TeeReader(r, counted))
+			var err error
+			results[i], err = t.PushBlob(gctx, d, a.source(d, opts.Progress))
 			return err
 		})
 	}
@@ -524,6 +518,19 @@ func (r *Result) count(uploaded bool, size int64) {
 		r.Bytes += size
 	} else {
 		r.Skipped++
+	}
+}
+
+// source opens blob d for each try of its upload (a registry that fails one for a
+// moment gets it again from the packed file), counting its bytes on meter.
+func (a *Artifact) source(d ocispec.Descriptor, meter *progress.Meter) oci.BlobSource {
+	return func() (io.Reader, func(), error) {
+		r, closeFn, err := a.open(d)
+		if err != nil {
+			return nil, nil, err
+		}
+		counted, finished := meter.Item(d.Size)
+		return io.TeeReader(r, counted), func() { finished(); closeFn() }, nil
 	}
 }
 
