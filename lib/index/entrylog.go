@@ -131,9 +131,17 @@ func pushEntry(ctx context.Context, t *oci.Target, tag string, changes []Package
 	return sent, t.Tag(ctx, manifest.Desc, tag)
 }
 
-// pushBlob uploads b unless t has it and returns the bytes sent.
+// pushBlob uploads b unless t has it and returns the bytes sent. A blob's upload the
+// registry fails for a moment is made again (PushBlob); a manifest's is one PUT, which
+// the transport resends by itself.
 func pushBlob(ctx context.Context, t *oci.Target, b Blob) (int64, error) {
-	up, err := t.Push(ctx, b.Desc, bytes.NewReader(b.Data))
+	var up bool
+	var err error
+	if b.Desc.MediaType == ocispec.MediaTypeImageManifest {
+		up, err = t.Push(ctx, b.Desc, bytes.NewReader(b.Data))
+	} else {
+		up, err = t.PushBlob(ctx, b.Desc, oci.BytesSource(b.Data))
+	}
 	if err != nil || !up {
 		return 0, err
 	}

@@ -46,13 +46,18 @@ func Push(ctx context.Context, t *oci.Target, d *Descriptor) (*Published, error)
 	} else if err != nil && fault.KindOf(err) != fault.NotFound {
 		return nil, err
 	}
+	// The blobs' uploads are made again when the registry fails them for a moment
+	// (PushBlob); the manifest's is one PUT, which the transport resends by itself.
 	for _, b := range []struct {
 		desc ocispec.Descriptor
 		data []byte
-	}{{empty, empty.Data}, {configDesc, config}, {mdesc, data}} {
-		if _, err := t.Push(ctx, b.desc, bytes.NewReader(b.data)); err != nil {
+	}{{empty, empty.Data}, {configDesc, config}} {
+		if _, err := t.PushBlob(ctx, b.desc, oci.BytesSource(b.data)); err != nil {
 			return nil, err
 		}
+	}
+	if _, err := t.Push(ctx, mdesc, bytes.NewReader(data)); err != nil {
+		return nil, err
 	}
 	if err := t.Tag(ctx, mdesc, Tag); err != nil {
 		return nil, err
