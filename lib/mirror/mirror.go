@@ -9,13 +9,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -461,52 +461,25 @@ func (n node) blobs() []ocispec.Descriptor {
 	return append(append(out, n.Layers...), n.Blobs...)
 }
 
-// blobAttempts bounds the copies of one blob. oras retries a request whose body it can
-// read again, but a blob streams from the source into the destination: without this,
-// one 503 on its upload, or a connection cut half-way, ended the mirror.
-const blobAttempts = 3
-
-// blob copies a config or layer unless dst holds it whole (there).
+// blob copies a config or layer unless dst holds it whole (there). A copy the
+// destination fails for a moment is made again, from the source (PushBlob).
 func (m *mirror) blob(ctx context.Context, src, dst *oci.Target, desc ocispec.Descriptor) (there bool, err error) {
 	if ok, err := m.intact(ctx, dst, desc); err != nil || ok {
 		return ok, err
 	}
-	for attempt := 1; ; attempt++ {
-		err := m.copyBlob(ctx, src, dst, desc)
-		if err == nil || attempt == blobAttempts || fault.KindOf(err) != fault.Network {
-			return false, err
+	uploaded, err := dst.PushBlob(ctx, desc, func() (io.Reader, func(), error) {
+		rc, err := src.FetchBlob(ctx, desc)
+		if err != nil {
+			return nil, nil, err
 		}
-		if m.opts.Logf != nil {
-			m.opts.Logf("Copying %s again (attempt %d of %d): %v", desc.Digest, attempt+1, blobAttempts, err)
-		}
-		select {
-		case <-ctx.Done():
-			return false, err
-		case <-time.After(time.Duration(attempt) * blobBackoff):
-		}
-	}
-}
-
-// blobBackoff is the wait before a blob's second copy, doubled before its third.
-const blobBackoff = 500 * time.Millisecond
-
-func (m *mirror) copyBlob(ctx context.Context, src, dst *oci.Target, desc ocispec.Descriptor) error {
-	rc, err := src.FetchBlob(ctx, desc)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	counted, finished := m.opts.Progress.Item(desc.Size)
-	defer finished()
-	uploaded, err := dst.Push(ctx, desc, &countingReader{rc, counted})
-	if err != nil {
-		return err
-	}
+		counted, finished := m.opts.Progress.Item(desc.Size)
+		return &countingReader{rc, counted}, func() { finished(); rc.Close() }, nil
+	})
 	if uploaded {
 		m.copied.Add(1)
 		m.bytes.Add(desc.Size)
 	}
-	return nil
+	return false, err
 }
 
 type countingReader struct {
