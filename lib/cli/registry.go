@@ -35,7 +35,7 @@ const CAFileEnv = "LONGSHORE_CA_FILE"
 
 // Options turns the flags into oci options for the given binary.
 func (r *RegistryFlags) Options(env *Env) oci.Options {
-	opts := oci.Options{CAFile: r.CAFile, Insecure: r.Insecure, UserAgent: UserAgent(env.Binary), Waiting: waiting(env)}
+	opts := oci.Options{CAFile: r.CAFile, Insecure: r.Insecure, UserAgent: UserAgent(env.Binary), Waiting: waiting(env), Retrying: retrying(env)}
 	if r.Insecure && !r.warned {
 		r.warned = true
 		env.Warnf("--insecure: registry TLS certificates are not checked; anyone on the network between you and a registry can pose as it, and read your credentials")
@@ -119,15 +119,29 @@ func waiting(env *Env) func(host string, waited time.Duration) {
 	}
 }
 
-// WaitingAbove has opts' line about a registry that keeps a command waiting printed
-// above meter's status line, as a transfer's other lines are (progress.Meter.Above):
-// written as it is, it would run onto the end of "Downloading … 23%". A nil meter
-// changes nothing.
+// retrying is the line an upload the registry failed for a moment gets before it is
+// made again: a CI log then shows why a push took longer, and which registry failed.
+func retrying(env *Env) func(oci.UploadRetry) {
+	return func(u oci.UploadRetry) {
+		env.Infof("%s failed the upload of %s (%s): trying again in %s (%d of %d)", u.Where, u.Blob, u.Why, u.Wait, u.Try, u.Tries)
+	}
+}
+
+// WaitingAbove has opts' lines about a registry that keeps a command waiting, or fails
+// an upload for a moment, printed above meter's status line, as a transfer's other
+// lines are (progress.Meter.Above): written as they are, they would run onto the end
+// of "Downloading … 23%". A nil meter changes nothing.
 func WaitingAbove(opts oci.Options, meter *progress.Meter) oci.Options {
-	if wait := opts.Waiting; wait != nil && meter != nil {
+	if meter == nil {
+		return opts
+	}
+	if wait := opts.Waiting; wait != nil {
 		opts.Waiting = func(host string, waited time.Duration) {
 			meter.Above(func() { wait(host, waited) })
 		}
+	}
+	if retry := opts.Retrying; retry != nil {
+		opts.Retrying = func(u oci.UploadRetry) { meter.Above(func() { retry(u) }) }
 	}
 	return opts
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"longshore.dev/lib/oci"
 	"longshore.dev/lib/progress"
 )
 
@@ -22,6 +23,18 @@ func TestRegistryOptionsAnnounceWaits(t *testing.T) {
 	}
 	opts.Waiting("registry.example.com", 10*time.Second)
 	want := "Still waiting for registry.example.com to answer (10s so far; Ctrl-C stops)...\n"
+	if stderr.String() != want {
+		t.Errorf("stderr = %q, want %q", stderr.String(), want)
+	}
+
+	// And when an upload the registry failed for a moment is made again: a CI log then
+	// says why the push took longer.
+	stderr.Reset()
+	if opts.Retrying == nil {
+		t.Fatal("RegistryFlags.Options leaves Retrying unset")
+	}
+	opts.Retrying(oci.UploadRetry{Blob: "sha256:abc", Where: "ghcr.io/org/hello", Try: 2, Tries: 3, Wait: time.Second, Why: "HTTP 503 Service Unavailable"})
+	want = "ghcr.io/org/hello failed the upload of sha256:abc (HTTP 503 Service Unavailable): trying again in 1s (2 of 3)\n"
 	if stderr.String() != want {
 		t.Errorf("stderr = %q, want %q", stderr.String(), want)
 	}
@@ -65,8 +78,18 @@ func TestWaitingAboveTheProgressLine(t *testing.T) {
 	if !ok || !strings.HasSuffix(before, "\r") {
 		t.Errorf("the wait was not said on a cleared line:\n%q", out)
 	}
-	if opts := WaitingAbove(flags.Options(env), nil); opts.Waiting == nil {
-		t.Error("without a meter the wait is still to be said")
+	w.Write(make([]byte, 10))
+	for !strings.Contains(stderr.String(), "33%") {
+		time.Sleep(time.Millisecond)
+	}
+	opts.Retrying(oci.UploadRetry{Blob: "sha256:abc", Where: "registry.example.com/x", Try: 2, Tries: 3})
+	out = stderr.String()
+	before, _, ok = strings.Cut(out, "registry.example.com/x failed the upload")
+	if !ok || !strings.HasSuffix(before, "\r") {
+		t.Errorf("the retry was not said on a cleared line:\n%q", out)
+	}
+	if opts := WaitingAbove(flags.Options(env), nil); opts.Waiting == nil || opts.Retrying == nil {
+		t.Error("without a meter the wait and the retry are still to be said")
 	}
 }
 
