@@ -56,7 +56,7 @@ type UploadRetry struct {
 	Try   int    // the try about to start: 2 or 3
 	Tries int    // UploadTries
 	Wait  time.Duration
-	Why   string // what failed the last try: "HTTP 503", "connection reset by peer"
+	Why   string // what failed the last try: "HTTP 503 Service Unavailable", "connection reset by peer"
 }
 
 // PushBlob uploads a config or layer unless t holds it, as Push does, reading its bytes
@@ -132,8 +132,11 @@ func uploadFailed(err error) bool {
 	return false
 }
 
+// isUpload reports whether a request sends a blob's bytes: a PUT or PATCH that is not a
+// manifest's. Its URL is the one the registry gave (Location), so it is not matched by
+// the spec's /blobs/uploads/ path, which a registry need not follow.
 func isUpload(method, path string) bool {
-	return (method == http.MethodPut || method == http.MethodPatch) && strings.Contains(path, "/blobs/uploads/")
+	return (method == http.MethodPut || method == http.MethodPatch) && !strings.Contains(path, "/manifests/")
 }
 
 // retryAfterKey holds, in the context of an upload's requests, where uploadTransport
