@@ -341,10 +341,9 @@ func TestFaultDiskFull(t *testing.T) {
 	t.Parallel()
 	home := filepath.Join(t.TempDir(), "home")
 	os.MkdirAll(home, 0o755)
-	if err := syscall.Mount("tmpfs", home, "tmpfs", 0, "size=2m"); err != nil {
+	if err := mountTmpfs(t, home, "2m"); err != nil {
 		t.Skipf("cannot mount a tmpfs here (%v): lib/store's TestDiskFullLeavesStoreUnchanged covers a full disk where it can", err)
 	}
-	t.Cleanup(func() { syscall.Unmount(home, syscall.MNT_DETACH) })
 	small := pushPkg(t, newPackage(t, "small", "1.0.0"), registryAddr+"/e2e/faults/small")
 	big := pushPkg(t, writePkg(t, "big", "1.0.0", "", map[string]string{"data.bin": noise(3 << 20)}), registryAddr+"/e2e/faults/big")
 	opt := runOpts{Env: []string{"LONGSHORE_HOME=" + home}}

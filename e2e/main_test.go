@@ -215,9 +215,7 @@ http:
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// v3 exports OpenTelemetry traces unless told not to; nothing collects them here.
 	cmd.Env = append(os.Environ(), "OTEL_TRACES_EXPORTER=none")
-	// Its own process group, so a ^C to the test run reaches only us and we stop it in
-	// order; Pdeathsig kills it if this process dies without cleaning up.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = registryProcAttr()
 	// Pdeathsig fires when the thread that started the child exits, not the process. A
 	// thread locked to a goroutine lives as long as that goroutine, and this one is
 	// TestMain's: it stays locked (never unlocked) until the process exits.

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -423,10 +422,9 @@ func TestDiskFullLeavesStoreUnchanged(t *testing.T) {
 	t.Parallel()
 	home := filepath.Join(t.TempDir(), "home")
 	os.MkdirAll(home, 0o755)
-	if err := syscall.Mount("tmpfs", home, "tmpfs", 0, "size=256k"); err != nil {
+	if err := mountTmpfs(t, home, "256k"); err != nil {
 		t.Skipf("cannot mount a tmpfs here: %v", err)
 	}
-	t.Cleanup(func() { syscall.Unmount(home, syscall.MNT_DETACH) })
 	small, sroot := published(t, "small", "  bin: [bin/small]\n", map[string]string{"bin/small": "#!/bin/sh\n"})
 	big, broot := published(t, "big", "", map[string]string{"big.bin": randomText(1 << 20)})
 	s, err := Open(home)
