@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os/exec"
 	"slices"
 	"strings"
@@ -23,11 +24,13 @@ import (
 )
 
 // classify wraps err with what was being done and the fault kind a user acts on. Error
-// texts from oras-go carry URLs, never credentials (those live in headers).
+// texts from oras-go carry URLs, never credentials (those live in headers); their
+// queries are dropped (dropQueries).
 func (t *Target) classify(err error, doing string) error {
 	if err == nil {
 		return nil
 	}
+	dropQueries(err)
 	if fault.KindOf(err) != fault.Unknown {
 		return fmt.Errorf("%s: %w", doing, err)
 	}
@@ -222,4 +225,23 @@ func certName(common, dn string) string {
 		return common
 	}
 	return dn
+}
+
+// dropQueries cuts the query off the URLs in err's chain. An upload's URL carries the
+// registry's state for the session (Distribution's _state, a few hundred characters),
+// and some registries sign such URLs: noise at best, a token for the session at worst,
+// and never what a user needs to read.
+func dropQueries(err error) {
+	var resp *errcode.ErrorResponse
+	if errors.As(err, &resp) && resp.URL != nil && (resp.URL.RawQuery != "" || resp.URL.ForceQuery) {
+		u := *resp.URL
+		u.RawQuery, u.ForceQuery = "", false
+		resp.URL = &u
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if i := strings.IndexByte(ue.URL, '?'); i >= 0 {
+			ue.URL = ue.URL[:i]
+		}
+	}
 }

@@ -80,7 +80,8 @@ func (u *uploadRegistry) serve(w http.ResponseWriter, r *http.Request, body []by
 		u.next++
 		session := fmt.Sprintf("%suploads/%d", prefix, u.next)
 		u.sessions[session] = true
-		w.Header().Set("Location", session)
+		// Distribution's state for the session, signed: not for error messages.
+		w.Header().Set("Location", session+"?_state=SESSIONSTATE")
 		w.WriteHeader(http.StatusAccepted)
 	case r.Method == http.MethodPut && u.sessions[r.URL.Path]:
 		delete(u.sessions, r.URL.Path)
@@ -205,6 +206,9 @@ func TestPushBlobTriesAgain(t *testing.T) {
 				}
 			} else if err == nil || fault.KindOf(err) != tc.kind || !strings.Contains(err.Error(), target.Where()) {
 				t.Fatalf("got %v (kind %v), want a %v fault naming %s", err, fault.KindOf(err), tc.kind, target.Where())
+			}
+			if err != nil && (strings.Contains(err.Error(), "SESSIONSTATE") || strings.Contains(err.Error(), "?")) {
+				t.Errorf("the error shows the upload URL's query: %v", err)
 			}
 			if opens != tc.opens || reg.seen[tc.fault.method] != tc.requests {
 				t.Errorf("opened the source %d times, sent %d %ss; want %d and %d", opens, reg.seen[tc.fault.method], tc.fault.method, tc.opens, tc.requests)
