@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
 	"os/exec"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"oras.land/oras-go/v2/content"
@@ -58,6 +60,8 @@ func (t *Target) classify(err error, doing string) error {
 		return fault.New(fault.Verify, wrapped, "the registry served a size that does not match the descriptor; the content was refused")
 	case errors.Is(err, errdef.ErrSizeExceedsLimit), errors.Is(err, errdef.ErrTooManyPages):
 		return fault.New(fault.Verify, wrapped, "")
+	case t.remote == nil:
+		return layoutFault(doing, err)
 	case errors.As(err, &execErr) && errors.Is(execErr.Err, exec.ErrNotFound):
 		// The docker config names a credential helper (credsStore, credHelpers) that is
 		// not installed: nothing a login or a retry can mend.
@@ -98,6 +102,30 @@ func (t *Target) classify(err error, doing string) error {
 	}
 	return wrapped
 }
+
+// layoutFault says why a local layout's disk failed doing: a full disk, or a layout the
+// command cannot write. Neither is a network fault, which a syscall.Errno would pass
+// for (it has net.Error's methods): a full disk was exit 7, "retry later", and had
+// PushBlob make the upload again.
+func layoutFault(doing string, err error) error {
+	var errno syscall.Errno
+	switch {
+	case errors.As(err, &errno) && (errno == syscall.ENOSPC || errno == syscall.EDQUOT):
+		// The path oras-go wrote to is a file of its own in ingest/, of no use here.
+		return fault.New(fault.Unknown, fmt.Errorf("%s: %w", doing, errno), diskFull)
+	case errors.Is(err, syscall.EROFS):
+		return fault.New(fault.Unknown, fmt.Errorf("%s: %w", doing, err),
+			"the layout's file system is mounted read-only: it can be read, not written; write to a layout elsewhere")
+	case errors.Is(err, fs.ErrPermission):
+		return fault.New(fault.Unknown, fmt.Errorf("%s: %w", doing, err),
+			"this user may not do that in the layout: check the owner and permissions of its directory and files")
+	}
+	return fmt.Errorf("%s: %w", doing, err)
+}
+
+// diskFull is the hint of a layout whose disk filled up: what was being written is
+// dropped, and what the layout held before is all there.
+const diskFull = "the disk holding the layout is full: free space and run the command again; the layout keeps the tags it had"
 
 // hasCode reports whether a registry's error answer holds one of codes.
 func hasCode(resp *errcode.ErrorResponse, codes ...string) bool {

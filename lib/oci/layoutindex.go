@@ -3,7 +3,6 @@ package oci
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -31,7 +30,7 @@ type layoutIndex struct {
 func (l *layoutIndex) save() error {
 	index, prev := filepath.Join(l.root, ocispec.ImageIndexFile), filepath.Join(l.root, previousIndex)
 	if err := os.Rename(index, prev); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("saving index.json: %w", err)
+		return err
 	}
 	err := l.store.SaveIndex()
 	if err == nil {
@@ -42,10 +41,10 @@ func (l *layoutIndex) save() error {
 		if rerr := os.Rename(prev, index); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
 			err = errors.Join(err, rerr)
 		}
-		return fmt.Errorf("saving index.json: %w", err)
+		return err
 	}
 	if err := os.Remove(prev); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("saving index.json: %w", err)
+		return err
 	}
 	return nil
 }

@@ -17,7 +17,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/opencontainers/go-digest"
@@ -540,15 +539,10 @@ func (t *Target) saveIndex() error {
 	if t.index == nil {
 		return nil
 	}
-	err := t.index.save()
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
-		return fault.New(fault.Unknown, fmt.Errorf("%s: %w", t.where, err),
-			"the disk holding the layout is full: free space and retry; the layout keeps the index it had before")
+	if err := t.index.save(); err != nil {
+		return layoutFault("saving the index.json of "+t.where, err)
 	}
-	return fmt.Errorf("%s: %w", t.where, err)
+	return nil
 }
 
 // isManifest tells the media types oras-go lists in a layout's index when pushed.
