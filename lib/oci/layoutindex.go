@@ -65,24 +65,47 @@ func syncPath(path string) error {
 // recoverIndex puts back the index a save did not finish writing: when the copy moved
 // aside is there, the new index.json is kept only if it reads as an index. An empty
 // index.json with no copy is the cut-short first write of a new layout, which held
-// nothing yet: it is removed, and the layout starts again empty. It reports whether
-// it changed anything.
-func recoverIndex(root string) (bool, error) {
+// nothing yet: it is removed, and the layout starts again empty; so is an oci-layout
+// file that does not read, written (by oras-go, in place) before any index.json.
+func recoverIndex(root string) error {
 	index, prev := filepath.Join(root, ocispec.ImageIndexFile), filepath.Join(root, previousIndex)
-	if _, err := os.Lstat(prev); err != nil {
-		if fi, err := os.Stat(index); err == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
-			return true, os.Remove(index)
+	if _, err := os.Lstat(prev); err == nil {
+		if data, err := os.ReadFile(index); err == nil {
+			var i ocispec.Index
+			if json.Unmarshal(data, &i) == nil {
+				// The save finished; only the copy's removal did not.
+				return os.Remove(prev)
+			}
 		}
-		return false, nil
+		return os.Rename(prev, index)
 	}
-	if data, err := os.ReadFile(index); err == nil {
-		var i ocispec.Index
-		if json.Unmarshal(data, &i) == nil {
-			// The save finished; only the copy's removal did not.
-			return false, os.Remove(prev)
+	fi, err := os.Stat(index)
+	switch {
+	case err == nil && fi.Mode().IsRegular() && fi.Size() == 0:
+		if err := os.Remove(index); err != nil {
+			return err
 		}
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil
 	}
-	return true, os.Rename(prev, index)
+	return removeCutLayoutFile(root)
+}
+
+// removeCutLayoutFile removes the oci-layout file of a layout that has no index.json
+// yet, when the file does not read: a disk that filled up or a writer killed while
+// oras-go created the layout left it empty, and oras-go refuses to open the layout
+// until it is gone.
+func removeCutLayoutFile(root string) error {
+	path := filepath.Join(root, ocispec.ImageLayoutFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil // none yet, or one oras-go will say it cannot read
+	}
+	var layout ocispec.ImageLayout
+	if json.Unmarshal(data, &layout) == nil {
+		return nil
+	}
+	return os.Remove(path)
 }
 
 // hasIndex reports whether root holds an index.json, or the copy a save moved aside.

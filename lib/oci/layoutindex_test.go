@@ -125,3 +125,31 @@ func TestLayoutEmptyIndexOfANewLayout(t *testing.T) {
 		t.Errorf("resolving 1.0.0: %v %v", got.Digest, err)
 	}
 }
+
+// A new layout whose oci-layout file a full disk (or a kill) left empty, before its
+// index.json was written, held nothing: it takes a push once there is space again, as
+// a new layout does. It was "invalid OCI Image Layout: failed to decode OCI layout
+// file: EOF" for good.
+func TestLayoutCutShortWhileCreated(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		layout string
+	}{
+		{"empty", ""},
+		{"cut short", `{"imageLayoutVers`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r, _ := ref.ParseArtifact("ocidir://" + filepath.Join(t.TempDir(), "hello"))
+			if err := os.MkdirAll(filepath.Join(r.Path, "blobs"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			os.WriteFile(filepath.Join(r.Path, "oci-layout"), []byte(tc.layout), 0o644)
+			desc := pushTagged(t, r, "1.0.0", "one")
+			if got, err := resolveTag(t, r, "1.0.0"); err != nil || got.Digest != desc.Digest {
+				t.Errorf("resolving 1.0.0: %v %v", got.Digest, err)
+			}
+		})
+	}
+}

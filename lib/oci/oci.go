@@ -276,7 +276,7 @@ func openLayout(ctx context.Context, r ref.Ref, opts Options) (*Target, error) {
 	if err != nil {
 		return nil, fmt.Errorf("locking %s: %w", where, err)
 	}
-	if _, err := recoverIndex(r.Path); err != nil {
+	if err := recoverIndex(r.Path); err != nil {
 		unlock()
 		return nil, fmt.Errorf("opening %s: putting back the index.json an earlier writer did not finish saving: %w", where, err)
 	}
@@ -298,7 +298,8 @@ func openLayout(ctx context.Context, r ref.Ref, opts Options) (*Target, error) {
 	}
 	if err != nil {
 		unlock()
-		return nil, fmt.Errorf("opening %s: %w", where, err)
+		// A new layout on a full disk fails here, writing its oci-layout or index.json.
+		return nil, layoutFault("opening "+where, err)
 	}
 	store.AutoSaveIndex = false // saved by layoutIndex, which a killed writer cannot cut short
 	t := &Target{Ref: r, where: where, store: store, unlock: unlock, Repaired: damaged, index: &layoutIndex{store: store, root: r.Path}}
