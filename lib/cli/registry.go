@@ -35,7 +35,7 @@ const CAFileEnv = "LONGSHORE_CA_FILE"
 
 // Options turns the flags into oci options for the given binary.
 func (r *RegistryFlags) Options(env *Env) oci.Options {
-	opts := oci.Options{CAFile: r.CAFile, Insecure: r.Insecure, UserAgent: UserAgent(env.Binary), Waiting: waiting(env), Retrying: retrying(env)}
+	opts := oci.Options{CAFile: r.CAFile, Insecure: r.Insecure, UserAgent: UserAgent(env.Binary), Waiting: waiting(env), LayoutWaiting: layoutWaiting(env), Retrying: retrying(env)}
 	if r.Insecure && !r.warned {
 		r.warned = true
 		env.Warnf("--insecure: registry TLS certificates are not checked; anyone on the network between you and a registry can pose as it, and read your credentials")
@@ -119,6 +119,14 @@ func waiting(env *Env) func(host string, waited time.Duration) {
 	}
 }
 
+// layoutWaiting is the line a local layout another command holds gets: a push waits
+// for a mirror into the same layout to finish, which may take minutes.
+func layoutWaiting(env *Env) func(where string) {
+	return func(where string) {
+		env.Infof("Waiting for another command, which holds %s, to finish with it (Ctrl-C stops)...", where)
+	}
+}
+
 // retrying is the line an upload the registry failed for a moment gets before it is
 // made again: a CI log then shows why a push took longer, and which registry failed.
 func retrying(env *Env) func(oci.UploadRetry) {
@@ -139,6 +147,9 @@ func WaitingAbove(opts oci.Options, meter *progress.Meter) oci.Options {
 		opts.Waiting = func(host string, waited time.Duration) {
 			meter.Above(func() { wait(host, waited) })
 		}
+	}
+	if wait := opts.LayoutWaiting; wait != nil {
+		opts.LayoutWaiting = func(where string) { meter.Above(func() { wait(where) }) }
 	}
 	if retry := opts.Retrying; retry != nil {
 		opts.Retrying = func(u oci.UploadRetry) { meter.Above(func() { retry(u) }) }

@@ -38,6 +38,18 @@ func TestRegistryOptionsAnnounceWaits(t *testing.T) {
 	if stderr.String() != want {
 		t.Errorf("stderr = %q, want %q", stderr.String(), want)
 	}
+
+	// And when another command holds a local layout: a push behind a mirror into the
+	// same layout waited in silence.
+	stderr.Reset()
+	if opts.LayoutWaiting == nil {
+		t.Fatal("RegistryFlags.Options leaves LayoutWaiting unset")
+	}
+	opts.LayoutWaiting("ocidir:///srv/reg/hello")
+	want = "Waiting for another command, which holds ocidir:///srv/reg/hello, to finish with it (Ctrl-C stops)...\n"
+	if stderr.String() != want {
+		t.Errorf("stderr = %q, want %q", stderr.String(), want)
+	}
 }
 
 // syncBuffer is a bytes.Buffer a meter's goroutine and the test may write at once.
@@ -88,7 +100,17 @@ func TestWaitingAboveTheProgressLine(t *testing.T) {
 	if !ok || !strings.HasSuffix(before, "\r") {
 		t.Errorf("the retry was not said on a cleared line:\n%q", out)
 	}
-	if opts := WaitingAbove(flags.Options(env), nil); opts.Waiting == nil || opts.Retrying == nil {
+	w.Write(make([]byte, 10))
+	for !strings.Contains(stderr.String(), "43%") {
+		time.Sleep(time.Millisecond)
+	}
+	opts.LayoutWaiting("ocidir:///srv/reg/hello")
+	out = stderr.String()
+	before, _, ok = strings.Cut(out, "Waiting for another command, which holds ocidir:///srv/reg/hello")
+	if !ok || !strings.HasSuffix(before, "\r") {
+		t.Errorf("the wait for a layout was not said on a cleared line:\n%q", out)
+	}
+	if opts := WaitingAbove(flags.Options(env), nil); opts.Waiting == nil || opts.Retrying == nil || opts.LayoutWaiting == nil {
 		t.Error("without a meter the wait and the retry are still to be said")
 	}
 }

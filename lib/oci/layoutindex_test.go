@@ -4,14 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/opencontainers/go-digest"
 	"github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"longshore.dev/lib/filelock"
 	"longshore.dev/lib/ref"
 )
 
@@ -151,5 +155,42 @@ func TestLayoutCutShortWhileCreated(t *testing.T) {
 				t.Errorf("resolving 1.0.0: %v %v", got.Digest, err)
 			}
 		})
+	}
+}
+
+// A layout another command holds is waited for, saying so after a moment, and the wait
+// ends with the command's context (Ctrl-C): it was silent, and deaf to Ctrl-C until
+// the other command let go.
+func TestLayoutLockWaitSaysSoAndEnds(t *testing.T) {
+	t.Parallel()
+	r, _ := ref.ParseArtifact("ocidir://" + filepath.Join(t.TempDir(), "hello"))
+	pushTagged(t, r, "1.0.0", "one")
+	unlock, err := filelock.Exclusive(filepath.Join(r.Path, ".longshore.lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+
+	ctx, cancel := context.WithTimeout(context.Background(), filelock.NoticeAfter+300*time.Millisecond)
+	defer cancel()
+	var told []string
+	done := make(chan error, 1)
+	go func() {
+		target, err := Open(ctx, r, Options{LayoutWaiting: func(where string) { told = append(told, where) }})
+		if err == nil {
+			target.Close()
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "ocidir://"+r.Path) {
+			t.Errorf("err %v, want the context's, naming the layout", err)
+		}
+		if len(told) != 1 || told[0] != "ocidir://"+r.Path {
+			t.Errorf("LayoutWaiting was told %q, want the layout once", told)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Open still waits for the lock after its context ended")
 	}
 }

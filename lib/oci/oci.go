@@ -72,6 +72,9 @@ type Options struct {
 	// Waiting is told, once per host, that a registry has left a request or a
 	// response without an answer for WaitNotice; nil says nothing.
 	Waiting func(host string, waited time.Duration)
+	// LayoutWaiting is told, once, that another command has held a local layout's lock
+	// for filelock.NoticeAfter, with the layout's name; nil says nothing.
+	LayoutWaiting func(where string)
 	// Retry overrides the retry policy (oras-go's default: 5 retries, 200ms–3s backoff
 	// with jitter, on 408, 429, 5xx and network timeouts).
 	Retry retry.Policy
@@ -272,7 +275,13 @@ func openLayout(ctx context.Context, r ref.Ref, opts Options) (*Target, error) {
 	}
 	// oras' layout store keeps index.json in memory and rewrites it on each tag: hold
 	// an exclusive lock from open to close so two writers never lose each other's tags.
-	unlock, err := lockFile(filepath.Join(r.Path, ".longshore.lock"))
+	// Another command may hold it for as long as a mirror takes: the wait says so, and
+	// ends on Ctrl-C.
+	var waiting func()
+	if opts.LayoutWaiting != nil {
+		waiting = func() { opts.LayoutWaiting(where) }
+	}
+	unlock, err := filelock.ExclusiveContext(ctx, filepath.Join(r.Path, ".longshore.lock"), waiting)
 	if err != nil {
 		return nil, fmt.Errorf("locking %s: %w", where, err)
 	}
@@ -350,8 +359,6 @@ func isDir(path string) bool {
 	st, err := os.Stat(path)
 	return err == nil && st.IsDir()
 }
-
-func lockFile(path string) (func(), error) { return filelock.Exclusive(path) }
 
 // Close releases the target's resources. A layout opened to write is rid of its
 // ingest directory, where oras writes a blob before moving it into place: what is
