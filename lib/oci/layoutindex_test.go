@@ -15,6 +15,7 @@ import (
 	"github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"longshore.dev/lib/fault"
 	"longshore.dev/lib/filelock"
 	"longshore.dev/lib/ref"
 )
@@ -192,5 +193,38 @@ func TestLayoutLockWaitSaysSoAndEnds(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("Open still waits for the lock after its context ended")
+	}
+}
+
+// A layout this process holds, opened again by another path (a symlink), is refused at
+// once: flock(2) locks two opens of one file apart even in one process, so the second
+// open waited for the first, which its own command held until the end. pkg-pull mirror
+// into a directory that is the source's by a symlink hung for good.
+func TestLayoutOpenTwiceByAnotherPath(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	r, _ := ref.ParseArtifact("ocidir://" + filepath.Join(dir, "reg", "hello"))
+	pushTagged(t, r, "1.0.0", "one")
+	if err := os.Symlink(filepath.Join(dir, "reg"), filepath.Join(dir, "alias")); err != nil {
+		t.Fatal(err)
+	}
+	alias, _ := ref.ParseArtifact("ocidir://" + filepath.Join(dir, "alias", "hello"))
+	first, err := Open(context.Background(), r, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	second, err := Open(ctx, alias, Options{Create: true})
+	if err == nil {
+		second.Close()
+	}
+	if fault.KindOf(err) != fault.Usage || !strings.Contains(err.Error(), "ocidir://"+r.Path) || !strings.Contains(err.Error(), "ocidir://"+alias.Path) {
+		t.Errorf("err %v (kind %v), want a usage error naming both paths", err, fault.KindOf(err))
+	}
+	first.Close()
+	// Once the first is closed, the other path opens the layout as well as any.
+	if got, err := resolveTag(t, alias, "1.0.0"); err != nil || got.Digest == "" {
+		t.Errorf("by the other path, after the first closed: %v", err)
 	}
 }

@@ -32,7 +32,6 @@ import (
 	"oras.land/oras-go/v2/registry/remote/retry"
 
 	"longshore.dev/lib/fault"
-	"longshore.dev/lib/filelock"
 	"longshore.dev/lib/internal/fsx"
 	"longshore.dev/lib/ref"
 )
@@ -281,9 +280,9 @@ func openLayout(ctx context.Context, r ref.Ref, opts Options) (*Target, error) {
 	if opts.LayoutWaiting != nil {
 		waiting = func() { opts.LayoutWaiting(where) }
 	}
-	unlock, err := filelock.ExclusiveContext(ctx, filepath.Join(r.Path, ".longshore.lock"), waiting)
+	unlock, err := lockLayout(ctx, r.Path, where, waiting)
 	if err != nil {
-		return nil, fmt.Errorf("locking %s: %w", where, err)
+		return nil, err
 	}
 	if err := recoverIndex(r.Path); err != nil {
 		unlock()

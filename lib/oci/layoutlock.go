@@ -1,0 +1,81 @@
+package oci
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+
+	"longshore.dev/lib/fault"
+	"longshore.dev/lib/filelock"
+)
+
+// lockName is the file in a layout whose lock a command holds from open to close.
+const lockName = ".longshore.lock"
+
+// heldLayouts are the layout locks this process holds. flock(2) keeps two opens of one
+// file apart even in one process, so a layout opened again by another path (a symlink,
+// a bind mount) while this process holds it would wait for itself for good: pkg-pull
+// mirror into a directory that is, by a symlink, the one it copies from. By the same
+// path, a second open waits as another command's would: a library caller's goroutines
+// may take turns.
+var heldLayouts struct {
+	sync.Mutex
+	list []*heldLayout
+}
+
+type heldLayout struct {
+	lock  os.FileInfo
+	where string
+}
+
+// lockLayout takes the lock of the layout at root, which where names, waiting as
+// filelock.ExclusiveContext does; the function it returns releases it (once).
+func lockLayout(ctx context.Context, root, where string, waiting func()) (func(), error) {
+	path := filepath.Join(root, lockName)
+	if other := heldAs(path); other != "" && other != where {
+		return nil, fault.New(fault.Usage,
+			fmt.Errorf("%s is %s by another path, and this command has it open already", where, other),
+			"name the layout by one path: a symlink or a bind mount makes two of one directory")
+	}
+	unlock, err := filelock.ExclusiveContext(ctx, path, waiting)
+	if err != nil {
+		return nil, fmt.Errorf("locking %s: %w", where, err)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		unlock()
+		return nil, fmt.Errorf("locking %s: %w", where, err)
+	}
+	h := &heldLayout{lock: info, where: where}
+	heldLayouts.Lock()
+	heldLayouts.list = append(heldLayouts.list, h)
+	heldLayouts.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			heldLayouts.Lock()
+			heldLayouts.list = slices.DeleteFunc(heldLayouts.list, func(x *heldLayout) bool { return x == h })
+			heldLayouts.Unlock()
+			unlock()
+		})
+	}, nil
+}
+
+// heldAs names the layout whose lock file is path when this process holds it, else "".
+func heldAs(path string) string {
+	info, err := os.Stat(path)
+	if err != nil {
+		return ""
+	}
+	heldLayouts.Lock()
+	defer heldLayouts.Unlock()
+	for _, h := range heldLayouts.list {
+		if os.SameFile(h.lock, info) {
+			return h.where
+		}
+	}
+	return ""
+}
