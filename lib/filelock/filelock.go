@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -51,6 +52,14 @@ func open(path string) (*os.File, error) {
 		return nil, err
 	}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
+		// flock(2) asks for no write access: a lock file this user may not write (in
+		// another user's directory, on read-only media) is locked through a read-only
+		// open, and still keeps out those who write it.
+		if ro, rerr := os.Open(path); rerr == nil {
+			f, err = ro, nil
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("opening lock %s: %w", path, err)
 	}

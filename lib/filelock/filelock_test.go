@@ -3,6 +3,7 @@ package filelock
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -151,4 +152,30 @@ func TestContextTakesAFreedLock(t *testing.T) {
 	if _, err := ExclusiveContext(ctx, path, nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("a cancelled context took the lock: %v", err)
 	}
+}
+
+// A lock file this user may not write (another user's directory, read-only media) is
+// locked through a read-only open: flock(2) asks for no write access. Readers of a
+// layout someone else owns failed with "permission denied" opening it to write.
+func TestLockFileNotWritable(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root may write any file: run as another user")
+	}
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "layout.lock")
+	if err := os.WriteFile(path, nil, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	release, err := ExclusiveContext(context.Background(), path, nil)
+	if err != nil {
+		t.Fatalf("locking a lock file this user may only read: %v", err)
+	}
+	// It still excludes others.
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if other, err := ExclusiveContext(ctx, path, nil); err == nil {
+		other()
+		t.Error("a second holder was let in through a read-only open")
+	}
+	release()
 }

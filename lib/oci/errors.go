@@ -118,7 +118,7 @@ func layoutFault(doing string, err error) error {
 			"the layout's file system is mounted read-only: it can be read, not written; write to a layout elsewhere")
 	case errors.Is(err, fs.ErrPermission):
 		return fault.New(fault.Unknown, fmt.Errorf("%s: %w", doing, err),
-			"this user may not do that in the layout: check the owner and permissions of its directory and files")
+			"the layout's directory or files refuse this user: check their owner and permissions")
 	}
 	return fmt.Errorf("%s: %w", doing, err)
 }

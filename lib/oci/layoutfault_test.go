@@ -43,7 +43,7 @@ func TestLayoutWriteFailures(t *testing.T) {
 		{syscall.ENOSPC, "no space left on device", "the disk holding the layout is full: free space"},
 		{syscall.EDQUOT, "quota exceeded", "the disk holding the layout is full: free space"},
 		{syscall.EROFS, "read-only file system", "mounted read-only"},
-		{syscall.EACCES, "permission denied", "check the owner and permissions"},
+		{syscall.EACCES, "permission denied", "check their owner and permissions"},
 	} {
 		t.Run(tc.errno.Error(), func(t *testing.T) {
 			t.Parallel()

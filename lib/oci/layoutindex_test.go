@@ -228,3 +228,64 @@ func TestLayoutOpenTwiceByAnotherPath(t *testing.T) {
 		t.Errorf("by the other path, after the first closed: %v", err)
 	}
 }
+
+// A layout this user may only read (another user's, a mirror on read-only media) is
+// read: its lock file is locked through a read-only open, and one that cannot be
+// created (a layout no longshore command wrote to) is done without, since no command
+// that writes the layout has opened it. It failed with "permission denied" on the lock.
+// A push to it is refused with a hint.
+func TestLayoutReadOnly(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root may write any file: run as another user")
+	}
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		lock bool // the lock file is there
+	}{{"lock file there", true}, {"no lock file", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r, _ := ref.ParseArtifact("ocidir://" + filepath.Join(t.TempDir(), "hello"))
+			desc := pushTagged(t, r, "1.0.0", "one")
+			if !tc.lock {
+				os.Remove(filepath.Join(r.Path, lockName))
+			}
+			chmodAll(t, r.Path, 0o555, 0o444)
+			t.Cleanup(func() { chmodAll(t, r.Path, 0o755, 0o644) })
+			if got, err := resolveTag(t, r, "1.0.0"); err != nil || got.Digest != desc.Digest {
+				t.Errorf("resolving 1.0.0 in a read-only layout: %v %v", got.Digest, err)
+			}
+			target, err := Open(context.Background(), r, Options{Create: true})
+			if err == nil {
+				data := []byte("a layer the layout does not hold")
+				_, err = target.Push(context.Background(), ocispec.Descriptor{MediaType: ocispec.MediaTypeImageLayer, Digest: digest.FromBytes(data), Size: int64(len(data))}, bytes.NewReader(data))
+				target.Close()
+			}
+			if err == nil || !strings.Contains(fault.HintOf(err), "permissions") {
+				t.Errorf("pushing to a read-only layout: %v (hint %q), want a hint about permissions", err, fault.HintOf(err))
+			}
+		})
+	}
+}
+
+func chmodAll(t *testing.T, root string, dirs, files os.FileMode) {
+	t.Helper()
+	// Directories last on the way down is no good: a directory without w or x keeps
+	// what is in it out of reach. Walk first, then chmod, the root last.
+	var paths []string
+	filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err == nil {
+			paths = append(paths, path)
+		}
+		return nil
+	})
+	for i := len(paths) - 1; i >= 0; i-- {
+		mode := files
+		if fi, err := os.Lstat(paths[i]); err == nil && fi.IsDir() {
+			mode = dirs
+		}
+		if err := os.Chmod(paths[i], mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -2,11 +2,14 @@ package oci
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"sync"
+	"syscall"
 
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/filelock"
@@ -32,8 +35,10 @@ type heldLayout struct {
 }
 
 // lockLayout takes the lock of the layout at root, which where names, waiting as
-// filelock.ExclusiveContext does; the function it returns releases it (once).
-func lockLayout(ctx context.Context, root, where string, waiting func()) (func(), error) {
+// filelock.ExclusiveContext does; the function it returns releases it (once). A reader
+// (not write) of a layout where it can make no lock file goes without: a layout on
+// read-only media, or another user's that no longshore command wrote (each makes one).
+func lockLayout(ctx context.Context, root, where string, write bool, waiting func()) (func(), error) {
 	path := filepath.Join(root, lockName)
 	if other := heldAs(path); other != "" && other != where {
 		return nil, fault.New(fault.Usage,
@@ -41,13 +46,16 @@ func lockLayout(ctx context.Context, root, where string, waiting func()) (func()
 			"name the layout by one path: a symlink or a bind mount makes two of one directory")
 	}
 	unlock, err := filelock.ExclusiveContext(ctx, path, waiting)
+	if err != nil && !write && (errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS)) {
+		return func() {}, nil
+	}
 	if err != nil {
-		return nil, fmt.Errorf("locking %s: %w", where, err)
+		return nil, layoutFault("locking "+where, err)
 	}
 	info, err := os.Stat(path)
 	if err != nil {
 		unlock()
-		return nil, fmt.Errorf("locking %s: %w", where, err)
+		return nil, layoutFault("locking "+where, err)
 	}
 	h := &heldLayout{lock: info, where: where}
 	heldLayouts.Lock()

@@ -280,7 +280,7 @@ func openLayout(ctx context.Context, r ref.Ref, opts Options) (*Target, error) {
 	if opts.LayoutWaiting != nil {
 		waiting = func() { opts.LayoutWaiting(where) }
 	}
-	unlock, err := lockLayout(ctx, r.Path, where, waiting)
+	unlock, err := lockLayout(ctx, r.Path, where, opts.Create, waiting)
 	if err != nil {
 		return nil, err
 	}
