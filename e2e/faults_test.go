@@ -335,6 +335,50 @@ func (tr *trickle) Write(p []byte) (int, error) {
 	return n, nil
 }
 
+// TestFaultLayoutDiskFull publishes to an ocidir:// layout on a 2 MiB tmpfs. A push
+// that fills the disk fails with a hint (exit 1: no retry mends it), and the layout
+// keeps its tags; once there is space, the push goes through. So does a push to a new
+// layout that a full disk stopped before it held anything.
+func TestFaultLayoutDiskFull(t *testing.T) {
+	t.Parallel()
+	disk := filepath.Join(t.TempDir(), "disk")
+	os.MkdirAll(disk, 0o755)
+	if err := mountTmpfs(t, disk, "2m"); err != nil {
+		t.Skipf("cannot mount a tmpfs here (%v): lib/oci's TestLayoutWriteFailures covers a full disk where it can", err)
+	}
+	layout := "ocidir://" + filepath.Join(disk, "hello")
+	full := func(what string, res result) {
+		t.Helper()
+		if res.Code != 1 || !strings.Contains(res.Stderr, "no space left on device") ||
+			!strings.Contains(res.Stderr, "Hint: the disk holding the layout is full: free space and run the command again") {
+			t.Errorf("%s, on a full disk:\n%s", what, res)
+		}
+	}
+
+	// The disk is full before the layout is made.
+	filler := filepath.Join(disk, "filler")
+	os.WriteFile(filler, []byte(noise(3<<20)), 0o644) // cut short at 2 MiB
+	small := writePkg(t, "hello", "1.0.0", "", map[string]string{"share/hello.txt": "hello\n"})
+	full("a push to a new layout", run(t, runOpts{}, "pkg-push", small, "--to", layout, "--cascade"))
+	os.Remove(filler)
+	runOK(t, runOpts{}, "pkg-push", small, "--to", layout, "--cascade")
+
+	// The disk fills during a push to the layout.
+	big := writePkg(t, "hello", "1.1.0", "", map[string]string{"share/data.bin": noise(3 << 20)})
+	full("a push that fills the disk", run(t, runOpts{}, "pkg-push", big, "--to", layout, "--cascade"))
+	runOK(t, runOpts{}, "pkg-pull", layout+":1.0.0")
+	runOK(t, runOpts{}, "pkg-pull", layout+":latest")
+
+	if err := growTmpfs(disk, "8m"); err != nil {
+		t.Fatal(err)
+	}
+	runOK(t, runOpts{}, "pkg-push", big, "--to", layout, "--cascade")
+	runOK(t, runOpts{}, "pkg-pull", layout+":1.0.0")
+	if res := runOK(t, runOpts{}, "pkg-pull", layout+":latest", "-o", "name"); !strings.Contains(res.Stdout, "hello@1.1.0") {
+		t.Errorf("latest after the push that fit:\n%s", res)
+	}
+}
+
 // TestFaultDiskFull installs into a home on a 2 MiB tmpfs: a small package fits; a
 // bigger one fails with a hint, and the store is as it was.
 func TestFaultDiskFull(t *testing.T) {

@@ -15,6 +15,11 @@ func mountTmpfs(t *testing.T, dir, size string) error {
 	return nil
 }
 
+// growTmpfs makes the tmpfs mountTmpfs mounted on dir size big: space freed.
+func growTmpfs(dir, size string) error {
+	return syscall.Mount("tmpfs", dir, "tmpfs", syscall.MS_REMOUNT, "size="+size)
+}
+
 // registryProcAttr starts the registry in its own process group, so a ^C to the test
 // run reaches only us and we stop it in order, and has the kernel kill it if the thread
 // that started it dies without cleaning up (Pdeathsig).

@@ -13,6 +13,11 @@ func mountTmpfs(t *testing.T, dir, size string) error {
 	return errors.New("mounting a tmpfs is Linux's")
 }
 
+// growTmpfs is never called where mountTmpfs fails.
+func growTmpfs(dir, size string) error {
+	return errors.New("mounting a tmpfs is Linux's")
+}
+
 // registryProcAttr starts the registry in its own process group; without Pdeathsig,
 // a test run killed outright leaves it running.
 func registryProcAttr() *syscall.SysProcAttr {
