@@ -520,7 +520,17 @@ func (t *Target) Push(ctx context.Context, desc ocispec.Descriptor, r io.Reader)
 	if ok, err := t.Exists(ctx, desc); err != nil || ok {
 		return false, err
 	}
+	var src *sourceReader
+	if t.remote == nil {
+		src = &sourceReader{r: r}
+		r = src
+	}
 	err = t.store.Push(ctx, desc, r)
+	if err != nil && src != nil {
+		if err := refusedBytes(err, desc, t.where, src.err); err != nil {
+			return false, err
+		}
+	}
 	if manifestBlobUnknown(err) {
 		// Another writer is pushing the same blobs: the registry answered our HEAD with
 		// their blob before linking it into this repository (seen with distribution 2.8).
@@ -539,6 +549,39 @@ func (t *Target) Push(ctx context.Context, desc ocispec.Descriptor, r io.Reader)
 		}
 	}
 	return true, nil
+}
+
+// sourceReader keeps the error, other than EOF, that the bytes pushed to a layout
+// ended with: oras-go checks them against their digest as it writes, and says only
+// "trailing data" when the source fails after the last byte, as a verifying source
+// (FetchBlob) does when those bytes are not the digest's.
+type sourceReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *sourceReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF {
+		s.err = err
+	}
+	return n, err
+}
+
+// refusedBytes says why a layout refused bytes that are not desc's, or is nil when
+// err is not that: the source's own error when it had one (a registry, or another
+// layout, that served other bytes), else that the bytes given were not the digest's.
+// classify would say the layout's copy is damaged, and the layout has none.
+func refusedBytes(err error, desc ocispec.Descriptor, where string, srcErr error) error {
+	if !errors.Is(err, content.ErrMismatchedDigest) && !errors.Is(err, content.ErrTrailingData) &&
+		!errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil
+	}
+	if srcErr != nil && fault.KindOf(srcErr) != fault.Unknown {
+		return fmt.Errorf("copying %s to %s: %w", desc.Digest, where, srcErr)
+	}
+	return fault.New(fault.Verify, fmt.Errorf("copying %s to %s: the bytes do not match their digest (%w)", desc.Digest, where, err),
+		"the bytes given for "+desc.Digest.String()+" are not its content; nothing was written")
 }
 
 // saveIndex writes a layout's index.json after a change to it; a registry has none.
