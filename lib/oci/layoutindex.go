@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	orasoci "oras.land/oras-go/v2/content/oci"
@@ -25,9 +26,15 @@ const previousIndex = ".longshore-index.json.prev"
 type layoutIndex struct {
 	store *orasoci.Store
 	root  string
+	// saving keeps a Target's saves apart: two goroutines tagging one layout (a mirror
+	// of two packages of one repository) would each move aside the index the other had
+	// just written, and fail to find it.
+	saving sync.Mutex
 }
 
 func (l *layoutIndex) save() error {
+	l.saving.Lock()
+	defer l.saving.Unlock()
 	index, prev := filepath.Join(l.root, ocispec.ImageIndexFile), filepath.Join(l.root, previousIndex)
 	if err := os.Rename(index, prev); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err

@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -286,6 +288,42 @@ func chmodAll(t *testing.T, root string, dirs, files os.FileMode) {
 		}
 		if err := os.Chmod(paths[i], mode); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// TestLayoutTagsAtOnce: one layout's Target tagged by several goroutines at once (a
+// mirror of two packages of one repository) saves each change, none failing another's
+// save as it moves index.json aside, and keeps every tag.
+func TestLayoutTagsAtOnce(t *testing.T) {
+	t.Parallel()
+	r, _ := ref.ParseArtifact("ocidir://" + filepath.Join(t.TempDir(), "hello"))
+	desc := pushTagged(t, r, "0", "one")
+	target, err := Open(context.Background(), r, Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const goroutines, tags = 8, 25
+	errs := make(chan error, goroutines*tags)
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := range tags {
+				if err := target.Tag(context.Background(), desc, fmt.Sprintf("%d.%d", g, i)); err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	target.Close()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("tagging at once: %v", err)
+	}
+	for g := range goroutines {
+		if _, err := resolveTag(t, r, fmt.Sprintf("%d.%d", g, tags-1)); err != nil {
+			t.Errorf("a tag was lost: %v", err)
 		}
 	}
 }
