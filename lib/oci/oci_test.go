@@ -294,9 +294,14 @@ func TestLayoutNotFoundAndLocking(t *testing.T) {
 		t.Errorf("layout path %q should be absolute", target.Ref.Path)
 	}
 	target.Close()
-	if _, err := Open(context.Background(), r, Options{}); err != nil {
+	// Closed, as every Target must be: one left open holds its lock until the garbage
+	// collector closes the file, and stays among the layouts this process holds, so
+	// that another test's lock file given the same inode later read as this one.
+	again, err := Open(context.Background(), r, Options{})
+	if err != nil {
 		t.Fatalf("reopening an existing layout: %v", err)
 	}
+	again.Close()
 }
 
 type authCredential = auth.Credential
