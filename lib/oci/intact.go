@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -43,6 +44,9 @@ func (t *Target) Intact(ctx context.Context, desc ocispec.Descriptor) (bool, err
 	if err := desc.Digest.Validate(); err != nil {
 		return false, fmt.Errorf("checking %s in %s: %w", desc.Digest, t.where, err)
 	}
+	// One check of a file at a time: goroutines checking a blob their packages share
+	// would each remove the damaged file, or the good copy another wrote since.
+	defer t.checking.lock(desc.Digest)()
 	path := layoutBlob(t.Ref.Path, desc.Digest)
 	why, err := damage(ctx, path, desc)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -58,6 +62,29 @@ func (t *Target) Intact(ctx context.Context, desc ocispec.Descriptor) (bool, err
 		return false, fmt.Errorf("removing the damaged %s from %s: %w", desc.Digest, t.where, err)
 	}
 	return false, &DamagedError{Where: t.where, Digest: desc.Digest, Why: why}
+}
+
+// digestLocks are locks by digest, taken and never dropped: a mirror checks each of a
+// layout's files once or a few times.
+type digestLocks struct {
+	mu    sync.Mutex
+	locks map[digest.Digest]*sync.Mutex
+}
+
+// lock takes d's lock and returns what releases it.
+func (l *digestLocks) lock(d digest.Digest) func() {
+	l.mu.Lock()
+	if l.locks == nil {
+		l.locks = map[digest.Digest]*sync.Mutex{}
+	}
+	m := l.locks[d]
+	if m == nil {
+		m = new(sync.Mutex)
+		l.locks[d] = m
+	}
+	l.mu.Unlock()
+	m.Lock()
+	return m.Unlock
 }
 
 // removeDamaged removes the files of damaged from the layout at root.

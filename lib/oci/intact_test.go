@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/opencontainers/go-digest"
@@ -130,6 +132,50 @@ func TestFetchDamagedLayoutBlob(t *testing.T) {
 		err := read()
 		if fault.KindOf(err) != fault.Verify || !strings.HasPrefix(fault.HintOf(err), "the layout's copy is damaged; mirror the packages into the layout again") {
 			t.Errorf("%s: %v (hint %q), want a verification failure saying the layout's copy is damaged", tc.name, err, fault.HintOf(err))
+		}
+	}
+}
+
+// TestIntactAtOnce: goroutines that check one damaged file of a layout at once (a
+// mirror of packages that share a blob) find it damaged once: the first removes it,
+// and the others find it missing, or whole again once the first has copied it anew.
+// Each removed the file the others were hashing, and failed on "no such file", or
+// removed the copy written since.
+func TestIntactAtOnce(t *testing.T) {
+	t.Parallel()
+	r, blob, _ := damagedLayout(t, "blob")
+	target, err := Open(context.Background(), r, Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	path := layoutBlob(r.Path, blob.Digest)
+	for round := range 20 {
+		if round > 0 {
+			os.WriteFile(path, make([]byte, blob.Size), 0o644) // damaged again
+		}
+		const goroutines = 8
+		var damaged atomic.Int32
+		errs := make(chan error, goroutines)
+		var wg sync.WaitGroup
+		for range goroutines {
+			wg.Go(func() {
+				_, err := target.Intact(context.Background(), blob)
+				var d *DamagedError
+				if errors.As(err, &d) {
+					damaged.Add(1)
+				} else if err != nil {
+					errs <- err
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		if n := damaged.Load(); n != 1 {
+			t.Fatalf("round %d: found damaged %d times, want once", round, n)
 		}
 	}
 }

@@ -97,6 +97,8 @@ type Target struct {
 	ingest string
 	// index saves a layout's index.json after each change to it (layoutindex.go).
 	index *layoutIndex
+	// checking keeps Intact's checks of one file of a layout apart.
+	checking digestLocks
 	// Repaired lists the damaged manifests Open removed from a layout (Options.Repair).
 	Repaired []*DamagedError
 	// retrying and uploadBackoff are Options.Retrying and UploadBackoff, for PushBlob.
