@@ -40,6 +40,7 @@ func damagedLayout(t *testing.T, damage string) (r ref.Ref, blob, manifest ocisp
 		`","config":{"mediaType":"application/octet-stream","digest":"`+blob.Digest.String()+`","size":600},"layers":[]}`))
 	target.Close()
 	cut := map[string]ocispec.Descriptor{"blob": blob, "manifest": manifest}[damage]
+	os.Chmod(layoutBlob(r.Path, cut.Digest), 0o644) // oras leaves blobs read-only, which only root may write
 	if err := os.Truncate(layoutBlob(r.Path, cut.Digest), 10); err != nil {
 		t.Fatal(err)
 	}
