@@ -36,10 +36,19 @@ func (l *layoutIndex) save() error {
 	l.saving.Lock()
 	defer l.saving.Unlock()
 	index, prev := filepath.Join(l.root, ocispec.ImageIndexFile), filepath.Join(l.root, previousIndex)
+	// The new file is a new inode: it keeps the mode of the one it replaces (a layout
+	// shared by a group has it group-writable), not the umask's.
+	var mode fs.FileMode
+	if fi, err := os.Stat(index); err == nil {
+		mode = fi.Mode().Perm()
+	}
 	if err := os.Rename(index, prev); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
 	err := l.store.SaveIndex()
+	if err == nil && mode != 0 {
+		err = os.Chmod(index, mode)
+	}
 	if err == nil {
 		err = syncPath(index)
 	}

@@ -323,3 +323,19 @@ func TestLayoutTagsAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// A save writes a new index.json: it keeps the mode the old one had, so a layout
+// shared by a group stays writable by the group.
+func TestLayoutIndexKeepsItsMode(t *testing.T) {
+	t.Parallel()
+	r, _ := ref.ParseArtifact("ocidir://" + filepath.Join(t.TempDir(), "hello"))
+	pushTagged(t, r, "1.0.0", "one")
+	index := filepath.Join(r.Path, "index.json")
+	if err := os.Chmod(index, 0o664); err != nil {
+		t.Fatal(err)
+	}
+	pushTagged(t, r, "2.0.0", "two")
+	if fi, err := os.Stat(index); err != nil || fi.Mode().Perm() != 0o664 {
+		t.Errorf("index.json after a save: %v %v, want mode 0664", fi.Mode(), err)
+	}
+}
