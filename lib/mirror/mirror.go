@@ -467,13 +467,13 @@ func (m *mirror) blob(ctx context.Context, src, dst *oci.Target, desc ocispec.De
 	if ok, err := m.intact(ctx, dst, desc); err != nil || ok {
 		return ok, err
 	}
+	try, finished := m.opts.Progress.Retried(desc.Size)
 	uploaded, err := dst.PushBlob(ctx, desc, func() (io.Reader, func(), error) {
 		rc, err := src.FetchBlob(ctx, desc)
 		if err != nil {
 			return nil, nil, err
 		}
-		counted, finished := m.opts.Progress.Item(desc.Size)
-		return &countingReader{rc, counted}, func() { finished(); rc.Close() }, nil
+		return &countingReader{rc, try()}, func() { finished(); rc.Close() }, nil
 	})
 	if uploaded {
 		m.copied.Add(1)

@@ -59,6 +59,37 @@ func (m *Meter) Item(size int64) (io.Writer, func()) {
 	return counter{m}, func() { once.Do(func() { m.itemsOK.Add(1) }) }
 }
 
+// Retried is Item for a transfer that may be made again (an upload a registry failed
+// for a moment): each call of try starts it over and returns the writer for that try,
+// taking back what the try before counted, so a transfer made twice counts its bytes
+// once and the line still ends at its total.
+func (m *Meter) Retried(size int64) (try func() io.Writer, finished func()) {
+	if m == nil {
+		return func() io.Writer { return io.Discard }, func() {}
+	}
+	m.total.Add(size)
+	m.items.Add(1)
+	var once sync.Once
+	counted := new(atomic.Int64) // by the latest try
+	return func() io.Writer {
+			m.done.Add(-counted.Swap(0))
+			return tryCounter{m, counted}
+		}, func() {
+			once.Do(func() { m.itemsOK.Add(1) })
+		}
+}
+
+type tryCounter struct {
+	m       *Meter
+	counted *atomic.Int64
+}
+
+func (c tryCounter) Write(p []byte) (int, error) {
+	c.counted.Add(int64(len(p)))
+	c.m.done.Add(int64(len(p)))
+	return len(p), nil
+}
+
 type counter struct{ m *Meter }
 
 func (c counter) Write(p []byte) (int, error) {

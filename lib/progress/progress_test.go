@@ -89,3 +89,22 @@ func TestBytes(t *testing.T) {
 		}
 	}
 }
+
+// A transfer made again counts its bytes once: the second try takes back what the
+// first counted, and the total stays the item's size.
+func TestRetriedCountsOnce(t *testing.T) {
+	t.Parallel()
+	m := &Meter{stop: make(chan struct{})}
+	try, finished := m.Retried(1000)
+	io.WriteString(try(), strings.Repeat("x", 600)) // cut short
+	io.WriteString(try(), strings.Repeat("x", 1000))
+	finished()
+	finished()
+	if m.done.Load() != 1000 || m.total.Load() != 1000 || m.items.Load() != 1 || m.itemsOK.Load() != 1 {
+		t.Errorf("done %d of %d, items %d of %d; want 1000 of 1000, 1 of 1", m.done.Load(), m.total.Load(), m.itemsOK.Load(), m.items.Load())
+	}
+	var nilMeter *Meter
+	try, finished = nilMeter.Retried(10)
+	io.WriteString(try(), "x")
+	finished()
+}

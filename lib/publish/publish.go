@@ -524,13 +524,13 @@ func (r *Result) count(uploaded bool, size int64) {
 // source opens blob d for each try of its upload (a registry that fails one for a
 // moment gets it again from the packed file), counting its bytes on meter.
 func (a *Artifact) source(d ocispec.Descriptor, meter *progress.Meter) oci.BlobSource {
+	try, finished := meter.Retried(d.Size)
 	return func() (io.Reader, func(), error) {
 		r, closeFn, err := a.open(d)
 		if err != nil {
 			return nil, nil, err
 		}
-		counted, finished := meter.Item(d.Size)
-		return io.TeeReader(r, counted), func() { finished(); closeFn() }, nil
+		return io.TeeReader(r, try()), func() { finished(); closeFn() }, nil
 	}
 }
 
