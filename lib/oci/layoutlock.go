@@ -31,6 +31,7 @@ var heldLayouts struct {
 
 type heldLayout struct {
 	lock  os.FileInfo
+	path  string // of the lock file
 	where string
 }
 
@@ -57,7 +58,7 @@ func lockLayout(ctx context.Context, root, where string, write bool, waiting fun
 		unlock()
 		return nil, layoutFault("locking "+where, err)
 	}
-	h := &heldLayout{lock: info, where: where}
+	h := &heldLayout{lock: info, path: path, where: where}
 	heldLayouts.Lock()
 	heldLayouts.list = append(heldLayouts.list, h)
 	heldLayouts.Unlock()
@@ -81,7 +82,9 @@ func heldAs(path string) string {
 	heldLayouts.Lock()
 	defer heldLayouts.Unlock()
 	for _, h := range heldLayouts.list {
-		if os.SameFile(h.lock, info) {
+		// The held file must still be at its path: a layout removed while held frees
+		// its lock file's inode for an unrelated file to take.
+		if cur, err := os.Stat(h.path); err == nil && os.SameFile(h.lock, info) && os.SameFile(cur, h.lock) {
 			return h.where
 		}
 	}
