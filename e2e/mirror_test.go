@@ -178,10 +178,13 @@ func newGate() *gate { return &gate{ch: make(chan struct{})} }
 
 func (g *gate) open() { g.once.Do(func() { close(g.ch) }) }
 
-func (g *gate) handle(w http.ResponseWriter, r *http.Request, next http.Handler) {
+// blobHalf serves r through next, and when it is a blob's GET of at least min bytes,
+// writes only the first half of the body, flushed, and returns the rest for the caller
+// to send (or not); else nil.
+func blobHalf(w http.ResponseWriter, r *http.Request, next http.Handler, min int) []byte {
 	if r.Method != http.MethodGet || !strings.Contains(r.URL.Path, "/blobs/sha256:") {
 		next.ServeHTTP(w, r)
-		return
+		return nil
 	}
 	rec := &recorder{header: http.Header{}, code: http.StatusOK}
 	next.ServeHTTP(rec, r)
@@ -190,19 +193,27 @@ func (g *gate) handle(w http.ResponseWriter, r *http.Request, next http.Handler)
 	}
 	w.WriteHeader(rec.code)
 	body := rec.body.Bytes()
-	if len(body) < 4096 {
+	if len(body) < min {
 		w.Write(body)
-		return
+		return nil
 	}
 	w.Write(body[:len(body)/2])
 	w.(http.Flusher).Flush()
+	return body[len(body)/2:]
+}
+
+func (g *gate) handle(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	rest := blobHalf(w, r, next, 4096)
+	if rest == nil {
+		return
+	}
 	select {
 	case <-g.ch:
 	case <-r.Context().Done():
 		return
 	case <-time.After(runTimeout):
 	}
-	w.Write(body[len(body)/2:])
+	w.Write(rest)
 }
 
 // progressLine matches what lib/progress draws: "Copying 1/2  1.2 KiB / 66.5 KiB   2%".
@@ -526,28 +537,15 @@ func TestMirrorLayoutRecovers(t *testing.T) {
 	// until the client goes; later ones find held full and get the layer whole.
 	held := make(chan struct{}, 1)
 	px := newProxy(t, func(w http.ResponseWriter, r *http.Request, next http.Handler) {
-		if r.Method != http.MethodGet || !strings.Contains(r.URL.Path, "/blobs/sha256:") {
-			next.ServeHTTP(w, r)
+		rest := blobHalf(w, r, next, 64<<10)
+		if rest == nil {
 			return
 		}
-		rec := &recorder{header: http.Header{}, code: http.StatusOK}
-		next.ServeHTTP(rec, r)
-		for k, v := range rec.header {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(rec.code)
-		body := rec.body.Bytes()
-		if len(body) < 64<<10 {
-			w.Write(body)
-			return
-		}
-		w.Write(body[:len(body)/2])
-		w.(http.Flusher).Flush()
 		select {
 		case held <- struct{}{}:
 			<-r.Context().Done()
 		default:
-			w.Write(body[len(body)/2:])
+			w.Write(rest)
 		}
 	})
 	lock := writeLock(t, "interrupted", lockEntry{pub: pub, repo: px.via(pub.Repository), reason: "requested"})
