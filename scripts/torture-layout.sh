@@ -17,7 +17,8 @@
 #   pkg-tap index add -f published.yaml --to ocidir://REG/index
 #   pkg-pull mirror -f hello.lock.yaml --to ocidir://MIRROR  (the version, resolved)
 #
-# After the kill: the layouts open (pkg-pull of a version pushed earlier, pkg-tap add of
+# Right after the kill, before anything opens it again, the layout's index.json parses
+# (what another OCI tool would read). Then: the layouts open (pkg-pull of a version pushed earlier, pkg-tap add of
 # the index, pkg-pull of a lock mirrored earlier), every tag that was there before the
 # killed command still names the same manifest, everything a layout's index.json lists
 # is there, and every file under blobs/ hashes to its name. Then the killed command runs
@@ -90,7 +91,7 @@ check_layout() {
 	local l=$1 f name want got
 	[[ -f $l/index.json ]] || fail "$l has no index.json"
 	jq -e . "$l/index.json" >/dev/null 2>&1 || fail "$l/index.json does not parse: $(head -c 200 "$l/index.json")"
-	[[ ! -e $l/.longshore-index.json.prev ]] || fail "$l still holds the index copy after an open"
+	[[ ! -e $l/.longshore-stage ]] || fail "$l still holds a writer's stage after an open"
 	for f in "$l"/blobs/sha256/*; do
 		[[ -e $f ]] || continue
 		want="$(stat -c '%s %Y' "$f")"
@@ -136,7 +137,7 @@ check_all() {
 	if [[ -f lock/mirrored-first.yaml ]]; then
 		pkg-pull -f lock/mirrored-first.yaml -o name >out/check 2>&1 || fail "pkg-pull -f of the first mirrored lock: $(cat out/check)"
 		# That found the package installed, without opening the mirror: this opens it,
-		# and puts back an index.json a killed save left aside.
+		# and clears the stage a killed writer left.
 		pkg-pull "ocidir://$mirror/hello:1.0.0" -o name >out/check 2>&1 || fail "pkg-pull of ocidir://$mirror/hello:1.0.0: $(cat out/check)"
 	fi
 	local l tag d now
@@ -168,10 +169,10 @@ blobs() { find "$1/blobs/sha256" -type f 2>/dev/null | wc -l; }
 # phase LAYOUT BLOBS_BEFORE TAG DIGEST_BEFORE: where in the command the kill landed,
 # from what it left in the layout it writes (read before anything opens it again).
 phase() {
-	local l=$1 blobs_before=$2 tag=$3 was=$4
-	if [[ -e $l/.longshore-index.json.prev ]]; then
+	local l=$1 blobs_before=$2 tag=$3 was=$4 stage=$1/.longshore-stage
+	if [[ -f $stage/index.json ]] && ! cmp -s "$stage/index.json" "$l/index.json"; then
 		echo "saving index.json"
-	elif [[ -n "$(ls -A "$l/ingest" 2>/dev/null)" ]]; then
+	elif [[ -n "$(ls -A "$stage/ingest" 2>/dev/null)" ]]; then
 		echo "writing a blob (ingest/)"
 	elif [[ -f $l/index.json ]] && [[ "$(tags "$l" | awk -v t="$tag" '$1 "" == t "" {print $2}')" != "$was" ]]; then
 		echo "after its tag moved (more tags, closing)"
@@ -187,24 +188,31 @@ phase() {
 declare -A phases
 declare -A max_ms=([push]=150 [index]=20 [mirror]=60)
 
-# kill.py OUT DELAY_MS [WATCH] -- CMD...: runs CMD (stdout to OUT, stderr to out/err) and
-# SIGKILLs it DELAY_MS after its start, or with WATCH, as soon as WATCH shows up after
-# that (a directory: once it holds a file); prints CMD's exit status as a shell would.
+# kill.py OUT DELAY_MS [WATCH [OLD]] -- CMD...: runs CMD (stdout to OUT, stderr to
+# out/err) and SIGKILLs it DELAY_MS after its start, or with WATCH, as soon as WATCH
+# shows up after that (a directory: once it holds a file; with OLD, a file whose bytes
+# differ from OLD's: the stage's index.json being saved); prints CMD's exit status as a
+# shell would.
 # A shell's sleep and kill take a few ms each, longer than a save of index.json.
 cat >"$work/kill.py" <<'PY'
 import os, signal, subprocess, sys, time
 i = sys.argv.index("--")
 out, delay, watch, cmd = sys.argv[1], int(sys.argv[2]) / 1000, sys.argv[3:i], sys.argv[i + 1:]
-def there(path):
+def there(path, old=None):
     try:
-        return bool(os.listdir(path)) if os.path.isdir(path) else os.path.lexists(path)
+        if os.path.isdir(path):
+            return bool(os.listdir(path))
+        if old is None:
+            return os.path.lexists(path)
+        with open(path, "rb") as a, open(old, "rb") as b:
+            return a.read() != b.read()
     except OSError:
         return False
 with open(out, "w") as stdout, open("out/err", "w") as stderr:
     p = subprocess.Popen(cmd, stdout=stdout, stderr=stderr)
     start = time.monotonic()
     while p.poll() is None:
-        if time.monotonic() - start >= delay and (not watch or there(watch[0])):
+        if time.monotonic() - start >= delay and (not watch or there(*watch)):
             p.send_signal(signal.SIGKILL)
             break
         if not watch:
@@ -244,13 +252,17 @@ step() {
 	kills[$name]=$((${kills[$name]:-0} + 1))
 	case $((kills[$name] % 3)) in
 	0) delay=$((RANDOM % max_ms[$name])) watch=() how="after ${delay}ms" ;;
-	1) delay=$((RANDOM % (max_ms[$name] / 2))) watch=("$l/.longshore-index.json.prev") how="at an index save after ${delay}ms" ;;
-	2) delay=$((RANDOM % (max_ms[$name] / 2))) watch=("$l/ingest") how="at a blob write after ${delay}ms" ;;
+	1) delay=$((RANDOM % (max_ms[$name] / 2))) watch=("$l/.longshore-stage/index.json" "$l/index.json") how="at an index save after ${delay}ms" ;;
+	2) delay=$((RANDOM % (max_ms[$name] / 2))) watch=("$l/.longshore-stage/ingest") how="at a blob write after ${delay}ms" ;;
 	esac
 	rc=$(python3 "$work/kill.py" "$outfile" "$delay" "${watch[@]}" -- "$@")
 	local where
 	if ((rc == 137)); then
 		where=$(phase "$l" "$blobs_before" "$tag" "$was")
+		# What any OCI tool reads next, before a longshore command opens the layout.
+		if [[ -e $l/index.json ]] && ! jq -e . "$l/index.json" >/dev/null 2>&1; then
+			fail "$name killed $where: $l/index.json does not parse: $(head -c 200 "$l/index.json")"
+		fi
 	elif ((rc == 0)); then
 		where="after it finished"
 	else

@@ -7,62 +7,118 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"longshore.dev/lib/internal/atomicfile"
 	orasoci "oras.land/oras-go/v2/content/oci"
 )
 
 // A layout's index.json holds its tags and lists its manifests. oras-go rewrites it in
 // place (os.WriteFile: truncate, then write), so a writer killed in between, or a disk
-// that fills up, leaves it empty or cut short: the layout no longer opens, and every
-// tag in it is lost (oras-project/oras-go#1301). So a Target saves the index itself:
-// the file is moved aside to previousIndex first, and that copy is removed only once
-// the new file is written and on the disk. Opening the layout (under its lock) puts
-// the copy back when the new file never got there: the change that was being saved
-// is lost, as the writer never said it was done, but nothing before it is.
-const previousIndex = ".longshore-index.json.prev"
+// that fills up, would leave it empty or cut short: the layout no longer opens, for
+// longshore or any other OCI tool, and every tag in it is lost
+// (oras-project/oras-go#1301). So oras-go never writes the layout's own index.json: a
+// writable layout is opened through a stage directory in it (stageName), which holds
+// a copy of the index and links to the layout's blobs/ and oci-layout. oras-go
+// rewrites the stage's copy; the copy, synced, then replaces the layout's index.json
+// by a rename. A reader, or a writer killed at any moment, finds the old index.json or
+// the new one, whole. The next open clears a stage a killed writer left.
+const stageName = ".longshore-stage"
 
 // layoutIndex saves the index of a layout opened with AutoSaveIndex off.
 type layoutIndex struct {
 	store *orasoci.Store
 	root  string
+	// stage is the directory oras-go has opened the layout through; "" for a layout
+	// opened where nothing can be written (read-only media, another user's), whose
+	// saves fail as oras-go's own would.
+	stage string
 	// saving keeps a Target's saves apart: two goroutines tagging one layout (a mirror
-	// of two packages of one repository) would each move aside the index the other had
-	// just written, and fail to find it.
+	// of two packages of one repository) write the stage's one copy.
 	saving sync.Mutex
 }
 
 func (l *layoutIndex) save() error {
 	l.saving.Lock()
 	defer l.saving.Unlock()
-	index, prev := filepath.Join(l.root, ocispec.ImageIndexFile), filepath.Join(l.root, previousIndex)
+	if l.stage == "" {
+		return l.store.SaveIndex()
+	}
+	index, staged := filepath.Join(l.root, ocispec.ImageIndexFile), filepath.Join(l.stage, ocispec.ImageIndexFile)
 	// The new file is a new inode: it keeps the mode of the one it replaces (a layout
 	// shared by a group has it group-writable), not the umask's.
 	var mode fs.FileMode
 	if fi, err := os.Stat(index); err == nil {
 		mode = fi.Mode().Perm()
 	}
-	if err := os.Rename(index, prev); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
 	err := l.store.SaveIndex()
 	if err == nil && mode != 0 {
-		err = os.Chmod(index, mode)
+		err = os.Chmod(staged, mode)
 	}
 	if err == nil {
-		err = syncPath(index)
+		err = syncPath(staged)
+	}
+	if err == nil {
+		err = os.Rename(staged, index)
+	}
+	if err == nil {
+		err = syncPath(l.root) // the rename, for a power cut
+	}
+	return err
+}
+
+// stageLayout makes the stage directory of the layout at root (under its lock): a
+// copy of its index.json, and links to its blobs/ and oci-layout, which are made
+// first for a new layout (whole: an index.json by a rename). It returns "" with no
+// error where nothing can be written.
+func stageLayout(root string) (string, error) {
+	stage := filepath.Join(root, stageName)
+	if err := os.RemoveAll(stage); err != nil && !readOnly(err) {
+		return "", err
+	}
+	if err := os.Mkdir(stage, 0o755); err != nil {
+		if readOnly(err) {
+			return "", nil
+		}
+		return "", err
+	}
+	err := os.MkdirAll(filepath.Join(root, ocispec.ImageBlobsDir), 0o755)
+	if err == nil {
+		err = writeIfMissing(filepath.Join(root, ocispec.ImageLayoutFile), []byte(`{"imageLayoutVersion":"1.0.0"}`))
+	}
+	if err == nil {
+		err = writeIfMissing(filepath.Join(root, ocispec.ImageIndexFile), []byte(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}`))
+	}
+	var data []byte
+	if err == nil {
+		data, err = os.ReadFile(filepath.Join(root, ocispec.ImageIndexFile))
+	}
+	if err == nil {
+		err = os.WriteFile(filepath.Join(stage, ocispec.ImageIndexFile), data, 0o644)
+	}
+	for _, name := range []string{ocispec.ImageBlobsDir, ocispec.ImageLayoutFile} {
+		if err == nil {
+			err = os.Symlink(filepath.Join("..", name), filepath.Join(stage, name))
+		}
 	}
 	if err != nil {
-		// The disk filled up, or the file could not be written: the index before stays.
-		if rerr := os.Rename(prev, index); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
-			err = errors.Join(err, rerr)
-		}
-		return err
+		os.RemoveAll(stage)
+		return "", err
 	}
-	if err := os.Remove(prev); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
+	return stage, nil
+}
+
+// writeIfMissing writes path whole (a rename), unless it is there.
+func writeIfMissing(path string, data []byte) error {
+	if _, err := os.Lstat(path); err == nil {
+		return nil
 	}
-	return nil
+	return atomicfile.Write(path, data, 0o644)
+}
+
+func readOnly(err error) bool {
+	return errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS)
 }
 
 // syncPath makes path's bytes durable before the copy they replace is removed.
@@ -78,23 +134,12 @@ func syncPath(path string) error {
 	return err
 }
 
-// recoverIndex puts back the index a save did not finish writing: when the copy moved
-// aside is there, the new index.json is kept only if it reads as an index. An empty
-// index.json with no copy is the cut-short first write of a new layout, which held
-// nothing yet: it is removed, and the layout starts again empty; so is an oci-layout
-// file that does not read, written (by oras-go, in place) before any index.json.
+// recoverIndex mends what oras-go (an older longshore, another tool) left when it
+// wrote a layout in place and was cut short: an empty index.json is the first write
+// of a new layout, which held nothing yet: it is removed, and the layout starts again
+// empty; so is an oci-layout file that does not read, written before any index.json.
 func recoverIndex(root string) error {
-	index, prev := filepath.Join(root, ocispec.ImageIndexFile), filepath.Join(root, previousIndex)
-	if _, err := os.Lstat(prev); err == nil {
-		if data, err := os.ReadFile(index); err == nil {
-			var i ocispec.Index
-			if json.Unmarshal(data, &i) == nil {
-				// The save finished; only the copy's removal did not.
-				return os.Remove(prev)
-			}
-		}
-		return os.Rename(prev, index)
-	}
+	index := filepath.Join(root, ocispec.ImageIndexFile)
 	fi, err := os.Stat(index)
 	switch {
 	case err == nil && fi.Mode().IsRegular() && fi.Size() == 0:
@@ -124,13 +169,8 @@ func removeCutLayoutFile(root string) error {
 	return os.Remove(path)
 }
 
-// hasIndex reports whether root holds an index.json, or the copy a save moved aside.
+// hasIndex reports whether root holds an index.json.
 func hasIndex(root string) error {
 	_, err := os.Stat(filepath.Join(root, ocispec.ImageIndexFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		if _, perr := os.Lstat(filepath.Join(root, previousIndex)); perr == nil {
-			return nil
-		}
-	}
 	return err
 }

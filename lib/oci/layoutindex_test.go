@@ -61,59 +61,47 @@ func resolveTag(t *testing.T, r ref.Ref, tag string) (ocispec.Descriptor, error)
 	return target.Resolve(context.Background(), tag)
 }
 
-// A layout's index.json is saved so that a writer killed while saving it, which oras-go
-// would leave empty or cut short, loses at most the change it was saving.
+// oras-go writes a layout's index in place, where a writer killed in the middle, or a
+// full disk, cut it short for longshore and every other OCI tool. It writes a stage's
+// copy instead, which replaces index.json by a rename: what a killed writer leaves is
+// its stage, and the layout's index.json is the old one, whole.
 func TestLayoutIndexSurvivesACutSave(t *testing.T) {
 	t.Parallel()
 	r, _ := ref.ParseArtifact("ocidir://" + filepath.Join(t.TempDir(), "hello"))
 	v1 := pushTagged(t, r, "1.0.0", "one")
-	index, prev := filepath.Join(r.Path, "index.json"), filepath.Join(r.Path, previousIndex)
-	if _, err := os.Stat(prev); !os.IsNotExist(err) {
-		t.Fatalf("a finished save left its copy: %v", err)
+	index, stage := filepath.Join(r.Path, "index.json"), filepath.Join(r.Path, stageName)
+	if _, err := os.Lstat(stage); !os.IsNotExist(err) {
+		t.Fatalf("a closed layout kept its stage: %v", err)
 	}
 	good, err := os.ReadFile(index)
 	if err != nil {
 		t.Fatal(err)
 	}
-
-	for _, tc := range []struct {
-		name  string
-		index []byte // what the killed save left, nil: no file at all
-	}{
-		{"cut short", good[:len(good)/2]},
-		{"empty", []byte{}},
-		{"not written yet", nil},
-	} {
-		// What a writer killed in the middle of a save leaves: the copy, and the new file
-		// as far as it got.
-		if err := os.WriteFile(prev, good, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		os.Remove(index)
-		if tc.index != nil {
-			if err := os.WriteFile(index, tc.index, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		got, err := resolveTag(t, r, "1.0.0")
-		if err != nil || got.Digest != v1.Digest {
-			t.Errorf("%s: resolving 1.0.0: %v %v, want %s", tc.name, got.Digest, err, v1.Digest)
-		}
-		if _, err := os.Stat(prev); !os.IsNotExist(err) {
-			t.Errorf("%s: the copy is still there: %v", tc.name, err)
-		}
+	var i ocispec.Index
+	if err := json.Unmarshal(good, &i); err != nil || len(i.Manifests) != 1 {
+		t.Fatalf("index.json after a push: %v\n%s", err, good)
 	}
 
-	// A save that finished but for removing the copy: the new index is the one kept.
+	// What a writer killed in the middle of a save leaves: its stage, with the copy of
+	// the index cut short and half a blob in ingest/.
+	os.MkdirAll(filepath.Join(stage, "ingest"), 0o755)
+	os.WriteFile(filepath.Join(stage, "index.json"), good[:len(good)/2], 0o644)
+	os.WriteFile(filepath.Join(stage, "ingest", "half"), []byte("half a blob"), 0o644)
+	if got, err := resolveTag(t, r, "1.0.0"); err != nil || got.Digest != v1.Digest {
+		t.Errorf("resolving 1.0.0: %v %v, want %s", got.Digest, err, v1.Digest)
+	}
+	if _, err := os.Lstat(stage); !os.IsNotExist(err) {
+		t.Errorf("the stage a killed writer left is still there: %v", err)
+	}
+	// The next writer starts from the index, not the cut copy.
 	pushTagged(t, r, "2.0.0", "two")
-	if err := os.WriteFile(prev, good, 0o644); err != nil {
-		t.Fatal(err)
+	for _, tag := range []string{"1.0.0", "2.0.0"} {
+		if _, err := resolveTag(t, r, tag); err != nil {
+			t.Errorf("resolving %s after another push: %v", tag, err)
+		}
 	}
-	if _, err := resolveTag(t, r, "2.0.0"); err != nil {
-		t.Errorf("after a save that left its copy: %v", err)
-	}
-	if _, err := os.Stat(prev); !os.IsNotExist(err) {
-		t.Errorf("the copy of a finished save is still there: %v", err)
+	if data, err := os.ReadFile(index); err != nil || json.Unmarshal(data, &i) != nil || len(i.Manifests) != 2 {
+		t.Errorf("index.json after the second push: %v\n%s", err, data)
 	}
 }
 

@@ -52,7 +52,8 @@ func TestLayoutPushOfBadBytes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer damaged.Close()
+	// Closed once the parallel subtests, which read it, are done.
+	t.Cleanup(func() { damaged.Close() })
 
 	for _, tc := range []struct {
 		name   string

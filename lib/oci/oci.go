@@ -290,7 +290,18 @@ func openLayout(ctx context.Context, r ref.Ref, opts Options) (*Target, error) {
 		unlock()
 		return nil, fmt.Errorf("opening %s: putting back the index.json an earlier writer did not finish saving: %w", where, err)
 	}
-	store, err := orasoci.NewWithContext(ctx, r.Path)
+	// oras-go opens the layout through its stage, where it cannot cut index.json short
+	// (layoutindex.go); a layout where nothing can be written, directly.
+	stage, err := stageLayout(r.Path)
+	if err != nil {
+		unlock()
+		return nil, layoutFault("opening "+where, err)
+	}
+	opened := r.Path
+	if stage != "" {
+		opened = stage
+	}
+	store, err := orasoci.NewWithContext(ctx, opened)
 	var damaged []*DamagedError
 	if err != nil {
 		// oras reads every manifest the index lists, and one damaged file stops it with
@@ -299,24 +310,33 @@ func openLayout(ctx context.Context, r ref.Ref, opts Options) (*Target, error) {
 		switch {
 		case len(damaged) > 0 && opts.Repair:
 			if err = removeDamaged(r.Path, damaged); err == nil {
-				store, err = orasoci.NewWithContext(ctx, r.Path)
+				store, err = orasoci.NewWithContext(ctx, opened)
 			}
 		case len(damaged) > 0:
+			removeStage(stage)
 			unlock()
 			return nil, fault.New(fault.Verify, damaged[0], repairLayout)
 		}
 	}
 	if err != nil {
+		removeStage(stage)
 		unlock()
 		// A new layout on a full disk fails here, writing its oci-layout or index.json.
 		return nil, layoutFault("opening "+where, err)
 	}
 	store.AutoSaveIndex = false // saved by layoutIndex, which a killed writer cannot cut short
-	t := &Target{Ref: r, where: where, store: store, unlock: unlock, Repaired: damaged, index: &layoutIndex{store: store, root: r.Path}}
+	t := &Target{Ref: r, where: where, store: store, unlock: unlock, Repaired: damaged, index: &layoutIndex{store: store, root: r.Path, stage: stage}}
 	if opts.Create {
+		// Where an older longshore, or another tool, had oras-go write its blobs.
 		t.ingest = filepath.Join(r.Path, "ingest")
 	}
 	return t, nil
+}
+
+func removeStage(stage string) {
+	if stage != "" {
+		os.RemoveAll(stage)
+	}
 }
 
 // caFileError says why --ca-file could not be read in the user's words, not
@@ -361,21 +381,34 @@ func isDir(path string) bool {
 	return err == nil && st.IsDir()
 }
 
-// Close releases the target's resources. A layout opened to write is rid of its
-// ingest directory, where oras writes a blob before moving it into place: what is
-// left there is a push that failed (oras-go leaves the file of bytes it refused) or a
-// writer that was killed, and nobody else writes while the layout is locked.
+// Close releases the target's resources. A layout's stage directory goes (with
+// oras-go's ingest/ in it, where it writes a blob before moving it into place: what is
+// left there is a push that failed or a writer that was killed), and so does the
+// ingest/ an older writer left in a layout opened to write; nobody else writes while
+// the layout is locked.
 func (t *Target) Close() error {
 	var err error
-	if t.ingest != "" {
-		if err = os.RemoveAll(t.ingest); err != nil {
-			err = fmt.Errorf("closing %s: %w", t.where, err)
+	for _, dir := range []string{t.ingest, t.stageDir()} {
+		if dir == "" {
+			continue
+		}
+		if rerr := os.RemoveAll(dir); rerr != nil && err == nil {
+			err = fmt.Errorf("closing %s: %w", t.where, rerr)
 		}
 	}
 	if t.unlock != nil {
 		t.unlock()
 	}
 	return err
+}
+
+// stageDir is the stage directory a layout was opened through (layoutindex.go), with
+// oras-go's ingest/ in it, or "".
+func (t *Target) stageDir() string {
+	if t.index == nil {
+		return ""
+	}
+	return t.index.stage
 }
 
 // Where names the target for messages.
