@@ -555,8 +555,9 @@ func TestMirrorLayoutRecovers(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// Killed once the layer's first half is on disk, in oras' ingest directory.
-	ingest := filepath.Join(dir, "e2e", "mirror", "recovers", "interrupted", "ingest", "*")
+	// Killed once the layer's first half is on disk, in oras' ingest directory (in the
+	// stage it opens the layout through: lib/oci/layoutindex.go).
+	ingest := filepath.Join(dir, "e2e", "mirror", "recovers", "interrupted", ".longshore-stage", "ingest", "*")
 	deadline := time.After(runTimeout)
 	for written := false; !written; {
 		select {
