@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/spf13/pflag"
 
@@ -423,6 +425,40 @@ func TestMissingTagNamesTheVersionsThere(t *testing.T) {
 	if r.Code != 3 || !strings.Contains(r.Stderr, `Hint: no tag was given and there is no "latest": `+repo+" has versions 1.1.0") {
 		t.Errorf("no tag, no latest: %s", r)
 	}
+}
+
+// A layout whose index.json lists its manifest without a tag, as crane writes one, is
+// named by the digest reference that installs it, and that reference does.
+func TestUntaggedLayoutNamesTheDigest(t *testing.T) {
+	t.Parallel()
+	pub := publishAll(t, pkg{"hello", "1.0.0", "", map[string]string{"f": "1"}})
+	repo := pub["hello"].Published.Repository
+	path := filepath.Join(strings.TrimPrefix(repo, "ocidir://"), "index.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var index map[string]any
+	if err := json.Unmarshal(data, &index); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range index["manifests"].([]any) {
+		delete(m.(map[string]any)["annotations"].(map[string]any), ocispec.AnnotationRefName)
+	}
+	if data, err = json.Marshal(index); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := newEnv(t)
+	byDigest := repo + "@" + pub["hello"].Published.Digest
+	r := pkgPull(t, env, "", repo+":1.0.0")
+	if r.Code != 3 || !strings.Contains(r.Stderr, "Hint: "+repo+" has no tags, but its index.json lists 1 manifest without a tag") ||
+		!strings.Contains(r.Stderr, byDigest+" (hello 1.0.0); pkg-pull installs one by that reference") {
+		t.Errorf("an untagged layout: %s", r)
+	}
+	mustPull(t, env, "", byDigest)
 }
 
 // Reading verbs do not create a home that is not there; an empty table says how to

@@ -329,7 +329,12 @@ func missingTagHint(ctx context.Context, t *oci.Target, r ref.Ref) string {
 	}
 	slices.SortFunc(versions, func(a, b *version.Version) int { return b.Compare(a) })
 	switch {
-	case err != nil || len(tags) == 0:
+	case err == nil && len(tags) == 0:
+		if untagged, _ := t.Untagged(); len(untagged) > 0 {
+			return fmt.Sprintf("%s has no tags, but %s; pkg-pull installs one by that reference", r.Locator(), oci.UntaggedNote(r.Locator(), untagged))
+		}
+		fallthrough
+	case err != nil:
 		return fmt.Sprintf("%s has no tags: check the repository's name (pkg-tap search NAME finds packages by name)", r.Locator())
 	case len(versions) == 0:
 		return fmt.Sprintf("%s has no version tags; its tags: %s", r.Locator(), strings.Join(first(tags, 8), ", "))

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log"
@@ -12,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"longshore.dev/lib/api"
 	"longshore.dev/lib/cli"
@@ -626,5 +629,36 @@ func TestIndexRepositoryWithScheme(t *testing.T) {
 		Source: "registry.example/hello@" + fakeDigest("hello1.0.0")}
 	if got := installedName(cfg, inst); got != "main/hello" {
 		t.Errorf("installedName = %q, want main/hello", got)
+	}
+}
+
+// A request for a layout whose index.json lists its manifests without tags, as crane
+// writes layouts, is told the digest references pkg-pull installs them by.
+func TestResolveUntaggedLayoutNamesDigests(t *testing.T) {
+	t.Parallel()
+	repo := "ocidir://" + filepath.Join(t.TempDir(), "tool")
+	d := publishPackage(t, repo, "tool", "1.0.0", nil)
+	path := filepath.Join(strings.TrimPrefix(repo, "ocidir://"), "index.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var index ocispec.Index
+	if err := json.Unmarshal(data, &index); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range index.Manifests {
+		delete(m.Annotations, ocispec.AnnotationRefName)
+	}
+	if data, err = json.Marshal(index); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Resolve(context.Background(), t.TempDir(), []resolve.Request{{Name: repo}}, Options{})
+	want := "its index.json lists 1 manifest without a tag (crane and other tools write layouts so): " + repo + "@" + d + " (tool 1.0.0); pkg-pull installs one"
+	if fault.KindOf(err) != fault.NotFound || !strings.Contains(fault.HintOf(err), want) {
+		t.Errorf("an untagged layout: %v\nhint: %s", err, fault.HintOf(err))
 	}
 }

@@ -168,8 +168,14 @@ func (s *Source) listRepository(ctx context.Context, id identity, cached *repoFi
 		if len(tags) > 0 {
 			what = "no version tags (it has " + strings.Join(shown, ", ") + ")"
 		}
-		return nil, fault.New(fault.NotFound, fmt.Errorf("repository %s has %s", repo, what),
-			"a version is published as a tag that is the version itself (1.2.3), as pkg-push does")
+		hint := "a version is published as a tag that is the version itself (1.2.3), as pkg-push does"
+		if len(tags) == 0 {
+			if untagged, _ := t.Untagged(); len(untagged) > 0 {
+				hint = oci.UntaggedNote(repo, untagged) + "; pkg-pull installs one by that reference, and a resolve needs " +
+					"version tags (oras tag --oci-layout DIR@DIGEST 1.2.3 adds one)"
+			}
+		}
+		return nil, fault.New(fault.NotFound, fmt.Errorf("repository %s has %s", repo, what), hint)
 	}
 	known := map[string]repoVersion{}
 	if cached != nil {
