@@ -290,6 +290,20 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
+// A reference mistyped as a path or as a package name is told what to write instead.
+func TestRefNotAReferenceSaysWhatInstead(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t)
+	r := pkgPull(t, env, "", "./registry/hello:0.1.0")
+	if r.Code != 2 || !strings.Contains(r.Stderr, "a local OCI layout is written ocidir://./registry/hello:0.1.0") || strings.Contains(r.Stderr, "pkg-pull add") {
+		t.Errorf("a path: %s", r)
+	}
+	r = pkgPull(t, env, "", "hello")
+	if r.Code != 2 || !strings.Contains(r.Stderr, "Hint: to install a package by name through taps, use `pkg-pull add NAME`") {
+		t.Errorf("a package name: %s", r)
+	}
+}
+
 func TestParseRequest(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ in, name, ref, version string }{

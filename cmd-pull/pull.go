@@ -198,7 +198,11 @@ func parseRefs(args []string) ([]ref.Ref, error) {
 	for _, a := range args {
 		r, err := ref.ParseArtifact(a)
 		if err != nil {
-			return nil, fault.New(fault.Usage, err, "to install a package by name through taps, use `pkg-pull add NAME`")
+			hint := ""
+			if p, perr := ref.Parse(a); perr == nil && p.Kind == ref.Package {
+				hint = "to install a package by name through taps, use `pkg-pull add NAME`"
+			}
+			return nil, fault.New(fault.Usage, err, hint)
 		}
 		if r.Reference() == "" {
 			r = r.WithTag("latest")

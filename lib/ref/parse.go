@@ -44,6 +44,9 @@ func parse(s string, allowPackage bool) (Ref, error) {
 	if scheme, _, ok := strings.Cut(in, "://"); ok && schemeRE.MatchString(scheme) {
 		return Ref{}, schemeError(in, scheme)
 	}
+	if looksLikePath(in) {
+		return Ref{}, syntaxErrorf(in, "%q is a path, and a path is not a reference: a local OCI layout is written %s%s", in, layoutScheme, in)
+	}
 	if looksRemote(in) {
 		return parseRemote(in, in)
 	}
@@ -51,6 +54,18 @@ func parse(s string, allowPackage bool) (Ref, error) {
 		return Ref{}, notArtifactError(in)
 	}
 	return parsePackage(in)
+}
+
+// looksLikePath reports whether in can only be a file path: it starts with "."
+// ("./reg", "../reg", ".cache/reg"), or is absolute with two components or more
+// ("/srv/reg"; "/hello" is more likely a package whose tap was left out). No registry
+// host starts with a dot, and a package name starts with a letter or digit: ocidir://
+// is what the user left out.
+func looksLikePath(in string) bool {
+	if rest, ok := strings.CutPrefix(in, "/"); ok {
+		return strings.Contains(rest, "/")
+	}
+	return strings.HasPrefix(in, ".")
 }
 
 // looksRemote reports whether in starts with a registry host followed by

@@ -43,6 +43,11 @@ func parseSource(s string) (source, error) {
 		return source{}, fault.Errorf(fault.Usage, "missing tap source: give an index reference (REGISTRY/REPO[:TAG] or ocidir://PATH[:TAG]) or a directory or file of IndexEntry documents")
 	}
 	if !strings.HasPrefix(s, "ocidir://") && !strings.HasPrefix(s, "oci://") && isPath(s) {
+		if isLayout(s) {
+			return source{}, fault.New(fault.Usage,
+				fmt.Errorf("tap source %s is an OCI layout (it has an oci-layout file), not a directory of IndexEntry documents", s),
+				"name a layout as ocidir://"+s)
+		}
 		abs, err := filepath.Abs(s)
 		if err != nil {
 			return source{}, err
@@ -111,6 +116,18 @@ func authHint(err error, r ref.Ref) error {
 
 // isPath reports whether s is meant as a filesystem path rather than a reference. A
 // configured local source is always absolute, so it stays a path after it is deleted.
+// isLayout reports whether the path s, or s without a trailing :TAG, is an OCI image
+// layout: an index pushed to ocidir://PATH, given without its scheme.
+func isLayout(s string) bool {
+	if i := strings.LastIndexByte(s, ':'); i > strings.LastIndexByte(s, '/') {
+		if _, err := os.Stat(s); err != nil {
+			s = s[:i]
+		}
+	}
+	_, err := os.Stat(filepath.Join(s, "oci-layout"))
+	return err == nil
+}
+
 func isPath(s string) bool {
 	if filepath.IsAbs(s) || s == "." || s == ".." || strings.HasPrefix(s, "./") || strings.HasPrefix(s, "../") {
 		return true

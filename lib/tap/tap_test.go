@@ -69,6 +69,10 @@ func TestAddRefusals(t *testing.T) {
 	writeEntries(t, entries, pkg("hello", "", nil))
 	mustAdd(t, home, Spec{Name: "core", Source: entries})
 	before := snapshotFiles(t, home)
+	layout := t.TempDir() // as pkg-tap index add --to ocidir://… leaves one
+	if err := os.WriteFile(filepath.Join(layout, "oci-layout"), []byte(`{"imageLayoutVersion":"1.0.0"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	tests := []struct {
 		name string
@@ -82,6 +86,8 @@ func TestAddRefusals(t *testing.T) {
 		{"missing layout", Spec{Name: "gone", Source: "ocidir://" + filepath.Join(t.TempDir(), "nothing")}, cli.ExitNotFound, "no OCI layout"},
 		{"not a reference", Spec{Name: "bad", Source: "no such thing"}, cli.ExitUsage, `tap source "no such thing"`},
 		{"unreachable registry", Spec{Name: "far", Source: "127.0.0.1:1/org/index"}, cli.ExitNetwork, "cannot reach"},
+		{"a layout as a path", Spec{Name: "lay", Source: layout}, cli.ExitUsage, "is an OCI layout (it has an oci-layout file), not a directory of IndexEntry documents"},
+		{"a layout as a path, tagged", Spec{Name: "lay", Source: layout + ":v1"}, cli.ExitUsage, "is an OCI layout"},
 		{"bad entries", Spec{Name: "broken", Source: writeFile(t, "kind: Nope\n")}, cli.ExitUsage, ""},
 	}
 	for _, tt := range tests {
