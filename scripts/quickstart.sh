@@ -23,8 +23,12 @@ export LONGSHORE_HOME="$work/home"          # the local store; default ~/.longsh
 export XDG_CACHE_HOME="$work/cache"         # pkg-push's layer cache; default ~/.cache
 cd "$work"
 
-step "Scaffold a new package and lint it"
+step "Scaffold a new package and lint it: it warns of what init left for the publisher"
 show pkg-push init ./greeter
+show pkg-push lint ./greeter -o table
+
+step "Say what it is and where it lives, as a publisher does; then lint --strict passes"
+pipeline "sed -e 's/greeter, a package published with longshore/Greets whoever runs it/' -e 's|github.com/OWNER/|github.com/example-org/|' greeter/package.yaml > package.yaml.new && mv package.yaml.new greeter/package.yaml"
 show pkg-push lint ./greeter --strict
 
 step "Publish it, and the example package, to a local layout registry (no server needed)"

@@ -156,6 +156,14 @@ var lintCases = []struct {
 		{"recommended-field", "package.yaml", 3, "metadata.source"},
 	}},
 
+	// placeholder
+	{name: "placeholder: as pkg-push init wrote them", yaml: ptr(strings.NewReplacer("Say hello", "hello, a package published with longshore", "example.com/hello", "github.com/OWNER/hello", "org/hello", "OWNER/hello").Replace(validYAML)), want: []want{
+		{"placeholder", "package.yaml", 6, "metadata.description is still the one pkg-push init wrote"},
+		{"placeholder", "package.yaml", 8, `metadata.homepage "https://github.com/OWNER/hello" still holds the placeholder OWNER`},
+		{"placeholder", "package.yaml", 9, "metadata.source"},
+	}},
+	{name: "placeholder: an owner that only contains OWNER", yaml: ptr(edit(9, "  source: https://github.com/OWNERS/hello")), want: nil},
+
 	// name, version
 	{name: "name: upper case and spaces", yaml: ptr(edit(4, "  name: Hello World")), want: []want{{"name", "package.yaml", 4, "name: hello-world"}}},
 	{name: "name: too long", yaml: ptr(edit(4, "  name: "+strings.Repeat("a", 129))), want: []want{{"name", "package.yaml", 4, "at most 128"}}},

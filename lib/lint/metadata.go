@@ -3,6 +3,7 @@ package lint
 import (
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -51,6 +52,7 @@ func (l *linter) checkMetadata() {
 			l.add("recommended-field", file, lineOr(f.s, m.metadataLine), "metadata.%s is missing: add %s", f.name, f.why)
 		}
 	}
+	l.checkPlaceholders(m.name.Value, []placeholderField{{"description", m.description}, {"homepage", m.homepage}, {"source", m.source}})
 	if m.license.Value != "" {
 		if problem := checkLicense(m.license.Value); problem != "" {
 			l.add("license", file, m.license.Line, "metadata.license %q %s", m.license.Value, problem)
@@ -59,6 +61,25 @@ func (l *linter) checkMetadata() {
 	l.checkURL("homepage", m.homepage)
 	l.checkURL("source", m.source)
 	l.checkKeywords()
+}
+
+type placeholderField struct {
+	name string
+	s    scalar
+}
+
+// checkPlaceholders warns of what pkg-push init wrote for the publisher to replace:
+// the stock description, and OWNER in the GitHub URLs. Published as is, they are what
+// search results and every index show.
+func (l *linter) checkPlaceholders(name string, fields []placeholderField) {
+	for _, f := range fields {
+		switch {
+		case f.name == "description" && name != "" && f.s.Value == pkgspec.PlaceholderDescription(name):
+			l.add("placeholder", pkgspec.FileName, f.s.Line, "metadata.description is still the one pkg-push init wrote: say in one line what %s does", name)
+		case f.name != "description" && slices.Contains(strings.Split(f.s.Value, "/"), pkgspec.PlaceholderOwner):
+			l.add("placeholder", pkgspec.FileName, f.s.Line, "metadata.%s %q still holds the placeholder %s from pkg-push init: write the real URL", f.name, f.s.Value, pkgspec.PlaceholderOwner)
+		}
+	}
 }
 
 // lineOr is the line of s when it is in the file, else fallback.

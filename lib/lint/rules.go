@@ -17,6 +17,7 @@ var Rules = []Rule{
 	{"schema", api.SeverityError, "only known fields, each of the right type, no key twice"},
 	{"required-field", api.SeverityError, "metadata.name and metadata.version are set"},
 	{"recommended-field", api.SeverityWarning, "metadata.description, license, homepage and source are set"},
+	{"placeholder", api.SeverityWarning, "metadata.description, homepage and source are not what pkg-push init wrote in their place"},
 	{"name", api.SeverityError, "metadata.name is lower-case letters and digits separated by ., _, __ or dashes, at most 128 characters"},
 	{"version", api.SeverityError, "metadata.version is a SemVer 2.0.0 version without a leading v"},
 	{"license", api.SeverityWarning, "metadata.license is a known SPDX license id or expression"},

@@ -175,3 +175,14 @@ func (p *Package) PlatformKeys() []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// PlaceholderOwner stands in pkg-push init's homepage and source URLs for the GitHub
+// owner the publisher fills in (https://github.com/OWNER/NAME); lint warns while it is
+// there.
+const PlaceholderOwner = "OWNER"
+
+// PlaceholderDescription is the description pkg-push init writes for a package, which
+// lint warns about until the publisher says what the package does.
+func PlaceholderDescription(name string) string {
+	return name + ", a package published with longshore"
+}

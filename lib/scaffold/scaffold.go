@@ -69,7 +69,7 @@ func Render(o Options) (map[string][]byte, error) {
 	}{
 		Name:        o.Name,
 		Version:     o.Version,
-		Description: fmt.Sprintf("%s, a package published with longshore", o.Name),
+		Description: pkgspec.PlaceholderDescription(o.Name),
 		EnvName:     envName(o.Name),
 	}
 	out := map[string][]byte{}
