@@ -30,6 +30,18 @@ func (r *rootFlags) addTo(fs *pflag.FlagSet) {
 	r.files.AddTo(fs)
 }
 
+// args is check, with a hint for what a user of --keep without -f meant: `--keep
+// FILE`, the file taken for an argument.
+func (r *rootFlags) args(check func([]string) error) func([]string) error {
+	return func(args []string) error {
+		err := check(args)
+		if err != nil && r.keep && len(r.files.Paths) == 0 && len(args) > 0 {
+			return fault.New(fault.Usage, err, "--keep takes its files with -f: --keep -f "+args[0])
+		}
+		return err
+	}
+}
+
 // read returns the --keep documents. A file that keeps nothing is a warning, or with
 // refuseEmpty (a collection that removes) an error: the empty file a failed
 // `pkg-dep resolve … > keep.yaml` leaves would let it remove what it was meant to keep.
@@ -129,7 +141,7 @@ $LONGSHORE_HOME, whatever a link inside it leads to.
 			fs.BoolVar(&o.listRegistered, "list-registered", false, "print the files registered with --register, one per line, and warn of those that keep nothing; collect nothing")
 			o.output.AddTo(fs)
 		},
-		Args: cli.ExactArgs(),
+		Args: o.roots.args(cli.ExactArgs()),
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
 			return runCollect(ctx, env, o)
 		},

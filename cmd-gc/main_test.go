@@ -115,6 +115,8 @@ func TestUsage(t *testing.T) {
 		{[]string{"--max-age", "soon"}, 2, "is not a duration"},
 		{[]string{"-o", "name"}, 2, "unknown output format"},
 		{[]string{"stray"}, 2, `unexpected argument "stray"`},
+		{[]string{"--keep", "tools.lock.yaml"}, 2, "Hint: --keep takes its files with -f: --keep -f tools.lock.yaml"},
+		{[]string{"why", "--keep", "tools.lock.yaml", "hello"}, 2, "Hint: --keep takes its files with -f: --keep -f tools.lock.yaml"},
 		{[]string{"--keep", "-f", "missing.yaml"}, 3, "missing.yaml"},
 		{[]string{"--register", "a", "--unregister", "b"}, 2, "give one of them"},
 		{[]string{"--register", "a", "--dry-run"}, 2, "only register"},

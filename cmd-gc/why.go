@@ -37,7 +37,7 @@ always a List. -o name prints the links, keepchain/manifest:sha256:…,layer:sha
 			roots.addTo(fs)
 			output.AddTo(fs)
 		},
-		Args: cli.ExactArgs("DIGEST or PKG"),
+		Args: roots.args(cli.ExactArgs("DIGEST or PKG")),
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
 			format, err := output.Format(env)
 			if err != nil {

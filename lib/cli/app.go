@@ -365,7 +365,7 @@ func (a *App) runAt(ctx context.Context, env *Env, c *Command, path string, args
 	pos := fs.Args()
 	if c.Args != nil {
 		if err := c.Args(pos); err != nil {
-			return &UsageError{Err: err, Prog: path, Usage: usageLine(path, c)}
+			return &UsageError{Err: err, Prog: path, Usage: usageLine(path, c), Hint: fault.HintOf(err)}
 		}
 	}
 	env.ArgsLenAtDash = fs.ArgsLenAtDash()
