@@ -76,6 +76,7 @@ func Changes(docs []stream.Doc) ([]Package, error) {
 		return nil, fault.New(fault.Usage, err, "pipe in what `pkg-push … -o yaml` prints, or IndexEntry documents")
 	}
 	byName := map[string]*Package{}
+	from := map[string]string{} // where each package's first document is
 	var order []string
 	for _, d := range docs {
 		var p Package
@@ -92,11 +93,20 @@ func Changes(docs []stream.Doc) ([]Package, error) {
 		}
 		p.Normalize()
 		if prev, ok := byName[p.Name]; ok {
+			// Merged, the later repository is where every version would be read from:
+			// also those of the earlier documents that this one does not list again.
+			if left := versionsNotIn(*prev, p); len(left) > 0 && !sameRepository(prev.Repository, p.Repository) {
+				return nil, fault.New(fault.Usage,
+					fmt.Errorf("%s: package %s is at %s here, and at %s with %s in %s: an index has one repository per package",
+						d.Source, p.Name, p.Repository, prev.Repository, listSome(left), from[p.Name]),
+					"add the versions of one repository at a time; to move the package, copy its versions to the new repository (crane copy, pkg-pull mirror) and add them from there with --move-repository")
+			}
 			m := Merge(prev, p)
 			byName[p.Name] = &m
 			continue
 		}
 		byName[p.Name] = &p
+		from[p.Name] = d.Source
 		order = append(order, p.Name)
 	}
 	if len(order) == 0 {

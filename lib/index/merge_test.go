@@ -133,6 +133,16 @@ func TestChanges(t *testing.T) {
 	if _, err := Changes(docs); err == nil || !strings.Contains(err.Error(), want) || fault.KindOf(err) != fault.Usage {
 		t.Errorf("a dependency ref that is a name: %v, want %q", err, want)
 	}
+	// Two documents of one package at two repositories: merged, the first one's
+	// version would be read from the second's repository.
+	other := published("hello", "1.1.0", d("2"))
+	other.Repository = "localhost:5000/other/hello"
+	docs, _ = stream.Decode(strings.NewReader(mustYAML(t, published("hello", "1.0.0", d("1")))+mustYAML(t, other)), "-", api.Kinds)
+	if _, err := Changes(docs); fault.KindOf(err) != fault.Usage || err == nil ||
+		!strings.Contains(err.Error(), "package hello is at localhost:5000/other/hello here, and at localhost:5000/org/hello with 1.0.0 in <stdin>:2: an index has one repository per package") ||
+		!strings.Contains(fault.HintOf(err), "--move-repository") {
+		t.Errorf("one package at two repositories: %v (hint %q)", err, fault.HintOf(err))
+	}
 	docs, _ = stream.Decode(strings.NewReader("apiVersion: longshore.dev/v1alpha1\nkind: Installed\nname: x\n"), "-", api.Kinds)
 	if _, err := Changes(docs); err == nil || !strings.Contains(err.Error(), "not read here") {
 		t.Errorf("other kind: %v", err)

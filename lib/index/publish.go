@@ -15,6 +15,7 @@ import (
 
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/oci"
+	"longshore.dev/lib/ref"
 )
 
 // PublishOptions tune Add and Publish. The zero value is right outside tests.
@@ -27,6 +28,10 @@ type PublishOptions struct {
 	MaxRounds int
 	// Logf reports progress (default: nothing).
 	Logf func(format string, args ...any)
+	// MoveRepository lets Add change the repository of a package the index lists
+	// while versions the change does not carry stay listed: they are read from the
+	// new repository from then on. Without it Add refuses (checkMoves).
+	MoveRepository bool
 }
 
 func (o *PublishOptions) defaults() {
@@ -59,6 +64,24 @@ type PublishResult struct {
 	// byte for byte. A version in none of them was merged by a concurrent Add, which
 	// leaves no way to tell.
 	New, Replaced, Unchanged []string
+	// Updated lists the packages whose package-level fields this Add changed (the
+	// repository, description, homepage, licence or keywords), sorted by name. Like
+	// New, Replaced and Unchanged, it knows only what this Add merged itself.
+	Updated []PackageUpdate
+}
+
+// PackageUpdate is what an Add changed about a package the index had, besides its
+// versions.
+type PackageUpdate struct {
+	Name string
+	// Fields names the fields changed, in the order of Package: "repository",
+	// "description", "homepage", "license", "keywords".
+	Fields []string
+	// From and To are the repository before and after, when it changed.
+	From, To string
+	// Moved lists, when the repository changed, the versions the change did not carry
+	// (name@version): the index now says they are in To.
+	Moved []string
 }
 
 // state is an index as a publisher reads it.
@@ -133,6 +156,14 @@ func Add(ctx context.Context, t *oci.Target, tag string, changes []Package, opts
 	if err != nil {
 		return nil, err
 	}
+	// Refuse a change that would send versions it does not carry to another
+	// repository before its entry is in the log, where it would be merged whatever
+	// happens next.
+	if !opts.MoveRepository {
+		if err := checkMoves(ctx, t, tag, cur, changes); err != nil {
+			return nil, err
+		}
+	}
 	// Stamp the entry after the index's watermark even if this clock is behind the
 	// others': the log stays in the order publishers saw it.
 	stamp := opts.Now()
@@ -151,7 +182,7 @@ func Add(ctx context.Context, t *oci.Target, tag string, changes []Package, opts
 	}
 	opts.Logf("pushed entry %s (%s)", own, strings.Join(res.Added, ", "))
 	ownEntries := map[string][]Package{own: changes}
-	outcome := map[string]versionOutcome{}
+	outcome := &outcomes{versions: map[string]versionOutcome{}, packages: map[string]PackageUpdate{}}
 	var pushed ocispec.Descriptor
 	var pushedState *state
 	for round := 1; ; round++ {
@@ -176,7 +207,7 @@ func Add(ctx context.Context, t *oci.Target, tag string, changes []Package, opts
 			res.Digest = cur.desc.Digest.String()
 			res.Packages, res.Versions, res.Rounds = cur.config.Packages, cur.config.Versions, round
 			for _, nv := range res.Added {
-				switch outcome[nv] {
+				switch outcome.versions[nv] {
 				case versionNew:
 					res.New = append(res.New, nv)
 				case versionReplaced:
@@ -185,6 +216,10 @@ func Add(ctx context.Context, t *oci.Target, tag string, changes []Package, opts
 					res.Unchanged = append(res.Unchanged, nv)
 				}
 			}
+			for _, u := range outcome.packages {
+				res.Updated = append(res.Updated, u)
+			}
+			slices.SortFunc(res.Updated, func(a, b PackageUpdate) int { return strings.Compare(a.Name, b.Name) })
 			return res, nil
 		}
 		if round > opts.MaxRounds {
@@ -241,6 +276,121 @@ func pendingEntries(cur *state, listed []string, own string) []string {
 	return out
 }
 
+// checkMoves refuses a change that would move a package the index lists to another
+// repository while versions the change does not carry stay listed. An index has one
+// repository per package (a version has none of its own), so those versions would be
+// fetched from the new repository, where they usually are not: installing one would
+// fail with "not found" and blame the registry. The fix is to publish to the old
+// repository, or to say (--move-repository) that the versions were copied over.
+//
+// It reads the index as tagged when Add starts: a change of repository that another
+// publisher merges after that is not seen.
+func checkMoves(ctx context.Context, t *oci.Target, tag string, cur *state, changes []Package) error {
+	names := make([]string, len(changes))
+	for i, c := range changes {
+		names[i] = c.Name
+	}
+	where := t.Where() + ":" + tag
+	old, err := loadPackages(ctx, t, cur.layers, names, where)
+	if err != nil {
+		return err
+	}
+	for _, c := range changes {
+		o := old[c.Name]
+		if o == nil || sameRepository(o.Repository, c.Repository) {
+			continue
+		}
+		left := versionsNotIn(*o, c)
+		if len(left) == 0 {
+			continue // the change lists every version at the new repository
+		}
+		var carried []string
+		for _, v := range c.Versions {
+			carried = append(carried, v.Version)
+		}
+		index := t.Ref.Locator()
+		if tag != DefaultTag {
+			index += ":" + tag
+		}
+		return fault.New(fault.Conflict,
+			fmt.Errorf("package %s: the index %s lists it at %s with %s, and this adds %s at %s: an index has one repository per package, so %s would be installed from %s too",
+				c.Name, where, o.Repository, plural(len(left), "version")+" "+listSome(left), listSome(carried), c.Repository, listSome(left), c.Repository),
+			fmt.Sprintf("publish %s to %s instead (pkg-push DIR --to %s -o yaml | pkg-tap index add -f - --to %s); or, if %s holds %s too (copied with crane copy or pkg-pull mirror), add again with --move-repository",
+				c.Name, o.Repository, o.Repository, index, c.Repository, listSome(left)))
+	}
+	return nil
+}
+
+// listSome joins items with commas, the first five of them and how many more.
+func listSome(items []string) string {
+	const most = 5
+	if len(items) <= most {
+		return strings.Join(items, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(items[:most], ", "), len(items)-most)
+}
+
+// plural is "version" for 1 and "versions" otherwise (the count is the caller's).
+func plural(n int, noun string) string {
+	if n == 1 {
+		return noun
+	}
+	return noun + "s"
+}
+
+// versionsNotIn lists the versions of old that change does not carry.
+func versionsNotIn(old, change Package) []string {
+	var out []string
+	for _, v := range old.Versions {
+		if _, carried := change.Find(v.Version); !carried {
+			out = append(out, v.Version)
+		}
+	}
+	return out
+}
+
+// sameRepository reports whether a and b name one repository, however written
+// (oci://REGISTRY/REPO and REGISTRY/REPO are one).
+func sameRepository(a, b string) bool {
+	if a == b {
+		return true
+	}
+	ra, errA := ref.ParseArtifact(a)
+	rb, errB := ref.ParseArtifact(b)
+	return errA == nil && errB == nil && ra.Locator() == rb.Locator()
+}
+
+// loadPackages reads the shards of layers that hold the names given (a name whose
+// shard the index lacks has none) and returns every package in them.
+func loadPackages(ctx context.Context, t *oci.Target, layers []ocispec.Descriptor, names []string, where string) (map[string]*Package, error) {
+	byKey := map[string]ocispec.Descriptor{}
+	for _, l := range layers {
+		byKey[l.Annotations[ShardAnnotation]] = l
+	}
+	out := map[string]*Package{}
+	read := map[string]bool{}
+	for _, n := range names {
+		k := ShardKey(n)
+		d, ok := byKey[k]
+		if !ok || read[k] {
+			continue
+		}
+		read[k] = true
+		data, err := fetchSmallBlob(ctx, t, d)
+		if err != nil {
+			return nil, err
+		}
+		pkgs, err := decodeShard(data, k, where)
+		if err != nil {
+			return nil, err
+		}
+		for i := range pkgs {
+			out[pkgs[i].Name] = &pkgs[i]
+		}
+	}
+	return out, nil
+}
+
 // versionOutcome is what merging a version did to the index.
 type versionOutcome int
 
@@ -252,18 +402,20 @@ const (
 
 // mergeRound merges the pending entries into cur, pushes the shards that changed, the
 // config and the manifest, and tags it. It returns the new state and the bytes sent.
-// For the versions of the entries in known (the caller's own), outcome records what
-// merging them did, against the index as the entries before them left it.
-func mergeRound(ctx context.Context, t *oci.Target, tag string, cur *state, pending []string, known map[string][]Package, outcome map[string]versionOutcome, opts PublishOptions) (*state, int64, error) {
+// For the entries in known (the caller's own), outcome records what merging them did,
+// against the index as the entries before them left it.
+func mergeRound(ctx context.Context, t *oci.Target, tag string, cur *state, pending []string, known map[string][]Package, outcome *outcomes, opts PublishOptions) (*state, int64, error) {
 	entries, err := fetchEntries(ctx, t, pending, known, opts)
 	if err != nil {
 		return nil, 0, err
 	}
 	// Load only the shards the entries touch.
 	keys := map[string]bool{}
+	var names []string
 	for _, pkgs := range entries {
 		for _, p := range pkgs {
 			keys[ShardKey(p.Name)] = true
+			names = append(names, p.Name)
 		}
 	}
 	oldLayers := map[string]ocispec.Descriptor{}
@@ -271,26 +423,13 @@ func mergeRound(ctx context.Context, t *oci.Target, tag string, cur *state, pend
 		oldLayers[l.Annotations[ShardAnnotation]] = l
 	}
 	where := t.Where() + ":" + tag
-	byName := map[string]*Package{}
-	oldPackages, oldVersions := 0, 0
-	for k := range keys {
-		d, ok := oldLayers[k]
-		if !ok {
-			continue
-		}
-		data, err := fetchSmallBlob(ctx, t, d)
-		if err != nil {
-			return nil, 0, err
-		}
-		pkgs, err := decodeShard(data, k, where)
-		if err != nil {
-			return nil, 0, err
-		}
-		for i := range pkgs {
-			byName[pkgs[i].Name] = &pkgs[i]
-			oldPackages++
-			oldVersions += len(pkgs[i].Versions)
-		}
+	byName, err := loadPackages(ctx, t, cur.layers, names, where)
+	if err != nil {
+		return nil, 0, err
+	}
+	oldPackages, oldVersions := len(byName), 0
+	for _, p := range byName {
+		oldVersions += len(p.Versions)
 	}
 	// Later entries win per name@version (and per name for metadata), also against
 	// entries merged in earlier rounds that a late-listed, older entry must not undo.
@@ -327,9 +466,7 @@ func mergeRound(ctx context.Context, t *oci.Target, tag string, cur *state, pend
 			}
 			m := Merge(byName[p.Name], change)
 			if _, mine := known[etag]; mine && outcome != nil {
-				for _, v := range change.Versions {
-					outcome[p.Name+"@"+v.Version] = compareVersion(byName[p.Name], m, v.Version)
-				}
+				outcome.record(byName[p.Name], change, m)
 			}
 			byName[p.Name] = &m
 			for _, v := range p.Versions {
@@ -398,8 +535,54 @@ func mergeRound(ctx context.Context, t *oci.Target, tag string, cur *state, pend
 	return &state{desc: manifest.Desc, layers: layers, config: cfg}, sent, nil
 }
 
+// outcomes is what merging a publisher's own entry did to the index.
+type outcomes struct {
+	versions map[string]versionOutcome // by name@version
+	packages map[string]PackageUpdate  // by name; only packages with a field changed
+}
+
+// record notes what merging change into old (nil for a package the index lacked) did,
+// merged being the result.
+func (o *outcomes) record(old *Package, change, merged Package) {
+	for _, v := range change.Versions {
+		o.versions[merged.Name+"@"+v.Version] = compareVersion(old, merged, v.Version)
+	}
+	delete(o.packages, merged.Name)
+	if old == nil {
+		return
+	}
+	u := PackageUpdate{Name: merged.Name}
+	if !sameRepository(old.Repository, merged.Repository) {
+		u.Fields = append(u.Fields, "repository")
+		u.From, u.To = old.Repository, merged.Repository
+		for _, v := range versionsNotIn(*old, change) {
+			u.Moved = append(u.Moved, merged.Name+"@"+v)
+		}
+	}
+	for _, f := range []struct {
+		name     string
+		old, new string
+	}{
+		{"description", old.Description, merged.Description},
+		{"homepage", old.Homepage, merged.Homepage},
+		{"license", old.License, merged.License},
+	} {
+		if f.old != f.new {
+			u.Fields = append(u.Fields, f.name)
+		}
+	}
+	if !slices.Equal(old.Keywords, merged.Keywords) {
+		u.Fields = append(u.Fields, "keywords")
+	}
+	if len(u.Fields) > 0 {
+		o.packages[merged.Name] = u
+	}
+}
+
 // compareVersion says what merging changed about version v: old (nil for a package the
-// index lacked) before, merged after. Unchanged is byte for byte, as the shards hold it.
+// index lacked) before, merged after. Unchanged is byte for byte, as the shards hold it,
+// and at the same repository: a version the index now reads from another repository
+// is replaced, whatever its digest.
 func compareVersion(old *Package, merged Package, v string) versionOutcome {
 	if old == nil {
 		return versionNew
@@ -407,6 +590,9 @@ func compareVersion(old *Package, merged Package, v string) versionOutcome {
 	before, ok := old.Find(v)
 	if !ok {
 		return versionNew
+	}
+	if !sameRepository(old.Repository, merged.Repository) {
+		return versionReplaced
 	}
 	after, _ := merged.Find(v)
 	b, errB := json.Marshal(before)

@@ -516,3 +516,111 @@ func TestAddWithASlowClock(t *testing.T) {
 		t.Errorf("after merging, its own old entry is still pending: %v", got)
 	}
 }
+
+// TestAddKeepsVersionsAtTheirRepository: an index has one repository per package, so
+// adding a version published to another repository would send every older version
+// there too. Add refuses that, naming the versions, unless told they were copied over
+// (MoveRepository), and then says what moved; it never calls a version it now reads
+// from elsewhere unchanged.
+func TestAddKeepsVersionsAtTheirRepository(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	reg := newFakeRegistry(t)
+	tgt := reg.open(t, "demo/index")
+	at := func(repo string, versions ...string) Package {
+		p := pkgVersion("hello", versions[0])
+		for _, v := range versions[1:] {
+			p.Versions = append(p.Versions, pkgVersion("hello", v).Versions...)
+		}
+		p.Repository = "registry.example.com/" + repo
+		return p
+	}
+	if _, err := Add(ctx, tgt, "", []Package{at("demo/hello", "0.1.0", "0.2.0"), pkgVersion("world", "1.0.0")}, PublishOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := readAll(t, tgt, "latest")
+
+	// Refused before anything is written: no entry in the log that a later add would merge.
+	reg.reset()
+	_, err := Add(ctx, tgt, "", []Package{at("other/hello", "0.9.0")}, PublishOptions{})
+	wantErr := "package hello: the index " + tgt.Where() + ":latest lists it at registry.example.com/demo/hello with versions 0.1.0, 0.2.0, and this adds 0.9.0 at registry.example.com/other/hello: an index has one repository per package, so 0.1.0, 0.2.0 would be installed from registry.example.com/other/hello too"
+	if fault.KindOf(err) != fault.Conflict || err == nil || err.Error() != wantErr {
+		t.Fatalf("moving hello's older versions: %v\nwant a conflict: %s", err, wantErr)
+	}
+	if hint := fault.HintOf(err); !strings.Contains(hint, "publish hello to registry.example.com/demo/hello instead (pkg-push DIR --to registry.example.com/demo/hello -o yaml | pkg-tap index add -f - --to ") ||
+		!strings.Contains(hint, "if registry.example.com/other/hello holds 0.1.0, 0.2.0 too (copied with crane copy or pkg-pull mirror), add again with --move-repository") {
+		t.Errorf("hint %q", hint)
+	}
+	if requests, _ := reg.log(); slices.ContainsFunc(requests, func(r string) bool { return !strings.HasPrefix(r, "GET") && !strings.HasPrefix(r, "HEAD") }) {
+		t.Errorf("a refused move wrote to the registry: %v", requests)
+	}
+	if after, _ := readAll(t, tgt, "latest"); after["hello"].Repository != before["hello"].Repository {
+		t.Errorf("hello moved to %s", after["hello"].Repository)
+	}
+
+	// The same repository written another way is not a move.
+	if _, err := Add(ctx, tgt, "", []Package{at("demo/hello", "0.3.0")}, PublishOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	sameRepo := at("demo/hello", "0.3.1")
+	sameRepo.Repository = "oci://" + sameRepo.Repository
+	if _, err := Add(ctx, tgt, "", []Package{sameRepo}, PublishOptions{}); err != nil {
+		t.Errorf("oci://REPO for REPO: %v", err)
+	}
+
+	// Told the versions were copied, it moves them and says so; the description changes too.
+	moved := at("other/hello", "0.9.0")
+	moved.Description = "moved"
+	res, err := Add(ctx, tgt, "", []Package{moved}, PublishOptions{MoveRepository: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []PackageUpdate{{
+		Name: "hello", Fields: []string{"repository", "description"},
+		From: sameRepo.Repository, To: "registry.example.com/other/hello",
+		Moved: []string{"hello@0.1.0", "hello@0.2.0", "hello@0.3.0", "hello@0.3.1"},
+	}}
+	if fmt.Sprint(res.Updated) != fmt.Sprint(want) || strings.Join(res.New, ",") != "hello@0.9.0" {
+		t.Errorf("moved: updated %+v, new %v\nwant %+v", res.Updated, res.New, want)
+	}
+	if all, _ := readAll(t, tgt, "latest"); all["hello"].Repository != "registry.example.com/other/hello" || len(all["hello"].Versions) != 5 {
+		t.Errorf("after the move: %+v", all["hello"])
+	}
+
+	// A version re-added at the old repository, the same bytes: moving back is refused
+	// too, and with MoveRepository the version is replaced, not unchanged.
+	back := at("demo/hello", "0.1.0")
+	if _, err := Add(ctx, tgt, "", []Package{back}, PublishOptions{}); fault.KindOf(err) != fault.Conflict ||
+		!strings.Contains(err.Error(), "with versions 0.2.0, 0.3.0, 0.3.1, 0.9.0, and this adds 0.1.0 at registry.example.com/demo/hello") {
+		t.Errorf("moving back: %v", err)
+	}
+	res, err = Add(ctx, tgt, "", []Package{back}, PublishOptions{MoveRepository: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(res.Replaced, ",") != "hello@0.1.0" || len(res.Unchanged) != 0 || len(res.Updated) != 1 || res.Updated[0].From != "registry.example.com/other/hello" {
+		t.Errorf("moving back: replaced %v, unchanged %v, updated %+v", res.Replaced, res.Unchanged, res.Updated)
+	}
+
+	// A change that lists every version at the new repository leaves none behind: no
+	// flag needed, and the update says the repository changed.
+	all := at("new/hello", "0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.9.0")
+	res, err = Add(ctx, tgt, "", []Package{all}, PublishOptions{})
+	if err != nil {
+		t.Fatalf("every version at the new repository: %v", err)
+	}
+	if len(res.Updated) != 1 || res.Updated[0].To != all.Repository || len(res.Updated[0].Moved) != 0 || len(res.Replaced) != 5 {
+		t.Errorf("every version moved: replaced %v, updated %+v", res.Replaced, res.Updated)
+	}
+
+	// Only metadata: the version is unchanged, the package is updated.
+	desc := at("new/hello", "0.9.0")
+	desc.Description = "new words"
+	res, err = Add(ctx, tgt, "", []Package{desc}, PublishOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(res.Unchanged, ",") != "hello@0.9.0" || fmt.Sprint(res.Updated) != fmt.Sprint([]PackageUpdate{{Name: "hello", Fields: []string{"description"}}}) {
+		t.Errorf("a new description: unchanged %v, updated %+v", res.Unchanged, res.Updated)
+	}
+}
