@@ -131,6 +131,7 @@ log before the build do not come back. The same entries always give the same sha
 func newIndexAddCmd() *cli.Command {
 	o := &indexTarget{output: cli.NewOutputFlags()}
 	var files cli.FileFlags
+	var move bool
 	return &cli.Command{
 		Name:  "add",
 		Short: "add or replace entries from Published documents and publish",
@@ -140,12 +141,19 @@ and adds them to the index at REF: each version carried replaces the same versio
 versions stay, metadata the document sets replaces the old, and a yanked version stays
 yanked. Every document is checked as "index build" checks entries, before anything is
 pushed. Changes go through the index's append-only entry log, so two publishers adding
-to the same index at once both keep their entries. A missing index is created.`,
+to the same index at once both keep their entries. A missing index is created.
+
+An index has one repository per package: an add that would change a package's
+repository while the index lists versions it does not carry is refused (exit 5), as
+those versions would be installed from the new repository. Publish to the package's
+repository, or pass --move-repository once they are in the new one too (crane copy,
+pkg-pull mirror).`,
 		Example: `pkg-push ./hello --to localhost:5000/org/hello -o yaml | {prog} -f - --to localhost:5000/org/index
 {prog} -f published/ --to ocidir://./registry/index`,
 		Flags: func(fs *pflag.FlagSet) {
 			files.AddTo(fs)
 			o.addTo(fs)
+			fs.BoolVar(&move, "move-repository", false, "let a package's repository change while the index lists versions of it that are not added: they were copied to the new repository too (crane copy, pkg-pull mirror), and are installed from there")
 		},
 		Args: cli.ExactArgs(),
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
@@ -172,12 +180,15 @@ to the same index at once both keep their entries. A missing index is created.`,
 				return err
 			}
 			defer t.Close()
-			res, err := index.Add(ctx, t, tag, changes, index.PublishOptions{Logf: env.Debugf})
+			res, err := index.Add(ctx, t, tag, changes, index.PublishOptions{Logf: env.Debugf, MoveRepository: move})
 			if err != nil {
 				return err
 			}
 			env.Infof("%s index %s:%s (%s): %s, %s", addSummary(res), t.Ref.Locator(), tag,
 				res.Digest, plural(res.Packages, "package"), plural(res.Versions, "version"))
+			for _, u := range res.Updated {
+				env.Infof("%s", updateSummary(u))
+			}
 			return o.print(env, t, res)
 		},
 	}
@@ -213,4 +224,31 @@ func addSummary(res *index.PublishResult) string {
 	}
 	msg := strings.Join(parts, "; ") + to
 	return strings.ToUpper(msg[:1]) + msg[1:]
+}
+
+// updateSummary says what index add changed about a package besides its versions:
+// "Moved hello from A to B, with hello@0.1.0, hello@0.2.0 (now installed from there
+// too); updated its description", or "Updated hello's description, keywords".
+func updateSummary(u index.PackageUpdate) string {
+	fields := slices.DeleteFunc(slices.Clone(u.Fields), func(f string) bool { return f == "repository" })
+	if u.From == "" {
+		return "Updated " + u.Name + "'s " + strings.Join(fields, ", ")
+	}
+	msg := "Moved " + u.Name + " from " + u.From + " to " + u.To
+	if len(u.Moved) > 0 {
+		msg += ", with " + listSome(u.Moved) + " (now installed from there too)"
+	}
+	if len(fields) > 0 {
+		msg += "; updated its " + strings.Join(fields, ", ")
+	}
+	return msg
+}
+
+// listSome joins items with commas: the first five of them, and how many more.
+func listSome(items []string) string {
+	const most = 5
+	if len(items) <= most {
+		return strings.Join(items, ", ")
+	}
+	return strings.Join(items[:most], ", ") + " and " + strconv.Itoa(len(items)-most) + " more"
 }

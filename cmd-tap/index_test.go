@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"longshore.dev/lib/cli"
+	"longshore.dev/lib/index"
 )
 
 // unreachable is a registry nothing listens on: a command that must refuse its input
@@ -173,6 +174,84 @@ func TestCredentialsNeverEchoed(t *testing.T) {
 		}
 		if strings.Contains(r.Stdout+r.Stderr, pw) {
 			t.Errorf("pkg-tap %s printed the password", tt.args[0])
+		}
+	}
+}
+
+// TestIndexAddKeepsVersionsAtTheirRepository: the review's repro. hello 0.1.0 and
+// 0.2.0 are in one repository; 0.9.0, published to another, must not silently send
+// the older versions there (an index has one repository per package): the add is
+// refused, naming them, and with --move-repository it says that they moved.
+func TestIndexAddKeepsVersionsAtTheirRepository(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t)
+	dir := t.TempDir()
+	index := "ocidir://" + filepath.Join(dir, "index")
+	demo, other := "ocidir://"+filepath.Join(dir, "demo", "hello"), "ocidir://"+filepath.Join(dir, "other", "hello")
+	published := func(repo string, versions ...string) string {
+		var docs string
+		for _, v := range versions {
+			docs += "---\napiVersion: longshore.dev/v1alpha1\nkind: Published\nname: hello\nversion: " + v + "\nrepository: " + repo +
+				"\ndigest: sha256:" + strings.Repeat(v[2:3], 64) + "\nmediaType: application/vnd.oci.image.manifest.v1+json\n"
+		}
+		return docs
+	}
+	if r := pkgTap(t, env, published(demo, "0.1.0", "0.2.0"), "index", "add", "-f", "-", "--to", index); r.Code != 0 {
+		t.Fatal(r)
+	}
+	show := func() string {
+		t.Helper()
+		home := newEnv(t)
+		mustRun(t, home, "add", "demo", index)
+		return mustRun(t, home, "show", "hello", "-o", "yaml").Stdout
+	}
+
+	r := pkgTap(t, env, published(other, "0.9.0"), "index", "add", "-f", "-", "--to", index)
+	if r.Code != cli.ExitConflict || r.Stdout != "" ||
+		!strings.Contains(r.Stderr, "Error: package hello: the index "+index+":latest lists it at "+demo+" with versions 0.1.0, 0.2.0, and this adds 0.9.0 at "+other+": an index has one repository per package, so 0.1.0, 0.2.0 would be installed from "+other+" too") ||
+		!strings.Contains(r.Stderr, "Hint: publish hello to "+demo+" instead (pkg-push DIR --to "+demo+" -o yaml | pkg-tap index add -f - --to "+index+"); or, if "+other+" holds 0.1.0, 0.2.0 too (copied with crane copy or pkg-pull mirror), add again with --move-repository") {
+		t.Errorf("adding 0.9.0 at another repository: %s", r)
+	}
+	if got := show(); !strings.Contains(got, "repository: "+demo+"\n") || strings.Contains(got, "0.9.0") {
+		t.Errorf("the refused add changed the index:\n%s", got)
+	}
+
+	r = pkgTap(t, env, published(other, "0.9.0"), "index", "add", "-f", "-", "--to", index, "--move-repository")
+	if r.Code != 0 || !strings.Contains(r.Stderr, "Added hello@0.9.0 to index "+index+":latest (") ||
+		!strings.Contains(r.Stderr, "Moved hello from "+demo+" to "+other+", with hello@0.1.0, hello@0.2.0 (now installed from there too)\n") {
+		t.Errorf("--move-repository: %s", r)
+	}
+	if got := show(); !strings.Contains(got, "repository: "+other+"\n") {
+		t.Errorf("after --move-repository:\n%s", got)
+	}
+
+	// Back at the old repository, the same bytes: never "unchanged".
+	if r := pkgTap(t, env, published(demo, "0.1.0"), "index", "add", "-f", "-", "--to", index); r.Code != cli.ExitConflict {
+		t.Errorf("moving back without --move-repository: %s", r)
+	}
+	r = pkgTap(t, env, published(demo, "0.1.0"), "index", "add", "-f", "-", "--to", index, "--move-repository")
+	if r.Code != 0 || strings.Contains(r.Stderr, "unchanged") || !strings.Contains(r.Stderr, "Replaced hello@0.1.0 in index ") ||
+		!strings.Contains(r.Stderr, "Moved hello from "+other+" to "+demo+", with hello@0.2.0, hello@0.9.0 (now installed from there too)\n") {
+		t.Errorf("moving back: %s", r)
+	}
+}
+
+// TestUpdateSummary: what index add says about a package's own fields.
+func TestUpdateSummary(t *testing.T) {
+	t.Parallel()
+	many := []string{"a@1.0.0", "a@1.1.0", "a@1.2.0", "a@1.3.0", "a@1.4.0", "a@1.5.0", "a@1.6.0"}
+	tests := []struct {
+		u    index.PackageUpdate
+		want string
+	}{
+		{index.PackageUpdate{Name: "a", Fields: []string{"description", "keywords"}}, "Updated a's description, keywords"},
+		{index.PackageUpdate{Name: "a", Fields: []string{"repository"}, From: "r/x", To: "r/y"}, "Moved a from r/x to r/y"},
+		{index.PackageUpdate{Name: "a", Fields: []string{"repository", "license"}, From: "r/x", To: "r/y", Moved: many},
+			"Moved a from r/x to r/y, with a@1.0.0, a@1.1.0, a@1.2.0, a@1.3.0, a@1.4.0 and 2 more (now installed from there too); updated its license"},
+	}
+	for _, tt := range tests {
+		if got := updateSummary(tt.u); got != tt.want {
+			t.Errorf("updateSummary(%+v) = %q, want %q", tt.u, got, tt.want)
 		}
 	}
 }
