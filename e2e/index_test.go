@@ -289,3 +289,44 @@ func TestIndexRefusesAPackage(t *testing.T) {
 		t.Errorf("tags after the refused add: %v", tags.Tags)
 	}
 }
+
+// TestIndexAddKeepsVersionsAtTheirRepository is the review's repro: hello 0.1.0 and
+// 0.2.0 in one repository, then 0.9.0 pushed to another and added. An index has one
+// repository per package, so that add would send 0.1.0 and 0.2.0 to the new one, where
+// they are not: it is refused (exit 5), and the old versions still install. Once the
+// other repository holds every version and the add lists them all, the package moves,
+// and the summary says so.
+func TestIndexAddKeepsVersionsAtTheirRepository(t *testing.T) {
+	t.Parallel()
+	demo, other := registryAddr+"/e2e/move/demo/hello", registryAddr+"/e2e/move/other/hello"
+	index := registryAddr + "/e2e/move/index"
+	push := func(repo string, versions ...string) string {
+		var docs []string
+		for _, v := range versions {
+			docs = append(docs, runOK(t, runOpts{}, "pkg-push", newPackage(t, "hello", v), "--to", repo, "-o", "yaml").Stdout)
+		}
+		return strings.Join(docs, "---\n")
+	}
+	runOK(t, runOpts{Stdin: push(demo, "0.1.0", "0.2.0")}, "pkg-tap", "index", "add", "-f", "-", "--to", index)
+	install := func(what string) {
+		t.Helper()
+		opt := runOpts{Env: []string{"LONGSHORE_HOME=" + t.TempDir()}}
+		runOK(t, opt, "pkg-tap", "add", "demo", index)
+		runOK(t, opt, "pkg-pull", "add", what)
+	}
+
+	res := run(t, runOpts{Stdin: push(other, "0.9.0")}, "pkg-tap", "index", "add", "-f", "-", "--to", index)
+	if res.Code != 5 || res.Stdout != "" ||
+		!strings.Contains(res.Stderr, "Error: package hello: the index "+index+":latest lists it at "+demo+" with versions 0.1.0, 0.2.0, and this adds 0.9.0 at "+other) ||
+		!strings.Contains(res.Stderr, "add again with --move-repository") {
+		t.Errorf("adding hello@0.9.0 at another repository: %s", res)
+	}
+	install("hello@0.2.0")
+
+	res = runOK(t, runOpts{Stdin: push(other, "0.1.0", "0.2.0", "0.9.0")}, "pkg-tap", "index", "add", "-f", "-", "--to", index)
+	if !strings.Contains(res.Stderr, "Added hello@0.9.0; replaced hello@0.1.0, hello@0.2.0 in index "+index+":latest") ||
+		!strings.Contains(res.Stderr, "Moved hello from "+demo+" to "+other+"\n") {
+		t.Errorf("every version at the other repository: %s", res)
+	}
+	install("hello@0.2.0")
+}
