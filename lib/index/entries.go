@@ -60,7 +60,7 @@ func LoadEntries(path string) ([]Entry, error) {
 		}
 	}
 	var entries []Entry
-	seen := map[string]string{}
+	seen := map[string]int{} // the index in entries of each name's entry
 	for _, file := range files {
 		data, err := os.ReadFile(file)
 		if err != nil {
@@ -79,12 +79,19 @@ func LoadEntries(path string) ([]Entry, error) {
 				return nil, err
 			}
 			p.Normalize()
-			if first, dup := seen[p.Name]; dup {
+			if i, dup := seen[p.Name]; dup {
+				first := entries[i]
+				if !sameRepository(first.Repository, p.Repository) {
+					// Not two halves of one entry: the package's versions are in two places.
+					return nil, fault.New(fault.Usage,
+						fmt.Errorf("package %s is defined twice, at two repositories: %s at %s and %s at %s", p.Name, first.Source, first.Repository, d.Source, p.Repository),
+						"an index has one repository per package, where every version is installed from: list the versions in one entry at the repository that holds them all (copy them there first with crane copy or pkg-pull mirror)")
+				}
 				return nil, fault.New(fault.Usage,
-					fmt.Errorf("package %s is defined twice: %s and %s", p.Name, first, d.Source),
+					fmt.Errorf("package %s is defined twice: %s and %s", p.Name, first.Source, d.Source),
 					"an index holds each package once: merge the two entries into one")
 			}
-			seen[p.Name] = d.Source
+			seen[p.Name] = len(entries)
 			entries = append(entries, Entry{Package: p, Source: d.Source})
 		}
 	}

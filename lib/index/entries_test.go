@@ -97,6 +97,8 @@ func TestLoadEntriesRefuses(t *testing.T) {
 	}{
 		{"duplicate names", map[string]string{"a.yaml": helloEntry, "sub/b.yaml": helloEntry},
 			[]string{"package hello is defined twice", "a.yaml:1", filepath.Join("sub", "b.yaml") + ":1"}},
+		{"one package at two repositories", map[string]string{"a.yaml": helloEntry, "b.yaml": strings.Replace(helloEntry, "ghcr.io/org/hello", "ghcr.io/other/hello", 1)},
+			[]string{"package hello is defined twice, at two repositories: ", "a.yaml:1 at ghcr.io/org/hello and ", "b.yaml:1 at ghcr.io/other/hello"}},
 		{"invalid version", map[string]string{"hello.yaml": strings.Replace(helloEntry, "1.1.0", "1.1", 1)},
 			[]string{"hello.yaml:9: package hello: version \"1.1\" is not a semantic version"}},
 		{"invalid repository", map[string]string{"hello.yaml": strings.Replace(helloEntry, "ghcr.io/org/hello", "ghcr.io/Org/Hello", 1)},
@@ -123,6 +125,12 @@ func TestLoadEntriesRefuses(t *testing.T) {
 				t.Errorf("kind %v", fault.KindOf(err))
 			}
 		})
+	}
+	// Two entries of one package at two repositories are not merged into one entry:
+	// one repository must hold every version.
+	_, err := LoadEntries(writeTree(t, map[string]string{"a.yaml": helloEntry, "b.yaml": strings.Replace(helloEntry, "ghcr.io/org/hello", "ghcr.io/other/hello", 1)}))
+	if hint := fault.HintOf(err); !strings.Contains(hint, "list the versions in one entry at the repository that holds them all") {
+		t.Errorf("two repositories: hint %q", hint)
 	}
 	if _, err := LoadEntries(filepath.Join(t.TempDir(), "missing")); fault.KindOf(err) != fault.NotFound {
 		t.Errorf("missing dir: %v", err)
