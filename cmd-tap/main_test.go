@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -186,6 +187,24 @@ func TestTapLifecycle(t *testing.T) {
 		if !ok || ref.Validate() != nil || !strings.Contains(ref.Name, "/") {
 			t.Errorf("%s: %+v", d.Source, d.Value)
 		}
+	}
+	// The documents carry what the table shows, in its order; they ask for no version.
+	r = mustRun(t, env, "search", "hello", "-o", "json")
+	var found struct {
+		Items []map[string]any `json:"items"`
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &found); err != nil {
+		t.Fatalf("search -o json: %v\n%s", err, r.Stdout)
+	}
+	var rows []string
+	for _, it := range found.Items {
+		rows = append(rows, fmt.Sprintf("%v %v %v %v", it["name"], it["latest"], it["description"], it["version"]))
+	}
+	if got := strings.Join(rows, "\n"); got != "core/hello 1.1.0 Say hello <nil>\n"+
+		"extra/hello 1.1.0 Another hello <nil>\n"+
+		"core/hello-extra 1.1.0 More hello <nil>\n"+
+		"core/world 1.1.0 a hello world <nil>" {
+		t.Errorf("search hello -o json, name latest description version:\n%s", got)
 	}
 	if r := mustRun(t, env, "search", "nothing-like-this", "-o", "table"); r.Stdout != "" ||
 		!strings.Contains(r.Stderr, `No package matches "nothing-like-this": searched the cached indexes of 2 taps; `+"`pkg-tap update` refreshes them.") {

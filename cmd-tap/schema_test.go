@@ -11,7 +11,8 @@ import (
 )
 
 // TestSearchOutputMatchesSchema validates what `pkg-tap search -o yaml` prints against
-// manifests/schemas/packageref.schema.json, document by document.
+// manifests/schemas/packageref.schema.json, document by document, latest version and
+// description included.
 func TestSearchOutputMatchesSchema(t *testing.T) {
 	t.Parallel()
 	schema, err := jsonschema.NewCompiler().Compile(filepath.Join("..", "manifests", "schemas", "packageref.schema.json"))
@@ -39,6 +40,7 @@ func TestSearchOutputMatchesSchema(t *testing.T) {
 		"apiVersion: longshore.dev/v1alpha1\nkind: PackageRef\nname: a/b/c\n",
 		"apiVersion: longshore.dev/v1alpha1\nkind: PackageRef\nname: hello\nversoin: ^1\n",
 		"apiVersion: longshore.dev/v1alpha1\nkind: Published\nname: hello\n",
+		"apiVersion: longshore.dev/v1alpha1\nkind: PackageRef\nname: hello\nlatest: v1.0.0\n",
 	} {
 		if err := schema.Validate(clitest.YAMLValue(t, bad)); err == nil {
 			t.Errorf("the schema accepts:\n%s", bad)
@@ -47,6 +49,7 @@ func TestSearchOutputMatchesSchema(t *testing.T) {
 	for _, good := range []string{
 		"apiVersion: longshore.dev/v1alpha1\nkind: PackageRef\nname: hello\nversion: ^1.2\nplatform: linux/arm64/v8\n",
 		"apiVersion: longshore.dev/v1alpha1\nkind: PackageRef\nref: ghcr.io/org/fonts\nversion: '>=2 <3'\nplatform: any\n",
+		"apiVersion: longshore.dev/v1alpha1\nkind: PackageRef\nname: core/hello\nlatest: 1.2.0-rc.1\ndescription: Say hello\n",
 	} {
 		if err := schema.Validate(clitest.YAMLValue(t, good)); err != nil {
 			t.Errorf("the schema refuses: %v\n%s", err, good)

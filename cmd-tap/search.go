@@ -11,21 +11,13 @@ import (
 	"longshore.dev/lib/cli"
 	"longshore.dev/lib/fault"
 	"longshore.dev/lib/suggest"
-	"longshore.dev/lib/tap"
 )
-
-// hitRow pairs a hit with the PackageRef that -o yaml|json|name prints, so the table
-// can show what the document has no room for.
-type hitRow struct {
-	*api.PackageRef
-	hit tap.Hit
-}
 
 var hitColumns = cli.Columns{
 	Headers: []string{"NAME", "VERSION", "DESCRIPTION"},
 	Row: func(doc any) []string {
-		h := doc.(hitRow).hit
-		return []string{h.Qualified(), h.Version, h.Description}
+		r := doc.(*api.PackageRef)
+		return []string{r.Name, r.Latest, r.Description}
 	},
 }
 
@@ -43,8 +35,9 @@ first, then names that start with the words, names that contain them, keyword ma
 and description matches (a package ranks by its weakest word); ties sort by name. It
 reads only the local caches ('pkg-tap update' refreshes them), so it works offline.
 
--o yaml and -o json print PackageRef documents, which 'pkg-dep resolve -f -' and
-'pkg-pull add -f -' read.`,
+-o yaml and -o json print PackageRef documents with what the table shows (name as
+TAP/NAME, latest, description), which 'pkg-dep resolve -f -' and 'pkg-pull add -f -'
+read as requests for the highest version.`,
 		Example: `{prog} hello
 {prog} db --tap core
 {prog} json parser          # both words, in the name, keywords or description
@@ -87,16 +80,13 @@ reads only the local caches ('pkg-tap update' refreshes them), so it works offli
 					return searchErr
 				}
 			}
+			// The documents carry what the table shows, and stay requests that
+			// pkg-pull add -f and pkg-dep resolve -f read (latest is not a constraint).
 			docs := make([]any, len(hits))
 			for i, h := range hits {
 				r := api.NewPackageRef()
-				r.Name = h.Qualified()
-				docs[i] = hitRow{PackageRef: r, hit: h}
-			}
-			if format != cli.Table {
-				for i, d := range docs {
-					docs[i] = d.(hitRow).PackageRef
-				}
+				r.Name, r.Latest, r.Description = h.Qualified(), h.Version, h.Description
+				docs[i] = r
 			}
 			if err := cli.PrintList(env.Stdout, format, docs, hitColumns); err != nil {
 				return err

@@ -123,6 +123,17 @@ func TestDepResolve(t *testing.T) {
 	if l := decodeLock(t, runOK(t, piped, "pkg-dep", "resolve", "-f", "-").Stdout); len(l.Requests) != 1 || l.Requests[0].Name != "core/hello" || len(l.Packages) != 4 {
 		t.Errorf("resolve of search's PackageRefs: %+v", l)
 	}
+	// … and into pkg-pull add, in a home of its own. They carry what the search table
+	// shows (latest, description), which readers take for no part of the request.
+	if !strings.Contains(search.Stdout, "\nlatest: 1.0.0\n") || !strings.Contains(search.Stdout, "\ndescription: ") {
+		t.Errorf("search -o yaml has no latest version or description:\n%s", search.Stdout)
+	}
+	fresh := runOpts{Env: []string{"LONGSHORE_HOME=" + t.TempDir()}}
+	runOK(t, fresh, "pkg-tap", "add", "core", index)
+	fresh.Stdin = search.Stdout
+	if res := runOK(t, fresh, "pkg-pull", "add", "-f", "-", "-o", "name"); !strings.Contains(res.Stdout, "installed/hello@1.0.0\n") {
+		t.Errorf("pkg-tap search -o yaml | pkg-pull add -f -: %s", res)
+	}
 
 	// A conflict, explained.
 	res := run(t, opt, "pkg-dep", "resolve", "hello", "old-greet")

@@ -41,6 +41,13 @@ type PackageRef struct {
 	Ref             string `json:"ref,omitempty" yaml:"ref,omitempty"`
 	Version         string `json:"version,omitempty" yaml:"version,omitempty"`
 	Platform        string `json:"platform,omitempty" yaml:"platform,omitempty"`
+	// Latest and Description are what pkg-tap search found, for whoever reads its
+	// output (what its table shows): the highest version that is not yanked, as the
+	// tap's cached index lists it, and the package's description. They are not part
+	// of the request: readers resolve Name or Ref and Version, so a search piped into
+	// pkg-pull add installs the highest version when it runs, as without them.
+	Latest      string `json:"latest,omitempty" yaml:"latest,omitempty"`
+	Description string `json:"description,omitempty" yaml:"description,omitempty"`
 }
 
 // NewPackageRef returns a PackageRef with its type set.
