@@ -95,11 +95,16 @@ func newIndexBuildCmd() *cli.Command {
 		Use:   "DIR --to REF",
 		Long: `Reads every IndexEntry document under DIR (*.yaml, *.yml and *.json files, in
 subdirectories too), checks them (valid names, semantic versions, repositories that are
-references, platforms with Go's names, dependencies that resolve, an http(s) homepage,
-an SPDX licence, each package once; an index in a registry takes no ocidir:// entries),
-and publishes exactly those packages as the index at REF, replacing what was there:
-the directory is the whole truth, and entries "index add" put in the index's entry
-log before the build do not come back. The same entries always give the same shards.`,
+references, platforms with Go's names, dependencies written as in package.yaml, an
+http(s) homepage, an SPDX licence, each package once; an index in a registry takes no
+ocidir:// entries), and publishes exactly those packages as the index at REF,
+replacing what was there: the directory is the whole truth, and entries "index add"
+put in the index's entry log before the build do not come back. The same entries
+always give the same shards.
+
+A dependency by name that no entry defines is a warning, not an error: consumers
+look a bare name up in their other taps too, so it may come from another index.
+Whether a ref: dependency's repository or a TAP/NAME's tap exists is not checked.`,
 		Example: `{prog} ./entries --to ghcr.io/org/index
 {prog} ./entries --to ocidir://./registry/index:stable`,
 		Flags: o.addTo,
@@ -123,6 +128,7 @@ log before the build do not come back. The same entries always give the same sha
 			}
 			env.Infof("Published index %s:%s (%s): %s, %s", t.Ref.Locator(), tag, res.Digest,
 				plural(res.Packages, "package"), plural(res.Versions, "version"))
+			warnUnlisted(env, res.Unlisted, "add an entry for it")
 			return o.print(env, t, res)
 		},
 	}
@@ -142,6 +148,9 @@ versions stay, metadata the document sets replaces the old, and a yanked version
 yanked. Every document is checked as "index build" checks entries, before anything is
 pushed. Changes go through the index's append-only entry log, so two publishers adding
 to the same index at once both keep their entries. A missing index is created.
+
+A dependency by name that the index does not list is a warning, as for "index
+build".
 
 An index has one repository per package: an add that would change a package's
 repository while the index lists versions it does not carry is refused (exit 5), as
@@ -189,6 +198,7 @@ pkg-pull mirror).`,
 			for _, u := range res.Updated {
 				env.Infof("%s", updateSummary(u))
 			}
+			warnUnlisted(env, res.Unlisted, "publish it and add it (pkg-push DIR --to REPO -o yaml | pkg-tap index add -f - --to "+o.to+")")
 			return o.print(env, t, res)
 		},
 	}
@@ -251,4 +261,18 @@ func listSome(items []string) string {
 		return strings.Join(items, ", ")
 	}
 	return strings.Join(items[:most], ", ") + " and " + strconv.Itoa(len(items)-most) + " more"
+}
+
+// warnUnlisted warns about the dependencies by name the index does not list: consumers
+// that have no other tap with them cannot install the versions that need them. fix is
+// how to add one to the index.
+func warnUnlisted(env *cli.Env, unlisted []index.Unlisted, fix string) {
+	for _, u := range unlisted {
+		verb, them := "depends", "it"
+		if len(u.By) > 1 {
+			verb, them = "depend", "them"
+		}
+		env.Warnf("%s %s on %s, which the index does not list: installing %s needs another tap that has %s; if %s belongs in this index, %s",
+			listSome(u.By), verb, u.Name, them, u.Name, u.Name, fix)
+	}
 }

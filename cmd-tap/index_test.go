@@ -255,3 +255,45 @@ func TestUpdateSummary(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexWarnsAboutUnlistedDependencies: an index with app, which depends on
+// libgreet, built or added without libgreet, publishes (another tap may have it), and
+// says that consumers without such a tap cannot install app. Dependencies on another
+// tap's package or on a repository are not the index's to list.
+func TestIndexWarnsAboutUnlistedDependencies(t *testing.T) {
+	t.Parallel()
+	entry := func(name, deps string) string {
+		return "apiVersion: longshore.dev/v1alpha1\nkind: IndexEntry\nname: " + name + "\nrepository: ghcr.io/org/" + name +
+			"\nversions:\n  - version: 1.0.0\n    digest: " + fakeDigest(name) + "\n" + deps
+	}
+	app := entry("app", "    dependencies:\n      - {name: libgreet, version: ^1}\n      - {name: core/fonts}\n      - {ref: ghcr.io/org/zlib}\n")
+	libgreet := entry("libgreet", "")
+	const warning = "Warning: app@1.0.0 depends on libgreet, which the index does not list: installing it needs another tap that has libgreet; if libgreet belongs in this index, "
+
+	dir := writeEntry(t, "app.yaml", app)
+	r := mustRun(t, newEnv(t), "index", "build", dir, "--to", "ocidir://"+filepath.Join(t.TempDir(), "index"))
+	if !strings.Contains(r.Stderr, warning+"add an entry for it\n") || strings.Count(r.Stderr, "Warning:") != 1 {
+		t.Errorf("index build without libgreet: %s", r)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "libgreet.yaml"), []byte(libgreet), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := mustRun(t, newEnv(t), "index", "build", dir, "--to", "ocidir://"+filepath.Join(t.TempDir(), "index")); strings.Contains(r.Stderr, "Warning:") {
+		t.Errorf("index build with libgreet: %s", r)
+	}
+
+	index := "ocidir://" + filepath.Join(t.TempDir(), "index")
+	r = pkgTap(t, newEnv(t), app, "index", "add", "-f", "-", "--to", index)
+	if r.Code != 0 || !strings.Contains(r.Stderr, warning+"publish it and add it (pkg-push DIR --to REPO -o yaml | pkg-tap index add -f - --to "+index+")\n") {
+		t.Errorf("index add without libgreet: %s", r)
+	}
+	mustRun(t, newEnv(t), "index", "add", "-f", writeEntry(t, "libgreet.yaml", libgreet), "--to", index)
+	if r := pkgTap(t, newEnv(t), app, "index", "add", "-f", "-", "--to", index); r.Code != 0 || strings.Contains(r.Stderr, "Warning:") {
+		t.Errorf("index add with libgreet in the index: %s", r)
+	}
+
+	if help := mustRun(t, newEnv(t), "index", "build", "--help").Stdout; strings.Contains(help, "dependencies that resolve") ||
+		!strings.Contains(help, "A dependency by name that no entry defines is a warning, not an error") {
+		t.Errorf("index build --help claims what it does not check:\n%s", help)
+	}
+}

@@ -64,6 +64,10 @@ type PublishResult struct {
 	// byte for byte. A version in none of them was merged by a concurrent Add, which
 	// leaves no way to tell.
 	New, Replaced, Unchanged []string
+	// Unlisted are the dependencies by name of the versions added that the index
+	// does not list (UnlistedDependencies): not errors, a consumer may have them
+	// through another tap. Add fills it from the index it tagged; Publish from pkgs.
+	Unlisted []Unlisted
 	// Updated lists the packages whose package-level fields this Add changed (the
 	// repository, description, homepage, licence or keywords), sorted by name. Like
 	// New, Replaced and Unchanged, it knows only what this Add merged itself.
@@ -220,6 +224,7 @@ func Add(ctx context.Context, t *oci.Target, tag string, changes []Package, opts
 				res.Updated = append(res.Updated, u)
 			}
 			slices.SortFunc(res.Updated, func(a, b PackageUpdate) int { return strings.Compare(a.Name, b.Name) })
+			res.Unlisted = unlistedIn(ctx, t, tag, cur, changes, opts)
 			return res, nil
 		}
 		if round > opts.MaxRounds {
@@ -274,6 +279,26 @@ func pendingEntries(cur *state, listed []string, own string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// unlistedIn returns the dependencies by name of changes that the index cur (holding
+// changes) does not list. It reads only the shards of those names; a failure to read
+// one costs the answer, never the add, which has succeeded by then.
+func unlistedIn(ctx context.Context, t *oci.Target, tag string, cur *state, changes []Package, opts PublishOptions) []Unlisted {
+	missing := UnlistedDependencies(changes, nil)
+	if len(missing) == 0 {
+		return nil
+	}
+	names := make([]string, len(missing))
+	for i, u := range missing {
+		names[i] = u.Name
+	}
+	listed, err := loadPackages(ctx, t, cur.layers, names, t.Where()+":"+tag)
+	if err != nil {
+		opts.Logf("not checking that the index lists %s: %v", strings.Join(names, ", "), err)
+		return nil
+	}
+	return UnlistedDependencies(changes, func(name string) bool { return listed[name] != nil })
 }
 
 // checkMoves refuses a change that would move a package the index lists to another
@@ -737,5 +762,6 @@ func Publish(ctx context.Context, t *oci.Target, tag string, pkgs []Package, opt
 		Digest: b.Manifest.Desc.Digest.String(), Tag: tag,
 		Packages: b.Stats.Packages, Versions: b.Stats.Versions,
 		Added: versionKeys(pkgs), Rounds: 1, Bytes: sent,
+		Unlisted: UnlistedDependencies(pkgs, nil),
 	}, nil
 }

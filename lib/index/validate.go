@@ -27,7 +27,8 @@ type problem struct {
 
 // Validate checks an entry before it is published: what every reader of the index
 // relies on, and that its fields are what a package.yaml may hold (platforms with Go's
-// names, dependencies that resolve, an http(s) homepage, an SPDX licence). where names
+// names, dependencies in package.yaml's syntax, an http(s) homepage, an SPDX licence).
+// Whether a dependency exists is not checked: see UnlistedDependencies. where names
 // the entry in errors ("entries/hello.yaml:3"); errors are Usage faults naming the
 // package, the version and the field.
 func (p *Package) Validate(where string) error {
