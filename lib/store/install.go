@@ -108,6 +108,11 @@ type InstallOptions struct {
 	// Logf, when set, gets one line per package: installed, or already there; and one
 	// when the install waits for a collection (pkg-gc) to release the store lock.
 	Logf func(format string, args ...any)
+	// OverwriteBin replaces a file or symlink in bin/ that the store did not make
+	// where an entry point of the set goes (pkg-pull --force). Without it such an
+	// entry is a conflict, and nothing of the set is recorded or linked: it is the
+	// user's, and a rename over it would lose it.
+	OverwriteBin bool
 }
 
 // Install fetches the package root from t (a manifest, or an index from which the
@@ -182,7 +187,7 @@ func (s *Store) InstallSet(ctx context.Context, pkgs []Package, opts InstallOpti
 			break
 		}
 	}
-	out, prev, err := s.commit(preps)
+	out, prev, err := s.commit(preps, opts.OverwriteBin)
 	if err != nil {
 		return nil, err
 	}

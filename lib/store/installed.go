@@ -158,9 +158,10 @@ var writeRecords = atomicfile.Write
 
 // commit records the prepared packages in installed.yaml and links their entry points
 // as one change, under the installed lock so concurrent installs never lose each
-// other's records. A clash anywhere records and links nothing. It returns the new
-// records and, for each, the one it replaced (nil for a new package).
-func (s *Store) commit(preps []*prepared) (records, replaced []*api.Installed, err error) {
+// other's records. A clash anywhere (another package's entry point, or a file in bin/
+// the store did not make, unless overwrite) records and links nothing. It returns the
+// new records and, for each, the one it replaced (nil for a new package).
+func (s *Store) commit(preps []*prepared, overwrite bool) (records, replaced []*api.Installed, err error) {
 	unlock, err := s.lock("installed")
 	if err != nil {
 		return nil, nil, err
@@ -211,7 +212,7 @@ func (s *Store) commit(preps []*prepared) (records, replaced []*api.Installed, e
 	for _, inst := range byName {
 		final = append(final, inst)
 	}
-	if err := s.checkBins(records, final); err != nil {
+	if err := s.checkBins(records, final, overwrite); err != nil {
 		return nil, nil, err
 	}
 	// installed.yaml first, bin/ after: the links follow the records, so an install
@@ -221,7 +222,7 @@ func (s *Store) commit(preps []*prepared) (records, replaced []*api.Installed, e
 		return nil, nil, err
 	}
 	for i, rec := range records {
-		if err := s.link(rec, old[i]); err != nil {
+		if err := s.link(rec, old[i], overwrite); err != nil {
 			return nil, nil, linkError(err)
 		}
 	}
@@ -279,9 +280,11 @@ func translate(names []string, to map[string]string) []string {
 	return slices.Compact(out)
 }
 
-// checkBins refuses a link name that two packages provide, naming both. Records made
-// before they listed their entry points are judged by where their links point.
-func (s *Store) checkBins(records, final []*api.Installed) error {
+// checkBins refuses a link name that two packages provide, naming both, and, unless
+// overwrite, one whose place in bin/ holds something the store did not make (the
+// user's own program), naming it. Records made before they listed their entry points
+// are judged by where their links point.
+func (s *Store) checkBins(records, final []*api.Installed, overwrite bool) error {
 	owner := map[string]*api.Installed{}
 	for _, inst := range final {
 		for _, b := range inst.Bin {
@@ -307,12 +310,67 @@ func (s *Store) checkBins(records, final []*api.Installed) error {
 			}
 		}
 	}
+	for _, rec := range records {
+		for _, b := range rec.Bin {
+			name := path.Base(b)
+			what := s.foreignEntry(name)
+			switch {
+			case what == "":
+			case what == entryDirectory:
+				return fault.New(fault.Conflict,
+					fmt.Errorf("%s is a directory, not a link pkg-pull made, and %s %s links its entry point there", filepath.Join(s.BinDir(), name), rec.Name, rec.Version),
+					"move the directory out of "+s.BinDir()+", then run the command again (--force replaces files and links, not directories)")
+			case !overwrite:
+				return fault.New(fault.Conflict,
+					fmt.Errorf("%s is %s, not a link pkg-pull made, and %s %s links its entry point there: installing would replace it", filepath.Join(s.BinDir(), name), what, rec.Name, rec.Version),
+					"move it out of "+s.BinDir()+" and run the command again, or run it with --force to replace it")
+			}
+		}
+	}
 	return nil
 }
 
+// entryDirectory is what foreignEntry says of a directory, which no rename replaces.
+const entryDirectory = "a directory"
+
+// foreignEntry says what bin/name is when the store did not make it: "a file", "a
+// directory", "a symlink to /opt/app/bin/app". It is "" when nothing is there, or a
+// symlink into pkgs/sha256/ (the store's own, as pkg-gc judges them): the link of a
+// version being replaced, or one a killed command left dangling, which an install
+// puts right.
+func (s *Store) foreignEntry(name string) string {
+	linkPath := filepath.Join(s.BinDir(), name)
+	st, err := os.Lstat(linkPath)
+	switch {
+	case err != nil:
+		// Missing; or unreadable, which the link's own rename reports better.
+		return ""
+	case st.Mode()&os.ModeSymlink != 0:
+		target, err := os.Readlink(linkPath)
+		if err != nil || s.intoTrees(target) {
+			return ""
+		}
+		return "a symlink to " + target
+	case st.IsDir():
+		return entryDirectory
+	}
+	return "a file"
+}
+
+// intoTrees reports whether a bin/ link's target leads into pkgs/sha256/: relative,
+// as the store writes them, or absolute.
+func (s *Store) intoTrees(target string) bool {
+	if !filepath.IsAbs(target) {
+		target = filepath.Join(s.BinDir(), target)
+	}
+	return strings.HasPrefix(filepath.Clean(target), s.TreesDir()+string(filepath.Separator))
+}
+
 // link makes bin/NAME a relative link into the package tree, so the home can move,
-// and removes the links of the version it replaces that this one no longer has.
-func (s *Store) link(inst, prev *api.Installed) error {
+// and removes the links of the version it replaces that this one no longer has. What
+// the store did not make is replaced only with overwrite (checkBins refused it
+// before anything was recorded; this is for a file that appeared since).
+func (s *Store) link(inst, prev *api.Installed, overwrite bool) error {
 	binDir := filepath.Join(s.Home, "bin")
 	names := map[string]bool{}
 	for _, b := range inst.Bin {
@@ -322,6 +380,9 @@ func (s *Store) link(inst, prev *api.Installed) error {
 		linkPath := filepath.Join(binDir, name)
 		if cur, err := os.Readlink(linkPath); err == nil && cur == filepath.FromSlash(target) {
 			continue
+		}
+		if what := s.foreignEntry(name); what != "" && !overwrite {
+			return fault.Errorf(fault.Conflict, "%s is %s, not a link pkg-pull made: left as it is", linkPath, what)
 		}
 		if err := switchLink(linkPath, target); err != nil {
 			return err
@@ -354,8 +415,9 @@ func switchLink(linkPath, target string) error {
 }
 
 // relink puts bin/ in line with the records list: an entry point whose link is
-// missing, or leads anywhere but into a recorded tree, is linked again, and a link
-// into a tree no record names is removed. A command
+// missing, or leads into a tree no record names, is linked again, and a link into a
+// tree no record names is removed. What the store did not make (a file, a directory,
+// a symlink elsewhere: the user's) is left alone. A command
 // killed between writing installed.yaml and switching bin/ leaves such links (into
 // the tree a record stopped naming, which pkg-gc then removes); the next command
 // that writes installed.yaml repairs them. A link into another record's tree is left
@@ -370,8 +432,8 @@ func (s *Store) relink(list []*api.Installed) error {
 			if err == nil && (cur == filepath.FromSlash(target) || ownerOf(cur, list) != nil) {
 				continue
 			}
-			if err != nil && !errors.Is(err, os.ErrNotExist) {
-				continue // not a link: not the store's to replace
+			if err != nil && !errors.Is(err, os.ErrNotExist) || err == nil && !s.intoTrees(cur) {
+				continue // not the store's link: not the store's to replace
 			}
 			if err := switchLink(linkPath, target); err != nil {
 				return err
