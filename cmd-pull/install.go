@@ -28,6 +28,7 @@ type installFlags struct {
 	offline  bool
 	jobs     int
 	maxSize  string
+	force    bool
 	registry cli.RegistryFlags
 }
 
@@ -36,6 +37,7 @@ func (f *installFlags) addTo(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.offline, "offline", false, "use only the local store and cached indexes; say what is missing instead of downloading it")
 	fs.IntVar(&f.jobs, "concurrency", store.DefaultJobs, "how many packages and layers to download at once")
 	fs.StringVar(&f.maxSize, "max-size", "4GiB", "refuse a package whose files add up to more than this (B, KiB, MiB, GiB)")
+	fs.BoolVar(&f.force, "force", false, "replace a file in $LONGSHORE_HOME/bin that pkg-pull did not make where an entry point goes (without it: an error naming the file)")
 	f.registry.AddTo(fs)
 }
 
@@ -63,6 +65,8 @@ func (f *installFlags) options(env *cli.Env) (opts store.InstallOptions, close f
 		Jobs:     f.jobs,
 		// Each package's line goes above the progress line, not onto its end.
 		Logf: func(format string, args ...any) { meter.Above(func() { env.Infof(format, args...) }) },
+		// A file in bin/ the store did not make is the user's: replaced only when asked.
+		OverwriteBin: f.force,
 	}
 	return opts, closeOnce(meter), nil
 }
