@@ -23,7 +23,8 @@ func newRemoveCmd() *cli.Command {
 		Short:    "uninstall packages; dependencies nothing else needs go with them",
 		Use:      "PKG...",
 		Long: `Removes packages from installed.yaml and their entry points from
-$LONGSHORE_HOME/bin. A package another installed package depends on is refused, naming
+$LONGSHORE_HOME/bin. PKG is a package as 'pkg-pull list' names it, or TAP/NAME of the
+tap it came through. A package another installed package depends on is refused, naming
 that package, unless --cascade removes the dependents too. Dependencies and patch
 companions that no remaining package needs are removed from installed.yaml with them.
 The bytes stay in the store until pkg-gc frees what nothing references.
@@ -31,7 +32,7 @@ The bytes stay in the store until pkg-gc frees what nothing references.
 Prints the records it removed from installed.yaml, what was asked for first, as
 Installed documents: a table on a terminal, yaml otherwise; -o name prints
 installed/NAME@VERSION, so a script sees which dependencies went too.`,
-		Example: "{prog} hello\n{prog} libgreet --cascade\n{prog} hello -o name",
+		Example: "{prog} hello\n{prog} core/hello\n{prog} libgreet --cascade\n{prog} hello -o name",
 		Flags: func(fs *pflag.FlagSet) {
 			fs.BoolVar(&cascade, "cascade", false, "also remove the installed packages that depend on PKG")
 			output.AddTo(fs)

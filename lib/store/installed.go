@@ -503,7 +503,9 @@ type RemoveResult struct {
 }
 
 // Remove takes packages out of installed.yaml and unlinks their entry points; their
-// trees and blobs stay for pkg-gc. A package another installed package depends on is
+// trees and blobs stay for pkg-gc. names are installed package names, or TAP/NAME for
+// one that came through that tap, as Closure takes them. A package another installed
+// package depends on is
 // refused, naming it, unless cascade removes the dependents too. Dependencies and
 // patch companions that no remaining explicit package reaches are removed with them.
 func (s *Store) Remove(ctx context.Context, names []string, cascade bool, waiting func()) (*RemoveResult, error) {
@@ -521,10 +523,11 @@ func (s *Store) Remove(ctx context.Context, names []string, cascade bool, waitin
 	byName := recordsByName(list)
 	gone := map[string]bool{}
 	for _, n := range names {
-		if byName[n] == nil {
-			return nil, fault.New(fault.NotFound, fmt.Errorf("%s is not installed", n), installedHint(list))
+		inst, err := lookupInstalled(byName, n)
+		if err != nil {
+			return nil, fault.New(fault.NotFound, err, installedHint(list))
 		}
-		gone[n] = true
+		gone[inst.Name] = true
 	}
 	for changed := true; changed; {
 		changed = false
@@ -721,21 +724,40 @@ func (s *Store) Closure(names []string) ([]*api.Installed, error) {
 		return nil
 	}
 	for _, n := range names {
-		name := n
-		if tap, bare, ok := strings.Cut(n, "/"); ok {
-			if inst := byName[bare]; inst != nil && inst.Tap == tap {
-				name = bare
-			}
-		}
-		if byName[name] == nil {
-			return nil, fault.New(fault.NotFound, fmt.Errorf("%s is not installed", n),
+		inst, err := lookupInstalled(byName, n)
+		if err != nil {
+			return nil, fault.New(fault.NotFound, err,
 				fmt.Sprintf("install it first: pkg-pull add %s (%s)", n, installedHint(list)))
 		}
-		if err := visit(name, ""); err != nil {
+		if err := visit(inst.Name, ""); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// lookupInstalled is the record arg names: an installed package's name, or TAP/NAME
+// when the package came through tap TAP. A TAP/NAME of another tap is not that
+// record, and the error says where the installed NAME came from instead.
+func lookupInstalled(byName map[string]*api.Installed, arg string) (*api.Installed, error) {
+	if inst := byName[arg]; inst != nil {
+		return inst, nil
+	}
+	tap, bare, ok := strings.Cut(arg, "/")
+	inst := byName[bare]
+	switch {
+	case !ok || inst == nil:
+		return nil, fmt.Errorf("%s is not installed", arg)
+	case inst.Tap == tap:
+		return inst, nil
+	case inst.Tap != "":
+		return nil, fmt.Errorf("%s is not installed: the installed %s %s came through tap %s, not %s", arg, bare, inst.Version, inst.Tap, tap)
+	}
+	from := ref.Redact(inst.Source)
+	if r, err := ref.ParseArtifact(inst.Source); err == nil {
+		from = r.Locator()
+	}
+	return nil, fmt.Errorf("%s is not installed: the installed %s %s came from %s, not through tap %s", arg, bare, inst.Version, from, tap)
 }
 
 // Config reads an installed package's config (entry points, environment,

@@ -186,6 +186,49 @@ func TestRemove(t *testing.T) {
 	}
 }
 
+// Remove takes a package as env, exec and upgrade do: its name, or TAP/NAME of the
+// tap it came through. A TAP/NAME of another tap, or of a package installed by
+// reference, is not that package, and the error says where it came from.
+func TestRemoveByTapAndName(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	ctx := context.Background()
+	pkgs := toolbox(t)
+	for i := range pkgs {
+		pkgs[i].Tap = "demo"
+	}
+	tr, rr := published(t, "byref", "", map[string]string{"f": "x"})
+	if _, err := s.InstallSet(ctx, pkgs, InstallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Install(ctx, tr, rr, InstallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ arg, want string }{
+		{"core/app", "core/app is not installed: the installed app 1.0.0 came through tap demo, not core"},
+		{"demo/byref", "demo/byref is not installed: the installed byref 1.0.0 came from " + tr.Ref.Locator() + ", not through tap demo"},
+		{"demo/nope", "demo/nope is not installed"},
+	} {
+		_, err := s.Remove(ctx, []string{tc.arg}, false, nil)
+		if fault.KindOf(err) != fault.NotFound || err.Error() != tc.want {
+			t.Errorf("remove %s: %v, want %q", tc.arg, err, tc.want)
+		}
+	}
+	if list, _ := s.List(); len(list) != 4 {
+		t.Fatalf("a refused remove took records: %v", names(list))
+	}
+	res, err := s.Remove(ctx, []string{"demo/app"}, false, nil)
+	if err != nil || !slices.Equal(names(res.Removed), []string{"app"}) || !slices.Equal(names(res.Unneeded), []string{"ca", "lib"}) {
+		t.Fatalf("remove demo/app: %+v %v", res, err)
+	}
+	if _, err := os.Lstat(filepath.Join(s.BinDir(), "app")); !os.IsNotExist(err) {
+		t.Errorf("bin/app stayed after remove demo/app: %v", err)
+	}
+	if list, _ := s.List(); !slices.Equal(names(list), []string{"byref"}) {
+		t.Errorf("after remove demo/app: %v", names(list))
+	}
+}
+
 func TestRemoveTakesUnneededDependencies(t *testing.T) {
 	t.Parallel()
 	s := openStore(t)
