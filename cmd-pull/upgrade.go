@@ -12,6 +12,7 @@ import (
 	"longshore.dev/lib/api"
 	"longshore.dev/lib/cli"
 	"longshore.dev/lib/fault"
+	"longshore.dev/lib/pkgspec"
 	"longshore.dev/lib/plan"
 	"longshore.dev/lib/ref"
 	"longshore.dev/lib/suggest"
@@ -137,9 +138,9 @@ func runUpgrade(ctx context.Context, env *cli.Env, o *upgradeOptions, args []str
 	}
 	changes := lockChanges(before, lock)
 	if !o.dryRun {
-		for _, inst := range before {
-			if p, ok := lock.Package(inst.Name); ok && movedFrom(inst, p) != "" {
-				env.Warnf("%s %s%s", p.Name, p.Version, movedFrom(inst, p))
+		for _, p := range lock.Packages {
+			if inst := installedFor(before, &p); inst != nil && movedFrom(inst, &p) != "" {
+				env.Warnf("%s %s%s", inst.Name, p.Version, movedFrom(inst, &p))
 			}
 		}
 	}
@@ -290,17 +291,13 @@ func upgradeRequest(inst *api.Installed, platform string) *api.PackageRef {
 // lists it in another repository (a tap re-added under the same name, a package that
 // moved): the upgrade follows the tap, which is the user's to know.
 func lockChanges(installed []*api.Installed, lock *api.Lock) []string {
-	byName := map[string]*api.Installed{}
-	for _, inst := range installed {
-		byName[inst.Name] = inst
-	}
 	var out []string
 	for _, name := range lock.Order {
 		p, ok := lock.Package(name)
 		if !ok {
 			continue
 		}
-		inst := byName[p.Name]
+		inst := installedFor(installed, p)
 		switch {
 		case inst == nil:
 			out = append(out, fmt.Sprintf("install %s %s", p.Name, p.Version))
@@ -309,12 +306,37 @@ func lockChanges(installed []*api.Installed, lock *api.Lock) []string {
 			if v, w := parseVersion(inst.Version), parseVersion(p.Version); v != nil && w != nil && w.Compare(v) < 0 {
 				verb = "downgrade"
 			}
-			out = append(out, fmt.Sprintf("%s %s %s -> %s%s", verb, p.Name, inst.Version, p.Version, movedFrom(inst, p)))
+			out = append(out, fmt.Sprintf("%s %s %s -> %s%s", verb, inst.Name, inst.Version, p.Version, movedFrom(inst, p)))
 		case plan.RootDigest(inst) != p.Digest || movedFrom(inst, p) != "":
-			out = append(out, fmt.Sprintf("reinstall %s %s%s", p.Name, p.Version, movedFrom(inst, p)))
+			out = append(out, fmt.Sprintf("reinstall %s %s%s", inst.Name, p.Version, movedFrom(inst, p)))
 		}
 	}
 	return out
+}
+
+// installedFor is the installed record that installing the lock's package p replaces.
+// A lock names a package found through a tap by its name, and one asked for by
+// repository (an install by reference, which upgrade asks for by its repository's
+// tags; a ref: dependency) by that repository, as pkg-dep resolve does; installed.yaml
+// records each under the package's own name, with the repository in its source (the
+// store names it so: commit). A repository holds one package, so the record installed
+// from p's repository is p's.
+func installedFor(installed []*api.Installed, p *api.LockedPackage) *api.Installed {
+	if pkgspec.ValidName(p.Name) {
+		for _, inst := range installed {
+			if inst.Name == p.Name {
+				return inst
+			}
+		}
+		return nil
+	}
+	repo := plan.RepositoryName(p.Name)
+	for _, inst := range installed {
+		if plan.RepositoryName(inst.Source) == repo {
+			return inst
+		}
+	}
+	return nil
 }
 
 // movedFrom is ", from REPO, not OLD where it was installed from" when the lock has inst's

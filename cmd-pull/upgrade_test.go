@@ -36,9 +36,19 @@ func TestLockChanges(t *testing.T) {
 			[]string{"upgrade hello 1.0.0 -> 1.1.0, from " + other + ", not " + repo + " where it was installed from"}},
 		{"moved, same version", api.LockedPackage{Name: "hello", Version: "1.0.0", Repository: other, Digest: d1},
 			[]string{"reinstall hello 1.0.0, from " + other + ", not " + repo + " where it was installed from"}},
+		// Installed by reference (pkg-pull REPO:TAG), hello is asked for by its
+		// repository's tags, and the lock names it by that repository; installed.yaml
+		// by its own name.
+		{"by reference, unchanged", api.LockedPackage{Name: repo, Version: "1.0.0", Repository: repo, Digest: d1}, nil},
+		{"by reference, newer", api.LockedPackage{Name: repo, Version: "1.1.0", Repository: repo, Digest: d2},
+			[]string{"upgrade hello 1.0.0 -> 1.1.0"}},
+		{"by reference, republished", api.LockedPackage{Name: repo, Version: "1.0.0", Repository: repo, Digest: d2},
+			[]string{"reinstall hello 1.0.0"}},
+		{"another repository", api.LockedPackage{Name: other, Version: "1.1.0", Repository: other, Digest: d2},
+			[]string{"install " + other + " 1.1.0"}},
 	} {
 		lock := api.NewLock()
-		lock.Packages, lock.Order = []api.LockedPackage{tc.p}, []string{"hello"}
+		lock.Packages, lock.Order = []api.LockedPackage{tc.p}, []string{tc.p.Name}
 		if got := lockChanges(installed, lock); !slices.Equal(got, tc.want) {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
 		}

@@ -146,3 +146,41 @@ func TestUpgradeKeepsThePlatform(t *testing.T) {
 		t.Errorf("upgrade native: want 1.1.0 for this machine, got %+v", docs)
 	}
 }
+
+// TestUpgradeInstalledByReference: a package installed as `pkg-pull REPO:TAG` is
+// upgraded through its repository's tags. The lock names it by its repository and
+// installed.yaml by its own name, and upgrade says so in the package's terms: "Would
+// upgrade hello 1.0.0 -> 1.0.2" under every -o, and once there, "Everything is up to
+// date" without going through an install.
+func TestUpgradeInstalledByReference(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	opt := runOpts{Env: []string{"LONGSHORE_HOME=" + home}}
+	repo := registryAddr + "/e2e/upgrade/byref/hello"
+	runOK(t, opt, "pkg-push", newPackage(t, "hello", "1.0.0"), "--to", repo)
+	runOK(t, opt, "pkg-push", newPackage(t, "hello", "1.0.2"), "--to", repo)
+	runOK(t, opt, "pkg-pull", repo+":1.0.0")
+
+	for _, format := range []string{"yaml", "json", "name", "table"} {
+		res := runOK(t, opt, "pkg-pull", "upgrade", "--dry-run", "-o", format)
+		if res.Stderr != "Would upgrade hello 1.0.0 -> 1.0.2\n" {
+			t.Errorf("upgrade --dry-run -o %s:\n%s", format, res)
+		}
+	}
+	if list := runOK(t, opt, "pkg-pull", "list", "-o", "name").Stdout; list != "installed/hello@1.0.0\n" {
+		t.Errorf("--dry-run installed something:\n%s", list)
+	}
+	res := runOK(t, opt, "pkg-pull", "upgrade", "-o", "name")
+	if res.Stdout != "installed/hello@1.0.2\n" || !strings.Contains(res.Stderr, "Installed hello 1.0.2 (any), was 1.0.0") || strings.Contains(res.Stderr, "Warning") {
+		t.Errorf("upgrade:\n%s", res)
+	}
+	if out := runOK(t, opt, filepath.Join(home, "bin", "hello")).Stdout; out != "hello from hello 1.0.2\n" {
+		t.Errorf("the upgraded entry point printed %q", out)
+	}
+	if res := runOK(t, opt, "pkg-pull", "upgrade", "--dry-run", "-o", "name"); res.Stderr != "Everything is up to date: 1 package checked\n" {
+		t.Errorf("upgrade --dry-run once up to date:\n%s", res)
+	}
+	if res := runOK(t, opt, "pkg-pull", "upgrade", "-o", "name"); res.Stdout != "" || res.Stderr != "Everything is up to date: 1 package checked\n" {
+		t.Errorf("upgrade once up to date (no install, no \"Up to date: hello\"):\n%s", res)
+	}
+}
