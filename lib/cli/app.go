@@ -62,6 +62,9 @@ type Command struct {
 	Use     string // what follows the verb in the usage line: "DIR --to REPO"
 	Long    string // paragraphs shown by --help
 	Example string // lines; "{prog}" becomes the command as the user typed it
+	// Aliases are other names that run it (`install` for add), as brew, helm and krew
+	// users type them. Help and completion name the verb by Name; its help lists them.
+	Aliases []string
 	// NotYet marks a verb that is planned but not built: it says so and exits 2.
 	NotYet bool
 	// Subcommands make this command a group (pkg-tap index build|add): the first
@@ -115,7 +118,7 @@ func (a *App) all() []*Command {
 
 func (a *App) lookup(name string) *Command {
 	for _, c := range a.all() {
-		if c.Name == name {
+		if c.Name == name || slices.Contains(c.Aliases, name) {
 			return c
 		}
 	}
@@ -166,6 +169,9 @@ func (a *App) run(ctx context.Context, env *Env, args []string) error {
 		}
 		if c := a.lookup(args[0]); c != nil {
 			return a.runCommand(ctx, env, c, args[1:])
+		}
+		if err := areaVerbError(env.Inv, env.Inv.Prog, args); err != nil && !(a.DefaultTakesPath && isPath(args[0])) {
+			return err
 		}
 		if a.Default == nil {
 			return a.mistyped(env, args[0])
@@ -318,6 +324,33 @@ func (a *App) unknownCommand(env *Env, word string) *UsageError {
 		Prog: env.Inv.Prog,
 		Hint: unknownHint(word, a.names(), env.Inv.CommandPath, "commands"),
 	}
+}
+
+// areaVerbError refuses a verb of another area typed where prog's verb goes
+// (`pkg-pull search hello`: AreaVerbs), with the command that does it as the user
+// types it under inv, the arguments after it included when they need no quoting. It is
+// nil for any other word.
+func areaVerbError(inv Invocation, prog string, args []string) *UsageError {
+	v, ok := AreaVerbs[args[0]]
+	if !ok {
+		return nil
+	}
+	command := inv.Sibling(v.Area) + " " + v.Verb
+	if rest := args[1:]; len(rest) > 0 && !slices.ContainsFunc(rest, needsQuotes) {
+		command += " " + strings.Join(rest, " ")
+	} else if len(rest) > 0 {
+		command += " ..."
+	}
+	return &UsageError{
+		Err:  fmt.Errorf("unknown command %q for %q", args[0], prog),
+		Prog: prog,
+		Hint: v.Why + ": " + command,
+	}
+}
+
+// needsQuotes reports whether a shell would read word as something else.
+func needsQuotes(word string) bool {
+	return word == "" || strings.Trim(word, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:@^~=,+") != ""
 }
 
 // mistyped is unknownCommand for a word typed where the verb goes, with the App's own
@@ -508,6 +541,9 @@ func (a *App) printCommandHelp(w io.Writer, path string, c *Command, fs *pflag.F
 		fmt.Fprintf(w, "%s\n\n", strings.TrimSpace(c.Long))
 	}
 	fmt.Fprintf(w, "Usage:\n  %s\n", usageLine(path, c))
+	if len(c.Aliases) > 0 {
+		fmt.Fprintf(w, "\nAliases:\n  %s\n", strings.Join(append([]string{c.Name}, c.Aliases...), ", "))
+	}
 	if c.Example != "" {
 		fmt.Fprintf(w, "\nExamples:\n%s\n", indent(expand(c.Example, path)))
 	}

@@ -34,7 +34,7 @@ func testApp(ran *[]string) *App {
 			},
 		},
 		Commands: []*Command{
-			{Name: "list", Short: "list things", Args: ExactArgs(), Run: func(ctx context.Context, env *Env, args []string) error {
+			{Name: "list", Aliases: []string{"ls"}, Short: "list things", Args: ExactArgs(), Run: func(ctx context.Context, env *Env, args []string) error {
 				*ran = append(*ran, "list")
 				return nil
 			}},
@@ -93,6 +93,14 @@ func TestAppMain(t *testing.T) {
 		{name: "a typo of a verb is not the default's argument", inv: plain, args: []string{"lsit"}, code: 2, stderr: []string{`unknown command "lsit"`, `Hint: did you mean "pkg-test list"? (available commands: list, fail, later, completion)`}},
 		{name: "a start of a verb", inv: plain, args: []string{"lat"}, code: 2, stderr: []string{`did you mean "pkg-test later"?`}},
 		{name: "a word far from every verb is the default's argument", inv: plain, args: []string{"hello"}, code: 2, stderr: []string{"--to is required"}},
+		{name: "an alias runs its verb", inv: plain, args: []string{"ls"}, ran: "list"},
+		{name: "an alias after flags", inv: plain, args: []string{"-v", "ls"}, ran: "list"},
+		{name: "an alias's help is its verb's", inv: plain, args: []string{"ls", "--help"}, stdout: []string{"pkg-test list: list things", "Usage:\n  pkg-test list [flags]\n\nAliases:\n  list, ls\n"}},
+		{name: "help ALIAS", inv: plain, args: []string{"help", "ls"}, stdout: []string{"Usage:\n  pkg-test list [flags]"}},
+		{name: "aliases are not listed as commands", inv: plain, args: []string{"--help"}, stdout: []string{"Commands:\n  list "}},
+		{name: "another area's verb names its command", inv: plain, args: []string{"search", "hello"}, code: 2, stderr: []string{`Error: unknown command "search" for "pkg-test"`, "Hint: to search the taps for a package: pkg-tap search hello\n"}, emptyOut: true},
+		{name: "another area's verb under kubectl", inv: Invocation{Prog: "kubectl pkg test"}, args: []string{"info", "hello"}, code: 2, stderr: []string{"Hint: to show a package the taps list, with its versions: kubectl pkg tap show hello\n"}},
+		{name: "arguments a shell would read otherwise are not repeated", inv: plain, args: []string{"search", "a b"}, code: 2, stderr: []string{"pkg-tap search ...\n"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -191,8 +199,10 @@ func TestHoistVerb(t *testing.T) {
 // where the App says its default takes a directory, and a typo elsewhere.
 func TestDirectoryNamedLikeAVerb(t *testing.T) {
 	t.Chdir(t.TempDir())
-	if err := os.Mkdir("lis", 0o755); err != nil {
-		t.Fatal(err)
+	for _, dir := range []string{"lis", "search"} {
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for _, takesPath := range []bool{true, false} {
 		var ran []string
@@ -206,6 +216,15 @@ func TestDirectoryNamedLikeAVerb(t *testing.T) {
 			t.Errorf("DefaultTakesPath: exit %d, ran %q; stderr:\n%s", code, ran, errb.String())
 		case !takesPath && (code != 2 || !strings.Contains(errb.String(), `did you mean "pkg-test list"?`)):
 			t.Errorf("a default that takes no path: exit %d, ran %q; stderr:\n%s", code, ran, errb.String())
+		}
+		// Nor is a directory named like another area's verb (AreaVerbs) refused.
+		ran, out, errb = nil, bytes.Buffer{}, bytes.Buffer{}
+		code = app.Main(context.Background(), env, []string{"search", "--to", "r"})
+		switch {
+		case takesPath && (code != 0 || strings.Join(ran, ",") != "default:search:r"):
+			t.Errorf("DefaultTakesPath, a directory named search: exit %d, ran %q; stderr:\n%s", code, ran, errb.String())
+		case !takesPath && (code != 2 || !strings.Contains(errb.String(), "pkg-tap search")):
+			t.Errorf("a default that takes no path, search: exit %d, ran %q; stderr:\n%s", code, ran, errb.String())
 		}
 	}
 }

@@ -40,7 +40,7 @@ func completionApp() *App {
 			Run:      noop,
 		},
 		Commands: []*Command{
-			{Name: "remove", Short: "remove packages", Complete: installed, Run: noop,
+			{Name: "remove", Aliases: []string{"rm"}, Short: "remove packages", Complete: installed, Run: noop,
 				Flags: func(fs *pflag.FlagSet) {
 					output.AddTo(fs)
 					fs.Bool("cascade", false, "remove dependents too")
@@ -103,6 +103,9 @@ func TestComplete(t *testing.T) {
 		{"a verb fixed by the invocation", Invocation{Prog: "kubectl pkg remove", Verb: "remove"}, []string{"h"}, "hello helm", ":4"},
 		{"flags before the verb", plain, []string{"-v", "remove", "z"}, "zlib", ":4"},
 		{"the values of earlier flags reach the completer", plain, []string{"remove", "--tap", "core", "--platform=linux/amd64", "--seen", ""}, "core|linux/amd64", ":4"},
+		// An alias completes as its verb, and is not offered beside it (as cobra does).
+		{"after an alias", plain, []string{"rm", "he"}, "hello helm", ":4"},
+		{"an alias is no candidate", plain, []string{"r"}, "remove", ":16"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			values, directive := completeWith(t, tc.inv, tc.words...)

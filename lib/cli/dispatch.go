@@ -104,7 +104,8 @@ func dispatchWords() []string {
 // without a Default, the first known word is taken.
 func route(dispatch string, args []string) (binary, prog string, rest []string, err error) {
 	words := append(Sorted(Binaries), Sorted(VerbLinks)...)
-	args = hoistVerb(args, func(word string) bool { return slices.Contains(words, word) })
+	routed := append(slices.Clip(words), Sorted(VerbAliases)...)
+	args = hoistVerb(args, func(word string) bool { return slices.Contains(routed, word) })
 	word := args[0]
 	if b, ok := Binaries[word]; ok {
 		return b, dispatch + " " + word, args[1:], nil
@@ -112,6 +113,13 @@ func route(dispatch string, args []string) (binary, prog string, rest []string, 
 	if b, ok := VerbLinks[word]; ok {
 		// Keep the verb as the first argument; the usage prefix stays "kubectl pkg".
 		return b, dispatch, args, nil
+	}
+	if verb, ok := VerbAliases[word]; ok {
+		// The binary knows its verbs' aliases: `kubectl pkg install` is pkg-pull install.
+		return VerbLinks[verb], dispatch, args, nil
+	}
+	if err := areaVerbError(Invocation{Prog: dispatch}, dispatch, args); err != nil {
+		return "", "", nil, err
 	}
 	return "", "", nil, &UsageError{
 		Err:  fmt.Errorf("unknown command %q for %q", word, dispatch),

@@ -17,6 +17,10 @@ func TestRoute(t *testing.T) {
 		{"-v list", "pkg-pull", "kubectl pkg", "list -v"},
 		{"-v tap -o yaml list", "pkg-tap", "kubectl pkg tap", "-v -o yaml list"},
 		{"-f lock.yaml pull", "pkg-pull", "kubectl pkg pull", "-f lock.yaml"},
+		// A shortcut's alias goes where the shortcut goes, and the binary reads it.
+		{"install hello", "pkg-pull", "kubectl pkg", "install hello"},
+		{"uninstall hello", "pkg-pull", "kubectl pkg", "uninstall hello"},
+		{"-v rm hello", "pkg-pull", "kubectl pkg", "rm -v hello"},
 	} {
 		binary, prog, rest, err := route("kubectl pkg", strings.Fields(tc.args))
 		if err != nil || binary != tc.binary || prog != tc.prog || strings.Join(rest, " ") != tc.rest {
@@ -35,6 +39,14 @@ Hint: did you mean "git pkg list"? (available commands: dep, gc, pull, push, tap
 		{"frobnicate", `Hint: available commands: dep, gc, pull, push, tap, add, env, exec, init, lint, list, remove, upgrade
 `},
 		{"-v", `Error: unknown command "-v" for "git pkg"`},
+		// pkg-tap's verbs, typed as brew's and helm's are, name the command that does it.
+		{"search hello", `Error: unknown command "search" for "git pkg"
+Hint: to search the taps for a package: git pkg tap search hello
+`},
+		{"info core/hello -o yaml", `Hint: to show a package the taps list, with its versions: git pkg tap show core/hello -o yaml
+`},
+		{"show", `Hint: to show a package the taps list, with its versions: git pkg tap show
+`},
 	} {
 		var out, errb bytes.Buffer
 		env := &Env{Inv: Invocation{Prog: "git pkg", Dispatch: "git pkg"}, Stdout: &out, Stderr: &errb}

@@ -31,6 +31,35 @@ var VerbLinks = map[string]string{
 	"lint":    "pkg-push",
 }
 
+// VerbAliases are other names of shortcut verbs (VerbLinks), as brew, helm and krew
+// users type them: `pkg-pull install hello` and `kubectl pkg install hello` run add,
+// `uninstall` and `rm` run remove. The commands list them as their Aliases (pkg-pull's
+// tests check that they agree); the dispatcher routes each as the verb it names. No
+// kubectl-pkg-ALIAS link is installed: kubectl hands `kubectl pkg install` to
+// kubectl-pkg, the dispatcher.
+var VerbAliases = map[string]string{
+	"install":   "add",
+	"uninstall": "remove",
+	"rm":        "remove",
+}
+
+// AreaVerb is a verb of an area that users type without the area word, where no
+// shortcut serves it: `pkg-pull search hello` and `kubectl pkg search hello`, as brew
+// search and helm search are typed. It is refused with the command that does it.
+type AreaVerb struct {
+	Area, Verb string
+	// Why says what the command is for: "to search the taps for a package".
+	Why string
+}
+
+// AreaVerbs are the AreaVerb words, refused by every binary that has no verb of the
+// name (and by the dispatcher) rather than taken for an argument.
+var AreaVerbs = map[string]AreaVerb{
+	"search": {"tap", "search", "to search the taps for a package"},
+	"show":   {"tap", "show", "to show a package the taps list, with its versions"},
+	"info":   {"tap", "show", "to show a package the taps list, with its versions"},
+}
+
 // Invocation is how a binary was called, learned from argv[0].
 type Invocation struct {
 	// Prog is the command as the user typed it, up to the verb: "pkg-push",
@@ -91,4 +120,18 @@ func (inv Invocation) CommandPath(verb string) string {
 		return inv.Prog
 	}
 	return inv.Prog + " " + verb
+}
+
+// Sibling is how the user types the binary of area under this invocation: "pkg-tap",
+// "kubectl pkg tap", "git pkg-tap" or "git pkg tap".
+func (inv Invocation) Sibling(area string) string {
+	switch {
+	case inv.Prog == "kubectl pkg" || strings.HasPrefix(inv.Prog, "kubectl pkg "):
+		return "kubectl pkg " + area
+	case strings.HasPrefix(inv.Prog, "git pkg-"):
+		return "git pkg-" + area
+	case inv.Prog == "git pkg" || strings.HasPrefix(inv.Prog, "git pkg "):
+		return "git pkg " + area
+	}
+	return Binaries[area]
 }

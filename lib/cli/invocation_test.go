@@ -55,3 +55,21 @@ func TestCommandPath(t *testing.T) {
 		}
 	}
 }
+
+// Sibling spells another area's binary as the user reaches this one.
+func TestSibling(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ prog, want string }{
+		{"pkg-pull", "pkg-tap"},
+		{"kubectl pkg", "kubectl pkg tap"},
+		{"kubectl pkg pull", "kubectl pkg tap"},
+		{"kubectl pkg add", "kubectl pkg tap"},
+		{"git pkg-pull", "git pkg-tap"},
+		{"git pkg", "git pkg tap"},
+		{"git pkg pull", "git pkg tap"},
+	} {
+		if got := (Invocation{Prog: tc.prog}).Sibling("tap"); got != tc.want {
+			t.Errorf("Sibling(tap) under %q = %q, want %q", tc.prog, got, tc.want)
+		}
+	}
+}

@@ -114,5 +114,15 @@ func CheckHelp(t *testing.T, app *cli.App) {
 		for _, sub := range c.Subcommands {
 			check([]string{c.Name, sub.Name}, sub.Short)
 		}
+		// An alias's help is the verb's, which names the verb and lists its aliases.
+		want := Run(app, nil, "", c.Name, "--help").Stdout
+		for _, alias := range c.Aliases {
+			if got := Run(app, nil, "", alias, "--help").Stdout; got != want {
+				t.Errorf("%s %s --help differs from %s %s --help:\n%s", app.Binary, alias, app.Binary, c.Name, got)
+			}
+		}
+		if len(c.Aliases) > 0 && !strings.Contains(want, "\nAliases:\n  "+strings.Join(append([]string{c.Name}, c.Aliases...), ", ")+"\n") {
+			t.Errorf("%s %s --help does not list its aliases %v:\n%s", app.Binary, c.Name, c.Aliases, want)
+		}
 	}
 }
