@@ -55,6 +55,7 @@ func newAddCmd() *cli.Command {
 	o := &addOptions{output: cli.NewOutputFlags()}
 	return &cli.Command{
 		Name:     "add",
+		Aliases:  []string{"install"},
 		Complete: suggest.Packages,
 		Short:    "resolve and install packages with their dependencies and patch companions",
 		Use:      "PKG[@CONSTRAINT]... | -f FILE",

@@ -19,6 +19,7 @@ func newRemoveCmd() *cli.Command {
 	output := cli.NewOutputFlags()
 	return &cli.Command{
 		Name:     "remove",
+		Aliases:  []string{"uninstall", "rm"},
 		Complete: suggest.Installed,
 		Short:    "uninstall packages; dependencies nothing else needs go with them",
 		Use:      "PKG...",

@@ -262,3 +262,33 @@ func registryTags(t *testing.T, repo string) []string {
 	}
 	return list.Tags
 }
+
+// TestFamiliarVerbsThroughKubectl: `kubectl pkg install`, `rm`, `uninstall`, which no
+// kubectl-pkg-WORD link serves, reach pkg-pull through the dispatcher as add and remove;
+// `kubectl pkg search` names the command that searches, as the user types it there.
+func TestFamiliarVerbsThroughKubectl(t *testing.T) {
+	t.Parallel()
+	opt := runOpts{Env: []string{"LONGSHORE_HOME=" + t.TempDir()}}
+	repo := registryAddr + "/e2e/plugin/familiar/hello"
+	runOK(t, opt, "pkg-push", newPackage(t, "hello", "1.0.0"), "--to", repo)
+	if res := runOK(t, opt, "kubectl", "pkg", "install", "--help"); !strings.Contains(res.Stdout, "Usage:\n  kubectl pkg add PKG") || !strings.Contains(res.Stdout, "Aliases:\n  add, install\n") {
+		t.Errorf("kubectl pkg install --help:\n%s", res)
+	}
+	if res := runOK(t, opt, "kubectl", "pkg", "install", repo, "-o", "name"); res.Stdout != "installed/hello@1.0.0\n" {
+		t.Errorf("kubectl pkg install %s:\n%s", repo, res)
+	}
+	if res := runOK(t, opt, "kubectl", "pkg", "rm", "hello", "-o", "name"); res.Stdout != "installed/hello@1.0.0\n" {
+		t.Errorf("kubectl pkg rm hello:\n%s", res)
+	}
+	if res := run(t, opt, "git", "pkg", "uninstall", "hello"); res.Code != 3 || !strings.Contains(res.Stderr, "Error: hello is not installed") {
+		t.Errorf("git pkg uninstall hello, once removed:\n%s", res)
+	}
+	res := run(t, opt, "kubectl", "pkg", "search", "hello")
+	if res.Code != 2 || !strings.Contains(res.Stderr, "Hint: to search the taps for a package: kubectl pkg tap search hello\n") {
+		t.Errorf("kubectl pkg search hello:\n%s", res)
+	}
+	res = run(t, opt, "kubectl", "pkg", "pull", "search", "hello")
+	if res.Code != 2 || !strings.Contains(res.Stderr, "Hint: to search the taps for a package: kubectl pkg tap search hello\n") {
+		t.Errorf("kubectl pkg pull search hello:\n%s", res)
+	}
+}
