@@ -171,3 +171,38 @@ func describe(t *testing.T, path string) string {
 	data, _ := os.ReadFile(path)
 	return "file holding " + string(data)
 }
+
+// A package installed again as it is (re-added, or held by an upgrade of others) links
+// nothing anew: a user's file put in place of its link stays, as the repair leaves it.
+// A new version of it would replace the link, and is refused; OverwriteBin replaces.
+func TestUsersFileInPlaceOfAnInstalledLink(t *testing.T) {
+	t.Parallel()
+	ta, ra := published(t, "app", "  bin: [bin/app]\n", map[string]string{"bin/app": "#!/bin/sh\necho one\n"})
+	tb, rb := published(t, "app", "  bin: [bin/app]\n", map[string]string{"bin/app": "#!/bin/sh\necho two\n"})
+	s := openStore(t)
+	ctx := context.Background()
+	if _, err := s.Install(ctx, ta, ra, InstallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	entry := filepath.Join(s.BinDir(), "app")
+	if err := os.Remove(entry); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, entry, "#!/bin/sh\necho mine\n")
+	if _, err := s.Install(ctx, ta, ra, InstallOptions{}); err != nil {
+		t.Fatalf("installing app again as it is: %v", err)
+	}
+	if got := describe(t, entry); got != "file holding #!/bin/sh\necho mine\n" {
+		t.Errorf("after installing app again, bin/app is a %s", got)
+	}
+	if _, err := s.Install(ctx, tb, rb, InstallOptions{}); fault.KindOf(err) != fault.Conflict || !strings.Contains(err.Error(), entry+" is a file") {
+		t.Fatalf("another version of app over the user's bin/app: %v", err)
+	}
+	if list, _ := s.List(); len(list) != 1 || list[0].Digest != ra.Digest.String() {
+		t.Errorf("the refused version was recorded: %+v", list)
+	}
+	if _, err := s.Install(ctx, tb, rb, InstallOptions{OverwriteBin: true}); err != nil {
+		t.Fatal(err)
+	}
+	linkLeadsInto(t, s, "app", rb.Digest, "after OverwriteBin")
+}

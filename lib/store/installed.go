@@ -212,7 +212,7 @@ func (s *Store) commit(preps []*prepared, overwrite bool) (records, replaced []*
 	for _, inst := range byName {
 		final = append(final, inst)
 	}
-	if err := s.checkBins(records, final, overwrite); err != nil {
+	if err := s.checkBins(records, old, final, overwrite); err != nil {
 		return nil, nil, err
 	}
 	// installed.yaml first, bin/ after: the links follow the records, so an install
@@ -282,9 +282,11 @@ func translate(names []string, to map[string]string) []string {
 
 // checkBins refuses a link name that two packages provide, naming both, and, unless
 // overwrite, one whose place in bin/ holds something the store did not make (the
-// user's own program), naming it. Records made before they listed their entry points
-// are judged by where their links point.
-func (s *Store) checkBins(records, final []*api.Installed, overwrite bool) error {
+// user's own program), naming it. A record whose tree stays what prev (the record it
+// replaces) had links nothing anew: what the user put in place of its links stays, as
+// relink leaves it. Records made before they listed their entry points are judged by
+// where their links point.
+func (s *Store) checkBins(records, prev, final []*api.Installed, overwrite bool) error {
 	owner := map[string]*api.Installed{}
 	for _, inst := range final {
 		for _, b := range inst.Bin {
@@ -310,7 +312,10 @@ func (s *Store) checkBins(records, final []*api.Installed, overwrite bool) error
 			}
 		}
 	}
-	for _, rec := range records {
+	for i, rec := range records {
+		if prev[i] != nil && prev[i].Path == rec.Path && !overwrite {
+			continue
+		}
 		for _, b := range rec.Bin {
 			name := path.Base(b)
 			what := s.foreignEntry(name)
@@ -368,8 +373,9 @@ func (s *Store) intoTrees(target string) bool {
 
 // link makes bin/NAME a relative link into the package tree, so the home can move,
 // and removes the links of the version it replaces that this one no longer has. What
-// the store did not make is replaced only with overwrite (checkBins refused it
-// before anything was recorded; this is for a file that appeared since).
+// the store did not make is replaced only with overwrite, and otherwise left as it is:
+// the user's entry in place of the link of a version that stays (checkBins refused
+// any other before anything was recorded).
 func (s *Store) link(inst, prev *api.Installed, overwrite bool) error {
 	binDir := filepath.Join(s.Home, "bin")
 	names := map[string]bool{}
@@ -381,8 +387,8 @@ func (s *Store) link(inst, prev *api.Installed, overwrite bool) error {
 		if cur, err := os.Readlink(linkPath); err == nil && cur == filepath.FromSlash(target) {
 			continue
 		}
-		if what := s.foreignEntry(name); what != "" && !overwrite {
-			return fault.Errorf(fault.Conflict, "%s is %s, not a link pkg-pull made: left as it is", linkPath, what)
+		if s.foreignEntry(name) != "" && !overwrite {
+			continue
 		}
 		if err := switchLink(linkPath, target); err != nil {
 			return err
