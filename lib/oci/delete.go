@@ -21,6 +21,9 @@ const DeletesRefusedHint = "the registry refuses deletes: for CNCF Distribution 
 // drops every tag that pointed at it). Blobs stay until the registry's own garbage
 // collection finds them unreferenced; in a local layout they go at once.
 func (t *Target) Delete(ctx context.Context, desc ocispec.Descriptor) error {
+	if err := t.refuseWrite(fmt.Sprintf("deleting %s from %s", desc.Digest, t.where)); err != nil {
+		return err
+	}
 	deleter, ok := t.store.(content.Deleter)
 	if !ok {
 		return fmt.Errorf("deleting %s: %s cannot delete content", desc.Digest, t.where)

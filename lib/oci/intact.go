@@ -36,7 +36,8 @@ func (e *DamagedError) Error() string {
 // by size, then read and hashed: anything may have written it, and an Exists that only
 // looks for the file would trust a damaged one forever. A damaged file is removed, so
 // that Push writes it again (its bytes are worth nothing), and reported as a
-// *DamagedError with false.
+// *DamagedError with false; a target opened read-only reports it and leaves it, as it
+// leaves everything in the layout.
 func (t *Target) Intact(ctx context.Context, desc ocispec.Descriptor) (bool, error) {
 	if t.remote != nil {
 		return t.Exists(ctx, desc)
@@ -57,6 +58,9 @@ func (t *Target) Intact(ctx context.Context, desc ocispec.Descriptor) (bool, err
 	}
 	if why == "" {
 		return true, nil
+	}
+	if t.readOnly {
+		return false, &DamagedError{Where: t.where, Digest: desc.Digest, Why: why}
 	}
 	if err := os.Remove(path); err != nil {
 		return false, fmt.Errorf("removing the damaged %s from %s: %w", desc.Digest, t.where, err)

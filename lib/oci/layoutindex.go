@@ -23,7 +23,8 @@ import (
 // a copy of the index and links to the layout's blobs/ and oci-layout. oras-go
 // rewrites the stage's copy; the copy, synced, then replaces the layout's index.json
 // by a rename. A reader, or a writer killed at any moment, finds the old index.json or
-// the new one, whole. The next open clears a stage a killed writer left.
+// the new one, whole. The next writer's open clears a stage a killed writer left; a
+// reader's (Options.ReadOnly) opens no stage and leaves it.
 const stageName = ".longshore-stage"
 
 // layoutIndex saves the index of a layout opened with AutoSaveIndex off.
@@ -70,8 +71,8 @@ func (l *layoutIndex) save() error {
 
 // stageLayout makes the stage directory of the layout at root (under its lock): a
 // copy of its index.json, and links to its blobs/ and oci-layout, which are made
-// first for a new layout (whole: an index.json by a rename). It returns "" with no
-// error where nothing can be written.
+// first for a new layout (completeLayout). It returns "" with no error where nothing
+// can be written.
 func stageLayout(root string) (string, error) {
 	stage := filepath.Join(root, stageName)
 	if err := os.RemoveAll(stage); err != nil && !readOnly(err) {
@@ -83,13 +84,7 @@ func stageLayout(root string) (string, error) {
 		}
 		return "", err
 	}
-	err := os.MkdirAll(filepath.Join(root, ocispec.ImageBlobsDir), 0o755)
-	if err == nil {
-		err = writeIfMissing(filepath.Join(root, ocispec.ImageLayoutFile), []byte(`{"imageLayoutVersion":"1.0.0"}`))
-	}
-	if err == nil {
-		err = writeIfMissing(filepath.Join(root, ocispec.ImageIndexFile), []byte(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}`))
-	}
+	err := completeLayout(root)
 	var data []byte
 	if err == nil {
 		data, err = os.ReadFile(filepath.Join(root, ocispec.ImageIndexFile))
@@ -107,6 +102,41 @@ func stageLayout(root string) (string, error) {
 		return "", err
 	}
 	return stage, nil
+}
+
+// completeLayout makes what the layout at root lacks of blobs/, oci-layout and
+// index.json, as a new layout's (whole: a file by a rename).
+func completeLayout(root string) error {
+	err := os.MkdirAll(filepath.Join(root, ocispec.ImageBlobsDir), 0o755)
+	if err == nil {
+		err = writeIfMissing(filepath.Join(root, ocispec.ImageLayoutFile), []byte(`{"imageLayoutVersion":"1.0.0"}`))
+	}
+	if err == nil {
+		err = writeIfMissing(filepath.Join(root, ocispec.ImageIndexFile), []byte(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}`))
+	}
+	return err
+}
+
+// mendLayout puts back, under the layout's exclusive lock, what an older writer cut
+// short, as a writer's open does: recoverIndex, then completeLayout. A reader that
+// found mendNeeded does this before it reads (openLayoutToRead).
+func mendLayout(root string) error {
+	if err := recoverIndex(root); err != nil {
+		return err
+	}
+	return completeLayout(root)
+}
+
+// mendNeeded reports whether the layout at root has something mendLayout would write
+// for oras-go's read-only store to open it: an index.json that is empty or gone, or
+// no oci-layout file. It only looks, so a reader asks it under the shared lock.
+func mendNeeded(root string) bool {
+	fi, err := os.Stat(filepath.Join(root, ocispec.ImageIndexFile))
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && fi.Mode().IsRegular() && fi.Size() == 0) {
+		return true
+	}
+	_, err = os.Lstat(filepath.Join(root, ocispec.ImageLayoutFile))
+	return errors.Is(err, fs.ErrNotExist)
 }
 
 // writeIfMissing writes path whole (a rename), unless it is there.

@@ -185,33 +185,48 @@ func TestLayoutLockWaitSaysSoAndEnds(t *testing.T) {
 // A layout this process holds, opened again by another path (a symlink), is refused at
 // once: flock(2) locks two opens of one file apart even in one process, so the second
 // open waited for the first, which its own command held until the end. pkg-pull mirror
-// into a directory that is the source's by a symlink hung for good.
+// into a directory that is the source's by a symlink hung for good. Opened to read
+// (shared), the first makes the second wait as well when that one writes, and a
+// layout named two ways is a mistake even between readers: refused alike.
 func TestLayoutOpenTwiceByAnotherPath(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	r, _ := ref.ParseArtifact("ocidir://" + filepath.Join(dir, "reg", "hello"))
-	pushTagged(t, r, "1.0.0", "one")
-	if err := os.Symlink(filepath.Join(dir, "reg"), filepath.Join(dir, "alias")); err != nil {
-		t.Fatal(err)
-	}
-	alias, _ := ref.ParseArtifact("ocidir://" + filepath.Join(dir, "alias", "hello"))
-	first, err := Open(context.Background(), r, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	second, err := Open(ctx, alias, Options{Create: true})
-	if err == nil {
-		second.Close()
-	}
-	if fault.KindOf(err) != fault.Usage || !strings.Contains(err.Error(), "ocidir://"+r.Path) || !strings.Contains(err.Error(), "ocidir://"+alias.Path) {
-		t.Errorf("err %v (kind %v), want a usage error naming both paths", err, fault.KindOf(err))
-	}
-	first.Close()
-	// Once the first is closed, the other path opens the layout as well as any.
-	if got, err := resolveTag(t, alias, "1.0.0"); err != nil || got.Digest == "" {
-		t.Errorf("by the other path, after the first closed: %v", err)
+	for _, tc := range []struct {
+		name          string
+		first, second Options
+	}{
+		{"writers", Options{}, Options{Create: true}},
+		{"reader then writer", Options{ReadOnly: true}, Options{Create: true}},
+		{"writer then reader", Options{Create: true}, Options{ReadOnly: true}},
+		{"readers", Options{ReadOnly: true}, Options{ReadOnly: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			r, _ := ref.ParseArtifact("ocidir://" + filepath.Join(dir, "reg", "hello"))
+			pushTagged(t, r, "1.0.0", "one")
+			if err := os.Symlink(filepath.Join(dir, "reg"), filepath.Join(dir, "alias")); err != nil {
+				t.Fatal(err)
+			}
+			alias, _ := ref.ParseArtifact("ocidir://" + filepath.Join(dir, "alias", "hello"))
+			first, err := Open(context.Background(), r, tc.first)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			second, err := Open(ctx, alias, tc.second)
+			if err == nil {
+				second.Close()
+			}
+			if fault.KindOf(err) != fault.Usage || !strings.Contains(err.Error(), "ocidir://"+r.Path) || !strings.Contains(err.Error(), "ocidir://"+alias.Path) {
+				t.Errorf("err %v (kind %v), want a usage error naming both paths", err, fault.KindOf(err))
+			}
+			first.Close()
+			// Once the first is closed, the other path opens the layout as well as any.
+			if got, err := resolveTag(t, alias, "1.0.0"); err != nil || got.Digest == "" {
+				t.Errorf("by the other path, after the first closed: %v", err)
+			}
+		})
 	}
 }
 
@@ -240,6 +255,15 @@ func TestLayoutReadOnly(t *testing.T) {
 			t.Cleanup(func() { chmodAll(t, r.Path, 0o755, 0o644) })
 			if got, err := resolveTag(t, r, "1.0.0"); err != nil || got.Digest != desc.Digest {
 				t.Errorf("resolving 1.0.0 in a read-only layout: %v %v", got.Digest, err)
+			}
+			// A reader's shared lock is done without alike.
+			if target, err := Open(context.Background(), r, Options{ReadOnly: true}); err != nil {
+				t.Errorf("opening a read-only layout to read: %v", err)
+			} else {
+				if got, err := target.Resolve(context.Background(), "1.0.0"); err != nil || got.Digest != desc.Digest {
+					t.Errorf("resolving 1.0.0 in a read-only layout opened to read: %v %v", got.Digest, err)
+				}
+				target.Close()
 			}
 			target, err := Open(context.Background(), r, Options{Create: true})
 			if err == nil {

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/opencontainers/go-digest"
@@ -68,6 +69,13 @@ type Options struct {
 	// index lists them, and their files do not match their digests), so that a push can
 	// write them again; Target.Repaired lists them. Without it, Open names the first.
 	Repair bool
+	// ReadOnly opens the target to read only. A local layout's lock is then shared with
+	// other readers, so that two installs from one layout, or a resolve beside an
+	// install, run at once rather than in turn, and nothing is written in the layout
+	// (layoutlock.go). The Target's writes (Push, PushBlob, Tag, Delete) refuse with
+	// ErrReadOnly, on a registry as well: a reader is one whatever its source. Open
+	// refuses it with Create or Repair, which write.
+	ReadOnly bool
 	// Waiting is told, once per host, that a registry has left a request or a
 	// response without an answer for WaitNotice; nil says nothing.
 	Waiting func(host string, waited time.Duration)
@@ -101,6 +109,8 @@ type Target struct {
 	checking digestLocks
 	// Repaired lists the damaged manifests Open removed from a layout (Options.Repair).
 	Repaired []*DamagedError
+	// readOnly is Options.ReadOnly: the writes refuse.
+	readOnly bool
 	// retrying and uploadBackoff are Options.Retrying and UploadBackoff, for PushBlob.
 	retrying      func(UploadRetry)
 	uploadBackoff time.Duration
@@ -114,6 +124,10 @@ type storage interface {
 
 // Open returns the target r points at. Close releases a local layout's lock.
 func Open(ctx context.Context, r ref.Ref, opts Options) (*Target, error) {
+	if opts.ReadOnly && (opts.Create || opts.Repair) {
+		// A caller's mistake, not the user's: no flag sets these.
+		return nil, fmt.Errorf("opening %s: oci.Options.ReadOnly with Create or Repair, which write: open it to write, or only to read", r.Locator())
+	}
 	var t *Target
 	var err error
 	switch r.Kind {
@@ -127,6 +141,7 @@ func Open(ctx context.Context, r ref.Ref, opts Options) (*Target, error) {
 	if err != nil {
 		return nil, err
 	}
+	t.readOnly = opts.ReadOnly
 	t.retrying, t.uploadBackoff = opts.Retrying, opts.UploadBackoff
 	if t.uploadBackoff <= 0 {
 		t.uploadBackoff = uploadBackoff
@@ -274,15 +289,21 @@ func openLayout(ctx context.Context, r ref.Ref, opts Options) (*Target, error) {
 			return nil, fmt.Errorf("creating layout %s: %w", where, err)
 		}
 	}
-	// oras' layout store keeps index.json in memory and rewrites it on each tag: hold
-	// an exclusive lock from open to close so two writers never lose each other's tags.
-	// Another command may hold it for as long as a mirror takes: the wait says so, and
-	// ends on Ctrl-C.
+	// Another command may hold the layout's lock for as long as a mirror takes: the
+	// wait says so (once, though a reader may wait twice: openLayoutToRead), and ends
+	// on Ctrl-C.
 	var waiting func()
 	if opts.LayoutWaiting != nil {
-		waiting = func() { opts.LayoutWaiting(where) }
+		var told sync.Once
+		waiting = func() { told.Do(func() { opts.LayoutWaiting(where) }) }
 	}
-	unlock, err := lockLayout(ctx, r.Path, where, opts.Create, waiting)
+	if opts.ReadOnly {
+		return openLayoutToRead(ctx, r, where, waiting)
+	}
+	// oras' layout store keeps index.json in memory and rewrites it on each tag: hold
+	// an exclusive lock from open to close so two writers never lose each other's tags,
+	// and no reader reads what a writer has half done.
+	unlock, err := lockLayout(ctx, r.Path, where, exclusive, opts.Create, waiting)
 	if err != nil {
 		return nil, err
 	}
@@ -332,6 +353,52 @@ func openLayout(ctx context.Context, r ref.Ref, opts Options) (*Target, error) {
 	}
 	return t, nil
 }
+
+// openLayoutToRead opens the layout at r.Path (an index.json is there) to read, under
+// a lock it shares with other readers (Options.ReadOnly). It writes nothing there: no
+// stage (oras-go's read-only store reads the layout itself, and creates nothing where
+// its writable one would make blobs/, oci-layout or index.json), no clearing of what a
+// killed writer left (its stage, its ingest/: the next writer clears them).
+//
+// What an older writer cut short (mendLayout) is the exception: no reader can read it
+// as it is, and mending it writes. That is done under the exclusive lock, which the
+// open then keeps until Close rather than trading it back for a shared one: a writer
+// could come in between, and the layout would have to be looked at again. Only the
+// first reader after such a writer takes its turn; the next finds the layout whole.
+func openLayoutToRead(ctx context.Context, r ref.Ref, where string, waiting func()) (*Target, error) {
+	unlock, err := lockLayout(ctx, r.Path, where, shared, false, waiting)
+	if err != nil {
+		return nil, err
+	}
+	if mendNeeded(r.Path) {
+		unlock()
+		if unlock, err = lockLayout(ctx, r.Path, where, exclusive, false, waiting); err != nil {
+			return nil, err
+		}
+		// mendLayout looks again: another command may have mended it meanwhile.
+		if err := mendLayout(r.Path); err != nil {
+			unlock()
+			return nil, fmt.Errorf("opening %s: putting back what an earlier writer did not finish saving (index.json, oci-layout): %w", where, err)
+		}
+	}
+	store, err := orasoci.NewFromFS(ctx, os.DirFS(r.Path))
+	if err != nil {
+		unlock()
+		// As in openLayout, without Repair: a reader removes nothing.
+		if damaged := damagedManifests(ctx, r.Path, where); len(damaged) > 0 {
+			return nil, fault.New(fault.Verify, damaged[0], repairLayout)
+		}
+		return nil, layoutFault("opening "+where, err)
+	}
+	return &Target{Ref: r, where: where, store: readOnlyLayout{store}, unlock: unlock}, nil
+}
+
+// readOnlyLayout is oras-go's read-only layout store as a storage: its writes refuse.
+// Target's own writes refuse before they get here (refuseWrite), with their words.
+type readOnlyLayout struct{ *orasoci.ReadOnlyStore }
+
+func (readOnlyLayout) Push(context.Context, ocispec.Descriptor, io.Reader) error { return ErrReadOnly }
+func (readOnlyLayout) Tag(context.Context, ocispec.Descriptor, string) error     { return ErrReadOnly }
 
 func removeStage(stage string) {
 	if stage != "" {
@@ -552,6 +619,9 @@ func (t *Target) Exists(ctx context.Context, desc ocispec.Descriptor) (bool, err
 // Push uploads a blob or manifest unless the target already has it. A blob's upload is
 // tried once: PushBlob tries again when it fails for a moment.
 func (t *Target) Push(ctx context.Context, desc ocispec.Descriptor, r io.Reader) (uploaded bool, err error) {
+	if err := t.refuseWrite(fmt.Sprintf("pushing %s to %s", desc.Digest, t.where)); err != nil {
+		return false, err
+	}
 	if ok, err := t.Exists(ctx, desc); err != nil || ok {
 		return false, err
 	}
@@ -619,6 +689,20 @@ func refusedBytes(err error, desc ocispec.Descriptor, where string, srcErr error
 		"the bytes given for "+desc.Digest.String()+" are not its content; nothing was written")
 }
 
+// ErrReadOnly is what the writes of a Target opened with Options.ReadOnly return: the
+// caller's mistake, since a layout opened so is shared with other readers, and a
+// write would change it under them.
+var ErrReadOnly = errors.New("the target was opened read-only (oci.Options.ReadOnly)")
+
+// refuseWrite is the error of a write (doing: "pushing sha256:… to …") to a target
+// opened read-only, else nil.
+func (t *Target) refuseWrite(doing string) error {
+	if !t.readOnly {
+		return nil
+	}
+	return fmt.Errorf("%s: %w; open it without ReadOnly to write", doing, ErrReadOnly)
+}
+
 // saveIndex writes a layout's index.json after a change to it; a registry has none.
 func (t *Target) saveIndex() error {
 	if t.index == nil {
@@ -679,6 +763,9 @@ func (t *Target) retryManifest(ctx context.Context, desc ocispec.Descriptor, r i
 
 // Tag points tag at desc.
 func (t *Target) Tag(ctx context.Context, desc ocispec.Descriptor, tag string) error {
+	if err := t.refuseWrite("tagging " + t.display(tag)); err != nil {
+		return err
+	}
 	if err := t.store.Tag(ctx, desc, tag); err != nil {
 		return t.classify(err, fmt.Sprintf("tagging %s", t.display(tag)))
 	}

@@ -67,6 +67,10 @@ type UploadRetry struct {
 // 403), bytes that do not match the digest, a source that cannot be opened, or a HEAD
 // or POST the transport has retried already end it at once.
 func (t *Target) PushBlob(ctx context.Context, desc ocispec.Descriptor, open BlobSource) (uploaded bool, err error) {
+	// Before the source is opened: it may be a download.
+	if err := t.refuseWrite(fmt.Sprintf("pushing %s to %s", desc.Digest, t.where)); err != nil {
+		return false, err
+	}
 	for try := 1; ; try++ {
 		retryAfter := new(atomic.Int64)
 		uploaded, err = t.pushBlobOnce(context.WithValue(ctx, retryAfterKey{}, retryAfter), desc, open)
