@@ -197,7 +197,10 @@ func Lock(ctx context.Context, lock *api.Lock, dest Destination, opts Options) (
 		out.Packages[i].Repository = dst.Locator()
 		jobs = append(jobs, job{i, src, dst})
 	}
-	m := &mirror{opts: opts, targets: map[string]*oci.Target{}}
+	m := &mirror{opts: opts, targets: map[string]*oci.Target{}, dests: map[string]bool{}}
+	for _, j := range jobs {
+		m.dests[j.dst.Locator()] = true
+	}
 	defer m.close()
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(opts.Jobs)
@@ -217,8 +220,11 @@ func Lock(ctx context.Context, lock *api.Lock, dest Destination, opts Options) (
 }
 
 type mirror struct {
-	opts     Options
-	targets  map[string]*oci.Target
+	opts    Options
+	targets map[string]*oci.Target
+	// dests are the destinations' locators: a source that is one of them too (a
+	// layout mirrored into its own directory) is opened as the destination is.
+	dests    map[string]bool
 	opening  sync.Mutex
 	copied   atomic.Int64
 	complete atomic.Int64
@@ -229,7 +235,10 @@ func (m *mirror) stats(n int) Stats {
 	return Stats{Packages: n, Complete: int(m.complete.Load()), Copied: int(m.copied.Load()), Bytes: m.bytes.Load()}
 }
 
-// target opens r once; a layout stays locked until close.
+// target opens r once; a layout stays locked until close. A source is only read: its
+// layout's lock is shared with installs and other mirrors from it. One that is a
+// destination too is opened as that, to write: the one Target serves both, where a
+// shared lock beside the exclusive one would wait for it for good.
 func (m *mirror) target(ctx context.Context, r ref.Ref, create bool) (*oci.Target, error) {
 	m.opening.Lock()
 	defer m.opening.Unlock()
@@ -238,7 +247,8 @@ func (m *mirror) target(ctx context.Context, r ref.Ref, create bool) (*oci.Targe
 		return t, nil
 	}
 	opts := m.opts.From
-	if create {
+	opts.ReadOnly = true
+	if create || m.dests[key] {
 		opts = m.opts.To
 		opts.Create, opts.Repair = true, true
 	}

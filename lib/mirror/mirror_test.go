@@ -5,10 +5,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"longshore.dev/lib/api"
 	"longshore.dev/lib/fault"
+	"longshore.dev/lib/filelock"
 	"longshore.dev/lib/oci"
 	"longshore.dev/lib/pkgspec"
 	"longshore.dev/lib/publish"
@@ -152,5 +156,64 @@ func TestLockToAFile(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(file); string(data) != "x" {
 		t.Errorf("the file was changed: %q", data)
+	}
+}
+
+// A layout mirrored into its own directory (its source is its destination) is opened
+// once, to write: its sources are opened read-only, and the read-only Target served
+// as the destination too refused to tag the version there.
+func TestLockIntoItsOwnDirectory(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	src := openLayout(t, filepath.Join(dir, "hello"))
+	pkgConfig := ocispec.Descriptor{MediaType: "application/vnd.longshore.package.config.v1+json"}
+	root := src.manifest("application/vnd.longshore.package.v1", nil, pkgConfig, []byte(`{"name":"hello"}`), []byte("layer bytes"))
+	src.close() // pushed, not tagged: the mirror tags the version
+	dest, err := ParseDestination("ocidir://" + dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	out, stats, err := Lock(ctx, oneLock("hello", src.ref.Locator(), root), dest, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Packages[0].Repository != src.ref.Locator() || stats.Complete != 1 || stats.Copied != 0 {
+		t.Errorf("mirrored into itself: %+v, %+v", out.Packages[0], stats)
+	}
+	target, err := oci.Open(ctx, src.ref, oci.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	if got, err := target.Resolve(ctx, "1.0.0"); err != nil || got.Digest != root.Digest {
+		t.Errorf("version tag: %v %v", got.Digest, err)
+	}
+}
+
+// A mirror reads its source layout beside other readers (an install, another mirror
+// from it): the wait for it, were there one, would end the mirror through
+// LayoutWaiting.
+func TestLockReadsSourceBesideReaders(t *testing.T) {
+	t.Parallel()
+	src := openLayout(t, filepath.Join(t.TempDir(), "src", "hello"))
+	pkgConfig := ocispec.Descriptor{MediaType: "application/vnd.longshore.package.config.v1+json"}
+	root := src.manifest("application/vnd.longshore.package.v1", nil, pkgConfig, []byte(`{"name":"hello"}`), []byte("layer bytes"))
+	src.close()
+	other, err := filelock.Shared(filepath.Join(src.ref.Path, ".longshore.lock")) // as an install holds it
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other()
+	dest, err := ParseDestination("ocidir://" + filepath.Join(t.TempDir(), "mirror"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var waited atomic.Bool
+	opts := Options{From: oci.Options{LayoutWaiting: func(string) { waited.Store(true); cancel() }}}
+	if _, stats, err := Lock(ctx, oneLock("hello", src.ref.Locator(), root), dest, opts); err != nil || waited.Load() || stats.Copied != 3 {
+		t.Errorf("mirroring beside another reader of the source: %v (waited: %v), %+v", err, waited.Load(), stats)
 	}
 }

@@ -407,7 +407,9 @@ func (p *patcher) fetch(ctx context.Context, name string, cached *CachedDescript
 		// no rules to find there.
 		return none, nil
 	}
-	t, err := oci.Open(ctx, r, p.opts.OCI)
+	opts := p.opts.OCI
+	opts.ReadOnly = true // the rules are read here; pkg-push patch publishes them
+	t, err := oci.Open(ctx, r, opts)
 	if err != nil {
 		if fault.KindOf(err) == fault.NotFound {
 			return none, nil

@@ -142,7 +142,9 @@ func (s *Source) repoCandidates(repo string, versions []repoVersion) []resolve.C
 // listRepository asks the repository for its version tags and their metadata.
 func (s *Source) listRepository(ctx context.Context, id identity, cached *repoFile) (*repoFile, error) {
 	repo := id.key
-	t, err := oci.Open(ctx, id.ref.WithTag(""), s.opts.OCI)
+	opts := s.opts.OCI
+	opts.ReadOnly = true // tags and their metadata, read beside the installs from a layout
+	t, err := oci.Open(ctx, id.ref.WithTag(""), opts)
 	if err != nil {
 		return nil, notARepository(err, repo)
 	}

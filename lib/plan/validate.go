@@ -152,6 +152,7 @@ func checkPackage(ctx context.Context, p api.LockedPackage, opts oci.Options) ([
 	if err != nil || api.CheckDigest(p.Digest) != nil {
 		return nil, nil // Check reports these
 	}
+	opts.ReadOnly = true // resolved, never written
 	t, err := oci.Open(ctx, r.WithTag(""), opts)
 	if err != nil {
 		if fault.KindOf(err) == fault.NotFound {

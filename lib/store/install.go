@@ -282,7 +282,11 @@ func (in *installer) target(ctx context.Context, p *Package, what string) (*oci.
 	}
 	in.mu.Unlock()
 	ot.once.Do(func() {
-		ot.t, ot.err = oci.Open(ctx, p.Repository, in.opts.Registry)
+		// An install only reads its source: a layout's lock is shared with the other
+		// installs from it, and with a resolve.
+		opts := in.opts.Registry
+		opts.ReadOnly = true
+		ot.t, ot.err = oci.Open(ctx, p.Repository, opts)
 		ot.own = ot.err == nil
 	})
 	return ot.t, ot.err

@@ -767,3 +767,27 @@ func TestRemoveWaitEndsOnCancel(t *testing.T) {
 		t.Errorf("the interrupted remove removed something: %d records left", len(list))
 	}
 }
+
+// An install reads its source layout beside other readers (another install, a
+// resolve): two installs from one layout took turns for the whole command. The wait
+// for the layout, were there one, would end the install through LayoutWaiting.
+func TestInstallReadsLayoutBesideReaders(t *testing.T) {
+	t.Parallel()
+	target, root := published(t, "solo", "", map[string]string{"f": "x"})
+	target.Close() // published, and the layout let go
+	// As another install holds it.
+	other, err := filelock.Shared(filepath.Join(target.Ref.Path, ".longshore.lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other()
+	p := lockPackage("solo", target, root, api.ReasonExplicit, nil, nil)
+	p.Target = nil // opened by the install
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var waited atomic.Bool
+	opts := InstallOptions{Registry: oci.Options{LayoutWaiting: func(string) { waited.Store(true); cancel() }}}
+	if _, err := openStore(t).InstallSet(ctx, []Package{p}, opts); err != nil || waited.Load() {
+		t.Errorf("installing beside another reader of the layout: %v (waited: %v)", err, waited.Load())
+	}
+}

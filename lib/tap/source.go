@@ -91,7 +91,9 @@ func fetch(ctx context.Context, src source, dir string, opts Options) (index.Fet
 		}
 		return index.WriteCache(dir, built)
 	}
-	t, err := oci.Open(ctx, src.ref, opts.OCI)
+	ociOpts := opts.OCI
+	ociOpts.ReadOnly = true // the index is read here; pkg-tap index writes it
+	t, err := oci.Open(ctx, src.ref, ociOpts)
 	if err != nil {
 		return index.FetchResult{}, authHint(err, src.ref)
 	}
