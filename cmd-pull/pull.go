@@ -264,7 +264,11 @@ func refPackage(ctx context.Context, s *store.Store, r ref.Ref, opts store.Insta
 		p.Root = ocispec.Descriptor{Digest: d}
 		return p, nil, err
 	}
-	t, err := oci.Open(ctx, r, opts.Registry)
+	// Read only, and installed from: the install reads it through this Target, beside
+	// other installs and resolves reading the layout.
+	readOpts := opts.Registry
+	readOpts.ReadOnly = true
+	t, err := oci.Open(ctx, r, readOpts)
 	if err != nil {
 		return p, nil, err
 	}
@@ -300,7 +304,9 @@ func tagMismatch(ctx context.Context, s *store.Store, r ref.Ref, d digest.Digest
 			return fmt.Sprintf("offline, tag %s of %s cannot be checked against %s", r.Tag, r.Locator(), d)
 		}
 	} else {
-		t, err := oci.Open(ctx, tagged, opts.Registry)
+		readOpts := opts.Registry
+		readOpts.ReadOnly = true // the tag is only read
+		t, err := oci.Open(ctx, tagged, readOpts)
 		if err == nil {
 			defer t.Close()
 			var desc ocispec.Descriptor

@@ -248,7 +248,9 @@ func platformList(ps []api.Platform) string {
 func dryRun(ctx context.Context, env *cli.Env, o *pushOptions, format cli.Format, to ref.Ref, art *publish.Artifact, opts publish.PushOptions) error {
 	var plan *publish.Plan
 	if opts.Cascade {
-		target, err := oci.Open(ctx, to, o.registry.Options(env))
+		readOpts := o.registry.Options(env)
+		readOpts.ReadOnly = true // a dry run reads the tags, beside other readers of a layout
+		target, err := oci.Open(ctx, to, readOpts)
 		switch {
 		case fault.KindOf(err) == fault.NotFound: // a layout not created yet: nothing to read
 			target = nil
