@@ -1,6 +1,7 @@
 // Package filelock holds advisory locks on files (flock), the one way longshore
-// processes coordinate: writers of a local layout, of installed.yaml, of config.yaml and
-// of a tap cache, and installers (shared) against the garbage collector (exclusive).
+// processes coordinate: readers (shared) and writers (exclusive) of a local layout,
+// writers of installed.yaml, of config.yaml and of a tap cache, and installers
+// (shared) against the garbage collector (exclusive).
 // The kernel releases a lock when its process dies, so a killed command never leaves a
 // lock behind.
 package filelock
