@@ -79,10 +79,12 @@ func TestIntactFindsDamage(t *testing.T) {
 func TestOpenDamagedManifest(t *testing.T) {
 	t.Parallel()
 	r, _, manifest := damagedLayout(t, "manifest")
-	_, err := Open(context.Background(), r, Options{})
-	if want := "ocidir://" + r.Path + ": " + manifest.Digest.String() + " is damaged (10 bytes, not "; fault.KindOf(err) != fault.Verify ||
-		!strings.HasPrefix(err.Error(), want) || !strings.Contains(fault.HintOf(err), "pkg-pull mirror") {
-		t.Fatalf("opening to read: %v (hint %q), want a verification failure starting %q", err, fault.HintOf(err), want)
+	for _, opts := range []Options{{}, {ReadOnly: true}} {
+		_, err := Open(context.Background(), r, opts)
+		if want := "ocidir://" + r.Path + ": " + manifest.Digest.String() + " is damaged (10 bytes, not "; fault.KindOf(err) != fault.Verify ||
+			!strings.HasPrefix(err.Error(), want) || !strings.Contains(fault.HintOf(err), "pkg-pull mirror") {
+			t.Fatalf("opening to read (ReadOnly %v): %v (hint %q), want a verification failure starting %q", opts.ReadOnly, err, fault.HintOf(err), want)
+		}
 	}
 	target, err := Open(context.Background(), r, Options{Create: true, Repair: true})
 	if err != nil {
