@@ -90,7 +90,9 @@ func lock(path string, how int) (func(), error) {
 
 func lockContext(ctx context.Context, path string, how int, waiting func()) (func(), error) {
 	if err := ctx.Err(); err != nil {
-		return nil, &waitError{path, err}
+		// Interrupted before the lock was tried: no one held it, and saying "while
+		// waiting" would send the user looking for a command that is not there.
+		return nil, &waitError{path: path, err: err, before: true}
 	}
 	f, err := open(path)
 	if err != nil {
@@ -115,7 +117,7 @@ func lockContext(ctx context.Context, path string, how int, waiting func()) (fun
 		select {
 		case <-ctx.Done():
 			f.Close()
-			return nil, &waitError{path, ctx.Err()}
+			return nil, &waitError{path: path, err: ctx.Err()}
 		case <-tick.C:
 		}
 	}
@@ -124,11 +126,18 @@ func lockContext(ctx context.Context, path string, how int, waiting func()) (fun
 // waitError ends a wait given up: it names the lock, and is the context's error for
 // errors.Is (context.Canceled is exit 130, interrupted).
 type waitError struct {
-	path string
-	err  error
+	path   string
+	err    error
+	before bool // ctx was done before the lock was tried
 }
 
 func (e *waitError) Error() string {
+	if e.before {
+		if errors.Is(e.err, context.Canceled) {
+			return "interrupted"
+		}
+		return e.err.Error()
+	}
 	if errors.Is(e.err, context.Canceled) {
 		return "interrupted while waiting for " + e.path
 	}
