@@ -485,6 +485,9 @@ func (t *Target) Where() string { return t.where }
 func (t *Target) Resolve(ctx context.Context, reference string) (ocispec.Descriptor, error) {
 	desc, err := t.store.Resolve(ctx, reference)
 	if err != nil {
+		if named, found, nerr := t.resolveNamed(reference); nerr != nil || found {
+			return named, nerr
+		}
 		return desc, t.classify(err, fmt.Sprintf("resolving %s", t.display(reference)))
 	}
 	return desc, nil
@@ -784,6 +787,9 @@ func (t *Target) Tags(ctx context.Context) ([]string, error) {
 	})
 	if err != nil {
 		return nil, t.classify(err, fmt.Sprintf("listing tags of %s", t.where))
+	}
+	if t.Ref.Kind == ref.Layout {
+		return layoutTags(tags), nil
 	}
 	return tags, nil
 }

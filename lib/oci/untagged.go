@@ -18,6 +18,20 @@ import (
 // manifest in it, more than a registry's manifest holds.
 const maxIndexBytes = 64 << 20
 
+// readLayoutIndex reads the index.json of the layout at root, which where names.
+func readLayoutIndex(root, where string) (*ocispec.Index, error) {
+	f, err := os.Open(filepath.Join(root, ocispec.ImageIndexFile))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var index ocispec.Index
+	if err := json.NewDecoder(io.LimitReader(f, maxIndexBytes)).Decode(&index); err != nil {
+		return nil, fmt.Errorf("reading %s's index.json: %w", where, err)
+	}
+	return &index, nil
+}
+
 // noted is how many untagged manifests UntaggedNote names.
 const noted = 3
 
@@ -29,14 +43,9 @@ func (t *Target) Untagged() ([]ocispec.Descriptor, error) {
 	if t.Ref.Kind != ref.Layout {
 		return nil, nil
 	}
-	f, err := os.Open(filepath.Join(t.Ref.Path, ocispec.ImageIndexFile))
+	index, err := readLayoutIndex(t.Ref.Path, t.where)
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	var index ocispec.Index
-	if err := json.NewDecoder(io.LimitReader(f, maxIndexBytes)).Decode(&index); err != nil {
-		return nil, fmt.Errorf("reading %s's index.json: %w", t.where, err)
 	}
 	var untagged []ocispec.Descriptor
 	for _, d := range index.Manifests {

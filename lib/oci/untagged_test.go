@@ -3,9 +3,9 @@ package oci
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,6 +13,7 @@ import (
 	"github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"longshore.dev/lib/fault"
 	"longshore.dev/lib/ref"
 )
 
@@ -22,45 +23,13 @@ import (
 func TestUntaggedLayoutManifests(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
-	blob := func(data []byte) digest.Digest {
-		d := digest.FromBytes(data)
-		dir := filepath.Join(root, "blobs", "sha256")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, d.Encoded()), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}
-	config := []byte("{}")
-	cdesc := ocispec.Descriptor{MediaType: "application/vnd.oci.empty.v1+json", Digest: blob(config), Size: 2}
-	var index ocispec.Index
-	index.SchemaVersion = 2
-	var digests []digest.Digest
-	for i := range 5 {
-		m, _ := json.Marshal(ocispec.Manifest{
-			Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ocispec.MediaTypeImageManifest, Config: cdesc,
-			Layers:      []ocispec.Descriptor{},
-			Annotations: map[string]string{ocispec.AnnotationTitle: "tool", ocispec.AnnotationVersion: fmt.Sprintf("1.%d.0", i)},
-		})
-		desc := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: blob(m), Size: int64(len(m))}
-		switch i {
-		case 0: // tagged: not listed
-			desc.Annotations = map[string]string{ocispec.AnnotationRefName: "1.0.0"}
-		case 1: // as crane writes it: the manifest's annotations copied
-			desc.Annotations = map[string]string{ocispec.AnnotationTitle: "copied", ocispec.AnnotationVersion: "9.9.9"}
-		}
-		index.Manifests = append(index.Manifests, desc)
-		digests = append(digests, desc.Digest)
-	}
-	data, _ := json.Marshal(index)
-	if err := os.WriteFile(filepath.Join(root, "index.json"), data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(root, "oci-layout"), []byte(`{"imageLayoutVersion":"1.0.0"}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	digests := writeLayout(t, root, []layoutEntry{
+		{refName: "1.0.0", version: "1.0.0"},                            // tagged: not listed
+		{version: "1.1.0", indexTitle: "copied", indexVersion: "9.9.9"}, // as crane writes it: the manifest's annotations copied
+		{version: "1.2.0"},
+		{version: "1.3.0"},
+		{version: "1.4.0"},
+	})
 	target, err := Open(context.Background(), ref.Ref{Kind: ref.Layout, Path: root}, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -87,5 +56,99 @@ func TestUntaggedLayoutManifests(t *testing.T) {
 	}
 	if UntaggedNote(loc, nil) != "" {
 		t.Error("a note of nothing")
+	}
+}
+
+// layoutEntry is a manifest writeLayout lists in a layout's index.json: with the
+// ref.name refName ("" for none), its manifest annotated with title "tool" and
+// version, and the index entry with indexTitle and indexVersion when set.
+type layoutEntry struct {
+	refName, version, indexTitle, indexVersion string
+}
+
+// writeLayout writes an OCI layout at root by hand, as another tool would, one small
+// image manifest per entry, and returns their digests.
+func writeLayout(t *testing.T, root string, entries []layoutEntry) []digest.Digest {
+	t.Helper()
+	blob := func(data []byte) digest.Digest {
+		d := digest.FromBytes(data)
+		dir := filepath.Join(root, "blobs", "sha256")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, d.Encoded()), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	config := []byte("{}")
+	cdesc := ocispec.Descriptor{MediaType: "application/vnd.oci.empty.v1+json", Digest: blob(config), Size: 2}
+	var index ocispec.Index
+	index.SchemaVersion = 2
+	var digests []digest.Digest
+	for _, e := range entries {
+		m, _ := json.Marshal(ocispec.Manifest{
+			Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ocispec.MediaTypeImageManifest, Config: cdesc,
+			Layers:      []ocispec.Descriptor{},
+			Annotations: map[string]string{ocispec.AnnotationTitle: "tool", ocispec.AnnotationVersion: e.version},
+		})
+		desc := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: blob(m), Size: int64(len(m))}
+		annotations := map[string]string{}
+		for key, v := range map[string]string{ocispec.AnnotationRefName: e.refName, ocispec.AnnotationTitle: e.indexTitle, ocispec.AnnotationVersion: e.indexVersion} {
+			if v != "" {
+				annotations[key] = v
+			}
+		}
+		if len(annotations) > 0 {
+			desc.Annotations = annotations
+		}
+		index.Manifests = append(index.Manifests, desc)
+		digests = append(digests, desc.Digest)
+	}
+	data, _ := json.Marshal(index)
+	if err := os.WriteFile(filepath.Join(root, "index.json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "oci-layout"), []byte(`{"imageLayoutVersion":"1.0.0"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return digests
+}
+
+// A layout whose ref.names are whole references (crane pull --annotate-ref) lists and
+// resolves their tag parts; a plain tag of the same name wins, and a tag part two
+// manifests share is refused, naming both.
+func TestLayoutRefNamesThatAreReferences(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	d := writeLayout(t, root, []layoutEntry{
+		{refName: "reg.example/org/a:1.0.0", version: "a1"},
+		{refName: "reg.example/org/b:1.0.0", version: "b1"},
+		{refName: "reg.example:5000/org/a:2.0.0@sha256:" + strings.Repeat("0", 64), version: "a2"},
+		{refName: "3.0.0", version: "plain"},
+		{refName: "other/x:3.0.0", version: "other"},
+		{refName: "reg.example:5000/org/c", version: "no tag"},
+	})
+	target, err := Open(context.Background(), ref.Ref{Kind: ref.Layout, Path: root}, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	tags, err := target.Tags(context.Background())
+	slices.Sort(tags)
+	if err != nil || !slices.Equal(tags, []string{"1.0.0", "2.0.0", "3.0.0", "reg.example:5000/org/c"}) {
+		t.Errorf("tags: %q %v", tags, err)
+	}
+	for tag, want := range map[string]digest.Digest{"2.0.0": d[2], "3.0.0": d[3]} {
+		if got, err := target.Resolve(context.Background(), tag); err != nil || got.Digest != want {
+			t.Errorf("%s: %v %v, want %s", tag, got.Digest, err, want)
+		}
+	}
+	_, err = target.Resolve(context.Background(), "1.0.0")
+	if fault.KindOf(err) != fault.Usage || !strings.Contains(err.Error(), "names 2 manifests: reg.example/org/a:1.0.0 ("+d[0].String()+"), reg.example/org/b:1.0.0 ("+d[1].String()+")") {
+		t.Errorf("a tag two references share: %v", err)
+	}
+	if _, err := target.Resolve(context.Background(), "4.0.0"); fault.KindOf(err) != fault.NotFound {
+		t.Errorf("a missing tag: %v", err)
 	}
 }
