@@ -267,7 +267,7 @@ func TestWhy(t *testing.T) {
 			t.Errorf("why %s:\n%s\nwant:\n%s", tt.pkg, got.Stdout, tt.want)
 		}
 	}
-	if r := pkgDep(t, env, lock, "why", "gone", "-f", "-"); r.Code != cli.ExitNotFound || !strings.Contains(r.Stderr, "gone is not among the lock") ||
+	if r := pkgDep(t, env, lock, "why", "gone", "-f", "-"); r.Code != cli.ExitNotFound || !strings.Contains(r.Stderr, "gone is not in the lock") ||
 		!strings.Contains(r.Stderr, "Hint: `pkg-dep tree -f -` shows what is there\n") {
 		t.Errorf("why gone: %s", r)
 	}
@@ -289,7 +289,7 @@ func TestWhy(t *testing.T) {
 	}
 	// The lock's zlib came through tap main: another tap's zlib is not there.
 	if r := pkgDep(t, env, lock, "why", "other/zlib", "-f", "-"); r.Code != cli.ExitNotFound || r.Stdout != "" ||
-		!strings.Contains(r.Stderr, "other/zlib is not among the lock: its zlib comes from tap main") ||
+		!strings.Contains(r.Stderr, "other/zlib is not in the lock: its zlib comes from tap main") ||
 		// The hint asks about the same lock, not the installed packages.
 		!strings.Contains(r.Stderr, "Hint: `pkg-dep why zlib -f -` shows why that one is there\n") {
 		t.Errorf("why other/zlib: %s", r)
@@ -372,7 +372,7 @@ steps:
 	// Not there: the same error in every format, and nothing on stdout.
 	for _, format := range []string{"yaml", "json", "name"} {
 		if r := pkgDep(t, env, lock, "why", "gone", "-f", "-", "-o", format); r.Code != cli.ExitNotFound || r.Stdout != "" ||
-			!strings.Contains(r.Stderr, "Error: gone is not among the lock\n") {
+			!strings.Contains(r.Stderr, "Error: gone is not in the lock\n") {
 			t.Errorf("why gone -o %s: %s", format, r)
 		}
 	}
@@ -671,7 +671,7 @@ func TestInstalledGraph(t *testing.T) {
 		}
 	}
 	golden(t, "hello-tool.tree", mustRun(t, env, "", "tree").Stdout)
-	if r := pkgDep(t, env, "", "why", "gone"); r.Code != cli.ExitNotFound || !strings.Contains(r.Stderr, "gone is not among the installed packages") ||
+	if r := pkgDep(t, env, "", "why", "gone"); r.Code != cli.ExitNotFound || !strings.Contains(r.Stderr, "gone is not installed") ||
 		!strings.Contains(r.Stderr, "Hint: `pkg-dep tree` shows what is there\n") {
 		t.Errorf("why gone: %s", r)
 	}
@@ -719,7 +719,7 @@ func TestPatch(t *testing.T) {
 	}
 	// The graph of what is installed, without -f: the companions sync added once they
 	// are installed (pkg-dep patch sync -o yaml | pkg-pull -f -), not before.
-	if r := pkgDep(t, env, "", "why", "certs"); r.Code != cli.ExitNotFound || !strings.Contains(r.Stderr, "certs is not among the installed packages") {
+	if r := pkgDep(t, env, "", "why", "certs"); r.Code != cli.ExitNotFound || !strings.Contains(r.Stderr, "certs is not installed") {
 		t.Errorf("why certs before the companions are installed: %s", r)
 	}
 	installLock(t, env, sync.Stdout)

@@ -9,6 +9,7 @@ import (
 	"longshore.dev/lib/cli"
 	"longshore.dev/lib/plan"
 	"longshore.dev/lib/suggest"
+	"longshore.dev/lib/version"
 )
 
 func newResolveCmd() *cli.Command {
@@ -104,7 +105,11 @@ func printChanges(env *cli.Env, before, after *api.Lock) {
 			if old.Version == p.Version {
 				what = p.Version + " (republished: " + cli.ShortDigest(old.Digest) + " -> " + cli.ShortDigest(p.Digest) + ")"
 			}
-			env.Infof("Updated %s %s", p.Name, what)
+			verb := "Updated"
+			if lower(p.Version, old.Version) {
+				verb = "Downgraded" // a yanked version, a tighter constraint: said, as cargo does
+			}
+			env.Infof("%s %s %s", verb, p.Name, what)
 		default:
 			continue
 		}
@@ -119,4 +124,11 @@ func printChanges(env *cli.Env, before, after *api.Lock) {
 	if !changed {
 		env.Infof("Lock unchanged: every package is at its locked version")
 	}
+}
+
+// lower reports whether version a sorts below b; versions that do not parse are not.
+func lower(a, b string) bool {
+	va, errA := version.Parse(a)
+	vb, errB := version.Parse(b)
+	return errA == nil && errB == nil && va.Compare(vb) < 0
 }

@@ -110,6 +110,11 @@ func TestResolveUpdate(t *testing.T) {
 	if r.Stderr != yanked+"Updated hello 1.0.0 -> 1.1.0\nUpdated libgreet 1.0.0 -> 1.2.0\nUpdated zlib 1.3.0 -> 1.4.0\n" {
 		t.Errorf("a full update said %q", r.Stderr)
 	}
+	// A tighter request moves a package down: said so, not "Updated".
+	down := strings.Replace(r.Stdout, "requests:\n  - name: hello\n    version: ^1\n", "requests:\n  - name: hello\n    version: =1.0.0\n", 1)
+	if d := mustRun(t, env, down, "resolve", "-f", "-", "-o", "yaml"); !strings.Contains(d.Stderr, "Downgraded hello 1.1.0 -> 1.0.0\n") || strings.Contains(d.Stderr, "Updated hello") {
+		t.Errorf("a downgrade said %q", d.Stderr)
+	}
 	if r := mustRun(t, env, r.Stdout, "resolve", "-f", "-", "--update", "zlib"); r.Stderr != yanked+"Lock unchanged: every package is at its locked version\n" {
 		t.Errorf("an update with nothing newer said %q", r.Stderr)
 	}

@@ -178,13 +178,13 @@ steps NAME@VERSION joined by commas: dependencypath/hello@1.1.0,libgreet@1.2.0,z
 					return err
 				}
 			}
-			where := "the lock"
+			where := "in the lock"
 			if installed {
-				where = "the installed packages"
+				where = "installed"
 			}
 			p, ok := lock.Package(target)
 			if !ok {
-				return fault.New(fault.NotFound, fmt.Errorf("%s is not among %s", args[0], where), fmt.Sprintf("`%s` shows what is there", treeOf(files)))
+				return fault.New(fault.NotFound, fmt.Errorf("%s is not %s", args[0], where), fmt.Sprintf("`%s` shows what is there", treeOf(files)))
 			}
 			// A lock holds one package per name: TAP/NAME asks for that tap's.
 			if r, err := ref.Parse(args[0]); err == nil && r.Kind == ref.Package && r.Tap != "" && r.Tap != p.Tap {
@@ -192,7 +192,7 @@ steps NAME@VERSION joined by commas: dependencypath/hello@1.1.0,libgreet@1.2.0,z
 				if p.Tap != "" {
 					from = "tap " + p.Tap
 				}
-				return fault.New(fault.NotFound, fmt.Errorf("%s is not among %s: its %s comes from %s", args[0], where, p.Name, from),
+				return fault.New(fault.NotFound, fmt.Errorf("%s is not %s: its %s comes from %s", args[0], where, p.Name, from),
 					fmt.Sprintf("`%s` shows why that one is there", withFiles("pkg-dep why "+shellWord(p.Name), files)))
 			}
 			found, truncated := paths(lock, target)

@@ -385,6 +385,11 @@ func TestPrintTableAndName(t *testing.T) {
 	if buf.String() != "installed/hello@1.0.0\ninstalled/world@2.0.0\n" {
 		t.Errorf("name output: %q", buf.String())
 	}
+	// A document without a name (a Lock of nothing) has no line, not "lock/".
+	buf.Reset()
+	if err := Print(&buf, Name, []any{named{"Lock", ""}}, cols); err != nil || buf.String() != "" {
+		t.Errorf("a nameless document: %q %v", buf.String(), err)
+	}
 }
 
 // A cell's text comes from data: it reaches the terminal without its control

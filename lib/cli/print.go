@@ -114,6 +114,9 @@ func printDocs(w io.Writer, f Format, docs []any, cols Columns, list bool) error
 			if !ok {
 				return fmt.Errorf("-o name: %T has no name", d)
 			}
+			if o.ObjectName() == "" {
+				continue // a Lock of nothing (pkg-dep patch sync, nothing installed): no line
+			}
 			fmt.Fprintf(w, "%s/%s\n", strings.ToLower(o.ObjectKind()), o.ObjectName())
 		}
 		return nil
