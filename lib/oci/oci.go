@@ -90,6 +90,21 @@ type Options struct {
 	// UploadBackoff overrides the wait before an upload's second try (500ms), which
 	// doubles before its third (tests).
 	UploadBackoff time.Duration
+	// Debugf hears what a command does that it does not say by default (-v): the
+	// registry or layout it opens and how, where the credentials for a host come from
+	// (a credential helper, a docker config file, none: never the secret), the
+	// requests the transport tries again and why. nil says nothing.
+	Debugf func(format string, args ...any)
+	// Requested hears of each HTTP request to a registry once it is over (-vv), the
+	// token fetch of an auth challenge and each retry included. A RequestLog holds no
+	// header, body or query (requestlog.go). nil says nothing.
+	Requested func(RequestLog)
+}
+
+func (o Options) debugf(format string, args ...any) {
+	if o.Debugf != nil {
+		o.Debugf(format, args...)
+	}
 }
 
 // Target is a repository in a registry or a local OCI layout.
@@ -183,13 +198,34 @@ func openRemote(r ref.Ref, opts Options) (*Target, error) {
 	client := &auth.Client{
 		Client:     httpClient,
 		Cache:      auth.NewCache(),
-		Credential: credentials.Credential(store),
+		Credential: toldCredentials(credentials.Credential(store), store, opts.Debugf),
 	}
 	if opts.UserAgent != "" {
 		client.SetUserAgent(opts.UserAgent)
 	}
 	repo.Client = client
+	opts.debugf("opening %s: a registry, over %s", r.Locator(), connection(plain, opts))
 	return &Target{Ref: r, where: r.Locator(), caFile: opts.CAFile, store: repo, remote: repo}, nil
+}
+
+// connection says how a registry is reached, for -v: plain HTTP (and why), or TLS
+// (and what it trusts).
+func connection(plain bool, opts Options) string {
+	switch {
+	case plain && opts.PlainHTTP != nil:
+		return "plain HTTP (--plain-http)"
+	case plain:
+		return "plain HTTP (a loopback address; TLS if it answers as a TLS server)"
+	case opts.Insecure:
+		return "TLS, its certificate not checked (--insecure)"
+	case opts.CAFile != "":
+		from := opts.CAFileFrom
+		if from == "" {
+			from = "--ca-file"
+		}
+		return fmt.Sprintf("TLS, trusting the system's CAs and those of %s (%s)", opts.CAFile, from)
+	}
+	return "TLS, trusting the system's CAs"
 }
 
 // HTTPClient is the client every registry request goes through: TLS as opts say (a
@@ -202,18 +238,58 @@ func HTTPClient(opts Options) (*http.Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.Requested != nil {
+		transport = logTransport{base: transport, requested: opts.Requested}
+	}
 	scheme := &schemeTransport{base: transport, auto: opts.PlainHTTP == nil}
 	watched := newWatchTransport(scheme, opts.Waiting)
-	return &http.Client{Transport: uploadTransport{retrying: retryTransport(watched, opts.Retry), once: watched}}, nil
+	return &http.Client{Transport: uploadTransport{retrying: retryTransport(watched, opts.Retry, opts.Debugf), once: watched}}, nil
 }
 
-func retryTransport(base http.RoundTripper, policy retry.Policy) http.RoundTripper {
-	t := retry.NewTransport(base)
+func retryTransport(base http.RoundTripper, policy retry.Policy, debugf func(string, ...any)) http.RoundTripper {
 	if policy == nil {
 		policy = retry.DefaultPolicy
 	}
-	t.Policy = func() retry.Policy { return permanentFailures{policy} }
-	return t
+	return announcedRetries{base: base, policy: permanentFailures{policy}, debugf: debugf}
+}
+
+// announcedRetries is oras-go's retrying transport, which tells debugf (when not nil)
+// of each request it sends again, and why: a registry that answers 503 now and then,
+// or a proxy that cuts connections, makes a command slow with nothing said. oras-go
+// does not tell its policy which request it judges, so each request gets a transport
+// of its own, with a policy that knows it.
+type announcedRetries struct {
+	base   http.RoundTripper
+	policy retry.Policy
+	debugf func(string, ...any)
+}
+
+func (t announcedRetries) RoundTrip(req *http.Request) (*http.Response, error) {
+	rt := retry.NewTransport(t.base)
+	rt.Policy = func() retry.Policy { return announcedPolicy{Policy: t.policy, req: req, debugf: t.debugf} }
+	return rt.RoundTrip(req)
+}
+
+type announcedPolicy struct {
+	retry.Policy
+	req    *http.Request
+	debugf func(string, ...any)
+}
+
+func (p announcedPolicy) Retry(attempt int, resp *http.Response, err error) (time.Duration, error) {
+	wait, perr := p.Policy.Retry(attempt, resp, err)
+	// oras-go sends a request again only when it can read its body again.
+	again := perr == nil && wait >= 0 && (p.req.Body == nil || p.req.Body == http.NoBody || p.req.GetBody != nil)
+	if p.debugf != nil && again {
+		why := ""
+		if resp != nil {
+			why = fmt.Sprintf("HTTP %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
+		} else {
+			why = errorWithout(err, p.req.URL.RawQuery)
+		}
+		p.debugf("%s %s failed (%s): trying again in %s (retry %d)", p.req.Method, withoutQuery(p.req.URL), why, roundTook(wait), attempt+1)
+	}
+	return wait, perr
 }
 
 // permanentFailures does not retry the 5xx answers that no retry changes: 501 Not
@@ -297,8 +373,14 @@ func openLayout(ctx context.Context, r ref.Ref, opts Options) (*Target, error) {
 		var told sync.Once
 		waiting = func() { told.Do(func() { opts.LayoutWaiting(where) }) }
 	}
+	// The time an open takes is mostly its lock's wait, for -v.
+	start := time.Now()
 	if opts.ReadOnly {
-		return openLayoutToRead(ctx, r, where, waiting)
+		t, err := openLayoutToRead(ctx, r, where, waiting)
+		if err == nil {
+			opts.debugf("opened %s, a layout, to read in %s (its lock shared with other readers)", where, roundTook(time.Since(start)))
+		}
+		return t, err
 	}
 	// oras' layout store keeps index.json in memory and rewrites it on each tag: hold
 	// an exclusive lock from open to close so two writers never lose each other's tags,
@@ -351,6 +433,7 @@ func openLayout(ctx context.Context, r ref.Ref, opts Options) (*Target, error) {
 		// Where an older longshore, or another tool, had oras-go write its blobs.
 		t.ingest = filepath.Join(r.Path, "ingest")
 	}
+	opts.debugf("opened %s, a layout, to write in %s (its lock held alone)", where, roundTook(time.Since(start)))
 	return t, nil
 }
 
