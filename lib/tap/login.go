@@ -72,6 +72,13 @@ func (l *lazyStore) load() (credentials.Store, error) {
 	return l.store, l.err
 }
 
+// ConfigPath is the docker config file the store reads, which -v names as the source
+// of a host's credentials (oci.Options.Debugf); "" when none can be found.
+func (l *lazyStore) ConfigPath() string {
+	path, _ := DockerConfigPath(l.getenv)
+	return path
+}
+
 func (l *lazyStore) Get(ctx context.Context, server string) (auth.Credential, error) {
 	s, err := l.load()
 	if err != nil {
@@ -144,6 +151,13 @@ func Login(ctx context.Context, o LoginOptions) (*LoginResult, error) {
 	reg, err := newRegistry(host, o.OCI)
 	if err != nil {
 		return nil, err
+	}
+	if o.OCI.Debugf != nil {
+		where := "in " + o.DockerConfig
+		if helper != "" {
+			where = "with docker-credential-" + helper + " (named by " + o.DockerConfig + ")"
+		}
+		o.OCI.Debugf("logging in to %s as %q: checking the credentials with GET /v2/, then storing them %s", host, o.Username, where)
 	}
 	cred := auth.Credential{Username: o.Username, Password: o.Password}
 	// What credentials.Login does, in two steps so that a refusal and a failure to

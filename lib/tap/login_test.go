@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
@@ -272,5 +273,36 @@ func TestLoginOverTLS(t *testing.T) {
 	}
 	if plainSeen {
 		t.Error("a request reached the registry's handler over plain HTTP")
+	}
+}
+
+// A login that fails says with -v where the credentials would go and with -vv what the
+// registry answered, never the password, as is or encoded.
+func TestLoginVerboseShowsNoPassword(t *testing.T) {
+	t.Parallel()
+	host := basicAuthRegistry(t)
+	config := filepath.Join(t.TempDir(), "config.json")
+	var lines []string
+	opts := oci.Options{
+		Debugf:    func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) },
+		Requested: func(r oci.RequestLog) { lines = append(lines, r.String()) },
+	}
+	_, err := Login(context.Background(), LoginOptions{Registry: host, Username: "alice", Password: "wrong-" + secret, DockerConfig: config, OCI: opts})
+	if cli.ExitCode(err) != cli.ExitAuth {
+		t.Fatalf("Login with a wrong password: %v", err)
+	}
+	got := strings.Join(lines, "\n")
+	for _, want := range []string{
+		`logging in to ` + host + ` as "alice": checking the credentials with GET /v2/, then storing them in ` + config,
+		"GET http://" + host + "/v2/ -> 401 Unauthorized (Basic challenge), ",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the log lacks %q:\n%s", want, got)
+		}
+	}
+	for _, leak := range []string{secret, base64.StdEncoding.EncodeToString([]byte("alice:wrong-" + secret)), "Authorization"} {
+		if strings.Contains(got, leak) {
+			t.Errorf("the log shows %q:\n%s", leak, got)
+		}
 	}
 }
