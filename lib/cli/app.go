@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/spf13/pflag"
@@ -33,26 +35,36 @@ type Env struct {
 	Getenv    func(string) string
 	// ArgsLenAtDash is the number of positional arguments before "--", or -1.
 	ArgsLenAtDash int
-	// Verbose is the count of -v flags.
+	// Verbose is the count of -v flags: 1 says the steps, where credentials come from
+	// and timings (Debugf); 2 also every registry request (RegistryFlags.Options).
 	Verbose int
+	// mu keeps lines whole: -vv's come from every transfer at once.
+	mu sync.Mutex
 }
 
 // Infof writes an informational line to stderr. Like every message, its control
 // characters are escaped (PrintableLines): it may quote what a registry or an index said.
 func (e *Env) Infof(format string, args ...any) {
-	fmt.Fprintln(e.Stderr, PrintableLines(fmt.Sprintf(format, args...)))
+	e.line(format, args...)
 }
 
 // Warnf writes a warning line to stderr.
 func (e *Env) Warnf(format string, args ...any) {
-	fmt.Fprintln(e.Stderr, PrintableLines("Warning: "+fmt.Sprintf(format, args...)))
+	e.line("%s", "Warning: "+fmt.Sprintf(format, args...))
 }
 
 // Debugf writes to stderr only with -v.
 func (e *Env) Debugf(format string, args ...any) {
 	if e.Verbose > 0 {
-		fmt.Fprintln(e.Stderr, PrintableLines(fmt.Sprintf(format, args...)))
+		e.line(format, args...)
 	}
+}
+
+func (e *Env) line(format string, args ...any) {
+	text := PrintableLines(fmt.Sprintf(format, args...))
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	fmt.Fprintln(e.Stderr, text)
 }
 
 // Command is one verb of a binary.
@@ -403,7 +415,13 @@ func (a *App) runAt(ctx context.Context, env *Env, c *Command, path string, args
 	}
 	env.ArgsLenAtDash = fs.ArgsLenAtDash()
 	env.Verbose, _ = fs.GetCount("verbose")
+	start := time.Now()
 	err = c.Run(ctx, env, pos)
+	if err != nil {
+		env.Debugf("%s failed after %s", path, time.Since(start).Round(time.Millisecond))
+	} else {
+		env.Debugf("%s done in %s", path, time.Since(start).Round(time.Millisecond))
+	}
 	var ue *UsageError
 	var bad *badInput
 	if err != nil && fault.KindOf(err) == fault.Usage && !errors.As(err, &ue) && !errors.As(err, &bad) {
@@ -412,6 +430,9 @@ func (a *App) runAt(ctx context.Context, env *Env, c *Command, path string, args
 	}
 	return err
 }
+
+// verboseUsage is -v's help in every binary (docs/references.md#seeing-what-is-sent-v-and-vv).
+const verboseUsage = "more detail on stderr: -v steps, timings and where credentials come from; -vv also every registry request"
 
 // newFlagSet is c's flag set: its own flags and those every command takes (-h, -v).
 func newFlagSet(path string, c *Command) *pflag.FlagSet {
@@ -422,7 +443,7 @@ func newFlagSet(path string, c *Command) *pflag.FlagSet {
 		c.Flags(fs)
 	}
 	fs.BoolP("help", "h", false, "show this help")
-	fs.CountP("verbose", "v", "print more detail to stderr (repeatable)")
+	fs.CountP("verbose", "v", verboseUsage)
 	return fs
 }
 
@@ -524,7 +545,7 @@ func (a *App) printHelp(w io.Writer, inv Invocation) {
 		a.Default.Flags(fs)
 	}
 	fs.BoolP("help", "h", false, "show this help")
-	fs.CountP("verbose", "v", "print more detail to stderr (repeatable; goes before or after the command)")
+	fs.CountP("verbose", "v", verboseUsage+"; before or after the command")
 	fs.Bool("version", false, "show the version")
 	fmt.Fprintf(w, "\nFlags:\n%s", fs.FlagUsages())
 	fmt.Fprintf(w, "\nUse \"%s COMMAND --help\" for more about a command.\n", inv.Prog)

@@ -36,6 +36,14 @@ const CAFileEnv = "LONGSHORE_CA_FILE"
 // Options turns the flags into oci options for the given binary.
 func (r *RegistryFlags) Options(env *Env) oci.Options {
 	opts := oci.Options{CAFile: r.CAFile, Insecure: r.Insecure, UserAgent: UserAgent(env.Binary), Waiting: waiting(env), LayoutWaiting: layoutWaiting(env), Retrying: retrying(env)}
+	// Every verb that reaches a registry gets its options here: -v and -vv mean the same
+	// in each binary.
+	if env.Verbose >= 1 {
+		opts.Debugf = env.Debugf
+	}
+	if env.Verbose >= 2 {
+		opts.Requested = func(r oci.RequestLog) { env.Debugf("%s", r) }
+	}
 	if r.Insecure && !r.warned {
 		r.warned = true
 		env.Warnf("--insecure: registry TLS certificates are not checked; anyone on the network between you and a registry can pose as it, and read your credentials")
@@ -136,9 +144,9 @@ func retrying(env *Env) func(oci.UploadRetry) {
 }
 
 // WaitingAbove has opts' lines about a registry that keeps a command waiting, or fails
-// an upload for a moment, printed above meter's status line, as a transfer's other
-// lines are (progress.Meter.Above): written as they are, they would run onto the end
-// of "Downloading … 23%". A nil meter changes nothing.
+// an upload for a moment, and those of -v and -vv, printed above meter's status line,
+// as a transfer's other lines are (progress.Meter.Above): written as they are, they
+// would run onto the end of "Downloading … 23%". A nil meter changes nothing.
 func WaitingAbove(opts oci.Options, meter *progress.Meter) oci.Options {
 	if meter == nil {
 		return opts
@@ -153,6 +161,12 @@ func WaitingAbove(opts oci.Options, meter *progress.Meter) oci.Options {
 	}
 	if retry := opts.Retrying; retry != nil {
 		opts.Retrying = func(u oci.UploadRetry) { meter.Above(func() { retry(u) }) }
+	}
+	if debugf := opts.Debugf; debugf != nil {
+		opts.Debugf = func(format string, args ...any) { meter.Above(func() { debugf(format, args...) }) }
+	}
+	if requested := opts.Requested; requested != nil {
+		opts.Requested = func(r oci.RequestLog) { meter.Above(func() { requested(r) }) }
 	}
 	return opts
 }

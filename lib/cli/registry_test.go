@@ -2,15 +2,21 @@ package cli
 
 import (
 	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/opencontainers/go-digest"
 	"github.com/spf13/pflag"
 
 	"longshore.dev/lib/oci"
 	"longshore.dev/lib/progress"
+	"longshore.dev/lib/ref"
 )
 
 // Every registry client a verb opens tells stderr when a registry keeps it waiting.
@@ -75,7 +81,7 @@ func (b *syncBuffer) String() string {
 func TestWaitingAboveTheProgressLine(t *testing.T) {
 	var stderr syncBuffer
 	var flags RegistryFlags
-	env := &Env{Binary: "pkg-pull", Stderr: &stderr}
+	env := &Env{Binary: "pkg-pull", Stderr: &stderr, Verbose: 2}
 	meter := progress.New(&stderr, "Downloading", time.Millisecond)
 	defer meter.Close()
 	w, _ := meter.Item(100)
@@ -110,8 +116,95 @@ func TestWaitingAboveTheProgressLine(t *testing.T) {
 	if !ok || !strings.HasSuffix(before, "\r") {
 		t.Errorf("the wait for a layout was not said on a cleared line:\n%q", out)
 	}
-	if opts := WaitingAbove(flags.Options(env), nil); opts.Waiting == nil || opts.Retrying == nil || opts.LayoutWaiting == nil {
-		t.Error("without a meter the wait and the retry are still to be said")
+	// -vv's lines, which come while the meter draws, as many as there are requests.
+	w.Write(make([]byte, 10))
+	for !strings.Contains(stderr.String(), "53%") {
+		time.Sleep(time.Millisecond)
+	}
+	opts.Requested(oci.RequestLog{Method: "GET", URL: "https://registry.example.com/v2/", Status: 200})
+	out = stderr.String()
+	before, _, ok = strings.Cut(out, "GET https://registry.example.com/v2/ -> 200 OK")
+	if !ok || !strings.HasSuffix(before, "\r") {
+		t.Errorf("a request was not said on a cleared line:\n%q", out)
+	}
+	w.Write(make([]byte, 10))
+	for !strings.Contains(stderr.String(), "63%") {
+		time.Sleep(time.Millisecond)
+	}
+	opts.Debugf("credentials for %s: none", "registry.example.com")
+	out = stderr.String()
+	before, _, ok = strings.Cut(out, "credentials for registry.example.com: none")
+	if !ok || !strings.HasSuffix(before, "\r") {
+		t.Errorf("a -v line was not said on a cleared line:\n%q", out)
+	}
+	if opts := WaitingAbove(flags.Options(env), nil); opts.Waiting == nil || opts.Retrying == nil || opts.LayoutWaiting == nil || opts.Debugf == nil || opts.Requested == nil {
+		t.Error("without a meter the wait, the retry and -vv's lines are still to be said")
+	}
+}
+
+// -v and -vv mean the same in every binary: each verb that reaches a registry gets its
+// options from RegistryFlags, which hands the command's -v count to lib/oci. Without
+// -v it says nothing more; -v says the steps (the registry opened, the command's
+// time); -vv also each request.
+func TestVerboseLevels(t *testing.T) {
+	t.Parallel()
+	manifest := []byte(`{"schemaVersion":2}`)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+		w.Header().Set("Docker-Content-Digest", digest.FromBytes(manifest).String())
+		w.Header().Set("Content-Length", fmt.Sprint(len(manifest)))
+	}))
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	var flags RegistryFlags
+	app := &App{Binary: "pkg-test", Commands: []*Command{{
+		Name:  "resolve",
+		Flags: flags.AddTo,
+		Run: func(ctx context.Context, env *Env, args []string) error {
+			r, err := ref.ParseArtifact(host + "/demo/hello:1.0.0")
+			if err != nil {
+				return err
+			}
+			target, err := oci.Open(ctx, r, flags.Options(env))
+			if err != nil {
+				return err
+			}
+			defer target.Close()
+			desc, err := target.Resolve(ctx, "1.0.0")
+			fmt.Fprintln(env.Stdout, desc.Digest)
+			return err
+		},
+	}}}
+	opened := "opening " + host + "/demo/hello: a registry, over plain HTTP"
+	request := "HEAD " + srv.URL + "/v2/demo/hello/manifests/1.0.0 -> 200 OK in "
+	for _, tc := range []struct {
+		args      []string
+		want, not []string
+	}{
+		{[]string{"resolve"}, nil, []string{opened, request, "done in"}},
+		{[]string{"resolve", "-v"}, []string{opened, "pkg-test resolve done in "}, []string{request}},
+		{[]string{"-vv", "resolve"}, []string{opened, request, "pkg-test resolve done in "}, nil},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			env := &Env{Inv: Invocation{Prog: "pkg-test"}, Binary: "pkg-test", Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }}
+			if code := app.Main(context.Background(), env, tc.args); code != 0 {
+				t.Fatalf("exit %d\n%s", code, stderr.String())
+			}
+			if stdout.String() != digest.FromBytes(manifest).String()+"\n" {
+				t.Errorf("stdout %q: -v changes only stderr", stdout.String())
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(stderr.String(), want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+				}
+			}
+			for _, not := range tc.not {
+				if strings.Contains(stderr.String(), not) {
+					t.Errorf("stderr has %q:\n%s", not, stderr.String())
+				}
+			}
+		})
 	}
 }
 

@@ -94,6 +94,10 @@ func CheckHelp(t *testing.T, app *cli.App) {
 		if got, ok := strings.CutPrefix(first, path+": "); !ok || got == "" || summary != "" && got != summary {
 			t.Errorf("%s --help: first line %q, want %q (a one-line summary)", path, first, path+": "+summary)
 		}
+		// -v means the same everywhere, and its help says what that is.
+		if strings.Contains(r.Stdout, "\nFlags:\n") && !strings.Contains(r.Stdout, "-v steps, timings and where credentials come from; -vv also every registry request") {
+			t.Errorf("%s --help does not say what -v and -vv print:\n%s", path, r.Stdout)
+		}
 		prose, _, ok := strings.Cut(rest, "\nUsage:\n")
 		if !ok {
 			t.Errorf("%s --help has no usage:\n%s", path, r.Stdout)
