@@ -148,6 +148,7 @@ func runPush(ctx context.Context, env *cli.Env, o *pushOptions, dir string) erro
 	}
 	buildOpts := publish.Options{
 		Platforms: o.platforms, Getenv: env.Getenv, CacheDir: publish.DefaultCacheDir(env.Getenv), Compression: compression,
+		Debugf: env.Debugf,
 	}
 	if to.Kind == ref.Layout {
 		buildOpts.Layout = to.Path
@@ -192,11 +193,13 @@ func runPush(ctx context.Context, env *cli.Env, o *pushOptions, dir string) erro
 		return err
 	}
 	defer target.Close()
+	start := time.Now()
 	res, err := publish.Push(ctx, target, art, pushOpts)
 	pushOpts.Progress.Close()
 	if err != nil {
 		return err
 	}
+	env.Debugf("pushing to %s took %s", to.Locator(), time.Since(start).Round(time.Millisecond))
 	published := res.Published
 	if res.Unchanged {
 		env.Infof("%s:%s already holds this content (%s): nothing to upload", to.Locator(), published.Tags[0], published.Digest)

@@ -2,6 +2,7 @@ package publish
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -91,6 +92,37 @@ func TestLayerCacheHitReusesThePackedLayer(t *testing.T) {
 	second.Close()
 	if _, err := os.Stat(names[0] + ".tar.gz"); err != nil {
 		t.Errorf("closing the artifact removed the cached layer: %v", err)
+	}
+}
+
+// pkg-push -v says whether each layer came from the cache or was packed: an unchanged
+// re-push that takes as long as the first is a cache that is not working.
+func TestLayerCacheSaysHitAndMiss(t *testing.T) {
+	t.Parallel()
+	dir := writePackage(t, manifest, cacheFiles)
+	cacheDir := filepath.Join(t.TempDir(), "layers")
+	said := func(opts Options) string {
+		var lines []string
+		opts.Debugf = func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }
+		build(t, dir, opts).Close()
+		return strings.Join(lines, "\n")
+	}
+	for _, tc := range []struct {
+		name string
+		opts Options
+		want string
+	}{
+		{"no cache", Options{}, "no layer cache: every layer is packed again"},
+		{"miss", Options{CacheDir: cacheDir}, "packed (sha256:"},
+		{"hit", Options{CacheDir: cacheDir}, "from the layer cache (sha256:"},
+	} {
+		got := said(tc.opts)
+		if !strings.Contains(got, tc.want) {
+			t.Errorf("%s: said %q, want %q", tc.name, got, tc.want)
+		}
+		if tc.name == "miss" && !strings.Contains(got, "the layer cache ("+cacheDir+") had none") {
+			t.Errorf("a miss does not name the cache: %q", got)
+		}
 	}
 }
 

@@ -51,6 +51,15 @@ type Options struct {
 	// any. When it lies inside a content directory it is left out of that content
 	// (Artifact.LeftOut says so): packing it would pack every earlier push.
 	Layout string
+	// Debugf hears, for each layer, whether it came from the layer cache or was packed,
+	// and how long that took (pkg-push -v). nil says nothing.
+	Debugf func(format string, args ...any)
+}
+
+func (o Options) debugf(format string, args ...any) {
+	if o.Debugf != nil {
+		o.Debugf(format, args...)
+	}
 }
 
 // Artifact is a built package: every blob, ready to push.
@@ -107,6 +116,9 @@ func Build(dir string, p *pkgspec.Package, opts Options) (*Artifact, error) {
 		opts.Compression = archive.DefaultCompression
 	}
 	cache := newLayerCache(opts.CacheDir, opts.Compression)
+	if cache == nil {
+		opts.debugf("no layer cache: every layer is packed again")
+	}
 	ignore, err := pkgspec.LoadIgnore(dir)
 	if err != nil {
 		a.Close()
@@ -144,10 +156,20 @@ func Build(dir string, p *pkgspec.Package, opts Options) (*Artifact, error) {
 	var manifests []ocispec.Descriptor
 	for _, pc := range contents {
 		platform, content := pc.platform, pc.dir
-		layer, err := a.pack(content, created, opts.Compression, cache, pc.skip)
+		start := time.Now()
+		layer, cached, err := a.pack(content, created, opts.Compression, cache, pc.skip)
 		if err != nil {
 			a.Close()
 			return nil, fmt.Errorf("packing %s for %s: %w", content, platform, err)
+		}
+		took := time.Since(start).Round(time.Millisecond)
+		switch {
+		case cached:
+			opts.debugf("layer of %s for %s: from the layer cache (%s, %s) in %s", content, platform, layer.Digest, progress.Bytes(layer.Size), took)
+		case cache != nil:
+			opts.debugf("layer of %s for %s: packed (%s, %s) in %s; the layer cache (%s) had none", content, platform, layer.Digest, progress.Bytes(layer.Size), took, cache.dir)
+		default:
+			opts.debugf("layer of %s for %s: packed (%s, %s) in %s", content, platform, layer.Digest, progress.Bytes(layer.Size), took)
 		}
 		config, err := artifact.ConfigBlob(artifact.NewConfig(p, platform))
 		if err != nil {
@@ -236,22 +258,22 @@ func (a *Artifact) skipFor(content, pkgDir string, ignore *pkgspec.Ignore, layou
 // layer packed from the same stream before is reused; otherwise the stream is packed
 // again, hashing it as it goes for the cache entry. The second walk re-reads the tree
 // rather than trusting the first: the entry is keyed by the stream that was compressed.
-func (a *Artifact) pack(content string, created time.Time, compression archive.Compression, cache *layerCache, skip func(rel string, isDir bool) bool) (ocispec.Descriptor, error) {
+func (a *Artifact) pack(content string, created time.Time, compression archive.Compression, cache *layerCache, skip func(rel string, isDir bool) bool) (desc ocispec.Descriptor, cached bool, err error) {
 	mediaType := artifact.LayerMediaType(compression)
 	opts := archive.PackOptions{ModTime: created, Compression: compression, Skip: skip}
 	if cache != nil {
 		tar := digest.SHA256.Digester()
 		if _, err := archive.Tar(content, tar.Hash(), opts); err != nil {
-			return ocispec.Descriptor{}, err
+			return ocispec.Descriptor{}, false, err
 		}
 		if e, path, ok := cache.get(tar.Digest(), a.tempDir); ok {
 			a.files[e.Layer] = path
-			return ocispec.Descriptor{MediaType: mediaType, Digest: e.Layer, Size: e.Size}, nil
+			return ocispec.Descriptor{MediaType: mediaType, Digest: e.Layer, Size: e.Size}, true, nil
 		}
 	}
 	f, err := os.CreateTemp(a.tempDir, "layer-")
 	if err != nil {
-		return ocispec.Descriptor{}, err
+		return ocispec.Descriptor{}, false, err
 	}
 	defer f.Close()
 	// The layer is hashed and written by the compressor's writer goroutine while the
@@ -264,17 +286,17 @@ func (a *Artifact) pack(content string, created time.Time, compression archive.C
 		err = cerr
 	}
 	if err != nil {
-		return ocispec.Descriptor{}, err
+		return ocispec.Descriptor{}, false, err
 	}
 	if err := f.Close(); err != nil {
-		return ocispec.Descriptor{}, err
+		return ocispec.Descriptor{}, false, err
 	}
 	d := layer.Digest()
 	a.files[d] = f.Name()
 	if cache != nil {
 		_ = cache.put(tar.Digest(), d, counter.n, f.Name()) // a cache that cannot be written only costs time
 	}
-	return ocispec.Descriptor{MediaType: mediaType, Digest: d, Size: counter.n}, nil
+	return ocispec.Descriptor{MediaType: mediaType, Digest: d, Size: counter.n}, false, nil
 }
 
 type countWriter struct{ n int64 }
