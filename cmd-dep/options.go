@@ -38,7 +38,7 @@ func (f *planFlags) addTo(fs *pflag.FlagSet, patches bool) {
 // options turns the flags into plan options: registry access with the credentials of
 // the docker config the environment names, warnings on stderr.
 func (f *planFlags) options(env *cli.Env) plan.Options {
-	opts := plan.Options{Platform: f.platform, Offline: f.offline, OCI: f.registry.Options(env), Warn: env.Warnf}
+	opts := plan.Options{Platform: f.platform, Offline: f.offline, OCI: f.registry.Options(env), Warn: env.Warnf, Debugf: env.Debugf}
 	opts.OCI.Credentials = tap.CredentialStore(env.Getenv)
 	if f.noPatches {
 		opts.Patches = plan.PatchesOff

@@ -32,6 +32,8 @@ type resolveOptions struct {
 	OCI oci.Options
 	// Warn reports what the resolver works around (an unreachable patch registry).
 	Warn func(format string, args ...any)
+	// Debugf hears which cached tap indexes the resolver reads (-v).
+	Debugf func(format string, args ...any)
 }
 
 // resolveLock turns add's requests into a Lock: the dependency solver with the
@@ -40,7 +42,7 @@ type resolveOptions struct {
 // first with --refresh) and the patch descriptors as resolveOptions.Patches says.
 var resolveLock = func(ctx context.Context, home string, reqs []*api.PackageRef, o resolveOptions) (*api.Lock, error) {
 	return plan.ResolveAdd(ctx, home, plan.Requests(reqs, o.Platform), plan.Options{
-		Platform: o.Platform, Offline: o.Offline, Patches: o.Patches, OCI: o.OCI, Warn: o.Warn,
+		Platform: o.Platform, Offline: o.Offline, Patches: o.Patches, OCI: o.OCI, Warn: o.Warn, Debugf: o.Debugf,
 	})
 }
 
@@ -101,7 +103,7 @@ func runAdd(ctx context.Context, env *cli.Env, o *addOptions, args []string) err
 	if err != nil {
 		return err
 	}
-	ro := resolveOptions{Platform: o.install.platform, Offline: o.install.offline, OCI: opts.Registry, Warn: env.Warnf, Patches: plan.PatchesCached}
+	ro := resolveOptions{Platform: o.install.platform, Offline: o.install.offline, OCI: opts.Registry, Warn: env.Warnf, Debugf: env.Debugf, Patches: plan.PatchesCached}
 	if o.refresh && !o.install.offline {
 		if err := refreshTaps(ctx, env, s.Home, opts.Registry); err != nil {
 			return err
@@ -137,8 +139,13 @@ func refreshTaps(ctx context.Context, env *cli.Env, home string, registry oci.Op
 	}
 	results, err := tap.Update(ctx, home, nil, tap.Options{OCI: registry})
 	for _, r := range results {
-		if r.Err != nil {
+		switch {
+		case r.Err != nil:
 			env.Warnf("%v (its cached index is used)", r.Err)
+		case r.Fetch.Changed:
+			env.Debugf("tap %s: updated to %s, %d of %d shards fetched", r.Name, r.Fetch.Digest, r.Fetch.ShardsFetched, r.Fetch.Shards)
+		default:
+			env.Debugf("tap %s: up to date (%s)", r.Name, r.Fetch.Digest)
 		}
 	}
 	if err != nil && fault.KindOf(err) != fault.Partial && len(results) == 0 {

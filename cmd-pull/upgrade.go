@@ -128,7 +128,7 @@ func runUpgrade(ctx context.Context, env *cli.Env, o *upgradeOptions, args []str
 	for i, inst := range chosen {
 		reqs[i] = upgradeRequest(inst, o.install.platform)
 	}
-	ro := resolveOptions{Platform: o.install.platform, Offline: o.install.offline, OCI: opts.Registry, Warn: env.Warnf, Patches: plan.PatchesCached}
+	ro := resolveOptions{Platform: o.install.platform, Offline: o.install.offline, OCI: opts.Registry, Warn: env.Warnf, Debugf: env.Debugf, Patches: plan.PatchesCached}
 	if o.refresh && !o.install.offline {
 		ro.Patches = plan.PatchesRefresh
 	}

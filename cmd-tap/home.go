@@ -24,11 +24,16 @@ func home(env *cli.Env) (string, error) {
 	return store.DefaultHome(env.Getenv)
 }
 
-// loadConfig reads the tap configuration of the home.
+// loadConfig reads the tap configuration of the home; -v says which cached index
+// each tap's lookups read.
 func loadConfig(env *cli.Env) (*tap.Config, error) {
 	h, err := home(env)
 	if err != nil {
 		return nil, err
 	}
-	return tap.Load(h)
+	c, err := tap.Load(h)
+	if err == nil {
+		c.SetDebugf(env.Debugf)
+	}
+	return c, err
 }

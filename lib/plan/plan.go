@@ -68,6 +68,9 @@ type Options struct {
 	// Warn receives warnings (an unreachable patch registry that is not required, a
 	// repository served from its cache); nil discards them.
 	Warn func(format string, args ...any)
+	// Debugf hears which cached tap index the solve reads, and how old it is (-v); nil
+	// discards it.
+	Debugf func(format string, args ...any)
 }
 
 func (o Options) warn(format string, args ...any) {

@@ -75,6 +75,7 @@ func NewSource(home string, opts Options) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
+	cfg.SetDebugf(opts.Debugf)
 	if warn := opts.Warn; warn != nil {
 		// Tags of a repository are read concurrently: one warning at a time.
 		var mu sync.Mutex

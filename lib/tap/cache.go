@@ -246,10 +246,22 @@ func (c *Config) snapshot(name string) (*index.Snapshot, error) {
 	if s, ok := c.snaps.Load(name); ok {
 		return s.(*index.Snapshot), nil
 	}
-	s, err := index.Open(cacheDir(c.home, name))
+	dir := cacheDir(c.home, name)
+	s, err := index.Open(dir)
 	if err != nil {
 		return nil, noCache(name, err)
 	}
-	c.snaps.Store(name, s)
+	// Told once per tap, by the lookup that opened it first.
+	if actual, loaded := c.snaps.LoadOrStore(name, s); loaded {
+		return actual.(*index.Snapshot), nil
+	}
+	if c.debugf != nil {
+		if st, err := readState(dir); err == nil {
+			c.debugf("tap %s: reading its cached index %s (packages: %d), updated %s, %s ago",
+				name, st.Digest, st.Packages, st.Updated.UTC().Format(time.RFC3339), time.Since(st.Updated).Round(time.Second))
+		} else {
+			c.debugf("tap %s: reading its cached index in %s", name, dir)
+		}
+	}
 	return s, nil
 }

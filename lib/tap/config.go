@@ -41,7 +41,14 @@ type Config struct {
 
 	home  string
 	snaps sync.Map // tap name -> *snapshot, opened on first use
+	// debugf hears which cached index each tap's lookups read (SetDebugf).
+	debugf func(format string, args ...any)
 }
+
+// SetDebugf has debugf told (-v) which cached index a tap's lookups read, and how old
+// it is: a package a tap lacks, or an old version resolved, is most often a cache
+// that was not updated. nil says nothing.
+func (c *Config) SetDebugf(debugf func(format string, args ...any)) { c.debugf = debugf }
 
 // Spec is one tap as configured.
 type Spec struct {

@@ -281,6 +281,29 @@ func TestResolve(t *testing.T) {
 	}
 }
 
+// -v says which cached index a lookup reads, and how old it is, once per tap.
+func TestResolveSaysWhichCache(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	coreDir := t.TempDir()
+	writeEntries(t, coreDir, pkg("hello", "core hello", nil, "1.0.0"))
+	mustAdd(t, home, Spec{Name: "core", Source: coreDir})
+	c, err := Load(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var said []string
+	c.SetDebugf(func(format string, args ...any) { said = append(said, fmt.Sprintf(format, args...)) })
+	for range 2 {
+		if _, _, err := c.Resolve("core/hello"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(said) != 1 || !strings.HasPrefix(said[0], "tap core: reading its cached index sha256:") || !strings.Contains(said[0], "(packages: 1), updated ") {
+		t.Errorf("said %q, want one line naming core's cached index", said)
+	}
+}
+
 func TestResolveNoTaps(t *testing.T) {
 	t.Parallel()
 	c, err := Load(t.TempDir())
