@@ -431,7 +431,7 @@ func (a *App) runAt(ctx context.Context, env *Env, c *Command, path string, args
 	return err
 }
 
-// verboseUsage is -v's help in every binary (docs/references.md#seeing-what-is-sent-v-and-vv).
+// verboseUsage is -v's help in every binary (docs/references.md#verbose-output).
 const verboseUsage = "more detail on stderr: -v steps, timings and where credentials come from; -vv also every registry request"
 
 // newFlagSet is c's flag set: its own flags and those every command takes (-h, -v).
