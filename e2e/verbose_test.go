@@ -1,12 +1,16 @@
 package e2e
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -133,5 +137,40 @@ func TestVerboseNeverShowsCredentials(t *testing.T) {
 				t.Errorf("%s -vv shows a URL's query: %s", tc.name, line)
 			}
 		}
+	}
+}
+
+// TestPullVerboseOnTTY: with stderr on a terminal, -vv's lines about requests that end
+// while the progress line is drawn start on a line of their own, not at the end of
+// "Downloading … 50%".
+func TestPullVerboseOnTTY(t *testing.T) {
+	t.Parallel()
+	pub := pushPkg(t, writePkg(t, "chattytty", "1.0.0", "", map[string]string{"data/blob": noise(256 << 10)}),
+		registryAddr+"/e2e/verbose/chattytty")
+	g := newGate()
+	defer g.open()
+	px := newProxy(t, g.handle)
+	lock := writeLock(t, "chattytty", lockEntry{pub: pub, repo: px.via(pub.Repository), reason: "requested"})
+	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "pkg-pull", "-f", lock, "-vv")
+	cmd.Env = baseEnv(t)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.WaitDelay = 5 * time.Second
+	out, _ := onTTY(t, cmd, g, progressLine("Downloading"), anyLine)
+	blobs := "GET http://" + px.addr + "/v2/e2e/verbose/chattytty/blobs/sha256:"
+	if !strings.Contains(out, blobs) {
+		t.Fatalf("-vv shows no blob request:\n%q", out)
+	}
+	for rest := out; ; {
+		before, after, ok := strings.Cut(rest, "GET http://")
+		if !ok {
+			break
+		}
+		if before != "" && !strings.HasSuffix(before, "\n") && !strings.HasSuffix(before, "\r") {
+			t.Errorf("a request line runs onto what was drawn before it:\n%q", out)
+			break
+		}
+		rest = after
 	}
 }
