@@ -71,7 +71,7 @@ func TestDispatcherListsAreas(t *testing.T) {
 func TestPluginVerbThroughKubectl(t *testing.T) {
 	t.Parallel()
 	res := run(t, runOpts{}, "kubectl", "pkg", "dep", "why", "hello")
-	if res.Code != 3 || !strings.Contains(res.Stderr, "hello is not among the installed packages") {
+	if res.Code != 3 || !strings.Contains(res.Stderr, "hello is not installed") {
 		t.Errorf("want exit 3 and the error\n%s", res)
 	}
 	if res.Stdout != "" {
