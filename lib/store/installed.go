@@ -87,18 +87,32 @@ func (s *Store) readInstalled() ([]*api.Installed, error) {
 // what is in use, and exec runs what a record's path and entry points name, so a record
 // cut short, edited by hand or pointing outside the store is an error, not a guess.
 func checkRecord(inst *api.Installed) error {
+	if inst.Path == "" {
+		return fmt.Errorf("a record needs a name, a version, a digest, a source and a path")
+	}
+	if err := CheckRecord(inst); err != nil {
+		return err
+	}
+	if d := digest.Digest(inst.Digest); inst.Path != relTree(d) {
+		return fmt.Errorf("%s: path %q is not its tree, %s", inst.Name, inst.Path, relTree(d))
+	}
+	return nil
+}
+
+// CheckRecord refuses an Installed record the store would not have written, but for its
+// path: what installed.yaml requires, and what pkg-pull -f requires of the records of
+// another home (pkg-pull list -o yaml), whose paths lead into that home.
+func CheckRecord(inst *api.Installed) error {
 	d, err := digest.Parse(inst.Digest)
 	switch {
-	case inst.Name == "" || inst.Version == "" || inst.Digest == "" || inst.Path == "" || inst.Source == "":
-		return fmt.Errorf("a record needs a name, a version, a digest, a source and a path")
+	case inst.Name == "" || inst.Version == "" || inst.Digest == "" || inst.Source == "":
+		return fmt.Errorf("a record needs a name, a version, a digest and a source")
 	case !pkgspec.ValidName(inst.Name):
 		// The store records a config's name only once checkConfig passed it; another is
 		// a hand edit, which later fails as a reference or a file name, far from here.
 		return fmt.Errorf("name %q is not a package name (lowercase letters, digits, '.', '_' and '-')", inst.Name)
 	case err != nil || d.Algorithm() != digest.SHA256:
 		return fmt.Errorf("%s: digest %q is not a sha256 digest", inst.Name, inst.Digest)
-	case inst.Path != relTree(d):
-		return fmt.Errorf("%s: path %q is not its tree, %s", inst.Name, inst.Path, relTree(d))
 	case inst.Reason != api.ReasonExplicit && inst.Reason != api.ReasonDependency && inst.Reason != api.ReasonPatch:
 		return fmt.Errorf("%s: reason %q is not explicit, dependency or patch", inst.Name, inst.Reason)
 	case !pkgspec.ValidVersion(inst.Version):

@@ -301,8 +301,23 @@ func TestTamperedInstalledRecords(t *testing.T) {
 		}
 	}
 	os.WriteFile(file, good, 0o644)
-	if list, err := s.List(); err != nil || len(list) != 1 {
-		t.Errorf("the untouched file: %v, %d records", err, len(list))
+	list, err := s.List()
+	if err != nil || len(list) != 1 {
+		t.Fatalf("the untouched file: %v, %d records", err, len(list))
+	}
+	// What pkg-pull list prints, with its path into this home, is a record that
+	// pkg-pull -f takes from another home: CheckRecord leaves the path alone.
+	if err := CheckRecord(list[0]); err != nil {
+		t.Errorf("CheckRecord of a listed record (path %s): %v", list[0].Path, err)
+	}
+	exported := *list[0]
+	exported.Path = ""
+	if err := CheckRecord(&exported); err != nil {
+		t.Errorf("CheckRecord of a record without a path: %v", err)
+	}
+	exported.Reason = "bogus"
+	if err := CheckRecord(&exported); err == nil || !strings.Contains(err.Error(), `reason "bogus" is not explicit, dependency or patch`) {
+		t.Errorf("CheckRecord of a bogus reason: %v", err)
 	}
 }
 
