@@ -42,9 +42,17 @@ func TestInstallRefusesWhatItDidNotMakeInBin(t *testing.T) {
 			tc.make(t, entry)
 			before := describe(t, entry)
 			ctx := context.Background()
+			// A dry run learns of it as the install will: the same error.
+			dry := s.CheckEntryPoints("app", "1.0.0", []string{"bin/other", "bin/app"}, false)
 			_, err := s.Install(ctx, target, root, InstallOptions{})
 			if fault.KindOf(err) != fault.Conflict || !strings.Contains(err.Error(), entry+" "+tc.what) || !strings.Contains(err.Error(), "app 1.0.0") {
 				t.Fatalf("installing over the user's %s: %v, want a conflict naming %s", tc.name, err, entry)
+			}
+			if dry == nil || dry.Error() != err.Error() || fault.HintOf(dry) != fault.HintOf(err) {
+				t.Errorf("CheckEntryPoints over the user's %s: %v, want the install's %v", tc.name, dry, err)
+			}
+			if dry := s.CheckEntryPoints("app", "1.0.0", []string{"bin/app"}, true); (dry == nil) != tc.overwrite {
+				t.Errorf("CheckEntryPoints with overwrite over the user's %s: %v", tc.name, dry)
 			}
 			if hint := fault.HintOf(err); !strings.Contains(hint, "move it") && !strings.Contains(hint, "move the directory") {
 				t.Errorf("hint %q does not say to move it away", hint)

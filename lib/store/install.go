@@ -511,7 +511,7 @@ func (in *installer) chooseManifest(ctx context.Context, p *Package, st *staging
 		for _, pl := range p.Platforms {
 			have = append(have, pl.Platform)
 		}
-		pl, ok := pickPlatform(p.Platforms, want)
+		pl, ok := PickPlatform(p.Platforms, want)
 		if !ok {
 			slices.Sort(have)
 			return ocispec.Descriptor{}, "", fault.New(fault.NotFound,
@@ -570,8 +570,9 @@ func (in *installer) chooseManifest(ctx context.Context, p *Package, st *staging
 		"pick one with --platform")
 }
 
-// pickPlatform prefers the exact platform, then a variant of it, then "any".
-func pickPlatform(list []api.Platform, want string) (api.Platform, bool) {
+// PickPlatform is the manifest of list an install for platform want takes: the exact
+// platform, then a variant of it, then "any".
+func PickPlatform(list []api.Platform, want string) (api.Platform, bool) {
 	for _, pl := range list {
 		if pl.Platform == want {
 			return pl, true

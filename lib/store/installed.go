@@ -330,20 +330,32 @@ func (s *Store) checkBins(records, prev, final []*api.Installed, overwrite bool)
 		if prev[i] != nil && prev[i].Path == rec.Path && !overwrite {
 			continue
 		}
-		for _, b := range rec.Bin {
-			name := path.Base(b)
-			what := s.foreignEntry(name)
-			switch {
-			case what == "":
-			case what == entryDirectory:
-				return fault.New(fault.Conflict,
-					fmt.Errorf("%s is a directory, not a link pkg-pull made, and %s %s links its entry point there", filepath.Join(s.BinDir(), name), rec.Name, rec.Version),
-					"move the directory out of "+s.BinDir()+", then run the command again (--force replaces files and links, not directories)")
-			case !overwrite:
-				return fault.New(fault.Conflict,
-					fmt.Errorf("%s is %s, not a link pkg-pull made, and %s %s links its entry point there: installing would replace it", filepath.Join(s.BinDir(), name), what, rec.Name, rec.Version),
-					"move it out of "+s.BinDir()+" and run the command again, or run it with --force to replace it")
-			}
+		if err := s.CheckEntryPoints(rec.Name, rec.Version, rec.Bin, overwrite); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CheckEntryPoints is the error an install of package name at version, linking the
+// entry points bin, meets in bin/ when something the store did not make is where one
+// goes: a file or a symlink elsewhere (replaced with overwrite), or a directory (never
+// replaced). A dry run (pkg-pull add|upgrade --dry-run) asks it to warn of what the
+// install would refuse.
+func (s *Store) CheckEntryPoints(name, version string, bin []string, overwrite bool) error {
+	for _, b := range bin {
+		link := path.Base(b)
+		what := s.foreignEntry(link)
+		switch {
+		case what == "":
+		case what == entryDirectory:
+			return fault.New(fault.Conflict,
+				fmt.Errorf("%s is a directory, not a link pkg-pull made, and %s %s links its entry point there", filepath.Join(s.BinDir(), link), name, version),
+				"move the directory out of "+s.BinDir()+", then run the command again (--force replaces files and links, not directories)")
+		case !overwrite:
+			return fault.New(fault.Conflict,
+				fmt.Errorf("%s is %s, not a link pkg-pull made, and %s %s links its entry point there: installing would replace it", filepath.Join(s.BinDir(), link), what, name, version),
+				"move it out of "+s.BinDir()+" and run the command again, or run it with --force to replace it")
 		}
 	}
 	return nil
@@ -540,6 +552,33 @@ func (s *Store) Remove(ctx context.Context, names []string, cascade bool, waitin
 	if err != nil {
 		return nil, err
 	}
+	gone, err := removal(list, names, cascade)
+	if err != nil {
+		return nil, err
+	}
+	return s.dropUnreached(list, gone, everything)
+}
+
+// RemovePlan is what Remove(names, cascade) would take out of installed.yaml, with
+// absolute paths, or the error it would fail with; it changes nothing (pkg-pull remove
+// --dry-run).
+func (s *Store) RemovePlan(names []string, cascade bool) (*RemoveResult, error) {
+	list, err := s.List()
+	if err != nil {
+		return nil, err
+	}
+	gone, err := removal(list, names, cascade)
+	if err != nil {
+		return nil, err
+	}
+	res, _, _ := unreached(list, gone, everything)
+	return res, nil
+}
+
+// removal is the records a removal of names takes out of list by name: each named
+// package, and with cascade every package that depends on one of them, directly or
+// not. Without cascade a dependent is an error naming it.
+func removal(list []*api.Installed, names []string, cascade bool) (map[string]bool, error) {
 	byName := recordsByName(list)
 	gone := map[string]bool{}
 	for _, n := range names {
@@ -569,8 +608,14 @@ func (s *Store) Remove(ctx context.Context, names []string, cascade bool, waitin
 			}
 		}
 	}
-	return s.dropUnreached(list, gone, func(*api.Installed) bool { return true })
+	return gone, nil
 }
+
+// everything and isDependency say which unreached records a removal takes: Remove
+// takes dependencies and patch companions, PruneDependencies only dependencies.
+func everything(*api.Installed) bool { return true }
+
+func isDependency(inst *api.Installed) bool { return inst.Reason == api.ReasonDependency }
 
 // PruneDependencies removes the records of dependencies no explicit package reaches any
 // more (an upgrade dropped the dependency, or a lock installed since no longer has it),
@@ -588,18 +633,26 @@ func (s *Store) PruneDependencies(ctx context.Context, waiting func()) (*RemoveR
 	if err != nil {
 		return nil, err
 	}
-	if !slices.ContainsFunc(list, func(inst *api.Installed) bool { return inst.Reason == api.ReasonDependency }) {
+	if !slices.ContainsFunc(list, isDependency) {
 		return &RemoveResult{}, nil
 	}
-	return s.dropUnreached(list, nil, func(inst *api.Installed) bool { return inst.Reason == api.ReasonDependency })
+	return s.dropUnreached(list, nil, isDependency)
 }
 
-// dropUnreached writes list without the records in gone and those no explicit record
-// outside gone reaches, for which drop says yes, unlinking their entry points.
-func (s *Store) dropUnreached(list []*api.Installed, gone map[string]bool, drop func(*api.Installed) bool) (*RemoveResult, error) {
-	res := &RemoveResult{}
-	reach := reachable(list, gone)
-	var kept []*api.Installed
+// UnneededDependencies are the records of list that PruneDependencies would remove
+// from it: the dependencies no explicit record reaches. A dry run asks it of the
+// records an install would leave (pkg-pull add|upgrade --dry-run).
+func UnneededDependencies(list []*api.Installed) []*api.Installed {
+	res, _, _ := unreached(list, nil, isDependency)
+	return res.Unneeded
+}
+
+// unreached splits list into the records in gone (Removed), those no explicit record
+// outside gone reaches and for which drop says yes (Unneeded), and the rest (kept);
+// reach is what the explicit records that stay reach.
+func unreached(list []*api.Installed, gone map[string]bool, drop func(*api.Installed) bool) (res *RemoveResult, kept []*api.Installed, reach map[string]bool) {
+	res = &RemoveResult{}
+	reach = reachable(list, gone)
 	for _, inst := range list {
 		switch {
 		case gone[inst.Name]:
@@ -610,6 +663,13 @@ func (s *Store) dropUnreached(list []*api.Installed, gone map[string]bool, drop 
 			kept = append(kept, inst)
 		}
 	}
+	return res, kept, reach
+}
+
+// dropUnreached writes list without the records in gone and those no explicit record
+// outside gone reaches, for which drop says yes, unlinking their entry points.
+func (s *Store) dropUnreached(list []*api.Installed, gone map[string]bool, drop func(*api.Installed) bool) (*RemoveResult, error) {
+	res, kept, reach := unreached(list, gone, drop)
 	if len(res.Removed)+len(res.Unneeded) == 0 {
 		return res, nil
 	}

@@ -229,6 +229,81 @@ func TestRemoveByTapAndName(t *testing.T) {
 	}
 }
 
+// RemovePlan says what Remove would take out, or the error it would fail with, and
+// changes nothing: installed.yaml and bin/ stay as they were.
+func TestRemovePlan(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	ctx := context.Background()
+	if _, err := s.InstallSet(ctx, toolbox(t), InstallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(s.Home, "installed.yaml")
+	before, _ := os.ReadFile(file)
+	links, _ := os.ReadDir(s.BinDir())
+	for _, tc := range []struct {
+		names             []string
+		cascade           bool
+		removed, unneeded []string
+		err               string
+	}{
+		{names: []string{"app"}, removed: []string{"app"}, unneeded: []string{"ca", "lib"}},
+		{names: []string{"lib"}, err: "app 1.0.0 depends on lib: removing lib would break it"},
+		{names: []string{"lib"}, cascade: true, removed: []string{"app", "lib"}, unneeded: []string{"ca"}},
+		{names: []string{"ca"}, removed: []string{"ca"}},
+		{names: []string{"nope"}, err: "nope is not installed"},
+	} {
+		res, err := s.RemovePlan(tc.names, tc.cascade)
+		if tc.err != "" {
+			if err == nil || err.Error() != tc.err {
+				t.Errorf("RemovePlan(%v, %v): %v, want %q", tc.names, tc.cascade, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(names(res.Removed), tc.removed) || !slices.Equal(names(res.Unneeded), tc.unneeded) {
+			t.Errorf("RemovePlan(%v, %v): %v %v, %v; want %v %v", tc.names, tc.cascade, names(res.Removed), names(res.Unneeded), err, tc.removed, tc.unneeded)
+			continue
+		}
+		if !filepath.IsAbs(res.Removed[0].Path) {
+			t.Errorf("RemovePlan(%v): path %s, want it absolute as Remove gives it", tc.names, res.Removed[0].Path)
+		}
+	}
+	if after, _ := os.ReadFile(file); string(after) != string(before) {
+		t.Errorf("RemovePlan changed installed.yaml:\n%s\nwas\n%s", after, before)
+	}
+	if now, _ := os.ReadDir(s.BinDir()); len(now) != len(links) {
+		t.Errorf("RemovePlan changed bin/: %d entries, were %d", len(now), len(links))
+	}
+	// What it said is what Remove does.
+	plan, _ := s.RemovePlan([]string{"lib"}, true)
+	res, err := s.Remove(ctx, []string{"lib"}, true, nil)
+	if err != nil || !slices.Equal(names(res.Removed), names(plan.Removed)) || !slices.Equal(names(res.Unneeded), names(plan.Unneeded)) {
+		t.Errorf("Remove after RemovePlan: %v %v, %v; the plan said %v %v", names(res.Removed), names(res.Unneeded), err, names(plan.Removed), names(plan.Unneeded))
+	}
+}
+
+// UnneededDependencies is what PruneDependencies would take from a list: the
+// dependencies no explicit record reaches, not a companion nothing needs (that stays
+// until named).
+func TestUnneededDependencies(t *testing.T) {
+	t.Parallel()
+	rec := func(name, reason string, deps, patches []string) *api.Installed {
+		return &api.Installed{Name: name, Reason: reason, Dependencies: deps, Patches: patches}
+	}
+	for _, tc := range []struct {
+		list []*api.Installed
+		want []string
+	}{
+		{[]*api.Installed{rec("app", api.ReasonExplicit, []string{"lib"}, []string{"ca"}), rec("ca", api.ReasonPatch, nil, nil), rec("lib", api.ReasonDependency, []string{"zlib"}, nil), rec("zlib", api.ReasonDependency, nil, nil)}, nil},
+		{[]*api.Installed{rec("app", api.ReasonExplicit, nil, nil), rec("ca", api.ReasonPatch, nil, nil), rec("lib", api.ReasonDependency, []string{"zlib"}, nil), rec("zlib", api.ReasonDependency, nil, nil)}, []string{"lib", "zlib"}},
+		{[]*api.Installed{rec("app", api.ReasonExplicit, []string{"lib"}, nil), rec("lib", api.ReasonExplicit, []string{"zlib"}, nil), rec("zlib", api.ReasonDependency, nil, nil)}, nil},
+	} {
+		if got := names(UnneededDependencies(tc.list)); !slices.Equal(got, tc.want) {
+			t.Errorf("UnneededDependencies(%v): %v, want %v", names(tc.list), got, tc.want)
+		}
+	}
+}
+
 func TestRemoveTakesUnneededDependencies(t *testing.T) {
 	t.Parallel()
 	s := openStore(t)
