@@ -126,7 +126,7 @@ func runUpgrade(ctx context.Context, env *cli.Env, o *upgradeOptions, args []str
 	}
 	reqs := make([]*api.PackageRef, len(chosen))
 	for i, inst := range chosen {
-		reqs[i] = upgradeRequest(inst, o.install.platform)
+		reqs[i] = plan.InstalledRequest(inst, o.install.platform)
 	}
 	ro := resolveOptions{Platform: o.install.platform, Offline: o.install.offline, OCI: opts.Registry, Warn: env.Warnf, Debugf: env.Debugf, Patches: plan.PatchesCached}
 	if o.refresh && !o.install.offline {
@@ -265,24 +265,6 @@ func findInstalled(list []*api.Installed, arg string) *api.Installed {
 		}
 	}
 	return nil
-}
-
-// upgradeRequest asks for inst within the constraint it was added with (any version
-// when none): through its tap, or its repository's tags.
-func upgradeRequest(inst *api.Installed, platform string) *api.PackageRef {
-	r := api.NewPackageRef()
-	r.Platform, r.Version = platform, inst.Constraint
-	switch {
-	case inst.Tap != "":
-		r.Name = inst.Tap + "/" + inst.Name
-	default:
-		if src, err := ref.ParseArtifact(inst.Source); err == nil {
-			r.Ref = src.Locator()
-		} else {
-			r.Name = inst.Name
-		}
-	}
-	return r
 }
 
 // lockChanges says, per package, how installing lock changes what is installed:
