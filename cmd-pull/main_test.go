@@ -275,7 +275,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"x.io/a/b:1", "--offline"}, 3, "never installed from this store"},
 		{[]string{"x.io/a/b:1", "--platform", "linux/amd64/v1/x"}, 2, `--platform "linux/amd64/v1/x": not os/arch[/variant]`},
 		{[]string{"add", "hello", "--platform", "linux"}, 2, `--platform "linux": not os/arch[/variant]`},
-		{[]string{"-f", "-"}, 2, "expected one of: Lock, Published"},
+		{[]string{"-f", "-"}, 2, "expected one of: Installed, Lock, Published"},
 		{[]string{"-f", "list"}, 3, "-f list: file not found"},
 		{[]string{"app"}, 2, `did you mean "pkg-pull add"? (available commands: add, upgrade, remove, list, env, exec, mirror, completion); to install the package app: pkg-pull add app`},
 	} {
@@ -755,7 +755,7 @@ func TestNothingToInstallIsRefused(t *testing.T) {
 	for _, args := range [][]string{{"-f", "-"}, {"-f", empty}, {"-f", dir, "-f", "-"}} {
 		r := pkgPull(t, newEnv(t), "", args...)
 		want := "Error: nothing to install: -f " + strings.Join(slices.DeleteFunc(slices.Clone(args), func(a string) bool { return a == "-f" }), ", -f ") +
-			" holds no Lock or Published document\n"
+			" holds no Lock, Installed or Published document\n"
 		if r.Code != cli.ExitUsage || r.Stdout != "" || !strings.Contains(r.Stderr, want) {
 			t.Errorf("pkg-pull %s: want exit 2 and %q\n%s", strings.Join(args, " "), want, r)
 		}

@@ -55,12 +55,21 @@ nothing: a reference records no dependencies.
 
 REF is REGISTRY/REPO[:TAG|@DIGEST] or ocidir://PATH[:TAG|@DIGEST]; without a tag or
 digest, "latest" is used. With both, the digest is installed, and installed.yaml keeps
-the tag only when it names that digest (a warning says when it does not). -f reads
-Lock and Published documents (pkg-push -o yaml); a Lock is checked first as 'pkg-dep
-validate' checks it, and one it refuses is refused.`,
+the tag only when it names that digest (a warning says when it does not).
+
+-f reads Lock documents, Published documents (pkg-push -o yaml) and Installed
+documents (pkg-pull list -o yaml, of this home or another): those install every
+package again at the digest it had there, with its reason, constraint and edges, so
+that another machine reproduces the set; on another platform each package's build for
+this one is taken from its index. A Lock, and the lock the Installed documents make,
+is checked first as 'pkg-dep validate' checks it, and one it refuses is refused.`,
 		Example: `# install what a lock pins
 pkg-dep resolve hello | {prog} -f -
 {prog} -f tools.lock.yaml
+
+# the packages of one machine on another, at the same versions and digests
+pkg-pull list -o yaml > installed.yaml
+{prog} -f installed.yaml
 
 # one version from a registry, or from a local OCI layout
 {prog} localhost:5000/demo/hello:1.0.0
@@ -95,15 +104,15 @@ func runPull(ctx context.Context, env *cli.Env, o *pullOptions, args []string) e
 	if err != nil {
 		return err
 	}
-	if err := stream.Unknown(docs, "Lock", "Published"); err != nil {
-		return fault.New(fault.Usage, err, "pkg-pull -f reads Lock documents (pkg-dep resolve) and Published documents (pkg-push -o yaml)")
+	if err := stream.Unknown(docs, "Lock", "Installed", "Published"); err != nil {
+		return fault.New(fault.Usage, err, "pkg-pull -f reads Lock documents (pkg-dep resolve), Installed documents (pkg-pull list -o yaml) and Published documents (pkg-push -o yaml)")
 	}
 	if len(refs) == 0 && len(docs) == 0 {
 		// Installing nothing and exiting 0 would hide the failure of what was meant to
 		// write the input: `pkg-dep resolve nosuch | pkg-pull -f -` succeeds in a pipeline
 		// without pipefail.
-		return fault.New(fault.Usage, fmt.Errorf("nothing to install: -f %s holds no Lock or Published document", strings.Join(o.files.Paths, ", -f ")),
-			"is it the output of a command that failed? pkg-dep resolve writes a Lock, pkg-push -o yaml a Published document")
+		return fault.New(fault.Usage, fmt.Errorf("nothing to install: -f %s holds no Lock, Installed or Published document", strings.Join(o.files.Paths, ", -f ")),
+			"is it the output of a command that failed? pkg-dep resolve writes a Lock, pkg-pull list -o yaml Installed documents, pkg-push -o yaml a Published document")
 	}
 	for _, d := range docs {
 		if lock, ok := d.Value.(*api.Lock); ok {
@@ -111,6 +120,10 @@ func runPull(ctx context.Context, env *cli.Env, o *pullOptions, args []string) e
 				return err
 			}
 		}
+	}
+	restored, err := restoreLock(env, docs)
+	if err != nil {
+		return err
 	}
 	opts, closeMeter, err := o.install.options(env)
 	if err != nil {
@@ -157,6 +170,17 @@ func runPull(ctx context.Context, env *cli.Env, o *pullOptions, args []string) e
 	if err != nil {
 		return err
 	}
+	if restored != nil {
+		pkgs, err := restorePackages(restored, docs, opts.Platform)
+		if err != nil {
+			return err
+		}
+		recs, err := s.InstallSet(ctx, pkgs, opts)
+		if err != nil {
+			return err
+		}
+		out = append(out, recs...)
+	}
 	if len(direct) > 0 {
 		recs, err := s.InstallSet(ctx, direct, opts)
 		if err != nil {
@@ -174,6 +198,66 @@ func runPull(ctx context.Context, env *cli.Env, o *pullOptions, args []string) e
 		warnUnneeded(env, s)
 	}
 	return printInstalled(env, format, out)
+}
+
+// restoreLock is the Lock that installs the Installed documents among docs again
+// (pkg-pull list -o yaml, of this home or another: plan.Restore), checked as a lock
+// read from a file is; nil when there are none. They are one set, whichever files
+// they came from, as the records of one home are.
+func restoreLock(env *cli.Env, docs []stream.Doc) (*api.Lock, error) {
+	var records []*api.Installed
+	var where []string
+	for _, d := range docs {
+		if inst, ok := d.Value.(*api.Installed); ok {
+			records, where = append(records, inst), append(where, d.Source)
+		}
+	}
+	if len(records) == 0 {
+		return nil, nil
+	}
+	lock, skipped, err := plan.Restore(records, where)
+	if err != nil {
+		return nil, err
+	}
+	for _, inst := range skipped {
+		env.Warnf("%s %s is a patch companion no package of the Installed documents needs any more: not installed (`pkg-dep patch sync` adds it again if a rule still wants it)", inst.Name, inst.Version)
+	}
+	if err := checkLock(env, lock, "the Installed documents ("+where[0]+"…)", "nothing was installed"); err != nil {
+		return nil, err
+	}
+	return lock, nil
+}
+
+// restorePackages are the packages of a lock Restore made, to install as one set. A
+// record names the platform manifest installed where it was made: when that does not
+// suit this install's platform (another machine's records) and the version has an
+// index, the platform is chosen from the index as for a reference, and a version with
+// no build for it is an error naming the builds it has. A reference's tag is kept as
+// the record had it, so that `pkg-pull REF:TAG --offline` finds the package here too.
+func restorePackages(lock *api.Lock, docs []stream.Doc, platform string) ([]store.Package, error) {
+	pkgs, err := lockPackages(lock, "the Installed documents")
+	if err != nil {
+		return nil, err
+	}
+	if platform == "" {
+		platform = store.HostPlatform()
+	}
+	tags := map[string]string{}
+	for _, d := range docs {
+		if inst, ok := d.Value.(*api.Installed); ok {
+			if r, err := ref.ParseArtifact(inst.Source); err == nil && r.Tag != "" && r.Digest != "" {
+				tags[r.Locator()+"@"+r.Digest] = r.Tag
+			}
+		}
+	}
+	for i := range pkgs {
+		p := &pkgs[i]
+		p.Tag = tags[p.Repository.Locator()+"@"+p.Root.Digest.String()]
+		if _, ok := store.PickPlatform(p.Platforms, platform); !ok && p.Platforms[0].Digest != p.Root.Digest.String() {
+			p.Platforms = nil
+		}
+	}
+	return pkgs, nil
 }
 
 // checkLock refuses a lock that pkg-dep validate refuses, with its messages and exit
