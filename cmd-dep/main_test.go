@@ -905,3 +905,52 @@ func TestValidateRemoteRelativeLayouts(t *testing.T) {
 		t.Errorf("validate --remote of the lock from stdin: %s", r)
 	}
 }
+
+// TestResolveInstalled: Installed documents (pkg-pull list -o yaml, of this home or
+// another) are resolved afresh, as brew bundle installs a Brewfile: the explicit
+// installs are the requests, each through its tap within the constraint it was added
+// with, and the dependencies they had there are left to the solve. The lock is the
+// one those requests give on the command line. tree, which draws a Lock or resolves
+// requests, does not take them: what it would draw is not what they record.
+func TestResolveInstalled(t *testing.T) {
+	t.Parallel()
+	env := newHome(t)
+	elsewhere := map[string]string{"LONGSHORE_HOME": t.TempDir()}
+	writeInstalled(t, elsewhere, "main/hello 1.0.0 explicit", "main/libgreet 1.0.0 dependency", "main/zlib 1.3.0 dependency", "main/tool 3.1.0 explicit")
+	data, err := os.ReadFile(filepath.Join(elsewhere["LONGSHORE_HOME"], "installed.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	records := strings.Replace(string(data), "tap: main\npath: pkgs/sha256/"+strings.TrimPrefix(fakeDigest("hello1.0.0amd64"), "sha256:")+"\nreason: explicit\n",
+		"tap: main\npath: pkgs/sha256/"+strings.TrimPrefix(fakeDigest("hello1.0.0amd64"), "sha256:")+"\nreason: explicit\nconstraint: ~1.0\n", 1)
+	if !strings.Contains(records, "constraint: ~1.0\n") {
+		t.Fatalf("no constraint recorded for hello:\n%s", records)
+	}
+	want := mustRun(t, env, "", "resolve", "main/hello@~1.0", "main/tool", "--platform", "linux/amd64", "-o", "yaml").Stdout
+	got := mustRun(t, env, records, "resolve", "-f", "-", "--platform", "linux/amd64", "-o", "yaml")
+	if got.Stdout != want {
+		t.Errorf("resolve -f of Installed documents:\n%s\nwant what their explicit installs resolve to:\n%s", got.Stdout, want)
+	}
+	docs, err := stream.Decode(strings.NewReader(got.Stdout), "lock", api.Kinds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lock := docs[0].Value.(*api.Lock)
+	hello, _ := lock.Package("hello")
+	libgreet, _ := lock.Package("libgreet")
+	if want := []api.LockRequest{{Name: "main/hello", Version: "~1.0", Platform: "linux/amd64"}, {Name: "main/tool", Platform: "linux/amd64"}}; !reflect.DeepEqual(lock.Requests, want) ||
+		hello == nil || hello.Version != "1.0.0" || libgreet == nil || libgreet.Version != "1.2.0" {
+		t.Errorf("want the explicit installs requested, hello within ~1.0 and libgreet at its newest, not the 1.0.0 recorded:\n%s", got.Stdout)
+	}
+
+	onlyDependencies := strings.Join(strings.SplitAfter(records, "---\n")[2:4], "")
+	if r := pkgDep(t, env, "---\n"+onlyDependencies, "resolve", "-f", "-"); r.Code != cli.ExitUsage || !strings.Contains(r.Stderr, "nothing to resolve") {
+		t.Errorf("Installed documents with no explicit install:\n%s", r)
+	}
+	if r := pkgDep(t, env, strings.Replace(records, "reason: dependency", "reason: wanted", 1), "resolve", "-f", "-"); r.Code != cli.ExitUsage || !strings.Contains(r.Stderr, `<stdin>:`) || !strings.Contains(r.Stderr, `reason "wanted" is not explicit, dependency or patch`) {
+		t.Errorf("an Installed document pkg-pull would not write:\n%s", r)
+	}
+	if r := pkgDep(t, env, records, "tree", "-f", "-"); r.Code != cli.ExitUsage || !strings.Contains(r.Stderr, `kind "Installed" is not read here`) {
+		t.Errorf("tree -f of Installed documents:\n%s", r)
+	}
+}

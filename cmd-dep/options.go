@@ -72,9 +72,12 @@ func parseRequest(arg, platform string) (resolve.Request, error) {
 }
 
 // readInput reads -f: PackageRef documents become requests, a Lock document is
-// returned as is (with its requests added when requests are wanted). Other kinds are
-// refused.
-func readInput(env *cli.Env, files cli.FileFlags, platform string) (requests []resolve.Request, locks []*api.Lock, err error) {
+// returned as is (with its requests added when requests are wanted). With installed
+// (pkg-dep resolve), Installed documents (pkg-pull list -o yaml, of this home or
+// another) are read too, and their explicit installs become requests as upgrade asks
+// for them: through their tap or their repository, within their constraint. Other
+// kinds are refused.
+func readInput(env *cli.Env, files cli.FileFlags, platform string, installed bool) (requests []resolve.Request, locks []*api.Lock, err error) {
 	if len(files.Paths) == 0 {
 		return nil, nil, nil
 	}
@@ -82,7 +85,11 @@ func readInput(env *cli.Env, files cli.FileFlags, platform string) (requests []r
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := stream.Unknown(docs, "PackageRef", "Lock"); err != nil {
+	kinds := []string{"PackageRef", "Lock"}
+	if installed {
+		kinds = append(kinds, "Installed")
+	}
+	if err := stream.Unknown(docs, kinds...); err != nil {
 		return nil, nil, fault.New(fault.Usage, err, "")
 	}
 	for _, d := range docs {
@@ -97,6 +104,15 @@ func readInput(env *cli.Env, files cli.FileFlags, platform string) (requests []r
 			// to its own directory, as pkg-pull -f reads them.
 			v.NormalizeRepositories(d.Source)
 			locks = append(locks, v)
+		case *api.Installed:
+			// Resolved afresh, as brew bundle installs a Brewfile: what was asked for,
+			// not the versions it got (pkg-pull -f installs those).
+			if err := store.CheckRecord(v); err != nil {
+				return nil, nil, fault.New(fault.Usage, fmt.Errorf("%s: %w", d.Source, err), "give the records pkg-pull list -o yaml prints, as it prints them")
+			}
+			if v.Reason == api.ReasonExplicit {
+				requests = append(requests, plan.Requests([]*api.PackageRef{plan.InstalledRequest(v, platform)}, platform)...)
+			}
 		default:
 			return nil, nil, fault.Errorf(fault.Usage, "%s: kind %s is not read by pkg-dep; it reads PackageRef and Lock documents", d.Source, d.Kind)
 		}
@@ -106,7 +122,7 @@ func readInput(env *cli.Env, files cli.FileFlags, platform string) (requests []r
 
 // requestsOf turns the positional arguments and -f documents into requests; a Lock
 // read with -f contributes its requests (resolving a lock again updates it), and is
-// returned too.
+// returned too; Installed documents their explicit installs.
 func requestsOf(env *cli.Env, args []string, files cli.FileFlags, platform string) ([]resolve.Request, []*api.Lock, error) {
 	var out []resolve.Request
 	for _, a := range args {
@@ -116,7 +132,7 @@ func requestsOf(env *cli.Env, args []string, files cli.FileFlags, platform strin
 		}
 		out = append(out, r)
 	}
-	reqs, locks, err := readInput(env, files, platform)
+	reqs, locks, err := readInput(env, files, platform, true)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -131,7 +147,7 @@ func requestsOf(env *cli.Env, args []string, files cli.FileFlags, platform strin
 		}
 	}
 	if len(out) == 0 {
-		return nil, nil, cli.Usagef("nothing to resolve: name packages (hello, core/hello@^1) or read PackageRef documents with -f")
+		return nil, nil, cli.Usagef("nothing to resolve: name packages (hello, core/hello@^1) or read PackageRef documents, a Lock or Installed documents with explicit installs with -f")
 	}
 	return out, locks, nil
 }
@@ -172,7 +188,7 @@ func installedKey(env *cli.Env, arg string) (string, error) {
 
 // readLock reads exactly one Lock document from -f.
 func readLock(env *cli.Env, files cli.FileFlags) (*api.Lock, error) {
-	_, locks, err := readInput(env, files, "")
+	_, locks, err := readInput(env, files, "", false)
 	if err != nil {
 		return nil, err
 	}

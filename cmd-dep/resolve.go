@@ -30,12 +30,15 @@ packages in (dependencies first, then the package, then its patch companions).
 PKG is NAME or TAP/NAME through the taps (a bare name found in several taps needs the
 default tap, or TAP/NAME), or a repository (REGISTRY/REPO[:VERSION], ocidir://PATH)
 whose tags list its versions; @CONSTRAINT is a semver range (^1.2, ~1.2.3, >=1 <2).
--f reads PackageRef documents (pkg-tap search -o yaml) or a Lock (its requests are
-resolved again: an update of everything). With --update PKG, only PKG moves (as far as
-the constraints allow; its dependencies too when it cannot move without them), and
-every other package of the lock stays at its locked version, as 'cargo update -p'
-does; patch companions follow the site's rules as always. Resolving a Lock again
-says on stderr what changed.
+-f reads PackageRef documents (pkg-tap search -o yaml), a Lock (its requests are
+resolved again: an update of everything) or Installed documents (pkg-pull list -o
+yaml, of this home or another: their explicit installs are requested again, each through
+its tap or its repository within the constraint it was added with, and the rest is
+solved afresh; 'pkg-pull -f' installs the same records at their digests instead). With
+--update PKG, only PKG moves (as far as the constraints allow; its dependencies too
+when it cannot move without them), and every other package of the lock stays at its
+locked version, as 'cargo update -p' does; patch companions follow the site's rules as
+always. Resolving a Lock again says on stderr what changed.
 
 Versions come from the tap caches ('pkg-tap update' refreshes them) and from
 repositories' tags; the patch rules of the configured patch registry add companions
@@ -44,7 +47,8 @@ choice works, the error explains why (exit 5), naming the chain of requirers.`,
 		Example: `{prog} hello@^1 core/tool
 pkg-tap search db -o yaml | {prog} -f - | pkg-pull -f -
 {prog} -f tools.yaml > tools.lock.yaml && pkg-pull -f tools.lock.yaml
-{prog} -f tools.lock.yaml --update libgreet > new.lock.yaml   # move libgreet only`,
+{prog} -f tools.lock.yaml --update libgreet > new.lock.yaml   # move libgreet only
+pkg-pull list -o yaml > installed.yaml; {prog} -f installed.yaml   # what another machine asked for, at today's versions`,
 		Flags: func(fs *pflag.FlagSet) {
 			files.AddTo(fs)
 			output.AddTo(fs)
