@@ -68,11 +68,20 @@ patch companions included, entry points linked into $LONGSHORE_HOME/bin (two pac
 providing one name is an error naming both), installed.yaml recording each package as
 explicit, dependency or patch companion.
 
+-f reads PackageRef documents (pkg-tap search -o yaml) and Installed documents
+(pkg-pull list -o yaml, of this home or another), whose explicit installs are asked
+for again as upgrade asks for them: through their tap or repository, within the
+constraint each was added with, at the newest versions that fit ('pkg-pull -f'
+installs the same records at their digests instead).
+
 Adding what is installed already downloads nothing: resolution reads the cached tap
 indexes (--refresh updates them first) and the store has every tree.`,
 		Example: `{prog} hello
 {prog} hello@^1.2 core/tool
-pkg-tap search db -o yaml | {prog} -f -`,
+pkg-tap search db -o yaml | {prog} -f -
+
+# what another machine installed, at the newest versions
+{prog} -f installed.yaml --refresh`,
 		Flags: func(fs *pflag.FlagSet) {
 			o.files.AddTo(fs)
 			o.output.AddTo(fs)
@@ -179,7 +188,7 @@ func satisfiedBy(r *api.PackageRef, inst *api.Installed) bool {
 // PackageRef documents.
 func addRequests(env *cli.Env, o *addOptions, args []string) ([]*api.PackageRef, error) {
 	if len(args) == 0 && len(o.files.Paths) == 0 {
-		return nil, cli.Usagef("nothing to add: name a package (hello, core/hello@^1.2) or give -f FILE of PackageRef documents")
+		return nil, cli.Usagef("nothing to add: name a package (hello, core/hello@^1.2) or give -f FILE of PackageRef or Installed documents")
 	}
 	var reqs []*api.PackageRef
 	for _, a := range args {
@@ -193,18 +202,33 @@ func addRequests(env *cli.Env, o *addOptions, args []string) ([]*api.PackageRef,
 	if err != nil {
 		return nil, err
 	}
-	if err := stream.Unknown(docs, "PackageRef"); err != nil {
-		return nil, fault.New(fault.Usage, err, "pkg-pull add reads PackageRef documents (pkg-tap search -o yaml); a Lock installs with pkg-pull -f")
+	if err := stream.Unknown(docs, "PackageRef", "Installed"); err != nil {
+		return nil, fault.New(fault.Usage, err, "pkg-pull add reads PackageRef documents (pkg-tap search -o yaml) and Installed documents (pkg-pull list -o yaml); a Lock installs with pkg-pull -f")
 	}
 	for _, d := range docs {
-		p := d.Value.(*api.PackageRef)
-		if err := p.Validate(); err != nil {
-			return nil, fault.New(fault.Usage, fmt.Errorf("%s: %w", d.Source, err), "")
+		switch v := d.Value.(type) {
+		case *api.PackageRef:
+			if err := v.Validate(); err != nil {
+				return nil, fault.New(fault.Usage, fmt.Errorf("%s: %w", d.Source, err), "")
+			}
+			if v.Platform == "" {
+				v.Platform = o.install.platform
+			}
+			reqs = append(reqs, v)
+		case *api.Installed:
+			// What another home asked for, resolved here as pkg-dep resolve -f does;
+			// pkg-pull -f installs the records at their digests instead.
+			if err := store.CheckRecord(v); err != nil {
+				return nil, fault.New(fault.Usage, fmt.Errorf("%s: %w", d.Source, err), "give the records pkg-pull list -o yaml prints, as it prints them")
+			}
+			if v.Reason == api.ReasonExplicit {
+				reqs = append(reqs, plan.InstalledRequest(v, o.install.platform))
+			}
 		}
-		if p.Platform == "" {
-			p.Platform = o.install.platform
-		}
-		reqs = append(reqs, p)
+	}
+	if len(reqs) == 0 {
+		return nil, fault.New(fault.Usage, fmt.Errorf("nothing to add: -f %s holds no PackageRef document and no Installed document of an explicit install", strings.Join(o.files.Paths, ", -f ")),
+			"is it the output of a command that failed? pkg-tap search -o yaml writes PackageRef documents, pkg-pull list -o yaml Installed documents")
 	}
 	return reqs, nil
 }

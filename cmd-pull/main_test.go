@@ -54,8 +54,18 @@ type pkg struct {
 // the Published documents as YAML, keyed by name.
 func publishAll(t *testing.T, pkgs ...pkg) map[string]*publish.Result {
 	t.Helper()
-	reg := t.TempDir()
 	out := map[string]*publish.Result{}
+	for _, res := range publishTo(t, t.TempDir(), pkgs...) {
+		out[res.Published.Name] = res
+	}
+	return out
+}
+
+// publishTo pushes each package to the layout reg/NAME (versions of one package share
+// it) and returns what each push printed, in order.
+func publishTo(t *testing.T, reg string, pkgs ...pkg) []*publish.Result {
+	t.Helper()
+	var out []*publish.Result
 	for _, p := range pkgs {
 		dir := t.TempDir()
 		manifest := fmt.Sprintf("apiVersion: longshore.dev/v1alpha1\nkind: Package\nmetadata:\n  name: %s\n  version: %s\nspec:\n%s", p.name, p.version, p.spec)
@@ -84,7 +94,7 @@ func publishAll(t *testing.T, pkgs ...pkg) map[string]*publish.Result {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out[p.name] = res
+		out = append(out, res)
 	}
 	return out
 }
