@@ -11,11 +11,12 @@ import (
 
 	"longshore.dev/lib/cli"
 	"longshore.dev/lib/fault"
+	"longshore.dev/lib/store"
 	"longshore.dev/lib/suggest"
 )
 
 func newRemoveCmd() *cli.Command {
-	var cascade bool
+	var cascade, dryRun bool
 	output := cli.NewOutputFlags()
 	return &cli.Command{
 		Name:     "remove",
@@ -32,10 +33,13 @@ The bytes stay in the store until pkg-gc frees what nothing references.
 
 Prints the records it removed from installed.yaml, what was asked for first, as
 Installed documents: a table on a terminal, yaml otherwise; -o name prints
-installed/NAME@VERSION, so a script sees which dependencies went too.`,
-		Example: "{prog} hello\n{prog} core/hello\n{prog} libgreet --cascade\n{prog} hello -o name",
+installed/NAME@VERSION, so a script sees which dependencies went too. With --dry-run
+it prints the records it would remove, says so on stderr ("Would remove …"), and
+removes nothing.`,
+		Example: "{prog} hello\n{prog} core/hello\n{prog} libgreet --cascade --dry-run\n{prog} hello -o name",
 		Flags: func(fs *pflag.FlagSet) {
 			fs.BoolVar(&cascade, "cascade", false, "also remove the installed packages that depend on PKG")
+			fs.BoolVar(&dryRun, "dry-run", false, "print what would be removed; remove nothing")
 			output.AddTo(fs)
 		},
 		Args: cli.MinArgs(1, "PKG: the installed package to remove"),
@@ -53,19 +57,26 @@ installed/NAME@VERSION, so a script sees which dependencies went too.`,
 				return fault.New(fault.NotFound, fmt.Errorf("%s is not installed (nothing is: %s does not exist)", args[0], s.Home),
 					"pkg-pull list shows what is installed")
 			}
-			res, err := s.Remove(ctx, args, cascade, func() {
-				env.Infof("Waiting for pkg-gc (or another command), which holds %s, to finish…", s.RecordsLockPath())
-			})
+			var res *store.RemoveResult
+			did := "Removed"
+			if dryRun {
+				did = "Would remove"
+				res, err = s.RemovePlan(args, cascade)
+			} else {
+				res, err = s.Remove(ctx, args, cascade, func() {
+					env.Infof("Waiting for pkg-gc (or another command), which holds %s, to finish…", s.RecordsLockPath())
+				})
+			}
 			if err != nil {
 				return err
 			}
 			for _, inst := range res.Removed {
-				env.Infof("Removed %s %s", inst.Name, inst.Version)
+				env.Infof("%s %s %s", did, inst.Name, inst.Version)
 			}
 			for _, inst := range res.Unneeded {
-				env.Infof("Removed %s %s (a %s nothing installed needs any more)", inst.Name, inst.Version, inst.Reason)
+				env.Infof("%s %s %s (a %s nothing installed needs any more)", did, inst.Name, inst.Version, inst.Reason)
 			}
-			if len(res.Removed)+len(res.Unneeded) > 0 {
+			if len(res.Removed)+len(res.Unneeded) > 0 && !dryRun {
 				env.Infof("Their files stay in the store until `pkg-gc` frees what nothing uses.")
 			}
 			return printInstalled(env, format, append(res.Removed, res.Unneeded...))
