@@ -51,6 +51,7 @@ type addOptions struct {
 	files   cli.FileFlags
 	output  *cli.OutputFlags
 	refresh bool
+	dryRun  bool
 }
 
 func newAddCmd() *cli.Command {
@@ -75,9 +76,15 @@ constraint each was added with, at the newest versions that fit ('pkg-pull -f'
 installs the same records at their digests instead).
 
 Adding what is installed already downloads nothing: resolution reads the cached tap
-indexes (--refresh updates them first) and the store has every tree.`,
+indexes (--refresh updates them first) and the store has every tree.
+
+--dry-run resolves as add does and installs nothing: stderr says what would change
+("Would install zlib 1.3.0", "Would upgrade …", a dependency that would be removed);
+standard output has the Lock it would install (as 'pkg-pull upgrade
+--dry-run' prints it), which 'pkg-pull -f' installs.`,
 		Example: `{prog} hello
 {prog} hello@^1.2 core/tool
+{prog} hello --dry-run
 pkg-tap search db -o yaml | {prog} -f -
 
 # what another machine installed, at the newest versions
@@ -86,6 +93,7 @@ pkg-tap search db -o yaml | {prog} -f -
 			o.files.AddTo(fs)
 			o.output.AddTo(fs)
 			fs.BoolVar(&o.refresh, "refresh", false, "update tap indexes and patch descriptors before resolving")
+			fs.BoolVar(&o.dryRun, "dry-run", false, "print what would change; install nothing")
 			o.install.addTo(fs)
 		},
 		Run: func(ctx context.Context, env *cli.Env, args []string) error {
@@ -108,7 +116,12 @@ func runAdd(ctx context.Context, env *cli.Env, o *addOptions, args []string) err
 		return err
 	}
 	defer closeMeter()
-	s, err := openStore(env)
+	// A dry run reads the store and makes no home: what it prints is all it does.
+	open := openStore
+	if o.dryRun {
+		open = readStore
+	}
+	s, err := open(env)
 	if err != nil {
 		return err
 	}
@@ -126,6 +139,14 @@ func runAdd(ctx context.Context, env *cli.Env, o *addOptions, args []string) err
 	lock, err := resolveLock(ctx, s.Home, reqs, ro)
 	if err != nil {
 		return err
+	}
+	if o.dryRun {
+		closeMeter()
+		before, err := s.List()
+		if err != nil {
+			return err
+		}
+		return previewLock(env, s, format, before, lock, opts, "add", "Nothing would change: every package of the lock is installed as it says ("+countPackages(len(lock.Packages))+")")
 	}
 	out, err := installLocks(ctx, s, []*api.Lock{lock}, []string{"the resolved lock"}, opts)
 	if err != nil {

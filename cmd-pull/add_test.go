@@ -15,8 +15,20 @@ import (
 )
 
 // addTap adds to env's home a directory tap name listing the published versions, as
-// pkg-tap index add would list them.
-func addTap(t *testing.T, env map[string]string, name string, versions ...*publish.Result) {
+// pkg-tap index add would list them, and returns its directory (writeTap it again and
+// pkg-tap update, or upgrade, reads the new versions).
+func addTap(t *testing.T, env map[string]string, name string, versions ...*publish.Result) string {
+	t.Helper()
+	dir := t.TempDir()
+	writeTap(t, dir, versions...)
+	if _, err := tap.Add(context.Background(), env["LONGSHORE_HOME"], tap.Spec{Name: name, Source: dir}, tap.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// writeTap writes an IndexEntry file per package of versions into dir.
+func writeTap(t *testing.T, dir string, versions ...*publish.Result) {
 	t.Helper()
 	byName := map[string]*index.Package{}
 	var order []string
@@ -28,7 +40,6 @@ func addTap(t *testing.T, env map[string]string, name string, versions ...*publi
 		}
 		byName[change.Name] = &merged
 	}
-	dir := t.TempDir()
 	for _, n := range order {
 		var buf bytes.Buffer
 		if err := stream.WriteYAML(&buf, index.ToEntry(*byName[n])); err != nil {
@@ -38,22 +49,20 @@ func addTap(t *testing.T, env map[string]string, name string, versions ...*publi
 			t.Fatal(err)
 		}
 	}
-	if _, err := tap.Add(context.Background(), env["LONGSHORE_HOME"], tap.Spec{Name: name, Source: dir}, tap.Options{}); err != nil {
-		t.Fatal(err)
-	}
 }
 
-// greetUniverse publishes app 1.0.0 (depends on lib ^1) and lib 1.0.0 and 1.1.0, and
-// returns them in that order.
-func greetUniverse(t *testing.T) (app, lib1, lib11 *publish.Result) {
+// greetUniverse publishes app 1.0.0 (depends on lib ^1), lib 1.0.0 and 1.1.0, and app
+// 2.0.0 (depends on nothing), and returns them in that order.
+func greetUniverse(t *testing.T) (app, lib1, lib11, app2 *publish.Result) {
 	t.Helper()
 	reg := t.TempDir()
 	res := publishTo(t, reg,
 		pkg{"app", "1.0.0", "  bin: [bin/app]\n  dependencies:\n    - {name: lib, version: ^1}\n", map[string]string{"bin/app": "#!/bin/sh\n"}},
 		pkg{"lib", "1.0.0", "  bin: [bin/lib]\n", map[string]string{"bin/lib": "#!/bin/sh\necho 1.0.0\n"}},
 		pkg{"lib", "1.1.0", "  bin: [bin/lib]\n", map[string]string{"bin/lib": "#!/bin/sh\necho 1.1.0\n"}},
+		pkg{"app", "2.0.0", "  bin: [bin/app]\n", map[string]string{"bin/app": "#!/bin/sh\n"}},
 	)
-	return res[0], res[1], res[2]
+	return res[0], res[1], res[2], res[3]
 }
 
 // TestAddInstalledDocuments: pkg-pull add -f reads what pkg-pull list -o yaml printed
@@ -62,7 +71,7 @@ func greetUniverse(t *testing.T) (app, lib1, lib11 *publish.Result) {
 // 1.1.0 out since, add takes it and -f keeps 1.0.0.
 func TestAddInstalledDocuments(t *testing.T) {
 	t.Parallel()
-	app, lib1, lib11 := greetUniverse(t)
+	app, lib1, lib11, _ := greetUniverse(t)
 	from := newEnv(t)
 	addTap(t, from, "demo", app, lib1)
 	mustPull(t, from, "", "add", "app@^1")
@@ -83,5 +92,49 @@ func TestAddInstalledDocuments(t *testing.T) {
 	addTap(t, pinned, "demo", app, lib1, lib11)
 	if r := mustPull(t, pinned, exported, "-f", "-", "-o", "name"); r.Stdout != "installed/lib@1.0.0\ninstalled/app@1.0.0\n" {
 		t.Errorf("-f of the records: want lib as it was\n%s", r)
+	}
+}
+
+// TestAddDryRun: add --dry-run resolves as add does, says what would change — each
+// package to install or move, a dependency that would become explicit, one that would
+// go with nothing needing it — prints the Lock it would install, as upgrade --dry-run
+// does, and installs and downloads nothing.
+func TestAddDryRun(t *testing.T) {
+	t.Parallel()
+	app, lib1, lib11, app2 := greetUniverse(t)
+	env := newEnv(t)
+	addTap(t, env, "demo", app, lib1, lib11, app2)
+	home := env["LONGSHORE_HOME"]
+
+	r := mustPull(t, env, "", "add", "app@^1", "--dry-run", "-o", "yaml")
+	if r.Stderr != "Would install lib 1.1.0\nWould install app 1.0.0\n" || !strings.Contains(r.Stdout, "kind: Lock\n") {
+		t.Errorf("add --dry-run:\n%s", r)
+	}
+	if name := mustPull(t, env, "", "add", "app@^1", "--dry-run", "-o", "name").Stdout; name != "lock/app@1.0.0\n" {
+		t.Errorf("add --dry-run -o name: %q", name)
+	}
+	for _, dir := range []string{"pkgs", "store/blobs/sha256", "bin"} {
+		if ents, _ := os.ReadDir(filepath.Join(home, dir)); len(ents) != 0 {
+			t.Errorf("add --dry-run left %d entries in %s", len(ents), dir)
+		}
+	}
+	if list := mustPull(t, env, "", "list", "-o", "name").Stdout; list != "" {
+		t.Errorf("add --dry-run installed:\n%s", list)
+	}
+
+	mustPull(t, env, "", "add", "app@^1")
+	if r := mustPull(t, env, "", "add", "app@^1", "--dry-run", "-o", "name"); r.Stderr != "Nothing would change: every package of the lock is installed as it says (2 packages checked)\n" {
+		t.Errorf("add --dry-run of what is installed:\n%s", r)
+	}
+	if r := mustPull(t, env, "", "add", "lib", "--dry-run", "-o", "name"); r.Stderr != "Would record lib as installed explicitly, not as a dependency\n" {
+		t.Errorf("add --dry-run of a dependency:\n%s", r)
+	}
+	// app 2.0.0 needs no lib: the install would be followed by lib's removal.
+	r = mustPull(t, env, "", "add", "app@^2", "--dry-run", "-o", "name")
+	if r.Stderr != "Would upgrade app 1.0.0 -> 2.0.0\nWould remove lib 1.1.0: a dependency nothing installed needs any more\n" {
+		t.Errorf("add --dry-run that drops a dependency:\n%s", r)
+	}
+	if r := mustPull(t, env, "", "add", "app@^2", "-o", "name"); !strings.Contains(r.Stderr, "Removed lib 1.1.0: a dependency nothing installed needs any more") {
+		t.Errorf("the add --dry-run said lib would go:\n%s", r)
 	}
 }

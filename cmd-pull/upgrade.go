@@ -46,9 +46,10 @@ any moves to the newest version, across major versions. Each keeps the platform 
 was installed for unless --platform says otherwise. PKG is a package installed
 explicitly, as 'pkg-pull list' names it; a dependency moves with what needs it.
 
---dry-run prints what would change and installs nothing. Standard output has the
-Installed documents of what moved, or with --dry-run the Lock it would install: a
-table on a terminal, yaml otherwise (-o table|yaml|json|name).`,
+--dry-run prints what would change and installs nothing: each package that would
+move, and each dependency that would be removed with nothing needing it any more.
+Standard output has the Installed documents of what moved, or with --dry-run the Lock
+it would install: a table on a terminal, yaml otherwise (-o table|yaml|json|name).`,
 		Example: `{prog}
 {prog} --dry-run
 {prog} hello core/tool`,
@@ -146,14 +147,7 @@ func runUpgrade(ctx context.Context, env *cli.Env, o *upgradeOptions, args []str
 	}
 	if o.dryRun {
 		closeMeter()
-		for _, c := range changes {
-			env.Infof("Would %s", c)
-		}
-		if len(changes) == 0 {
-			env.Infof("Everything is up to date: %s", countPackages(len(lock.Packages)))
-		}
-		// The plan as a Lock, which pkg-pull -f would install.
-		return cli.PrintLocks(env.Stdout, format, lock)
+		return previewLock(env, s, format, before, lock, opts, "upgrade", "Everything is up to date: "+countPackages(len(lock.Packages)))
 	}
 	if len(changes) == 0 {
 		closeMeter()
