@@ -79,8 +79,9 @@ Adding what is installed already downloads nothing: resolution reads the cached 
 indexes (--refresh updates them first) and the store has every tree.
 
 --dry-run resolves as add does and installs nothing: stderr says what would change
-("Would install zlib 1.3.0", "Would upgrade …", a dependency that would be removed);
-standard output has the Lock it would install (as 'pkg-pull upgrade
+("Would install zlib 1.3.0", "Would upgrade …", a dependency that would be removed)
+and warns of a file of yours in $LONGSHORE_HOME/bin the install would refuse to
+replace; standard output has the Lock it would install (as 'pkg-pull upgrade
 --dry-run' prints it), which 'pkg-pull -f' installs.`,
 		Example: `{prog} hello
 {prog} hello@^1.2 core/tool

@@ -138,3 +138,56 @@ func TestAddDryRun(t *testing.T) {
 		t.Errorf("the add --dry-run said lib would go:\n%s", r)
 	}
 }
+
+// TestDryRunWarnsOfTheUsersFile: a file of the user's in bin/ where an entry point of
+// a package that would move goes is what the install refuses once everything is
+// downloaded; upgrade --dry-run and add --dry-run say so first, naming the file and
+// both ways out, and not with --force, which replaces it.
+func TestDryRunWarnsOfTheUsersFile(t *testing.T) {
+	t.Parallel()
+	app, lib1, lib11, _ := greetUniverse(t)
+	env := newEnv(t)
+	dir := addTap(t, env, "demo", app, lib1)
+	mustPull(t, env, "", "add", "app@^1")
+	bin := filepath.Join(env["LONGSHORE_HOME"], "bin")
+	mine := filepath.Join(bin, "lib")
+	if err := os.Remove(mine); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(mine, []byte("#!/bin/sh\necho mine\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Nothing moves: the user's file stays, and nothing is said of it.
+	if r := mustPull(t, env, "", "upgrade", "--dry-run", "-o", "name"); strings.Contains(r.Stderr, "Warning") {
+		t.Errorf("upgrade --dry-run with nothing to move:\n%s", r)
+	}
+	writeTap(t, dir, app, lib1, lib11)
+	warning := func(verb string) string {
+		return "Warning: " + mine + " is a file, not a link pkg-pull made, and lib 1.1.0 links its entry point there: installing would replace it, so the " + verb +
+			" would be refused: move it out of " + bin + " and run the command again, or run it with --force to replace it\n"
+	}
+	check := func(when string) {
+		t.Helper()
+		r := mustPull(t, env, "", "upgrade", "--dry-run", "-o", "name")
+		if !strings.Contains(r.Stderr, "Would upgrade lib 1.0.0 -> 1.1.0\n") || !strings.Contains(r.Stderr, warning("upgrade")) {
+			t.Errorf("upgrade --dry-run %s:\n%s\nwant the warning %q", when, r, warning("upgrade"))
+		}
+		if r := mustPull(t, env, "", "add", "lib@^1.1", "--dry-run", "-o", "name"); !strings.Contains(r.Stderr, warning("add")) {
+			t.Errorf("add --dry-run %s:\n%s", when, r)
+		}
+		if r := mustPull(t, env, "", "upgrade", "--dry-run", "--force", "-o", "name"); strings.Contains(r.Stderr, "Warning") {
+			t.Errorf("upgrade --dry-run --force %s:\n%s", when, r)
+		}
+	}
+	// Judged by the entry points of the version installed: 1.1.0 is not in the store.
+	check("before 1.1.0 is downloaded")
+	r := pkgPull(t, env, "", "upgrade")
+	if r.Code != 5 || !strings.Contains(r.Stderr, "Error: "+mine+" is a file, not a link pkg-pull made, and lib 1.1.0 links its entry point there") {
+		t.Fatalf("the upgrade the dry run warned of:\n%s", r)
+	}
+	// The refused upgrade left 1.1.0's tree and config in the store: read from there.
+	check("with 1.1.0 in the store")
+	if data, _ := os.ReadFile(mine); string(data) != "#!/bin/sh\necho mine\n" {
+		t.Errorf("bin/lib is now %q", data)
+	}
+}

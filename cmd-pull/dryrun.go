@@ -7,14 +7,18 @@ import (
 
 	"longshore.dev/lib/api"
 	"longshore.dev/lib/cli"
+	"longshore.dev/lib/fault"
 	"longshore.dev/lib/store"
 )
 
 // previewLock is what add --dry-run and upgrade --dry-run print instead of installing
 // lock: on stderr what would change, one line a package — "Would upgrade hello 1.0.0
 // -> 1.1.0", "Would install zlib 1.3.0", "Would remove lib 0.1.0: …" for a dependency
-// the tidy after the install would remove — or unchanged when nothing would change;
-// on stdout the Lock, which pkg-pull -f would install. Nothing is downloaded.
+// the tidy after the install would remove — and a warning for each entry point the
+// install would refuse to link over (a file of the user's in bin/), or unchanged when
+// nothing would change; on stdout the Lock, which pkg-pull -f would install. verb names
+// the command in the warnings ("add", "upgrade"). Nothing is downloaded: what it reads
+// besides installed.yaml and bin/ is the store's copy of a package's config.
 func previewLock(env *cli.Env, s *store.Store, format cli.Format, before []*api.Installed, lock *api.Lock, opts store.InstallOptions, verb, unchanged string) error {
 	changes := lockChanges(before, lock)
 	for _, name := range lock.Order {
@@ -32,6 +36,7 @@ func previewLock(env *cli.Env, s *store.Store, format cli.Format, before []*api.
 	if len(changes) == 0 {
 		env.Infof("%s", unchanged)
 	}
+	warnBins(env, s, before, lock, opts, verb)
 	return cli.PrintLocks(env.Stdout, format, lock)
 }
 
@@ -79,4 +84,38 @@ func afterInstall(before []*api.Installed, lock *api.Lock) []*api.Installed {
 	}
 	slices.SortFunc(out, func(a, b *api.Installed) int { return strings.Compare(a.Name, b.Name) })
 	return out
+}
+
+// warnBins warns of each package of lock whose install would be refused for what is in
+// bin/ where an entry point of it goes: a file or a symlink the store did not make (the
+// user's own program; --force replaces it) or a directory. Those are what the install
+// checks only once every package is downloaded, so a dry run is where they are best
+// learned. A package's entry points are read from the store's copy of its config;
+// one the store has not seen is judged by the entry points of the version installed,
+// and one new to it is not judged (its config is not downloaded for a dry run).
+func warnBins(env *cli.Env, s *store.Store, before []*api.Installed, lock *api.Lock, opts store.InstallOptions, verb string) {
+	platform := opts.Platform
+	if platform == "" {
+		platform = store.HostPlatform()
+	}
+	for _, name := range lock.Order {
+		p, _ := lock.Package(name)
+		pl, ok := store.PickPlatform(p.Platforms, platform)
+		if !ok {
+			continue // the install says it has no such build, whatever bin/ holds
+		}
+		inst := installedFor(before, p)
+		if inst != nil && inst.Digest == pl.Digest && !opts.OverwriteBin {
+			continue // the same tree: nothing is linked anew, what the user put there stays
+		}
+		pkgName, bins := "", []string(nil)
+		if c, err := s.Config(&api.Installed{Name: p.Name, Digest: pl.Digest}); err == nil {
+			pkgName, bins = c.Name, c.Bin
+		} else if inst != nil {
+			pkgName, bins = inst.Name, inst.Bin
+		}
+		if err := s.CheckEntryPoints(pkgName, p.Version, bins, opts.OverwriteBin); err != nil {
+			env.Warnf("%v, so the %s would be refused: %s", err, verb, fault.HintOf(err))
+		}
+	}
 }

@@ -47,9 +47,11 @@ was installed for unless --platform says otherwise. PKG is a package installed
 explicitly, as 'pkg-pull list' names it; a dependency moves with what needs it.
 
 --dry-run prints what would change and installs nothing: each package that would
-move, and each dependency that would be removed with nothing needing it any more.
-Standard output has the Installed documents of what moved, or with --dry-run the Lock
-it would install: a table on a terminal, yaml otherwise (-o table|yaml|json|name).`,
+move, each dependency that would be removed with nothing needing it any more, and a
+warning for a file of yours in $LONGSHORE_HOME/bin that the upgrade would refuse to
+replace (without --force). Standard output has the Installed documents of what moved,
+or with --dry-run the Lock it would install: a table on a terminal, yaml otherwise
+(-o table|yaml|json|name).`,
 		Example: `{prog}
 {prog} --dry-run
 {prog} hello core/tool`,
