@@ -123,7 +123,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"why"}, 2, "missing DIGEST or PKG"},
 		{[]string{"remote"}, 2, "missing REPO"},
 		{[]string{"remote", "localhost:5000/x"}, 2, "--keep-last N is required"},
-		{[]string{"remote", "localhost:5000/x", "--keep-last", "0"}, 2, "Error: --keep-last 0: keep at least 1 version"},
+		{[]string{"remote", "localhost:5000/x", "--keep-last", "0"}, 2, "Error: --keep-last 0: keep at least 1 release"},
 		{[]string{"remote", "localhost:5000/x:1.0.0", "--keep-last", "1"}, 2, "names a version"},
 		{[]string{"remote", "ocidir://" + filepath.Join(home, "nothing"), "--keep-last", "1"}, 3, "no OCI layout there"},
 	}
@@ -255,12 +255,17 @@ func TestKeepAndRegister(t *testing.T) {
 func TestRemoteLayout(t *testing.T) {
 	t.Parallel()
 	repo := filepath.Join(t.TempDir(), "hello")
-	for _, v := range []string{"1.0.0", "1.1.0", "1.2.0"} {
+	for _, v := range []string{"1.0.0", "1.1.0", "1.2.0", "2.0.0-rc.1"} {
 		publishTo(t, repo, "hello", v, true)
 	}
 	home := t.TempDir()
+	// The pre-release is kept and not counted: 1.2.0 is the release kept. Each row
+	// names the tags that go with its manifest.
 	plan := mustGC(t, home, "remote", "ocidir://"+repo, "--keep-last", "1", "--dry-run", "-o", "table")
-	if !strings.Contains(plan.Stdout, "WOULD DELETE") || strings.Count(plan.Stdout, "sha256:") != 2 {
+	lines := strings.Split(strings.TrimSpace(plan.Stdout), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "WOULD DELETE") || !strings.Contains(lines[0], "TAGS") ||
+		!strings.Contains(lines[1], " 1.0.0 ") || !strings.Contains(lines[1], " 1.0,1.0.0 ") ||
+		!strings.Contains(lines[2], " 1.1.0 ") || !strings.Contains(lines[2], " 1.1,1.1.0 ") || !strings.Contains(lines[2], "older than the newest release (1.2.0)") {
 		t.Errorf("plan:\n%s", plan)
 	}
 	r := mustGC(t, home, "remote", "ocidir://"+repo, "--keep-last", "1", "-o", "yaml")

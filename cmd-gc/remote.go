@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -29,15 +30,18 @@ func newRemoteCmd() *cli.Command {
 	o := &remoteOptions{output: cli.NewOutputFlags(cli.Table, cli.YAML, cli.JSON)}
 	return &cli.Command{
 		Name:  "remote",
-		Short: "delete all but the newest versions in a registry repository",
+		Short: "delete all but the newest releases in a registry repository",
 		Use:   "REPO --keep-last N",
-		Long: `Publisher housekeeping: keeps the newest N versions of a repository (tags that read as
-semantic versions, MAJOR.MINOR.PATCH[-PRE][_BUILD], ordered by precedence) and deletes
-the manifests of the others by digest through the registry API; the registry drops their
-tags with them. Line tags X and X.Y (as pkg-push --cascade moves them) go with the
-version they point at; a manifest any other tag points at (latest, stable, …) is kept,
-with a warning, and so is every manifest a kept index lists. The plan is printed on
-stderr before the first delete; --dry-run prints it and deletes nothing.
+		Long: `Publisher housekeeping: keeps the newest N releases of a repository (tags that read as
+semantic versions, MAJOR.MINOR.PATCH[_BUILD], ordered by precedence) and the
+pre-releases newer than the newest release (2.0.0-rc.1 beside 1.4.0), which N does not
+count, and deletes the manifests of the other versions by digest through the registry
+API. The registry drops every tag of a deleted manifest with it: the plan lists them
+(TAGS), line tags X and X.Y (as pkg-push --cascade moves them) included, and warns when
+a line tag goes while its line keeps a release. A manifest any other tag points at
+(latest, stable, …) is kept, with a warning, and so is every manifest a kept index
+lists. The plan is printed on stderr before the first delete; --dry-run prints it and
+deletes nothing.
 
 The plan warns of every version it deletes that a configured tap's index lists and has
 not yanked: installs that resolve to it fail once it is gone. Only the local caches are
@@ -49,7 +53,7 @@ deletes answer 405: for CNCF Distribution, set storage.delete.enabled: true.`,
 		Example: `{prog} ghcr.io/org/hello --keep-last 5 --dry-run
 {prog} localhost:5000/demo/hello --keep-last 3 -o yaml`,
 		Flags: func(fs *pflag.FlagSet) {
-			fs.IntVar(&o.keepLast, "keep-last", 0, "keep the newest `N` versions (required, at least 1)")
+			fs.IntVar(&o.keepLast, "keep-last", 0, "keep the newest `N` releases, and any pre-release newer than the newest release (required, at least 1)")
 			o.keepLastSet = func() bool { return fs.Changed("keep-last") }
 			fs.BoolVar(&o.dryRun, "dry-run", false, "print the plan; delete nothing")
 			fs.BoolVar(&o.refuseListed, "refuse-listed", false, "delete nothing if a version to delete is listed by a tap's index and not yanked")
@@ -70,10 +74,10 @@ func runRemote(ctx context.Context, env *cli.Env, o *remoteOptions, repo string)
 	}
 	switch {
 	case o.keepLastSet == nil || !o.keepLastSet():
-		return cli.Usagef("--keep-last N is required: how many of the newest versions to keep (at least 1)")
+		return cli.Usagef("--keep-last N is required: how many of the newest releases to keep (at least 1)")
 	case o.keepLast < 1:
 		// Given, so not "required": say what is wrong with it.
-		return cli.Usagef("--keep-last %d: keep at least 1 version (deleting every version is not what remote does)", o.keepLast)
+		return cli.Usagef("--keep-last %d: keep at least 1 release (deleting every release is not what remote does)", o.keepLast)
 	}
 	r, err := ref.ParseArtifact(repo)
 	if err != nil {
@@ -118,10 +122,10 @@ func runRemote(ctx context.Context, env *cli.Env, o *remoteOptions, repo string)
 		docs[i] = &report.Items[i]
 	}
 	return cli.Print(env.Stdout, format, docs, cli.Columns{
-		Headers: []string{header, "VERSION", "BYTES", "REASON"},
+		Headers: []string{header, "VERSION", "TAGS", "BYTES", "REASON"},
 		Row: func(doc any) []string {
 			it := doc.(*api.GCItem)
-			return []string{it.Digest, it.Version, progress.Bytes(it.Bytes), it.Reason}
+			return []string{it.Digest, it.Version, strings.Join(it.Tags, ","), progress.Bytes(it.Bytes), it.Reason}
 		},
 	})
 }

@@ -390,8 +390,9 @@ func manifestStatus(t *testing.T, repo, reference string) int {
 	return resp.StatusCode
 }
 
-// TestGCRemote keeps the newest two of five versions in the real registry (deletes
-// enabled); a tag "stable" on an old version keeps it, line tags go with theirs.
+// TestGCRemote keeps the newest release of five versions in the real registry (deletes
+// enabled), and the pre-release newer than it; a tag "stable" on an old version keeps
+// it, line tags go with theirs.
 func TestGCRemote(t *testing.T) {
 	t.Parallel()
 	repo := registryAddr + "/e2e/gc/remote-hello"
@@ -402,7 +403,7 @@ func TestGCRemote(t *testing.T) {
 	}
 	tagManifest(t, repo, "1.1.0", "stable")
 
-	plan := run(t, runOpts{}, "pkg-gc", "remote", repo, "--keep-last", "2", "--dry-run", "-o", "yaml")
+	plan := run(t, runOpts{}, "pkg-gc", "remote", repo, "--keep-last", "1", "--dry-run", "-o", "yaml")
 	report := decodeReport(t, plan.Stdout)
 	var got []string
 	for _, it := range report.Items {
@@ -411,14 +412,14 @@ func TestGCRemote(t *testing.T) {
 	if want := []string{"1.0.0 1.0,1.0.0", "1.2.0 1.2,1.2.0"}; plan.Code != 0 || !report.DryRun || !slices.Equal(got, want) {
 		t.Fatalf("plan %q, want %q\n%s", got, want, plan)
 	}
-	if !strings.Contains(plan.Stderr, "Warning: version 1.1.0 is older than the newest 2, but tag stable points at it: kept") {
+	if !strings.Contains(plan.Stderr, "Warning: version 1.1.0 is older than the newest release (1.3.0), but tag stable points at it: kept") {
 		t.Errorf("the kept old version is not explained:\n%s", plan.Stderr)
 	}
 	if manifestStatus(t, repo, digests["1.0.0"]) != 200 {
 		t.Fatal("the dry run deleted")
 	}
 
-	res := runOK(t, runOpts{}, "kubectl", "pkg", "gc", "remote", repo, "--keep-last", "2", "-o", "yaml")
+	res := runOK(t, runOpts{}, "kubectl", "pkg", "gc", "remote", repo, "--keep-last", "1", "-o", "yaml")
 	if !strings.Contains(res.Stderr, "Deleting 2 manifests from "+repo) || len(decodeReport(t, res.Stdout).Items) != 2 {
 		t.Errorf("remote:\n%s", res)
 	}
@@ -438,6 +439,56 @@ func TestGCRemote(t *testing.T) {
 	}
 	// What is kept still installs.
 	runOK(t, runOpts{}, "pkg-pull", repo+":stable")
+}
+
+// TestGCRemotePrereleases: --keep-last counts releases, not pre-releases, and the plan
+// names every tag that goes, which the real registry then drops (and no other).
+// rcpkg 1.0.0 and 1.1.0 are pushed with --cascade, 1.0.1 and 2.0.0-rc.1 without, so
+// the line tag 1.0 still points at 1.0.0.
+func TestGCRemotePrereleases(t *testing.T) {
+	t.Parallel()
+	repo := registryAddr + "/e2e/gc/rcpkg"
+	digests := map[string]string{}
+	for _, v := range []string{"1.0.0+", "1.0.1", "1.1.0+", "2.0.0-rc.1"} {
+		v, cascade := strings.CutSuffix(v, "+")
+		args := []string{newPackage(t, "rcpkg", v), "--to", repo, "-o", "yaml"}
+		if cascade {
+			args = append(args, "--cascade")
+		}
+		digests[v] = decodeDoc(t, runOK(t, runOpts{}, "pkg-push", args...).Stdout).Digest
+	}
+	before := listTags(t, repo)
+	slices.Sort(before)
+	if want := []string{"1", "1.0", "1.0.0", "1.0.1", "1.1", "1.1.0", "2.0.0-rc.1", "latest"}; !slices.Equal(before, want) {
+		t.Fatalf("tags %v, want %v", before, want)
+	}
+
+	// The newest release is 1.1.0, whatever 2.0.0-rc.1 is; the line 1.0 goes whole.
+	plan := runOK(t, runOpts{}, "pkg-gc", "remote", repo, "--keep-last", "1", "--dry-run", "-o", "table")
+	lines := strings.Split(strings.TrimSpace(plan.Stdout), "\n")
+	row := func(i int) string { return strings.Join(strings.Fields(lines[i])[:3], " ") }
+	if len(lines) != 3 || !strings.Contains(lines[0], "TAGS") ||
+		row(1) != digests["1.0.0"]+" 1.0.0 1.0,1.0.0" || row(2) != digests["1.0.1"]+" 1.0.1 1.0.1" ||
+		!strings.HasSuffix(lines[1], "version 1.0.0 is older than the newest release (1.1.0)") || plan.Stderr != "" {
+		t.Fatalf("--keep-last 1 plan:\n%s", plan)
+	}
+
+	// Keeping two releases keeps 1.0.1, but the line tag 1.0 goes with 1.0.0: a warning.
+	res := runOK(t, runOpts{}, "pkg-gc", "remote", repo, "--keep-last", "2", "-o", "yaml")
+	report := decodeReport(t, res.Stdout)
+	if len(report.Items) != 1 || report.Items[0].Version != "1.0.0" || !slices.Equal(report.Items[0].Tags, []string{"1.0", "1.0.0"}) ||
+		!strings.Contains(res.Stderr, "Deleting 1 manifest from "+repo+", keeping 2.0.0-rc.1, 1.1.0, 1.0.1:\n  "+digests["1.0.0"]+" 1.0.0, tags 1.0, 1.0.0 (") ||
+		!strings.Contains(res.Stderr, "Warning: tag 1.0 goes with version 1.0.0, but line 1.0 keeps 1.0.1: "+repo+":1.0 will not be found until it is tagged again") {
+		t.Fatalf("--keep-last 2:\n%s", res)
+	}
+	after := listTags(t, repo)
+	slices.Sort(after)
+	if want := []string{"1", "1.0.1", "1.1", "1.1.0", "2.0.0-rc.1", "latest"}; !slices.Equal(after, want) {
+		t.Errorf("the registry left tags %v, want %v: the plan listed %v as going", after, want, report.Items[0].Tags)
+	}
+	for _, tag := range []string{"1.0.1", "1", "2.0.0-rc.1"} {
+		runOK(t, runOpts{}, "pkg-pull", repo+":"+tag)
+	}
 }
 
 // TestGCRemoteListedVersion is the case of a version deleted while a tap's index still

@@ -38,7 +38,8 @@ type GCItem struct {
 	// Path is relative to $LONGSHORE_HOME, with forward slashes; empty for manifests.
 	Path   string `json:"path,omitempty" yaml:"path,omitempty"`
 	Digest string `json:"digest,omitempty" yaml:"digest,omitempty"`
-	// Version and Tags name a manifest of pkg-gc remote.
+	// Version names a manifest of pkg-gc remote; Tags are every tag on it, which the
+	// registry deletes with it (its version tag and the line tags X, X.Y on it).
 	Version string   `json:"version,omitempty" yaml:"version,omitempty"`
 	Tags    []string `json:"tags,omitempty" yaml:"tags,omitempty"`
 	Bytes   int64    `json:"bytes" yaml:"bytes"`

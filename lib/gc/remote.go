@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -22,7 +23,8 @@ import (
 
 // RemoteOptions control Remote.
 type RemoteOptions struct {
-	// KeepLast is how many of the newest versions to keep (at least 1).
+	// KeepLast is how many of the newest releases to keep (at least 1). Pre-releases
+	// are not counted: those newer than the newest release are kept, the others go.
 	KeepLast int
 	DryRun   bool
 	// Progress, when set, hears the plan before the first delete and each delete.
@@ -50,12 +52,13 @@ type versionTag struct {
 	desc    ocispec.Descriptor
 }
 
-// Remote deletes from a repository every version but the newest KeepLast, by digest.
-// Line tags (X and X.Y, as pkg-push --cascade moves them) go with the version they
-// point at; any other tag that is not a version (latest, stable, …) keeps its
-// manifest, and so does every manifest a kept index lists. An index is deleted before
-// its platform manifests, so nothing kept ever points at something deleted. The report
-// is the plan; with DryRun nothing is deleted.
+// Remote deletes from a repository every release but the newest KeepLast, and every
+// pre-release that is not newer than the newest release, by digest. Line tags (X and
+// X.Y, as pkg-push --cascade moves them) go with the version they point at, and each
+// item lists every tag that goes with its manifest; any other tag that is not a version
+// (latest, stable, …) keeps its manifest, and so does every manifest a kept index
+// lists. An index is deleted before its platform manifests, so nothing kept ever points
+// at something deleted. The report is the plan; with DryRun nothing is deleted.
 func Remote(ctx context.Context, t *oci.Target, opts RemoteOptions) (*api.GCReport, error) {
 	if opts.KeepLast < 1 {
 		return nil, fault.Errorf(fault.Usage, "--keep-last must be at least 1, got %d", opts.KeepLast)
@@ -102,17 +105,48 @@ func Remote(ctx context.Context, t *oci.Target, opts RemoteOptions) (*api.GCRepo
 	report := api.NewGCReport()
 	report.Repository = t.Where()
 	report.DryRun = opts.DryRun
-	keep := map[digest.Digest]string{}
-	var newest []string
-	for i, vt := range versions {
-		if i >= opts.KeepLast {
-			break
+
+	// Which versions stay: the newest KeepLast releases, and the pre-releases newer than
+	// the newest release (the next version's candidates). A pre-release below it was
+	// superseded by a release, so it goes whatever KeepLast says, and it never takes a
+	// release's place: --keep-last 1 on 1.1.0 and 2.0.0-rc.1 keeps both.
+	var releases []versionTag // the newest KeepLast
+	var keptVersions []string // every kept version's tag, newest first
+	keep := map[digest.Digest]keeper{}
+	type candidate struct {
+		vt     versionTag
+		reason string
+	}
+	var candidates []candidate // newest first
+	newestRelease := slices.IndexFunc(versions, func(vt versionTag) bool { return vt.version.Prerelease() == "" })
+	for _, vt := range versions {
+		release := vt.version.Prerelease() == ""
+		switch {
+		case release && len(releases) >= opts.KeepLast:
+			candidates = append(candidates, candidate{vt: vt}) // its reason names the kept releases, known below
+			continue
+		case release:
+			releases = append(releases, vt)
+		case newestRelease >= 0 && !vt.version.GreaterThan(versions[newestRelease].version):
+			candidates = append(candidates, candidate{vt: vt,
+				reason: fmt.Sprintf("pre-release %s is older than the newest release (%s)", vt.tag, versions[newestRelease].tag)})
+			continue
 		}
-		newest = append(newest, vt.tag)
+		keptVersions = append(keptVersions, vt.tag)
 		if _, ok := keep[vt.desc.Digest]; !ok {
-			keep[vt.desc.Digest] = "version " + vt.tag
+			keep[vt.desc.Digest] = keeper{name: "version " + vt.tag, version: true}
 		}
 	}
+	newest := make([]string, len(releases))
+	for i, vt := range releases {
+		newest[i] = vt.tag
+	}
+	for i, c := range candidates {
+		if c.reason == "" {
+			candidates[i].reason = fmt.Sprintf("version %s is older than the newest %s (%s)", c.vt.tag, releasesWord(opts.KeepLast), strings.Join(newest, ", "))
+		}
+	}
+
 	versioned := map[digest.Digest]bool{}
 	for _, vt := range versions {
 		versioned[vt.desc.Digest] = true
@@ -123,7 +157,7 @@ func Remote(ctx context.Context, t *oci.Target, opts RemoteOptions) (*api.GCRepo
 			continue // X and X.Y name the newest version of a line: they go with it
 		}
 		if _, ok := keep[d]; !ok {
-			keep[d] = "tag " + tag
+			keep[d] = keeper{name: "tag " + tag}
 		}
 	}
 	// A kept index keeps its platform manifests.
@@ -147,11 +181,14 @@ func Remote(ctx context.Context, t *oci.Target, opts RemoteOptions) (*api.GCRepo
 		}
 		for _, m := range idx.Manifests {
 			if _, ok := keep[m.Digest]; !ok {
-				keep[m.Digest] = "listed by the index of " + keep[d]
+				keep[m.Digest] = keeper{name: "the index of " + keep[d].name, listed: true}
 			}
 		}
 	}
 
+	// The registry drops every tag of a manifest it deletes (Distribution untags them
+	// all; so does a layout), so each item lists them: the version's own and the line
+	// tags that pointed at it.
 	tagsOf := map[digest.Digest][]string{}
 	for _, tag := range tags {
 		if desc, ok := descs[tag]; ok {
@@ -166,12 +203,12 @@ func Remote(ctx context.Context, t *oci.Target, opts RemoteOptions) (*api.GCRepo
 	seen := map[digest.Digest]bool{}
 	deletedTags := 0
 	// Oldest first: an interrupted run leaves the newest of the old versions.
-	for i := len(versions) - 1; i >= opts.KeepLast; i-- {
-		vt := versions[i]
+	for i := len(candidates) - 1; i >= 0; i-- {
+		vt, reason := candidates[i].vt, candidates[i].reason
 		d := vt.desc.Digest
-		if why, ok := keep[d]; ok {
-			if !strings.HasPrefix(why, "version ") {
-				report.Warnings = append(report.Warnings, fmt.Sprintf("version %s is older than the newest %d, but %s points at it: kept", vt.tag, opts.KeepLast, why))
+		if k, ok := keep[d]; ok {
+			if !k.version {
+				report.Warnings = append(report.Warnings, fmt.Sprintf("%s, but %s: kept", reason, k.phrase()))
 			}
 			continue
 		}
@@ -180,7 +217,6 @@ func Remote(ctx context.Context, t *oci.Target, opts RemoteOptions) (*api.GCRepo
 		}
 		seen[d] = true
 		deletedTags += len(tagsOf[d])
-		reason := fmt.Sprintf("version %s is older than the newest %d (%s)", vt.tag, opts.KeepLast, strings.Join(newest, ", "))
 		bytes, children, err := manifestBytes(ctx, t, vt.desc)
 		if err != nil {
 			return nil, err
@@ -194,17 +230,19 @@ func Remote(ctx context.Context, t *oci.Target, opts RemoteOptions) (*api.GCRepo
 				continue
 			}
 			seen[child.Digest] = true
+			deletedTags += len(tagsOf[child.Digest])
 			cb, _, err := manifestBytes(ctx, t, child)
 			if err != nil {
 				return nil, err
 			}
 			plan = append(plan, planned{
-				item: api.GCItem{Kind: api.GCManifest, Digest: child.Digest.String(), Version: vt.version.String(), Bytes: cb,
+				item: api.GCItem{Kind: api.GCManifest, Digest: child.Digest.String(), Version: vt.version.String(), Tags: tagsOf[child.Digest], Bytes: cb,
 					Reason: fmt.Sprintf("a platform manifest (%s) of version %s's index, which no kept index lists", platformOf(child), vt.tag)},
 				desc: child,
 			})
 		}
 	}
+	report.Warnings = append(report.Warnings, lostLineTags(t.Where(), versions, seen, tagsOf)...)
 	report.Kept.Manifests = len(keep)
 	report.Kept.Tags = len(descs) - deletedTags
 	digests := make([]string, len(plan))
@@ -230,9 +268,9 @@ func Remote(ctx context.Context, t *oci.Target, opts RemoteOptions) (*api.GCRepo
 	if len(plan) == 1 {
 		manifests = "1 manifest"
 	}
-	progress("Deleting %s from %s, keeping %s:", manifests, t.Where(), strings.Join(newest, ", "))
+	progress("Deleting %s from %s, keeping %s:", manifests, t.Where(), strings.Join(keptVersions, ", "))
 	for _, p := range plan {
-		progress("  %s %s (%s)", p.item.Digest, p.item.Version, p.item.Reason)
+		progress("  %s %s%s (%s)", p.item.Digest, p.item.Version, withTags(p.item.Tags), p.item.Reason)
 	}
 	sayWarnings(warn, report.Warnings)
 	for i, p := range plan {
@@ -252,6 +290,70 @@ func Remote(ctx context.Context, t *oci.Target, opts RemoteOptions) (*api.GCRepo
 		progress("Deleted %s (%s)", p.item.Digest, p.item.Version)
 	}
 	return report, nil
+}
+
+// keeper is what keeps a manifest that a version tag alone would let go.
+type keeper struct {
+	name    string // "version 1.3.0", "tag stable", "the index of version 1.2.0"
+	version bool   // a kept version: a version tag on the same manifest goes unsaid
+	listed  bool   // name is an index that lists the manifest
+}
+
+// phrase completes "version 1.1.0 is older than …, but ".
+func (k keeper) phrase() string {
+	if k.listed {
+		return k.name + " lists it"
+	}
+	return k.name + " points at it"
+}
+
+func releasesWord(n int) string {
+	if n == 1 {
+		return "release"
+	}
+	return fmt.Sprintf("%d releases", n)
+}
+
+// withTags is what a progress line says of the tags that go with a manifest.
+func withTags(tags []string) string {
+	if len(tags) == 0 {
+		return ""
+	}
+	return ", tags " + strings.Join(tags, ", ")
+}
+
+// lostLineTags warns of each line tag (X, X.Y) that goes with a deleted manifest
+// while its line keeps a release: the registry drops it with the manifest, so
+// REPO:X.Y stops resolving although the line has a version. --cascade never leaves a
+// line tag behind a newer release of its line; a version pushed without it does.
+// deleted holds the planned digests; versions are newest first.
+func lostLineTags(where string, versions []versionTag, deleted map[digest.Digest]bool, tagsOf map[digest.Digest][]string) []string {
+	var warnings []string
+	said := map[digest.Digest]bool{}
+	for i := len(versions) - 1; i >= 0; i-- {
+		d := versions[i].desc.Digest
+		if !deleted[d] || said[d] {
+			continue
+		}
+		said[d] = true
+		for _, tag := range tagsOf[d] {
+			if !lineTag.MatchString(tag) {
+				continue
+			}
+			major, minor, hasMinor := strings.Cut(tag, ".")
+			for _, vt := range versions { // the newest release of the line that stays
+				if deleted[vt.desc.Digest] || vt.version.Prerelease() != "" ||
+					strconv.FormatUint(vt.version.Major(), 10) != major ||
+					hasMinor && strconv.FormatUint(vt.version.Minor(), 10) != minor {
+					continue
+				}
+				warnings = append(warnings, fmt.Sprintf("tag %s goes with version %s, but line %s keeps %s: %s:%s will not be found until it is tagged again (pushing %s again with pkg-push --cascade moves it)",
+					tag, versions[i].tag, tag, vt.tag, where, tag, vt.tag))
+				break
+			}
+		}
+	}
+	return warnings
 }
 
 func sayWarnings(warn func(string, ...any), warnings []string) {

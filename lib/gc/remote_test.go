@@ -50,7 +50,8 @@ func TestRemote(t *testing.T) {
 	if _, err := Remote(ctx, target, RemoteOptions{}); fault.KindOf(err) != fault.Usage {
 		t.Errorf("--keep-last 0: %v", err)
 	}
-	plan, err := Remote(ctx, target, RemoteOptions{KeepLast: 2, DryRun: true})
+	// Keeping the newest release keeps 1.3.0 and 2.0.0-rc.1, a pre-release newer than it.
+	plan, err := Remote(ctx, target, RemoteOptions{KeepLast: 1, DryRun: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,10 +67,10 @@ func TestRemote(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("plan:\n got %q\nwant %q", got, want)
 	}
-	if len(plan.Warnings) != 1 || !strings.Contains(plan.Warnings[0], "version 1.1.0 is older than the newest 2, but tag stable points at it: kept") {
+	if len(plan.Warnings) != 1 || !strings.Contains(plan.Warnings[0], "version 1.1.0 is older than the newest release (1.3.0), but tag stable points at it: kept") {
 		t.Errorf("warnings: %v", plan.Warnings)
 	}
-	if !strings.Contains(plan.Items[0].Reason, "older than the newest 2 (2.0.0-rc.1, 1.3.0)") || !strings.Contains(plan.Items[2].Reason, "platform manifest (linux/") {
+	if !strings.Contains(plan.Items[0].Reason, "version 1.0.0 is older than the newest release (1.3.0)") || !strings.Contains(plan.Items[2].Reason, "platform manifest (linux/") {
 		t.Errorf("reasons: %q, %q", plan.Items[0].Reason, plan.Items[2].Reason)
 	}
 	if tags, _ := target.Tags(ctx); len(tags) != 12 {
@@ -77,15 +78,16 @@ func TestRemote(t *testing.T) {
 	}
 
 	var heard []string
-	done, err := Remote(ctx, target, RemoteOptions{KeepLast: 2, Progress: func(f string, args ...any) { heard = append(heard, f) }})
+	done, err := Remote(ctx, target, RemoteOptions{KeepLast: 1, Progress: func(f string, args ...any) { heard = append(heard, fmt.Sprintf(f, args...)) }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(done.Items) != 4 || done.DryRun || done.FreedBytes != plan.FreedBytes {
 		t.Errorf("the run differs from the plan: %+v", done)
 	}
-	if len(heard) == 0 || !strings.HasPrefix(heard[0], "Deleting %s from") {
-		t.Errorf("the plan was not announced first: %q", heard)
+	if len(heard) < 2 || !strings.HasPrefix(heard[0], "Deleting 4 manifests from ") || !strings.HasSuffix(heard[0], ", keeping 2.0.0-rc.1, 1.3.0:") ||
+		heard[1] != "  "+plan.Items[0].Digest+" 1.0.0, tags 1.0, 1.0.0 ("+plan.Items[0].Reason+")" {
+		t.Errorf("the plan was not announced first, with the tags that go: %q", heard)
 	}
 	tags, err := target.Tags(ctx)
 	if err != nil {
@@ -110,7 +112,7 @@ func TestRemote(t *testing.T) {
 			t.Errorf("%s: %v", tag, err)
 		}
 	}
-	again, err := Remote(ctx, target, RemoteOptions{KeepLast: 2})
+	again, err := Remote(ctx, target, RemoteOptions{KeepLast: 1})
 	if err != nil || len(again.Items) != 0 {
 		t.Errorf("a second run: %+v %v", again, err)
 	}
@@ -225,5 +227,96 @@ func TestRemoteListedVersions(t *testing.T) {
 	firstDelete := slices.IndexFunc(heard, func(s string) bool { return strings.HasPrefix(s, "Deleted ") })
 	if firstWarning < 0 || firstDelete < 0 || firstWarning > firstDelete || !strings.HasPrefix(heard[0], "Deleting 2 manifests") {
 		t.Errorf("the warnings were not said with the plan, before the first delete:\n%s", strings.Join(heard, "\n"))
+	}
+}
+
+// TestRemoteKeepLast is which versions --keep-last N keeps: N counts releases; a
+// pre-release is kept only when it is newer than the newest release (the next
+// version's candidates), since one below it was superseded. Each deleted manifest is
+// listed with every tag that goes with it, line tags included, and a line tag that goes
+// while its line keeps a release is a warning.
+func TestRemoteKeepLast(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		// versions are published in this order; "+" after one publishes it with --cascade.
+		versions []string
+		keepLast int
+		// deleted are "VERSION TAG,TAG…", oldest first.
+		deleted  []string
+		warnings []string
+	}{
+		{
+			// The reviewer's case: a pre-release of the next major counted as a version
+			// made --keep-last 1 delete every release.
+			name:     "a pre-release is not counted",
+			versions: []string{"1.0.0", "1.1.0", "2.0.0-rc.1"},
+			keepLast: 1,
+			deleted:  []string{"1.0.0 1.0.0"},
+		},
+		{
+			name:     "pre-releases of released or older versions go",
+			versions: []string{"1.0.0-alpha.1", "1.0.0", "1.1.0-rc.1", "1.1.0", "1.2.0-beta.1", "1.2.0-beta.2"},
+			keepLast: 1,
+			deleted:  []string{"1.0.0-alpha.1 1.0.0-alpha.1", "1.0.0 1.0.0", "1.1.0-rc.1 1.1.0-rc.1"},
+		},
+		{
+			name:     "only pre-releases: nothing goes",
+			versions: []string{"1.0.0-rc.1", "1.0.0-rc.2"},
+			keepLast: 1,
+		},
+		{
+			name:     "line tags go with their version",
+			versions: []string{"1.0.0+", "1.1.0+", "2.0.0-rc.1+"},
+			keepLast: 1,
+			deleted:  []string{"1.0.0 1.0,1.0.0"},
+		},
+		{
+			// 1.0.1 was pushed without --cascade: the line tags 1 and 1.0 still point at
+			// 1.0.0, and go with it although the line keeps a release.
+			name:     "a line tag lost while its line keeps a release",
+			versions: []string{"1.0.0+", "1.0.1", "2.0.0+"},
+			keepLast: 2,
+			deleted:  []string{"1.0.0 1,1.0,1.0.0"},
+			warnings: []string{
+				"tag 1 goes with version 1.0.0, but line 1 keeps 1.0.1: REPO:1 will not be found until it is tagged again (pushing 1.0.1 again with pkg-push --cascade moves it)",
+				"tag 1.0 goes with version 1.0.0, but line 1.0 keeps 1.0.1: REPO:1.0 will not be found until it is tagged again (pushing 1.0.1 again with pkg-push --cascade moves it)",
+			},
+		},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			layouts := t.TempDir()
+			for _, v := range tt.versions {
+				v, cascade := strings.CutSuffix(v, "+")
+				publishSpec(t, layouts, "rcpkg", v, "", map[string]string{"f": "version " + v}, publish.PushOptions{Cascade: cascade})
+			}
+			ctx := context.Background()
+			repo := "ocidir://" + filepath.Join(layouts, "rcpkg")
+			r, _ := ref.ParseArtifact(repo)
+			target, err := oci.Open(ctx, r, oci.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer target.Close()
+			plan, err := Remote(ctx, target, RemoteOptions{KeepLast: tt.keepLast, DryRun: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, it := range plan.Items {
+				got = append(got, it.Version+" "+strings.Join(it.Tags, ","))
+			}
+			if !slices.Equal(got, tt.deleted) {
+				t.Errorf("deleted:\n got %q\nwant %q", got, tt.deleted)
+			}
+			var warnings []string
+			for _, w := range plan.Warnings {
+				warnings = append(warnings, strings.ReplaceAll(w, repo, "REPO"))
+			}
+			if !slices.Equal(warnings, tt.warnings) {
+				t.Errorf("warnings:\n got %q\nwant %q", warnings, tt.warnings)
+			}
+		})
 	}
 }
