@@ -111,7 +111,9 @@ staging that interrupted commands left in tmp/. The roots are every package reco
 installed.yaml (explicit, dependency and patch companion), the documents given with
 --keep -f, and the lock files registered with --register (--list-registered lists
 them). A --keep or --register file that keeps nothing, such as the empty file a failed
-'pkg-dep resolve … > FILE' leaves, is refused (a --dry-run only warns).
+'pkg-dep resolve … > FILE' leaves, is refused, and so is a collection while a
+registered file is gone or keeps nothing: write it again, or forget it with
+--unregister (a --dry-run only warns).
 
 It is safe at any time, from cron or CI: it waits for running installs to finish
 (saying so after a second; Ctrl-C stops the wait at once), and installs started

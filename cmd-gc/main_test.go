@@ -238,15 +238,42 @@ func TestKeepAndRegister(t *testing.T) {
 	if r := decodeReport(t, mustGC(t, home, "-o", "yaml").Stdout); r.Kept.Trees != 2 || len(r.Warnings) != 0 {
 		t.Errorf("with a registered lock: %+v", r)
 	}
-	os.Remove(keep)
-	if list := mustGC(t, home, "--list-registered"); list.Stdout != keep+"\n" || !strings.Contains(list.Stderr, "Warning: registered lock "+keep+" is gone") {
-		t.Errorf("--list-registered of a gone lock: %s", list)
-	}
-	r := mustGC(t, home, "-o", "yaml")
-	if !strings.Contains(r.Stderr, "Warning: registered lock "+keep+" is gone") || decodeReport(t, r.Stdout).Kept.Trees != 1 {
-		t.Errorf("a gone lock: %s", r)
+	// Emptied, as a failed `pkg-dep resolve … > keep.yaml` leaves it, or gone: a
+	// collection refuses (from cron, a warning would go unread while it removed what
+	// the file keeps); a dry run and --list-registered warn.
+	for _, tt := range []struct {
+		name, warning, err, hint string
+		code                     int
+	}{
+		{"emptied", "Warning: registered lock " + keep + " keeps nothing: it holds no Lock, Installed or PackageRef document; a collection refuses to run until it is written again or forgotten with pkg-gc --unregister " + keep + "\n",
+			"Error: registered lock " + keep + " keeps nothing: it holds no Lock, Installed or PackageRef document\n",
+			"Hint: the collection would remove what the file was meant to keep: write it again (check that the command that wrote it succeeded; look with --dry-run), or forget it with pkg-gc --unregister " + keep + "\n", 6},
+		{"gone", "Warning: registered lock " + keep + " is gone, so it keeps nothing; a collection refuses to run until it is back or forgotten with pkg-gc --unregister " + keep + "\n",
+			"Error: registered lock " + keep + " is gone\n",
+			"Hint: the collection would remove what the file was meant to keep: put it back (moved: pkg-gc --register it where it is now), or forget it with pkg-gc --unregister " + keep + "\n", 3},
+	} {
+		if tt.name == "gone" {
+			os.Remove(keep)
+		} else {
+			os.WriteFile(keep, nil, 0o644)
+		}
+		if list := mustGC(t, home, "--list-registered"); list.Stdout != keep+"\n" || list.Stderr != tt.warning {
+			t.Errorf("%s: --list-registered: %s", tt.name, list)
+		}
+		if r := mustGC(t, home, "--dry-run", "-o", "yaml"); r.Stderr != tt.warning || decodeReport(t, r.Stdout).Kept.Trees != 1 {
+			t.Errorf("%s: --dry-run: %s", tt.name, r)
+		}
+		if r := pkgGC(t, home, "-o", "yaml"); r.Code != tt.code || r.Stdout != "" || r.Stderr != tt.err+tt.hint {
+			t.Errorf("%s: a collection: want exit %d\n%s", tt.name, tt.code, r)
+		}
+		if _, err := os.Stat(filepath.Join(home, "pkgs", "sha256", strings.TrimPrefix(old, "sha256:"))); err != nil {
+			t.Fatalf("%s: a refused collection removed the tree the lock kept: %v", tt.name, err)
+		}
 	}
 	mustGC(t, home, "--unregister", keep)
+	if r := decodeReport(t, mustGC(t, home, "-o", "yaml").Stdout); r.Kept.Trees != 1 || len(r.Warnings) != 0 {
+		t.Errorf("after --unregister: %+v", r)
+	}
 	if r := pkgGC(t, home, "--unregister", keep); r.Code != 3 {
 		t.Errorf("unregister twice: %s", r)
 	}

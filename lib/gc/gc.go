@@ -67,7 +67,7 @@ func Collect(ctx context.Context, s *store.Store, opts Options) (*api.GCReport, 
 		return nil, err
 	}
 	start := time.Now()
-	roots, warnings, err := loadRoots(s, opts.Keep)
+	roots, warnings, err := loadRoots(s, opts.Keep, !opts.DryRun)
 	if err != nil {
 		return nil, err
 	}

@@ -319,15 +319,31 @@ func TestRegisteredLock(t *testing.T) {
 		t.Errorf("why tool: %v %v", chains, err)
 	}
 
-	// A registered lock emptied since keeps nothing, and the report says so.
-	os.WriteFile(lockFile, nil, 0o644)
-	r = collect(t, f.s, Options{DryRun: true})
-	want := "registered lock " + lockFile + " keeps nothing now: it holds no Lock, Installed or PackageRef document (write it again, or forget it with pkg-gc --unregister " + lockFile + ")"
-	if !slices.Equal(r.Warnings, []string{want}) {
-		t.Errorf("an emptied registered lock: warnings %q, want %q", r.Warnings, want)
-	}
-	if reg, warnings, err := Registered(f.s); !slices.Equal(reg, []string{lockFile}) || !slices.Equal(warnings, []string{want}) || err != nil {
-		t.Errorf("registered, emptied: %v, warnings %q, %v", reg, warnings, err)
+	// A registered lock emptied since (a failed `pkg-dep resolve … > FILE`) keeps
+	// nothing: a dry run says so, and a collection refuses, removing nothing, since it
+	// would remove what the file was meant to keep.
+	for name, tt := range map[string]struct{ content, why string }{
+		"emptied":        {"", "it holds no Lock, Installed or PackageRef document"},
+		"a lock of none": {"apiVersion: longshore.dev/v1alpha1\nkind: Lock\n", "its Lock lists no package"},
+		"only a comment": {"# resolving…\n", "it holds no Lock, Installed or PackageRef document"},
+	} {
+		os.WriteFile(lockFile, []byte(tt.content), 0o644)
+		r = collect(t, f.s, Options{DryRun: true})
+		want := "registered lock " + lockFile + " keeps nothing: " + tt.why + "; a collection refuses to run until it is written again or forgotten with pkg-gc --unregister " + lockFile
+		if !slices.Equal(r.Warnings, []string{want}) {
+			t.Errorf("%s: a dry run warns %q, want %q", name, r.Warnings, want)
+		}
+		if reg, warnings, err := Registered(f.s); !slices.Equal(reg, []string{lockFile}) || !slices.Equal(warnings, []string{want}) || err != nil {
+			t.Errorf("%s: registered %v, warnings %q, %v", name, reg, warnings, err)
+		}
+		_, err := Collect(context.Background(), f.s, Options{})
+		if fault.KindOf(err) != fault.Verify || err.Error() != "registered lock "+lockFile+" keeps nothing: "+tt.why ||
+			fault.HintOf(err) != "the collection would remove what the file was meant to keep: write it again (check that the command that wrote it succeeded; look with --dry-run), or forget it with pkg-gc --unregister "+lockFile {
+			t.Errorf("%s: a collection: %v (hint %q)", name, err, fault.HintOf(err))
+		}
+		if !exists(f.s.TreePath(digest.Digest(toolDoc.Digest))) {
+			t.Fatalf("%s: a refused collection removed the tree the lock kept", name)
+		}
 	}
 
 	// A corrupt registered lock stops the collection: what it keeps is unknown.
@@ -335,17 +351,29 @@ func TestRegisteredLock(t *testing.T) {
 	if _, err := Collect(context.Background(), f.s, Options{}); fault.KindOf(err) != fault.Verify || !strings.Contains(fault.HintOf(err), "--unregister") {
 		t.Errorf("a corrupt registered lock: %v", err)
 	}
-	// A registered lock that is gone keeps nothing, and the report says so.
+	// A registered lock that is gone (deleted, moved, on a disk not mounted) is refused
+	// the same way; once forgotten, the collection removes what it kept.
 	os.Remove(lockFile)
-	r = collect(t, f.s, Options{})
-	if len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0], "registered lock "+lockFile+" is gone") {
-		t.Errorf("warnings: %v", r.Warnings)
+	r = collect(t, f.s, Options{DryRun: true})
+	want := "registered lock " + lockFile + " is gone, so it keeps nothing; a collection refuses to run until it is back or forgotten with pkg-gc --unregister " + lockFile
+	if !slices.Equal(r.Warnings, []string{want}) {
+		t.Errorf("a gone lock: a dry run warns %q, want %q", r.Warnings, want)
 	}
-	if exists(f.s.TreePath(digest.Digest(toolDoc.Digest))) {
-		t.Error("the tree of a gone lock was kept")
+	if reg, warnings, err := Registered(f.s); !slices.Equal(reg, []string{lockFile}) || !slices.Equal(warnings, []string{want}) || err != nil {
+		t.Errorf("a gone lock: registered %v, warnings %q, %v", reg, warnings, err)
+	}
+	if _, err := Collect(context.Background(), f.s, Options{}); fault.KindOf(err) != fault.NotFound || err.Error() != "registered lock "+lockFile+" is gone" ||
+		fault.HintOf(err) != "the collection would remove what the file was meant to keep: put it back (moved: pkg-gc --register it where it is now), or forget it with pkg-gc --unregister "+lockFile {
+		t.Errorf("a gone lock: a collection: %v (hint %q)", err, fault.HintOf(err))
+	}
+	if !exists(f.s.TreePath(digest.Digest(toolDoc.Digest))) {
+		t.Fatal("a refused collection removed the tree the gone lock kept")
 	}
 	if _, err := Unregister(f.s, lockFile); err != nil {
 		t.Fatal(err)
+	}
+	if r := collect(t, f.s, Options{}); len(r.Warnings) != 0 || exists(f.s.TreePath(digest.Digest(toolDoc.Digest))) {
+		t.Errorf("after --unregister: warnings %q, the tree of the forgotten lock kept: %v", r.Warnings, exists(f.s.TreePath(digest.Digest(toolDoc.Digest))))
 	}
 	if _, err := Unregister(f.s, lockFile); fault.KindOf(err) != fault.NotFound {
 		t.Errorf("unregistering twice: %v", err)
@@ -570,5 +598,16 @@ func TestNothingToCollectIsAnEmptyList(t *testing.T) {
 		if r.Items == nil || !strings.Contains(string(data), `"items":[]`) || strings.Contains(string(data), "warnings") {
 			t.Errorf("dry run %v: %s", dryRun, data)
 		}
+	}
+}
+
+// TestRefuseStaleLocks: with several registered locks that keep nothing, the refusal
+// names each, and its exit code is the first one's.
+func TestRefuseStaleLocks(t *testing.T) {
+	t.Parallel()
+	err := refuseStaleLocks([]staleLock{{file: "/p/a.yaml"}, {file: "/p/b.yaml", why: "its Lock lists no package"}})
+	if fault.KindOf(err) != fault.NotFound || err.Error() != "registered lock /p/a.yaml is gone; registered lock /p/b.yaml keeps nothing: its Lock lists no package" ||
+		!strings.Contains(fault.HintOf(err), "forget it with pkg-gc --unregister FILE") {
+		t.Errorf("%v (hint %q)", err, fault.HintOf(err))
 	}
 }

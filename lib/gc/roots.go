@@ -41,10 +41,11 @@ type root struct {
 }
 
 // loadRoots reads every root: installed.yaml's records, the --keep documents and the
-// registered locks. A registered file that is gone keeps nothing and is reported in
-// warnings; any other unreadable root is an error, because collecting without it could
-// remove what it keeps.
-func loadRoots(s *store.Store, keep []stream.Doc) ([]root, []string, error) {
+// registered locks. A registered file that keeps nothing (gone, or emptied since) is
+// an error when refuseStale (a collection that removes), a warning otherwise; any
+// other unreadable root is an error, because collecting without it could remove what
+// it keeps.
+func loadRoots(s *store.Store, keep []stream.Doc, refuseStale bool) ([]root, []string, error) {
 	installed, err := s.List()
 	if err != nil {
 		return nil, nil, err
@@ -62,9 +63,15 @@ func loadRoots(s *store.Store, keep []stream.Doc) ([]root, []string, error) {
 		return nil, nil, fault.New(fault.Usage, err, "")
 	}
 	roots = append(roots, kept...)
-	reg, warnings, err := registeredRoots(s, installed)
+	reg, warnings, stale, err := registeredRoots(s, installed)
 	if err != nil {
 		return nil, nil, err
+	}
+	if refuseStale && len(stale) > 0 {
+		return nil, nil, refuseStaleLocks(stale)
+	}
+	for _, l := range stale {
+		warnings = append(warnings, l.warning())
 	}
 	return append(roots, reg...), warnings, nil
 }
@@ -259,22 +266,22 @@ func readRegistrations(s *store.Store) ([]registration, []string, error) {
 }
 
 // registeredRoots reads the registered locks. They are read only, wherever they are:
-// nothing outside the home is ever written or removed.
-func registeredRoots(s *store.Store, installed []*api.Installed) ([]root, []string, error) {
+// nothing outside the home is ever written or removed. stale are those that keep
+// nothing (gone, or emptied since they were registered).
+func registeredRoots(s *store.Store, installed []*api.Installed) (roots []root, warnings []string, stale []staleLock, err error) {
 	regs, warnings, err := readRegistrations(s)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	var roots []root
 	for _, reg := range regs {
 		data, err := os.ReadFile(reg.target)
 		if errors.Is(err, os.ErrNotExist) {
-			warnings = append(warnings, fmt.Sprintf("registered lock %s is gone: it keeps nothing now (forget it with pkg-gc --unregister %s)", reg.target, reg.target))
+			stale = append(stale, staleLock{file: reg.target})
 			continue
 		}
 		hint := fmt.Sprintf("fix the file, or forget it with pkg-gc --unregister %s", reg.target)
 		if err != nil {
-			return nil, nil, fault.New(fault.Unknown, fmt.Errorf("reading registered lock: %w", err), hint)
+			return nil, nil, nil, fault.New(fault.Unknown, fmt.Errorf("reading registered lock: %w", err), hint)
 		}
 		docs, err := stream.Decode(bytes.NewReader(data), reg.target, api.Kinds)
 		if err == nil {
@@ -283,14 +290,60 @@ func registeredRoots(s *store.Store, installed []*api.Installed) ([]root, []stri
 			roots = append(roots, r...)
 		}
 		if err != nil {
-			return nil, nil, fault.New(fault.Verify,
+			return nil, nil, nil, fault.New(fault.Verify,
 				fmt.Errorf("registered lock %s cannot be read, so what it keeps is unknown and nothing is collected: %w", reg.target, err), hint)
 		}
 		if why := KeepsNothing(docs); why != "" {
-			warnings = append(warnings, fmt.Sprintf("registered lock %s keeps nothing now: %s (write it again, or forget it with pkg-gc --unregister %s)", reg.target, why, reg.target))
+			stale = append(stale, staleLock{file: reg.target, why: why})
 		}
 	}
-	return roots, warnings, nil
+	return roots, warnings, stale, nil
+}
+
+// staleLock is a registered file that keeps nothing: gone (deleted, moved, on a disk
+// not mounted), or emptied since it was registered, most often by a failed `pkg-dep
+// resolve … > FILE`. A collection that went on would remove everything the file was
+// meant to keep, and from cron nobody reads a warning, so a collection refuses it as
+// it refuses such a --keep file; a dry run, why and --list-registered warn.
+type staleLock struct {
+	file string
+	why  string // why it keeps nothing (KeepsNothing); "" when it is gone
+}
+
+func (l staleLock) warning() string {
+	if l.why == "" {
+		return fmt.Sprintf("registered lock %s is gone, so it keeps nothing; a collection refuses to run until it is back or forgotten with pkg-gc --unregister %s", l.file, l.file)
+	}
+	return fmt.Sprintf("registered lock %s keeps nothing: %s; a collection refuses to run until it is written again or forgotten with pkg-gc --unregister %s", l.file, l.why, l.file)
+}
+
+// refuseStaleLocks is the error of a collection that meets stale: a file that is gone
+// is not found (exit 3); one that keeps nothing is as a corrupt registered lock
+// (exit 6). With several, the first says which.
+func refuseStaleLocks(stale []staleLock) error {
+	const meant = "the collection would remove what the file was meant to keep: "
+	errs := make([]string, len(stale))
+	for i, l := range stale {
+		errs[i] = "registered lock " + l.file + " is gone"
+		if l.why != "" {
+			errs[i] = "registered lock " + l.file + " keeps nothing: " + l.why
+		}
+	}
+	kind := fault.Verify
+	if stale[0].why == "" {
+		kind = fault.NotFound
+	}
+	if len(stale) > 1 {
+		return fault.New(kind, errors.New(strings.Join(errs, "; ")),
+			"the collection would remove what the files were meant to keep: write each again or put it back (or look with --dry-run), or forget it with pkg-gc --unregister FILE")
+	}
+	l := stale[0]
+	if l.why == "" {
+		return fault.New(kind, errors.New(errs[0]),
+			meant+"put it back (moved: pkg-gc --register it where it is now), or forget it with pkg-gc --unregister "+l.file)
+	}
+	return fault.New(kind, errors.New(errs[0]),
+		meant+"write it again (check that the command that wrote it succeeded; look with --dry-run), or forget it with pkg-gc --unregister "+l.file)
 }
 
 // Register makes file (a Lock, or Installed or PackageRef documents) a root of every
@@ -364,9 +417,10 @@ func Unregister(s *store.Store, file string) (string, error) {
 	return abs, nil
 }
 
-// Registered lists the registered files, sorted, with the warnings a collection would
-// give about them (gone, keeping nothing, entries it ignores) and the error that would
-// stop it (a file that cannot be read); the list is complete even then.
+// Registered lists the registered files, sorted, with the warnings a dry run would
+// give about them (gone or keeping nothing, which a collection refuses; entries it
+// ignores) and the error that would stop a dry run too (a file that cannot be read);
+// the list is complete even then.
 func Registered(s *store.Store) (files, warnings []string, err error) {
 	regs, _, err := readRegistrations(s)
 	if err != nil {
@@ -379,7 +433,11 @@ func Registered(s *store.Store) (files, warnings []string, err error) {
 	slices.Sort(files)
 	installed, err := s.List()
 	if err == nil {
-		_, warnings, err = registeredRoots(s, installed)
+		var stale []staleLock
+		_, warnings, stale, err = registeredRoots(s, installed)
+		for _, l := range stale {
+			warnings = append(warnings, l.warning())
+		}
 	}
 	return files, warnings, err
 }

@@ -49,7 +49,7 @@ var hexPrefix = regexp.MustCompile(`^(sha256:)?[0-9a-f]{6,64}$`)
 // every chain from a root to it. It is a fault.NotFound when nothing keeps it, saying
 // whether the store holds it (then the next collection removes it) or not.
 func Why(s *store.Store, opts Options, what string) ([]Chain, error) {
-	roots, _, err := loadRoots(s, opts.Keep)
+	roots, _, err := loadRoots(s, opts.Keep, false)
 	if err != nil {
 		return nil, err
 	}
