@@ -279,6 +279,24 @@ func TestKeepAndRegister(t *testing.T) {
 	}
 }
 
+// TestKeepNotInstalled: a --keep lock of packages never installed here keeps nothing of
+// them, which is no cause for a warning; -v says it.
+func TestKeepNotInstalled(t *testing.T) {
+	t.Parallel()
+	home := installVersions(t, "1.0.0")
+	lock := filepath.Join(t.TempDir(), "tools.lock.yaml")
+	elsewhere := "sha256:" + strings.Repeat("ab", 32)
+	os.WriteFile(lock, []byte("apiVersion: longshore.dev/v1alpha1\nkind: Lock\npackages:\n  - name: tool\n    version: 1.0.0\n    repository: example.com/tool\n    digest: "+elsewhere+
+		"\n    platforms: [{platform: linux/riscv64, digest: "+elsewhere+"}]\n    reason: requested\n"), 0o644)
+	if r := mustGC(t, home, "--keep", "-f", lock, "-o", "yaml"); r.Stderr != "" {
+		t.Errorf("a lock of what is not installed: %s", r)
+	}
+	want := lock + ":1: tool 1.0.0 (lock, requested): the store does not hold manifest " + elsewhere + " (not installed here): nothing to keep\n"
+	if r := mustGC(t, home, "--keep", "-f", lock, "-v", "-o", "yaml"); !strings.Contains(r.Stderr, want) {
+		t.Errorf("-v: %s\nwant a line %q", r, want)
+	}
+}
+
 func TestRemoteLayout(t *testing.T) {
 	t.Parallel()
 	repo := filepath.Join(t.TempDir(), "hello")

@@ -73,6 +73,9 @@ func Collect(ctx context.Context, s *store.Store, opts Options) (*api.GCReport, 
 	}
 	g := mark(s, roots)
 	opts.debugf("gc: marked from %d roots in %s", len(roots), time.Since(start).Round(time.Millisecond))
+	for _, a := range g.absent {
+		opts.debugf("gc: %s", a)
+	}
 	start = time.Now()
 	p, err := makePlan(s, g, opts)
 	defer p.release()

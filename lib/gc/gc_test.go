@@ -438,6 +438,43 @@ func TestMissingManifestBlob(t *testing.T) {
 	f.checkConsistent(t)
 }
 
+// TestKeepNotInStore: a --keep Lock names every platform of its packages, and often
+// packages never installed here. The store holds nothing of them, so there is nothing
+// to keep: no warning (that the tree "is kept" would be false), only a line under -v.
+// An installed record whose manifest and tree are both gone is a warning that says so.
+func TestKeepNotInStore(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	elsewhere := digest.FromString("a manifest of a package never installed here")
+	lock := api.NewLock()
+	lock.Packages = []api.LockedPackage{{Name: "tool", Version: "1.0.0", Repository: "example.com/tool", Digest: elsewhere.String(),
+		Platforms: []api.Platform{{Platform: "linux/riscv64", Digest: elsewhere.String()}}, Reason: api.ReasonRequested}}
+	var debug []string
+	r := collect(t, f.s, Options{DryRun: true, Keep: keepDocs(t, lock), Debugf: func(format string, args ...any) { debug = append(debug, fmt.Sprintf(format, args...)) }})
+	if len(r.Warnings) != 0 {
+		t.Errorf("a package the store does not hold: warnings %q", r.Warnings)
+	}
+	want := "gc: keep.yaml:2: tool 1.0.0 (lock, requested): the store does not hold manifest " + elsewhere.String() + " (not installed here): nothing to keep"
+	if !slices.Contains(debug, want) {
+		t.Errorf("-v says %q, want %q among it", debug, want)
+	}
+
+	list, _ := f.s.List()
+	d := digest.Digest(list[0].Digest)
+	if err := os.Remove(f.s.BlobPath(d)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(f.s.TreePath(d)); err != nil {
+		t.Fatal(err)
+	}
+	r = collect(t, f.s, Options{DryRun: true})
+	want = fmt.Sprintf("installed.yaml: %s %s (%s): the store holds neither manifest %s nor its tree: it is recorded as installed but is not there (installing it again restores it)",
+		list[0].Name, list[0].Version, list[0].Reason, d)
+	if !slices.Equal(r.Warnings, []string{want}) {
+		t.Errorf("an installed package gone from the store: warnings %q, want %q", r.Warnings, want)
+	}
+}
+
 func TestMaxAge(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)

@@ -2,7 +2,9 @@ package gc
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 
 	"github.com/opencontainers/go-digest"
@@ -20,6 +22,9 @@ type graph struct {
 	// refs are the kept manifests' configs and layers, read from their blobs.
 	refs     map[digest.Digest]*manifestRefs
 	warnings []string
+	// absent are the roots' manifests the store holds nothing of (a --keep lock's other
+	// platforms, packages not installed here): nothing to keep, and nothing wrong.
+	absent []string
 }
 
 // manifestRefs is what one platform manifest references; missing when its blob is not
@@ -28,6 +33,7 @@ type manifestRefs struct {
 	config  digest.Digest
 	layers  []digest.Digest
 	missing string
+	absent  bool // missing because store/blobs has no such entry
 }
 
 // mark walks from every root: a platform manifest keeps its tree, its blob, and the
@@ -46,7 +52,14 @@ func mark(s *store.Store, roots []root) *graph {
 				continue // the store keeps sha256 content only
 			}
 			g.trees[m.Encoded()] = true
-			if refs, seen := g.keepManifest(s, m); !seen && refs.missing != "" {
+			refs, seen := g.keepManifest(s, m)
+			switch {
+			case seen || refs.missing == "": // kept whole, or said already
+			case refs.absent && !treeExists(s, m) && r.recorded:
+				g.warnings = append(g.warnings, fmt.Sprintf("%s: the store holds neither manifest %s nor its tree: it is recorded as installed but is not there (installing it again restores it)", r.label, m))
+			case refs.absent && !treeExists(s, m):
+				g.absent = append(g.absent, fmt.Sprintf("%s: the store does not hold manifest %s (not installed here): nothing to keep", r.label, m))
+			default:
 				g.warnings = append(g.warnings, fmt.Sprintf("%s: manifest %s %s: its tree is kept; blobs only it would keep are collected (installing it again restores them)", r.label, m, refs.missing))
 			}
 		}
@@ -77,6 +90,13 @@ func (g *graph) keepManifest(s *store.Store, m digest.Digest) (refs *manifestRef
 	return refs, seen
 }
 
+// treeExists says whether pkgs/ has an entry for m, of whatever type: the plan judges
+// what it is.
+func treeExists(s *store.Store, m digest.Digest) bool {
+	_, err := os.Lstat(s.TreePath(m))
+	return err == nil
+}
+
 // readManifest reads a kept manifest's blob, verified, to learn its config and layers.
 // Only a regular file is read: a link in the blob store is not followed.
 func readManifest(s *store.Store, d digest.Digest) *manifestRefs {
@@ -84,7 +104,7 @@ func readManifest(s *store.Store, d digest.Digest) *manifestRefs {
 	info, err := os.Lstat(p)
 	switch {
 	case err != nil:
-		return &manifestRefs{missing: "is not in store/blobs"}
+		return &manifestRefs{missing: "is not in store/blobs", absent: errors.Is(err, fs.ErrNotExist)}
 	case !info.Mode().IsRegular():
 		return &manifestRefs{missing: "is not a regular file in store/blobs"}
 	case info.Size() > 4<<20:

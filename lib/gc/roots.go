@@ -38,6 +38,9 @@ type root struct {
 	manifests []digest.Digest
 	// indexes are other root blobs (an image index) kept when the store has them.
 	indexes []digest.Digest
+	// recorded: an installed.yaml record (directly or through a PackageRef), so the
+	// store should hold it; a --keep or registered document may name what it never did.
+	recorded bool
 }
 
 // loadRoots reads every root: installed.yaml's records, the --keep documents and the
@@ -56,6 +59,7 @@ func loadRoots(s *store.Store, keep []stream.Doc, refuseStale bool) ([]root, []s
 		if err != nil {
 			return nil, nil, fault.New(fault.Verify, err, "fix installed.yaml, or reinstall the package")
 		}
+		r.recorded = true
 		roots = append(roots, r)
 	}
 	kept, err := docRoots(keep, installed, "")
@@ -140,6 +144,7 @@ func docRoots(docs []stream.Doc, installed []*api.Installed, prefix string) ([]r
 				if err != nil {
 					return nil, err
 				}
+				r.recorded = true
 				roots = append(roots, r)
 			}
 		}
