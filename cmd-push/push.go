@@ -46,7 +46,10 @@ package has several platforms) tagged with the package version. The same inputs 
 give the same digest: mtimes are fixed (SOURCE_DATE_EPOCH, else the last commit touching
 DIR, else the Unix epoch), entries sorted, owners and modes normalized. The revision
 annotation names that last commit, unless DIR has uncommitted changes the package holds:
-then none, with a warning, as no commit holds the content. Blobs the registry already
+then none, with a warning, as no commit holds the content. In a shallow clone
+(actions/checkout's default depth 1) the last commit git finds may be where the
+history is cut off rather than the package's: pkg-push warns that a full clone may
+build another digest (fetch-depth: 0 fetches the history). Blobs the registry already
 has are not uploaded again. REPOSITORY is any OCI registry repository, or ocidir://PATH
 for a local OCI layout; a layout inside DIR is left out of the package.
 
@@ -172,8 +175,11 @@ func runPush(ctx context.Context, env *cli.Env, o *pushOptions, dir string) erro
 		if slices.ContainsFunc(art.Uncommitted, func(rel string) bool { return strings.HasSuffix(rel, "/") }) {
 			empty = " (git holds no empty directory: put a file in one, such as .gitkeep, or list it in .pkgignore; a push from a checkout would pack another digest)"
 		}
-		env.Warnf("%s has uncommitted changes the package holds (%s%s): no commit holds this content, so it names no git revision (org.opencontainers.image.revision); commit them first for a package that names its source%s",
+		warn(env, "%s has uncommitted changes the package holds (%s%s): no commit holds this content, so it names no git revision (org.opencontainers.image.revision); commit them first for a package that names its source%s",
 			dir, strings.Join(shown, ", "), more, empty)
+	}
+	if art.Shallow != nil {
+		warn(env, "%s", shallowWarning(dir, art.Shallow))
 	}
 	for _, left := range art.LeftOut {
 		env.Infof("Leaving %s out of the package: it holds the --to layout", path.Join(filepath.ToSlash(dir), left)+"/")
@@ -223,6 +229,38 @@ func runPush(ctx context.Context, env *cli.Env, o *pushOptions, dir string) erro
 		env.Infof("%s already pointed here", strings.Join(res.AlreadyTagged, ", "))
 	}
 	return print(env, format, published)
+}
+
+// shallowWarning says that a build in a shallow clone may not be a full clone's
+// (publish.ShallowClone), and how to make it one. A warning, not a refusal: the usual
+// release commit, which bumps the version in package.yaml, is the package's last
+// commit and the clone's cut at once, and a depth-1 checkout (actions/checkout's
+// default) then builds exactly what a full clone builds; refusing it would fail right
+// publishes. A wrong guess cannot replace what a version holds: the version tag is
+// set once, and the push that differs is refused with a hint naming this cause.
+func shallowWarning(dir string, s *publish.ShallowClone) string {
+	what, fix := "the creation time and the revision annotation", "fetch-depth: 0 in actions/checkout, or git fetch --unshallow (SOURCE_DATE_EPOCH would fix the time, not the revision)"
+	switch {
+	case !s.Created:
+		what, fix = "the revision annotation", "fetch-depth: 0 in actions/checkout, or git fetch --unshallow"
+	case !s.Revision:
+		what, fix = "the creation time", "fetch-depth: 0 in actions/checkout, or git fetch --unshallow; or set SOURCE_DATE_EPOCH"
+	}
+	return fmt.Sprintf("%s is in a shallow clone (git clone --depth, actions/checkout's default), and %s, the last commit git finds touching it, is where the clone's history is cut off: "+
+		"an older commit may be the last to touch it, so %s, and so the digest, may differ from a full clone's, and pushing this version from one is then refused as different content. "+
+		"Fetch the whole history: %s",
+		dir, s.Commit[:min(len(s.Commit), 12)], what, fix)
+}
+
+// warn writes a warning to stderr; when GitHub Actions runs pkg-push (GITHUB_ACTIONS=true),
+// as a workflow annotation, which the step's log shows as a warning and the run's
+// summary lists, where a plain line would go unseen.
+func warn(env *cli.Env, format string, args ...any) {
+	if env.Getenv == nil || env.Getenv("GITHUB_ACTIONS") != "true" {
+		env.Warnf(format, args...)
+		return
+	}
+	fmt.Fprintln(env.Stderr, "::warning title=pkg-push::"+escapeData(cli.PrintableLines(fmt.Sprintf(format, args...))))
 }
 
 // leftOutPlatforms are the platforms package.yaml lists that art does not publish

@@ -442,6 +442,55 @@ func TestPushWarnsOfUncommittedChanges(t *testing.T) {
 	}
 }
 
+// TestPushWarnsOfShallowClone: a push from a shallow clone whose cut is the last commit
+// git finds touching the package says that a full clone may build another digest, and
+// how to fetch the history (as a workflow annotation under GitHub Actions); when the
+// version came from a full clone, the refusal's hint names the shallow clone. A full
+// clone says nothing of it.
+func TestPushWarnsOfShallowClone(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not on PATH")
+	}
+	repo := t.TempDir()
+	dir := filepath.Join(repo, "pkgs", "tool")
+	if code, _, stderr := pkgPush(t, nil, "init", dir); code != 0 {
+		t.Fatal(stderr)
+	}
+	git(t, repo, "init", "-q")
+	git(t, repo, "add", "-A")
+	git(t, repo, "commit", "-q", "-m", "tool", "--date=2020-01-01T00:00:00Z")
+	os.WriteFile(filepath.Join(repo, "other.txt"), []byte("x"), 0o644)
+	git(t, repo, "add", "-A")
+	git(t, repo, "commit", "-q", "-m", "other") // the package's last commit is the one before
+	shallow := filepath.Join(t.TempDir(), "shallow")
+	git(t, repo, "clone", "-q", "--depth", "1", "file://"+repo, shallow)
+	head := strings.TrimSpace(git(t, repo, "rev-parse", "HEAD"))
+	const warning = "is in a shallow clone (git clone --depth, actions/checkout's default), and "
+
+	layout := "ocidir://" + filepath.Join(t.TempDir(), "tool")
+	code, _, stderr := pkgPush(t, nil, dir, "--to", layout)
+	if code != 0 || strings.Contains(stderr, "shallow") {
+		t.Fatalf("full clone: exit %d\n%s", code, stderr)
+	}
+	code, _, stderr = pkgPush(t, nil, filepath.Join(shallow, "pkgs", "tool"), "--to", layout)
+	if code != 5 || !strings.Contains(stderr, "Warning: "+filepath.Join(shallow, "pkgs", "tool")+" "+warning+head[:12]+", the last commit git finds touching it") ||
+		!strings.Contains(stderr, "so the creation time and the revision annotation, and so the digest, may differ from a full clone's") ||
+		!strings.Contains(stderr, "Fetch the whole history: fetch-depth: 0 in actions/checkout") ||
+		!strings.Contains(stderr, "Hint: this push was built in a shallow clone") {
+		t.Fatalf("shallow clone: exit %d\n%s", code, stderr)
+	}
+
+	// Under GitHub Actions, the warning is an annotation; SOURCE_DATE_EPOCH leaves the
+	// revision uncertain.
+	github := map[string]string{"GITHUB_ACTIONS": "true", "SOURCE_DATE_EPOCH": "0"}
+	code, _, stderr = pkgPush(t, github, filepath.Join(shallow, "pkgs", "tool"), "--to", "ocidir://"+filepath.Join(t.TempDir(), "other"))
+	if code != 0 || !strings.Contains(stderr, "::warning title=pkg-push::"+filepath.Join(shallow, "pkgs", "tool")+" "+warning) ||
+		!strings.Contains(stderr, "so the revision annotation, and so the digest, may differ") || strings.Contains(stderr, "Warning: ") {
+		t.Fatalf("GITHUB_ACTIONS=true: exit %d\n%s", code, stderr)
+	}
+}
+
 // revisionOf reads the revision annotation of the one manifest in an OCI layout.
 func revisionOf(t *testing.T, layout string) string {
 	t.Helper()

@@ -82,7 +82,22 @@ type Artifact struct {
 	// empty directories it packs, which git cannot hold, with a trailing slash. When
 	// there are any, the artifact names no revision.
 	Uncommitted []string
-	tempDir     string
+	// Shallow is set when a shallow clone may have given the artifact another creation
+	// time or revision than a full clone gives, and so another digest (nil otherwise).
+	Shallow *ShallowClone
+	tempDir string
+}
+
+// ShallowClone says why a build in a shallow clone is uncertain: the last commit git
+// finds touching the package directory is one where the clone's history is cut off,
+// and git sees such a commit as adding every file, whether it touched the directory or
+// not. When an older commit was the last to touch it, a full clone dates the artifact
+// and names its revision by that one: another digest for the same content, which a
+// push of the same version then refuses.
+type ShallowClone struct {
+	Commit   string // the commit found, a boundary of the shallow clone
+	Created  bool   // the creation time is Commit's (SOURCE_DATE_EPOCH is not set)
+	Revision bool   // the revision annotation names Commit
 }
 
 // Close removes the packed layers.
@@ -101,11 +116,12 @@ func Build(dir string, p *pkgspec.Package, opts Options) (*Artifact, error) {
 		return nil, err
 	}
 	created, revision := opts.Created, ""
+	var src source
 	if created.IsZero() {
-		created, revision, err = sourceTime(dir, opts.Getenv)
-		if err != nil {
+		if src, err = readSource(dir, opts.Getenv); err != nil {
 			return nil, err
 		}
+		created, revision = src.created, src.revision
 	}
 	tmp, err := os.MkdirTemp(opts.TempDir, "longshore-push-")
 	if err != nil {
@@ -152,6 +168,9 @@ func Build(dir string, p *pkgspec.Package, opts Options) (*Artifact, error) {
 		}
 	}
 	a.Revision = revision
+	if src.cutOff && (src.dated || revision != "") {
+		a.Shallow = &ShallowClone{Commit: src.revision, Created: src.dated, Revision: revision != ""}
+	}
 	annotations := artifact.Annotations(p, created, revision)
 	var manifests []ocispec.Descriptor
 	for _, pc := range contents {
@@ -358,6 +377,23 @@ type Plan struct {
 	Other string
 }
 
+// takenHint is the advice when a's version tag holds different content. A build in a
+// shallow clone may differ from a full clone's in its creation time and revision
+// alone: then the content may well be the same, and fetching the history mends it.
+func takenHint(a *Artifact) string {
+	const usual = "publish a new version, or pass --force to move the tag"
+	if a.Shallow == nil {
+		return usual
+	}
+	return fmt.Sprintf("this push was built in a shallow clone, and %s, the last commit it finds touching the package, is where its history is cut off: "+
+		"the version may have been published from a full clone, which finds an older commit and so another creation time and revision. "+
+		"Fetch the whole history (fetch-depth: 0 in actions/checkout, or git fetch --unshallow) and push again; if the content did change, %s",
+		shortCommit(a.Shallow.Commit), usual)
+}
+
+// shortCommit is a commit's name as git log --oneline shows it, near enough.
+func shortCommit(commit string) string { return commit[:min(len(commit), 12)] }
+
 // Check reads t and says what Push would do there, or refuses as Push would: when the
 // repository's newest version is another package's or not a package at all (a
 // repository holds one package), when the version tag points at different content,
@@ -378,7 +414,7 @@ func Check(ctx context.Context, t *oci.Target, a *Artifact, opts PushOptions) (*
 		case err == nil:
 			taken = fault.New(fault.Conflict,
 				fmt.Errorf("%s:%s already exists with different content (%s, this push is %s)", t.Where(), tag, desc.Digest, a.Root.Desc.Digest),
-				"publish a new version, or pass --force to move the tag")
+				takenHint(a))
 		case fault.KindOf(err) != fault.NotFound:
 			return nil, err
 		}

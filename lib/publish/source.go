@@ -15,26 +15,64 @@ import (
 	"longshore.dev/lib/pkgspec"
 )
 
-// sourceTime picks the creation time: SOURCE_DATE_EPOCH, else the last commit touching
+// source is where the creation time and the revision annotation come from.
+type source struct {
+	created  time.Time
+	revision string // the last commit touching the package directory; "" for none
+	// dated: created is revision's commit time (no SOURCE_DATE_EPOCH).
+	dated bool
+	// cutOff: the checkout is a shallow clone and revision is a commit where its
+	// history is cut off, so an older commit may be the last to touch the directory.
+	cutOff bool
+}
+
+// readSource picks the creation time: SOURCE_DATE_EPOCH, else the last commit touching
 // dir (so unrelated commits do not change the digest), else the Unix epoch.
-func sourceTime(dir string, getenv func(string) string) (time.Time, string, error) {
+func readSource(dir string, getenv func(string) string) (source, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	revision := gitOutput(dir, "log", "-1", "--format=%H", "--", ".")
+	var src source
+	src.revision = gitOutput(dir, "log", "-1", "--format=%H", "--", ".")
+	src.cutOff = src.revision != "" && shallowBoundary(dir, src.revision)
 	if s := getenv("SOURCE_DATE_EPOCH"); s != "" {
 		sec, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return time.Time{}, "", fault.Errorf(fault.Usage, "SOURCE_DATE_EPOCH=%q is not a number of seconds", s)
+			return source{}, fault.Errorf(fault.Usage, "SOURCE_DATE_EPOCH=%q is not a number of seconds", s)
 		}
-		return time.Unix(sec, 0).UTC(), revision, nil
+		src.created = time.Unix(sec, 0).UTC()
+		return src, nil
 	}
 	if s := gitOutput(dir, "log", "-1", "--format=%ct", "--", "."); s != "" {
 		if sec, err := strconv.ParseInt(s, 10, 64); err == nil {
-			return time.Unix(sec, 0).UTC(), revision, nil
+			src.created, src.dated = time.Unix(sec, 0).UTC(), true
+			return src, nil
 		}
 	}
-	return time.Unix(0, 0).UTC(), revision, nil
+	src.created = time.Unix(0, 0).UTC()
+	return src, nil
+}
+
+// shallowBoundary reports whether commit is one where dir's shallow clone (git clone
+// --depth, actions/checkout's default) has its history cut off: the commits
+// $GIT_DIR/shallow lists. git sees such a commit as adding every file it holds, so
+// `git log -- .` stops there whether or not it touched the directory, and a full clone
+// may find an older commit. A commit below the boundary has its parents, so what git
+// says of it holds. False in a full clone; true when a shallow clone's list cannot be
+// read, since the answer is then uncertain.
+func shallowBoundary(dir, commit string) bool {
+	shallow, file, _ := strings.Cut(gitOutput(dir, "rev-parse", "--is-shallow-repository", "--git-path", "shallow"), "\n")
+	if shallow != "true" {
+		return false
+	}
+	if !filepath.IsAbs(file) {
+		file = filepath.Join(dir, file) // --git-path answers relative to -C's directory
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return true
+	}
+	return slices.Contains(strings.Fields(string(data)), commit)
 }
 
 func gitOutput(dir string, args ...string) string { return strings.TrimSpace(git(dir, args...)) }

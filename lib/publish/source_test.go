@@ -1,6 +1,7 @@
 package publish
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,9 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"longshore.dev/lib/artifact"
+	"longshore.dev/lib/fault"
+	"longshore.dev/lib/oci"
+	"longshore.dev/lib/ref"
 )
 
 // TestUncommittedChangesDropTheRevision builds a package committed in a real git
@@ -164,4 +168,121 @@ func run(t *testing.T, repo string, args ...string) string {
 		t.Fatalf("git %v: %v\n%s", args, err, out)
 	}
 	return string(out)
+}
+
+// TestShallowClone: in a shallow clone, git takes the commit where the history is cut
+// off for the last one touching the package, whether it touched it or not; the build
+// says so (Artifact.Shallow) when it dated the artifact or named its revision by such
+// a commit, and a refused push's hint names the cause. A clone deep enough to hold the
+// package's last commit below the cut builds what a full clone builds, and says nothing.
+func TestShallowClone(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not on PATH")
+	}
+	repo := t.TempDir()
+	pkg := filepath.Join(repo, "pkgs", "hello")
+	commit := func(date, file string) string {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(repo, file), []byte(date), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		run(t, repo, "add", "-A")
+		cmd := exec.Command("git", "-C", repo, "-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false", "commit", "-q", "-m", date)
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1", "GIT_AUTHOR_DATE="+date, "GIT_COMMITTER_DATE="+date)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git commit: %v\n%s", err, out)
+		}
+		return strings.TrimSpace(run(t, repo, "rev-parse", "HEAD"))
+	}
+	run(t, repo, "init", "-q")
+	commit("2020-01-01T00:00:00Z", "other.txt")
+	write("package.yaml", manifest)(t, repo, pkg)
+	write("bin/hello", "#!/bin/sh\n")(t, repo, pkg)
+	touched := commit("2021-01-01T00:00:00Z", "pkgs/hello/README.md") // the package's last commit
+	head := commit("2022-01-01T00:00:00Z", "other.txt")
+
+	clone := func(depth string) string {
+		t.Helper()
+		dir := filepath.Join(t.TempDir(), "clone")
+		run(t, repo, "clone", "-q", "--depth", depth, "file://"+repo, dir)
+		return filepath.Join(dir, "pkgs", "hello")
+	}
+	noEpoch := func(string) string { return "" }
+	full := build(t, pkg, Options{Getenv: noEpoch})
+	if full.Shallow != nil || full.Revision != touched {
+		t.Fatalf("full clone: Shallow = %+v, Revision = %s; want nil and %s", full.Shallow, full.Revision, touched)
+	}
+	fullEpoch := build(t, pkg, Options{Getenv: fixedEpoch}).Root.Desc.Digest
+
+	tests := []struct {
+		name   string
+		depth  string
+		getenv func(string) string
+		want   *ShallowClone
+		same   bool // the full clone's digest
+	}{
+		{"depth 1", "1", noEpoch, &ShallowClone{Commit: head, Created: true, Revision: true}, false},
+		// SOURCE_DATE_EPOCH fixes the time, not the revision annotation.
+		{"depth 1 with SOURCE_DATE_EPOCH", "1", fixedEpoch, &ShallowClone{Commit: head, Revision: true}, false},
+		// The package's last commit is the cut: git finds the right one, but cannot
+		// tell that it is.
+		{"depth 2", "2", noEpoch, &ShallowClone{Commit: touched, Created: true, Revision: true}, true},
+		{"depth 3", "3", noEpoch, nil, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			a := build(t, clone(tc.depth), Options{Getenv: tc.getenv})
+			switch {
+			case tc.want == nil && a.Shallow != nil:
+				t.Errorf("Shallow = %+v, want nil", *a.Shallow)
+			case tc.want != nil && (a.Shallow == nil || *a.Shallow != *tc.want):
+				t.Errorf("Shallow = %+v, want %+v", a.Shallow, *tc.want)
+			}
+			want := full.Root.Desc.Digest
+			if tc.getenv("SOURCE_DATE_EPOCH") != "" {
+				want = fullEpoch
+			}
+			if got := a.Root.Desc.Digest; (got == want) != tc.same {
+				t.Errorf("digest %s, full clone's %s: want equal %v", got, want, tc.same)
+			}
+		})
+	}
+
+	// A build with uncommitted changes names no revision: only the time is uncertain,
+	// and with SOURCE_DATE_EPOCH nothing is.
+	dirty := clone("1")
+	write("NOTES.md", "new")(t, repo, dirty)
+	if a := build(t, dirty, Options{Getenv: noEpoch}); a.Shallow == nil || *a.Shallow != (ShallowClone{Commit: head, Created: true}) {
+		t.Errorf("uncommitted changes: Shallow = %+v, want the time only", a.Shallow)
+	}
+	if a := build(t, dirty, Options{Getenv: fixedEpoch}); a.Shallow != nil {
+		t.Errorf("uncommitted changes and SOURCE_DATE_EPOCH: Shallow = %+v, want nil", *a.Shallow)
+	}
+
+	// The version published from the full clone: the shallow clone's push is refused,
+	// and the hint says why; a full clone's refusal keeps the usual hint.
+	ctx := context.Background()
+	r, err := ref.ParseArtifact("ocidir://" + filepath.Join(t.TempDir(), "hello"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, err := oci.Open(ctx, r, oci.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	if _, err := Push(ctx, target, full, PushOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Push(ctx, target, build(t, clone("1"), Options{Getenv: noEpoch}), PushOptions{})
+	if hint := fault.HintOf(err); fault.KindOf(err) != fault.Conflict || !strings.Contains(hint, "built in a shallow clone") || !strings.Contains(hint, "fetch-depth: 0") {
+		t.Errorf("push from the shallow clone: %v (hint %q)", err, hint)
+	}
+	write("bin/hello", "#!/bin/sh\necho changed\n")(t, repo, pkg)
+	_, err = Push(ctx, target, build(t, pkg, Options{Getenv: noEpoch}), PushOptions{})
+	if hint := fault.HintOf(err); fault.KindOf(err) != fault.Conflict || strings.Contains(hint, "shallow") {
+		t.Errorf("changed content in the full clone: %v (hint %q)", err, hint)
+	}
 }
