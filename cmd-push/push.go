@@ -175,8 +175,8 @@ func runPush(ctx context.Context, env *cli.Env, o *pushOptions, dir string) erro
 		if slices.ContainsFunc(art.Uncommitted, func(rel string) bool { return strings.HasSuffix(rel, "/") }) {
 			empty = " (git holds no empty directory: put a file in one, such as .gitkeep, or list it in .pkgignore; a push from a checkout would pack another digest)"
 		}
-		warn(env, "%s has uncommitted changes the package holds (%s%s): no commit holds this content, so it names no git revision (org.opencontainers.image.revision); commit them first for a package that names its source%s",
-			dir, strings.Join(shown, ", "), more, empty)
+		warn(env, "%s has uncommitted changes the package holds (%s%s): no commit holds this content, so it names no git revision (org.opencontainers.image.revision); %s%s",
+			dir, strings.Join(shown, ", "), more, uncommittedAdvice(dir, p, art), empty)
 	}
 	if art.Shallow != nil {
 		warn(env, "%s", shallowWarning(dir, art.Shallow))
@@ -229,6 +229,43 @@ func runPush(ctx context.Context, env *cli.Env, o *pushOptions, dir string) erro
 		env.Infof("%s already pointed here", strings.Join(res.AlreadyTagged, ", "))
 	}
 	return print(env, format, published)
+}
+
+// uncommittedAdvice says what to do about the uncommitted changes art holds. New files
+// in a content directory of their own (spec.platforms' ./dist/linux-amd64, not the
+// package directory) are build outputs: they belong in .gitignore, which git then
+// leaves out, so that the revision names the commit they are built from; committing
+// them is the wrong advice. Other changes are source, to commit.
+func uncommittedAdvice(dir string, p *pkgspec.Package, art *publish.Artifact) string {
+	const commit = "commit them first for a package that names its source"
+	var patterns []string // /dist/: the outputs' top directories, in DIR/.gitignore
+	outputs := 0
+	for _, rel := range art.Untracked {
+		for _, content := range p.Spec.Platforms {
+			content = path.Clean(filepath.ToSlash(content))
+			if content == "." || content == ".." || strings.HasPrefix(content, "../") || !strings.HasPrefix(rel, content+"/") {
+				continue
+			}
+			top, _, _ := strings.Cut(content, "/")
+			patterns = append(patterns, "/"+top+"/")
+			outputs++
+			break
+		}
+	}
+	slices.Sort(patterns)
+	patterns = slices.Compact(patterns)
+	ignore := filepath.Join(dir, ".gitignore")
+	switch {
+	case outputs == 0 && len(art.Untracked) > 0:
+		return commit + ", or, for build outputs, list them in .gitignore: files git ignores do not count, and the revision then names the commit they are built from"
+	case outputs == 0:
+		return commit
+	case outputs == len(art.Uncommitted):
+		return fmt.Sprintf("build outputs belong in .gitignore, not in a commit: add %s to %s, and git leaves them out, so that the revision names the commit they are built from",
+			strings.Join(patterns, " and "), ignore)
+	}
+	return fmt.Sprintf("add %s to %s (build outputs belong there, not in a commit: git then leaves them out), and commit the rest first for a package that names its source",
+		strings.Join(patterns, " and "), ignore)
 }
 
 // shallowWarning says that a build in a shallow clone may not be a full clone's

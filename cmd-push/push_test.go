@@ -421,7 +421,8 @@ func TestPushWarnsOfUncommittedChanges(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "NOTES.md"), []byte("new"), 0o644)
 	layout = filepath.Join(t.TempDir(), "dirty")
 	code, _, stderr = pkgPush(t, epoch, dir, "--to", "ocidir://"+layout)
-	if code != 0 || !strings.Contains(stderr, "Warning: "+dir+" "+warning+" (NOTES.md, bin/tool): no commit holds this content") {
+	if code != 0 || !strings.Contains(stderr, "Warning: "+dir+" "+warning+" (NOTES.md, bin/tool): no commit holds this content") ||
+		!strings.Contains(stderr, "commit them first for a package that names its source, or, for build outputs, list them in .gitignore") {
 		t.Fatalf("dirty: exit %d\n%s", code, stderr)
 	}
 	if got := revisionOf(t, layout); got != "" {
@@ -439,6 +440,67 @@ func TestPushWarnsOfUncommittedChanges(t *testing.T) {
 	code, _, stderr = pkgPush(t, epoch, dir, "--to", "ocidir://"+layout)
 	if code != 0 || !strings.Contains(stderr, warning+" (empty/)") || !strings.Contains(stderr, "git holds no empty directory: put a file in one, such as .gitkeep") {
 		t.Fatalf("empty directory: exit %d\n%s", code, stderr)
+	}
+}
+
+// TestPushAdviceForBuildOutputs: files built into spec.platforms' content directories
+// (./dist/…) and not ignored by git make pkg-push warn, and the advice is to list them
+// in .gitignore, never to commit them; once ignored, they do not count.
+func TestPushAdviceForBuildOutputs(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not on PATH")
+	}
+	repo := t.TempDir()
+	dir := filepath.Join(repo, "tool")
+	os.MkdirAll(dir, 0o755)
+	yaml := "apiVersion: longshore.dev/v1alpha1\nkind: Package\nmetadata: {name: tool, version: 1.0.0, description: d, license: MIT}\n" +
+		"spec:\n  platforms:\n    linux/amd64: ./dist/linux-amd64\n    linux/arm64: ./dist/linux-arm64\n  bin: [bin/tool]\n"
+	os.WriteFile(filepath.Join(dir, "package.yaml"), []byte(yaml), 0o644)
+	git(t, repo, "init", "-q")
+	git(t, repo, "add", "-A")
+	git(t, repo, "commit", "-q", "-m", "tool")
+	for _, p := range []string{"linux-amd64", "linux-arm64"} { // what CI's build step makes
+		os.MkdirAll(filepath.Join(dir, "dist", p, "bin"), 0o755)
+		os.WriteFile(filepath.Join(dir, "dist", p, "bin", "tool"), []byte("#!/bin/sh\n"), 0o755)
+	}
+	epoch := map[string]string{"SOURCE_DATE_EPOCH": "0"}
+	push := func(env map[string]string) (string, string) {
+		t.Helper()
+		layout := filepath.Join(t.TempDir(), "tool")
+		code, _, stderr := pkgPush(t, env, dir, "--to", "ocidir://"+layout)
+		if code != 0 {
+			t.Fatalf("exit %d\n%s", code, stderr)
+		}
+		return stderr, revisionOf(t, layout)
+	}
+
+	stderr, _ := push(epoch)
+	want := "Warning: " + dir + " has uncommitted changes the package holds (dist/linux-amd64/bin/tool, dist/linux-arm64/bin/tool): no commit holds this content, so it names no git revision (org.opencontainers.image.revision); " +
+		"build outputs belong in .gitignore, not in a commit: add /dist/ to " + filepath.Join(dir, ".gitignore")
+	if !strings.Contains(stderr, want) || strings.Contains(stderr, "commit them first") {
+		t.Errorf("built outputs: want %q; stderr:\n%s", want, stderr)
+	}
+	// Under GitHub Actions, where the recipe runs, the warning is an annotation.
+	stderr, _ = push(map[string]string{"SOURCE_DATE_EPOCH": "0", "GITHUB_ACTIONS": "true"})
+	if !strings.Contains(stderr, "::warning title=pkg-push::"+dir+" has uncommitted changes the package holds") || strings.Contains(stderr, "Warning: ") {
+		t.Errorf("GITHUB_ACTIONS=true: want a ::warning annotation; stderr:\n%s", stderr)
+	}
+
+	// A source change beside them: commit that, ignore the outputs.
+	os.WriteFile(filepath.Join(dir, "package.yaml"), []byte(strings.Replace(yaml, "description: d", "description: a tool", 1)), 0o644)
+	stderr, _ = push(epoch)
+	if want := "add /dist/ to " + filepath.Join(dir, ".gitignore") + " (build outputs belong there, not in a commit: git then leaves them out), and commit the rest first"; !strings.Contains(stderr, want) {
+		t.Errorf("outputs and a source change: want %q; stderr:\n%s", want, stderr)
+	}
+	git(t, repo, "commit", "-q", "-a", "-m", "description")
+	head := strings.TrimSpace(git(t, repo, "rev-parse", "HEAD"))
+
+	// As advised: the outputs no longer count, and the package names its commit.
+	os.WriteFile(filepath.Join(dir, ".gitignore"), []byte("/dist/\n"), 0o644)
+	stderr, revision := push(epoch)
+	if strings.Contains(stderr, "uncommitted") || revision != head {
+		t.Errorf("with /dist/ in .gitignore: revision %q, want %s; stderr:\n%s", revision, head, stderr)
 	}
 }
 

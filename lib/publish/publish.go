@@ -82,6 +82,9 @@ type Artifact struct {
 	// empty directories it packs, which git cannot hold, with a trailing slash. When
 	// there are any, the artifact names no revision.
 	Uncommitted []string
+	// Untracked are the files of Uncommitted that git does not track: new files,
+	// source to add or build outputs to list in .gitignore.
+	Untracked []string
 	// Shallow is set when a shallow clone may have given the artifact another creation
 	// time or revision than a full clone gives, and so another digest (nil otherwise).
 	Shallow *ShallowClone
@@ -158,7 +161,7 @@ func Build(dir string, p *pkgspec.Package, opts Options) (*Artifact, error) {
 		contents[i] = platformContent{platform: platform, dir: content, skip: skip}
 	}
 	if revision != "" {
-		if a.Uncommitted = uncommitted(dir, contents); len(a.Uncommitted) > 0 {
+		if a.Uncommitted, a.Untracked = uncommitted(dir, contents); len(a.Uncommitted) > 0 {
 			// The annotation says "built from this commit", and consumers follow it to
 			// the source. With uncommitted changes packed, no commit holds this
 			// content: a wrong revision is worse than none, and keeping it would not

@@ -101,10 +101,12 @@ type platformContent struct {
 // directories are expected to differ from any commit, and the revision names the
 // source they were built from. Nor is the --to layout inside the package (c.skip
 // leaves it out). An error from git lists nothing, and the revision is kept.
-func uncommitted(dir string, contents []platformContent) []string {
+// untracked are those of the files that git does not track (never added), which,
+// unlike changes to tracked files, may be build outputs that belong in .gitignore.
+func uncommitted(dir string, contents []platformContent) (out, untracked []string) {
 	changed := gitPaths(dir, "diff", "--name-only", "-z", "--no-renames", "--relative", "HEAD", "--", ".")
-	changed = append(changed, gitPaths(dir, "ls-files", "-z", "--others", "--exclude-standard", "--", ".")...)
-	var out []string
+	others := gitPaths(dir, "ls-files", "-z", "--others", "--exclude-standard", "--", ".")
+	changed = append(changed, others...)
 	// git holds no directory without a file, so a checkout lacks an empty directory
 	// the package packs: a push from it (CI's) makes another digest, refused as
 	// different content for the same version, and no commit holds this content.
@@ -116,13 +118,17 @@ func uncommitted(dir string, contents []platformContent) []string {
 			}
 		}
 	}
-	for _, rel := range changed {
+	for i, rel := range changed {
 		if rel == pkgspec.FileName || rel == pkgspec.IgnoreFileName || slices.ContainsFunc(contents, func(c platformContent) bool { return c.packs(dir, rel) }) {
 			out = append(out, rel)
+			if i >= len(changed)-len(others) {
+				untracked = append(untracked, rel)
+			}
 		}
 	}
 	slices.Sort(out)
-	return slices.Compact(out)
+	slices.Sort(untracked)
+	return slices.Compact(out), slices.Compact(untracked)
 }
 
 // emptyDirs lists the directories the contents pack that hold nothing else packed,

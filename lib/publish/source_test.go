@@ -32,10 +32,12 @@ func TestUncommittedChangesDropTheRevision(t *testing.T) {
 		change func(t *testing.T, repo, pkg string)
 		layout string // relative to the package directory
 		want   string // Uncommitted, space-separated; "" keeps the revision
+		// untracked is Untracked, space-separated: the new files among want.
+		untracked string
 	}{
 		{name: "clean"},
 		{name: "modified", change: write("bin/hello", "changed"), want: "bin/hello"},
-		{name: "untracked", change: write("docs/new.md", "new"), want: "docs/new.md"},
+		{name: "untracked", change: write("docs/new.md", "new"), want: "docs/new.md", untracked: "docs/new.md"},
 		{name: "deleted", change: remove("README.md"), want: "README.md"},
 		{name: "staged", change: func(t *testing.T, repo, pkg string) {
 			write("README.md", "staged")(t, repo, pkg)
@@ -45,7 +47,7 @@ func TestUncommittedChangesDropTheRevision(t *testing.T) {
 			write("docs/new.md", "new")(t, repo, pkg)
 			write("package.yaml", strings.Replace(manifest, "Say hello", "Say hi", 1))(t, repo, pkg)
 			remove("README.md")(t, repo, pkg)
-		}, want: "README.md docs/new.md package.yaml"},
+		}, want: "README.md docs/new.md package.yaml", untracked: "docs/new.md"},
 		{name: "pkgignored", change: write("debug.log", "noise"), want: ""},
 		{name: "pkgignored directory", change: write("tmp/x/y.txt", "noise"), want: ""},
 		{name: "gitignored", change: write("build/out.bin", "output"), want: ""},
@@ -55,6 +57,7 @@ func TestUncommittedChangesDropTheRevision(t *testing.T) {
 		{name: "the layout inside", layout: "registry/hello", change: write("registry/hello/index.json", "{}"), want: ""},
 		{name: "outside the content", yaml: platforms, change: write("notes.txt", "x"), want: ""},
 		{name: "inside the content", yaml: platforms, change: write("dist/amd64/bin/hello", "y"), want: "dist/amd64/bin/hello"},
+		{name: "new inside the content", yaml: platforms, change: write("dist/amd64/bin/built", "y"), want: "dist/amd64/bin/built", untracked: "dist/amd64/bin/built"},
 		// git holds no empty directory: a checkout lacks it, and packs another digest.
 		{name: "empty directory", change: mkdir("share/empty"), want: "share/"},
 		{name: "empty directory beside a file", change: mkdir("bin/empty"), want: "bin/empty/"},
@@ -93,6 +96,9 @@ func TestUncommittedChangesDropTheRevision(t *testing.T) {
 			a := build(t, pkg, opts)
 			if got := strings.Join(a.Uncommitted, " "); got != tc.want {
 				t.Errorf("Uncommitted = %q, want %q", got, tc.want)
+			}
+			if got := strings.Join(a.Untracked, " "); got != tc.untracked {
+				t.Errorf("Untracked = %q, want %q", got, tc.untracked)
 			}
 			wantRevision := head
 			if tc.want != "" {
