@@ -55,7 +55,12 @@ git)
 install.sh) record "LONGSHORE_VERSION=${LONGSHORE_VERSION-}" "$@" ;;
 pkg-push)
 	record "$@"
-	[[ ${1-} == lint ]] && exit 0
+	if [[ ${1-} == lint ]]; then
+		# A finding, annotated as pkg-push annotates them.
+		[[ ${GITHUB_ACTIONS-} == true ]] && echo "::warning file=package.yaml,title=stub::a lint finding" >&2
+		[[ ${2-} == -o && ${3-} == yaml ]] && printf -- '---\nkind: LintReport\npackage: hello\nversion: %s\nfindings: []\n' "${STUB_VERSION:-0.1.0}"
+		exit 0
+	fi
 	to= prev=
 	for a in "$@"; do
 		[[ $prev == --to ]] && to=$a
@@ -80,6 +85,9 @@ type job struct {
 	bin    string // the stubs, first on PATH
 	calls  string // their record
 	action string // github.action_path: a checkout whose scripts/install.sh is the stub
+	// env is what the runner sets for every step besides what use sets, such as
+	// GITHUB_REF_TYPE=tag, and STUB_VERSION, the version the pkg-push stub's lint reports.
+	env []string
 }
 
 func newJob() (*job, error) {
@@ -197,6 +205,7 @@ func (j *job) use(a *actionFile, with map[string]string) (*use, error) {
 			"GITHUB_PATH=" + filepath.Join(j.dir, "github_path"),
 			"RUNNER_TEMP=" + filepath.Join(j.dir, "temp"),
 		}
+		env = append(env, j.env...)
 		for name, v := range s.Env {
 			var err error
 			v = exprRE.ReplaceAllStringFunc(v, func(e string) string {
@@ -359,22 +368,86 @@ var checks = []check{
 		return nil
 	}},
 	// The Lint step is the gate; linting again while publishing would print every
-	// annotation twice.
+	// annotation twice, and so would the tag check's lint, which reads the version.
 	{"lint runs once", func(a *actionFile, j *job) error {
-		if _, err := succeeds(a, j, with("strict", "true")); err != nil {
+		j.env = []string{"GITHUB_REF_TYPE=tag", "GITHUB_REF_NAME=v0.1.0"}
+		u, err := succeeds(a, j, with("strict", "true"))
+		if err != nil {
 			return err
 		}
 		var lint [][]string
 		for _, c := range j.callsTo("pkg-push") {
-			if c[0] == "lint" {
+			if c[0] == "lint" && !slices.Equal(c[:3], []string{"lint", "-o", "yaml"}) {
 				lint = append(lint, c)
 			}
 		}
 		if len(lint) != 1 || !slices.Contains(lint[0], "--strict") {
 			return fmt.Errorf("lint calls = %q, want one, with --strict", lint)
 		}
+		if n := strings.Count(u.log, "a lint finding"); n != 1 {
+			return fmt.Errorf("the lint finding's annotation is in the log %d times, want once:\n%s", n, u.log)
+		}
 		if pub := publishCalls(j); len(pub) != 1 || !slices.Contains(pub[0], "--skip-lint") {
 			return fmt.Errorf("publish calls = %q, want one with --skip-lint", pub)
+		}
+		return nil
+	}},
+	// A tag v0.2.0 on a package.yaml still at 0.1.0 re-published 0.1.0, and the run
+	// went green: 0.2.0 never existed.
+	{"a tag that is not the version fails before the publish", func(a *actionFile, j *job) error {
+		j.env = []string{"GITHUB_REF_TYPE=tag", "GITHUB_REF_NAME=v0.2.0", "STUB_VERSION=0.1.0"}
+		if err := refuses(a, j, with("package-dir", "pkg"), "Check the tag against the version", "tag v0.2.0 does not match package.yaml: metadata.version is 0.1.0, so the tag would be v0.1.0"); err != nil {
+			return err
+		}
+		if pub := publishCalls(j); len(pub) != 0 {
+			return fmt.Errorf("published after the check failed: %q", pub)
+		}
+		read := j.callsTo("pkg-push")
+		if len(read) != 2 || !slices.Equal(read[1], []string{"lint", "-o", "yaml", "--", "pkg"}) {
+			return fmt.Errorf("pkg-push calls = %q, want the Lint step's, then lint -o yaml -- pkg", read)
+		}
+		// The tag names the version: published, with build metadata too.
+		for _, v := range []string{"0.1.0", "1.2.0-rc.1+build.7"} {
+			j.env = []string{"GITHUB_REF_TYPE=tag", "GITHUB_REF_NAME=v" + v, "STUB_VERSION=" + v}
+			if _, err := succeeds(a, j, with()); err != nil {
+				return err
+			}
+		}
+		// Not a tag (a branch, a workflow_dispatch): nothing to check.
+		j.env = []string{"GITHUB_REF_TYPE=branch", "GITHUB_REF_NAME=main", "STUB_VERSION=0.1.0"}
+		if _, err := succeeds(a, j, with()); err != nil {
+			return err
+		}
+		if n := len(publishCalls(j)); n != 3 {
+			return fmt.Errorf("%d publishes, want 3", n)
+		}
+		return nil
+	}},
+	{"tag-prefix and check-tag", func(a *actionFile, j *job) error {
+		j.env = []string{"GITHUB_REF_TYPE=tag", "GITHUB_REF_NAME=hello-v1.2.3", "STUB_VERSION=1.2.3"}
+		if _, err := succeeds(a, j, with("tag-prefix", "hello-v")); err != nil {
+			return err
+		}
+		// A monorepo's tag, and the default prefix v.
+		if err := refuses(a, j, with(), "Check the tag against the version", "tag hello-v1.2.3 does not match package.yaml: metadata.version is 1.2.3, so the tag would be v1.2.3"); err != nil {
+			return err
+		}
+		if _, err := succeeds(a, j, with("check-tag", "false")); err != nil {
+			return err
+		}
+		j.env = []string{"GITHUB_REF_TYPE=tag", "GITHUB_REF_NAME=1.2.3", "STUB_VERSION=1.2.3"}
+		if _, err := succeeds(a, j, with("tag-prefix", "")); err != nil {
+			return err
+		}
+		if err := refuses(a, j, with("check-tag", "yes"), "Check the tag against the version", "input check-tag must be true or false"); err != nil {
+			return err
+		}
+		// A newline would start a second workflow command in the ::error that names it.
+		if err := refuses(a, j, with("tag-prefix", "v\n::warning::fake"), "Check the tag against the version", "input tag-prefix may hold only"); err != nil {
+			return err
+		}
+		if u, err := j.use(a, with("tag-prefix", "v\n::warning::fake")); err != nil || strings.Contains(u.log, "\n::warning::fake") {
+			return fmt.Errorf("tag-prefix with a newline reached the log as a command (%v):\n%s", err, u.log)
 		}
 		return nil
 	}},
