@@ -129,6 +129,7 @@ func (j *job) callsTo(program string) [][]string {
 
 // use is what one use of the action did.
 type use struct {
+	uses    []string                     // the uses: steps that would run (not run here)
 	failed  string                       // the step that failed; "" when every step passed
 	log     string                       // what the scripts printed
 	outputs map[string]map[string]string // steps.ID.outputs.NAME
@@ -175,9 +176,6 @@ func (j *job) use(a *actionFile, with map[string]string) (*use, error) {
 	}
 	var log bytes.Buffer
 	for i, s := range a.Runs.Steps {
-		if s.Run == "" {
-			continue // uses: steps (setup-go) are not run here
-		}
 		if s.If != "" {
 			m := condRE.FindStringSubmatch(strings.TrimSpace(exprRE.ReplaceAllString(s.If, "$1")))
 			if m == nil {
@@ -186,6 +184,10 @@ func (j *job) use(a *actionFile, with map[string]string) (*use, error) {
 			if (inputs[m[1]] == "") != (m[2] == "==") {
 				continue
 			}
+		}
+		if s.Run == "" {
+			u.uses = append(u.uses, s.Uses) // uses: steps (setup-go) are not run here
+			continue
 		}
 		output := filepath.Join(j.dir, fmt.Sprintf("output-%d", i))
 		script := filepath.Join(j.dir, fmt.Sprintf("step-%d.sh", i))
@@ -525,6 +527,24 @@ var checks = []check{
 			return err
 		}
 		return refuses(a, j, with("cascade", "yes"), "Publish", "input cascade must be true or false")
+	}},
+	// setup-go puts its Go first on PATH for the rest of the job; go-version: "" leaves
+	// the caller's.
+	{"go-version: empty skips setup-go", func(a *actionFile, j *job) error {
+		u, err := succeeds(a, j, with())
+		if err != nil {
+			return err
+		}
+		if len(u.uses) != 1 || !strings.HasPrefix(u.uses[0], "actions/setup-go@") {
+			return fmt.Errorf("uses: steps run = %q, want setup-go", u.uses)
+		}
+		if u, err = succeeds(a, j, with("go-version", "")); err != nil {
+			return err
+		}
+		if len(u.uses) != 0 {
+			return fmt.Errorf("go-version empty: uses: steps run = %q, want none", u.uses)
+		}
+		return nil
 	}},
 	{"the action's own revision is built", func(a *actionFile, j *job) error {
 		if _, err := succeeds(a, j, with()); err != nil {
