@@ -82,6 +82,8 @@ jobs:
           cascade: true
           index: ghcr.io/${{ github.repository_owner }}/index
           strict: true
+          check-tag: true
+          tag-prefix: v
           version: v0.1.0
           go-version: "1.26"
       - run: echo "published $DIGEST ($PUBLISHED)"
