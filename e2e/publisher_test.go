@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -193,5 +194,48 @@ func TestPublisherOnePackagePerRepository(t *testing.T) {
 	res, _, _ = push(other, "--force")
 	if res.Code != 0 || !strings.Contains(res.Stderr, "Warning: --force: "+shared+":1.1.0 holds package greet 1.1.0; pushed other 1.2.0 beside it") {
 		t.Errorf("--force:\n%s", res)
+	}
+}
+
+// TestPublisherShallowClone is the review's report against a real registry: a package
+// last touched by an older commit, published from a full clone, then from a depth-1
+// clone (actions/checkout's default) as CI would. The shallow clone dated the artifact
+// by its one commit, so the push was refused as different content (exit 5) with no
+// word of why. It still is (a version is published once), but a warning says the
+// clone is shallow (an annotation under GitHub Actions) and the hint says to fetch the
+// history; once fetched, the push is the full clone's digest.
+func TestPublisherShallowClone(t *testing.T) {
+	t.Parallel()
+	repo := t.TempDir()
+	repoRef := registryAddr + "/e2e/publisher/shallow"
+	git := func(dir string, args ...string) {
+		t.Helper()
+		runOK(t, runOpts{Dir: dir, Env: []string{"GIT_CONFIG_NOSYSTEM=1", "GIT_AUTHOR_NAME=e2e", "GIT_AUTHOR_EMAIL=e2e@example.com",
+			"GIT_COMMITTER_NAME=e2e", "GIT_COMMITTER_EMAIL=e2e@example.com", "GIT_COMMITTER_DATE=2024-01-01T00:00:00Z"}}, "git", args...)
+	}
+	runOK(t, runOpts{}, "pkg-push", "init", filepath.Join(repo, "pkgs", "hello"))
+	git(repo, "init", "-q")
+	git(repo, "add", "-A")
+	git(repo, "commit", "-q", "-m", "hello")
+	if err := os.WriteFile(filepath.Join(repo, "README.md"), []byte("other"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	git(repo, "add", "-A")
+	git(repo, "-c", "commit.gpgsign=false", "commit", "-q", "-m", "unrelated", "--date=2025-01-01T00:00:00Z")
+
+	full := decodeDoc(t, runOK(t, runOpts{Dir: repo}, "pkg-push", "pkgs/hello", "--to", repoRef, "-o", "yaml").Stdout)
+
+	shallow := filepath.Join(t.TempDir(), "shallow")
+	git(repo, "clone", "-q", "--depth", "1", "file://"+repo, shallow)
+	res := run(t, runOpts{Dir: shallow, Env: []string{"GITHUB_ACTIONS=true"}}, "pkg-push", "pkgs/hello", "--to", repoRef, "--skip-lint")
+	if res.Code != 5 || !strings.Contains(res.Stderr, "::warning title=pkg-push::pkgs/hello is in a shallow clone") ||
+		!strings.Contains(res.Stderr, "already exists with different content") ||
+		!strings.Contains(res.Stderr, "Hint: this push was built in a shallow clone") {
+		t.Fatalf("push from the shallow clone: %s", res)
+	}
+	git(shallow, "fetch", "-q", "--unshallow")
+	again := runOK(t, runOpts{Dir: shallow}, "pkg-push", "pkgs/hello", "--to", repoRef, "-o", "yaml")
+	if decodeDoc(t, again.Stdout).Digest != full.Digest || strings.Contains(again.Stderr, "shallow clone") || !strings.Contains(again.Stderr, "nothing to upload") {
+		t.Errorf("push after git fetch --unshallow: %s", again)
 	}
 }
