@@ -852,7 +852,19 @@ func (t *Target) Tag(ctx context.Context, desc ocispec.Descriptor, tag string) e
 	if err := t.refuseWrite("tagging " + t.display(tag)); err != nil {
 		return err
 	}
-	if err := t.store.Tag(ctx, desc, tag); err != nil {
+	err := t.store.Tag(ctx, desc, tag)
+	// A manifest put by tag has its blobs checked again, and distribution 2.8 misses
+	// one while another writer links the same blob (it rewrites the link file in
+	// place): give the link a moment, as Push does.
+	for attempt := 1; manifestBlobUnknown(err) && attempt <= 5; attempt++ {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt*100) * time.Millisecond):
+		}
+		err = t.store.Tag(ctx, desc, tag)
+	}
+	if err != nil {
 		return t.classify(err, fmt.Sprintf("tagging %s", t.display(tag)))
 	}
 	return t.saveIndex()

@@ -362,6 +362,50 @@ func TestManifestPushRetriesBlobUnknown(t *testing.T) {
 	}
 }
 
+// Putting a manifest by tag has the registry check its blobs again, and distribution
+// 2.8 misses one while another writer links the same blob (it rewrites the link file
+// in place): concurrent index publishers that built the same shard saw "tagging …:
+// manifest blob unknown". Tag tries again shortly, as Push does.
+func TestTagRetriesBlobUnknown(t *testing.T) {
+	t.Parallel()
+	manifest := []byte(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"}`)
+	d := digest.FromBytes(manifest)
+	var puts atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/v2/":
+		case r.Method == http.MethodGet || r.Method == http.MethodHead:
+			w.Header().Set("Content-Type", ocispec.MediaTypeImageManifest)
+			w.Header().Set("Docker-Content-Digest", d.String())
+			w.Header().Set("Content-Length", fmt.Sprint(len(manifest)))
+			if r.Method == http.MethodGet {
+				w.Write(manifest)
+			}
+		case r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/manifests/latest"):
+			if puts.Add(1) == 1 {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusBadRequest)
+				fmt.Fprintf(w, `{"errors":[{"code":"DIGEST_INVALID","message":"provided digest did not match uploaded content"},{"code":"MANIFEST_BLOB_UNKNOWN","message":"blob unknown to registry","detail":%q}]}`, d)
+				return
+			}
+			w.Header().Set("Docker-Content-Digest", d.String())
+			w.WriteHeader(http.StatusCreated)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	r, _ := ref.ParseArtifact(strings.TrimPrefix(srv.URL, "http://") + "/demo/index")
+	target := open(t, r, Options{})
+	desc := ocispec.Descriptor{MediaType: ocispec.MediaTypeImageManifest, Digest: d, Size: int64(len(manifest))}
+	if err := target.Tag(context.Background(), desc, "latest"); err != nil {
+		t.Fatalf("tag after a transient blob-unknown: %v", err)
+	}
+	if puts.Load() != 2 {
+		t.Errorf("%d PUTs, want 2", puts.Load())
+	}
+}
+
 // FetchManifestDigest reads a manifest known by digest only in one GET, and refuses
 // bytes that do not hash to the digest, whatever the headers say.
 func TestFetchManifestDigest(t *testing.T) {
