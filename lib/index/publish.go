@@ -93,6 +93,9 @@ type state struct {
 	desc   ocispec.Descriptor // zero when the tag does not exist yet
 	layers []ocispec.Descriptor
 	config Config
+	// shards holds the packages of the shards a publisher built for this state, by
+	// shard key, so that checking its own versions in it costs no read.
+	shards map[string][]Package
 }
 
 // readIndex resolves t:tag and reads its manifest and config. A missing tag is an
@@ -186,6 +189,7 @@ func Add(ctx context.Context, t *oci.Target, tag string, changes []Package, opts
 	}
 	opts.Logf("pushed entry %s (%s)", own, strings.Join(res.Added, ", "))
 	ownEntries := map[string][]Package{own: changes}
+	read := map[string]entryRead{} // entries read in earlier rounds: an entry never changes
 	outcome := &outcomes{versions: map[string]versionOutcome{}, packages: map[string]PackageUpdate{}}
 	var pushed ocispec.Descriptor
 	var pushedState *state
@@ -205,45 +209,137 @@ func Add(ctx context.Context, t *oci.Target, tag string, changes []Package, opts
 		if err != nil {
 			return nil, err
 		}
-		pending := pendingEntries(cur, listed, own)
+		pending, err := readEntries(ctx, t, pendingEntries(cur, listed, own), ownEntries, read, opts)
+		if err != nil {
+			return nil, err
+		}
 		if len(pending) == 0 {
-			opts.Logf("the index holds every listed entry after %d rounds", round)
-			res.Digest = cur.desc.Digest.String()
-			res.Packages, res.Versions, res.Rounds = cur.config.Packages, cur.config.Versions, round
-			for _, nv := range res.Added {
-				switch outcome.versions[nv] {
-				case versionNew:
-					res.New = append(res.New, nv)
-				case versionReplaced:
-					res.Replaced = append(res.Replaced, nv)
-				case versionUnchanged:
-					res.Unchanged = append(res.Unchanged, nv)
-				}
+			// Every entry the index records as merged is not enough for our own: a
+			// publisher may have recorded it without its versions (one before this one
+			// knew the moment an entry is listed but does not resolve), or an index build
+			// counted it as merged and left it out. Only the versions in the index count.
+			missing, err := ownMissing(ctx, t, tag, cur, own, changes)
+			if err != nil {
+				return nil, err
 			}
-			for _, u := range outcome.packages {
-				res.Updated = append(res.Updated, u)
+			if len(missing) == 0 {
+				opts.Logf("the index holds every listed entry, %s among them, after %d rounds", strings.Join(res.Added, ", "), round)
+				return added(ctx, t, tag, cur, changes, res, round, outcome, opts), nil
 			}
-			slices.SortFunc(res.Updated, func(a, b PackageUpdate) int { return strings.Compare(a.Name, b.Name) })
-			res.Unlisted = unlistedIn(ctx, t, tag, cur, changes, opts)
-			return res, nil
+			opts.Logf("the index %s:%s (%s) counts entry %s as merged but lacks %s: merging it again", t.Where(), tag, cur.desc.Digest, own, strings.Join(missing, ", "))
+			pending = []string{own}
 		}
 		if round > opts.MaxRounds {
+			mine := ""
+			if slices.Contains(pending, own) {
+				mine = fmt.Sprintf(", yours (%s) among them", strings.Join(res.Added, ", "))
+			}
 			return nil, fault.New(fault.Conflict,
-				fmt.Errorf("the index %s:%s kept changing: gave up after %d rounds with %d entries still to merge", t.Where(), tag, opts.MaxRounds, len(pending)),
-				fmt.Sprintf("your changes are safe in the entry log (%s): the next `pkg-tap index add` merges them, or run this again", own))
+				fmt.Errorf("the index %s:%s kept changing: gave up after %d rounds with %d entries still to merge%s", t.Where(), tag, opts.MaxRounds, len(pending), mine),
+				fmt.Sprintf("run the same pkg-tap index add again, which logs your changes anew; the entry that holds them now (%s) is merged by the next index add unless the index counts it as merged already", own))
 		}
 		if round > 1 && cur.desc.Digest != pushed.Digest {
 			// Someone else tagged since our last round: back off a little, with jitter,
 			// so that two publishers do not keep overwriting each other in step.
 			sleep(ctx, time.Duration(rand.Int64N(int64(20*time.Millisecond)*int64(min(round, 10)))))
 		}
-		next, sent, err := mergeRound(ctx, t, tag, cur, pending, ownEntries, outcome, opts)
+		next, sent, err := mergeRound(ctx, t, tag, cur, pending, entriesOf(pending, read, ownEntries), ownEntries, outcome, opts)
 		res.Bytes += sent
 		if err != nil {
 			return nil, err
 		}
 		pushed, pushedState = next.desc, next
 	}
+}
+
+// added fills res for the index cur that holds every entry, ours among them.
+func added(ctx context.Context, t *oci.Target, tag string, cur *state, changes []Package, res *PublishResult, rounds int, outcome *outcomes, opts PublishOptions) *PublishResult {
+	res.Digest = cur.desc.Digest.String()
+	res.Packages, res.Versions, res.Rounds = cur.config.Packages, cur.config.Versions, rounds
+	for _, nv := range res.Added {
+		switch outcome.versions[nv] {
+		case versionNew:
+			res.New = append(res.New, nv)
+		case versionReplaced:
+			res.Replaced = append(res.Replaced, nv)
+		case versionUnchanged:
+			res.Unchanged = append(res.Unchanged, nv)
+		}
+	}
+	for _, u := range outcome.packages {
+		res.Updated = append(res.Updated, u)
+	}
+	slices.SortFunc(res.Updated, func(a, b PackageUpdate) int { return strings.Compare(a.Name, b.Name) })
+	res.Unlisted = unlistedIn(ctx, t, tag, cur, changes, opts)
+	return res
+}
+
+// ownMissing lists the name@versions of changes, logged as the entry own, that cur does
+// not hold as merged from it: the config's record of own must list them (a record
+// without them is an entry skipped, or counted by an index build), and the shards must
+// hold them. A version a later entry replaced is held all the same.
+func ownMissing(ctx context.Context, t *oci.Target, tag string, cur *state, own string, changes []Package) ([]string, error) {
+	recorded := map[string]bool{}
+	for _, m := range cur.config.Merged {
+		if m.Tag == own {
+			for _, nv := range m.Versions {
+				recorded[nv] = true
+			}
+		}
+	}
+	names := make([]string, len(changes))
+	for i, c := range changes {
+		names[i] = c.Name
+	}
+	pkgs, err := cur.packages(ctx, t, names, t.Where()+":"+tag)
+	if err != nil {
+		return nil, err
+	}
+	var missing []string
+	for _, c := range changes {
+		for _, v := range c.Versions {
+			nv := c.Name + "@" + v.Version
+			held := false
+			if p := pkgs[c.Name]; p != nil {
+				_, held = p.Find(v.Version)
+			}
+			if !held || !recorded[nv] {
+				missing = append(missing, nv)
+			}
+		}
+	}
+	return missing, nil
+}
+
+// packages returns the packages of s named, read from the shards that hold them unless
+// s has them already.
+func (s *state) packages(ctx context.Context, t *oci.Target, names []string, where string) (map[string]*Package, error) {
+	out := map[string]*Package{}
+	var unread []string
+	for _, n := range names {
+		pkgs, ok := s.shards[ShardKey(n)]
+		if !ok {
+			unread = append(unread, n)
+			continue
+		}
+		for i := range pkgs {
+			if pkgs[i].Name == n {
+				out[n] = &pkgs[i]
+			}
+		}
+	}
+	if len(unread) > 0 {
+		loaded, err := loadPackages(ctx, t, s.layers, unread, where)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range unread {
+			if p := loaded[n]; p != nil {
+				out[n] = p
+			}
+		}
+	}
+	return out, nil
 }
 
 // reread resolves t:tag and, when it still points at what we pushed, reuses the state
@@ -427,13 +523,11 @@ const (
 
 // mergeRound merges the pending entries into cur, pushes the shards that changed, the
 // config and the manifest, and tags it. It returns the new state and the bytes sent.
-// For the entries in known (the caller's own), outcome records what merging them did,
-// against the index as the entries before them left it.
-func mergeRound(ctx context.Context, t *oci.Target, tag string, cur *state, pending []string, known map[string][]Package, outcome *outcomes, opts PublishOptions) (*state, int64, error) {
-	entries, err := fetchEntries(ctx, t, pending, known, opts)
-	if err != nil {
-		return nil, 0, err
-	}
+// entries holds what each pending entry changes; a pending entry it lacks is one that
+// is not valid, recorded as merged with no versions. For the entries in known (the
+// caller's own), outcome records what merging them did, against the index as the
+// entries before them left it.
+func mergeRound(ctx context.Context, t *oci.Target, tag string, cur *state, pending []string, entries, known map[string][]Package, outcome *outcomes, opts PublishOptions) (*state, int64, error) {
 	// Load only the shards the entries touch.
 	keys := map[string]bool{}
 	var names []string
@@ -471,7 +565,9 @@ func mergeRound(ctx context.Context, t *oci.Target, tag string, cur *state, pend
 			note(name, m.Tag)
 		}
 	}
-	merged := slices.Clone(cur.config.Merged)
+	// An entry merged again (our own, which the index counted without its versions)
+	// gets a new record.
+	merged := slices.DeleteFunc(slices.Clone(cur.config.Merged), func(m MergedEntry) bool { return slices.Contains(pending, m.Tag) })
 	for _, etag := range pending {
 		pkgs, ok := entries[etag]
 		if !ok { // skipped: not a valid entry
@@ -513,9 +609,11 @@ func mergeRound(ctx context.Context, t *oci.Target, tag string, cur *state, pend
 		newPackages++
 		newVersions += len(p.Versions)
 	}
+	shards := map[string][]Package{}
 	var changed []Blob
 	for k := range keys {
 		delete(oldLayers, k)
+		shards[k] = newByKey[k]
 		if len(newByKey[k]) == 0 {
 			continue
 		}
@@ -557,7 +655,7 @@ func mergeRound(ctx context.Context, t *oci.Target, tag string, cur *state, pend
 		return nil, sent, err
 	}
 	opts.Logf("tagged %s:%s at %s (%d entries merged, %d shards rewritten)", t.Where(), tag, manifest.Desc.Digest, len(pending), len(changed))
-	return &state{desc: manifest.Desc, layers: layers, config: cfg}, sent, nil
+	return &state{desc: manifest.Desc, layers: layers, config: cfg, shards: shards}, sent, nil
 }
 
 // outcomes is what merging a publisher's own entry did to the index.
@@ -643,41 +741,80 @@ func trimMerged(merged []MergedEntry, watermark string, keep []string) []MergedE
 	return slices.CompactFunc(out, func(a, b MergedEntry) bool { return a.Tag == b.Tag })
 }
 
-// fetchEntries reads the pending entries not known already, four at a time. Entries
-// that are not valid are skipped with a message (and recorded as merged by the caller).
-func fetchEntries(ctx context.Context, t *oci.Target, pending []string, known map[string][]Package, opts PublishOptions) (map[string][]Package, error) {
-	out := map[string][]Package{}
-	results := make([][]Package, len(pending))
+// entryRead is what reading an entry found: its packages, or that it is not valid.
+type entryRead struct {
+	pkgs    []Package
+	invalid bool
+}
+
+// readEntries reads the pending entries not known or read already, four at a time, and
+// returns those to merge now, sorted. An entry that is not valid is merged as skipped,
+// with a message: one bad entry never blocks an index. An entry that is listed but does
+// not resolve is left pending, and not counted as merged: distribution lists a tag
+// from the moment its PUT creates the tag, a moment before the tag resolves, and that
+// entry's publisher has not started merging yet, so it merges the entry itself (as it
+// does its own, known without a read). A tag deleted from the log leaves the listing;
+// one that a registry keeps listing after its manifest is gone is passed over in the
+// same way until it leaves the look-back window.
+func readEntries(ctx context.Context, t *oci.Target, pending []string, known map[string][]Package, read map[string]entryRead, opts PublishOptions) ([]string, error) {
+	results := make([]entryRead, len(pending))
 	errs := make([]error, len(pending))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(4)
 	for i, tag := range pending {
-		if pkgs, ok := known[tag]; ok {
-			results[i] = pkgs
+		if _, ok := known[tag]; ok {
+			continue
+		}
+		if r, ok := read[tag]; ok {
+			results[i] = r
 			continue
 		}
 		g.Go(func() error {
 			pkgs, err := readEntry(gctx, t, tag)
 			switch fault.KindOf(err) {
-			case fault.Verify, fault.Usage, fault.NotFound:
-				errs[i] = err // a bad or vanished entry is skipped, never blocks the index
+			case fault.Verify, fault.Usage:
+				errs[i], results[i] = err, entryRead{invalid: true}
+				return nil
+			case fault.NotFound:
+				errs[i] = err
 				return nil
 			}
-			results[i] = pkgs
+			results[i] = entryRead{pkgs: pkgs}
 			return err
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	var now []string
 	for i, tag := range pending {
-		if errs[i] != nil {
-			opts.Logf("skipping entry %s: %v", tag, errs[i])
+		switch {
+		case fault.KindOf(errs[i]) == fault.NotFound:
+			opts.Logf("leaving entry %s pending: it is listed but does not resolve (%v); its publisher merges it once it does", tag, errs[i])
 			continue
+		case errs[i] != nil:
+			opts.Logf("skipping entry %s: %v", tag, errs[i])
 		}
-		out[tag] = results[i]
+		if _, ok := known[tag]; !ok {
+			read[tag] = results[i]
+		}
+		now = append(now, tag)
 	}
-	return out, nil
+	return now, nil
+}
+
+// entriesOf returns the changes of the entries pending, from known or read; an entry
+// that is not valid has none.
+func entriesOf(pending []string, read map[string]entryRead, known map[string][]Package) map[string][]Package {
+	out := map[string][]Package{}
+	for _, tag := range pending {
+		if pkgs, ok := known[tag]; ok {
+			out[tag] = pkgs
+		} else if r := read[tag]; !r.invalid {
+			out[tag] = r.pkgs
+		}
+	}
+	return out
 }
 
 // pushIndex uploads the changed shards (concurrently), then the config, then the

@@ -3,10 +3,12 @@ package index
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -269,6 +271,123 @@ func TestAddMergesAbandonedEntries(t *testing.T) {
 	}
 }
 
+// TestAddLeavesAnEntryBeingTagged: distribution lists a tag as soon as its PUT has
+// created the tag's directory, a moment before the tag resolves. A publisher that
+// lists the entry log in that moment must not count the entry as merged: the next
+// publisher (or the entry's own) merges it once it resolves.
+func TestAddLeavesAnEntryBeingTagged(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	reg := newFakeRegistry(t)
+	tgt, other := reg.open(t, "tap/index"), reg.open(t, "tap/index")
+	if _, err := Add(ctx, tgt, "", []Package{pkgVersion("a", "1.0.0")}, PublishOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	slow := mustEntryTag(t, time.Now())
+	var during error
+	var logs []string
+	reg.mu.Lock()
+	reg.whileTagging = func(_, tag string) {
+		if tag == slow {
+			_, during = Add(ctx, other, "", []Package{pkgVersion("b", "1.0.0")}, PublishOptions{Logf: func(f string, a ...any) { logs = append(logs, fmt.Sprintf(f, a...)) }})
+		}
+	}
+	reg.mu.Unlock()
+	if _, err := pushEntry(ctx, tgt, slow, []Package{pkgVersion("slow", "1.0.0")}); err != nil {
+		t.Fatal(err)
+	}
+	if during != nil {
+		t.Fatalf("the add while the entry was tagged: %v", during)
+	}
+	cur, err := readIndex(ctx, tgt, "latest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range cur.config.Merged {
+		if m.Tag == slow {
+			t.Errorf("the entry that did not resolve yet is recorded as merged: %+v\n%s", m, strings.Join(logs, "\n"))
+		}
+	}
+	if _, err := Add(ctx, tgt, "", []Package{pkgVersion("c", "1.0.0")}, PublishOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	all, _ := readAll(t, tgt, "latest")
+	for _, n := range []string{"a", "b", "c", "slow"} {
+		if _, ok := all[n]; !ok {
+			t.Errorf("%s is not in the index", n)
+		}
+	}
+}
+
+// TestAddConfirmsItsOwnVersions: a publisher stops only when the index it reports holds
+// its versions, not merely when the index records its entry as merged. After its first
+// tag, another publisher's tag may land that records the entry as merged without its
+// versions (one that listed the entry in the moment it did not resolve, and skipped it,
+// as publishers did before), or an index build may replace the index and count every
+// entry it lists as merged.
+func TestAddConfirmsItsOwnVersions(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		// meanwhile runs after the adding publisher's first tag of the index; entry is
+		// the publisher's entry tag.
+		meanwhile func(ctx context.Context, tgt *oci.Target, entry string) error
+		want      []string
+	}{
+		{"recorded as merged without its versions", func(ctx context.Context, tgt *oci.Target, entry string) error {
+			b, err := Build([]Package{pkgVersion("a", "1.0.0"), pkgVersion("b", "1.0.0")}, entry, []MergedEntry{{Tag: entry}})
+			if err != nil {
+				return err
+			}
+			if _, err := pushIndex(ctx, tgt, b.Shards, b.Config, b.Manifest); err != nil {
+				return err
+			}
+			return tgt.Tag(ctx, b.Manifest.Desc, "latest")
+		}, []string{"a", "b", "mine"}},
+		{"an index build", func(ctx context.Context, tgt *oci.Target, _ string) error {
+			_, err := Publish(ctx, tgt, "", []Package{pkgVersion("built", "1.0.0")}, PublishOptions{})
+			return err
+		}, []string{"built", "mine"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			reg := newFakeRegistry(t)
+			tgt, other := reg.open(t, "tap/index"), reg.open(t, "tap/index")
+			if _, err := Add(ctx, tgt, "", []Package{pkgVersion("a", "1.0.0")}, PublishOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			var fired atomic.Bool // the meanwhile tags the index too: once only
+			var entry string
+			var during error
+			reg.mu.Lock()
+			reg.tagged = func(_, tag string) {
+				if strings.HasPrefix(tag, entryPrefix) {
+					entry = tag
+				} else if entry != "" && fired.CompareAndSwap(false, true) {
+					during = tt.meanwhile(ctx, other, entry)
+				}
+			}
+			reg.mu.Unlock()
+			res, err := Add(ctx, tgt, "", []Package{pkgVersion("mine", "1.0.0")}, PublishOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if during != nil {
+				t.Fatalf("meanwhile: %v", during)
+			}
+			all, snap := readAll(t, tgt, "latest")
+			if snap.Digest() != res.Digest {
+				t.Errorf("the add reports %s, the tag is at %s", res.Digest, snap.Digest())
+			}
+			if got := slices.Sorted(maps.Keys(all)); !slices.Equal(got, tt.want) {
+				t.Errorf("the index holds %v, want %v (the add reported %d packages)", got, tt.want, res.Packages)
+			}
+		})
+	}
+}
+
 func mustEntryTag(t *testing.T, now time.Time) string {
 	t.Helper()
 	tag, err := newEntryTag(now, defaultRand())
@@ -505,10 +624,11 @@ func TestAddWithASlowClock(t *testing.T) {
 	}
 	wm, _ := entryTime(cur.config.Watermark)
 	own := mustEntryTag(t, time.Unix(0, wm).Add(-2*time.Hour))
-	if _, err := pushEntry(ctx, tgt, own, []Package{pkgVersion("c", "1.0.0")}); err != nil {
+	c := []Package{pkgVersion("c", "1.0.0")}
+	if _, err := pushEntry(ctx, tgt, own, c); err != nil {
 		t.Fatal(err)
 	}
-	next, _, err := mergeRound(ctx, tgt, "latest", cur, []string{own}, nil, nil, PublishOptions{Logf: func(string, ...any) {}})
+	next, _, err := mergeRound(ctx, tgt, "latest", cur, []string{own}, map[string][]Package{own: c}, nil, nil, PublishOptions{Logf: func(string, ...any) {}})
 	if err != nil {
 		t.Fatal(err)
 	}

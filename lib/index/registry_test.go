@@ -35,6 +35,14 @@ type fakeRegistry struct {
 	bytesOut  int64                               // manifest and blob bytes served by GET
 	// ignoreLast lists every tag, unsorted, whatever `last` and `n` say (distribution 2.8).
 	ignoreLast bool
+	// whileTagging, when set, runs during a manifest PUT by tag, while the tag is
+	// listed but does not resolve yet: distribution creates a tag's directory (which
+	// is what its tag list reads) before it writes the tag's current link.
+	whileTagging func(repo, tag string)
+	// tagged, when set, runs after a manifest PUT by tag has set the tag and before the
+	// PUT is answered: what it does lands between the tag and the client's next request.
+	tagged     func(repo, tag string)
+	listedOnly map[string]map[string]bool // repo → tags listed that do not resolve yet
 }
 
 type fakeManifest struct {
@@ -45,10 +53,11 @@ type fakeManifest struct {
 func newFakeRegistry(t testing.TB) *fakeRegistry {
 	t.Helper()
 	r := &fakeRegistry{
-		blobs:     map[digest.Digest][]byte{},
-		manifests: map[digest.Digest]fakeManifest{},
-		tags:      map[string]map[string]digest.Digest{},
-		corrupt:   map[digest.Digest][]byte{},
+		blobs:      map[digest.Digest][]byte{},
+		manifests:  map[digest.Digest]fakeManifest{},
+		tags:       map[string]map[string]digest.Digest{},
+		corrupt:    map[digest.Digest][]byte{},
+		listedOnly: map[string]map[string]bool{},
 	}
 	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
 	t.Cleanup(r.srv.Close)
@@ -153,10 +162,25 @@ func (r *fakeRegistry) manifest(w http.ResponseWriter, req *http.Request, repo, 
 		d := digest.FromBytes(data)
 		r.manifests[d] = fakeManifest{mediaType: req.Header.Get("Content-Type"), data: data}
 		if _, err := digest.Parse(reference); err != nil {
+			if hook := r.whileTagging; hook != nil {
+				if r.listedOnly[repo] == nil {
+					r.listedOnly[repo] = map[string]bool{}
+				}
+				r.listedOnly[repo][reference] = true
+				r.mu.Unlock()
+				hook(repo, reference)
+				r.mu.Lock()
+				delete(r.listedOnly[repo], reference)
+			}
 			if r.tags[repo] == nil {
 				r.tags[repo] = map[string]digest.Digest{}
 			}
 			r.tags[repo][reference] = d
+			if hook := r.tagged; hook != nil {
+				r.mu.Unlock()
+				hook(repo, reference)
+				r.mu.Lock()
+			}
 		}
 		w.Header().Set("Docker-Content-Digest", d.String())
 		w.WriteHeader(http.StatusCreated)
@@ -216,6 +240,11 @@ func (r *fakeRegistry) tagList(w http.ResponseWriter, req *http.Request, repo st
 	var tags []string
 	for tag := range r.tags[repo] {
 		tags = append(tags, tag)
+	}
+	for tag := range r.listedOnly[repo] {
+		if _, ok := r.tags[repo][tag]; !ok {
+			tags = append(tags, tag)
+		}
 	}
 	ignoreLast := r.ignoreLast
 	r.mu.Unlock()
