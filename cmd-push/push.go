@@ -219,14 +219,8 @@ func runPush(ctx context.Context, env *cli.Env, o *pushOptions, dir string) erro
 		env.Warnf("--force: %s; it now holds %s %s", r, p.Metadata.Name, p.Metadata.Version)
 	}
 	warnSamePrecedence(env, to, p.Metadata.Version, res.SamePrecedence, "published")
-	moved := slices.DeleteFunc(slices.Clone(published.Tags[1:]), func(tag string) bool { return slices.Contains(res.AlreadyTagged, tag) })
-	switch {
-	case len(moved) > 0 && len(res.AlreadyTagged) > 0:
-		env.Infof("Tagged %s (%s already pointed here)", strings.Join(moved, ", "), strings.Join(res.AlreadyTagged, ", "))
-	case len(moved) > 0:
-		env.Infof("Tagged %s", strings.Join(moved, ", "))
-	case len(res.AlreadyTagged) > 0:
-		env.Infof("%s already pointed here", strings.Join(res.AlreadyTagged, ", "))
+	for _, line := range floatingSummary(published.Tags[1:], res.AlreadyTagged, res.Settled, p.Metadata.Version) {
+		env.Infof("%s", line)
 	}
 	return print(env, format, published)
 }
@@ -298,6 +292,55 @@ func warn(env *cli.Env, format string, args ...any) {
 		return
 	}
 	fmt.Fprintln(env.Stderr, "::warning title=pkg-push::"+escapeData(cli.PrintableLines(fmt.Sprintf(format, args...))))
+}
+
+// floatingSummary says what a push did to the floating tags: those it moved here (here
+// holds those still here, already those that pointed here before), and those it moved
+// again once it had tagged, because another push of the package ran at the same time
+// (settled, publish.Result.Settled).
+func floatingSummary(here, already []string, settled []publish.TagMove, version string) []string {
+	moved := slices.DeleteFunc(slices.Clone(here), func(tag string) bool { return slices.Contains(already, tag) })
+	for _, m := range settled {
+		if m.To != version && !slices.Contains(moved, m.Tag) && !slices.Contains(already, m.Tag) {
+			moved = append(moved, m.Tag)
+		}
+	}
+	// X.Y, X, latest: the order CascadeTags gives them.
+	dots := func(tag string) int {
+		if tag == "latest" {
+			return -1
+		}
+		return strings.Count(tag, ".")
+	}
+	slices.SortStableFunc(moved, func(a, b string) int { return dots(b) - dots(a) })
+	var lines []string
+	switch {
+	case len(moved) > 0 && len(already) > 0:
+		lines = append(lines, fmt.Sprintf("Tagged %s (%s already pointed here)", strings.Join(moved, ", "), strings.Join(already, ", ")))
+	case len(moved) > 0:
+		lines = append(lines, fmt.Sprintf("Tagged %s", strings.Join(moved, ", ")))
+	case len(already) > 0:
+		lines = append(lines, fmt.Sprintf("%s already pointed here", strings.Join(already, ", ")))
+	}
+	// One line per move, tags that made the same one together.
+	var done []int
+	for i, m := range settled {
+		if slices.Contains(done, i) {
+			continue
+		}
+		var tags []string
+		for j := i; j < len(settled); j++ {
+			if settled[j].From == m.From && settled[j].To == m.To {
+				tags, done = append(tags, settled[j].Tag), append(done, j)
+			}
+		}
+		if m.To == version {
+			lines = append(lines, fmt.Sprintf("Moved %s back here: a push of %s at the same time had tagged over this one", strings.Join(tags, ", "), m.From))
+		} else {
+			lines = append(lines, fmt.Sprintf("Moved %s on to %s, the higher version, published at the same time", strings.Join(tags, ", "), m.To))
+		}
+	}
+	return lines
 }
 
 // leftOutPlatforms are the platforms package.yaml lists that art does not publish

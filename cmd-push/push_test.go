@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"longshore.dev/lib/publish"
 )
 
 // TestPushLintsFirst: a package lint finds errors in is not published unless
@@ -656,5 +658,38 @@ func TestVerbTypoOrDirectory(t *testing.T) {
 	code, _, stderr = pkgPush(t, nil, "--to", "ocidir://reg", "init")
 	if code == 0 || !strings.Contains(stderr, "package directory init does not exist") {
 		t.Errorf("--to before the directory init: exit %d, stderr:\n%s", code, stderr)
+	}
+}
+
+// TestFloatingSummary: what a push says about the floating tags, also when another push
+// of the package ran at the same time and it moved some of them again.
+func TestFloatingSummary(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name          string
+		here, already string
+		settled       []publish.TagMove
+		version, want string
+	}{
+		{"tagged", "1.2 1 latest", "", nil, "1.2.0", "Tagged 1.2, 1, latest"},
+		{"already", "1.2 1 latest", "1.2 1 latest", nil, "1.2.0", "1.2, 1, latest already pointed here"},
+		{"some already", "1.2 1 latest", "1.2", nil, "1.2.0", "Tagged 1, latest (1.2 already pointed here)"},
+		{"moved on to a higher version", "1.1", "", []publish.TagMove{{Tag: "1", From: "1.1.0", To: "1.2.0"}, {Tag: "latest", From: "1.1.0", To: "1.2.0"}}, "1.1.0",
+			"Tagged 1.1, 1, latest\nMoved 1, latest on to 1.2.0, the higher version, published at the same time"},
+		{"moved back here", "1.2 1 latest", "", []publish.TagMove{{Tag: "latest", From: "1.1.0", To: "1.2.0"}}, "1.2.0",
+			"Tagged 1.2, 1, latest\nMoved latest back here: a push of 1.1.0 at the same time had tagged over this one"},
+		{"already here, then moved on", "1.1 1", "1.1 1 latest", []publish.TagMove{{Tag: "latest", From: "1.1.0", To: "1.2.0"}}, "1.1.0",
+			"1.1, 1, latest already pointed here\nMoved latest on to 1.2.0, the higher version, published at the same time"},
+		{"moved on to two versions", "1.1", "", []publish.TagMove{{Tag: "1", From: "1.1.0", To: "1.3.0"}, {Tag: "latest", From: "1.1.0", To: "2.0.0"}}, "1.1.0",
+			"Tagged 1.1, 1, latest\nMoved 1 on to 1.3.0, the higher version, published at the same time\nMoved latest on to 2.0.0, the higher version, published at the same time"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := strings.Join(floatingSummary(strings.Fields(tt.here), strings.Fields(tt.already), tt.settled, tt.version), "\n")
+			if got != tt.want {
+				t.Errorf("got\n%s\nwant\n%s", got, tt.want)
+			}
+		})
 	}
 }

@@ -226,3 +226,142 @@ func assertTag(t *testing.T, ctx context.Context, layout, tag, want string) {
 		t.Errorf("%s:%s is %v (%v), want %s", layout, tag, desc.Digest, err, want)
 	}
 }
+
+// TestCascadeSettlesConcurrentPushes: two pushes of one package at once (1.1.0 and
+// 1.2.0) each decide which floating tags to move from a listing taken before either
+// tags, so both move "1" and "latest". Whichever tags last, "1" and "latest" end on
+// 1.2.0 and "1.1" and "1.2" on their own, and a push says what it moved again.
+func TestCascadeSettlesConcurrentPushes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pkg := func(name, version string) *Artifact {
+		yaml := strings.NewReplacer("name: hello", "name: "+name, "1.0.0", version).Replace(manifest)
+		return build(t, writePackage(t, yaml, map[string]string{"bin/hello": name + version}), Options{})
+	}
+	cascade := PushOptions{Cascade: true}
+	// setup makes a repository holding hello 1.0.0 (and its floating tags), and plans
+	// the pushes of 1.1.0 and 1.2.0 on it, both before either pushes.
+	setup := func(t *testing.T) (target *oci.Target, v11, v12 *Artifact, p11, p12 *Plan) {
+		layout := "ocidir://" + filepath.Join(t.TempDir(), "hello")
+		pushTo(t, ctx, layout, pkg("hello", "1.0.0"), cascade)
+		target = openLayout(t, ctx, layout)
+		t.Cleanup(func() { target.Close() })
+		v11, v12 = pkg("hello", "1.1.0"), pkg("hello", "1.2.0")
+		var err error
+		if p11, err = Check(ctx, target, v11, cascade); err != nil {
+			t.Fatal(err)
+		}
+		if p12, err = Check(ctx, target, v12, cascade); err != nil {
+			t.Fatal(err)
+		}
+		if a, b := strings.Join(p11.Tags, " "), strings.Join(p12.Tags, " "); a != "1.1.0 1.1 1 latest" || b != "1.2.0 1.2 1 latest" {
+			t.Fatalf("plans %q and %q: both should move 1 and latest", a, b)
+		}
+		return target, v11, v12, p11, p12
+	}
+	run := func(t *testing.T, target *oci.Target, a *Artifact, plan *Plan, opts PushOptions) *Result {
+		t.Helper()
+		res, err := push(ctx, target, a, plan, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	settled := func(res *Result) string {
+		var s []string
+		for _, m := range res.Settled {
+			s = append(s, m.Tag+":"+m.From+">"+m.To)
+		}
+		return strings.Join(s, " ")
+	}
+	// assertAt checks that tag points at a, through target (which holds the layout).
+	assertAt := func(t *testing.T, target *oci.Target, tag string, a *Artifact) {
+		t.Helper()
+		desc, err := target.Resolve(ctx, tag)
+		if err != nil || desc.Digest != a.Root.Desc.Digest {
+			t.Errorf("%s is %s (%v), want %s %s", tag, desc.Digest, err, a.Package.Metadata.Version, a.Root.Desc.Digest)
+		}
+	}
+	assertTags := func(t *testing.T, target *oci.Target, v11, v12 *Artifact) {
+		t.Helper()
+		for _, tag := range []string{"1.1.0", "1.1", "1.2.0", "1.2", "1", "latest"} {
+			want := v12
+			if strings.HasPrefix(tag, "1.1") {
+				want = v11
+			}
+			assertAt(t, target, tag, want)
+		}
+	}
+
+	t.Run("the lower version tags last", func(t *testing.T) {
+		t.Parallel()
+		target, v11, v12, p11, p12 := setup(t)
+		r12 := run(t, target, v12, p12, cascade)
+		r11 := run(t, target, v11, p11, cascade)
+		assertTags(t, target, v11, v12)
+		if got := settled(r11); got != "1:1.1.0>1.2.0 latest:1.1.0>1.2.0" {
+			t.Errorf("1.1.0 says it moved %q again, want 1 and latest on to 1.2.0", got)
+		}
+		if got := strings.Join(r11.Published.Tags, " "); got != "1.1.0 1.1" {
+			t.Errorf("1.1.0 is published with tags %q, want 1.1.0 1.1", got)
+		}
+		if len(r12.Settled) != 0 || strings.Join(r12.Published.Tags, " ") != "1.2.0 1.2 1 latest" {
+			t.Errorf("1.2.0: settled %v, tags %v", r12.Settled, r12.Published.Tags)
+		}
+	})
+
+	t.Run("the higher version tags last", func(t *testing.T) {
+		t.Parallel()
+		target, v11, v12, p11, p12 := setup(t)
+		r11 := run(t, target, v11, p11, cascade)
+		r12 := run(t, target, v12, p12, cascade)
+		assertTags(t, target, v11, v12)
+		if len(r11.Settled)+len(r12.Settled) != 0 {
+			t.Errorf("nothing to move again, yet: %q, %q", settled(r11), settled(r12))
+		}
+	})
+
+	// A push that does not settle (a longshore before this, or one killed after its
+	// tags) moves "1" and "latest" to 1.1.0 after 1.2.0 tagged: 1.2.0's check moves
+	// them back.
+	t.Run("a lower version tags between the higher's tags and its check", func(t *testing.T) {
+		t.Parallel()
+		target, v11, v12, _, p12 := setup(t)
+		opts := cascade
+		opts.afterTags = func() {
+			if _, err := Push(ctx, target, v11, PushOptions{}); err != nil {
+				t.Error(err)
+			}
+			for _, tag := range []string{"1.1", "1", "latest"} {
+				if err := target.Tag(ctx, v11.Root.Desc, tag); err != nil {
+					t.Error(err)
+				}
+			}
+		}
+		r12 := run(t, target, v12, p12, opts)
+		assertTags(t, target, v11, v12)
+		if got := settled(r12); got != "1:1.1.0>1.2.0 latest:1.1.0>1.2.0" {
+			t.Errorf("1.2.0 says it moved %q again, want 1 and latest back from 1.1.0", got)
+		}
+		if got := strings.Join(r12.Published.Tags, " "); got != "1.2.0 1.2 1 latest" {
+			t.Errorf("1.2.0 is published with tags %q", got)
+		}
+	})
+
+	// Another package forced into the repository with a higher version: a cascade
+	// never moves a tag onto it (nor would CascadeTags have moved latest, had it seen
+	// it), and leaves latest where it put it.
+	t.Run("a higher version of another package", func(t *testing.T) {
+		t.Parallel()
+		target, v11, _, p11, _ := setup(t)
+		if _, err := Push(ctx, target, pkg("other", "2.0.0"), PushOptions{Force: true}); err != nil {
+			t.Fatal(err)
+		}
+		r11 := run(t, target, v11, p11, cascade)
+		assertAt(t, target, "latest", v11)
+		assertAt(t, target, "1", v11)
+		if len(r11.Settled) != 0 {
+			t.Errorf("moved %q onto another package", settled(r11))
+		}
+	})
+}

@@ -22,8 +22,9 @@ const maxConfigBytes = 1 << 20
 
 // holding is what a tag points at: a package or something else.
 type holding struct {
-	name string // the package's name; "" when it is not a package
-	what string // for messages: "package hello 1.2.0", "a longshore tap index (…)"
+	name    string // the package's name; "" when it is not a package
+	version string // the package's version
+	what    string // for messages: "package hello 1.2.0", "a longshore tap index (…)"
 }
 
 // holdings are what each manifest (or index) a push looked at holds, by digest: the
@@ -103,7 +104,7 @@ func whatIsAt(ctx context.Context, t *oci.Target, where string, desc ocispec.Des
 	if err := json.Unmarshal(cdata, &c); err != nil {
 		return holding{}, fault.Errorf(fault.Verify, "%s: config is not valid JSON: %v", where, err)
 	}
-	return holding{name: c.Name, what: fmt.Sprintf("package %s %s", c.Name, c.Version)}, nil
+	return holding{name: c.Name, version: c.Version, what: fmt.Sprintf("package %s %s", c.Name, c.Version)}, nil
 }
 
 // other describes an artifact that is not a package by its type.

@@ -340,6 +340,10 @@ type Result struct {
 	AlreadyTagged []string
 	// SamePrecedence are the version tags Force published beside (Plan.SamePrecedence).
 	SamePrecedence []string
+	// Settled are the floating tags Push moved again after moving them, because
+	// another push of the package ran at the same time (settleFloating). A tag moved
+	// on to a higher version is no longer in Published.Tags.
+	Settled []TagMove
 	// Other is what the repository held, when Force published beside something other
 	// than this package (Plan.Other).
 	Other string
@@ -356,6 +360,10 @@ type PushOptions struct {
 	Cascade bool
 	// Progress shows upload progress (nil: silent).
 	Progress *progress.Meter
+
+	// afterTags runs after Push moved the floating tags, before it checks them again
+	// (tests: another push's tags landing in between).
+	afterTags func()
 }
 
 // Plan is what Push does at a target, found by reading it.
@@ -510,6 +518,12 @@ func Push(ctx context.Context, t *oci.Target, a *Artifact, opts PushOptions) (*R
 	if err != nil {
 		return nil, err
 	}
+	return push(ctx, t, a, plan, opts)
+}
+
+// push carries out plan, which Check made for a at t. (Tests check two pushes before
+// either pushes, as two publishers running at once do.)
+func push(ctx context.Context, t *oci.Target, a *Artifact, plan *Plan, opts PushOptions) (*Result, error) {
 	res := &Result{Published: a.publishedAt(t.Ref.Locator(), plan.Tags), Unchanged: plan.Unchanged, Replaced: plan.Replaced,
 		AlreadyTagged: plan.Already, SamePrecedence: plan.SamePrecedence, Other: plan.Other}
 	if plan.Unchanged {
@@ -527,6 +541,20 @@ func Push(ctx context.Context, t *oci.Target, a *Artifact, opts PushOptions) (*R
 			return nil, err
 		}
 	}
+	if opts.afterTags != nil {
+		opts.afterTags()
+	}
+	// Another push of this package may have listed the tags before this one tagged,
+	// and moved the same floating tags: check them again, now that both have tagged.
+	settled, err := settleFloating(ctx, t, a, plan.Tags[1:])
+	if err != nil {
+		m := a.Package.Metadata
+		return nil, fmt.Errorf("pushed %s %s to %s:%s, then checking its floating tags again: %w", m.Name, m.Version, t.Where(), plan.Tags[0], err)
+	}
+	res.Settled = settled
+	res.Published.Tags = slices.DeleteFunc(res.Published.Tags, func(tag string) bool {
+		return slices.ContainsFunc(settled, func(m TagMove) bool { return m.Tag == tag && m.To != a.Package.Metadata.Version })
+	})
 	return res, nil
 }
 
