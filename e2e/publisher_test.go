@@ -1,10 +1,13 @@
 package e2e
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -237,5 +240,71 @@ func TestPublisherShallowClone(t *testing.T) {
 	again := runOK(t, runOpts{Dir: shallow}, "pkg-push", "pkgs/hello", "--to", repoRef, "-o", "yaml")
 	if decodeDoc(t, again.Stdout).Digest != full.Digest || strings.Contains(again.Stderr, "shallow clone") || !strings.Contains(again.Stderr, "nothing to upload") {
 		t.Errorf("push after git fetch --unshallow: %s", again)
+	}
+}
+
+// tagDigest is the digest repo:tag points at, as the registry says (HEAD).
+func tagDigest(t *testing.T, repo, tag string) string {
+	t.Helper()
+	host, path, _ := strings.Cut(repo, "/")
+	req, _ := http.NewRequest(http.MethodHead, "http://"+host+"/v2/"+path+"/manifests/"+tag, nil)
+	req.Header.Set("Accept", "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("HEAD %s:%s: %s", repo, tag, resp.Status)
+	}
+	return resp.Header.Get("Docker-Content-Digest")
+}
+
+// TestPublisherConcurrentCascade publishes 1.1.0 and 1.2.0 of one package at the same
+// time, both with --cascade, as two CI runs for two release tags do. Each picks the
+// floating tags to move from the tags it listed before pushing, so both move 1 and
+// latest; whichever tagged last used to win (three trials in three left latest on
+// 1.1.0). Now 1 and latest end on 1.2.0, and 1.1 and 1.2 on their own, in either order.
+func TestPublisherConcurrentCascade(t *testing.T) {
+	t.Parallel()
+	env := append(baseEnv(t), "SOURCE_DATE_EPOCH=0")
+	v11, v12 := newPackage(t, "race", "1.1.0"), newPackage(t, "race", "1.2.0")
+	for trial := range 4 {
+		repo := fmt.Sprintf("%s/e2e/publisher/race%d", registryAddr, trial)
+		pkgs := []string{v11, v12}
+		if trial%2 == 1 {
+			pkgs = []string{v12, v11}
+		}
+		var cmds []*exec.Cmd
+		var outs []*bytes.Buffer
+		for _, pkg := range pkgs {
+			cmd := exec.Command("pkg-push", pkg, "--to", repo, "--cascade", "-o", "name")
+			cmd.Env = env
+			var out bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			cmds, outs = append(cmds, cmd), append(outs, &out)
+		}
+		for _, cmd := range cmds {
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i, cmd := range cmds {
+			if err := cmd.Wait(); err != nil {
+				t.Fatalf("trial %d, %s: %v\n%s", trial, cmd.Args[1], err, outs[i])
+			}
+		}
+		d11, d12 := tagDigest(t, repo, "1.1.0"), tagDigest(t, repo, "1.2.0")
+		for tag, want := range map[string]string{"1.1": d11, "1.2": d12, "1": d12, "latest": d12} {
+			if got := tagDigest(t, repo, tag); got != want {
+				t.Errorf("trial %d: %s is %s, want %s (1.1.0 is %s, 1.2.0 is %s)", trial, tag, got, want, d11, d12)
+			}
+		}
+		if t.Failed() {
+			for i, cmd := range cmds {
+				t.Logf("trial %d, %s:\n%s", trial, cmd.Args[1], outs[i])
+			}
+			return
+		}
 	}
 }
