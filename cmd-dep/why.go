@@ -80,7 +80,7 @@ func shellWord(s string) string {
 	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:@+=,%") == "" {
 		return s
 	}
-	return envcomp.QuotePOSIX(s)
+	return envcomp.Quote(s)
 }
 
 type whyPath struct {

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -204,21 +206,88 @@ var tricky = []string{
 	"/x::/y:",
 }
 
-// TestShellQuotingRoundTrips evaluates env's output in the real shells (those
-// installed) and compares what a command started from them sees with the values, and
-// with what the json form says.
-func TestShellQuotingRoundTrips(t *testing.T) {
-	t.Parallel()
-	shells := map[string][]string{
-		"sh":   {"sh", "-c", `eval "$(cat)"; exec env -0`},
-		"dash": {"dash", "-c", `eval "$(cat)"; exec env -0`},
-		"bash": {"bash", "-c", `eval "$(cat)"; exec env -0`},
-		"zsh":  {"zsh", "-c", `eval "$(cat)"; exec env -0`},
-		"fish": {"fish", "-c", `source; exec env -0`},
+// shell is a shell that evaluates env's output read from stdin, then prints its
+// environment, NUL separated.
+type shell struct {
+	name, syntax string
+	argv         []string
+}
+
+// shells are the shells the tests evaluate env's output with, where installed. zsh
+// runs twice: RC_QUOTES changes what two quotes in a row mean inside single quotes.
+var shells = []shell{
+	{"sh", "sh", []string{"sh", "-c", `eval "$(cat)"; exec env -0`}},
+	{"dash", "sh", []string{"dash", "-c", `eval "$(cat)"; exec env -0`}},
+	{"bash", "bash", []string{"bash", "-c", `eval "$(cat)"; exec env -0`}},
+	{"zsh", "zsh", []string{"zsh", "-c", `eval "$(cat)"; exec env -0`}},
+	{"zsh-rcquotes", "zsh", []string{"zsh", "-o", "rcquotes", "-c", `eval "$(cat)"; exec env -0`}},
+	{"fish", "fish", []string{"fish", "--no-config", "-c", `source; exec env -0`}},
+}
+
+// hostile are values written to run code in a shell that reads the quoting of one
+// shell by the rules of another (fish reads \' and \\ inside single quotes as escapes,
+// POSIX shells do not; zsh's RC_QUOTES reads two quotes as one), or that escape
+// quoting at all. Each would create the file pwned in the shell's directory.
+var hostile = []string{
+	`'; touch pwned; #`,   // closed the quotes of the fish output for a POSIX shell
+	`\'; touch pwned; #`,  // closed the quotes of the POSIX output for fish
+	`\\'; touch pwned; #`, // and with the backslash escaped
+	`'\''; touch pwned; #`,
+	`x\`, // a trailing backslash, which escaped fish's closing quote
+	"'' ; touch pwned ; ''",
+	"a''b'''c",
+	"$(touch pwned)",
+	"`touch pwned`",
+	"(touch pwned)",
+	"x'\ntouch pwned\n'",
+	"x\\\ntouch pwned\n",
+	"\\\\'\ntouch pwned #",
+}
+
+// installed are the shells that are installed.
+func installed(t *testing.T) []shell {
+	t.Helper()
+	var out []shell
+	for _, sh := range shells {
+		if _, err := exec.LookPath(sh.argv[0]); err == nil {
+			out = append(out, sh)
+		}
 	}
+	if len(out) == 0 {
+		t.Fatal("no shell to test with")
+	}
+	return out
+}
+
+// run feeds script to the shell, in a directory of its own, and returns the
+// variables of want it ends with. It fails the test when a hostile value ran.
+func (sh shell) run(t *testing.T, script []byte, want map[string]string) map[string]string {
+	t.Helper()
+	dir := t.TempDir()
+	cmd := exec.Command(sh.argv[0], sh.argv[1:]...)
+	cmd.Dir = dir
+	cmd.Stdin = bytes.NewReader(script)
+	out, _ := cmd.Output() // a shell may refuse the other's syntax: what matters is below
+	if _, err := os.Stat(filepath.Join(dir, "pwned")); err == nil {
+		t.Errorf("%s ran a hostile value as code:\n%s", sh.name, script)
+	}
+	got := map[string]string{}
+	for _, kv := range strings.Split(string(out), "\x00") {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			if _, ours := want[k]; ours {
+				got[k] = v
+			}
+		}
+	}
+	return got
+}
+
+// named gives each value a variable, named *_PATH when it holds a ':' (fish keeps such
+// a variable as a list of its entries: each must come back).
+func named(values []string) ([]Var, map[string]string) {
 	var vars []Var
 	want := map[string]string{}
-	for i, v := range tricky {
+	for i, v := range values {
 		name := fmt.Sprintf("V%d", i)
 		if strings.Contains(v, ":") {
 			name = fmt.Sprintf("V%d_PATH", i)
@@ -226,6 +295,15 @@ func TestShellQuotingRoundTrips(t *testing.T) {
 		vars = append(vars, Var{Name: name, Value: v})
 		want[name] = v
 	}
+	return vars, want
+}
+
+// TestShellQuotingRoundTrips evaluates env's output in the real shells (those
+// installed) and compares what a command started from them sees with the values, and
+// with what the json form says.
+func TestShellQuotingRoundTrips(t *testing.T) {
+	t.Parallel()
+	vars, want := named(append(slices.Clone(tricky), hostile...))
 	var js bytes.Buffer
 	if err := Write(&js, "json", vars); err != nil {
 		t.Fatal(err)
@@ -234,45 +312,102 @@ func TestShellQuotingRoundTrips(t *testing.T) {
 	if err := json.Unmarshal(js.Bytes(), &fromJSON); err != nil || !maps.Equal(fromJSON, want) {
 		t.Errorf("json says %q (%v), want %q", fromJSON, err, want)
 	}
-	ran := 0
-	for shell, argv := range shells {
-		if _, err := exec.LookPath(argv[0]); err != nil {
-			continue
-		}
-		ran++
-		syntax := shell
-		if shell == "dash" {
-			syntax = "sh"
-		}
+	for _, sh := range installed(t) {
 		var script bytes.Buffer
-		if err := Write(&script, syntax, vars); err != nil {
+		if err := Write(&script, sh.syntax, vars); err != nil {
 			t.Fatal(err)
 		}
-		cmd := exec.Command(argv[0], argv[1:]...)
-		cmd.Stdin = &script
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("%s: %v\n%s", shell, err, script.String())
-		}
-		got := map[string]string{}
-		for _, kv := range strings.Split(string(out), "\x00") {
-			if k, v, ok := strings.Cut(kv, "="); ok {
-				if _, ours := want[k]; ours {
-					got[k] = v
-				}
-			}
-		}
-		if !maps.Equal(got, want) {
+		if got := sh.run(t, script.Bytes(), want); !maps.Equal(got, want) {
 			for _, v := range vars {
 				if got[v.Name] != v.Value {
-					t.Errorf("%s: %s is %q, want %q", shell, v.Name, got[v.Name], v.Value)
+					t.Errorf("%s: %s is %q, want %q", sh.name, v.Name, got[v.Name], v.Value)
 				}
 			}
-			t.Logf("%s script:\n%s", shell, script.String())
+			t.Logf("%s script:\n%s", sh.name, script.String())
 		}
 	}
-	if ran == 0 {
-		t.Fatal("no shell to test with")
+}
+
+// TestQuoteIsShellNeutral: every shell reads a word Quote wrote back the same, so the
+// output of env for one shell, read by another, never runs a value as code. Each
+// value is a script of its own: one that breaks the quoting may leave the rest of a
+// longer script unparsable, which would hide that it runs code when alone.
+func TestQuoteIsShellNeutral(t *testing.T) {
+	t.Parallel()
+	for _, sh := range installed(t) {
+		for _, v := range append(slices.Clone(tricky), hostile...) {
+			dir := t.TempDir()
+			// printf in place of eval "$(cat)" or source, with the shell's options
+			argv := slices.Clone(sh.argv)
+			argv[len(argv)-1] = `printf '%s\0' ` + Quote(v)
+			cmd := exec.Command(argv[0], argv[1:]...)
+			cmd.Dir = dir
+			out, err := cmd.Output()
+			if _, statErr := os.Stat(filepath.Join(dir, "pwned")); statErr == nil {
+				t.Errorf("%s ran %q as code", sh.name, v)
+			}
+			if err != nil || string(out) != v+"\x00" {
+				t.Errorf("%s reads %s back as %q (%v), want %q", sh.name, Quote(v), out, err, v)
+			}
+		}
+	}
+}
+
+// TestEnvOutputAcrossShells reads the output env prints for each shell with every
+// other shell, as when a program between them hides the shell that evaluates it: a
+// fish user's bash script runs `eval "$(python3 tool.py)"` and tool.py runs pkg-pull
+// env, which finds no shell above it and prints for $SHELL. The other shell may refuse
+// the lines (bash has no set -gx), but must never run a value as code; where the
+// syntax is shared (fish reads export NAME=WORD with its export function), the value
+// comes back exactly. A value is alone in its script, as in TestQuoteIsShellNeutral.
+func TestEnvOutputAcrossShells(t *testing.T) {
+	t.Parallel()
+	for _, producer := range []string{"sh", "bash", "zsh", "fish"} {
+		t.Run(producer, func(t *testing.T) {
+			t.Parallel()
+			for _, value := range append(slices.Clone(tricky), hostile...) {
+				vars, want := named([]string{value})
+				var script bytes.Buffer
+				if err := Write(&script, producer, vars); err != nil {
+					t.Fatal(err)
+				}
+				for _, sh := range installed(t) {
+					got := sh.run(t, script.Bytes(), want)
+					// fish's export function splits its argument with a command
+					// substitution, which splits at line breaks too, and splits a
+					// PATH: it takes single lines of other names.
+					shared := (producer == "fish") == (sh.syntax == "fish") ||
+						sh.syntax == "fish" && !strings.ContainsAny(value, "\r\n") && !strings.HasSuffix(vars[0].Name, "PATH")
+					if shared && !maps.Equal(got, want) {
+						t.Errorf("read by %s: %q, want %q\n%s", sh.name, got, want, script.String())
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestQuote shows the words Quote writes: a value without ' or \ as it is, in single
+// quotes; each ' and \ outside them.
+func TestQuote(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{"", `''`},
+		{"plain", `'plain'`},
+		{"/opt/x y/bin", `'/opt/x y/bin'`},
+		{"$HOME `id`", "'$HOME `id`'"},
+		{"it's", `'it'\''s'`},
+		{`C:\dir`, `'C:'\\'dir'`},
+		{`'`, `\'`},
+		{`\`, `\\`},
+		{`''`, `\'\'`},
+		{`\'`, `\\\'`},
+		{`'; touch pwned; #`, `\''; touch pwned; #'`},
+		{`\'; touch pwned; #`, `\\\''; touch pwned; #'`},
+	} {
+		if got := Quote(tc.in); got != tc.want {
+			t.Errorf("Quote(%q) = %s, want %s", tc.in, got, tc.want)
+		}
 	}
 }
 

@@ -67,25 +67,26 @@ func DetectShell(ancestors []string, login string) (shell string, known bool, fr
 
 // Write prints vars in the given shell's syntax, one variable a line, so that
 // `eval "$(pkg-pull env hello)"` (or `… | source` in fish) applies them. json and yaml
-// print one object of NAME: value. Values are quoted for the shell: any byte may
-// appear in them. github is written with WriteGitHub instead.
+// print one object of NAME: value. Values are quoted (Quote) so that any of those
+// shells reads them back, whichever format was asked for: any byte but NUL may appear
+// in them. github is written with WriteGitHub instead.
 func Write(w io.Writer, shell string, vars []Var) error {
 	switch shell {
 	case "sh", "bash", "zsh":
 		for _, v := range vars {
-			if _, err := fmt.Fprintf(w, "export %s=%s\n", v.Name, QuotePOSIX(v.Value)); err != nil {
+			if _, err := fmt.Fprintf(w, "export %s=%s\n", v.Name, Quote(v.Value)); err != nil {
 				return err
 			}
 		}
 		return nil
 	case "fish":
 		for _, v := range vars {
-			words := []string{QuoteFish(v.Value)}
+			words := []string{Quote(v.Value)}
 			// fish keeps *PATH variables as lists: give it the entries.
 			if strings.HasSuffix(v.Name, "PATH") {
 				words = words[:0]
 				for _, e := range strings.Split(v.Value, ListSeparator) {
-					words = append(words, QuoteFish(e))
+					words = append(words, Quote(e))
 				}
 			}
 			if _, err := fmt.Fprintf(w, "set -gx %s %s\n", v.Name, strings.Join(words, " ")); err != nil {
@@ -160,14 +161,34 @@ func githubDelimiter(value string) string {
 	return delim
 }
 
-// QuotePOSIX quotes s for sh, bash and zsh: in single quotes, where a quote of s
-// closes the quoting, is escaped with a backslash, and reopens it.
-func QuotePOSIX(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-// QuoteFish quotes s for fish: single quotes, in which only \ and ' are escaped.
-func QuoteFish(s string) string {
-	s = strings.ReplaceAll(s, `\`, `\\`)
-	return "'" + strings.ReplaceAll(s, "'", `\'`) + "'"
+// Quote quotes s as one word that sh, bash, zsh and fish all read back as s, so that
+// env's output means the same whichever of them evaluates it: the shell it was
+// printed for, or another (a fish user's bash script runs `eval "$(python3 tool.py)"`,
+// tool.py runs pkg-pull env, which sees no shell above it and prints for $SHELL).
+// Their single quotes differ: nothing inside is special to a POSIX shell, \' and \\
+// are escapes inside to fish, and zsh with RC_QUOTES reads two quotes in a row inside
+// as one. So each run of s without ' or \ is single-quoted, literal in all four, and
+// each ' and \ is written outside the quotes as \' or \\, which all four read alike.
+// Quoted runs are never adjacent, so two quotes meet only in the empty value's. A
+// value without ' or \ is simply '…'.
+func Quote(s string) string {
+	if s == "" {
+		return "''"
+	}
+	var b strings.Builder
+	for s != "" {
+		i := strings.IndexAny(s, `'\`)
+		if i < 0 {
+			i = len(s)
+		}
+		if i > 0 {
+			b.WriteString("'" + s[:i] + "'")
+		}
+		if i < len(s) {
+			b.WriteString(`\` + s[i:i+1])
+			i++
+		}
+		s = s[i:]
+	}
+	return b.String()
 }
