@@ -186,6 +186,27 @@ func TestComposeRefusesNamesThatAreNotNames(t *testing.T) {
 	}
 }
 
+// Write and WriteGitHub print names as they are: they refuse one that is not a name
+// whoever calls them, not only after Compose.
+func TestWriteRefusesNamesThatAreNotNames(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"X=1; touch pwned; Y", "Z\nPWNED=1", "$(id)", "1PATH", ""} {
+		vars := []Var{{Name: name, Value: "v", Set: true}}
+		for _, shell := range Shells {
+			var out bytes.Buffer
+			var err error
+			if shell == "github" {
+				err = WriteGitHub(&out, &out, vars)
+			} else {
+				err = Write(&out, shell, vars)
+			}
+			if err == nil || !strings.Contains(err.Error(), "is not an environment variable name") || out.Len() > 0 {
+				t.Errorf("%s, name %q: printed %q, error %v", shell, name, out.String(), err)
+			}
+		}
+	}
+}
+
 // tricky values every shell must get back byte for byte.
 var tricky = []string{
 	"plain",

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"longshore.dev/lib/pkgspec"
 )
 
 // Shells are the formats Write knows.
@@ -69,8 +71,12 @@ func DetectShell(ancestors []string, login string) (shell string, known bool, fr
 // `eval "$(pkg-pull env hello)"` (or `… | source` in fish) applies them. json and yaml
 // print one object of NAME: value. Values are quoted (Quote) so that any of those
 // shells reads them back, whichever format was asked for: any byte but NUL may appear
-// in them. github is written with WriteGitHub instead.
+// in them. Names are printed as they are, so one that is not a name is refused.
+// github is written with WriteGitHub instead.
 func Write(w io.Writer, shell string, vars []Var) error {
+	if err := checkNames(vars); err != nil {
+		return err
+	}
 	switch shell {
 	case "sh", "bash", "zsh":
 		for _, v := range vars {
@@ -110,6 +116,18 @@ func Write(w io.Writer, shell string, vars []Var) error {
 	return fmt.Errorf("unknown shell %q: use one of %s", shell, strings.Join(Shells, ", "))
 }
 
+// checkNames refuses a name that is not a name, which the formats would print as
+// shell code or as another line of $GITHUB_ENV. Compose refuses them first, with a
+// hint; this keeps Write safe for any caller.
+func checkNames(vars []Var) error {
+	for _, v := range vars {
+		if !pkgspec.ValidEnvName(v.Name) {
+			return fmt.Errorf("%q is not an environment variable name (letters, digits and '_', not starting with a digit)", v.Name)
+		}
+	}
+	return nil
+}
+
 func asMap(vars []Var) map[string]string {
 	m := make(map[string]string, len(vars))
 	for _, v := range vars {
@@ -124,6 +142,9 @@ func asMap(vars []Var) map[string]string {
 // $GITHUB_ENV file) as NAME=value, or NAME<<DELIMITER … DELIMITER for a value with a
 // newline.
 func WriteGitHub(env, path io.Writer, vars []Var) error {
+	if err := checkNames(vars); err != nil {
+		return err
+	}
 	for _, v := range vars {
 		if v.Name == "PATH" && !v.Set && len(v.Appended) == 0 {
 			for _, e := range slices.Backward(v.Prepended) {
