@@ -367,6 +367,73 @@ func countRequests(m *sync.Map) int {
 	return n
 }
 
+// TestEnvHostileValuesAcrossShells: env's output evaluated by another shell than the
+// one it was printed for never runs a package's value as code. A program between the
+// shell and pkg-pull (xargs here; python3 or node in the field) hides the shell, so
+// pkg-pull prints for $SHELL: a fish user's bash script that runs
+// `eval "$(xargs pkg-pull env envy)"` gets fish syntax, a bash user's fish function
+// gets sh syntax. Each value, written to close the quotes of one shell's syntax as read
+// by another, is a package of its own: a value that breaks the quoting may leave the
+// rest of the output unparsable, which would hide another that runs code.
+func TestEnvHostileValuesAcrossShells(t *testing.T) {
+	t.Parallel()
+	for i, value := range []string{
+		"'; touch CANARY; #",  // closed fish's quotes for sh
+		`\'; touch CANARY; #`, // closed sh's quotes for fish
+		`\\'; touch CANARY; #`,
+		"'' ; touch CANARY ; ''", // zsh's RC_QUOTES
+		`x\`,                     // escaped fish's closing quote
+		"x'\ntouch CANARY\n'",
+		"$(touch CANARY) (touch CANARY) `touch CANARY`",
+	} {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			t.Parallel()
+			canary := filepath.Join(t.TempDir(), "pwned")
+			value = strings.ReplaceAll(value, "CANARY", canary)
+			quoted, _ := json.Marshal(value) // a YAML double-quoted scalar
+			name := fmt.Sprintf("envy%d", i)
+			pub := pushPkg(t, writePkg(t, name, "1.0.0", fmt.Sprintf("  env:\n    - {name: V, op: set, value: %s}\n", quoted), map[string]string{}),
+				registryAddr+"/e2e/env/hostile/"+name)
+			opt := runOpts{Env: []string{"LONGSHORE_HOME=" + t.TempDir()}}
+			runOK(t, opt, "pkg-pull", pub.Repository+"@"+pub.Digest)
+			env := "xargs pkg-pull env " + name + " </dev/null"
+			consumers := map[string][]string{
+				"sh":   {"sh", "-c", `eval "$(` + env + `)"; printf %s "$V"`},
+				"bash": {"bash", "-c", `eval "$(` + env + `)"; printf %s "$V"`},
+				"zsh":  {"zsh", "-o", "rcquotes", "-c", `eval "$(` + env + `)"; printf %s "$V"`},
+				"fish": {"fish", "--no-config", "-c", env + ` | source; printf %s "$V"`},
+			}
+			ran := 0
+			for _, producer := range []string{"sh", "bash", "zsh", "fish"} {
+				login := opt
+				login.Env = append(slices.Clone(opt.Env), "SHELL=/bin/"+producer)
+				for consumer, argv := range consumers {
+					if _, err := exec.LookPath(argv[0]); err != nil {
+						continue // zsh and fish where installed
+					}
+					ran++
+					res := run(t, login, argv[0], argv[1:]...)
+					if _, err := os.Stat(canary); err == nil {
+						t.Errorf("%s output read by %s ran %q as code\n%s", producer, consumer, value, res)
+						os.Remove(canary)
+					}
+					// The value comes back where the syntax is shared: a family's own,
+					// and sh's read by fish (its export function), but for a value of
+					// lines, which that splits.
+					fish := producer == "fish"
+					shared := fish == (consumer == "fish") || consumer == "fish" && !strings.Contains(value, "\n")
+					if shared && res.Stdout != value {
+						t.Errorf("%s output read by %s: V is %q, want %q\n%s", producer, consumer, res.Stdout, value, res)
+					}
+				}
+			}
+			if ran == 0 {
+				t.Fatal("no shell to test with")
+			}
+		})
+	}
+}
+
 // TestPullExecSignal: a command killed by a signal kills pkg-pull exec the same way,
 // because exec replaces the process.
 func TestPullExecSignal(t *testing.T) {
