@@ -89,7 +89,15 @@ Actions expects.`,
 				login := env.Getenv("SHELL")
 				var known bool
 				var from string
-				if shell, known, from = envcomp.DetectShell(ancestors(), login); !known {
+				above := ancestors()
+				shell, known, from = envcomp.DetectShell(above, login)
+				if from == "$SHELL" {
+					// A program between the shell and pkg-pull hides the shell that will
+					// read the output: say what decided instead.
+					env.Debugf("printing %s syntax, for $SHELL (%s): no shell runs pkg-pull directly (above it: %s); if another shell reads the output, name it with --shell",
+						shell, login, strings.Join(above, ", "))
+				}
+				if !known {
 					what := "the shell running it, " + from + ","
 					if from == "$SHELL" {
 						what = "$SHELL, " + filepath.Base(login) + ","

@@ -434,6 +434,22 @@ func TestEnvHostileValuesAcrossShells(t *testing.T) {
 	}
 }
 
+// TestEnvSaysWhenShellDecides: which shell decided is said at -v when no shell runs
+// pkg-pull (here the test does), since another shell may read the output.
+func TestEnvSaysWhenShellDecides(t *testing.T) {
+	t.Parallel()
+	pub := pushPkg(t, writePkg(t, "envsays", "1.0.0", "  env:\n    - {name: V, op: set, value: v}\n", map[string]string{}), registryAddr+"/e2e/env/says/envsays")
+	opt := runOpts{Env: []string{"LONGSHORE_HOME=" + t.TempDir(), "SHELL=/usr/bin/fish"}}
+	runOK(t, opt, "pkg-pull", pub.Repository+"@"+pub.Digest)
+	const says = "printing fish syntax, for $SHELL (/usr/bin/fish): no shell runs pkg-pull directly"
+	if res := runOK(t, opt, "pkg-pull", "env", "envsays", "-v"); !strings.Contains(res.Stderr, says) || res.Stdout != "set -gx V 'v'\n" {
+		t.Errorf("env -v does not say $SHELL decided:\n%s", res)
+	}
+	if res := runOK(t, opt, "pkg-pull", "env", "envsays"); strings.Contains(res.Stderr, says) {
+		t.Errorf("env says which shell decided without -v:\n%s", res)
+	}
+}
+
 // TestPullExecSignal: a command killed by a signal kills pkg-pull exec the same way,
 // because exec replaces the process.
 func TestPullExecSignal(t *testing.T) {
