@@ -71,10 +71,11 @@ A later set overriding an earlier one is reported on stderr (a warning between
 packages, an info line for a patch companion, which overrides by design).
 
 Without --shell, the syntax is that of the shell running pkg-pull (its parent process,
-past git or kubectl), else of the login shell $SHELL; values are quoted for it. json
-and yaml print one object of NAME: value. github appends to the files $GITHUB_ENV and
-$GITHUB_PATH (entries prepended to PATH go to $GITHUB_PATH), as a step in GitHub
-Actions expects.`,
+past git or kubectl), else of the login shell $SHELL (-v says so). Values are quoted
+alike for every shell, so sh, bash, zsh and fish read them back the same, whichever
+evaluates the output. json and yaml print one object of NAME: value. github appends
+to the files $GITHUB_ENV and $GITHUB_PATH (entries prepended to PATH go to
+$GITHUB_PATH), as a step in GitHub Actions expects.`,
 		Example: `eval "$({prog} hello)"
 {prog} hello --shell fish | source
 {prog} hello --shell json | jq -r .PATH
