@@ -6,11 +6,11 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
-	"unicode/utf8"
 
 	"github.com/spf13/pflag"
 
 	"longshore.dev/lib/fault"
+	"longshore.dev/lib/internal/printable"
 	"longshore.dev/lib/internal/textdist"
 	"longshore.dev/lib/stream"
 )
@@ -126,11 +126,11 @@ func printDocs(w io.Writer, f Format, docs []any, cols Columns, list bool) error
 		// break the columns.
 		tw := tabwriter.NewWriter(w, 0, 4, 3, ' ', 0)
 		row := func(cells []string) {
-			printable := make([]string, len(cells))
+			escaped := make([]string, len(cells))
 			for i, c := range cells {
-				printable[i] = Printable(c)
+				escaped[i] = Printable(c)
 			}
-			fmt.Fprintln(tw, strings.Join(printable, "\t"))
+			fmt.Fprintln(tw, strings.Join(escaped, "\t"))
 		}
 		row(cols.Headers)
 		for _, d := range docs {
@@ -144,59 +144,14 @@ func printDocs(w io.Writer, f Format, docs []any, cols Columns, list bool) error
 // Printable is s made safe to print on a terminal, on one line, for text that comes
 // from data: a newline becomes \n, a tab a space, any other control character (C0,
 // DEL, C1) and a byte that is not UTF-8 \xNN; printable Unicode stays as it is.
-func Printable(s string) string { return printable(s, false) }
+func Printable(s string) string { return printable.Line(s) }
 
 // PrintableLines is Printable for a message of its own lines (an error, a warning):
 // newlines and tabs stay, and every other control character is escaped. Messages
 // quote what registries, indexes and locks say (a registry's error text, a value of an
 // index entry), and an escape sequence in one must not reach the terminal: it could
 // clear the screen, print a fake prompt or set the window title.
-func PrintableLines(s string) string { return printable(s, true) }
-
-func printable(s string, lines bool) string {
-	if isPrintable(s, lines) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && n == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case lines && (r == '\n' || r == '\t'):
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\t':
-			b.WriteByte(' ')
-		case r < 0x20 || r >= 0x7f && r <= 0x9f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			b.WriteString(s[i : i+n])
-		}
-		i += n
-	}
-	return b.String()
-}
-
-// isPrintable says whether s has nothing for printable to escape: the common case,
-// checked without building a copy.
-func isPrintable(s string, lines bool) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= utf8.RuneSelf:
-			return false // not ASCII: let printable look at the runes
-		case c == '\n' || c == '\t':
-			if !lines {
-				return false
-			}
-		case c < 0x20 || c == 0x7f:
-			return false
-		}
-	}
-	return true
-}
+func PrintableLines(s string) string { return printable.Lines(s) }
 
 // ShortDigest abbreviates a digest for tables: sha256: and the first 12 hex digits.
 func ShortDigest(d string) string {
