@@ -396,7 +396,7 @@ func TestPrintTableAndName(t *testing.T) {
 // characters, on one line, in its column.
 func TestPrintTableEscapesCells(t *testing.T) {
 	t.Parallel()
-	docs := []any{named{"desc \x1b[31mred\x1b[0m", "a\tb\nc"}, named{"ok", "d"}}
+	docs := []any{named{"desc \x1b[31mred\x1b[0m", "a\tb\nc"}, named{"ok", "d"}, named{"\u202etxt.exe", "e"}}
 	cols := Columns{Headers: []string{"NAME", "DESCRIPTION"}, Row: func(d any) []string { n := d.(named); return []string{n.Name, n.Kind} }}
 	var buf bytes.Buffer
 	if err := Print(&buf, Table, docs, cols); err != nil {
@@ -404,7 +404,8 @@ func TestPrintTableEscapesCells(t *testing.T) {
 	}
 	want := "NAME     DESCRIPTION\n" +
 		"a b\\nc   desc \\x1b[31mred\\x1b[0m\n" +
-		"d        ok\n"
+		"d        ok\n" +
+		"e        \\u202etxt.exe\n"
 	if buf.String() != want {
 		t.Errorf("table:\n%q\nwant\n%q", buf.String(), want)
 	}
@@ -424,6 +425,12 @@ func TestPrintable(t *testing.T) {
 		{"\x9b31m \xff", `\x9b31m \xff`},
 		{"\ufffd", "\ufffd"},
 		{`C:\dir\x1b`, `C:\dir\x1b`},
+		// Controls of the layout, which show nothing and reorder or break what does.
+		{"invoice\u202eexe.txt", `invoice\u202eexe.txt`},
+		{"\u202a\u202b\u202c\u202d \u2066\u2067\u2068\u2069", `\u202a\u202b\u202c\u202d \u2066\u2067\u2068\u2069`},
+		{"\u200e \u200f \u061c", `\u200e \u200f \u061c`},
+		{"line\u2028sep\u2029para", `line\u2028sep\u2029para`},
+		{"שלום עולם مرحبا", "שלום עולם مرحبا"}, // right-to-left text itself stays
 	} {
 		if got := Printable(tc.in); got != tc.want {
 			t.Errorf("Printable(%q) = %q, want %q", tc.in, got, tc.want)
@@ -458,6 +465,8 @@ func TestMessagesEscapeControlCharacters(t *testing.T) {
 		{"héllo ✓", "héllo ✓"},
 		{"cr\r\n", `cr\x0d` + "\n"},
 		{"\u009b31m \xff", `\x9b31m \xff`},
+		{"\u202eexe.txt\n\u2066x\u2069", `\u202eexe.txt` + "\n" + `\u2066x\u2069`},
+		{"one\u2028Hint: two", `one\u2028Hint: two`},
 	} {
 		if got := PrintableLines(tc.in); got != tc.want {
 			t.Errorf("PrintableLines(%q) = %q, want %q", tc.in, got, tc.want)

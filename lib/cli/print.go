@@ -143,7 +143,9 @@ func printDocs(w io.Writer, f Format, docs []any, cols Columns, list bool) error
 
 // Printable is s made safe to print on a terminal, on one line, for text that comes
 // from data: a newline becomes \n, a tab a space, any other control character (C0,
-// DEL, C1) and a byte that is not UTF-8 \xNN; printable Unicode stays as it is.
+// DEL, C1) and a byte that is not UTF-8 \xNN, and a Unicode bidirectional control
+// \uNNNN (it would reorder what is shown: "\u202eexe.txt" reads "txt.exe"); printable
+// Unicode stays as it is.
 func Printable(s string) string { return printable.Line(s) }
 
 // PrintableLines is Printable for a message of its own lines (an error, a warning):
