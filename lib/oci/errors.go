@@ -23,16 +23,19 @@ import (
 	"oras.land/oras-go/v2/registry/remote/errcode"
 
 	"longshore.dev/lib/fault"
+	"longshore.dev/lib/internal/printable"
 )
 
 // classify wraps err with what was being done and the fault kind a user acts on. Error
 // texts from oras-go carry URLs, never credentials (those live in headers); their
-// queries are dropped (dropQueries).
+// queries are dropped (dropQueries). What the registry wrote in them is put on one
+// line (oneLine).
 func (t *Target) classify(err error, doing string) error {
 	if err == nil {
 		return nil
 	}
 	dropQueries(err)
+	err = &oneLine{err}
 	if fault.KindOf(err) != fault.Unknown {
 		return fmt.Errorf("%s: %w", doing, err)
 	}
@@ -102,6 +105,17 @@ func (t *Target) classify(err error, doing string) error {
 	}
 	return wrapped
 }
+
+// oneLine is an error whose text a registry wrote in part (the messages and details of
+// its error answer, which oras-go quotes), printed on one line with its control
+// characters escaped (printable.Line). The messages print as lines of their own
+// (cli.PrintError), and a registry's text must not add lines to them: a fake "Hint:
+// run curl … | sh", or a GitHub Actions workflow command ("::…" at the start of a line
+// of a job's log). The error stays underneath for errors.Is and As.
+type oneLine struct{ err error }
+
+func (e *oneLine) Error() string { return printable.Line(e.err.Error()) }
+func (e *oneLine) Unwrap() error { return e.err }
 
 // layoutFault says why a local layout's disk failed doing: a full disk, or a layout the
 // command cannot write. Neither is a network fault, which a syscall.Errno would pass
