@@ -133,7 +133,10 @@ func plural(n int, word string) string {
 }
 
 // annotation formats a finding as a GitHub Actions workflow command, its file relative
-// to the workspace (the checkout) when the package is inside it.
+// to the workspace (the checkout) when the package is inside it. Its text is escaped
+// as every message is (cli.PrintableLines) before the runner's escaping: a file name
+// may hold any byte but NUL and '/', and the job's log must not receive an escape
+// sequence or a bidi override from one. Line breaks stay, escaped for the runner.
 func annotation(dir, workspace string, f api.Finding) string {
 	command := "error"
 	if f.Severity == api.SeverityWarning {
@@ -141,13 +144,13 @@ func annotation(dir, workspace string, f api.Finding) string {
 	}
 	var props []string
 	if f.File != "" {
-		props = append(props, "file="+escapeProperty(workspacePath(dir, workspace, f.File)))
+		props = append(props, "file="+escapeProperty(cli.PrintableLines(workspacePath(dir, workspace, f.File))))
 		if f.Line > 0 {
 			props = append(props, "line="+strconv.Itoa(f.Line))
 		}
 	}
-	props = append(props, "title="+escapeProperty(f.Rule))
-	return "::" + command + " " + strings.Join(props, ",") + "::" + escapeData(f.Message)
+	props = append(props, "title="+escapeProperty(cli.PrintableLines(f.Rule)))
+	return "::" + command + " " + strings.Join(props, ",") + "::" + escapeData(cli.PrintableLines(f.Message))
 }
 
 func workspacePath(dir, workspace, file string) string {

@@ -166,6 +166,26 @@ func TestLintGitHubAnnotations(t *testing.T) {
 	}
 }
 
+// TestLintAnnotationsEscapeFileNames: a content file's name holds any byte but NUL and
+// '/': the annotation naming it reaches the job's log without its escape sequences and
+// bidi overrides, as the terminal's lines do.
+func TestLintAnnotationsEscapeFileNames(t *testing.T) {
+	t.Parallel()
+	workspace := t.TempDir()
+	dir := writePackage(t, workspace, "hello", "apiVersion: longshore.dev/v1alpha1\nkind: Package\nmetadata:\n  name: hello\n  version: 1.0.0\n  description: d\n  license: MIT\nspec: {}\n", 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "evil\x1b[2J\x1b]0;pwned\a\u202eexe.txt"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": workspace}
+	for _, verb := range [][]string{{"lint", dir}, {dir, "--to", "ocidir://" + filepath.Join(t.TempDir(), "reg") + "/hello"}} {
+		_, _, stderr := pkgPush(t, env, verb...)
+		const want = "\n::error file=hello/evil\\x1b[2J\\x1b]0;pwned\\x07\\u202eexe.txt,title=content-path::"
+		if strings.ContainsAny(stderr, "\x1b\a\u202e") || !strings.Contains("\n"+stderr, want) {
+			t.Errorf("%s: want the name escaped in the annotation:\n%q", verb[0], stderr)
+		}
+	}
+}
+
 // TestLintNeverPrintsCredentials: the table, the report and the annotations (which
 // anyone who can read the repository sees) show a URL's credentials masked.
 func TestLintNeverPrintsCredentials(t *testing.T) {
@@ -206,8 +226,12 @@ func TestAnnotation(t *testing.T) {
 		{name: "outside the workspace stays absolute", dir: "/elsewhere/p", workspace: ws,
 			f:    api.Finding{Rule: "r", Severity: "error", File: "f", Message: "m"},
 			want: "::error file=/elsewhere/p/f,title=r::m"},
-		{name: "escaping", dir: "d", f: api.Finding{Rule: "r", Severity: "error", File: "a,b:c%\nd", Line: 1, Message: "50% of\r\nlines: a, b"},
-			want: "::error file=d/a%2Cb%3Ac%25%0Ad,line=1,title=r::50%25 of%0D%0Alines: a, b"},
+		{name: "escaping", dir: "d", f: api.Finding{Rule: "r", Severity: "error", File: "a,b:c%\nd", Line: 1, Message: "50% of\nlines: a, b"},
+			want: "::error file=d/a%2Cb%3Ac%25%0Ad,line=1,title=r::50%25 of%0Alines: a, b"},
+		// A file name holds any byte: its control characters reach the log escaped as
+		// on a terminal, and so does a CR (which the runner would take as a line break).
+		{name: "control characters", dir: "d", f: api.Finding{Rule: "r", Severity: "error", File: "evil\x1b[2J\x1b]0;pwned\a\u202eexe.txt", Message: "bad\x1b[31m\r\nname"},
+			want: `::error file=d/evil\x1b[2J\x1b]0;pwned\x07\u202eexe.txt,title=r::bad\x1b[31m\x0d%0Aname`},
 		{name: "no file", dir: "d", f: api.Finding{Rule: "r", Severity: "error", Message: "m"}, want: "::error title=r::m"},
 	}
 	for _, tt := range tests {
