@@ -1,7 +1,7 @@
 // Package printable owns how longshore prints text that others wrote (a registry's
 // error message, an index's description, a file name in a package): escaped so that
 // it cannot drive the terminal, reorder what is shown, or add lines of its own.
-// lib/cli prints with it.
+// lib/cli prints with it; lib/oci puts a registry's error text on one line with it.
 package printable
 
 import (
