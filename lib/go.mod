@@ -18,5 +18,5 @@ require (
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	golang.org/x/sys v0.38.0 // indirect
 	golang.org/x/term v0.37.0
-	golang.org/x/text v0.14.0 // indirect
+	golang.org/x/text v0.14.0
 )

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -273,12 +274,13 @@ func TestSymlinkNamesAsTheFilesystemComparesThem(t *testing.T) {
 		want    string
 	}{
 		{"write through symlink in other case", []entry{dir("sub"), link("d", "sub"), file("D/x", "x")}, `through the symlink "d"`},
-		{"link and directory differing in case", pair, "duplicate"},
+		{"link and directory differing in case", pair, `"share/data" and the earlier "share/Data" differ only in case`},
+		{"files differing in case", []entry{file("README", "x"), file("readme", "y")}, `"readme" and the earlier "README" differ only in case`},
+		{"directory differing in case", []entry{file("Doc/a", "x"), file("doc/b", "y")}, `"doc" and the earlier "Doc" differ only in case`},
 	} {
 		t.Run("folding/"+tc.name, func(t *testing.T) {
 			t.Parallel()
-			tree := NewTree(t.TempDir(), DefaultLimits)
-			tree.u.links = newSymlinks(true)
+			tree := foldingTree(t.TempDir())
 			err := tree.Unpack(bytes.NewReader(tarball(t, Gzip, tc.entries...)), Gzip)
 			if err == nil {
 				err = tree.Finish()
@@ -302,6 +304,10 @@ func TestSymlinkNamesAsTheFilesystemComparesThem(t *testing.T) {
 		if b, err := os.ReadFile(filepath.Join(dest, "share", "Data", "f")); err != nil || string(b) != "x" {
 			t.Errorf("share/Data/f: %q, %v", b, err)
 		}
+		// Names differing in case are two names here, as lint's content-case says.
+		if err := Unpack(bytes.NewReader(tarball(t, Gzip, file("README", "x"), file("readme", "y"))), Gzip, t.TempDir(), DefaultLimits); err != nil {
+			t.Errorf("README and readme: %v", err)
+		}
 		writeTree(t, root, map[string]string{"share/data/f": "x"})
 		if err := os.Symlink("data", filepath.Join(root, "share", "Data")); err != nil {
 			t.Fatal(err)
@@ -310,6 +316,121 @@ func TestSymlinkNamesAsTheFilesystemComparesThem(t *testing.T) {
 			t.Errorf("pack: %v", err)
 		}
 	})
+}
+
+// foldingTree is a Tree that compares names as a filesystem that folds case does,
+// whatever dest's filesystem does.
+func foldingTree(dest string) *Tree {
+	tree := NewTree(dest, DefaultLimits)
+	tree.u.links, tree.u.names = newSymlinks(true), newSpellings(true)
+	return tree
+}
+
+// The names of é: one character (NFC), or e and a combining acute accent (NFD); and
+// of ü. macOS takes both spellings for one name, on every APFS and HFS+ volume.
+const (
+	eNFC = "\u00e9"
+	eNFD = "e\u0301"
+	uNFC = "\u00fc"
+	uNFD = "u\u0308"
+)
+
+func TestNameKey(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		a, b  string
+		folds bool
+		same  bool
+	}{
+		{"caf" + eNFC, "caf" + eNFD, false, true},
+		{"caf" + eNFC, "caf" + eNFD, true, true},
+		{"d/" + eNFC + "/" + uNFD, "d/" + eNFD + "/" + uNFC, false, true},
+		{"CAF\u00c9", "caf" + eNFD, true, true},  // É (NFC) folds to é, then decomposes
+		{"CAFE\u0301", "caf" + eNFC, true, true}, // É (NFD)
+		{"CAF\u00c9", "caf" + eNFC, false, false},
+		{"README", "readme", true, true},
+		{"README", "readme", false, false},
+		{"stra\u00dfe", "STRASSE", true, true}, // full case folding: ß is ss
+		{"\u212a", "k", true, true},            // the Kelvin sign is K
+		{".g\u200cit", ".GIT", true, true},     // HFS+ ignores joiners (CVE-2014-9390)
+		{".g\u200cit", ".git", false, false},
+		{"e", eNFC, true, false},
+		{"a\xffb", "a\xfeb", true, false}, // not UTF-8: bytes stay bytes
+	} {
+		if got := NameKey(tc.a, tc.folds) == NameKey(tc.b, tc.folds); got != tc.same {
+			t.Errorf("NameKey(%+q, %v) == NameKey(%+q, %v): %v, want %v", tc.a, tc.folds, tc.b, tc.folds, got, tc.same)
+		}
+	}
+}
+
+// The reviewer's archive: on macOS the link x/é (NFD)/ü is made as x/é (NFC)/ü, which
+// is the tree itself, so it points six levels up, and the file below x/é (NFD)/ü
+// (NFD) is written there ($HOME/Library/LaunchAgents, from a home's tmp/). It is
+// refused on every system, at the entry that goes through the link é by another
+// spelling; Finish refuses a link whose target does the same.
+func TestUnpackRefusesAPathThroughAnotherSpellingOfALink(t *testing.T) {
+	t.Parallel()
+	const x = "a/b/c/d/x"
+	for _, tc := range []struct {
+		name    string
+		entries []entry
+		want    string
+	}{
+		{"write through", []entry{
+			file("bin/nfd", "#!/bin/sh\necho hi\n"),
+			dir(x),
+			link(x+"/"+eNFC, "../../../../.."),
+			link(x+"/"+eNFD+"/"+uNFC, "../../../../../.."),
+			file(x+"/"+eNFD+"/"+uNFD+"/LONGSHORE_ESCAPED", "pwned\n"),
+		}, fmt.Sprintf("refusing archive entry %q: path goes through the symlink %q", x+"/"+eNFD+"/"+uNFC, x+"/"+eNFC)},
+		{"link through", []entry{
+			dir("d"), link("d/"+eNFC, ".."), link("l", "d/"+eNFD+"/d/"+eNFD+"/../../.."),
+		}, fmt.Sprintf(`refusing archive entry "l": symlink to %q leads outside the package through other symlinks`, "d/"+eNFD+"/d/"+eNFD+"/../../..")},
+		{"two spellings of one file", []entry{file(eNFC, "1"), file(eNFD, "2")},
+			`"e\u0301" and the earlier "\u00e9" differ only in Unicode normalisation (NFC and NFD)`},
+		// On Linux é (NFD) is a directory here, the root to "..", and x leads out through
+		// l; followed by key through the link é (NFC), x would seem to stay inside. So a
+		// name spelt two ways is refused, not left for the key to guess at.
+		{"a directory beside a link spelt otherwise", []entry{
+			dir(eNFD), dir("a/b"), link(eNFC, "a/b"), link("l", "."), link("x", eNFD+"/../l/.."),
+		}, `"\u00e9" and the earlier "e\u0301" differ only in Unicode normalisation`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			outer := t.TempDir()
+			dest := filepath.Join(outer, "dest")
+			os.Mkdir(dest, 0o755)
+			err := Unpack(bytes.NewReader(tarball(t, Gzip, tc.entries...)), Gzip, dest, DefaultLimits)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("want error containing %s, got %v", tc.want, err)
+			}
+			if fault.KindOf(err) != fault.Verify {
+				t.Errorf("want a Verify fault, got %v", fault.KindOf(err))
+			}
+			if ents, _ := os.ReadDir(outer); len(ents) != 1 {
+				t.Errorf("something was written beside dest: %v", ents)
+			}
+		})
+	}
+}
+
+// pkg-push refuses a package directory that holds two spellings of one name, which
+// pkg-pull would refuse; only a filesystem that keeps them apart (Linux's) can hold it.
+func TestPackRefusesTwoSpellingsOfOneName(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeTree(t, root, map[string]string{"share/" + eNFD: "1"})
+	if err := os.WriteFile(filepath.Join(root, "share", eNFC), []byte("2"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if ents, _ := os.ReadDir(filepath.Join(root, "share")); len(ents) != 2 {
+		t.Skip("this filesystem takes both spellings for one name")
+	}
+	_, err := Pack(root, &bytes.Buffer{}, PackOptions{})
+	want := `"share/e\u0301" and "share/\u00e9" differ only in Unicode normalisation`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("want error containing %s, got %v", want, err)
+	}
 }
 
 func TestUnpackRefusesHostileArchives(t *testing.T) {

@@ -56,7 +56,8 @@ func Pack(root string, w io.Writer, opts PackOptions) (PackStats, error) {
 // caller can find out whether a tree changed without compressing it.
 func Tar(root string, w io.Writer, opts PackOptions) (PackStats, error) {
 	var stats PackStats
-	links := newSymlinks(foldsCase(root))
+	folds := foldsCase(root)
+	links, names := newSymlinks(folds), newSpellings(folds)
 	tw := tar.NewWriter(w)
 	mtime := opts.ModTime.UTC()
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
@@ -76,6 +77,10 @@ func Tar(root string, w io.Writer, opts PackOptions) (PackStats, error) {
 				return filepath.SkipDir
 			}
 			return nil
+		}
+		// What pkg-pull refuses (two spellings of one name) is refused here first.
+		if mine, other, clash := names.add(rel); clash {
+			return fault.Errorf(fault.Verify, "%+q and %+q %s; pkg-pull refuses a package that holds both: rename one, or leave it out (.pkgignore)", other, mine, names.what(mine, other))
 		}
 		info, err := d.Info()
 		if err != nil {

@@ -2,23 +2,23 @@ package archive
 
 import (
 	"maps"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
-	"unicode"
 )
 
 // symlinks are the symbolic links of a tree, known by their names as the tree's
-// filesystem compares them. A link is checked lexically when it is made (checkLink),
-// but that cannot see the other links its target goes through: with d/l -> .., the
-// target d/l/../.. is "." to path.Join and the parent of the tree to the filesystem.
-// So, once every link is known, each is followed through the others (leadsOut). On a
-// filesystem that folds case (macOS's and Windows' by default) names are compared
-// folded to lower case: there a file D/x is written through the link d, and a link
-// through D/L leads where d/l does. Elsewhere they are not: on Linux the link
-// share/Data -> data beside the directory share/data is an ordinary package.
+// filesystem compares them (NameKey). A link is checked lexically when it is made
+// (checkLink), but that cannot see the other links its target goes through: with
+// d/l -> .., the target d/l/../.. is "." to path.Join and the parent of the tree to
+// the filesystem. So, once every link is known, each is followed through the others
+// (leadsOut). Names are compared in NFD everywhere: on macOS a file é/x (NFD) is
+// written through the link é (NFC). On a filesystem that folds case (macOS's and
+// Windows' by default) they are compared folded too: there a file D/x is written
+// through the link d, and a link through D/L leads where d/l does. Elsewhere they are
+// not: on Linux the link share/Data -> data beside the directory share/data is an
+// ordinary package.
 type symlinks struct {
 	byKey map[string]symlink
 	folds bool
@@ -30,12 +30,7 @@ func newSymlinks(folds bool) symlinks {
 	return symlinks{byKey: map[string]symlink{}, folds: folds}
 }
 
-func (s symlinks) key(name string) string {
-	if s.folds {
-		return strings.ToLower(name)
-	}
-	return name
-}
+func (s symlinks) key(name string) string { return NameKey(name, s.folds) }
 
 func (s symlinks) add(name, target string) { s.byKey[s.key(name)] = symlink{name, target} }
 
@@ -54,43 +49,6 @@ func (s symlinks) through(name string) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-// foldsCase reports whether the filesystem of dir takes names that differ only in
-// case for one name. It looks dir up (or, for a name without letters, its nearest
-// parent with some) in the other case, writing nothing: the package directory pkg-push
-// reads is the user's. When that cannot tell, it says yes, the stricter answer.
-func foldsCase(dir string) bool {
-	p, err := filepath.Abs(dir)
-	if err != nil {
-		return true
-	}
-	for {
-		base := filepath.Base(p)
-		if other := swapCase(base); other != base {
-			here, err := os.Lstat(p)
-			if err != nil {
-				return true
-			}
-			there, err := os.Lstat(filepath.Join(filepath.Dir(p), other))
-			return err == nil && os.SameFile(here, there)
-		}
-		parent := filepath.Dir(p)
-		if parent == p {
-			return true
-		}
-		p = parent
-	}
-}
-
-// swapCase is s with upper and lower case swapped.
-func swapCase(s string) string {
-	return strings.Map(func(r rune) rune {
-		if u := unicode.ToUpper(r); u != r {
-			return u
-		}
-		return unicode.ToLower(r)
-	}, s)
 }
 
 // maxHops is how many links a path may go through, Linux's MAXSYMLINKS: a chain

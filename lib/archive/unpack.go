@@ -59,7 +59,8 @@ type Tree struct {
 
 // NewTree returns a Tree that unpacks into dest, which must exist and be empty.
 func NewTree(dest string, limits Limits) *Tree {
-	return &Tree{unpacker{dest: dest, limits: limits, links: newSymlinks(foldsCase(dest)), files: map[string]bool{}, dirs: map[string]bool{dest: true}}}
+	folds := foldsCase(dest)
+	return &Tree{unpacker{dest: dest, limits: limits, links: newSymlinks(folds), names: newSpellings(folds), files: map[string]bool{}, dirs: map[string]bool{dest: true}}}
 }
 
 // Unpack extracts one layer, compressed with c, from r, as the package-level Unpack
@@ -129,6 +130,7 @@ type unpacker struct {
 	written int64
 	count   int
 	links   symlinks        // symlinks created: nothing may be written through them
+	names   spellings       // every path made, parents included: one spelling per name
 	files   map[string]bool // regular files created: hard link targets, never directories
 	dirs    map[string]bool // directories known to exist
 	writers *fileWriters
@@ -291,6 +293,9 @@ func (u *unpacker) entry(hdr *tar.Header, body io.Reader) error {
 		if u.files[dir] {
 			return refuse(hdr.Name, "path goes through the file %q", dir)
 		}
+	}
+	if mine, other, clash := u.names.add(name); clash {
+		return refuse(hdr.Name, "%+q and the earlier %+q %s", mine, other, u.names.what(mine, other))
 	}
 	target := filepath.Join(u.dest, filepath.FromSlash(name))
 	if len(target) > maxPath {

@@ -69,7 +69,9 @@ func (l *linter) walkContent(c contentDir, folding string) {
 	var total int64
 	count := 0
 	links := archive.NewSymlinks(c.abs)
-	folded := map[string]string{} // a name folded to lower case, with its directory: the name
+	// The first name of each key, with its directory: as every filesystem compares
+	// names (archive.NameKey), and as one that folds case does.
+	spelt, folded := map[string]string{}, map[string]string{}
 	_ = filepath.WalkDir(c.abs, func(p string, d fs.DirEntry, err error) error {
 		rel, rerr := filepath.Rel(c.abs, p)
 		if rerr != nil {
@@ -94,14 +96,20 @@ func (l *linter) walkContent(c contentDir, folding string) {
 			return nil
 		}
 		count++
-		if folding != "" {
-			key := path.Join(path.Dir(rel), strings.ToLower(d.Name()))
-			if first, ok := folded[key]; ok {
-				l.add("content-case", shown, 0, "differs from %s only in case: on %s the filesystem takes both for one name by default, so the package does not install there as published; rename one, or list it in %s",
-					path.Join(c.rel, first), folding, pkgspec.IgnoreFileName)
-			} else {
-				folded[key] = rel
-			}
+		nfd := path.Join(path.Dir(rel), archive.NameKey(d.Name(), false))
+		fold := path.Join(path.Dir(rel), archive.NameKey(d.Name(), true))
+		if first, ok := spelt[nfd]; ok {
+			l.add("content-path", shown, 0, "the name %+q differs from %+q (%s) only in Unicode normalisation (NFC and NFD): macOS takes both for one name, and publishing and installing refuse a package that holds both; rename one, or list it in %s",
+				d.Name(), path.Base(first), path.Join(c.rel, first), pkgspec.IgnoreFileName)
+		} else if first, ok := folded[fold]; ok && folding != "" {
+			l.add("content-case", shown, 0, "differs from %s only in case: on %s the filesystem takes both for one name by default, so the package does not install there as published; rename one, or list it in %s",
+				path.Join(c.rel, first), folding, pkgspec.IgnoreFileName)
+		}
+		if _, ok := spelt[nfd]; !ok {
+			spelt[nfd] = rel
+		}
+		if _, ok := folded[fold]; !ok {
+			folded[fold] = rel
 		}
 		if problem := nameProblem(d.Name()); problem != "" {
 			l.add("content-path", shown, 0, "the name %q %s: rename it, or list it in %s", d.Name(), problem, pkgspec.IgnoreFileName)

@@ -313,6 +313,15 @@ var lintCases = []struct {
 		"out/bin/hello": {content: "x", mode: 0o755}, "out/README": {content: "x"}, "out/readme": {content: "y"},
 	}, want: []want{{"content-case", "out/readme", 0, "differs from out/README only in case: on darwin/arm64 the filesystem"}}},
 	{name: "content-case: same names in different directories are fine", files: map[string]fixture{"a/README": {content: "x"}, "b/readme": {content: "y"}}},
+	// é spelt as one character (NFC) and as e and an accent (NFD): one name to macOS, on
+	// every platform refused by publishing and installing (archive.NameKey).
+	{name: "content-path: names differing only in normalisation", files: map[string]fixture{"caf\u00e9": {content: "x"}, "cafe\u0301": {content: "y"}, "CAF\u00c9": {content: "z"}}, want: []want{
+		{"content-case", "cafe\u0301", 0, "differs from CAF\u00c9 only in case"},
+		{"content-path", "caf\u00e9", 0, `the name "caf\u00e9" differs from "cafe\u0301" (` + "cafe\u0301" + `) only in Unicode normalisation (NFC and NFD): macOS takes both for one name`},
+	}},
+	{name: "content-path: normalisation on linux too", yaml: ptr(edit(12, "  platforms: {linux/amd64: .}", "  bin: [bin/hello]")), files: map[string]fixture{"caf\u00e9": {content: "x"}, "cafe\u0301": {content: "y"}}, want: []want{
+		{"content-path", "caf\u00e9", 0, "only in Unicode normalisation"},
+	}},
 
 	// content-special
 	{name: "content-special: named pipe", files: map[string]fixture{"run/fifo": {mode: fs.ModeNamedPipe}}, want: []want{{"content-special", "run/fifo", 0, "named pipe"}}},

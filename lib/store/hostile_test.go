@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -92,6 +93,38 @@ func TestLaterLayerCannotWriteThroughAnEarlierSymlink(t *testing.T) {
 	assertEmpty(t, filepath.Join(s.Home, "pkgs", "sha256"))
 	if list, err := s.List(); err != nil || len(list) != 0 {
 		t.Fatalf("recorded %v (%v)", list, err)
+	}
+}
+
+// The security review's package (an ocidir layout made by hand): on macOS, where é
+// spelt NFC and NFD is one name, the link x/é (NFD)/ü is made as x/é (NFC)/ü, inside
+// the tree root, so it points six levels up, and the file below x/é (NFD)/ü (NFD) is
+// written there: from $LONGSHORE_HOME/tmp/install-*/tree, ~/Library/LaunchAgents is in
+// reach. Every system refuses it, at the first path through another spelling of a
+// symlink, and writes nothing outside the tree.
+func TestPathThroughAnotherSpellingOfASymlinkIsRefused(t *testing.T) {
+	t.Parallel()
+	const x, eNFC, eNFD, uNFC, uNFD = "a/b/c/d/x/", "\u00e9", "e\u0301", "\u00fc", "u\u0308"
+	target, root := handMade(t, artifact.Config{Name: "nfd", Version: "1.0.0", Platform: "any", Bin: []string{"bin/nfd"}},
+		[]tar.Header{
+			{Name: "bin/nfd", Typeflag: tar.TypeReg, Mode: 0o755, Linkname: "#!/bin/sh\necho hi\n"},
+			{Name: x, Typeflag: tar.TypeDir, Mode: 0o755},
+			{Name: x + eNFC, Typeflag: tar.TypeSymlink, Linkname: "../../../../.."},
+			{Name: x + eNFD + "/" + uNFC, Typeflag: tar.TypeSymlink, Linkname: "../../../../../.."},
+			{Name: x + eNFD + "/" + uNFD + "/LONGSHORE_ESCAPED", Typeflag: tar.TypeReg, Mode: 0o644, Linkname: "pwned\n"},
+		})
+	s := openStore(t)
+	_, err := s.Install(context.Background(), target, root, InstallOptions{Jobs: 1})
+	want := fmt.Sprintf("refusing archive entry %q: path goes through the symlink %q", x+eNFD+"/"+uNFC, x+eNFC)
+	if fault.KindOf(err) != fault.Verify || !strings.Contains(err.Error(), want) {
+		t.Fatalf("want %s, got %v", want, err)
+	}
+	assertEmpty(t, filepath.Join(s.Home, "pkgs", "sha256"))
+	if list, err := s.List(); err != nil || len(list) != 0 {
+		t.Fatalf("recorded %v (%v)", list, err)
+	}
+	if _, err := os.Lstat(filepath.Join(s.Home, "bin", "nfd")); err == nil {
+		t.Error("bin/nfd was linked")
 	}
 }
 
