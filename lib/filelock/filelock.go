@@ -16,6 +16,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"longshore.dev/lib/fault"
 )
 
 // Exclusive blocks until it holds an exclusive lock on path (created if missing) and
@@ -48,23 +50,73 @@ const NoticeAfter = time.Second
 // trying LOCK_NB this often costs nothing and answers Ctrl-C at once.
 const pollInterval = 50 * time.Millisecond
 
-func open(path string) (*os.File, error) {
+// Open opens the lock file at path, making it (and its directory) when missing, for
+// a caller that locks it itself. As every lock here, it is opened only as the regular
+// file it is: a symlink there is not followed, a fifo does not block the open, and
+// anything but a regular file is refused, naming the path (fault.Conflict). A lock
+// file lies where others may have put things first: a layout copied from elsewhere
+// whose .longshore.lock is a link to ~/.profile would otherwise have every reader
+// create that file, or any file the link names, empty. A lock file this user may
+// not write (in another user's directory, on read-only media) is opened read-only:
+// flock(2) asks for no write access, and the lock still keeps out those who write it.
+func Open(path string) (*os.File, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	const only = syscall.O_NOFOLLOW | syscall.O_NONBLOCK
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR|only, 0o644)
 	if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
-		// flock(2) asks for no write access: a lock file this user may not write (in
-		// another user's directory, on read-only media) is locked through a read-only
-		// open, and still keeps out those who write it.
-		if ro, rerr := os.Open(path); rerr == nil {
+		if ro, rerr := os.OpenFile(path, os.O_RDONLY|only, 0); rerr == nil {
 			f, err = ro, nil
 		}
 	}
 	if err != nil {
+		if st, lerr := os.Lstat(path); lerr == nil && !st.Mode().IsRegular() {
+			return nil, notAFile(path, st)
+		}
+		return nil, fmt.Errorf("opening lock %s: %w", path, err)
+	}
+	// O_NOFOLLOW refused a symlink, and an open of a directory for writing fails;
+	// a fifo, a socket or a device opens, and is refused here.
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("opening lock %s: %w", path, err)
+		}
+		return nil, notAFile(path, st)
+	}
+	// A regular file: O_NONBLOCK did its part. The descriptor may outlive this
+	// process (pkg-pull exec hands its tree locks on), so it goes as an ordinary one.
+	if err := syscall.SetNonblock(int(f.Fd()), false); err != nil {
+		f.Close()
 		return nil, fmt.Errorf("opening lock %s: %w", path, err)
 	}
 	return f, nil
+}
+
+// notAFile is the error of a lock path that holds what st describes, not a regular file.
+func notAFile(path string, st fs.FileInfo) error {
+	var what string
+	switch mode := st.Mode(); {
+	case mode&fs.ModeSymlink != 0:
+		what = "a symlink"
+		if target, err := os.Readlink(path); err == nil {
+			what += " to " + target
+		}
+	case mode.IsDir():
+		what = "a directory"
+	case mode&fs.ModeNamedPipe != 0:
+		what = "a named pipe"
+	case mode&fs.ModeSocket != 0:
+		what = "a socket"
+	case mode&fs.ModeDevice != 0:
+		what = "a device"
+	default:
+		what = "a special file"
+	}
+	return fault.New(fault.Conflict,
+		fmt.Errorf("lock file %s is %s, not a file longshore made: a lock is taken on a regular file only, never through a link", path, what),
+		"remove it and run the command again: longshore makes its lock files itself")
 }
 
 func flock(f *os.File, how int) error {
@@ -77,7 +129,7 @@ func flock(f *os.File, how int) error {
 }
 
 func lock(path string, how int) (func(), error) {
-	f, err := open(path)
+	f, err := Open(path)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +146,7 @@ func lockContext(ctx context.Context, path string, how int, waiting func()) (fun
 		// waiting" would send the user looking for a command that is not there.
 		return nil, &waitError{path: path, err: err, before: true}
 	}
-	f, err := open(path)
+	f, err := Open(path)
 	if err != nil {
 		return nil, err
 	}

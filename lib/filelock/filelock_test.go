@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"longshore.dev/lib/fault"
 )
 
 func TestSharedExcludesExclusive(t *testing.T) {
@@ -137,7 +139,7 @@ func TestContextTakesAFreedLock(t *testing.T) {
 		t.Errorf("a lock freed within NoticeAfter was announced %d times", notices.Load())
 	}
 	// Both shared locks are held: an exclusive one cannot be taken meanwhile.
-	if f, err := open(path); err != nil {
+	if f, err := Open(path); err != nil {
 		t.Fatal(err)
 	} else {
 		if err := flock(f, syscall.LOCK_EX|syscall.LOCK_NB); err != syscall.EWOULDBLOCK {
@@ -179,4 +181,112 @@ func TestLockFileNotWritable(t *testing.T) {
 		t.Error("a second holder was let in through a read-only open")
 	}
 	release()
+}
+
+// A lock file is taken only as the regular file it is. A layout copied in with
+// .longshore.lock -> /some/path made every reader create /some/path (empty) and lock
+// it, or lock a file it names (read-only when it may not write it); a fifo there hung
+// the read-only open for good. Each is refused, naming the path, and left as it was.
+func TestLockFileOnlyARegularFile(t *testing.T) {
+	t.Parallel()
+	takes := map[string]func(string) (func(), error){
+		"Exclusive": Exclusive,
+		"Shared":    Shared,
+		"SharedContext": func(p string) (func(), error) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			return SharedContext(ctx, p, nil)
+		},
+	}
+	for _, tc := range []struct {
+		name string
+		make func(t *testing.T, lock, elsewhere string)
+		want string
+	}{
+		{"symlink to nothing", func(t *testing.T, lock, elsewhere string) {
+			symlink(t, elsewhere, lock)
+		}, "is a symlink to "},
+		{"symlink to a file", func(t *testing.T, lock, elsewhere string) {
+			writeFile(t, elsewhere, 0o644)
+			symlink(t, elsewhere, lock)
+		}, "is a symlink to "},
+		// Not writable: the read-only fallback must not follow it either.
+		{"symlink to a read-only file", func(t *testing.T, lock, elsewhere string) {
+			writeFile(t, elsewhere, 0o444)
+			symlink(t, elsewhere, lock)
+		}, "is a symlink to "},
+		{"relative symlink", func(t *testing.T, lock, elsewhere string) {
+			symlink(t, "../elsewhere", lock)
+		}, "is a symlink to ../elsewhere"},
+		{"directory", func(t *testing.T, lock, _ string) {
+			if err := os.Mkdir(lock, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}, "is a directory"},
+		{"fifo", func(t *testing.T, lock, _ string) {
+			if err := syscall.Mkfifo(lock, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, "is a named pipe"},
+		{"read-only fifo", func(t *testing.T, lock, _ string) {
+			if err := syscall.Mkfifo(lock, 0o444); err != nil {
+				t.Fatal(err)
+			}
+		}, "is a named pipe"},
+	} {
+		for how, take := range takes {
+			t.Run(tc.name+"/"+how, func(t *testing.T) {
+				t.Parallel()
+				dir := t.TempDir()
+				lock := filepath.Join(dir, "layout", ".longshore.lock")
+				elsewhere := filepath.Join(dir, "elsewhere")
+				if err := os.Mkdir(filepath.Dir(lock), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				tc.make(t, lock, elsewhere)
+				before, _ := os.Lstat(elsewhere)
+				type result struct {
+					release func()
+					err     error
+				}
+				done := make(chan result, 1)
+				go func() { r, err := take(lock); done <- result{r, err} }()
+				var r result
+				select {
+				case r = <-done:
+				case <-time.After(10 * time.Second):
+					t.Fatal("opening the lock hangs")
+				}
+				if r.err == nil {
+					r.release()
+					t.Fatal("locked what is not a regular file")
+				}
+				if !strings.Contains(r.err.Error(), "lock file "+lock+" "+tc.want) || fault.KindOf(r.err) != fault.Conflict ||
+					!strings.Contains(fault.HintOf(r.err), "remove it") {
+					t.Errorf("got %v (%v, hint %q), want a conflict saying %q", r.err, fault.KindOf(r.err), fault.HintOf(r.err), tc.want)
+				}
+				after, err := os.Lstat(elsewhere)
+				switch {
+				case before == nil && err == nil:
+					t.Errorf("the lock created %s, where its symlink leads", elsewhere)
+				case before != nil && (err != nil || after.Size() != before.Size() || after.Mode() != before.Mode()):
+					t.Errorf("%s changed: %v, %v", elsewhere, after, err)
+				}
+			})
+		}
+	}
+}
+
+func symlink(t *testing.T, target, link string) {
+	t.Helper()
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func writeFile(t *testing.T, path string, mode os.FileMode) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte("keep"), mode); err != nil {
+		t.Fatal(err)
+	}
 }

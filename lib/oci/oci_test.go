@@ -304,6 +304,39 @@ func TestLayoutNotFoundAndLocking(t *testing.T) {
 	again.Close()
 }
 
+// A layout copied in from elsewhere may hold anything at .longshore.lock. Opening it
+// locked a symlink there through its target, creating the file it names (empty)
+// anywhere this user may write: pkg-pull ocidir://LAYOUT:1.0.0 made
+// /some/path/created-by-lock. Every open refuses it, naming the lock file.
+func TestLayoutLockThroughASymlinkIsRefused(t *testing.T) {
+	t.Parallel()
+	for _, opts := range []Options{{ReadOnly: true}, {}, {Create: true}} {
+		t.Run(fmt.Sprintf("read-only=%v,create=%v", opts.ReadOnly, opts.Create), func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			r, _ := ref.ParseArtifact("ocidir://" + filepath.Join(dir, "hello"))
+			pushTagged(t, r, "1.0.0", "one")
+			lock := filepath.Join(r.Path, lockName)
+			os.Remove(lock)
+			created := filepath.Join(dir, "created-by-lock")
+			if err := os.Symlink(created, lock); err != nil {
+				t.Fatal(err)
+			}
+			target, err := Open(context.Background(), r, opts)
+			if err == nil {
+				target.Close()
+				t.Fatal("opened a layout whose lock file is a symlink")
+			}
+			if want := "lock file " + lock + " is a symlink to " + created; !strings.Contains(err.Error(), want) || fault.KindOf(err) != fault.Conflict {
+				t.Errorf("got %v (%v), want a conflict saying %q", err, fault.KindOf(err), want)
+			}
+			if _, err := os.Lstat(created); err == nil {
+				t.Errorf("opening the layout created %s", created)
+			}
+		})
+	}
+}
+
 type authCredential = auth.Credential
 
 type emptyCreds struct{}

@@ -11,6 +11,7 @@ import (
 
 	"longshore.dev/lib/api"
 	"longshore.dev/lib/fault"
+	"longshore.dev/lib/filelock"
 )
 
 // A running program's tree is never collected. pkg-pull exec holds a shared lock on
@@ -42,7 +43,7 @@ func (s *Store) UseTrees(recs []*api.Installed) ([]*os.File, error) {
 		if err != nil {
 			return fail(fault.Errorf(fault.Verify, "%s: digest %q: %v", r.Name, r.Digest, err))
 		}
-		f, err := os.OpenFile(s.treeLock(d), os.O_CREATE|os.O_RDWR, 0o644)
+		f, err := filelock.Open(s.treeLock(d))
 		if err != nil {
 			return fail(storageError("opening the lock of "+r.Name+"'s tree", err))
 		}
@@ -80,7 +81,7 @@ func (s *Store) LockTreeForRemoval(manifest digest.Digest) (release func(removed
 		return nil, false, err
 	}
 	// Created if missing (never run), so that an exec starting now waits for it.
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	f, err := filelock.Open(path)
 	if err != nil {
 		return nil, false, err
 	}
@@ -102,7 +103,8 @@ func (s *Store) LockTreeForRemoval(manifest digest.Digest) (release func(removed
 // TreeInUse reports whether a running program holds the tree's lock, without taking it
 // (for a dry run, which removes nothing).
 func (s *Store) TreeInUse(manifest digest.Digest) bool {
-	f, err := os.Open(s.treeLock(manifest))
+	// Not followed if a link, nor waited on if a fifo: not a lock pkg-pull exec holds.
+	f, err := os.OpenFile(s.treeLock(manifest), os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return false
 	}
