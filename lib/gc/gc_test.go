@@ -102,12 +102,14 @@ func TestNothingOutsideHome(t *testing.T) {
 
 	garbage := strings.Repeat("ef", 32)
 	for _, link := range []string{
-		filepath.Join(s.TreesDir(), garbage),                  // a tree name that is a link
-		filepath.Join(s.TreesDir(), "not-a-digest"),           // a stray name
-		filepath.Join(s.BinDir(), "evil"),                     // a link out of the home
-		filepath.Join(s.TmpDir(), "install-evil"),             // staging that is a link
-		filepath.Join(s.TmpDir(), "gc-evil"),                  // an interrupted gc's dir that is a link
-		filepath.Join(s.BlobsDir(), strings.Repeat("12", 32)), // a blob that is a link
+		filepath.Join(s.TreesDir(), garbage),                      // a tree name that is a link
+		filepath.Join(s.TreesDir(), "not-a-digest"),               // a stray name
+		filepath.Join(s.BinDir(), "evil"),                         // a link out of the home
+		filepath.Join(s.BinDir(), "evil.tmp-link"),                // named as staged links once were
+		filepath.Join(s.BinDir(), store.LinkStagingPrefix+"mine"), // named as staged links are
+		filepath.Join(s.TmpDir(), "install-evil"),                 // staging that is a link
+		filepath.Join(s.TmpDir(), "gc-evil"),                      // an interrupted gc's dir that is a link
+		filepath.Join(s.BlobsDir(), strings.Repeat("12", 32)),     // a blob that is a link
 	} {
 		if err := os.Symlink(outside, link); err != nil {
 			t.Fatal(err)
@@ -132,8 +134,10 @@ func TestNothingOutsideHome(t *testing.T) {
 			t.Errorf("%s is still there", gone)
 		}
 	}
-	if !exists(filepath.Join(s.BinDir(), "evil")) {
-		t.Errorf("bin/evil, a link out of the home, was removed")
+	for _, name := range []string{"evil", "evil.tmp-link", store.LinkStagingPrefix + "mine"} {
+		if !exists(filepath.Join(s.BinDir(), name)) {
+			t.Errorf("bin/%s, a link out of the home, was removed", name)
+		}
 	}
 	f.checkConsistent(t)
 }
@@ -194,7 +198,7 @@ func TestCrashAtEveryStep(t *testing.T) {
 			f.checkConsistent(t)
 			// No link of an installed package may lead nowhere.
 			for _, name := range names(f.s.BinDir()) {
-				if strings.HasSuffix(name, ".tmp-link") {
+				if strings.HasPrefix(name, store.LinkStagingPrefix) {
 					continue
 				}
 				if _, err := os.Stat(filepath.Join(f.s.BinDir(), name)); err != nil {

@@ -144,7 +144,7 @@ func planLinks(s *store.Store, g *graph, p *plan, _ time.Time) error {
 		}
 		path := filepath.Join(binDir, e.Name())
 		item := api.GCItem{Kind: api.GCLink, Path: rel(s, path)}
-		if strings.HasSuffix(e.Name(), store.LinkStagingSuffix) {
+		if s.StagedLink(e.Name()) {
 			item.Reason = "a link an install was switching into place when it stopped"
 			p.items = append(p.items, item)
 			continue

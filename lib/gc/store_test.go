@@ -144,7 +144,7 @@ func newFixture(t *testing.T) *fixture {
 	os.Chmod(filepath.Join(staging, "tree", "bin"), 0o555)
 	// Tests that leave it behind: t.TempDir's cleanup does not make it writable.
 	t.Cleanup(func() { os.Chmod(filepath.Join(staging, "tree", "bin"), 0o755) })
-	os.Symlink("../pkgs/sha256/"+strings.Repeat("ab", 32)+"/bin/x", filepath.Join(s.BinDir(), "x"+store.LinkStagingSuffix))
+	os.Symlink("../pkgs/sha256/"+strings.Repeat("ab", 32)+"/bin/x", filepath.Join(s.BinDir(), store.LinkStagingPrefix+"x"))
 	os.WriteFile(filepath.Join(s.BlobsDir(), strings.Repeat("cd", 32)), []byte("stray"), 0o444)
 	os.WriteFile(filepath.Join(s.BlobsDir(), ".config.tmp-99"), []byte("partial"), 0o644)
 	return f

@@ -230,6 +230,10 @@ var lintCases = []struct {
 	{name: "bin: a directory", yaml: ptr(edit(12, "  bin: [bin]")), want: []want{{"bin", "package.yaml", 12, "is a directory"}}},
 	{name: "bin: excluded by .pkgignore", files: map[string]fixture{".pkgignore": {content: "bin/\n"}}, want: []want{{"bin", "package.yaml", 12, "excluded"}}},
 	{name: "bin: listed twice", yaml: ptr(edit(12, "  bin: [bin/hello, ./bin/hello]")), want: []want{{"bin", "package.yaml", 12, "listed twice"}}},
+	{name: "bin: a name pkg-pull keeps", yaml: ptr(edit(12, "  bin: [bin/hello, bin/.longshore-link-x]")), files: map[string]fixture{"bin/.longshore-link-x": {content: "x", mode: 0o755}}, want: []want{
+		{"bin", "package.yaml", 12, "spec.bin[1] bin/.longshore-link-x would be linked as .longshore-link-x in $LONGSHORE_HOME/bin, and names beginning .longshore- there are pkg-pull's own"},
+	}},
+	{name: "bin: a name ending in .tmp-link is fine", yaml: ptr(edit(12, "  bin: [bin/tool.tmp-link]")), files: map[string]fixture{"bin/hello": removed, "bin/tool.tmp-link": {content: "x", mode: 0o755}}},
 	// A link out of the package: chmod +x would change the file it points at.
 	{name: "bin: symlink out of the package", yaml: ptr(edit(12, "  bin: [bin/hello, bin/link-out]")), files: map[string]fixture{"bin/link-out": {mode: fs.ModeSymlink, link: "/etc/passwd"}}, want: []want{
 		{"bin", "package.yaml", 12, "spec.bin[1] bin/link-out is a symlink out of the package content, to /etc/passwd"},

@@ -203,6 +203,10 @@ func (l *linter) checkBin(dirs []contentDir) {
 			continue
 		}
 		seen[rel] = b.Line
+		if pkgspec.ReservedBinName(path.Base(rel)) {
+			l.add("bin", file, b.Line, "%s %s would be linked as %s in $LONGSHORE_HOME/bin, and names beginning %s there are pkg-pull's own: rename it", where, raw, path.Base(rel), pkgspec.ReservedBinPrefix)
+			continue
+		}
 		if other, clash := links[path.Base(rel)]; clash {
 			l.add("bin", file, b.Line, "%s %s and %s would both be linked as %s in $LONGSHORE_HOME/bin: rename one", where, raw, other, path.Base(rel))
 		} else {

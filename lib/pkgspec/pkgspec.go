@@ -94,6 +94,15 @@ func ValidEnvName(s string) bool { return envNameRE.MatchString(s) }
 // follows it).
 func ValidEnvValue(s string) bool { return !strings.Contains(s, "\x00") }
 
+// ReservedBinPrefix begins the names in $LONGSHORE_HOME/bin that the store keeps for
+// itself (a link it is switching into place is .longshore-link-RANDOM): no entry point
+// is linked under one, so that the store never takes an entry point for its own.
+const ReservedBinPrefix = ".longshore-"
+
+// ReservedBinName reports whether name, the last name of an entry point (its link in
+// bin/), begins with ReservedBinPrefix.
+func ReservedBinName(name string) bool { return strings.HasPrefix(name, ReservedBinPrefix) }
+
 // ValidVersion reports whether s is a SemVer 2.0.0 version (no leading "v").
 func ValidVersion(s string) bool { return semverRE.MatchString(s) }
 

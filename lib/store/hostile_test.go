@@ -162,6 +162,8 @@ func TestHostileConfigIsRefused(t *testing.T) {
 		{"bin out of the tree", artifact.Config{Name: "p", Version: "1.0.0", Bin: []string{"../../../../escaped"}}, `bin[0] "../../../../escaped" is not a path inside the package`},
 		{"bin that is the home", artifact.Config{Name: "p", Version: "1.0.0", Bin: []string{"bin/x", "bin/.."}}, `bin[1] "bin/.." is not a path inside the package`},
 		{"absolute bin", artifact.Config{Name: "p", Version: "1.0.0", Bin: []string{"/bin/sh"}}, `bin[0] "/bin/sh" is not a path inside the package`},
+		// bin/.longshore-link-* are the links the store stages and removes.
+		{"bin under a name the store keeps", artifact.Config{Name: "p", Version: "1.0.0", Bin: []string{"bin/.longshore-link-x"}}, `bin[0] "bin/.longshore-link-x" would be linked as bin/.longshore-link-x, and names beginning .longshore- there are the store's own`},
 		{"name that is a path", artifact.Config{Name: "../../nameesc", Version: "1.0.0"}, `config names the package "../../nameesc", which is not a package name`},
 		{"version that is not one", artifact.Config{Name: "p", Version: "latest"}, `config's version "latest" is not a semantic version`},
 		{"env name that is shell code", artifact.Config{Name: "p", Version: "1.0.0", Env: []pkgspec.EnvVar{{Name: "X=1; touch pwned; Y", Op: "set", Value: "v"}}}, `env[0].name "X=1; touch pwned; Y" is not an environment variable name`},

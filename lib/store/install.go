@@ -474,6 +474,9 @@ func checkConfig(c artifact.Config) error {
 		if !entryPointInside(b) {
 			return fmt.Errorf("%s %s: bin[%d] %q is not a path inside the package: entry points are linked into bin/ by their last name", c.Name, c.Version, i, b)
 		}
+		if pkgspec.ReservedBinName(path.Base(b)) {
+			return fmt.Errorf("%s %s: bin[%d] %q would be linked as bin/%s, and names beginning %s there are the store's own", c.Name, c.Version, i, b, path.Base(b), pkgspec.ReservedBinPrefix)
+		}
 	}
 	for i, e := range c.Env {
 		if !pkgspec.ValidEnvName(e.Name) {

@@ -6,11 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/opencontainers/go-digest"
@@ -431,19 +434,28 @@ func (s *Store) link(inst, prev *api.Installed, overwrite bool) error {
 }
 
 // switchLink points linkPath at target (slash-separated, relative to bin/) in one
-// rename, so the name always leads somewhere.
+// rename, so the name always leads somewhere. The link is made under a new name of
+// the store's own (LinkStagingPrefix and a random suffix) first, never one that is
+// there already: an entry point, or a file of the user's, is neither reused nor
+// removed.
 func switchLink(linkPath, target string) error {
 	name := filepath.Base(linkPath)
-	tmp := linkPath + LinkStagingSuffix
-	os.Remove(tmp)
-	if err := os.Symlink(filepath.FromSlash(target), tmp); err != nil {
-		return storageError("linking bin/"+name, err)
+	for range 100 {
+		tmp := filepath.Join(filepath.Dir(linkPath), LinkStagingPrefix+strconv.FormatUint(rand.Uint64(), 36))
+		err := os.Symlink(filepath.FromSlash(target), tmp)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return storageError("linking bin/"+name, err)
+		}
+		if err := os.Rename(tmp, linkPath); err != nil {
+			os.Remove(tmp)
+			return storageError("linking bin/"+name, err)
+		}
+		return nil
 	}
-	if err := os.Rename(tmp, linkPath); err != nil {
-		os.Remove(tmp)
-		return storageError("linking bin/"+name, err)
-	}
-	return nil
+	return fmt.Errorf("linking bin/%s: no free name for the link in %s", name, filepath.Dir(linkPath))
 }
 
 // relink puts bin/ in line with the records list: an entry point whose link is
@@ -485,7 +497,7 @@ func (s *Store) relink(list []*api.Installed) error {
 		if e.Type()&os.ModeSymlink == 0 {
 			continue
 		}
-		if strings.HasSuffix(e.Name(), LinkStagingSuffix) {
+		if s.StagedLink(e.Name()) {
 			os.Remove(linkPath)
 			continue
 		}
