@@ -140,26 +140,7 @@ func TestTapRegistryAndLayout(t *testing.T) {
 func TestTapPrivateLogin(t *testing.T) {
 	t.Parallel()
 	const password = "correct-horse-battery-staple"
-	dir := t.TempDir()
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	htpasswd := filepath.Join(dir, "htpasswd")
-	if err := os.WriteFile(htpasswd, []byte("alice:"+string(hash)+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	stop, private, err := startRegistry(filepath.Join(dir, "registry"), fmt.Sprintf(`auth:
-  htpasswd:
-    realm: longshore-e2e
-    path: %s
-`, htpasswd))
-	if stop != nil {
-		t.Cleanup(stop)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	private, stop := startPasswordRegistry(t, "alice", password)
 	dockerConfig := t.TempDir()
 	opt := runOpts{Env: []string{"LONGSHORE_HOME=" + t.TempDir(), "DOCKER_CONFIG=" + dockerConfig}}
 	index := private + "/private/index"
@@ -258,4 +239,32 @@ func TestTapUpdateRepairsCache(t *testing.T) {
 	if out := runOK(t, opt, "pkg-tap", "show", "core/mend").Stdout; !strings.Contains(out, "1.0.0") {
 		t.Errorf("show after the repair: %s", out)
 	}
+}
+
+// startPasswordRegistry starts a registry of its own that wants user's password
+// (htpasswd), stopped when t ends or by stop (either may come first), and returns its
+// address.
+func startPasswordRegistry(t *testing.T, user, password string) (addr string, stop func()) {
+	t.Helper()
+	dir := t.TempDir()
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	htpasswd := filepath.Join(dir, "htpasswd")
+	if err := os.WriteFile(htpasswd, []byte(user+":"+string(hash)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stop, addr, err = startRegistry(filepath.Join(dir, "registry"), fmt.Sprintf(`auth:
+  htpasswd:
+    realm: longshore-e2e
+    path: %s
+`, htpasswd))
+	if stop != nil {
+		t.Cleanup(stop)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return addr, stop
 }

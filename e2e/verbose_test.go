@@ -11,8 +11,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"golang.org/x/crypto/bcrypt"
 )
 
 // TestPullVerbose: -v and -vv change stderr only. -v says what the pull opened and how
@@ -72,26 +70,7 @@ func TestPullVerbose(t *testing.T) {
 func TestVerboseNeverShowsCredentials(t *testing.T) {
 	t.Parallel()
 	const password = "verbose-horse-battery-staple"
-	dir := t.TempDir()
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	htpasswd := filepath.Join(dir, "htpasswd")
-	if err := os.WriteFile(htpasswd, []byte("alice:"+string(hash)+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	stop, private, err := startRegistry(filepath.Join(dir, "registry"), fmt.Sprintf(`auth:
-  htpasswd:
-    realm: longshore-e2e
-    path: %s
-`, htpasswd))
-	if stop != nil {
-		t.Cleanup(stop)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	private, _ := startPasswordRegistry(t, "alice", password)
 	auth := base64.StdEncoding.EncodeToString([]byte("alice:" + password))
 	dockerConfig := t.TempDir()
 	config := filepath.Join(dockerConfig, "config.json")
