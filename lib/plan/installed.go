@@ -196,13 +196,7 @@ func (s *Source) installedLock(installed []*api.Installed) *api.Lock {
 		}
 		lock.Packages = append(lock.Packages, p)
 	}
-	slices.SortFunc(lock.Packages, func(a, b api.LockedPackage) int { return strings.Compare(a.Name, b.Name) })
-	for i := range lock.Packages {
-		p := &lock.Packages[i]
-		if by := requiredBy[p.Name]; len(by) > 0 {
-			p.RequiredBy = slices.Compact(slices.Sorted(slices.Values(by)))
-		}
-	}
+	sortWithRequiredBy(lock, requiredBy)
 	order, err := resolve.Order(lock.Packages)
 	if err != nil {
 		order = make([]string, len(lock.Packages))
@@ -381,4 +375,16 @@ func installedName(cfg *tap.Config, inst *api.Installed) string {
 		}
 	}
 	return repo
+}
+
+// sortWithRequiredBy sorts lock's packages by name and fills in each one's RequiredBy
+// from requiredBy (package name → the packages that depend on or patch it).
+func sortWithRequiredBy(lock *api.Lock, requiredBy map[string][]string) {
+	slices.SortFunc(lock.Packages, func(a, b api.LockedPackage) int { return strings.Compare(a.Name, b.Name) })
+	for i := range lock.Packages {
+		p := &lock.Packages[i]
+		if by := requiredBy[p.Name]; len(by) > 0 {
+			p.RequiredBy = slices.Compact(slices.Sorted(slices.Values(by)))
+		}
+	}
 }

@@ -3,7 +3,6 @@ package plan
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"longshore.dev/lib/api"
 	"longshore.dev/lib/fault"
@@ -127,13 +126,7 @@ func Restore(records []*api.Installed, where []string) (lock *api.Lock, skipped 
 		}
 		lock.Packages = append(lock.Packages, p)
 	}
-	slices.SortFunc(lock.Packages, func(a, b api.LockedPackage) int { return strings.Compare(a.Name, b.Name) })
-	for i := range lock.Packages {
-		p := &lock.Packages[i]
-		if by := requiredBy[p.Name]; len(by) > 0 {
-			p.RequiredBy = slices.Compact(slices.Sorted(slices.Values(by)))
-		}
-	}
+	sortWithRequiredBy(lock, requiredBy)
 	if lock.Order, err = resolve.Order(lock.Packages); err != nil {
 		return nil, nil, err
 	}
