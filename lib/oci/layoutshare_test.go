@@ -253,6 +253,16 @@ func TestLayoutReaderMendsExclusively(t *testing.T) {
 			if err != nil {
 				t.Fatalf("opening, the other reader gone: %v", err)
 			}
+			// The reader that mended it holds it shared, not exclusive: a second reader
+			// of this process (pkg-pull X:1.0.0 X:2.0.0) does not wait for it.
+			ctx2, cancel2 := context.WithCancel(context.Background())
+			second, err := Open(ctx2, r, Options{ReadOnly: true, LayoutWaiting: neverWaits(t, cancel2)})
+			if err != nil {
+				t.Errorf("a second reader beside the one that mended: %v", err)
+			} else {
+				second.Close()
+			}
+			cancel2()
 			tags, err := target.Tags(context.Background())
 			target.Close()
 			want := []string{"1.0.0"}

@@ -444,23 +444,37 @@ func openLayout(ctx context.Context, r ref.Ref, opts Options) (*Target, error) {
 // killed writer left (its stage, its ingest/: the next writer clears them).
 //
 // What an older writer cut short (mendLayout) is the exception: no reader can read it
-// as it is, and mending it writes. That is done under the exclusive lock, which the
-// open then keeps until Close rather than trading it back for a shared one: a writer
-// could come in between, and the layout would have to be looked at again. Only the
-// first reader after such a writer takes its turn; the next finds the layout whole.
+// as it is, and mending it writes. That is done under the exclusive lock, which is
+// then traded back for a shared one, the layout looked at again: a writer may come in
+// between. Keeping the exclusive lock until Close would make the next reader of this
+// same process (pkg-pull ocidir://X:1.0.0 ocidir://X:2.0.0) wait for it for good. Only
+// the first reader after such a writer takes its turn; the next finds the layout whole.
 func openLayoutToRead(ctx context.Context, r ref.Ref, where string, waiting func()) (*Target, error) {
-	unlock, err := lockLayout(ctx, r.Path, where, shared, false, waiting)
-	if err != nil {
-		return nil, err
-	}
-	if mendNeeded(r.Path) {
+	var unlock func()
+	for tries := 0; ; tries++ {
+		var err error
+		if unlock, err = lockLayout(ctx, r.Path, where, shared, false, waiting); err != nil {
+			return nil, err
+		}
+		if !mendNeeded(r.Path) {
+			break
+		}
 		unlock()
+		if tries == 2 {
+			return nil, fault.New(fault.Conflict, fmt.Errorf("opening %s: it was cut short again each time it was mended", where),
+				"another command keeps writing it: let it finish, then run this one again")
+		}
+		if other := heldAs(filepath.Join(r.Path, lockName)); other != "" {
+			// This process reads it already, and an exclusive lock would wait for that.
+			return nil, fmt.Errorf("opening %s: its index.json or oci-layout went missing while this command had it open", where)
+		}
 		if unlock, err = lockLayout(ctx, r.Path, where, exclusive, false, waiting); err != nil {
 			return nil, err
 		}
 		// mendLayout looks again: another command may have mended it meanwhile.
-		if err := mendLayout(r.Path); err != nil {
-			unlock()
+		err = mendLayout(r.Path)
+		unlock()
+		if err != nil {
 			return nil, fmt.Errorf("opening %s: putting back what an earlier writer did not finish saving (index.json, oci-layout): %w", where, err)
 		}
 	}
