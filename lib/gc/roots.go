@@ -352,8 +352,8 @@ func refuseStaleLocks(stale []staleLock) error {
 }
 
 // Register makes file (a Lock, or Installed or PackageRef documents) a root of every
-// later collection until Unregister, or until the file is gone. It returns the file's
-// absolute path.
+// later collection until Unregister; while it is gone or keeps nothing, a collection
+// stops (refuseStaleLocks). It returns the file's absolute path.
 func Register(s *store.Store, file string) (string, error) {
 	abs, err := filepath.Abs(file)
 	if err != nil {

@@ -58,19 +58,17 @@ func (t *Target) resolveNamed(tag string) (desc ocispec.Descriptor, found bool, 
 		return desc, false, nil // the plain lookup's not-found says enough
 	}
 	var names []string
+	seen := map[string]bool{} // digests named already
 	for _, d := range index.Manifests {
 		name := d.Annotations[ocispec.AnnotationRefName]
-		if tagOfName(name) != tag {
+		if tagOfName(name) != tag || seen[d.Digest.String()] {
 			continue
 		}
-		if found && d.Digest != desc.Digest {
-			names = append(names, name+" ("+d.Digest.String()+")")
-			continue
-		}
+		seen[d.Digest.String()] = true
+		names = append(names, name+" ("+d.Digest.String()+")")
 		if !found {
-			names = append(names, name+" ("+d.Digest.String()+")")
+			desc, found = d, true
 		}
-		desc, found = d, true
 	}
 	if len(names) > 1 {
 		return ocispec.Descriptor{}, false, fault.New(fault.Usage,

@@ -128,6 +128,11 @@ func TestLayoutRefNamesThatAreReferences(t *testing.T) {
 		{refName: "3.0.0", version: "plain"},
 		{refName: "other/x:3.0.0", version: "other"},
 		{refName: "reg.example:5000/org/c", version: "no tag"},
+		{refName: "x/a:6.0.0", version: "six-a"},
+		{refName: "x/b:6.0.0", version: "six-b"},
+		{refName: "x/c:6.0.0", version: "six-b"}, // b's manifest again: one manifest, named twice
+		{refName: "x/a:7.0.0", version: "seven"},
+		{refName: "x/b:7.0.0", version: "seven"},
 	})
 	target, err := Open(context.Background(), ref.Ref{Kind: ref.Layout, Path: root}, Options{ReadOnly: true})
 	if err != nil {
@@ -136,7 +141,7 @@ func TestLayoutRefNamesThatAreReferences(t *testing.T) {
 	defer target.Close()
 	tags, err := target.Tags(context.Background())
 	slices.Sort(tags)
-	if err != nil || !slices.Equal(tags, []string{"1.0.0", "2.0.0", "3.0.0", "reg.example:5000/org/c"}) {
+	if err != nil || !slices.Equal(tags, []string{"1.0.0", "2.0.0", "3.0.0", "6.0.0", "7.0.0", "reg.example:5000/org/c"}) {
 		t.Errorf("tags: %q %v", tags, err)
 	}
 	for tag, want := range map[string]digest.Digest{"2.0.0": d[2], "3.0.0": d[3]} {
@@ -147,6 +152,12 @@ func TestLayoutRefNamesThatAreReferences(t *testing.T) {
 	_, err = target.Resolve(context.Background(), "1.0.0")
 	if fault.KindOf(err) != fault.Usage || !strings.Contains(err.Error(), "names 2 manifests: reg.example/org/a:1.0.0 ("+d[0].String()+"), reg.example/org/b:1.0.0 ("+d[1].String()+")") {
 		t.Errorf("a tag two references share: %v", err)
+	}
+	if _, err := target.Resolve(context.Background(), "6.0.0"); err == nil || !strings.HasSuffix(err.Error(), "names 2 manifests: x/a:6.0.0 ("+d[6].String()+"), x/b:6.0.0 ("+d[7].String()+")") {
+		t.Errorf("a tag three names share, two of them one manifest: %v", err)
+	}
+	if got, err := target.Resolve(context.Background(), "7.0.0"); err != nil || got.Digest != d[9] {
+		t.Errorf("a tag two names of one manifest share: %v %v", got.Digest, err)
 	}
 	if _, err := target.Resolve(context.Background(), "4.0.0"); fault.KindOf(err) != fault.NotFound {
 		t.Errorf("a missing tag: %v", err)

@@ -116,8 +116,6 @@ func authHint(err error, r ref.Ref) error {
 	return fault.Hinted(err, fmt.Sprintf("%s refused access to the index: log in with `pkg-tap login %s -u USER --password-stdin` (or `docker login %s`; credentials in the docker config and its helpers are used)", r.Registry, r.Registry, r.Registry))
 }
 
-// isPath reports whether s is meant as a filesystem path rather than a reference. A
-// configured local source is always absolute, so it stays a path after it is deleted.
 // isLayout reports whether the path s, or s without a trailing :TAG, is an OCI image
 // layout: an index pushed to ocidir://PATH, given without its scheme.
 func isLayout(s string) bool {
@@ -130,6 +128,8 @@ func isLayout(s string) bool {
 	return err == nil
 }
 
+// isPath reports whether s is meant as a filesystem path rather than a reference. A
+// configured local source is always absolute, so it stays a path after it is deleted.
 func isPath(s string) bool {
 	if filepath.IsAbs(s) || s == "." || s == ".." || strings.HasPrefix(s, "./") || strings.HasPrefix(s, "../") {
 		return true
