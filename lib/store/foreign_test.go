@@ -213,4 +213,21 @@ func TestUsersFileInPlaceOfAnInstalledLink(t *testing.T) {
 		t.Fatal(err)
 	}
 	linkLeadsInto(t, s, "app", rb.Digest, "after OverwriteBin")
+
+	// A directory in place of the link of a version installed again as it is: left,
+	// with OverwriteBin (--force) as without it.
+	if err := os.Remove(entry); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(entry, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, overwrite := range []bool{false, true} {
+		if _, err := s.Install(ctx, tb, rb, InstallOptions{OverwriteBin: overwrite}); err != nil {
+			t.Errorf("installing app again as it is over a directory (overwrite %v): %v", overwrite, err)
+		}
+		if st, err := os.Lstat(entry); err != nil || !st.IsDir() {
+			t.Errorf("the directory in bin/ (overwrite %v): %v %v", overwrite, st, err)
+		}
+	}
 }

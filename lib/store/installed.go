@@ -330,7 +330,9 @@ func (s *Store) checkBins(records, prev, final []*api.Installed, overwrite bool)
 		}
 	}
 	for i, rec := range records {
-		if prev[i] != nil && prev[i].Path == rec.Path && !overwrite {
+		if prev[i] != nil && prev[i].Path == rec.Path {
+			// Linked as it was: nothing to refuse. With overwrite, link replaces the
+			// user's files and links, and leaves a directory, as without it.
 			continue
 		}
 		if err := s.CheckEntryPoints(rec.Name, rec.Version, rec.Bin, overwrite); err != nil {
@@ -416,7 +418,8 @@ func (s *Store) link(inst, prev *api.Installed, overwrite bool) error {
 		if cur, err := os.Readlink(linkPath); err == nil && cur == filepath.FromSlash(target) {
 			continue
 		}
-		if s.foreignEntry(name) != "" && !overwrite {
+		// A directory is never replaced; checkBins refused one where this tree is new.
+		if what := s.foreignEntry(name); what == entryDirectory || what != "" && !overwrite {
 			continue
 		}
 		if err := switchLink(linkPath, target); err != nil {
