@@ -85,6 +85,17 @@ var (
 // separated by one '.', one or two '_', or dashes, at most 128 characters.
 func ValidName(s string) bool { return len(s) <= 128 && nameRE.MatchString(s) }
 
+// MaxTapNameLength bounds a tap name: it is a directory name and the first half of
+// TAP/NAME.
+const MaxTapNameLength = 64
+
+var tapNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+
+// ValidTapName reports whether s has a tap name's form: lower-case letters, digits and
+// '-', not starting with '-', at most MaxTapNameLength characters. (lib/tap also keeps
+// some such names reserved.)
+func ValidTapName(s string) bool { return len(s) <= MaxTapNameLength && tapNameRE.MatchString(s) }
+
 // ValidEnvName reports whether s is an environment variable name: letters, digits and
 // '_', not starting with a digit.
 func ValidEnvName(s string) bool { return envNameRE.MatchString(s) }

@@ -25,7 +25,8 @@ import (
 //
 // A patch companion no record lists among its patches (a rule changed since it was
 // installed, and pkg-pull there warns of it on every install) patches nothing: it is
-// left out, and skipped names it. Any other record that does not fit — one the store
+// left out, and skipped names it. A record given twice is one, explicit if either is
+// (two homes' lists put together). Any other record that does not fit — one the store
 // would not have written, one name twice with different contents, an edge to a package
 // the records do not hold — is a usage fault naming it: the records are restored whole
 // or not at all.
@@ -43,6 +44,11 @@ func Restore(records []*api.Installed, where []string) (lock *api.Lock, skipped 
 			if other := set[j]; other.Digest != inst.Digest || RootDigest(other) != RootDigest(inst) {
 				return nil, nil, fault.Errorf(fault.Usage, "%s: %s %s is also at %s, as %s %s: one name is installed once",
 					where[i], inst.Name, inst.Version, at[j], other.Name, other.Version)
+			}
+			// The same package from two homes' lists: asked for in one, a dependency in
+			// the other. It stays asked for, with the constraint it was asked with.
+			if inst.Reason == api.ReasonExplicit && set[j].Reason != api.ReasonExplicit {
+				set[j], at[j] = inst, where[i]
 			}
 			continue
 		}

@@ -102,6 +102,25 @@ func TestRestoreTakesTheRecordsWholeOrNot(t *testing.T) {
 		t.Errorf("Check: %v", errs)
 	}
 
+	// Two homes' lists put together: lib is a dependency in one and asked for in the
+	// other, whichever comes first. It stays asked for, with its constraint.
+	for _, explicitFirst := range []bool{false, true} {
+		list := records(t, "main/app 1.0.0 explicit lib", "main/lib 1.0.0 dependency")
+		asked := *list[1]
+		asked.Reason, asked.Constraint = api.ReasonExplicit, "^1"
+		both := []*api.Installed{list[0], list[1], &asked}
+		if explicitFirst {
+			both = []*api.Installed{list[0], &asked, list[1]}
+		}
+		lock, _, err := Restore(both, whereOf(both))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []api.LockRequest{{Name: "main/app"}, {Name: "main/lib", Version: "^1"}}; !slices.Equal(lock.Requests, want) {
+			t.Errorf("explicit first %v: requests %+v, want %+v", explicitFirst, lock.Requests, want)
+		}
+	}
+
 	for _, tc := range []struct {
 		name  string
 		edit  func(list []*api.Installed) []*api.Installed

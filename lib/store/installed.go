@@ -120,8 +120,15 @@ func CheckRecord(inst *api.Installed) error {
 		return fmt.Errorf("%s: reason %q is not explicit, dependency or patch", inst.Name, inst.Reason)
 	case !pkgspec.ValidVersion(inst.Version):
 		return fmt.Errorf("%s: version %q is not a semantic version", inst.Name, inst.Version)
+	case inst.Tap != "" && !pkgspec.ValidTapName(inst.Tap):
+		return fmt.Errorf("%s: tap %q is not a tap name (lowercase letters, digits and '-')", inst.Name, inst.Tap)
 	case inst.Constraint != "" && inst.Reason != api.ReasonExplicit:
 		return fmt.Errorf("%s: a constraint (%q) is recorded only for an explicit install", inst.Name, inst.Constraint)
+	}
+	if inst.Index != "" {
+		if d, err := digest.Parse(inst.Index); err != nil || d.Algorithm() != digest.SHA256 {
+			return fmt.Errorf("%s: index %q is not a sha256 digest", inst.Name, inst.Index)
+		}
 	}
 	if inst.Constraint != "" {
 		if _, err := version.ParseConstraint(inst.Constraint); err != nil {

@@ -286,6 +286,8 @@ func TestTamperedInstalledRecords(t *testing.T) {
 		{"a dependency's constraint", "reason: explicit", "reason: dependency\nconstraint: ^1", `a constraint ("^1") is recorded only for an explicit install`},
 		{"a name that is a path", "name: tool", "name: ../../tool", `name "../../tool" is not a package name`},
 		{"a platform with an escape", "platform: any", "platform: \"linux/amd64/\\e]0;x\\a\"", `platform "linux/amd64/\x1b]0;x\a" is not os/arch[/variant]`},
+		{"a tap that is a path", "reason: explicit", "reason: explicit\ntap: ../x", `tool: tap "../x" is not a tap name`},
+		{"an index that is no digest", "reason: explicit", "reason: explicit\nindex: latest", `tool: index "latest" is not a sha256 digest`},
 		{"a dependency that is a path", "reason: explicit", "reason: explicit\ndependencies: [../x]", `tool: "../x" is neither a package name nor a repository`},
 	} {
 		bad := strings.Replace(string(good), tc.from, tc.to, 1)

@@ -2,17 +2,15 @@ package tap
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
 	"longshore.dev/lib/fault"
+	"longshore.dev/lib/pkgspec"
 )
 
 // MaxNameLength bounds a tap name: it is a directory name and the first half of TAP/NAME.
-const MaxNameLength = 64
-
-var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+const MaxNameLength = pkgspec.MaxTapNameLength
 
 // reserved are names a tap cannot take: "localhost" would read as a registry host in
 // TAP/NAME (docs/references.md), the schemes would read as half a URL, and the rest are
@@ -26,7 +24,7 @@ func ValidateName(name string) error {
 		return fault.New(fault.Usage, fmt.Errorf("missing tap name"), "a tap name is lowercase letters, digits and '-', e.g. core")
 	case len(name) > MaxNameLength:
 		return fault.Errorf(fault.Usage, "tap name %q is too long (%d characters): at most %d", name, len(name), MaxNameLength)
-	case !nameRE.MatchString(name):
+	case !pkgspec.ValidTapName(name):
 		return fault.New(fault.Usage,
 			fmt.Errorf("tap name %q is invalid: a tap name starts with a lowercase letter or digit and uses only a-z, 0-9 and '-'", name),
 			"'.', '_', '/' and upper case are not allowed in tap names, so TAP/NAME always reads one way")
