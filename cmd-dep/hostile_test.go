@@ -79,6 +79,20 @@ func (w *countingWriter) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
+// TestOneLockAndNothingElse: the verbs that read one Lock refuse a document of another
+// kind beside it, naming it, rather than drop it without a word.
+func TestOneLockAndNothingElse(t *testing.T) {
+	t.Parallel()
+	env := newHome(t)
+	in := lockOf(t, env, "hello") + "---\napiVersion: longshore.dev/v1alpha1\nkind: PackageRef\nname: tool\n"
+	for _, args := range [][]string{{"why", "hello"}, {"validate"}, {"outdated"}, {"patch", "list"}, {"patch", "why", "hello"}} {
+		r := pkgDep(t, env, in, append(args, "-f", "-")...)
+		if r.Code != cli.ExitUsage || r.Stdout != "" || !strings.Contains(r.Stderr, `kind "PackageRef" is not read here; expected one of: Lock`) {
+			t.Errorf("%v of a Lock and a PackageRef: %s", args, r)
+		}
+	}
+}
+
 // TestTreeOfTwoLocks: two Locks are said to be one too many, as why and validate say
 // it, not "a Lock or packages, not both" when no package was given.
 func TestTreeOfTwoLocks(t *testing.T) {

@@ -71,23 +71,19 @@ func parseRequest(arg, platform string) (resolve.Request, error) {
 	return resolve.Request{}, fault.New(fault.Usage, err, "")
 }
 
-// readInput reads -f: PackageRef documents become requests, a Lock document is
-// returned as is (with its requests added when requests are wanted). With installed
-// (pkg-dep resolve), Installed documents (pkg-pull list -o yaml, of this home or
-// another) are read too, and their explicit installs become requests as upgrade asks
-// for them: through their tap or their repository, within their constraint. Other
-// kinds are refused.
-func readInput(env *cli.Env, files cli.FileFlags, platform string, installed bool) (requests []resolve.Request, locks []*api.Lock, err error) {
+// readInput reads -f, refusing a kind that is not among kinds: PackageRef documents
+// become requests, a Lock document is returned as is (with its requests added when
+// requests are wanted), and Installed documents (pkg-pull list -o yaml, of this home
+// or another; pkg-dep resolve reads them) give their explicit installs as requests as
+// upgrade asks for them: through their tap or their repository, within their
+// constraint.
+func readInput(env *cli.Env, files cli.FileFlags, platform string, kinds ...string) (requests []resolve.Request, locks []*api.Lock, err error) {
 	if len(files.Paths) == 0 {
 		return nil, nil, nil
 	}
 	docs, err := files.Read(env, api.Kinds)
 	if err != nil {
 		return nil, nil, err
-	}
-	kinds := []string{"PackageRef", "Lock"}
-	if installed {
-		kinds = append(kinds, "Installed")
 	}
 	if err := stream.Unknown(docs, kinds...); err != nil {
 		return nil, nil, fault.New(fault.Usage, err, "")
@@ -132,7 +128,7 @@ func requestsOf(env *cli.Env, args []string, files cli.FileFlags, platform strin
 		}
 		out = append(out, r)
 	}
-	reqs, locks, err := readInput(env, files, platform, true)
+	reqs, locks, err := readInput(env, files, platform, "PackageRef", "Lock", "Installed")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -188,7 +184,7 @@ func installedKey(env *cli.Env, arg string) (string, error) {
 
 // readLock reads exactly one Lock document from -f.
 func readLock(env *cli.Env, files cli.FileFlags) (*api.Lock, error) {
-	_, locks, err := readInput(env, files, "", false)
+	_, locks, err := readInput(env, files, "", "Lock")
 	if err != nil {
 		return nil, err
 	}

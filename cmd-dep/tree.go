@@ -240,7 +240,7 @@ digraph (pipe it to 'dot -Tsvg'); -o yaml and -o json write the Lock itself.`,
 // resolved, a Lock document is read as is, and with neither it is the installed
 // packages as installed.yaml records them.
 func graphInput(ctx context.Context, env *cli.Env, args []string, files cli.FileFlags, flags *planFlags) (*api.Lock, error) {
-	requests, locks, err := readInput(env, files, flags.platform, false)
+	requests, locks, err := readInput(env, files, flags.platform, "PackageRef", "Lock")
 	if err != nil {
 		return nil, err
 	}
